@@ -1,0 +1,10 @@
+/* version.c — libnonstop's version, for programs and for the tool. */
+#include "nonstop.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+const char *nonstop_version(void)
+{
+	return STR(NONSTOP_VERSION_MAJOR) "." STR(NONSTOP_VERSION_MINOR);
+}

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Checks nonstop's build and test dependencies; on Debian, as root, installs
+# the missing ones with apt-get. Otherwise names what to install and fails.
+need=""
+[ -f /usr/include/gelf.h ]                 || need="$need libelf-dev"
+[ -f /usr/include/elfutils/libdwfl.h ]     || need="$need libdw-dev"
+command -v cc    >/dev/null 2>&1           || need="$need gcc"
+command -v make  >/dev/null 2>&1           || need="$need make"
+command -v patch >/dev/null 2>&1           || need="$need patch"
+command -v readelf >/dev/null 2>&1         || need="$need binutils"
+[ -z "$need" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "nonstop: installing build dependencies:$need"
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null ||
+		{ echo "nonstop: apt-get install$need failed" >&2; exit 1; }
+	exit 0
+fi
+echo "nonstop: missing build dependencies:$need" >&2
+echo "nonstop: install them with: sudo apt-get install -y$need" >&2
+exit 1

@@ -1,0 +1,88 @@
+/* main.c — the nonstop command: dispatches to one file per command. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "cflags", cmd_cflags, "print the compiler flags that make a program patchable" },
+	{ "build",  cmd_build,  "build a patch by comparing two builds of a program" },
+	{ "show",   cmd_show,   "show what a patch changes" },
+	{ "apply",  cmd_apply,  "apply a patch to a running process" },
+	{ "revert", cmd_revert, "undo a patch applied to a running process" },
+	{ "status", cmd_status, "list the patches applied to a running process" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: nonstop COMMAND [OPTIONS] ...\n\n"
+		"Updates a running C program to a new version of its code without\n"
+		"restarting it.\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n'nonstop COMMAND --help' describes one command.\n"
+		"exit codes: 0 done, 1 refused or failed, 2 usage error,\n"
+		"            3 (build) the builds do not differ in code\n");
+}
+
+int ns_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "nonstop %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'nonstop %s --help')\n", cmd);
+	return NS_EXIT_USAGE;
+}
+
+int ns_fail(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "nonstop %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return NS_EXIT_FAIL;
+}
+
+int ns_parse_pid(const char *s)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return 0;
+	v = strtol(s, &end, 10);
+	if (*end || v <= 0 || v > 0x3fffffff)
+		return 0;
+	return (int)v;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return NS_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return NS_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "nonstop: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return NS_EXIT_USAGE;
+}

@@ -1,0 +1,378 @@
+/* apply.c — applying a patch to a live process, all or nothing.
+ *
+ * Order matters: everything that can be checked without touching the target
+ * is checked first (patch file, build-id, bytes of every replaced function,
+ * symbol resolution, placement); then the patch is mapped beside the
+ * running code while the program runs (one thread is borrowed briefly for
+ * the system calls); then the stop-the-world transition writes the entry
+ * jumps. Any failure before the jumps unmaps the patch: the target is as it
+ * was. */
+#include <elf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/core.h"
+#include "core/mapping.h"
+#include "link/link.h"
+#include "link/target.h"
+#include "patch/patch.h"
+#include "proc/mem.h"
+#include "proc/remote.h"
+#include "proc/tracee.h"
+#include "registry/registry.h"
+#include "transition/redirect.h"
+#include "transition/transition.h"
+#include "util/checksum.h"
+
+#define REACH (1ULL << 31)
+
+struct apply {
+	const struct ns_op_opts *o;
+	struct ns_op_result *res;
+	struct ns_patch patch;
+	struct ns_target target;
+	struct ns_module *mod;
+	struct ns_tracee tr;
+	struct ns_registry reg;
+	struct ns_image img;
+	struct ns_rec *rec;
+	struct ns_range *busy;
+	struct ns_safety *safety;
+	bool mapped;
+};
+
+static int fail(struct apply *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int fail(struct apply *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->res->err, sizeof(a->res->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int find_module(struct apply *a)
+{
+	char want[2 * NS_BUILD_ID_MAX + 1], have[2 * NS_BUILD_ID_MAX + 1] = "";
+	struct ns_module *exe = NULL;
+
+	a->mod = ns_target_by_build_id(&a->target, a->patch.build_id,
+				       a->patch.build_id_len);
+	if (a->mod)
+		return 0;
+	ns_hex(a->patch.build_id, a->patch.build_id_len, want);
+	if (a->target.nmods) {
+		exe = &a->target.mods[0];
+		ns_hex(exe->build_id, exe->build_id_len, have);
+	}
+	return fail(a, "patch '%s' was built for %s (build-id %s), which process "
+		    "%d does not run (its program is %s, build-id %s)",
+		    a->patch.name, a->patch.binary, want, (int)a->o->pid,
+		    exe ? exe->path : "?", have[0] ? have : "none");
+}
+
+/* The bytes a function had before any patch: the current bytes, with the
+ * entry jump of an earlier patch replaced by what that patch saved. */
+static void unpatched_bytes(struct apply *a, uint64_t addr, uint8_t *buf)
+{
+	for (size_t i = a->reg.n; i-- > 0;) {
+		struct ns_rec *r = a->reg.v[i].rec;
+		for (uint32_t f = 0; f < r->nfuncs; f++)
+			if (r->funcs[f].old_addr == addr) {
+				memcpy(buf, r->funcs[f].saved,
+				       r->funcs[f].saved_len);
+				/* Older patches may lie beneath: go on. */
+			}
+	}
+}
+
+/* Checks every replaced function against the target and fills the record's
+ * function table. */
+static int verify_functions(struct apply *a)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < a->patch.nentries; i++) {
+		const struct ns_entry *e = &a->patch.entries[i];
+		struct ns_rec_func *rf;
+		struct ns_symval v;
+		char why[512];
+		uint8_t *buf;
+
+		if (e->kind != NS_ENTRY_REPLACE)
+			continue;
+		if (ns_module_lookup(a->mod, e->name, e->file, &v, why,
+				     sizeof(why)) < 0)
+			return fail(a, "function %s: %s", e->name, why);
+		if (v.size != e->old_size)
+			return fail(a, "function %s: %llu bytes in process %d, %llu "
+				    "in the build the patch was made for",
+				    e->name, (unsigned long long)v.size,
+				    (int)a->o->pid,
+				    (unsigned long long)e->old_size);
+		if (v.size < NS_JMP_LEN)
+			return fail(a, "function %s: too short to redirect (%llu "
+				    "bytes)", e->name, (unsigned long long)v.size);
+		buf = malloc(v.size);
+		if (!buf)
+			return fail(a, "out of memory");
+		if (ns_mem_read(a->tr.mem_fd, v.addr, buf, v.size) < 0) {
+			free(buf);
+			return fail(a, "function %s: cannot read it in process %d: "
+				    "%s", e->name, (int)a->o->pid,
+				    strerror(errno));
+		}
+		rf = &a->rec->funcs[k++];
+		memcpy(rf->saved, buf, NS_JMP_LEN); /* as it is now */
+		rf->saved_len = NS_JMP_LEN;
+		unpatched_bytes(a, v.addr, buf);
+		if (ns_checksum(buf, v.size) != e->old_sum) {
+			free(buf);
+			return fail(a, "function %s in process %d differs from the "
+				    "code the patch was built against", e->name,
+				    (int)a->o->pid);
+		}
+		free(buf);
+		rf->old_addr = v.addr;
+		rf->old_size = v.size;
+		snprintf(rf->name, sizeof(rf->name), "%s", e->name);
+	}
+	return 0;
+}
+
+static int check_not_applied(struct apply *a)
+{
+	for (size_t i = 0; i < a->reg.n; i++) {
+		struct ns_rec *r = a->reg.v[i].rec;
+		if (!strcmp(r->name, a->patch.name) || r->patch_id == a->patch.id)
+			return fail(a, "patch '%s' is already applied to process "
+				    "%d", r->name, (int)a->o->pid);
+	}
+	return 0;
+}
+
+/* Chooses where the patch goes: within 2 GiB of every byte of the module
+ * (and below 2 GiB for a non-PIE executable, whose code may use 32-bit
+ * absolute addresses). */
+static int place(struct apply *a, uint64_t *base)
+{
+	uint64_t lo = 0, hi, size = a->img.size;
+	struct ns_maps maps;
+	int rc;
+
+	if (a->mod->end > REACH)
+		lo = a->mod->end - REACH + 4096;
+	hi = a->mod->start + REACH - 4096;
+	if (a->mod->is_exec && hi > 0x7fff0000ULL)
+		hi = 0x7fff0000ULL;
+	if (ns_maps_read(a->o->pid, &maps) < 0)
+		return fail(a, "cannot read the maps of process %d", (int)a->o->pid);
+	rc = ns_maps_find_hole(&maps, lo, hi, size, a->mod->end, base);
+	ns_maps_free(&maps);
+	if (rc < 0)
+		return fail(a, "no free address range of %llu bytes within reach "
+			    "of %s in process %d", (unsigned long long)size,
+			    a->mod->path, (int)a->o->pid);
+	return 0;
+}
+
+static int build_record(struct apply *a)
+{
+	uint32_t n = 0;
+
+	for (size_t i = 0; i < a->patch.nentries; i++)
+		n += a->patch.entries[i].kind == NS_ENTRY_REPLACE;
+	a->rec = calloc(1, ns_rec_size(n));
+	if (!a->rec)
+		return fail(a, "out of memory");
+	memcpy(a->rec->magic, NS_REC_MAGIC, 8);
+	a->rec->nfuncs = n;
+	a->rec->state = NS_REC_LOADED;
+	a->rec->seq = a->reg.n ? a->reg.v[a->reg.n - 1].rec->seq + 1 : 1;
+	a->rec->patch_id = a->patch.id;
+	a->rec->applied_at = (uint64_t)time(NULL);
+	snprintf(a->rec->name, sizeof(a->rec->name), "%s", a->patch.name);
+	return 0;
+}
+
+/* After relocation: where each new function is, and the record in the
+ * image's first bytes. */
+static void finish_record(struct apply *a)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < a->patch.nentries; i++) {
+		const struct ns_entry *e = &a->patch.entries[i];
+		if (e->kind != NS_ENTRY_REPLACE)
+			continue;
+		a->rec->funcs[k].new_addr = ns_link_sym_addr(&a->img, e->sym);
+		a->rec->funcs[k].new_size = a->patch.syms[e->sym].size;
+		k++;
+	}
+	a->rec->base = a->img.base;
+	a->rec->size = a->img.size;
+	a->rec->code_start = a->img.base + a->img.text_off;
+	a->rec->code_end = a->rec->code_start + a->img.text;
+	memcpy(a->img.buf, a->rec, ns_rec_size(a->rec->nfuncs));
+}
+
+static int prepare(struct apply *a)
+{
+	uint64_t base;
+
+	if (find_module(a) < 0 || check_not_applied(a) < 0 ||
+	    build_record(a) < 0 || verify_functions(a) < 0)
+		return -1;
+	if (ns_link_layout(&a->patch, ns_rec_size(a->rec->nfuncs), &a->img,
+			   a->res->err, sizeof(a->res->err)) < 0 ||
+	    ns_link_resolve(&a->patch, &a->target, a->mod, a->tr.mem_fd,
+			    &a->img, a->res->err, sizeof(a->res->err)) < 0)
+		return -1;
+	if (place(a, &base) < 0 ||
+	    ns_link_relocate(&a->patch, &a->img, base, a->res->err,
+			     sizeof(a->res->err)) < 0)
+		return -1;
+	finish_record(a);
+	for (uint32_t i = 0; i < a->rec->nfuncs; i++) {
+		uint8_t jmp[NS_JMP_LEN];
+		if (ns_redirect_encode(a->rec->funcs[i].old_addr,
+				       a->rec->funcs[i].new_addr, jmp) < 0)
+			return fail(a, "function %s: new code out of reach",
+				    a->rec->funcs[i].name);
+	}
+	return 0;
+}
+
+/* Writes the entry jumps; every thread is stopped and none is in the old
+ * functions. On a failed write, undoes the ones written. */
+static int commit(void *arg, char *err, size_t errlen)
+{
+	struct apply *a = arg;
+	int fd = a->tr.mem_fd;
+	uint32_t i;
+
+	if (ns_rec_set_state(fd, a->img.base, NS_REC_APPLYING) < 0)
+		goto fail;
+	for (i = 0; i < a->rec->nfuncs; i++) {
+		struct ns_rec_func *f = &a->rec->funcs[i];
+		uint8_t jmp[NS_JMP_LEN];
+
+		ns_redirect_encode(f->old_addr, f->new_addr, jmp);
+		if (ns_mem_write(fd, f->old_addr, jmp, NS_JMP_LEN) < 0)
+			goto undo;
+	}
+	if (ns_rec_set_state(fd, a->img.base, NS_REC_APPLIED) < 0)
+		goto undo;
+	return 0;
+undo:
+	while (i-- > 0)
+		ns_mem_write(fd, a->rec->funcs[i].old_addr,
+			     a->rec->funcs[i].saved, a->rec->funcs[i].saved_len);
+	ns_rec_set_state(fd, a->img.base, NS_REC_LOADED);
+fail:
+	snprintf(err, errlen, "cannot write to process %d: %s",
+		 (int)a->tr.pid, strerror(errno));
+	return -1;
+}
+
+static int switch_code(struct apply *a)
+{
+	struct ns_transition x = {
+		.tr = &a->tr, .timeout = a->o->timeout,
+		.commit = commit, .arg = a,
+	};
+	int rc;
+
+	a->busy = calloc(a->rec->nfuncs + 1, sizeof(*a->busy));
+	if (!a->busy)
+		return fail(a, "out of memory");
+	for (uint32_t i = 0; i < a->rec->nfuncs; i++) {
+		a->busy[i].start = a->rec->funcs[i].old_addr;
+		a->busy[i].end = a->rec->funcs[i].old_addr + a->rec->funcs[i].old_size;
+		a->busy[i].name = a->rec->funcs[i].name;
+	}
+	x.busy = a->busy;
+	x.nbusy = a->rec->nfuncs;
+	x.safety = a->safety;
+	rc = ns_transition_run(&x);
+	a->res->pause_ns = x.pause_ns;
+	a->res->max_pause_ns = x.max_pause_ns;
+	a->res->attempts = x.attempts;
+	a->res->threads = x.threads;
+	if (rc == 1)
+		return fail(a, "refused: %s; no safe moment within %.3g s "
+			    "(--timeout)", x.blocker.what, a->o->timeout);
+	if (rc < 0)
+		return fail(a, "%s", x.err);
+	return 0;
+}
+
+static void cleanup(struct apply *a)
+{
+	char err[256];
+
+	if (a->mapped && !a->tr.exited)
+		ns_mapping_remove(&a->tr, a->img.base, a->img.size, 0, false,
+				  err, sizeof(err));
+	ns_safety_free(a->safety);
+	ns_tracee_close(&a->tr);
+	free(a->busy);
+	free(a->rec);
+	ns_image_free(&a->img);
+	ns_registry_free(&a->reg);
+	ns_target_close(&a->target);
+	ns_patch_free(&a->patch);
+}
+
+int ns_apply(const struct ns_op_opts *o, const char *patch_path,
+	     struct ns_op_result *res)
+{
+	struct apply a = { .o = o, .res = res };
+	int rc = 1;
+
+	memset(res, 0, sizeof(*res));
+	a.tr.mem_fd = -1;
+	if (ns_patch_load(patch_path, &a.patch, res->err, sizeof(res->err)) < 0)
+		goto out;
+	snprintf(res->name, sizeof(res->name), "%s", a.patch.name);
+	if (kill(o->pid, 0) < 0 && errno == ESRCH) {
+		fail(&a, "no process %d", (int)o->pid);
+		goto out;
+	}
+	if (ns_tracee_attach(&a.tr, o->pid) < 0) {
+		fail(&a, "%s", a.tr.err);
+		goto out;
+	}
+	if (ns_target_open(&a.target, o->pid, res->err, sizeof(res->err)) < 0)
+		goto out;
+	if (ns_registry_read(o->pid, a.tr.mem_fd, &a.reg) < 0) {
+		fail(&a, "cannot read the registry of process %d", (int)o->pid);
+		goto out;
+	}
+	if (prepare(&a) < 0)
+		goto out;
+	a.safety = ns_safety_new(&a.tr, res->err, sizeof(res->err));
+	if (!a.safety)
+		goto out;
+	if (ns_mapping_create(&a.tr, &a.img, a.patch.name, &res->load_stop_ns,
+			      res->err, sizeof(res->err)) < 0)
+		goto out;
+	a.mapped = true;
+	if (switch_code(&a) < 0)
+		goto out;
+	a.mapped = false; /* it stays: it is applied */
+	res->nfuncs = a.rec->nfuncs;
+	res->base = a.img.base;
+	res->size = a.img.size;
+	rc = 0;
+out:
+	cleanup(&a);
+	return rc;
+}

@@ -1,0 +1,170 @@
+/* mapping.c — creating and removing the mapping a patch lives in, with
+ * system calls run by a borrowed thread of the target.
+ *
+ * The mapping is a private mapping of a memfd named "nonstop:NAME": it
+ * shows in /proc/PID/maps under that name (that is how the registry finds
+ * it), and, being private, a fork()ed child gets its own copy. The memfd
+ * itself is closed at once; the mapping keeps it alive. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "core/mapping.h"
+#include "proc/mem.h"
+#include "proc/remote.h"
+#include "registry/registry.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef MFD_CLOEXEC
+#define MFD_CLOEXEC 1U
+#endif
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Runs a system call; on failure formats ERR with WHAT and returns -1. */
+static int rcall(struct ns_remote *rs, const char *what, int64_t *ret,
+		 long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		 uint64_t a5, uint64_t a6, char *err, size_t errlen)
+{
+	if (ns_remote_syscall(rs, nr, ret, a1, a2, a3, a4, a5, a6) < 0) {
+		snprintf(err, errlen, "%s", rs->tr->err);
+		return -1;
+	}
+	if (*ret < 0 && *ret > -4096) {
+		snprintf(err, errlen, "%s in process %d failed: %s", what,
+			 (int)rs->tr->pid, strerror((int)-*ret));
+		return -1;
+	}
+	return 0;
+}
+
+static int map_memfd(struct ns_remote *rs, const struct ns_image *img,
+		     const char *name, char *err, size_t errlen)
+{
+	struct ns_tracee *tr = rs->tr;
+	char mname[NS_NAME_MAX + 16];
+	int64_t scratch = 0, fd = -1, r;
+	int rc = -1;
+
+	snprintf(mname, sizeof(mname), NS_REC_MAPNAME "%s", name);
+	/* A scratch page for the memfd's name. */
+	if (rcall(rs, "mmap", &scratch, SYS_mmap, 0, 4096,
+		  PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		  (uint64_t)-1, 0, err, errlen) < 0)
+		return -1;
+	if (ns_mem_write(tr->mem_fd, (uint64_t)scratch, mname,
+			 strlen(mname) + 1) < 0) {
+		snprintf(err, errlen, "cannot write to process %d: %s",
+			 (int)tr->pid, strerror(errno));
+		goto out;
+	}
+	if (rcall(rs, "memfd_create", &fd, SYS_memfd_create,
+		  (uint64_t)scratch, MFD_CLOEXEC, 0, 0, 0, 0, err, errlen) < 0 ||
+	    rcall(rs, "ftruncate", &r, SYS_ftruncate, (uint64_t)fd, img->size,
+		  0, 0, 0, 0, err, errlen) < 0 ||
+	    rcall(rs, "mmap", &r, SYS_mmap, img->base, img->size, PROT_READ,
+		  MAP_PRIVATE | MAP_FIXED_NOREPLACE, (uint64_t)fd, 0,
+		  err, errlen) < 0)
+		goto out;
+	if ((uint64_t)r != img->base) {
+		/* An old kernel ignoring MAP_FIXED_NOREPLACE: not where the
+		 * relocations expect it. */
+		ns_remote_syscall(rs, SYS_munmap, &r, (uint64_t)r, img->size,
+				  0, 0, 0, 0);
+		snprintf(err, errlen, "the kernel placed the patch at another "
+			 "address than asked");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		ns_remote_syscall(rs, SYS_close, &r, (uint64_t)fd, 0, 0, 0, 0, 0);
+	ns_remote_syscall(rs, SYS_munmap, &r, (uint64_t)scratch, 4096, 0, 0, 0, 0);
+	return rc;
+}
+
+static int protect(struct ns_remote *rs, const struct ns_image *img,
+		   char *err, size_t errlen)
+{
+	int64_t r;
+
+	if (img->text && rcall(rs, "mprotect", &r, SYS_mprotect,
+			       img->base + img->text_off, img->text,
+			       PROT_READ | PROT_EXEC, 0, 0, 0, err, errlen) < 0)
+		return -1;
+	if (img->rw && rcall(rs, "mprotect", &r, SYS_mprotect,
+			     img->base + img->rw_off, img->rw,
+			     PROT_READ | PROT_WRITE, 0, 0, 0, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+int ns_mapping_create(struct ns_tracee *tr, const struct ns_image *img,
+		      const char *name, uint64_t *stop_ns,
+		      char *err, size_t errlen)
+{
+	struct ns_remote rs;
+	uint64_t gadget, t0;
+	int64_t r;
+	int rc = -1;
+
+	if (ns_remote_find_gadget(tr, &gadget) < 0) {
+		snprintf(err, errlen, "%s", tr->err);
+		return -1;
+	}
+	t0 = now_ns();
+	if (ns_remote_begin(&rs, tr, gadget) < 0) {
+		snprintf(err, errlen, "%s", tr->err);
+		return -1;
+	}
+	if (map_memfd(&rs, img, name, err, errlen) < 0)
+		goto out;
+	if (ns_mem_write(tr->mem_fd, img->base, img->buf, img->size) < 0) {
+		snprintf(err, errlen, "cannot write the patch into process %d: %s",
+			 (int)tr->pid, strerror(errno));
+		goto unmap;
+	}
+	if (protect(&rs, img, err, errlen) < 0)
+		goto unmap;
+	rc = 0;
+	goto out;
+unmap:
+	ns_remote_syscall(&rs, SYS_munmap, &r, img->base, img->size, 0, 0, 0, 0);
+out:
+	if (ns_remote_end(&rs, false) < 0 && rc == 0) {
+		snprintf(err, errlen, "%s", tr->err);
+		rc = -1;
+	}
+	*stop_ns = now_ns() - t0;
+	return rc;
+}
+
+int ns_mapping_remove(struct ns_tracee *tr, uint64_t base, uint64_t size,
+		      uint64_t gadget, bool keep_stopped,
+		      char *err, size_t errlen)
+{
+	struct ns_remote rs;
+	int64_t r;
+	int rc;
+
+	if (ns_remote_begin(&rs, tr, gadget) < 0) {
+		snprintf(err, errlen, "%s", tr->err);
+		return -1;
+	}
+	rc = rcall(&rs, "munmap", &r, SYS_munmap, base, size, 0, 0, 0, 0,
+		   err, errlen);
+	if (ns_remote_end(&rs, keep_stopped) < 0)
+		rc = -1;
+	return rc;
+}

@@ -1,0 +1,173 @@
+/* revert.c — undoing an applied patch, from its record in the target.
+ *
+ * The entry jumps are replaced by the bytes they overwrote, and the patch's
+ * mapping is removed, both while every thread is stopped and none is in the
+ * patch's code. A patch whose functions a later patch also replaces cannot
+ * be reverted before that later one. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "core/mapping.h"
+#include "proc/mem.h"
+#include "proc/remote.h"
+#include "proc/tracee.h"
+#include "registry/registry.h"
+#include "transition/redirect.h"
+#include "transition/transition.h"
+
+struct revert {
+	const struct ns_op_opts *o;
+	struct ns_op_result *res;
+	struct ns_tracee tr;
+	struct ns_registry reg;
+	struct ns_rec_entry *e;
+	uint64_t gadget;
+};
+
+static int fail(struct revert *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int fail(struct revert *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->res->err, sizeof(r->res->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A later patch redirecting one of our functions must go first. */
+static int check_conflicts(struct revert *r)
+{
+	struct ns_rec *me = r->e->rec;
+
+	for (size_t i = 0; i < r->reg.n; i++) {
+		struct ns_rec *o = r->reg.v[i].rec;
+		if (o->seq <= me->seq)
+			continue;
+		for (uint32_t a = 0; a < me->nfuncs; a++)
+			for (uint32_t b = 0; b < o->nfuncs; b++)
+				if (me->funcs[a].old_addr == o->funcs[b].old_addr)
+					return fail(r, "patch '%s' cannot be reverted "
+						    "before patch '%s', which also "
+						    "replaces %s", me->name,
+						    o->name, me->funcs[a].name);
+	}
+	return 0;
+}
+
+/* Every thread stopped, none in the patch: restore the entries, unmap. */
+static int commit(void *arg, char *err, size_t errlen)
+{
+	struct revert *r = arg;
+	struct ns_rec *rec = r->e->rec;
+	int fd = r->tr.mem_fd;
+	uint32_t i;
+
+	if (ns_rec_set_state(fd, r->e->addr, NS_REC_REVERTING) < 0)
+		goto fail;
+	for (i = 0; i < rec->nfuncs; i++)
+		if (ns_mem_write(fd, rec->funcs[i].old_addr, rec->funcs[i].saved,
+				 rec->funcs[i].saved_len) < 0)
+			goto undo;
+	if (ns_mapping_remove(&r->tr, rec->base, rec->size, r->gadget, true,
+			      err, errlen) < 0) {
+		errno = EIO;
+		goto undo;
+	}
+	return 0;
+undo:
+	while (i-- > 0) {
+		uint8_t jmp[NS_JMP_LEN];
+		ns_redirect_encode(rec->funcs[i].old_addr, rec->funcs[i].new_addr,
+				   jmp);
+		ns_mem_write(fd, rec->funcs[i].old_addr, jmp, NS_JMP_LEN);
+	}
+	ns_rec_set_state(fd, r->e->addr, NS_REC_APPLIED);
+fail:
+	if (errno != EIO)
+		snprintf(err, errlen, "cannot write to process %d: %s",
+			 (int)r->tr.pid, strerror(errno));
+	return -1;
+}
+
+static int switch_back(struct revert *r)
+{
+	struct ns_rec *rec = r->e->rec;
+	struct ns_range busy = { rec->code_start, rec->code_end, NULL };
+	char name[NS_NAME_MAX + 32];
+	struct ns_transition x = {
+		.tr = &r->tr, .timeout = r->o->timeout, .busy = &busy,
+		.nbusy = 1, .commit = commit, .arg = r,
+	};
+	int rc;
+
+	snprintf(name, sizeof(name), "the code of patch '%s'", rec->name);
+	busy.name = name;
+	x.safety = ns_safety_new(&r->tr, r->res->err, sizeof(r->res->err));
+	if (!x.safety)
+		return -1;
+	rc = ns_transition_run(&x);
+	ns_safety_free(x.safety);
+	r->res->pause_ns = x.pause_ns;
+	r->res->max_pause_ns = x.max_pause_ns;
+	r->res->attempts = x.attempts;
+	r->res->threads = x.threads;
+	if (rc == 1)
+		return fail(r, "refused: %s; no safe moment within %.3g s "
+			    "(--timeout)", x.blocker.what, r->o->timeout);
+	if (rc < 0)
+		return fail(r, "%s", x.err);
+	return 0;
+}
+
+int ns_revert(const struct ns_op_opts *o, const char *name,
+	      struct ns_op_result *res)
+{
+	struct revert r = { .o = o, .res = res };
+	int rc = 1;
+
+	memset(res, 0, sizeof(*res));
+	r.tr.mem_fd = -1;
+	if (kill(o->pid, 0) < 0 && errno == ESRCH) {
+		fail(&r, "no process %d", (int)o->pid);
+		goto out;
+	}
+	if (ns_tracee_attach(&r.tr, o->pid) < 0) {
+		fail(&r, "%s", r.tr.err);
+		goto out;
+	}
+	if (ns_registry_read(o->pid, r.tr.mem_fd, &r.reg) < 0) {
+		fail(&r, "cannot read the registry of process %d", (int)o->pid);
+		goto out;
+	}
+	r.e = ns_registry_find(&r.reg, name);
+	if (!r.e) {
+		if (name)
+			fail(&r, "no patch named '%s' is applied to process %d",
+			     name, (int)o->pid);
+		else
+			fail(&r, "no patch is applied to process %d", (int)o->pid);
+		goto out;
+	}
+	snprintf(res->name, sizeof(res->name), "%s", r.e->rec->name);
+	if (check_conflicts(&r) < 0)
+		goto out;
+	if (ns_remote_find_gadget(&r.tr, &r.gadget) < 0) {
+		fail(&r, "%s", r.tr.err);
+		goto out;
+	}
+	if (switch_back(&r) < 0)
+		goto out;
+	res->nfuncs = r.e->rec->nfuncs;
+	rc = 0;
+out:
+	ns_tracee_close(&r.tr);
+	ns_registry_free(&r.reg);
+	return rc;
+}

@@ -1,0 +1,49 @@
+/* link.h — turning a loaded patch into bytes for one address in one process:
+ * layout, symbol resolution against the target, relocation. */
+#ifndef NONSTOP_LINK_H
+#define NONSTOP_LINK_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "link/target.h"
+#include "patch/patch.h"
+
+/* The patch as it will sit in the target: one mapping of SIZE bytes at BASE,
+ * made of page-aligned segments:
+ *   [0, hdr)           the registry record (read-only)
+ *   [text_off, +text)  code, then far-call stubs          r-x
+ *   [ro_off, +ro)      read-only data, then GOT slots     r--
+ *   [rw_off, +rw)      writable data and bss              rw-  */
+struct ns_image {
+	uint64_t base;
+	size_t   size;
+	uint8_t *buf;
+	size_t   hdr;
+	size_t   text_off, text, ro_off, ro, rw_off, rw;
+	uint64_t *sec_off;      /* per patch section: offset in the image */
+	uint64_t *sym_addr;     /* per patch symbol: its address */
+	uint32_t *stub;         /* per symbol: far-call stub slot or ~0 */
+	uint32_t *got;          /* per symbol: GOT slot or ~0 */
+	size_t   stubs_off, got_off;
+};
+
+/* Lays the patch out behind a record area of HDR bytes. */
+int ns_link_layout(const struct ns_patch *p, size_t hdr, struct ns_image *img,
+		   char *err, size_t errlen);
+
+/* Resolves every symbol the patch takes from the target, in module M first
+ * (locals by source file), then through M's imports. */
+int ns_link_resolve(const struct ns_patch *p, struct ns_target *t,
+		    struct ns_module *m, int mem_fd, struct ns_image *img,
+		    char *err, size_t errlen);
+
+/* Places the image at BASE and applies every relocation. Fails, naming the
+ * symbol, if a reference cannot reach its target. */
+int ns_link_relocate(const struct ns_patch *p, struct ns_image *img,
+		     uint64_t base, char *err, size_t errlen);
+
+/* Address of symbol SYM of the patch (after relocation). */
+uint64_t ns_link_sym_addr(const struct ns_image *img, uint32_t sym);
+
+void ns_image_free(struct ns_image *img);
+#endif

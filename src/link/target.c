@@ -1,0 +1,337 @@
+/* target.c — the modules (executable, shared libraries) of a live process
+ * and symbol resolution against them, with libelf. */
+#include <elfutils/libdwelf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "link/target.h"
+#include "proc/mem.h"
+
+void ns_hex(const uint8_t *id, size_t len, char *buf)
+{
+	for (size_t i = 0; i < len; i++)
+		sprintf(buf + 2 * i, "%02x", id[i]);
+	buf[2 * len] = 0;
+}
+
+static bool is_elf_path(const char *p)
+{
+	return p[0] == '/' && strncmp(p, "/memfd:", 7) != 0 &&
+	       !strstr(p, " (deleted)");
+}
+
+/* Lowest PT_LOAD vaddr, rounded down to a page: what maps at offset 0. */
+static int first_load_vaddr(Elf *elf, uint64_t *vaddr)
+{
+	size_t n;
+
+	if (elf_getphdrnum(elf, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD) {
+			*vaddr = ph.p_vaddr & ~(uint64_t)0xfff;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int open_module(struct ns_target *t, struct ns_module *m, uint64_t base)
+{
+	char fn[4200];
+	GElf_Ehdr eh;
+	uint64_t vaddr;
+	const void *id;
+	ssize_t idlen;
+
+	snprintf(fn, sizeof(fn), "/proc/%d/root%s", (int)t->pid, m->path);
+	m->fd = open(fn, O_RDONLY | O_CLOEXEC);
+	if (m->fd < 0)
+		return -1;
+	m->elf = elf_begin(m->fd, ELF_C_READ_MMAP, NULL);
+	if (!m->elf || elf_kind(m->elf) != ELF_K_ELF || !gelf_getehdr(m->elf, &eh))
+		return -1;
+	m->is_exec = eh.e_type == ET_EXEC;
+	if (first_load_vaddr(m->elf, &vaddr) < 0)
+		return -1;
+	m->bias = base - vaddr;
+	idlen = dwelf_elf_gnu_build_id(m->elf, &id);
+	if (idlen > 0 && (size_t)idlen <= sizeof(m->build_id)) {
+		memcpy(m->build_id, id, (size_t)idlen);
+		m->build_id_len = (size_t)idlen;
+	}
+	return 0;
+}
+
+static void close_module(struct ns_module *m)
+{
+	if (m->elf)
+		elf_end(m->elf);
+	if (m->fd >= 0)
+		close(m->fd);
+	free(m->path);
+}
+
+int ns_target_open(struct ns_target *t, pid_t pid, char *err, size_t errlen)
+{
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	elf_version(EV_CURRENT);
+	if (ns_maps_read(pid, &t->maps) < 0) {
+		snprintf(err, errlen, "cannot read /proc/%d/maps: %s", (int)pid,
+			 strerror(errno));
+		return -1;
+	}
+	t->mods = calloc(t->maps.n ? t->maps.n : 1, sizeof(*t->mods));
+	if (!t->mods) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < t->maps.n; i++) {
+		const struct ns_map *mp = &t->maps.v[i];
+		struct ns_module *m = NULL;
+
+		if (!is_elf_path(mp->path))
+			continue;
+		for (size_t j = 0; j < t->nmods; j++)
+			if (!strcmp(t->mods[j].path, mp->path))
+				m = &t->mods[j];
+		if (m) {
+			if (mp->end > m->end)
+				m->end = mp->end;
+			continue;
+		}
+		if (mp->offset != 0)
+			continue; /* a module starts at its offset-0 mapping */
+		m = &t->mods[t->nmods];
+		m->fd = -1;
+		m->path = strdup(mp->path);
+		m->start = mp->start;
+		m->end = mp->end;
+		if (!m->path || open_module(t, m, mp->start) < 0) {
+			close_module(m); /* not an ELF file we can read */
+			memset(m, 0, sizeof(*m));
+			continue;
+		}
+		t->nmods++;
+	}
+	return 0;
+}
+
+void ns_target_close(struct ns_target *t)
+{
+	for (size_t i = 0; i < t->nmods; i++)
+		close_module(&t->mods[i]);
+	free(t->mods);
+	ns_maps_free(&t->maps);
+	memset(t, 0, sizeof(*t));
+}
+
+struct ns_module *ns_target_by_build_id(struct ns_target *t,
+					const uint8_t *id, size_t len)
+{
+	for (size_t i = 0; i < t->nmods; i++)
+		if (len && t->mods[i].build_id_len == len &&
+		    !memcmp(t->mods[i].build_id, id, len))
+			return &t->mods[i];
+	return NULL;
+}
+
+static Elf_Scn *find_symtab(Elf *elf, Elf64_Word type, GElf_Shdr *sh)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, sh) && sh->sh_type == type)
+			return scn;
+	return NULL;
+}
+
+/* SN names NAME; a global may carry a version ("stdout@GLIBC_2.2.5", the
+ * copy a non-PIE executable holds of a library's variable). */
+static bool name_matches(const char *sn, const char *name, bool versioned)
+{
+	size_t len = strlen(name);
+
+	return !strncmp(sn, name, len) &&
+	       (sn[len] == 0 || (versioned && sn[len] == '@'));
+}
+
+int ns_module_lookup(struct ns_module *m, const char *name, const char *file,
+		     struct ns_symval *out, char *err, size_t errlen)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_symtab(m->elf, SHT_SYMTAB, &sh);
+	Elf_Data *d;
+	const char *cur_file = NULL;
+	int found = 0;
+
+	if (!scn && !file)
+		scn = find_symtab(m->elf, SHT_DYNSYM, &sh);
+	if (!scn || !(d = elf_getdata(scn, NULL)) || !sh.sh_entsize) {
+		snprintf(err, errlen, "%s has no symbol table (stripped?)",
+			 m->path);
+		return -1;
+	}
+	for (size_t i = 1; i < sh.sh_size / sh.sh_entsize; i++) {
+		GElf_Sym s;
+		const char *sn;
+		unsigned bind, type;
+
+		if (!gelf_getsym(d, (int)i, &s))
+			break;
+		sn = elf_strptr(m->elf, sh.sh_link, s.st_name);
+		bind = GELF_ST_BIND(s.st_info);
+		type = GELF_ST_TYPE(s.st_info);
+		if (type == STT_FILE) {
+			cur_file = sn;
+			continue;
+		}
+		if (!sn || !name_matches(sn, name, file == NULL) ||
+		    s.st_shndx == SHN_UNDEF)
+			continue;
+		if (file ? (bind != STB_LOCAL || !cur_file ||
+			    strcmp(cur_file, file))
+			 : bind == STB_LOCAL)
+			continue;
+		if (found++ == 0) {
+			out->addr = s.st_value + (type == STT_TLS ? 0 : m->bias);
+			out->size = s.st_size;
+			out->type = type;
+		}
+	}
+	if (found == 1)
+		return 0;
+	if (found > 1)
+		snprintf(err, errlen, "symbol '%s'%s%s is ambiguous in %s "
+			 "(%d definitions)", name, file ? " of " : "",
+			 file ? file : "", m->path, found);
+	else
+		snprintf(err, errlen, "symbol '%s'%s%s not found in %s", name,
+			 file ? " of " : "", file ? file : "", m->path);
+	return -1;
+}
+
+/* Reads the live GOT slot that M's dynamic relocations give NAME. */
+static int lookup_got(struct ns_module *m, int mem_fd, const char *name,
+		      uint64_t *value)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(m->elf, scn))) {
+		Elf_Data *d;
+		GElf_Shdr dsh;
+		Elf_Scn *dyn;
+		Elf_Data *dd;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA ||
+		    !sh.sh_entsize)
+			continue;
+		dyn = elf_getscn(m->elf, sh.sh_link);
+		if (!dyn || !gelf_getshdr(dyn, &dsh) || dsh.sh_type != SHT_DYNSYM)
+			continue;
+		d = elf_getdata(scn, NULL);
+		dd = elf_getdata(dyn, NULL);
+		if (!d || !dd)
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Rela r;
+			GElf_Sym s;
+			const char *sn;
+			unsigned type;
+
+			if (!gelf_getrela(d, (int)i, &r))
+				break;
+			type = GELF_R_TYPE(r.r_info);
+			if (type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT)
+				continue;
+			if (!gelf_getsym(dd, (int)GELF_R_SYM(r.r_info), &s))
+				continue;
+			sn = elf_strptr(m->elf, dsh.sh_link, s.st_name);
+			if (!sn || strcmp(sn, name))
+				continue;
+			return ns_mem_read(mem_fd, r.r_offset + m->bias, value, 8);
+		}
+	}
+	return -1;
+}
+
+/* A default-version definition of NAME in M's .dynsym. */
+static int lookup_dynsym(struct ns_module *m, const char *name,
+			 struct ns_symval *out)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_symtab(m->elf, SHT_DYNSYM, &sh);
+	Elf_Scn *vscn = NULL;
+	Elf_Data *d, *vd = NULL;
+	int found = -1;
+
+	if (!scn || !(d = elf_getdata(scn, NULL)) || !sh.sh_entsize)
+		return -1;
+	while ((vscn = elf_nextscn(m->elf, vscn))) {
+		GElf_Shdr vsh;
+		if (gelf_getshdr(vscn, &vsh) && vsh.sh_type == SHT_GNU_versym) {
+			vd = elf_getdata(vscn, NULL);
+			break;
+		}
+	}
+	for (size_t i = 1; i < sh.sh_size / sh.sh_entsize; i++) {
+		GElf_Sym s;
+		GElf_Versym v = 0;
+		const char *sn;
+		unsigned bind;
+
+		if (!gelf_getsym(d, (int)i, &s))
+			break;
+		bind = GELF_ST_BIND(s.st_info);
+		if (s.st_shndx == SHN_UNDEF || bind == STB_LOCAL)
+			continue;
+		sn = elf_strptr(m->elf, sh.sh_link, s.st_name);
+		if (!sn || strcmp(sn, name))
+			continue;
+		if (vd && gelf_getversym(vd, (int)i, &v) && (v & 0x8000))
+			continue; /* hidden: not the default version */
+		out->addr = s.st_value + m->bias;
+		out->size = s.st_size;
+		out->type = GELF_ST_TYPE(s.st_info);
+		found = 0;
+		if (bind == STB_GLOBAL)
+			break;
+	}
+	return found;
+}
+
+int ns_target_resolve_import(struct ns_target *t, struct ns_module *m,
+			     int mem_fd, const char *name, struct ns_symval *out,
+			     char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (lookup_got(m, mem_fd, name, &v) == 0 && v) {
+		out->addr = v;
+		out->size = 0;
+		out->type = STT_NOTYPE;
+		return 0;
+	}
+	for (size_t i = 0; i < t->nmods; i++) {
+		struct ns_module *o = &t->mods[i];
+		if (o == m || lookup_dynsym(o, name, out) < 0)
+			continue;
+		if (out->type == STT_GNU_IFUNC) {
+			snprintf(err, errlen, "'%s' is an ifunc in %s that %s does "
+				 "not import; calling it from a patch is not "
+				 "supported yet", name, o->path, m->path);
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(err, errlen, "symbol '%s' not found in process %d", name,
+		 (int)t->pid);
+	return -1;
+}

@@ -1,0 +1,59 @@
+/* target.h — the ELF modules loaded in a target process, and symbol lookup
+ * in them: what the patch's references bind to. */
+#ifndef NONSTOP_TARGET_H
+#define NONSTOP_TARGET_H
+#include <gelf.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "patch/patch.h"
+#include "proc/maps.h"
+
+struct ns_module {
+	char     *path;       /* as shown in /proc/PID/maps */
+	uint64_t  start, end; /* lowest and highest address mapped */
+	uint64_t  bias;       /* load bias: runtime address - st_value */
+	uint8_t   build_id[NS_BUILD_ID_MAX];
+	size_t    build_id_len;
+	int       fd;
+	Elf      *elf;
+	bool      is_exec;    /* ET_EXEC: not position independent */
+};
+
+struct ns_target {
+	pid_t pid;
+	struct ns_maps maps;
+	struct ns_module *mods;
+	size_t nmods;
+};
+
+/* Lists the ELF files mapped into PID and opens each. 0, or -1 with ERR. */
+int ns_target_open(struct ns_target *t, pid_t pid, char *err, size_t errlen);
+void ns_target_close(struct ns_target *t);
+
+/* The module whose GNU build-id is ID, or NULL. */
+struct ns_module *ns_target_by_build_id(struct ns_target *t,
+					const uint8_t *id, size_t len);
+
+struct ns_symval {
+	uint64_t addr, size;
+	unsigned type;        /* STT_* */
+};
+
+/* Looks NAME up in module M's .symtab: among the local symbols of source
+ * file FILE if FILE is set, else among its global definitions. 0 if found
+ * exactly once; -1 with ERR if absent or ambiguous. */
+int ns_module_lookup(struct ns_module *m, const char *name, const char *file,
+		     struct ns_symval *out, char *err, size_t errlen);
+
+/* Resolves a global NAME that module M does not define: through M's GOT
+ * (MEM_FD reads the live value, so ifuncs and interposition resolve as the
+ * program sees them), then in the dynamic symbols of every other module. */
+int ns_target_resolve_import(struct ns_target *t, struct ns_module *m,
+			     int mem_fd, const char *name, struct ns_symval *out,
+			     char *err, size_t errlen);
+
+/* Formats a build-id as hex into BUF (at least 2*len+1 bytes). */
+void ns_hex(const uint8_t *id, size_t len, char *buf);
+#endif

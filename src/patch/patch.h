@@ -1,0 +1,118 @@
+/* patch.h — the in-memory model of a patch, shared by the generator (which
+ * fills it), the patch-file writer and reader (which serialise it), and the
+ * linker (which places it into a process).
+ *
+ * On disk a patch is an ELF relocatable object (ET_REL, x86-64), readable
+ * with readelf:
+ *   - one section per piece of code or data the patch brings
+ *     (".text.NAME", ".data.NAME", ".bss.NAME", ".rodata..." ...), each with
+ *     its ".rela" section;
+ *   - ".symtab"/".strtab": symbols defined by the patch (st_shndx = one of
+ *     its sections) and undefined symbols the linker resolves in the target;
+ *   - ".nonstop.meta": the metadata, described by struct ns_meta_* in
+ *     patch_format.h: target build-id, patch name, binary name, and for every
+ *     entry (replaced function, new function, new data) its names, the file
+ *     of locals, and the size and checksum of the expected old bytes; plus,
+ *     for every undefined symbol, the source file when it names a local
+ *     (static) symbol of the target.
+ */
+#ifndef NONSTOP_PATCH_H
+#define NONSTOP_PATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NS_PATCH_FORMAT_VERSION 1
+#define NS_BUILD_ID_MAX 64
+
+/* A relocation inside a patch section (x86-64 RELA semantics). */
+struct ns_reloc {
+	uint64_t offset;   /* within the section */
+	uint32_t type;     /* R_X86_64_* */
+	uint32_t sym;      /* index into ns_patch.syms */
+	int64_t  addend;
+};
+
+/* A section of code or data carried by the patch. */
+struct ns_section {
+	char     *name;    /* ".text.foo", ".rodata.str1.1", ... */
+	uint32_t  type;    /* SHT_PROGBITS or SHT_NOBITS */
+	uint64_t  flags;   /* SHF_ALLOC | SHF_EXECINSTR | SHF_WRITE | ... */
+	uint64_t  align;   /* power of two, >= 1 */
+	uint64_t  size;
+	uint8_t  *data;    /* size bytes; NULL for SHT_NOBITS */
+	struct ns_reloc *relocs;
+	size_t    nrelocs;
+};
+
+enum ns_sym_kind {
+	NS_SYM_DEFINED = 1, /* defined by the patch, in sections[section] */
+	NS_SYM_TARGET  = 2, /* to resolve in the target process */
+};
+
+struct ns_sym {
+	char     *name;
+	char     *file;    /* NS_SYM_TARGET: source file of a local (static)
+			      symbol, as recorded in STT_FILE; NULL if global */
+	uint32_t  kind;    /* enum ns_sym_kind */
+	uint32_t  section; /* NS_SYM_DEFINED: index into ns_patch.sections */
+	uint64_t  value;   /* NS_SYM_DEFINED: offset within that section */
+	uint64_t  size;
+	uint8_t   type;    /* STT_FUNC, STT_OBJECT, STT_NOTYPE, STT_TLS ... */
+	uint8_t   bind;    /* STB_LOCAL, STB_GLOBAL, STB_WEAK */
+};
+
+enum ns_entry_kind {
+	NS_ENTRY_REPLACE  = 1, /* an existing function gets new code */
+	NS_ENTRY_NEW_FUNC = 2, /* a function that did not exist */
+	NS_ENTRY_NEW_DATA = 3, /* a variable that did not exist */
+};
+
+/* Why the generator put an entry into the patch (shown by `nonstop show`). */
+enum ns_reason {
+	NS_REASON_NONE      = 0,
+	NS_REASON_BYTES     = 1, /* its instructions changed */
+	NS_REASON_RELOC     = 2, /* what it references changed */
+	NS_REASON_NEW       = 3, /* did not exist in the old build */
+};
+
+struct ns_entry {
+	uint32_t kind;      /* enum ns_entry_kind */
+	uint32_t reason;    /* enum ns_reason */
+	char    *name;      /* symbol name in the target / new symbol name */
+	char    *file;      /* source file if the symbol is local, else NULL */
+	char    *object;    /* object file (relative path) it came from */
+	uint32_t sym;       /* index into ns_patch.syms of the new definition */
+	uint64_t old_size;  /* NS_ENTRY_REPLACE: st_size of the old function */
+	uint64_t old_sum;   /* NS_ENTRY_REPLACE: ns_checksum() of its bytes
+			       in the binary the patch was built for */
+};
+
+struct ns_patch {
+	char    *name;            /* patch name (build --name) */
+	char    *binary;          /* base name of the binary built for */
+	uint8_t  build_id[NS_BUILD_ID_MAX];
+	uint32_t build_id_len;
+	struct ns_section *sections;
+	size_t   nsections;
+	struct ns_sym *syms;      /* index 0 is unused (ELF's null symbol) */
+	size_t   nsyms;
+	struct ns_entry *entries;
+	size_t   nentries;
+	uint64_t id;              /* checksum of the patch file (set on load) */
+};
+
+/* Writes PATCH to PATH as an ELF relocatable. 0 on success; -1 with a message
+ * in ERR on failure. */
+int ns_patch_write(const char *path, const struct ns_patch *patch,
+		   char *err, size_t errlen);
+
+/* Reads and validates the patch file at PATH into OUT. Every field is
+ * checked: a truncated or hostile file gives -1 and a message in ERR, never a
+ * crash. On success OUT owns its memory; release it with ns_patch_free(). */
+int ns_patch_load(const char *path, struct ns_patch *out,
+		  char *err, size_t errlen);
+
+void ns_patch_free(struct ns_patch *patch);
+
+#endif

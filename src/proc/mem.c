@@ -1,0 +1,55 @@
+/* mem.c — access to a target's memory through /proc/PID/mem. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "proc/mem.h"
+
+int ns_mem_open(pid_t pid)
+{
+	char fn[64];
+
+	snprintf(fn, sizeof(fn), "/proc/%d/mem", (int)pid);
+	return open(fn, O_RDWR | O_CLOEXEC);
+}
+
+int ns_mem_read(int fd, uint64_t addr, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = pread(fd, p, len, (off_t)addr);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EFAULT;
+			return -1;
+		}
+		p += n;
+		addr += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int ns_mem_write(int fd, uint64_t addr, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, (off_t)addr);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EFAULT;
+			return -1;
+		}
+		p += n;
+		addr += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}

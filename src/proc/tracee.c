@@ -1,0 +1,422 @@
+/* tracee.c — ptrace control of all threads of a target: seize, stop, resume,
+ * detach, and the bookkeeping of the events the kernel reports meanwhile.
+ *
+ * Every thread has a wanted state (stopped or running) and a known state.
+ * handle_event() is the one place where kernel reports change the known
+ * state; whenever a thread stops that we want running (a signal arriving, a
+ * late interrupt, a new thread's first stop), it is resumed at once, with
+ * the signal it brought. */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc/mem.h"
+#include "proc/tracee.h"
+
+#define SEIZE_OPTS (PTRACE_O_TRACECLONE | PTRACE_O_TRACESYSGOOD)
+
+static void set_err(struct ns_tracee *tr, const char *fmt, const char *what,
+		    int tid, int e)
+{
+	snprintf(tr->err, sizeof(tr->err), fmt, what, tid, strerror(e));
+}
+
+static struct ns_thread *find_thread(struct ns_tracee *tr, pid_t tid)
+{
+	for (size_t i = 0; i < tr->n; i++)
+		if (tr->t[i]->tid == tid && !tr->t[i]->gone)
+			return tr->t[i];
+	return NULL;
+}
+
+static struct ns_thread *add_thread(struct ns_tracee *tr, pid_t tid)
+{
+	struct ns_thread *th;
+
+	if (tr->n == tr->cap) {
+		size_t nc = tr->cap ? tr->cap * 2 : 16;
+		struct ns_thread **nt = realloc(tr->t, nc * sizeof(*nt));
+		if (!nt)
+			return NULL;
+		tr->t = nt;
+		tr->cap = nc;
+	}
+	th = calloc(1, sizeof(*th));
+	if (!th)
+		return NULL;
+	th->tid = tid;
+	tr->t[tr->n++] = th;
+	return th;
+}
+
+size_t ns_tracee_live(const struct ns_tracee *tr)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < tr->n; i++)
+		n += !tr->t[i]->gone;
+	return n;
+}
+
+/* Resumes a stopped thread that should run, with the signal it holds. */
+static int cont(struct ns_tracee *tr, struct ns_thread *th)
+{
+	int sig = th->pending_sig;
+
+	th->pending_sig = 0;
+	if (ptrace(PTRACE_CONT, th->tid, 0, (long)sig) < 0) {
+		if (errno == ESRCH) { /* died meanwhile: its exit will follow */
+			th->stopped = false;
+			return 0;
+		}
+		set_err(tr, "%s thread %d: %s", "cannot resume", th->tid, errno);
+		return -1;
+	}
+	th->stopped = false;
+	return 0;
+}
+
+/* Records one wait status of TID. */
+static void handle_event(struct ns_tracee *tr, pid_t tid, int status)
+{
+	struct ns_thread *th = find_thread(tr, tid);
+	int event = status >> 16;
+
+	if (!th) {
+		/* A new thread's first stop can arrive before its parent's
+		 * clone event: adopt it. */
+		if (!WIFSTOPPED(status))
+			return;
+		th = add_thread(tr, tid);
+		if (!th)
+			return;
+		th->want_stop = true; /* decided below against the others */
+		for (size_t i = 0; i < tr->n; i++)
+			if (tr->t[i] != th && !tr->t[i]->gone) {
+				th->want_stop = tr->t[i]->want_stop;
+				break;
+			}
+	}
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		th->gone = true;
+		th->stopped = false;
+		/* The leader is reported last, when the whole group is gone. */
+		if (tid == tr->pid || ns_tracee_live(tr) == 0)
+			tr->exited = true;
+		return;
+	}
+	if (!WIFSTOPPED(status))
+		return;
+	th->stopped = true;
+	if (event == PTRACE_EVENT_CLONE) {
+		unsigned long newtid = 0;
+		if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &newtid) == 0 &&
+		    !find_thread(tr, (pid_t)newtid)) {
+			struct ns_thread *nt = add_thread(tr, (pid_t)newtid);
+			if (nt)
+				nt->want_stop = th->want_stop;
+		}
+	} else if (event == 0 && WSTOPSIG(status) != (SIGTRAP | 0x80)) {
+		/* Signal-delivery stop: keep the signal for the resume. */
+		th->pending_sig = WSTOPSIG(status);
+	}
+	if (!th->want_stop)
+		cont(tr, th);
+}
+
+static int seize_new_threads(struct ns_tracee *tr, int *added)
+{
+	char fn[64];
+	struct dirent *de;
+	DIR *d;
+
+	*added = 0;
+	snprintf(fn, sizeof(fn), "/proc/%d/task", (int)tr->pid);
+	d = opendir(fn);
+	if (!d) {
+		snprintf(tr->err, sizeof(tr->err), "no process %d", (int)tr->pid);
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		pid_t tid = (pid_t)atoi(de->d_name);
+		if (tid <= 0 || find_thread(tr, tid))
+			continue;
+		if (ptrace(PTRACE_SEIZE, tid, 0, (long)SEIZE_OPTS) < 0) {
+			if (errno == ESRCH)
+				continue; /* exited meanwhile */
+			set_err(tr, "%s %d: %s (the kernel does not let this "
+				"user ptrace it; see /proc/sys/kernel/yama/"
+				"ptrace_scope)", "cannot attach to thread",
+				tid, errno);
+			closedir(d);
+			return -1;
+		}
+		if (!add_thread(tr, tid)) {
+			closedir(d);
+			return -1;
+		}
+		(*added)++;
+	}
+	closedir(d);
+	return 0;
+}
+
+int ns_tracee_attach(struct ns_tracee *tr, pid_t pid)
+{
+	int added;
+
+	memset(tr, 0, sizeof(*tr));
+	tr->pid = pid;
+	tr->mem_fd = -1;
+	if (kill(pid, 0) < 0 && errno == ESRCH) {
+		snprintf(tr->err, sizeof(tr->err), "no process %d", (int)pid);
+		return -1;
+	}
+	/* Threads may be created while we seize: repeat until a pass over
+	 * /proc/PID/task finds none we do not hold. Threads created by seized
+	 * threads are auto-attached (PTRACE_O_TRACECLONE). */
+	do {
+		if (seize_new_threads(tr, &added) < 0)
+			goto fail;
+	} while (added);
+	if (tr->n == 0) {
+		snprintf(tr->err, sizeof(tr->err), "no process %d", (int)pid);
+		goto fail;
+	}
+	tr->mem_fd = ns_mem_open(pid);
+	if (tr->mem_fd < 0) {
+		set_err(tr, "%s %d: %s", "cannot open the memory of process",
+			pid, errno);
+		goto fail;
+	}
+	return 0;
+fail:
+	ns_tracee_close(tr);
+	return -1;
+}
+
+static void alarm_noop(int sig) { (void)sig; }
+
+/* Waits for events until every thread that should be stopped is. */
+static int wait_stopped(struct ns_tracee *tr)
+{
+	struct sigaction sa = { .sa_handler = alarm_noop }, old;
+	int rc = 0;
+
+	/* A thread in uninterruptible sleep stops only when it leaves it;
+	 * do not wait forever for it. */
+	sigaction(SIGALRM, &sa, &old);
+	alarm(10);
+	for (;;) {
+		bool all = true;
+		int status;
+		pid_t w;
+
+		for (size_t i = 0; i < tr->n; i++)
+			if (!tr->t[i]->gone && tr->t[i]->want_stop &&
+			    !tr->t[i]->stopped)
+				all = false;
+		if (all)
+			break;
+		w = waitpid(-1, &status, __WALL);
+		if (w < 0) {
+			if (errno == EINTR) {
+				snprintf(tr->err, sizeof(tr->err),
+					 "threads of %d did not stop within 10 s",
+					 (int)tr->pid);
+				rc = -1;
+				break;
+			}
+			if (errno == ECHILD) {
+				tr->exited = true;
+				snprintf(tr->err, sizeof(tr->err),
+					 "process %d exited", (int)tr->pid);
+				rc = -1;
+				break;
+			}
+			continue;
+		}
+		handle_event(tr, w, status);
+		if (tr->exited) {
+			snprintf(tr->err, sizeof(tr->err), "process %d exited",
+				 (int)tr->pid);
+			rc = -1;
+			break;
+		}
+	}
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	return rc;
+}
+
+static int load_regs(struct ns_tracee *tr)
+{
+	for (size_t i = 0; i < tr->n; i++) {
+		struct ns_thread *th = tr->t[i];
+		if (th->gone || !th->stopped)
+			continue;
+		if (ptrace(PTRACE_GETREGS, th->tid, 0, &th->regs) < 0) {
+			set_err(tr, "%s %d: %s", "cannot read registers of thread",
+				th->tid, errno);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int ns_tracee_stop_all(struct ns_tracee *tr)
+{
+	for (size_t i = 0; i < tr->n; i++) {
+		struct ns_thread *th = tr->t[i];
+		if (th->gone)
+			continue;
+		th->want_stop = true;
+		if (!th->stopped && ptrace(PTRACE_INTERRUPT, th->tid, 0, 0) < 0 &&
+		    errno != ESRCH) {
+			set_err(tr, "%s %d: %s", "cannot stop thread", th->tid,
+				errno);
+			return -1;
+		}
+	}
+	if (wait_stopped(tr) < 0)
+		return -1;
+	return load_regs(tr);
+}
+
+int ns_tracee_resume_all(struct ns_tracee *tr)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < tr->n; i++) {
+		struct ns_thread *th = tr->t[i];
+		if (th->gone)
+			continue;
+		th->want_stop = false;
+		if (th->stopped && cont(tr, th) < 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+int ns_tracee_stop_one(struct ns_tracee *tr, struct ns_thread *th)
+{
+	th->want_stop = true;
+	if (!th->stopped && ptrace(PTRACE_INTERRUPT, th->tid, 0, 0) < 0) {
+		set_err(tr, "%s %d: %s", "cannot stop thread", th->tid, errno);
+		return -1;
+	}
+	if (wait_stopped(tr) < 0)
+		return -1;
+	if (th->gone) {
+		snprintf(tr->err, sizeof(tr->err), "thread %d exited", th->tid);
+		return -1;
+	}
+	if (ptrace(PTRACE_GETREGS, th->tid, 0, &th->regs) < 0) {
+		set_err(tr, "%s %d: %s", "cannot read registers of thread",
+			th->tid, errno);
+		return -1;
+	}
+	return 0;
+}
+
+int ns_tracee_resume_one(struct ns_tracee *tr, struct ns_thread *th)
+{
+	th->want_stop = false;
+	return th->stopped && !th->gone ? cont(tr, th) : 0;
+}
+
+int ns_tracee_set_regs(struct ns_tracee *tr, struct ns_thread *th,
+		       const struct user_regs_struct *regs)
+{
+	if (ptrace(PTRACE_SETREGS, th->tid, 0, regs) < 0) {
+		set_err(tr, "%s %d: %s", "cannot write registers of thread",
+			th->tid, errno);
+		return -1;
+	}
+	return 0;
+}
+
+int ns_tracee_wait_one(struct ns_tracee *tr, struct ns_thread *th)
+{
+	int status;
+
+	for (;;) {
+		pid_t w = waitpid(th->tid, &status, __WALL);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			th->gone = true;
+			snprintf(tr->err, sizeof(tr->err), "thread %d vanished",
+				 th->tid);
+			return -1;
+		}
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			handle_event(tr, w, status);
+			snprintf(tr->err, sizeof(tr->err), "thread %d exited",
+				 th->tid);
+			return -1;
+		}
+		th->stopped = true;
+		return status;
+	}
+}
+
+void ns_tracee_pump(struct ns_tracee *tr, int ms)
+{
+	struct timespec start, now, nap = { 0, 500 * 1000 };
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		int status;
+		pid_t w = waitpid(-1, &status, __WALL | WNOHANG);
+		if (w > 0) {
+			handle_event(tr, w, status);
+			continue;
+		}
+		if (w < 0 && errno == ECHILD) {
+			tr->exited = true;
+			return;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 +
+		    (now.tv_nsec - start.tv_nsec) / 1000000 >= ms)
+			return;
+		nanosleep(&nap, NULL);
+	}
+}
+
+void ns_tracee_close(struct ns_tracee *tr)
+{
+	ns_tracee_detach(tr);
+	if (tr->mem_fd >= 0)
+		close(tr->mem_fd);
+	tr->mem_fd = -1;
+}
+
+void ns_tracee_detach(struct ns_tracee *tr)
+{
+	bool any_running = false;
+
+	for (size_t i = 0; i < tr->n; i++)
+		if (!tr->t[i]->gone && !tr->t[i]->stopped)
+			any_running = true;
+	/* PTRACE_DETACH needs a stopped tracee. */
+	if (any_running && !tr->exited)
+		(void)ns_tracee_stop_all(tr);
+	for (size_t i = 0; i < tr->n; i++) {
+		struct ns_thread *th = tr->t[i];
+		if (!th->gone)
+			ptrace(PTRACE_DETACH, th->tid, 0, (long)th->pending_sig);
+		free(th);
+	}
+	free(tr->t);
+	tr->t = NULL;
+	tr->n = tr->cap = 0;
+}

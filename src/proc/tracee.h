@@ -1,0 +1,71 @@
+/* tracee.h — every thread of a target process under ptrace control.
+ *
+ * A tracee is seized (PTRACE_SEIZE: no signal, nothing a parent's waitpid
+ * could see) thread by thread, with PTRACE_O_TRACECLONE so that threads the
+ * target creates while we hold it are traced too. Threads are then stopped
+ * and resumed as a group (stop-the-world) or one at a time (to run remote
+ * system calls). Signals that arrive while we hold a thread are kept and
+ * delivered when it resumes.
+ */
+#ifndef NONSTOP_TRACEE_H
+#define NONSTOP_TRACEE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+struct ns_thread {
+	pid_t tid;
+	bool  want_stop;    /* what we asked for */
+	bool  stopped;      /* what the kernel last told us */
+	bool  gone;         /* exited */
+	int   pending_sig;  /* signal to deliver when resuming */
+	struct user_regs_struct regs; /* valid while stopped */
+};
+
+struct ns_tracee {
+	pid_t pid;
+	int   mem_fd;       /* /proc/PID/mem */
+	struct ns_thread **t; /* stable pointers: threads come and go */
+	size_t n, cap;
+	bool  exited;       /* the whole process is gone */
+	char  err[256];     /* last error, for the user */
+};
+
+/* Seizes every thread of PID (without stopping them). 0, or -1 with
+ * tr->err set. The kernel's ptrace permission check applies. */
+int ns_tracee_attach(struct ns_tracee *tr, pid_t pid);
+
+/* Stops every live thread and loads its registers. 0, or -1 with tr->err. */
+int ns_tracee_stop_all(struct ns_tracee *tr);
+
+/* Resumes every stopped thread, delivering signals kept for it. */
+int ns_tracee_resume_all(struct ns_tracee *tr);
+
+/* Stops / resumes one thread. */
+int ns_tracee_stop_one(struct ns_tracee *tr, struct ns_thread *th);
+int ns_tracee_resume_one(struct ns_tracee *tr, struct ns_thread *th);
+
+/* Handles ptrace events (new threads, signals, exits) for MS milliseconds
+ * while the threads run; used between attempts instead of sleeping. */
+void ns_tracee_pump(struct ns_tracee *tr, int ms);
+
+/* Writes back the registers of a stopped thread. */
+int ns_tracee_set_regs(struct ns_tracee *tr, struct ns_thread *th,
+		       const struct user_regs_struct *regs);
+
+/* Detaches from every thread, stopped or not; they run on. Idempotent.
+ * The memory file stays open (the kernel checked access when it opened). */
+void ns_tracee_detach(struct ns_tracee *tr);
+
+/* Detaches and closes the memory file. */
+void ns_tracee_close(struct ns_tracee *tr);
+
+/* Number of live threads. */
+size_t ns_tracee_live(const struct ns_tracee *tr);
+
+/* Waits for the next stop of TH and records it (used by remote syscalls).
+ * Returns the raw wait status, or -1. */
+int ns_tracee_wait_one(struct ns_tracee *tr, struct ns_thread *th);
+#endif

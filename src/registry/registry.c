@@ -1,0 +1,117 @@
+/* registry.c — reading and updating the records nonstop keeps in a target. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proc/maps.h"
+#include "proc/mem.h"
+#include "registry/registry.h"
+
+size_t ns_rec_size(uint32_t nfuncs)
+{
+	return sizeof(struct ns_rec) + (size_t)nfuncs * sizeof(struct ns_rec_func);
+}
+
+const char *ns_rec_state_name(uint32_t state)
+{
+	switch (state) {
+	case NS_REC_LOADED:    return "loaded";
+	case NS_REC_APPLYING:  return "applying";
+	case NS_REC_APPLIED:   return "applied";
+	case NS_REC_REVERTING: return "reverting";
+	default:               return "unknown";
+	}
+}
+
+static bool is_record_mapping(const struct ns_map *m)
+{
+	return !strncmp(m->path, "/memfd:" NS_REC_MAPNAME,
+			strlen("/memfd:" NS_REC_MAPNAME)) && m->offset == 0;
+}
+
+/* Reads and checks the record at the start of mapping M. */
+static struct ns_rec *read_record(int mem_fd, const struct ns_map *m)
+{
+	struct ns_rec hdr, *rec;
+	size_t size;
+
+	if (ns_mem_read(mem_fd, m->start, &hdr, sizeof(hdr)) < 0 ||
+	    memcmp(hdr.magic, NS_REC_MAGIC, 8) || hdr.nfuncs > 100000 ||
+	    hdr.base != m->start)
+		return NULL;
+	size = ns_rec_size(hdr.nfuncs);
+	if (size > m->end - m->start)
+		return NULL;
+	rec = malloc(size);
+	if (!rec)
+		return NULL;
+	if (ns_mem_read(mem_fd, m->start, rec, size) < 0) {
+		free(rec);
+		return NULL;
+	}
+	rec->name[NS_NAME_MAX - 1] = 0;
+	for (uint32_t i = 0; i < rec->nfuncs; i++) {
+		rec->funcs[i].name[NS_NAME_MAX - 1] = 0;
+		if (rec->funcs[i].saved_len > NS_SAVED_MAX)
+			rec->funcs[i].saved_len = NS_SAVED_MAX;
+	}
+	return rec;
+}
+
+static int by_seq(const void *a, const void *b)
+{
+	const struct ns_rec_entry *x = a, *y = b;
+
+	return x->rec->seq < y->rec->seq ? -1 : x->rec->seq > y->rec->seq;
+}
+
+int ns_registry_read(pid_t pid, int mem_fd, struct ns_registry *reg)
+{
+	struct ns_maps maps;
+
+	memset(reg, 0, sizeof(*reg));
+	if (ns_maps_read(pid, &maps) < 0)
+		return -1;
+	reg->v = calloc(maps.n ? maps.n : 1, sizeof(*reg->v));
+	if (!reg->v) {
+		ns_maps_free(&maps);
+		return -1;
+	}
+	for (size_t i = 0; i < maps.n; i++) {
+		struct ns_rec *rec;
+		if (!is_record_mapping(&maps.v[i]))
+			continue;
+		rec = read_record(mem_fd, &maps.v[i]);
+		if (!rec)
+			continue;
+		reg->v[reg->n].rec = rec;
+		reg->v[reg->n].addr = maps.v[i].start;
+		reg->n++;
+	}
+	ns_maps_free(&maps);
+	qsort(reg->v, reg->n, sizeof(*reg->v), by_seq);
+	return 0;
+}
+
+void ns_registry_free(struct ns_registry *reg)
+{
+	for (size_t i = 0; i < reg->n; i++)
+		free(reg->v[i].rec);
+	free(reg->v);
+	memset(reg, 0, sizeof(*reg));
+}
+
+struct ns_rec_entry *ns_registry_find(struct ns_registry *reg, const char *name)
+{
+	for (size_t i = reg->n; i-- > 0;)
+		if (!name || !strcmp(reg->v[i].rec->name, name))
+			return &reg->v[i];
+	return NULL;
+}
+
+int ns_rec_set_state(int mem_fd, uint64_t addr, uint32_t state)
+{
+	return ns_mem_write(mem_fd, addr + offsetof(struct ns_rec, state),
+			    &state, sizeof(state));
+}

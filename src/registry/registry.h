@@ -1,0 +1,75 @@
+/* registry.h — what is applied to a process, kept inside that process.
+ *
+ * Every applied patch lives in its own mapping, backed by a memfd named
+ * "nonstop:NAME" so that it shows in /proc/PID/maps. The first page(s) of
+ * that mapping hold the record below: which functions are redirected, the
+ * bytes the redirection overwrote, and where the new code is. `status` and
+ * `revert` read it back from a fresh nonstop invocation. */
+#ifndef NONSTOP_REGISTRY_H
+#define NONSTOP_REGISTRY_H
+#include <stdint.h>
+#include <sys/types.h>
+
+#define NS_REC_MAGIC    "NSRECv1"
+#define NS_REC_MAPNAME  "nonstop:"
+#define NS_NAME_MAX     64
+#define NS_SAVED_MAX    16
+
+enum ns_rec_state {
+	NS_REC_LOADED   = 1, /* code placed, nothing redirected yet */
+	NS_REC_APPLYING = 2, /* redirections being written (all stopped) */
+	NS_REC_APPLIED  = 3,
+	NS_REC_REVERTING = 4,
+};
+
+struct ns_rec_func {
+	uint64_t old_addr;         /* entry of the replaced function */
+	uint64_t old_size;
+	uint64_t new_addr;         /* entry of its new version */
+	uint64_t new_size;
+	uint8_t  saved[NS_SAVED_MAX]; /* bytes the redirection overwrote */
+	uint32_t saved_len;
+	uint32_t pad;
+	char     name[NS_NAME_MAX];
+};
+
+struct ns_rec {
+	char     magic[8];
+	uint32_t state;            /* enum ns_rec_state */
+	uint32_t nfuncs;
+	uint64_t seq;              /* order of application, from 1 */
+	uint64_t patch_id;         /* checksum of the patch file */
+	uint64_t base, size;       /* the mapping */
+	uint64_t code_start, code_end; /* new code: busy while a thread is in it */
+	uint64_t applied_at;       /* unix time */
+	char     name[NS_NAME_MAX];
+	struct ns_rec_func funcs[];
+};
+
+/* A record read back from a process. */
+struct ns_rec_entry {
+	struct ns_rec *rec;        /* malloc'd copy */
+	uint64_t addr;             /* where it lives in the target */
+};
+
+struct ns_registry {
+	struct ns_rec_entry *v;
+	size_t n;                  /* sorted by seq */
+};
+
+/* Reads every nonstop record of PID (through MEM_FD). Mappings that are not
+ * valid records are ignored. 0, or -1 with errno. */
+int ns_registry_read(pid_t pid, int mem_fd, struct ns_registry *reg);
+void ns_registry_free(struct ns_registry *reg);
+
+/* The record named NAME, or the last applied if NAME is NULL; NULL if none. */
+struct ns_rec_entry *ns_registry_find(struct ns_registry *reg, const char *name);
+
+/* The size of a record with NFUNCS functions. */
+size_t ns_rec_size(uint32_t nfuncs);
+
+/* Writes the state field of the record at ADDR. */
+int ns_rec_set_state(int mem_fd, uint64_t addr, uint32_t state);
+
+const char *ns_rec_state_name(uint32_t state);
+#endif

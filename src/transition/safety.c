@@ -1,0 +1,220 @@
+/* safety.c — the stack check of stop-the-world transitions.
+ *
+ * Every thread is stopped when ns_safety_check() runs, so its registers and
+ * stack are stable. libdwfl unwinds each stack with the modules' CFI
+ * (.eh_frame/.debug_frame: frame pointers are not assumed); we supply the
+ * registers ptrace already read and read memory through /proc/PID/mem.
+ * A frame's pc is "in" a range if the thread executes there (innermost
+ * frame, or a signal frame) or will return there (pc - 1, the call). */
+#include <elfutils/libdwfl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proc/mem.h"
+#include "transition/safety.h"
+
+#define MAX_FRAMES 512
+
+struct ns_safety {
+	Dwfl *dwfl;
+	struct ns_tracee *tr;
+};
+
+struct walk {
+	struct ns_safety *s;
+	const struct ns_range *r;
+	size_t n;
+	int depth;
+	int hit;              /* index of the range hit, or -1 */
+	uint64_t pc;
+};
+
+static struct ns_thread *thread_by_tid(struct ns_tracee *tr, pid_t tid)
+{
+	for (size_t i = 0; i < tr->n; i++)
+		if (tr->t[i]->tid == tid && !tr->t[i]->gone)
+			return tr->t[i];
+	return NULL;
+}
+
+static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
+{
+	struct ns_safety *s = arg;
+	size_t i = (size_t)(uintptr_t)*thread_argp;
+
+	(void)dwfl;
+	for (; i < s->tr->n; i++)
+		if (!s->tr->t[i]->gone && s->tr->t[i]->stopped) {
+			*thread_argp = (void *)(uintptr_t)(i + 1);
+			return s->tr->t[i]->tid;
+		}
+	return 0;
+}
+
+static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
+{
+	struct ns_safety *s = arg;
+	struct ns_thread *th = thread_by_tid(s->tr, tid);
+
+	(void)dwfl;
+	*thread_argp = th;
+	return th != NULL;
+}
+
+static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result,
+			void *arg)
+{
+	struct ns_safety *s = arg;
+
+	(void)dwfl;
+	return ns_mem_read(s->tr->mem_fd, addr, result, sizeof(*result)) == 0;
+}
+
+static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
+{
+	struct ns_thread *th = thread_arg;
+	const struct user_regs_struct *r;
+	Dwarf_Word regs[17];
+
+	if (!th) /* called through next_thread: find it again */
+		return false;
+	r = &th->regs;
+	/* DWARF register numbers of x86-64. */
+	regs[0] = r->rax;  regs[1] = r->rdx;  regs[2] = r->rcx;  regs[3] = r->rbx;
+	regs[4] = r->rsi;  regs[5] = r->rdi;  regs[6] = r->rbp;  regs[7] = r->rsp;
+	regs[8] = r->r8;   regs[9] = r->r9;   regs[10] = r->r10; regs[11] = r->r11;
+	regs[12] = r->r12; regs[13] = r->r13; regs[14] = r->r14; regs[15] = r->r15;
+	regs[16] = r->rip;
+	return dwfl_thread_state_registers(thread, 0, 17, regs);
+}
+
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+	.next_thread = next_thread,
+	.get_thread = get_thread,
+	.memory_read = memory_read,
+	.set_initial_registers = set_initial_registers,
+};
+
+static const Dwfl_Callbacks dwfl_callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+};
+
+struct ns_safety *ns_safety_new(struct ns_tracee *tr, char *err, size_t errlen)
+{
+	struct ns_safety *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->tr = tr;
+	s->dwfl = dwfl_begin(&dwfl_callbacks);
+	if (!s->dwfl)
+		goto fail;
+	if (dwfl_linux_proc_report(s->dwfl, tr->pid) != 0 ||
+	    dwfl_report_end(s->dwfl, NULL, NULL) != 0)
+		goto fail;
+	if (!dwfl_attach_state(s->dwfl, NULL, tr->pid, &thread_callbacks, s))
+		goto fail;
+	return s;
+fail:
+	snprintf(err, errlen, "cannot prepare unwinding of process %d: %s",
+		 (int)tr->pid, dwfl_errmsg(-1));
+	ns_safety_free(s);
+	return NULL;
+}
+
+void ns_safety_free(struct ns_safety *s)
+{
+	if (!s)
+		return;
+	if (s->dwfl)
+		dwfl_end(s->dwfl);
+	free(s);
+}
+
+static int frame_cb(Dwfl_Frame *frame, void *arg)
+{
+	struct walk *w = arg;
+	Dwarf_Addr pc;
+	bool activation;
+
+	if (!dwfl_frame_pc(frame, &pc, &activation))
+		return DWARF_CB_ABORT;
+	if (!activation)
+		pc--; /* a return address: the call is the instruction before */
+	w->pc = pc;
+	for (size_t i = 0; i < w->n; i++)
+		if (pc >= w->r[i].start && pc < w->r[i].end) {
+			w->hit = (int)i;
+			return DWARF_CB_ABORT;
+		}
+	if (++w->depth >= MAX_FRAMES)
+		return DWARF_CB_ABORT;
+	return DWARF_CB_OK;
+}
+
+/* Where a pc is, for a message: "function (module)". */
+static void describe_pc(struct ns_safety *s, uint64_t pc, char *buf, size_t len)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, pc);
+	const char *fn = mod ? dwfl_module_addrname(mod, pc) : NULL;
+
+	if (fn)
+		snprintf(buf, len, "%s", fn);
+	else
+		snprintf(buf, len, "0x%llx", (unsigned long long)pc);
+}
+
+static int check_thread(struct ns_safety *s, struct ns_thread *th,
+			const struct ns_range *r, size_t n, struct ns_blocker *b)
+{
+	struct walk w = { .s = s, .r = r, .n = n, .hit = -1 };
+	int rc = dwfl_getthread_frames(s->dwfl, th->tid, frame_cb, &w);
+	char where[160];
+
+	b->tid = th->tid;
+	if (getenv("NS_DEBUG_UNWIND"))
+		fprintf(stderr, "unwind %d: rc=%d depth=%d last=%llx err=%s\n",
+			th->tid, rc, w.depth, (unsigned long long)w.pc,
+			rc ? dwfl_errmsg(-1) : "");
+	if (w.hit >= 0) {
+		snprintf(b->what, sizeof(b->what), "thread %d is %s %s (frame #%d)",
+			 th->tid, w.depth == 0 ? "executing" : "will return into",
+			 r[w.hit].name, w.depth);
+		return 1;
+	}
+	if (w.depth >= MAX_FRAMES) {
+		snprintf(b->what, sizeof(b->what), "thread %d: stack deeper than "
+			 "%d frames", th->tid, MAX_FRAMES);
+		return 1;
+	}
+	/* An unwinding error means frames we could not see: they could be
+	 * returning into changed code, so the thread counts as unsafe. */
+	if (rc < 0) {
+		describe_pc(s, w.pc ? w.pc : th->regs.rip, where, sizeof(where));
+		snprintf(b->what, sizeof(b->what), "thread %d: cannot unwind its "
+			 "stack past %s (frame #%d): %s", th->tid, where, w.depth,
+			 dwfl_errmsg(-1));
+		return 1;
+	}
+	return 0;
+}
+
+int ns_safety_check(struct ns_safety *s, const struct ns_range *r, size_t n,
+		    struct ns_blocker *b)
+{
+	for (size_t i = 0; i < s->tr->n; i++) {
+		struct ns_thread *th = s->tr->t[i];
+		int rc;
+
+		if (th->gone || !th->stopped)
+			continue;
+		rc = check_thread(s, th, r, n, b);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* safety.h — is it safe to switch code now? Unwinds every stopped thread
+ * with DWARF CFI (libdwfl) and looks for code that is about to change. */
+#ifndef NONSTOP_SAFETY_H
+#define NONSTOP_SAFETY_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "proc/tracee.h"
+
+/* Code that must not be active: [start, end), named for messages. */
+struct ns_range {
+	uint64_t start, end;
+	const char *name;
+};
+
+/* Why it is not safe. */
+struct ns_blocker {
+	pid_t tid;
+	char  what[256];   /* "thread 123 is in function foo (frame #0)" */
+};
+
+struct ns_safety;
+
+/* Prepares unwinding of TR's threads (reads the modules' CFI). Call before
+ * stopping the threads: this is the slow part. NULL with ERR on failure. */
+struct ns_safety *ns_safety_new(struct ns_tracee *tr, char *err, size_t errlen);
+void ns_safety_free(struct ns_safety *s);
+
+/* With every thread of the tracee stopped: 0 if no thread is executing in,
+ * or will return into, any of the N ranges; 1 if one is (B says which
+ * thread and where); a thread whose stack cannot be unwound counts as
+ * unsafe. */
+int ns_safety_check(struct ns_safety *s, const struct ns_range *r, size_t n,
+		    struct ns_blocker *b);
+#endif

@@ -1,0 +1,79 @@
+/* transition.c — stop-the-world transition: the one place that decides when
+ * the code switches.
+ *
+ * An attempt stops every thread (PTRACE_INTERRUPT), unwinds every stack,
+ * and if no thread is in or will return into code that is about to change,
+ * calls commit() and releases the threads by detaching from them. Otherwise
+ * it resumes them at once and schedules the next attempt after a growing
+ * delay (5 ms doubling to 100 ms), during which ptrace events are serviced
+ * so that signals reach the program. The pause — from the first interrupt
+ * to the last thread released — is measured for every attempt. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "transition/transition.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* One attempt. 0 committed, 1 unsafe, -1 error. */
+static int attempt(struct ns_transition *x)
+{
+	uint64_t t0 = now_ns(), dt;
+	int rc;
+
+	if (ns_tracee_stop_all(x->tr) < 0) {
+		snprintf(x->err, sizeof(x->err), "%s", x->tr->err);
+		ns_tracee_resume_all(x->tr);
+		return -1;
+	}
+	x->threads = ns_tracee_live(x->tr);
+	rc = ns_safety_check(x->safety, x->busy, x->nbusy, &x->blocker);
+	if (rc == 0) {
+		if (x->commit(x->arg, x->err, sizeof(x->err)) < 0)
+			rc = -1;
+	}
+	if (rc == 0)
+		ns_tracee_detach(x->tr); /* releases every thread */
+	else
+		ns_tracee_resume_all(x->tr);
+	dt = now_ns() - t0;
+	if (dt > x->max_pause_ns)
+		x->max_pause_ns = dt;
+	if (rc == 0)
+		x->pause_ns = dt;
+	return rc;
+}
+
+int ns_transition_run(struct ns_transition *x)
+{
+	uint64_t deadline = now_ns() + (uint64_t)(x->timeout * 1e9);
+	int delay_ms = 5;
+
+	x->attempts = 0;
+	for (;;) {
+		int rc;
+
+		x->attempts++;
+		rc = attempt(x);
+		if (rc <= 0)
+			return rc;
+		if (now_ns() + (uint64_t)delay_ms * 1000000ULL > deadline)
+			return 1;
+		ns_tracee_pump(x->tr, delay_ms);
+		if (x->tr->exited) {
+			snprintf(x->err, sizeof(x->err), "process %d exited",
+				 (int)x->tr->pid);
+			return -1;
+		}
+		if (delay_ms < 100)
+			delay_ms *= 2;
+	}
+}

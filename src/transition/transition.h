@@ -1,0 +1,35 @@
+/* transition.h — stop-the-world switch between code versions. */
+#ifndef NONSTOP_TRANSITION_H
+#define NONSTOP_TRANSITION_H
+#include <stdint.h>
+
+#include "proc/tracee.h"
+#include "transition/safety.h"
+
+struct ns_transition {
+	/* in */
+	struct ns_tracee *tr;
+	struct ns_safety *safety;
+	const struct ns_range *busy;  /* code no thread may be in */
+	size_t nbusy;
+	double timeout;               /* seconds to wait for a safe moment */
+	/* Called with every thread stopped and the check passed: writes the
+	 * switch. Must leave the target as it was if it fails. */
+	int (*commit)(void *arg, char *err, size_t errlen);
+	void *arg;
+	/* out */
+	uint64_t pause_ns;            /* stop of the attempt that switched */
+	uint64_t max_pause_ns;        /* longest stop of any attempt */
+	unsigned attempts;
+	size_t   threads;             /* threads stopped in the last attempt */
+	struct ns_blocker blocker;    /* why the last attempt was unsafe */
+	char err[512];
+};
+
+/* Stops every thread, checks, commits, and resumes every thread by
+ * detaching from it; retries, with the threads running in between, until
+ * the timeout. Returns 0 when committed (the tracee is then detached), 1 if
+ * never safe before the timeout (x->blocker names the thread and function;
+ * the tracee stays attached and running), -1 on error (x->err). */
+int ns_transition_run(struct ns_transition *x);
+#endif
