@@ -117,7 +117,8 @@ static int verify_functions(struct apply *a)
 				    e->name, (unsigned long long)v.size,
 				    (int)a->o->pid,
 				    (unsigned long long)e->old_size);
-		if (v.size < NS_JMP_LEN)
+		if (v.size < NS_JMP_LEN &&
+		    ns_module_room(a->mod, v.addr) < NS_JMP_LEN)
 			return fail(a, "function %s: too short to redirect (%llu "
 				    "bytes)", e->name, (unsigned long long)v.size);
 		buf = malloc(v.size);

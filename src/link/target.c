@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "elf/code_room.h"
 #include "link/target.h"
 #include "proc/mem.h"
 
@@ -334,4 +335,9 @@ int ns_target_resolve_import(struct ns_target *t, struct ns_module *m,
 	snprintf(err, errlen, "symbol '%s' not found in process %d", name,
 		 (int)t->pid);
 	return -1;
+}
+
+uint64_t ns_module_room(struct ns_module *m, uint64_t addr)
+{
+	return ns_elf_code_room(m->elf, addr - m->bias);
 }

@@ -47,6 +47,11 @@ struct ns_symval {
 int ns_module_lookup(struct ns_module *m, const char *name, const char *file,
 		     struct ns_symval *out, char *err, size_t errlen);
 
+/* Bytes at ADDR (a function of module M) that no other code owns: up to the
+ * next symbol or the end of its section. Alignment padding after a short
+ * function is never executed, so a redirection may use it. 0 if unknown. */
+uint64_t ns_module_room(struct ns_module *m, uint64_t addr);
+
 /* Resolves a global NAME that module M does not define: through M's GOT
  * (MEM_FD reads the live value, so ifuncs and interposition resolve as the
  * program sees them), then in the dynamic symbols of every other module. */

@@ -101,6 +101,21 @@ static const Dwfl_Callbacks dwfl_callbacks = {
 	.find_debuginfo = dwfl_standard_find_debuginfo,
 };
 
+/* Loads a module's ELF and CFI now: libdwfl would otherwise do it during
+ * the first unwind, while every thread is stopped. */
+static int warm_module(Dwfl_Module *mod, void **userdata, const char *name,
+		       Dwarf_Addr start, void *arg)
+{
+	Dwarf_Addr bias;
+
+	(void)userdata; (void)name; (void)start; (void)arg;
+	if (dwfl_module_getelf(mod, &bias)) {
+		(void)dwfl_module_eh_cfi(mod, &bias);
+		(void)dwfl_module_dwarf_cfi(mod, &bias);
+	}
+	return DWARF_CB_OK;
+}
+
 struct ns_safety *ns_safety_new(struct ns_tracee *tr, char *err, size_t errlen)
 {
 	struct ns_safety *s = calloc(1, sizeof(*s));
@@ -118,6 +133,7 @@ struct ns_safety *ns_safety_new(struct ns_tracee *tr, char *err, size_t errlen)
 		goto fail;
 	if (!dwfl_attach_state(s->dwfl, NULL, tr->pid, &thread_callbacks, s))
 		goto fail;
+	dwfl_getmodules(s->dwfl, warm_module, NULL, 0);
 	return s;
 fail:
 	snprintf(err, errlen, "cannot prepare unwinding of process %d: %s",
