@@ -218,9 +218,11 @@ int ns_module_lookup(struct ns_module *m, const char *name, const char *file,
 	return -1;
 }
 
-/* Reads the live GOT slot that M's dynamic relocations give NAME. */
+/* Reads the live GOT slot that M's dynamic relocations give NAME (if NAME
+ * is set), or that an R_X86_64_IRELATIVE relocation with addend RESOLVER
+ * fills (how a library calls its own ifuncs). */
 static int lookup_got(struct ns_module *m, int mem_fd, const char *name,
-		      uint64_t *value)
+		      uint64_t resolver, uint64_t *value)
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
@@ -241,6 +243,17 @@ static int lookup_got(struct ns_module *m, int mem_fd, const char *name,
 		dd = elf_getdata(dyn, NULL);
 		if (!d || !dd)
 			continue;
+		if (!name) {
+			for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+				GElf_Rela r;
+				if (gelf_getrela(d, (int)i, &r) &&
+				    GELF_R_TYPE(r.r_info) == R_X86_64_IRELATIVE &&
+				    (uint64_t)r.r_addend == resolver)
+					return ns_mem_read(mem_fd, r.r_offset +
+							   m->bias, value, 8);
+			}
+			continue;
+		}
 		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
 			GElf_Rela r;
 			GElf_Sym s;
@@ -308,13 +321,39 @@ static int lookup_dynsym(struct ns_module *m, const char *name,
 	return found;
 }
 
+/* An ifunc's address is its resolver's; the implementation the process
+ * uses is in some GOT: another module importing NAME, or the defining
+ * library's own IRELATIVE slot. Calling the resolver ourselves is not
+ * needed when the process already did. */
+static int resolve_ifunc(struct ns_target *t, struct ns_module *def,
+			 int mem_fd, const char *name, struct ns_symval *out,
+			 char *err, size_t errlen)
+{
+	uint64_t v, resolver = out->addr - def->bias;
+
+	for (size_t i = 0; i < t->nmods; i++)
+		if (&t->mods[i] != def &&
+		    lookup_got(&t->mods[i], mem_fd, name, 0, &v) == 0 && v)
+			goto found;
+	if (lookup_got(def, mem_fd, NULL, resolver, &v) == 0 && v)
+		goto found;
+	snprintf(err, errlen, "'%s' is an ifunc in %s whose resolved address "
+		 "the process does not hold anywhere; import it in the program "
+		 "first", name, def->path);
+	return -1;
+found:
+	out->addr = v;
+	out->type = STT_FUNC;
+	return 0;
+}
+
 int ns_target_resolve_import(struct ns_target *t, struct ns_module *m,
 			     int mem_fd, const char *name, struct ns_symval *out,
 			     char *err, size_t errlen)
 {
 	uint64_t v;
 
-	if (lookup_got(m, mem_fd, name, &v) == 0 && v) {
+	if (lookup_got(m, mem_fd, name, 0, &v) == 0 && v) {
 		out->addr = v;
 		out->size = 0;
 		out->type = STT_NOTYPE;
@@ -324,12 +363,8 @@ int ns_target_resolve_import(struct ns_target *t, struct ns_module *m,
 		struct ns_module *o = &t->mods[i];
 		if (o == m || lookup_dynsym(o, name, out) < 0)
 			continue;
-		if (out->type == STT_GNU_IFUNC) {
-			snprintf(err, errlen, "'%s' is an ifunc in %s that %s does "
-				 "not import; calling it from a patch is not "
-				 "supported yet", name, o->path, m->path);
-			return -1;
-		}
+		if (out->type == STT_GNU_IFUNC)
+			return resolve_ifunc(t, o, mem_fd, name, out, err, errlen);
 		return 0;
 	}
 	snprintf(err, errlen, "symbol '%s' not found in process %d", name,

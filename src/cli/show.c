@@ -1,0 +1,175 @@
+/* show.c — `nonstop show [--json] PATCH`: what a patch changes, read
+ * through the validating patch reader. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "patch/patch.h"
+
+static void help(void)
+{
+	printf("usage: nonstop show [--json] PATCH\n\n"
+	       "Shows what a patch changes: the binary and build-id it is bound to,\n"
+	       "every function it replaces or adds and why, the variables it adds, and\n"
+	       "the symbols of the target it binds to.\n\n"
+	       "options:\n"
+	       "  --json   one JSON object instead of text\n"
+	       "  --help   this text\n");
+}
+
+static const char *kind_name(uint32_t k)
+{
+	switch (k) {
+	case NS_ENTRY_REPLACE:  return "replace";
+	case NS_ENTRY_NEW_FUNC: return "new function";
+	case NS_ENTRY_NEW_DATA: return "new data";
+	default:                return "?";
+	}
+}
+
+static const char *reason_name(uint32_t r)
+{
+	switch (r) {
+	case NS_REASON_BYTES: return "bytes changed";
+	case NS_REASON_RELOC: return "reference changed";
+	case NS_REASON_NEW:   return "new";
+	default:              return "";
+	}
+}
+
+static void json_str(const char *s)
+{
+	if (!s) {
+		fputs("null", stdout);
+		return;
+	}
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+static void build_id_hex(const struct ns_patch *p, char *out)
+{
+	for (uint32_t i = 0; i < p->build_id_len; i++)
+		sprintf(out + 2 * i, "%02x", p->build_id[i]);
+	out[2 * p->build_id_len] = '\0';
+}
+
+static void show_text(const struct ns_patch *p)
+{
+	char bid[2 * NS_BUILD_ID_MAX + 1];
+
+	build_id_hex(p, bid);
+	printf("patch:    %s\nbinary:   %s\nbuild-id: %s\nid:       %016llx\n",
+	       p->name, p->binary, bid, (unsigned long long)p->id);
+	printf("entries:  %zu\n", p->nentries);
+	for (size_t i = 0; i < p->nentries; i++) {
+		const struct ns_entry *e = &p->entries[i];
+
+		printf("  %-13s %s", kind_name(e->kind), e->name);
+		if (e->file)
+			printf(" (static, %s)", e->file);
+		printf("  [%s]", e->object ? e->object : "?");
+		if (e->reason)
+			printf("  %s", reason_name(e->reason));
+		if (e->kind == NS_ENTRY_REPLACE)
+			printf(", old size %llu", (unsigned long long)e->old_size);
+		putchar('\n');
+	}
+	printf("binds to:\n");
+	for (size_t i = 1; i < p->nsyms; i++) {
+		const struct ns_sym *s = &p->syms[i];
+
+		if (s->kind != NS_SYM_TARGET)
+			continue;
+		printf("  %s", s->name);
+		if (s->file)
+			printf(" (static, %s)", s->file);
+		putchar('\n');
+	}
+}
+
+static void show_json(const struct ns_patch *p)
+{
+	char bid[2 * NS_BUILD_ID_MAX + 1];
+	int first = 1;
+
+	build_id_hex(p, bid);
+	fputs("{\"name\":", stdout);
+	json_str(p->name);
+	fputs(",\"binary\":", stdout);
+	json_str(p->binary);
+	printf(",\"build_id\":\"%s\",\"id\":\"%016llx\",\"entries\":[",
+	       bid, (unsigned long long)p->id);
+	for (size_t i = 0; i < p->nentries; i++) {
+		const struct ns_entry *e = &p->entries[i];
+
+		printf("%s{\"kind\":\"%s\",\"name\":", i ? "," : "", kind_name(e->kind));
+		json_str(e->name);
+		fputs(",\"file\":", stdout);
+		json_str(e->file);
+		fputs(",\"object\":", stdout);
+		json_str(e->object);
+		printf(",\"reason\":\"%s\"", reason_name(e->reason));
+		if (e->kind == NS_ENTRY_REPLACE)
+			printf(",\"old_size\":%llu,\"old_sum\":\"%016llx\"",
+			       (unsigned long long)e->old_size,
+			       (unsigned long long)e->old_sum);
+		putchar('}');
+	}
+	fputs("],\"binds\":[", stdout);
+	for (size_t i = 1; i < p->nsyms; i++) {
+		const struct ns_sym *s = &p->syms[i];
+
+		if (s->kind != NS_SYM_TARGET)
+			continue;
+		fputs(first ? "{\"name\":" : ",{\"name\":", stdout);
+		json_str(s->name);
+		fputs(",\"file\":", stdout);
+		json_str(s->file);
+		putchar('}');
+		first = 0;
+	}
+	fputs("]}\n", stdout);
+}
+
+int cmd_show(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ns_patch p;
+	char err[1024];
+	int c, json = 0;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case 'h': help(); return NS_EXIT_OK;
+		default:
+			return ns_usage_error("show", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return ns_usage_error("show", "expected one PATCH file");
+	if (ns_patch_load(argv[optind], &p, err, sizeof(err)))
+		return ns_fail("show", "%s", err);
+	if (json)
+		show_json(&p);
+	else
+		show_text(&p);
+	ns_patch_free(&p);
+	return NS_EXIT_OK;
+}

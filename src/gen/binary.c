@@ -1,0 +1,134 @@
+/* binary.c — the binary a patch is built for (executable, PIE or not, or
+ * shared library): its build-id, and for each replaced function its size and
+ * the checksum of its bytes as linked, found through .symtab (locals
+ * disambiguated by the STT_FILE symbol that precedes them). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "elf/elf_util.h"
+#include "elf/code_room.h"
+#include "gen/gen.h"
+#include "util/checksum.h"
+
+struct gbin {
+	struct ns_elf e;
+	Elf_Data     *syms;
+	size_t        nsyms;
+	size_t        strtab;
+	uint64_t      last_addr;  /* address of the last symbol found */
+};
+
+int gbin_open(struct gen *g, const char *path, struct gbin **out)
+{
+	struct gbin *b = calloc(1, sizeof(*b));
+	Elf_Scn *scn;
+	GElf_Shdr sh;
+
+	*out = NULL;
+	if (!b)
+		return gen_fail(g, "%s: out of memory", path);
+	if (ns_elf_open(path, &b->e, g->err, g->errlen)) {
+		free(b);
+		return -1;
+	}
+	scn = ns_elf_find_type(&b->e, SHT_SYMTAB);
+	if (!scn || !gelf_getshdr(scn, &sh) || !sh.sh_entsize ||
+	    !(b->syms = elf_getdata(scn, NULL))) {
+		gen_fail(g, "refusing: %s has no symbol table (stripped?); build the "
+			 "patch against the unstripped binary", path);
+		gbin_close(b);
+		return -1;
+	}
+	b->nsyms = sh.sh_size / sh.sh_entsize;
+	b->strtab = sh.sh_link;
+	*out = b;
+	return 0;
+}
+
+void gbin_close(struct gbin *b)
+{
+	if (!b)
+		return;
+	ns_elf_close(&b->e);
+	free(b);
+}
+
+int gbin_build_id(struct gen *g, struct gbin *b, uint8_t *buf, size_t max)
+{
+	int n = ns_elf_build_id(&b->e, buf, max);
+
+	if (n <= 0)
+		return gen_fail(g, "refusing: %s has no usable GNU build-id "
+				"(link with -Wl,--build-id)", b->e.path);
+	return n;
+}
+
+/* Checksums SIZE bytes at address ADDR of the binary's loadable sections. */
+static int sum_bytes(struct gen *g, struct gbin *b, const char *name,
+		     uint64_t addr, uint64_t size, uint64_t *sum)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(b->e.elf, scn))) {
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) ||
+		    sh.sh_type == SHT_NOBITS || addr < sh.sh_addr ||
+		    addr - sh.sh_addr >= sh.sh_size)
+			continue;
+		if (size > sh.sh_size - (addr - sh.sh_addr) || !(d = ns_elf_data(scn)))
+			break;
+		*sum = ns_checksum((const uint8_t *)d->d_buf + (addr - sh.sh_addr), size);
+		return 0;
+	}
+	return gen_fail(g, "%s: bytes of %s (%#lx, %lu bytes) are not in the file",
+			b->e.path, name, (unsigned long)addr, (unsigned long)size);
+}
+
+int gbin_find(struct gen *g, struct gbin *b, const char *name, const char *file,
+	      int want_bytes, uint64_t *size, uint64_t *sum)
+{
+	const char *cur_file = NULL;
+	GElf_Sym found = { 0 };
+	int count = 0;
+
+	for (size_t i = 1; i < b->nsyms; i++) {
+		GElf_Sym s;
+		const char *n;
+
+		if (!gelf_getsym(b->syms, (int)i, &s))
+			continue;
+		n = elf_strptr(b->e.elf, b->strtab, s.st_name);
+		if (!n)
+			continue;
+		if (GELF_ST_TYPE(s.st_info) == STT_FILE) {
+			cur_file = n;
+			continue;
+		}
+		if (s.st_shndx == SHN_UNDEF || strcmp(n, name))
+			continue;
+		if (file ? GELF_ST_BIND(s.st_info) != STB_LOCAL || !cur_file ||
+			   strcmp(cur_file, file)
+			 : GELF_ST_BIND(s.st_info) == STB_LOCAL)
+			continue;
+		if (count++ == 0)
+			found = s;
+	}
+	if (count == 0)
+		return gen_fail(g, "refusing: %s%s%s is not in %s", name,
+				file ? " of " : "", file ? file : "", b->e.path);
+	if (count > 1 && file)
+		return gen_fail(g, "refusing: %s of %s is ambiguous in %s (%d files "
+				"named %s define it)", name, file, b->e.path, count, file);
+	*size = found.st_size;
+	b->last_addr = found.st_value;
+	if (!want_bytes)
+		return 0;
+	return sum_bytes(g, b, name, found.st_value, found.st_size, sum);
+}
+
+uint64_t gbin_last_room(struct gbin *b)
+{
+	return ns_elf_code_room(b->e.elf, b->last_addr);
+}

@@ -1,0 +1,163 @@
+/* gen.c — ns_gen_build(): the generator's pipeline. Pairs the object files
+ * of the two builds, correlates and compares each pair, emits the patch, and
+ * binds it to the target binary (build-id, size and checksum of every
+ * function it replaces). */
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen/gen.h"
+#include "gen/walk.h"
+
+/* Loads, correlates, decides and emits the pair at relative path REL. */
+static int do_pair(struct gen *g, struct gen_emit *em, const char *rel,
+		   int has_old)
+{
+	const struct ns_gen_opts *o = g->opts;
+	struct gobj old, new;
+	struct gen_pair pr = { .old = has_old ? &old : NULL, .new = &new };
+	char *opath = NULL, *npath = NULL;
+	int rc = -1;
+
+	memset(&old, 0, sizeof(old));
+	memset(&new, 0, sizeof(new));
+	if (asprintf(&opath, "%s/%s", o->old_dir, rel) < 0 ||
+	    asprintf(&npath, "%s/%s", o->new_dir, rel) < 0) {
+		gen_fail(g, "out of memory");
+		goto out;
+	}
+	if ((has_old && gobj_load(g, opath, rel, &old)) || gobj_load(g, npath, rel, &new))
+		goto out;
+	if (o->verbose)
+		printf("%s%s\n", rel, has_old ? "" : " (new object)");
+	gen_correlate(pr.old, &new);
+	if (gen_decide(g, &pr) || gen_emit_pair(g, em, &pr))
+		goto out;
+	rc = 0;
+out:
+	free(pr.decision);
+	free(pr.reason);
+	gobj_free(&old);
+	gobj_free(&new);
+	free(opath);
+	free(npath);
+	return rc;
+}
+
+/* Fills old_size/old_sum of the REPLACE entries from the binary, and checks
+ * that every static the patch binds to is there. */
+static int bind_to_binary(struct gen *g, struct ns_patch *p)
+{
+	struct gbin *b;
+	int n, rc = -1;
+	char *tmp;
+
+	if (gbin_open(g, g->opts->binary, &b))
+		return -1;
+	n = gbin_build_id(g, b, p->build_id, sizeof(p->build_id));
+	if (n < 0)
+		goto out;
+	p->build_id_len = (uint32_t)n;
+	for (size_t i = 0; i < p->nentries; i++) {
+		struct ns_entry *e = &p->entries[i];
+		uint64_t size = 0, sum = 0;
+
+		if (e->kind != NS_ENTRY_REPLACE)
+			continue;
+		if (gbin_find(g, b, e->name, e->file, 1, &size, &sum))
+			goto out;
+		if (size != e->old_size) {
+			gen_fail(g, "function %s: %s/%s does not match %s (size %lu vs %lu)",
+				 e->name, g->opts->old_dir, e->object, g->opts->binary,
+				 (unsigned long)e->old_size, (unsigned long)size);
+			goto out;
+		}
+		if (size < 5 && gbin_last_room(b) < 5) {
+			gen_fail(g, "refusing: function %s (%s) is too short to redirect "
+				 "(%lu bytes, a jump needs 5)", e->name, e->object,
+				 (unsigned long)size);
+			goto out;
+		}
+		e->old_sum = sum;
+	}
+	for (size_t i = 1; i < p->nsyms; i++) {
+		struct ns_sym *s = &p->syms[i];
+		uint64_t size, sum;
+
+		if (s->kind == NS_SYM_TARGET && s->file &&
+		    gbin_find(g, b, s->name, s->file, 0, &size, &sum))
+			goto out;
+	}
+	tmp = strdup(g->opts->binary);
+	p->binary = tmp ? strdup(basename(tmp)) : NULL;
+	free(tmp);
+	if (!p->binary) {
+		gen_fail(g, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	gbin_close(b);
+	return rc;
+}
+
+static void count(const struct ns_patch *p, struct ns_gen_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	for (size_t i = 0; i < p->nentries; i++) {
+		if (p->entries[i].kind == NS_ENTRY_REPLACE)
+			st->replaced++;
+		else if (p->entries[i].kind == NS_ENTRY_NEW_FUNC)
+			st->added++;
+		else
+			st->data_added++;
+	}
+}
+
+int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
+		 struct ns_gen_stats *stats, char *err, size_t errlen)
+{
+	struct gen g = { .opts = opts, .err = err, .errlen = errlen };
+	struct gen_files of = { 0 }, nf = { 0 };
+	struct gen_emit *em = NULL;
+	int rc = NS_GEN_FAIL;
+
+	memset(out, 0, sizeof(*out));
+	if (gen_find_objects(&g, opts->old_dir, &of) ||
+	    gen_find_objects(&g, opts->new_dir, &nf))
+		goto out;
+	if (!of.n) {
+		gen_fail(&g, "%s: no object files (*.o)", opts->old_dir);
+		goto out;
+	}
+	out->name = strdup(opts->name);
+	em = gen_emit_new(out);
+	if (!out->name || !em) {
+		gen_fail(&g, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nf.n; i++)
+		if (do_pair(&g, em, nf.rel[i], gen_files_has(&of, nf.rel[i])))
+			goto out;
+	if (opts->verbose)
+		for (size_t i = 0; i < of.n; i++)
+			if (!gen_files_has(&nf, of.rel[i]))
+				printf("%s: only in %s, ignored\n", of.rel[i], opts->old_dir);
+	count(out, stats);
+	if (!stats->replaced && !stats->added) {
+		gen_fail(&g, "%s and %s do not differ in code", opts->old_dir, opts->new_dir);
+		rc = NS_GEN_NOCHANGE;
+		goto out;
+	}
+	if (bind_to_binary(&g, out))
+		goto out;
+	rc = NS_GEN_OK;
+out:
+	if (rc != NS_GEN_OK)
+		ns_patch_free(out);
+	gen_emit_free(em);
+	gen_files_free(&of);
+	gen_files_free(&nf);
+	return rc;
+}

@@ -1,0 +1,144 @@
+/* gen.h — the patch generator: internal model shared by the files of
+ * src/gen/ (objfile, correlate, compare, emit, binary, walk) and its one
+ * entry point, ns_gen_build(), used by `nonstop build`. */
+#ifndef NONSTOP_GEN_H
+#define NONSTOP_GEN_H
+
+#include <gelf.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "patch/patch.h"
+
+/* ---- entry point -------------------------------------------------------- */
+
+struct ns_gen_opts {
+	const char *old_dir, *new_dir;
+	const char *binary;     /* path of the binary linked from old_dir */
+	const char *name;       /* patch name */
+	int         verbose;    /* print every decision on stdout */
+};
+
+struct ns_gen_stats {
+	unsigned replaced, added, data_added;
+};
+
+#define NS_GEN_OK       0
+#define NS_GEN_FAIL    -1   /* refused or failed; message in err */
+#define NS_GEN_NOCHANGE 3   /* the builds do not differ in code */
+
+/* Compares the two builds and fills OUT (release with ns_patch_free()). */
+int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
+		 struct ns_gen_stats *stats, char *err, size_t errlen);
+
+/* ---- one relocatable object (objfile.c) --------------------------------- */
+
+struct gsec {
+	char      *name;
+	GElf_Shdr  sh;
+	uint8_t   *data;        /* sh_size bytes; NULL for NOBITS */
+	GElf_Rela *rels;        /* sorted by offset */
+	size_t     nrels;
+};
+
+struct gsym {
+	char         *name;
+	GElf_Sym      s;
+	unsigned char type, bind;
+	long          match;    /* correlated symbol in the other object, or -1 */
+};
+
+struct gobj {
+	char        *path;      /* as opened */
+	char        *rel;       /* path relative to its build directory */
+	char        *file;      /* STT_FILE name ("" if none) */
+	struct gsec *secs;      /* indexed by ELF section index; [0] unused */
+	size_t       nsecs;
+	struct gsym *syms;      /* indexed by .symtab index; [0] null */
+	size_t       nsyms;
+};
+
+/* The generator's context: error buffer and verbosity. */
+struct gen {
+	const struct ns_gen_opts *opts;
+	char   *err;
+	size_t  errlen;
+};
+
+int gen_fail(struct gen *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+int  gobj_load(struct gen *g, const char *path, const char *rel, struct gobj *o);
+void gobj_free(struct gobj *o);
+/* Defined, named symbol of a real object (function, variable, TLS). */
+int  gobj_is_named_def(const struct gobj *o, size_t sym);
+/* The named symbol covering offset OFF of section SEC (else the first in the
+ * section), or -1 if the section has none. */
+long gobj_sym_at(const struct gobj *o, size_t sec, uint64_t off);
+/* True for symbols whose section is copied into the patch when referenced,
+ * never bound to the target: ".cold" pieces (they travel with their parent)
+ * and compiler-generated read-only locals (CSWTCH.N, __func__.N, table.N). */
+int  gobj_is_copied(const struct gobj *o, size_t sym);
+/* True if section SEC has no named symbol (string pools, jump tables ...). */
+int  gobj_sec_anon(const struct gobj *o, size_t sec);
+
+/* ---- correlation (correlate.c) ------------------------------------------ */
+
+/* Fills gsym.match in both objects (OLD may be NULL: everything is new). */
+void gen_correlate(struct gobj *old, struct gobj *new);
+/* The name a symbol of NEW had in the old build (its own if unmatched). */
+const char *gen_canon_name(const struct gobj *new, const struct gobj *old,
+			   size_t sym);
+
+/* ---- comparison (compare.c) --------------------------------------------- */
+
+enum gen_diff { GEN_SAME = 0, GEN_BYTES = 1, GEN_RELOC = 2 };
+
+/* Compares function section OSEC of OLD with NSEC of NEW: size, bytes with
+ * relocated fields zeroed, and what every relocation refers to. WHY gets a
+ * short description of the first difference. */
+enum gen_diff gen_compare_func(const struct gobj *old, size_t osec,
+			       const struct gobj *new, size_t nsec,
+			       char *why, size_t whylen);
+/* Compares the initial value of data symbol OSYM of OLD with NSYM of NEW. */
+enum gen_diff gen_compare_data(const struct gobj *old, size_t osym,
+			       const struct gobj *new, size_t nsym,
+			       char *why, size_t whylen);
+
+/* ---- emission (emit.c) -------------------------------------------------- */
+
+enum gen_decision { GEN_KEEP = 0, GEN_REPLACE, GEN_NEW_FUNC, GEN_NEW_DATA };
+
+/* Decisions for one object pair, indexed by NEW's symbol index. */
+struct gen_pair {
+	struct gobj *old, *new;  /* old may be NULL */
+	uint8_t     *decision;   /* enum gen_decision per new symbol */
+	uint8_t     *reason;     /* enum ns_reason per new symbol */
+};
+
+/* Fills the decisions of PR (decide.c); -1 with a message on refusal. */
+int gen_decide(struct gen *g, struct gen_pair *pr);
+
+struct gen_emit;
+struct gen_emit *gen_emit_new(struct ns_patch *p);
+/* Adds the sections, symbols and entries of one pair to the patch. */
+int  gen_emit_pair(struct gen *g, struct gen_emit *em, const struct gen_pair *pr);
+void gen_emit_free(struct gen_emit *em);
+
+/* ---- the target binary (binary.c) --------------------------------------- */
+
+struct gbin;
+int  gbin_open(struct gen *g, const char *path, struct gbin **out);
+void gbin_close(struct gbin *b);
+/* Copies the build-id; its length, or -1 (message) if the binary has none. */
+int  gbin_build_id(struct gen *g, struct gbin *b, uint8_t *buf, size_t max);
+/* Finds symbol NAME (a global if FILE is NULL, else a local of the STT_FILE
+ * FILE): 0 and its size and the checksum of its bytes, or -1 with a message
+ * (absent, ambiguous, bytes not in the file). */
+/* Room for an entry jump at the function gbin_find() found last: its size
+ * plus the padding before the next symbol. */
+uint64_t gbin_last_room(struct gbin *b);
+int  gbin_find(struct gen *g, struct gbin *b, const char *name, const char *file,
+	       int want_bytes, uint64_t *size, uint64_t *sum);
+
+#endif

@@ -1,0 +1,108 @@
+/* patch_format.h — the on-disk layout of the ".nonstop.meta" section of a
+ * patch file. Owned by patch_write.c (producer) and patch_read.c (validating
+ * consumer); nothing else should depend on these structs.
+ *
+ * The ELF side of a patch file (written by patch_write.c):
+ *   index 0                 null section
+ *   1 .. nsections          one section per ns_patch.sections[i] (ELF index
+ *                           i + 1), same name/type/flags/align
+ *   then                    ".rela<name>" for each section with relocations
+ *                           (sh_info = target, sh_link = .symtab)
+ *   then                    .symtab, .strtab, .nonstop.meta, .shstrtab
+ *
+ * ELF requires local symbols before globals, so .symtab is not in ns_patch
+ * order; meta sym record i gives the .symtab index of ns_patch.syms[i], and
+ * relocations on disk use .symtab indices. The reader maps them back, so
+ * ns_reloc.sym and ns_entry.sym round-trip exactly.
+ *
+ * Meta section layout (all fields little-endian, x86-64 only):
+ *   struct ns_meta_header
+ *   struct ns_meta_entry  [nentries]   at entries_off
+ *   struct ns_meta_sym    [nsyms]      at syms_off (record 0 = null symbol)
+ *   string area           strings_size bytes at strings_off; every string
+ *                         field is an offset into it of a NUL-terminated
+ *                         string, or NS_META_NOSTR for "none" (NULL).
+ */
+#ifndef NONSTOP_PATCH_FORMAT_H
+#define NONSTOP_PATCH_FORMAT_H
+
+#include <stdint.h>
+
+#include "patch/patch.h"
+
+#define NS_META_SECTION ".nonstop.meta"
+#define NS_META_MAGIC   "NSPATCH" /* 8 bytes with its NUL */
+#define NS_META_NOSTR   UINT32_MAX
+
+struct ns_meta_header {
+	char     magic[8];      /* NS_META_MAGIC */
+	uint32_t version;       /* NS_PATCH_FORMAT_VERSION */
+	uint32_t header_size;   /* sizeof(struct ns_meta_header) */
+	uint32_t name;          /* string: patch name */
+	uint32_t binary;        /* string: base name of the target binary */
+	uint32_t build_id_len;  /* <= NS_BUILD_ID_MAX */
+	uint32_t nsections;     /* ELF sections 1..nsections are patch sections */
+	uint32_t nentries;
+	uint32_t nsyms;         /* including the null symbol (record 0) */
+	uint32_t entries_off;   /* byte offsets inside the meta section */
+	uint32_t syms_off;
+	uint32_t strings_off;
+	uint32_t strings_size;
+	uint8_t  build_id[NS_BUILD_ID_MAX];
+};
+
+struct ns_meta_entry {
+	uint32_t kind;          /* enum ns_entry_kind */
+	uint32_t reason;        /* enum ns_reason */
+	uint32_t name;          /* string */
+	uint32_t file;          /* string or NS_META_NOSTR */
+	uint32_t object;        /* string or NS_META_NOSTR */
+	uint32_t sym;           /* ns_patch.syms index (not a .symtab index) */
+	uint64_t old_size;
+	uint64_t old_sum;
+};
+
+struct ns_meta_sym {
+	uint32_t elf_index;     /* .symtab index of this symbol */
+	uint32_t kind;          /* enum ns_sym_kind; 0 for record 0 */
+	uint32_t file;          /* string or NS_META_NOSTR (NS_SYM_TARGET locals) */
+	uint8_t  type;          /* STT_* as in ns_sym (ELF may say otherwise) */
+	uint8_t  bind;          /* STB_* as in ns_sym: NS_SYM_TARGET symbols
+				   are STB_GLOBAL/SHN_UNDEF in .symtab */
+	uint8_t  pad[2];
+};
+
+_Static_assert(sizeof(struct ns_meta_header) == 120, "meta header layout");
+_Static_assert(sizeof(struct ns_meta_entry) == 40, "meta entry layout");
+_Static_assert(sizeof(struct ns_meta_sym) == 16, "meta sym layout");
+
+/* Byte width of the field a supported relocation type patches; 0 if the type
+ * is not one nonstop supports. Shared by writer, reader and generator. */
+static inline unsigned ns_reloc_width(uint32_t type)
+{
+	switch (type) {
+	case 1:  /* R_X86_64_64 */
+	case 24: /* R_X86_64_PC64 */
+		return 8;
+	case 2:  /* R_X86_64_PC32 */
+	case 4:  /* R_X86_64_PLT32 */
+	case 9:  /* R_X86_64_GOTPCREL */
+	case 10: /* R_X86_64_32 */
+	case 11: /* R_X86_64_32S */
+	case 41: /* R_X86_64_GOTPCRELX */
+	case 42: /* R_X86_64_REX_GOTPCRELX */
+		return 4;
+	default:
+		return 0;
+	}
+}
+
+/* True for the PC-relative types, whose addend includes the -4 (or -N) bias
+ * from the field to the end of the instruction. */
+static inline int ns_reloc_is_pcrel(uint32_t type)
+{
+	return type == 2 || type == 4 || type == 9 || type == 24 ||
+	       type == 41 || type == 42;
+}
+
+#endif

@@ -1,0 +1,522 @@
+/* patch_read.c — loads a patch file into a struct ns_patch, validating every
+ * field: a truncated or hostile file is an error with a message, never a
+ * crash. Also owns ns_patch_free(). Layout in patch_format.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "patch/patch.h"
+#include "patch/patch_format.h"
+#include "util/checksum.h"
+
+/* Patch files are small; this bound keeps a hostile size from exhausting
+ * memory before anything is validated. */
+#define NS_PATCH_MAX_FILE (1ULL << 30)
+
+struct reader {
+	const char *path;
+	uint8_t    *buf;        /* the whole file */
+	size_t      size;
+	Elf        *elf;
+	size_t      shnum;
+	size_t      symtab;     /* .symtab section index */
+	Elf_Data   *symdata;
+	size_t      nelfsyms;
+	uint32_t   *elf_to_ns;  /* .symtab index -> ns sym index (0 = none) */
+	const uint8_t *meta;    /* .nonstop.meta bytes */
+	size_t      metasize;
+	struct ns_meta_header h;
+	char       *err;
+	size_t      errlen;
+};
+
+static int rerr(struct reader *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int rerr(struct reader *r, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(r->err, r->errlen, "patch file %s: ", r->path);
+	if (n < 0 || (size_t)n >= r->errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int read_whole_file(struct reader *r)
+{
+	struct stat st;
+	int fd = open(r->path, O_RDONLY);
+	size_t got = 0;
+
+	if (fd < 0)
+		return rerr(r, "%s", strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size > NS_PATCH_MAX_FILE) {
+		close(fd);
+		return rerr(r, "not a regular file of reasonable size");
+	}
+	r->size = (size_t)st.st_size;
+	r->buf = malloc(r->size ? r->size : 1);
+	if (!r->buf) {
+		close(fd);
+		return rerr(r, "out of memory");
+	}
+	while (got < r->size) {
+		ssize_t n = read(fd, r->buf + got, r->size - got);
+
+		if (n <= 0) {
+			close(fd);
+			return rerr(r, "read: %s", n ? strerror(errno) : "file shrank");
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	return 0;
+}
+
+/* A string field of the meta section: NULL for NS_META_NOSTR (if allowed),
+ * else an offset inside the string area of a NUL-terminated string. */
+static int meta_string(struct reader *r, uint32_t off, int optional,
+		       const char *what, char **out)
+{
+	const char *area = (const char *)r->meta + r->h.strings_off;
+
+	*out = NULL;
+	if (off == NS_META_NOSTR) {
+		if (optional)
+			return 0;
+		return rerr(r, "metadata: %s is missing", what);
+	}
+	if (off >= r->h.strings_size ||
+	    !memchr(area + off, '\0', r->h.strings_size - off))
+		return rerr(r, "metadata: %s string offset %u is outside the string area",
+			    what, off);
+	*out = strdup(area + off);
+	if (!*out)
+		return rerr(r, "out of memory");
+	return 0;
+}
+
+/* Checks that the table [off, off + n * size) lies inside the meta section. */
+static int meta_range(struct reader *r, uint64_t off, uint64_t n, uint64_t size,
+		      const char *what)
+{
+	if (n > r->metasize || off > r->metasize ||
+	    n * size > r->metasize - off)
+		return rerr(r, "truncated metadata (%s)", what);
+	return 0;
+}
+
+static int check_elf_header(struct reader *r)
+{
+	GElf_Ehdr eh;
+	size_t shstrndx;
+
+	if (r->size < sizeof(Elf64_Ehdr))
+		return rerr(r, "truncated (%zu bytes, not even an ELF header)", r->size);
+	r->elf = elf_memory((char *)r->buf, r->size);
+	if (!r->elf || elf_kind(r->elf) != ELF_K_ELF)
+		return rerr(r, "not an ELF file");
+	if (gelf_getclass(r->elf) != ELFCLASS64 || !gelf_getehdr(r->elf, &eh))
+		return rerr(r, "not an ELF64 file");
+	if (eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_type != ET_REL ||
+	    eh.e_machine != EM_X86_64)
+		return rerr(r, "not an x86-64 little-endian ELF relocatable");
+	if (elf_getshdrnum(r->elf, &r->shnum) || r->shnum < 2 ||
+	    elf_getshdrstrndx(r->elf, &shstrndx) || shstrndx >= r->shnum)
+		return rerr(r, "truncated or bad section header table");
+	/* The section header table itself must lie inside the file. */
+	if (eh.e_shoff > r->size || eh.e_shentsize != sizeof(Elf64_Shdr) ||
+	    r->shnum > (r->size - eh.e_shoff) / sizeof(Elf64_Shdr))
+		return rerr(r, "truncated section header table");
+	return 0;
+}
+
+static const char *section_name(struct reader *r, GElf_Shdr *sh)
+{
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(r->elf, &shstrndx))
+		return NULL;
+	return elf_strptr(r->elf, shstrndx, sh->sh_name);
+}
+
+/* Every section's bytes must lie inside the file; finds .symtab and the meta
+ * section. */
+static int scan_sections(struct reader *r)
+{
+	Elf_Scn *meta = NULL;
+
+	for (size_t i = 1; i < r->shnum; i++) {
+		Elf_Scn *scn = elf_getscn(r->elf, i);
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!scn || !gelf_getshdr(scn, &sh))
+			return rerr(r, "section %zu: bad header", i);
+		if (sh.sh_type != SHT_NOBITS &&
+		    (sh.sh_offset > r->size || sh.sh_size > r->size - sh.sh_offset))
+			return rerr(r, "truncated (section %zu extends past the end)", i);
+		name = section_name(r, &sh);
+		if (!name)
+			return rerr(r, "section %zu: bad name", i);
+		if (sh.sh_type == SHT_SYMTAB) {
+			if (r->symtab)
+				return rerr(r, "more than one symbol table");
+			r->symtab = i;
+		} else if (!strcmp(name, NS_META_SECTION)) {
+			if (meta)
+				return rerr(r, "more than one %s section", NS_META_SECTION);
+			meta = scn;
+		} else if (sh.sh_type == SHT_REL) {
+			return rerr(r, "section %s: REL relocations are not supported", name);
+		}
+	}
+	if (!meta)
+		return rerr(r, "no %s section (not a nonstop patch)", NS_META_SECTION);
+	if (!r->symtab)
+		return rerr(r, "no symbol table");
+	{
+		Elf_Data *d = elf_rawdata(meta, NULL);
+
+		if (!d || !d->d_buf)
+			return rerr(r, "truncated metadata");
+		r->meta = d->d_buf;
+		r->metasize = d->d_size;
+	}
+	return 0;
+}
+
+static int check_meta_header(struct reader *r)
+{
+	struct ns_meta_header *h = &r->h;
+
+	if (r->metasize < sizeof(*h))
+		return rerr(r, "truncated metadata (header)");
+	memcpy(h, r->meta, sizeof(*h));
+	if (memcmp(h->magic, NS_META_MAGIC, sizeof(h->magic)))
+		return rerr(r, "bad metadata magic (not a nonstop patch)");
+	if (h->version != NS_PATCH_FORMAT_VERSION)
+		return rerr(r, "metadata format version %u, this nonstop reads %u",
+			    h->version, NS_PATCH_FORMAT_VERSION);
+	if (h->header_size != sizeof(*h))
+		return rerr(r, "metadata header size %u, expected %zu",
+			    h->header_size, sizeof(*h));
+	if (h->build_id_len > NS_BUILD_ID_MAX)
+		return rerr(r, "metadata: build-id length %u", h->build_id_len);
+	if (h->nsections >= r->shnum)
+		return rerr(r, "metadata: %u sections, file has %zu",
+			    h->nsections, r->shnum);
+	if (h->nsyms < 1)
+		return rerr(r, "metadata: no null symbol");
+	if (meta_range(r, h->entries_off, h->nentries, sizeof(struct ns_meta_entry), "entries") ||
+	    meta_range(r, h->syms_off, h->nsyms, sizeof(struct ns_meta_sym), "symbols") ||
+	    meta_range(r, h->strings_off, h->strings_size, 1, "strings"))
+		return -1;
+	return 0;
+}
+
+static int load_sections(struct reader *r, struct ns_patch *p)
+{
+	p->sections = calloc(r->h.nsections ? r->h.nsections : 1, sizeof(*p->sections));
+	if (!p->sections)
+		return rerr(r, "out of memory");
+	p->nsections = r->h.nsections;
+	for (size_t i = 0; i < p->nsections; i++) {
+		struct ns_section *s = &p->sections[i];
+		Elf_Scn *scn = elf_getscn(r->elf, i + 1);
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!scn || !gelf_getshdr(scn, &sh) || !(name = section_name(r, &sh)))
+			return rerr(r, "section %zu: bad header", i + 1);
+		if (sh.sh_type != SHT_PROGBITS && sh.sh_type != SHT_NOBITS)
+			return rerr(r, "section %s: type %u is neither PROGBITS nor NOBITS",
+				    name, sh.sh_type);
+		if (!sh.sh_addralign || (sh.sh_addralign & (sh.sh_addralign - 1)) ||
+		    sh.sh_addralign > (1u << 16))
+			return rerr(r, "section %s: alignment %lu is not a power of two",
+				    name, (unsigned long)sh.sh_addralign);
+		if (!(sh.sh_flags & SHF_ALLOC))
+			return rerr(r, "section %s: not SHF_ALLOC", name);
+		s->name = strdup(name);
+		s->type = sh.sh_type;
+		s->flags = sh.sh_flags;
+		s->align = sh.sh_addralign;
+		s->size = sh.sh_size;
+		if (!s->name)
+			return rerr(r, "out of memory");
+		if (sh.sh_type == SHT_NOBITS || !sh.sh_size)
+			continue;
+		s->data = malloc(sh.sh_size);
+		if (!s->data)
+			return rerr(r, "out of memory");
+		/* scan_sections() checked the range against the file size. */
+		memcpy(s->data, r->buf + sh.sh_offset, sh.sh_size);
+	}
+	return 0;
+}
+
+static int check_sym(struct reader *r, struct ns_patch *p, size_t i,
+		     const GElf_Sym *es)
+{
+	struct ns_sym *s = &p->syms[i];
+
+	if (s->bind != STB_LOCAL && s->bind != STB_GLOBAL && s->bind != STB_WEAK)
+		return rerr(r, "symbol %zu (%s): bad binding %u", i, s->name, s->bind);
+	if (s->type > STT_TLS && s->type != STT_GNU_IFUNC)
+		return rerr(r, "symbol %zu (%s): bad type %u", i, s->name, s->type);
+	if (s->kind == NS_SYM_TARGET) {
+		if (es->st_shndx != SHN_UNDEF || !*s->name)
+			return rerr(r, "symbol %zu (%s): target symbol not undefined or unnamed",
+				    i, s->name);
+		return 0;
+	}
+	if (s->kind != NS_SYM_DEFINED)
+		return rerr(r, "symbol %zu (%s): bad kind %u", i, s->name, s->kind);
+	if (es->st_shndx == SHN_UNDEF || es->st_shndx > p->nsections)
+		return rerr(r, "symbol %zu (%s): section index %u out of range",
+			    i, s->name, es->st_shndx);
+	s->section = es->st_shndx - 1u;
+	s->value = es->st_value;
+	{
+		uint64_t secsize = p->sections[s->section].size;
+
+		if (s->value > secsize || s->size > secsize - s->value)
+			return rerr(r, "symbol %zu (%s): value %#lx size %lu outside section %s",
+				    i, s->name, (unsigned long)s->value,
+				    (unsigned long)s->size, p->sections[s->section].name);
+	}
+	return 0;
+}
+
+static int load_symbols(struct reader *r, struct ns_patch *p)
+{
+	Elf_Scn *scn = elf_getscn(r->elf, r->symtab);
+	GElf_Shdr sh;
+	uint32_t strtab;
+
+	if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_entsize != sizeof(Elf64_Sym) ||
+	    sh.sh_size % sizeof(Elf64_Sym))
+		return rerr(r, "bad symbol table header");
+	strtab = sh.sh_link;
+	if (!strtab || strtab >= r->shnum)
+		return rerr(r, "symbol table: bad string table index %u", strtab);
+	r->symdata = elf_getdata(scn, NULL);
+	if (!r->symdata && sh.sh_size)
+		return rerr(r, "truncated symbol table: %s", elf_errmsg(-1));
+	r->nelfsyms = sh.sh_size / sizeof(Elf64_Sym);
+	if (r->nelfsyms != r->h.nsyms)
+		return rerr(r, "metadata has %u symbols, symbol table %zu",
+			    r->h.nsyms, r->nelfsyms);
+	r->elf_to_ns = calloc(r->nelfsyms, sizeof(*r->elf_to_ns));
+	p->syms = calloc(r->nelfsyms, sizeof(*p->syms));
+	if (!r->elf_to_ns || !p->syms)
+		return rerr(r, "out of memory");
+	p->nsyms = r->nelfsyms;
+	for (size_t i = 1; i < p->nsyms; i++) {
+		struct ns_meta_sym ms;
+		GElf_Sym es;
+		const char *name;
+		struct ns_sym *s = &p->syms[i];
+
+		memcpy(&ms, r->meta + r->h.syms_off + i * sizeof(ms), sizeof(ms));
+		if (ms.elf_index == 0 || ms.elf_index >= r->nelfsyms ||
+		    r->elf_to_ns[ms.elf_index])
+			return rerr(r, "metadata: symbol %zu: bad or repeated .symtab index %u",
+				    i, ms.elf_index);
+		r->elf_to_ns[ms.elf_index] = (uint32_t)i;
+		if (!gelf_getsym(r->symdata, (int)ms.elf_index, &es))
+			return rerr(r, "symbol %u: %s", ms.elf_index, elf_errmsg(-1));
+		name = es.st_name ? elf_strptr(r->elf, strtab, es.st_name) : "";
+		if (!name)
+			return rerr(r, "symbol %u: name offset %u outside the string table",
+				    ms.elf_index, es.st_name);
+		s->name = strdup(name);
+		if (!s->name)
+			return rerr(r, "out of memory");
+		s->kind = ms.kind;
+		s->type = ms.type;
+		s->bind = ms.bind;
+		s->size = es.st_size;
+		if (meta_string(r, ms.file, 1, "symbol file", &s->file) ||
+		    check_sym(r, p, i, &es))
+			return -1;
+	}
+	return 0;
+}
+
+static int load_relocs_of(struct reader *r, struct ns_patch *p, Elf_Scn *scn,
+			  const GElf_Shdr *sh)
+{
+	struct ns_section *s;
+	Elf_Data *d;
+	size_t n;
+
+	if (sh->sh_link != r->symtab)
+		return rerr(r, "relocation section %zu: linked to section %u, not .symtab",
+			    elf_ndxscn(scn), sh->sh_link);
+	if (sh->sh_info == 0 || sh->sh_info > p->nsections)
+		return rerr(r, "relocation section %zu: target section %u out of range",
+			    elf_ndxscn(scn), sh->sh_info);
+	s = &p->sections[sh->sh_info - 1];
+	if (s->relocs)
+		return rerr(r, "section %s: two relocation sections", s->name);
+	if (sh->sh_entsize != sizeof(Elf64_Rela) || sh->sh_size % sizeof(Elf64_Rela))
+		return rerr(r, "relocations of %s: bad entry size", s->name);
+	n = sh->sh_size / sizeof(Elf64_Rela);
+	if (!n)
+		return 0;
+	if (s->type == SHT_NOBITS)
+		return rerr(r, "relocations of %s: section has no bytes", s->name);
+	d = elf_getdata(scn, NULL);
+	if (!d || d->d_size / sizeof(Elf64_Rela) < n)
+		return rerr(r, "truncated relocations of %s", s->name);
+	s->relocs = calloc(n, sizeof(*s->relocs));
+	if (!s->relocs)
+		return rerr(r, "out of memory");
+	s->nrelocs = n;
+	for (size_t k = 0; k < n; k++) {
+		GElf_Rela ra;
+		struct ns_reloc *rl = &s->relocs[k];
+		uint64_t esym;
+		unsigned width;
+
+		if (!gelf_getrela(d, (int)k, &ra))
+			return rerr(r, "relocations of %s: %s", s->name, elf_errmsg(-1));
+		esym = GELF_R_SYM(ra.r_info);
+		rl->type = (uint32_t)GELF_R_TYPE(ra.r_info);
+		rl->offset = ra.r_offset;
+		rl->addend = ra.r_addend;
+		width = ns_reloc_width(rl->type);
+		if (!width)
+			return rerr(r, "relocation %zu of %s: unsupported type %u",
+				    k, s->name, rl->type);
+		if (esym == 0 || esym >= r->nelfsyms || !r->elf_to_ns[esym])
+			return rerr(r, "relocation %zu of %s: bad symbol index %lu",
+				    k, s->name, (unsigned long)esym);
+		rl->sym = r->elf_to_ns[esym];
+		if (rl->offset > s->size || width > s->size - rl->offset)
+			return rerr(r, "relocation %zu of %s: offset %#lx outside the section",
+				    k, s->name, (unsigned long)rl->offset);
+	}
+	return 0;
+}
+
+static int load_relocs(struct reader *r, struct ns_patch *p)
+{
+	for (size_t i = 1; i < r->shnum; i++) {
+		Elf_Scn *scn = elf_getscn(r->elf, i);
+		GElf_Shdr sh;
+
+		if (!scn || !gelf_getshdr(scn, &sh))
+			return rerr(r, "section %zu: bad header", i);
+		if (sh.sh_type == SHT_RELA && load_relocs_of(r, p, scn, &sh))
+			return -1;
+	}
+	return 0;
+}
+
+static int load_entries(struct reader *r, struct ns_patch *p)
+{
+	p->entries = calloc(r->h.nentries ? r->h.nentries : 1, sizeof(*p->entries));
+	if (!p->entries)
+		return rerr(r, "out of memory");
+	p->nentries = r->h.nentries;
+	for (size_t i = 0; i < p->nentries; i++) {
+		struct ns_meta_entry me;
+		struct ns_entry *e = &p->entries[i];
+
+		memcpy(&me, r->meta + r->h.entries_off + i * sizeof(me), sizeof(me));
+		if (me.kind < NS_ENTRY_REPLACE || me.kind > NS_ENTRY_NEW_DATA)
+			return rerr(r, "metadata: entry %zu: bad kind %u", i, me.kind);
+		if (me.reason > NS_REASON_NEW)
+			return rerr(r, "metadata: entry %zu: bad reason %u", i, me.reason);
+		if (me.sym == 0 || me.sym >= p->nsyms ||
+		    p->syms[me.sym].kind != NS_SYM_DEFINED)
+			return rerr(r, "metadata: entry %zu: symbol %u is not a patch definition",
+				    i, me.sym);
+		e->kind = me.kind;
+		e->reason = me.reason;
+		e->sym = me.sym;
+		e->old_size = me.old_size;
+		e->old_sum = me.old_sum;
+		if (meta_string(r, me.name, 0, "entry name", &e->name) ||
+		    meta_string(r, me.file, 1, "entry file", &e->file) ||
+		    meta_string(r, me.object, 1, "entry object", &e->object))
+			return -1;
+	}
+	return 0;
+}
+
+static int load(struct reader *r, struct ns_patch *p)
+{
+	if (read_whole_file(r) || check_elf_header(r) || scan_sections(r) ||
+	    check_meta_header(r))
+		return -1;
+	if (meta_string(r, r->h.name, 0, "patch name", &p->name) ||
+	    meta_string(r, r->h.binary, 0, "binary name", &p->binary))
+		return -1;
+	memcpy(p->build_id, r->h.build_id, r->h.build_id_len);
+	p->build_id_len = r->h.build_id_len;
+	if (load_sections(r, p) || load_symbols(r, p) || load_relocs(r, p) ||
+	    load_entries(r, p))
+		return -1;
+	p->id = ns_checksum(r->buf, r->size);
+	return 0;
+}
+
+int ns_patch_load(const char *path, struct ns_patch *out,
+		  char *err, size_t errlen)
+{
+	struct reader r = { .path = path, .err = err, .errlen = errlen };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return rerr(&r, "libelf: %s", elf_errmsg(-1));
+	rc = load(&r, out);
+	if (rc)
+		ns_patch_free(out);
+	if (r.elf)
+		elf_end(r.elf);
+	free(r.elf_to_ns);
+	free(r.buf);
+	return rc;
+}
+
+void ns_patch_free(struct ns_patch *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; p->sections && i < p->nsections; i++) {
+		free(p->sections[i].name);
+		free(p->sections[i].data);
+		free(p->sections[i].relocs);
+	}
+	for (size_t i = 0; p->syms && i < p->nsyms; i++) {
+		free(p->syms[i].name);
+		free(p->syms[i].file);
+	}
+	for (size_t i = 0; p->entries && i < p->nentries; i++) {
+		free(p->entries[i].name);
+		free(p->entries[i].file);
+		free(p->entries[i].object);
+	}
+	free(p->sections);
+	free(p->syms);
+	free(p->entries);
+	free(p->name);
+	free(p->binary);
+	memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,430 @@
+/* patch_write.c — serialises a struct ns_patch into an ELF relocatable
+ * patch file (layout in patch_format.h), using libelf. */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "patch/patch.h"
+#include "patch/patch_format.h"
+
+/* A growable byte buffer for string tables and the meta section. */
+struct wbuf {
+	uint8_t *p;
+	size_t   len, cap;
+};
+
+/* Everything allocated while writing, released in one place. */
+struct writer {
+	const struct ns_patch *patch;
+	Elf        *elf;
+	struct wbuf shstr, str, meta, mstr;
+	uint32_t   *sym_elf;     /* ns sym index -> .symtab index */
+	Elf64_Sym  *elfsyms;
+	Elf64_Rela **relas;      /* per section, NULL if none */
+	size_t      nelfsyms;
+	size_t      first_global;
+	char       *err;
+	size_t      errlen;
+};
+
+static int werr(struct writer *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int werr(struct writer *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(w->err, w->errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int wbuf_add(struct wbuf *b, const void *data, size_t len)
+{
+	if (b->len + len > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		uint8_t *p;
+
+		while (cap < b->len + len)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p)
+			return -1;
+		b->p = p;
+		b->cap = cap;
+	}
+	if (len)
+		memcpy(b->p + b->len, data, len);
+	b->len += len;
+	return 0;
+}
+
+/* Appends S with its NUL; returns its offset, or -1 (out of memory / the
+ * table would not fit the 32-bit offsets ELF and the meta format use). */
+static int64_t wbuf_str(struct wbuf *b, const char *s)
+{
+	size_t off = b->len;
+
+	if (off > UINT32_MAX - 4096 || wbuf_add(b, s, strlen(s) + 1))
+		return -1;
+	return (int64_t)off;
+}
+
+/* Meta string field: NS_META_NOSTR for NULL. */
+static int meta_str(struct writer *w, const char *s, uint32_t *out)
+{
+	int64_t off;
+
+	if (!s) {
+		*out = NS_META_NOSTR;
+		return 0;
+	}
+	off = wbuf_str(&w->mstr, s);
+	if (off < 0)
+		return werr(w, "patch writer: out of memory (meta strings)");
+	*out = (uint32_t)off;
+	return 0;
+}
+
+static Elf_Scn *new_section(struct writer *w, const char *name,
+			    const GElf_Shdr *tmpl, void *data, size_t size,
+			    Elf_Type dtype, size_t dalign)
+{
+	Elf_Scn *scn = elf_newscn(w->elf);
+	Elf_Data *d;
+	GElf_Shdr sh = *tmpl;
+	int64_t noff;
+
+	if (!scn)
+		return NULL;
+	noff = wbuf_str(&w->shstr, name);
+	if (noff < 0)
+		return NULL;
+	sh.sh_name = (Elf64_Word)noff;
+	d = elf_newdata(scn);
+	if (!d)
+		return NULL;
+	d->d_buf = data;
+	d->d_size = size;
+	d->d_type = dtype;
+	d->d_align = dalign ? dalign : 1;
+	d->d_version = EV_CURRENT;
+	if (!gelf_update_shdr(scn, &sh))
+		return NULL;
+	return scn;
+}
+
+/* Orders symbols: the null symbol, the patch's locals (ELF wants them first),
+ * then everything else. NS_SYM_TARGET symbols are always written as global
+ * undefined symbols: a local undefined symbol means nothing to ELF tools. */
+static int is_elf_local(const struct ns_sym *s)
+{
+	return s->kind == NS_SYM_DEFINED && s->bind == STB_LOCAL;
+}
+
+static int build_symtab(struct writer *w)
+{
+	const struct ns_patch *p = w->patch;
+	size_t n = p->nsyms ? p->nsyms : 1, k = 1;
+
+	w->sym_elf = calloc(n, sizeof(*w->sym_elf));
+	w->elfsyms = calloc(n, sizeof(*w->elfsyms));
+	if (!w->sym_elf || !w->elfsyms)
+		return werr(w, "patch writer: out of memory (symbols)");
+	if (wbuf_add(&w->str, "", 1))
+		return werr(w, "patch writer: out of memory (strtab)");
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			w->first_global = k;
+		for (size_t i = 1; i < n; i++) {
+			const struct ns_sym *s = &p->syms[i];
+			Elf64_Sym *e;
+			int64_t noff = 0;
+
+			if (is_elf_local(s) != (pass == 0))
+				continue;
+			e = &w->elfsyms[k];
+			w->sym_elf[i] = (uint32_t)k++;
+			if (!s->name)
+				return werr(w, "patch writer: symbol %zu has no name", i);
+			if (*s->name && (noff = wbuf_str(&w->str, s->name)) < 0)
+				return werr(w, "patch writer: out of memory (strtab)");
+			e->st_name = (Elf64_Word)noff;
+			e->st_size = s->size;
+			if (s->kind == NS_SYM_DEFINED) {
+				if (s->section >= p->nsections)
+					return werr(w, "patch writer: symbol '%s' in section %u of %zu",
+						    s->name, s->section, p->nsections);
+				e->st_shndx = (Elf64_Half)(s->section + 1);
+				e->st_value = s->value;
+				e->st_info = ELF64_ST_INFO(s->bind, s->type);
+			} else if (s->kind == NS_SYM_TARGET) {
+				e->st_shndx = SHN_UNDEF;
+				e->st_info = ELF64_ST_INFO(STB_GLOBAL,
+					s->type == STT_SECTION ? STT_NOTYPE : s->type);
+			} else {
+				return werr(w, "patch writer: symbol '%s' has unknown kind %u",
+					    s->name, s->kind);
+			}
+		}
+	}
+	w->nelfsyms = k;
+	return 0;
+}
+
+static int write_content_sections(struct writer *w)
+{
+	const struct ns_patch *p = w->patch;
+
+	if (p->nsections > 0xff00 / 2 - 8)
+		return werr(w, "patch writer: too many sections (%zu)", p->nsections);
+	for (size_t i = 0; i < p->nsections; i++) {
+		const struct ns_section *s = &p->sections[i];
+		GElf_Shdr sh = { 0 };
+
+		if (!s->name || !s->align || (s->align & (s->align - 1)))
+			return werr(w, "patch writer: section %zu: bad name or alignment", i);
+		sh.sh_type = s->type;
+		sh.sh_flags = s->flags;
+		sh.sh_addralign = s->align;
+		sh.sh_size = s->size;
+		/* NOBITS data still needs a size: libelf takes it from d_size,
+		 * with a NULL buffer. */
+		if (!new_section(w, s->name, &sh,
+				 s->type == SHT_NOBITS ? NULL : s->data, s->size,
+				 ELF_T_BYTE, s->align))
+			return werr(w, "patch writer: section %s: %s", s->name,
+				    elf_errmsg(-1));
+	}
+	return 0;
+}
+
+static int write_rela_sections(struct writer *w, size_t symtab_index)
+{
+	const struct ns_patch *p = w->patch;
+
+	w->relas = calloc(p->nsections ? p->nsections : 1, sizeof(*w->relas));
+	if (!w->relas)
+		return werr(w, "patch writer: out of memory (relocations)");
+	for (size_t i = 0; i < p->nsections; i++) {
+		const struct ns_section *s = &p->sections[i];
+		GElf_Shdr sh = { 0 };
+		char *name;
+		Elf_Scn *scn;
+
+		if (!s->nrelocs)
+			continue;
+		w->relas[i] = calloc(s->nrelocs, sizeof(Elf64_Rela));
+		if (!w->relas[i])
+			return werr(w, "patch writer: out of memory (relocations)");
+		for (size_t r = 0; r < s->nrelocs; r++) {
+			const struct ns_reloc *rl = &s->relocs[r];
+
+			if (rl->sym == 0 || rl->sym >= p->nsyms)
+				return werr(w, "patch writer: section %s reloc %zu: bad symbol %u",
+					    s->name, r, rl->sym);
+			w->relas[i][r].r_offset = rl->offset;
+			w->relas[i][r].r_info = ELF64_R_INFO(w->sym_elf[rl->sym], rl->type);
+			w->relas[i][r].r_addend = rl->addend;
+		}
+		sh.sh_type = SHT_RELA;
+		sh.sh_flags = SHF_INFO_LINK;
+		sh.sh_link = (Elf64_Word)symtab_index;
+		sh.sh_info = (Elf64_Word)(i + 1);
+		sh.sh_entsize = sizeof(Elf64_Rela);
+		sh.sh_addralign = 8;
+		if (asprintf(&name, ".rela%s", s->name) < 0)
+			return werr(w, "patch writer: out of memory");
+		scn = new_section(w, name, &sh, w->relas[i],
+				  s->nrelocs * sizeof(Elf64_Rela), ELF_T_RELA, 8);
+		free(name);
+		if (!scn)
+			return werr(w, "patch writer: .rela%s: %s", s->name, elf_errmsg(-1));
+	}
+	return 0;
+}
+
+static int build_meta(struct writer *w)
+{
+	const struct ns_patch *p = w->patch;
+	struct ns_meta_header h = { 0 };
+	size_t nsyms = p->nsyms ? p->nsyms : 1;
+
+	memcpy(h.magic, NS_META_MAGIC, sizeof(h.magic));
+	h.version = NS_PATCH_FORMAT_VERSION;
+	h.header_size = sizeof(h);
+	if (p->build_id_len > NS_BUILD_ID_MAX)
+		return werr(w, "patch writer: build-id too long (%u)", p->build_id_len);
+	h.build_id_len = p->build_id_len;
+	memcpy(h.build_id, p->build_id, p->build_id_len);
+	h.nsections = (uint32_t)p->nsections;
+	h.nentries = (uint32_t)p->nentries;
+	h.nsyms = (uint32_t)nsyms;
+	h.entries_off = sizeof(h);
+	h.syms_off = h.entries_off + (uint32_t)(p->nentries * sizeof(struct ns_meta_entry));
+	h.strings_off = h.syms_off + (uint32_t)(nsyms * sizeof(struct ns_meta_sym));
+	if (meta_str(w, p->name ? p->name : "", &h.name) ||
+	    meta_str(w, p->binary ? p->binary : "", &h.binary))
+		return -1;
+	if (wbuf_add(&w->meta, &h, sizeof(h)))
+		return werr(w, "patch writer: out of memory (meta)");
+	for (size_t i = 0; i < p->nentries; i++) {
+		const struct ns_entry *e = &p->entries[i];
+		struct ns_meta_entry me = { .kind = e->kind, .reason = e->reason,
+			.sym = e->sym, .old_size = e->old_size, .old_sum = e->old_sum };
+
+		if (!e->name || e->sym == 0 || e->sym >= nsyms)
+			return werr(w, "patch writer: entry %zu: no name or bad symbol", i);
+		if (meta_str(w, e->name, &me.name) || meta_str(w, e->file, &me.file) ||
+		    meta_str(w, e->object, &me.object))
+			return -1;
+		if (wbuf_add(&w->meta, &me, sizeof(me)))
+			return werr(w, "patch writer: out of memory (meta)");
+	}
+	for (size_t i = 0; i < nsyms; i++) {
+		struct ns_meta_sym ms = { 0 };
+
+		ms.file = NS_META_NOSTR;
+		if (i > 0) {
+			const struct ns_sym *s = &p->syms[i];
+
+			ms.elf_index = w->sym_elf[i];
+			ms.kind = s->kind;
+			ms.type = s->type;
+			ms.bind = s->bind;
+			if (meta_str(w, s->kind == NS_SYM_TARGET ? s->file : NULL, &ms.file))
+				return -1;
+		}
+		if (wbuf_add(&w->meta, &ms, sizeof(ms)))
+			return werr(w, "patch writer: out of memory (meta)");
+	}
+	/* Patch the string-area size into the header now that it is known. */
+	h.strings_size = (uint32_t)w->mstr.len;
+	memcpy(w->meta.p, &h, sizeof(h));
+	if (wbuf_add(&w->meta, w->mstr.p, w->mstr.len))
+		return werr(w, "patch writer: out of memory (meta)");
+	return 0;
+}
+
+/* Creates the ELF header and every section; the buffers in W must outlive
+ * elf_update(). */
+static int build_elf(struct writer *w)
+{
+	const struct ns_patch *p = w->patch;
+	GElf_Ehdr eh;
+	GElf_Shdr sh = { 0 };
+	size_t nrela = 0, symtab_index, strtab_index;
+	Elf_Scn *scn;
+
+	if (!gelf_newehdr(w->elf, ELFCLASS64) || !gelf_getehdr(w->elf, &eh))
+		return werr(w, "patch writer: ELF header: %s", elf_errmsg(-1));
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_OSABI] = ELFOSABI_NONE;
+	eh.e_type = ET_REL;
+	eh.e_machine = EM_X86_64;
+	eh.e_version = EV_CURRENT;
+	if (wbuf_add(&w->shstr, "", 1))
+		return werr(w, "patch writer: out of memory");
+	if (build_symtab(w) || write_content_sections(w))
+		return -1;
+	for (size_t i = 0; i < p->nsections; i++)
+		nrela += p->sections[i].nrelocs != 0;
+	symtab_index = p->nsections + nrela + 1;
+	strtab_index = symtab_index + 1;
+	if (write_rela_sections(w, symtab_index))
+		return -1;
+
+	sh.sh_type = SHT_SYMTAB;
+	sh.sh_link = (Elf64_Word)strtab_index;
+	sh.sh_info = (Elf64_Word)w->first_global;
+	sh.sh_entsize = sizeof(Elf64_Sym);
+	sh.sh_addralign = 8;
+	scn = new_section(w, ".symtab", &sh, w->elfsyms,
+			  w->nelfsyms * sizeof(Elf64_Sym), ELF_T_SYM, 8);
+	if (!scn || elf_ndxscn(scn) != symtab_index)
+		return werr(w, "patch writer: .symtab: %s", elf_errmsg(-1));
+
+	memset(&sh, 0, sizeof(sh));
+	sh.sh_type = SHT_STRTAB;
+	sh.sh_addralign = 1;
+	if (!new_section(w, ".strtab", &sh, w->str.p, w->str.len, ELF_T_BYTE, 1))
+		return werr(w, "patch writer: .strtab: %s", elf_errmsg(-1));
+
+	if (build_meta(w))
+		return -1;
+	sh.sh_type = SHT_PROGBITS;
+	sh.sh_addralign = 8;
+	if (!new_section(w, NS_META_SECTION, &sh, w->meta.p, w->meta.len, ELF_T_BYTE, 8))
+		return werr(w, "patch writer: %s: %s", NS_META_SECTION, elf_errmsg(-1));
+
+	sh.sh_type = SHT_STRTAB;
+	sh.sh_addralign = 1;
+	/* .shstrtab names itself: add its name before handing over the buffer. */
+	{
+		int64_t noff = wbuf_str(&w->shstr, ".shstrtab");
+		Elf_Data *d;
+
+		if (noff < 0 || !(scn = elf_newscn(w->elf)) || !(d = elf_newdata(scn)))
+			return werr(w, "patch writer: .shstrtab: %s", elf_errmsg(-1));
+		sh.sh_name = (Elf64_Word)noff;
+		d->d_buf = w->shstr.p;
+		d->d_size = w->shstr.len;
+		d->d_type = ELF_T_BYTE;
+		d->d_align = 1;
+		d->d_version = EV_CURRENT;
+		if (!gelf_update_shdr(scn, &sh))
+			return werr(w, "patch writer: .shstrtab: %s", elf_errmsg(-1));
+		eh.e_shstrndx = (Elf64_Half)elf_ndxscn(scn);
+	}
+	if (!gelf_update_ehdr(w->elf, &eh))
+		return werr(w, "patch writer: ELF header: %s", elf_errmsg(-1));
+	return 0;
+}
+
+int ns_patch_write(const char *path, const struct ns_patch *patch,
+		   char *err, size_t errlen)
+{
+	struct writer w = { .patch = patch, .err = err, .errlen = errlen };
+	int fd, rc = -1;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return werr(&w, "patch writer: libelf: %s", elf_errmsg(-1));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return werr(&w, "patch file %s: %s", path, strerror(errno));
+	w.elf = elf_begin(fd, ELF_C_WRITE, NULL);
+	if (!w.elf) {
+		werr(&w, "patch file %s: %s", path, elf_errmsg(-1));
+		goto out;
+	}
+	if (build_elf(&w))
+		goto out;
+	if (elf_update(w.elf, ELF_C_WRITE) < 0) {
+		werr(&w, "patch file %s: writing: %s", path, elf_errmsg(-1));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (w.elf)
+		elf_end(w.elf);
+	if (close(fd) && rc == 0)
+		rc = werr(&w, "patch file %s: %s", path, strerror(errno));
+	if (rc)
+		unlink(path);
+	if (w.relas)
+		for (size_t i = 0; i < patch->nsections; i++)
+			free(w.relas[i]);
+	free(w.relas);
+	free(w.sym_elf);
+	free(w.elfsyms);
+	free(w.shstr.p);
+	free(w.str.p);
+	free(w.meta.p);
+	free(w.mstr.p);
+	return rc;
+}
