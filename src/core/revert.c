@@ -1,9 +1,12 @@
 /* revert.c — undoing an applied patch, from its record in the target.
  *
- * The entry jumps are replaced by the bytes they overwrote, and the patch's
- * mapping is removed, both while every thread is stopped and none is in the
- * patch's code. A patch whose functions a later patch also replaces cannot
- * be reverted before that later one. */
+ * The entry jumps are replaced by the bytes they overwrote while every
+ * thread is stopped and none is in the patch's code; the record is marked
+ * "reverting" in the same stop. Once the threads run again, nothing can
+ * enter the patch, and its mapping is removed outside the pause. Should
+ * nonstop die in between, the next revert finds the record "reverting" and
+ * only removes the mapping. A patch whose functions a later patch also
+ * replaces cannot be reverted before that later one. */
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -75,11 +78,6 @@ static int commit(void *arg, char *err, size_t errlen)
 		if (ns_mem_write(fd, rec->funcs[i].old_addr, rec->funcs[i].saved,
 				 rec->funcs[i].saved_len) < 0)
 			goto undo;
-	if (ns_mapping_remove(&r->tr, rec->base, rec->size, r->gadget, true,
-			      err, errlen) < 0) {
-		errno = EIO;
-		goto undo;
-	}
 	return 0;
 undo:
 	while (i-- > 0) {
@@ -90,9 +88,8 @@ undo:
 	}
 	ns_rec_set_state(fd, r->e->addr, NS_REC_APPLIED);
 fail:
-	if (errno != EIO)
-		snprintf(err, errlen, "cannot write to process %d: %s",
-			 (int)r->tr.pid, strerror(errno));
+	snprintf(err, errlen, "cannot write to process %d: %s",
+		 (int)r->tr.pid, strerror(errno));
 	return -1;
 }
 
@@ -123,6 +120,22 @@ static int switch_back(struct revert *r)
 			    "(--timeout)", x.blocker.what, r->o->timeout);
 	if (rc < 0)
 		return fail(r, "%s", x.err);
+	return 0;
+}
+
+/* Removes the patch's mapping. The switch detached every thread: attach
+ * again (seizing is not a stop) and borrow one thread for the munmap. */
+static int release(struct revert *r)
+{
+	struct ns_rec *rec = r->e->rec;
+
+	ns_tracee_close(&r->tr);
+	if (ns_tracee_attach(&r->tr, r->o->pid) < 0)
+		return fail(r, "patch '%s' is reverted, but its memory could "
+			    "not be released: %s", rec->name, r->tr.err);
+	if (ns_mapping_remove(&r->tr, rec->base, rec->size, r->gadget, false,
+			      r->res->err, sizeof(r->res->err)) < 0)
+		return -1;
 	return 0;
 }
 
@@ -162,7 +175,10 @@ int ns_revert(const struct ns_op_opts *o, const char *name,
 		fail(&r, "%s", r.tr.err);
 		goto out;
 	}
-	if (switch_back(&r) < 0)
+	/* A revert interrupted after the switch only lacks the unmap. */
+	if (r.e->rec->state != NS_REC_REVERTING && switch_back(&r) < 0)
+		goto out;
+	if (release(&r) < 0)
 		goto out;
 	res->nfuncs = r.e->rec->nfuncs;
 	rc = 0;
