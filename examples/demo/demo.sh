@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# examples/demo/demo.sh — live-patches a running, loaded server (make demo).
+#
+# Run from anywhere after `make`. Builds the demo server (examples/server)
+# twice, v1 with the word-count bug and v2 with fix.diff applied, starts v1
+# under load, and then, while the load keeps running:
+#   builds the patch from the two builds, shows it, applies it (the fix is
+#   live, the request counter goes on), shows status, reverts it (the bug is
+#   back). The load client must see no failed request.
+# Exit 0 on success, 1 if any step fails or any request failed.
+# The load runs from before the apply until a second after the revert, when
+# the demo stops it; DEMO_LOAD_SECONDS (default 60) bounds it in any case.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+NONSTOP=${NONSTOP:-build/nonstop}
+OUT=build/demo
+LOAD_SECONDS=${DEMO_LOAD_SECONDS:-60}
+CONNS=4
+
+server_pid=""
+load_pid=""
+cleanup() {
+	local rc=$?
+	[ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null || true
+	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+		kill "$server_pid" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$server_pid" 2>/dev/null || true
+	fi
+	[ -n "$load_pid" ] && wait "$load_pid" 2>/dev/null || true
+	[ -n "$server_pid" ] && wait "$server_pid" 2>/dev/null || true
+	if [ $rc != 0 ]; then
+		echo
+		echo "demo FAILED (exit $rc)${server_pid:+; server log: $OUT/server.log}"
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+step=0
+step() {
+	step=$((step + 1))
+	echo
+	echo "== $step. $*"
+}
+# run CMD...: echoes the command, then runs it.
+run() {
+	echo "\$ $*"
+	"$@"
+}
+die() {
+	echo "demo: $*" >&2
+	exit 1
+}
+# ask LINE: sends one request to the server, prints the command and the
+# reply, and keeps the reply in $answer.
+answer=""
+ask() {
+	echo "\$ $OUT/client query $port '$1'"
+	answer=$("$OUT/client" query "$port" "$1") || die "no reply to '$1'"
+	echo "$answer"
+}
+
+# compile SRCDIR VERSION: compiles every .c of SRCDIR into $OUT/VERSION, from
+# inside SRCDIR by file name, so that both builds record the same file names
+# (__FILE__, STT_FILE symbols).
+compile() {
+	local src=$1 v=$2 f
+	for f in "$src"/*.c; do
+		f=$(basename "$f")
+		echo "\$ (cd $src && gcc $CFLAGS -c $f -o ../$v/${f%.c}.o)"
+		(cd "$src" && gcc $CFLAGS -c "$f" -o "../$v/${f%.c}.o")
+	done
+}
+
+[ -x "$NONSTOP" ] || die "$NONSTOP not found: run make first"
+CFLAGS="$($NONSTOP cflags) -O2 -std=gnu11 -Wall -Wextra -pthread"
+
+rm -rf "$OUT"
+mkdir -p "$OUT/v1" "$OUT/v2"
+
+step "Build server v1 (the one with the bug) with \`nonstop cflags\` into $OUT/v1"
+run cp -r examples/server "$OUT/src-v1"
+compile "$OUT/src-v1" v1
+run gcc -pthread -o "$OUT/v1/server" "$OUT"/v1/*.o
+
+step "Make v2: a copy of the sources with examples/server/fix.diff applied"
+run cp -r examples/server "$OUT/src-v2"
+echo "\$ (cd $OUT/src-v2 && patch -p1 < $ROOT/examples/server/fix.diff)"
+(cd "$OUT/src-v2" && patch -p1 <"$ROOT/examples/server/fix.diff")
+compile "$OUT/src-v2" v2
+
+step "Build the client"
+run gcc -O2 -std=gnu11 -Wall -pthread -o "$OUT/client" examples/client/client.c
+
+step "Start server v1 on an ephemeral port"
+echo "\$ $OUT/v1/server 0 $OUT/port &"
+"$OUT/v1/server" 0 "$OUT/port" >"$OUT/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 50); do
+	[ -s "$OUT/port" ] && break
+	kill -0 "$server_pid" 2>/dev/null || die "the server did not start: $(cat "$OUT/server.log")"
+	sleep 0.1
+done
+[ -s "$OUT/port" ] || die "the server wrote no port file within 5 s"
+port=$(cat "$OUT/port")
+echo "server pid $server_pid, port $port, $(awk '/^Threads:/ {print $2}' /proc/$server_pid/status) threads"
+
+step "Load: $CONNS persistent connections sending 'WC hello  world' until after the revert (at most $LOAD_SECONDS s)"
+echo "\$ $OUT/client load $port $LOAD_SECONDS $CONNS $OUT/load.txt &"
+"$OUT/client" load "$port" "$LOAD_SECONDS" "$CONNS" "$OUT/load.txt" >"$OUT/load.log" 2>&1 &
+load_pid=$!
+load_start=$SECONDS
+
+step "The bug: 'hello  world' (two spaces) is not 3 words"
+ask 'WC hello  world'
+wrong=$answer
+[ "$wrong" = 3 ] || die "expected the buggy answer 3, got '$wrong'"
+ask STATS
+
+step "Build the patch from the two builds"
+run "$NONSTOP" build -o "$OUT/wc-fix.nsp" --binary "$OUT/v1/server" "$OUT/v1" "$OUT/v2"
+
+step "What the patch changes"
+run "$NONSTOP" show "$OUT/wc-fix.nsp"
+
+step "Apply it to the running server (pid $server_pid), under load"
+before=$("$OUT/client" query "$port" STATS)
+echo "\$ $NONSTOP apply $server_pid $OUT/wc-fix.nsp"
+apply_out=$("$NONSTOP" apply "$server_pid" "$OUT/wc-fix.nsp") || die "apply failed"
+echo "$apply_out"
+pause=$(grep -oE 'paused [0-9]+ threads? for [0-9.]+ us' <<<"$apply_out" || true)
+
+step "The fix is live; the request counter went on (it was $before)"
+ask 'WC hello  world'
+right=$answer
+[ "$right" = 2 ] || die "expected the fixed answer 2, got '$right'"
+ask 'WC  hi'
+ask STATS
+after=$answer
+[ "${after#served=}" -gt "${before#served=}" ] || die "the counter did not go on: $before, then $after"
+
+step "Status of the server"
+run "$NONSTOP" status "$server_pid"
+
+sleep 1
+step "Revert the patch"
+echo "\$ $NONSTOP revert $server_pid"
+revert_out=$("$NONSTOP" revert "$server_pid") || die "revert failed"
+echo "$revert_out"
+revert_pause=$(grep -oE 'paused [0-9]+ threads? for [0-9.]+ us' <<<"$revert_out" || true)
+ask 'WC hello  world'
+old=$answer
+[ "$old" = 3 ] || die "expected the old answer 3 after revert, got '$old'"
+run "$NONSTOP" status "$server_pid"
+
+sleep 1
+step "Stop the load client"
+echo "\$ kill -TERM $load_pid"
+kill -TERM "$load_pid" 2>/dev/null || true
+for _ in $(seq 50); do
+	kill -0 "$load_pid" 2>/dev/null || break
+	sleep 0.1
+done
+kill -0 "$load_pid" 2>/dev/null && die "the load client did not finish"
+wait "$load_pid" || true
+load_pid=""
+[ -s "$OUT/load.txt" ] || die "the load client wrote no result: $(cat "$OUT/load.log")"
+result=$(cat "$OUT/load.txt")
+[ $((SECONDS - load_start)) -lt "$LOAD_SECONDS" ] ||
+	echo "(note: the load ended after $LOAD_SECONDS s, before the demo stopped it: part of the update ran without load)"
+
+step "Result"
+failed=$(grep -oE 'failed=[0-9]+' <<<"$result" | cut -d= -f2)
+echo "load client:     $result"
+echo "                 (old = buggy answers 3, new = fixed answers 2)"
+echo "server:          $("$OUT/client" query "$port" STATS)"
+echo "apply:           ${pause:-no pause reported}"
+echo "revert:          ${revert_pause:-no pause reported}"
+
+step "Stop the server"
+echo "\$ kill -TERM $server_pid"
+kill -TERM "$server_pid"
+for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+wait "$server_pid" 2>/dev/null || true
+server_pid=""
+tail -n 1 "$OUT/server.log"
+
+echo
+if [ "$failed" != 0 ]; then
+	echo "FAILED: $failed requests failed during the update"
+	exit 1
+fi
+echo "OK: 0 failed requests; the server was updated and reverted without a restart"

@@ -1,0 +1,219 @@
+/* server.c — the demo server: a small multithreaded TCP line server.
+ *
+ *   server PORT PORTFILE
+ *
+ * Listens on 127.0.0.1:PORT (0 = an ephemeral port) and writes the port it
+ * got to PORTFILE, so scripts can find it. Four worker threads block in
+ * accept() on the shared listening socket; each connection they accept is
+ * served by a thread of its own, for as long as the client keeps it open.
+ *
+ * Protocol: one request per line, one reply line per request.
+ *   WC <text>   the number of words in text (see wordcount.c)
+ *   STATS       served=<n>: requests served since the server started
+ *
+ * The counter behind STATS is the live state a patch must keep: an update
+ * that restarted the server, or re-initialised the variable, would reset it.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include "server.h"
+
+#define WORKERS  4
+#define LINE_MAX_LEN 4096
+
+/* Requests served since start; incremented by every connection thread. */
+static atomic_ulong served;
+
+static int listen_fd;
+
+/* Sends all of buf; 0 on success, -1 if the peer went away. */
+static int send_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Answers one request line (without its newline) into out. */
+static void handle_request(const char *line, char *out, size_t len)
+{
+	if (strncmp(line, "WC", 2) == 0 && (line[2] == ' ' || line[2] == '\0'))
+		wc_reply(line[2] ? line + 3 : "", out, len);
+	else if (strcmp(line, "STATS") == 0)
+		snprintf(out, len, "served=%lu", atomic_load(&served) + 1);
+	else
+		snprintf(out, len, "ERR unknown request");
+	atomic_fetch_add(&served, 1);
+}
+
+/* Serves one connection until the client closes it. */
+static void *connection_thread(void *arg)
+{
+	int fd = (int)(long)arg;
+	char buf[LINE_MAX_LEN], reply[128];
+	size_t have = 0;
+	int discarding = 0;
+
+	for (;;) {
+		ssize_t n = recv(fd, buf + have, sizeof(buf) - have, 0);
+		char *start, *nl;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		start = buf;
+		while ((nl = memchr(start, '\n', have - (size_t)(start - buf)))) {
+			*nl = '\0';
+			if (nl > start && nl[-1] == '\r')
+				nl[-1] = '\0';
+			if (discarding) {
+				discarding = 0;
+				snprintf(reply, sizeof(reply), "ERR line too long");
+			} else {
+				handle_request(start, reply, sizeof(reply));
+			}
+			strcat(reply, "\n");
+			if (send_all(fd, reply, strlen(reply)) < 0)
+				goto out;
+			start = nl + 1;
+		}
+		have -= (size_t)(start - buf);
+		memmove(buf, start, have);
+		if (have == sizeof(buf)) {	/* a line longer than the buffer */
+			discarding = 1;
+			have = 0;
+		}
+	}
+out:
+	close(fd);
+	return NULL;
+}
+
+/* A worker: blocks in accept() and hands each connection to a thread. */
+static void *worker_thread(void *arg)
+{
+	pthread_attr_t attr;
+
+	(void)arg;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	for (;;) {
+		pthread_t t;
+		int fd = accept(listen_fd, NULL, NULL);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED ||
+			    errno == EMFILE || errno == ENFILE)
+				continue;
+			perror("server: accept");
+			exit(1);
+		}
+		if (pthread_create(&t, &attr, connection_thread, (void *)(long)fd)) {
+			fprintf(stderr, "server: cannot start a connection thread\n");
+			close(fd);
+		}
+	}
+	return NULL;
+}
+
+/* Writes the port to path atomically (readers never see half a number). */
+static int write_port_file(const char *path, unsigned port)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%u\n", port);
+	if (fclose(f) != 0)
+		return -1;
+	return rename(tmp, path);
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(addr);
+	pthread_t workers[WORKERS];
+	sigset_t stop;
+	int one = 1, sig;
+	char *end;
+	long port;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: server PORT PORTFILE  (PORT 0: any free port)\n");
+		return 2;
+	}
+	port = strtol(argv[1], &end, 10);
+	if (*end || port < 0 || port > 65535) {
+		fprintf(stderr, "server: bad port '%s'\n", argv[1]);
+		return 2;
+	}
+	/* Under Yama ptrace_scope=1 only an ancestor may attach to us; allow
+	 * any process of ours, so that a non-root `nonstop apply` works. */
+	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+
+	listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (listen_fd < 0) {
+		perror("server: socket");
+		return 1;
+	}
+	setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	addr.sin_port = htons((unsigned short)port);
+	if (bind(listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(listen_fd, 128) < 0 ||
+	    getsockname(listen_fd, (struct sockaddr *)&addr, &alen) < 0) {
+		perror("server: bind/listen");
+		return 1;
+	}
+
+	/* SIGINT/SIGTERM are taken by main's sigwait(), never by a worker. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	for (int i = 0; i < WORKERS; i++)
+		if (pthread_create(&workers[i], NULL, worker_thread, NULL)) {
+			fprintf(stderr, "server: cannot start worker threads\n");
+			return 1;
+		}
+	if (write_port_file(argv[2], ntohs(addr.sin_port)) < 0) {
+		perror("server: port file");
+		return 1;
+	}
+	printf("server: pid %d listening on 127.0.0.1:%u\n", (int)getpid(),
+	       ntohs(addr.sin_port));
+	fflush(stdout);
+
+	while (sigwait(&stop, &sig) != 0)
+		;
+	printf("server: signal %d, served %lu requests, exiting\n", sig,
+	       atomic_load(&served));
+	return 0;
+}

@@ -1,0 +1,101 @@
+/* Target: the main thread blocks in plain read() on stdin; another thread
+ * sleeps in nanosleep(2 s) in a loop. Both record what an update must never
+ * make them see:
+ *   eintr   reads that failed (EINTR or any other error)
+ *   short   reads that returned part of a line (every command is written in
+ *           one write of a whole line, so a read returns whole lines)
+ *   sleeps  nanosleep calls completed
+ *   early   sleeps that returned an error or lasted less than 2 s
+ *           (CLOCK_MONOTONIC)
+ *   answer  answer(), the function the patch changes */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *answer(void);
+
+static atomic_ulong read_errors, short_reads, sleeps, early;
+
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct timespec req = { .tv_sec = 2 }, a, b;
+		int r;
+
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		r = nanosleep(&req, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		if (r != 0 || (b.tv_sec - a.tv_sec) * 1000000000L +
+			      (b.tv_nsec - a.tv_nsec) < 2000000000L)
+			atomic_fetch_add(&early, 1);
+		atomic_fetch_add(&sleeps, 1);
+	}
+	return NULL;
+}
+
+static void command(const char *line)
+{
+	if (!strcmp(line, "ping"))
+		printf("pong\n");
+	else if (!strcmp(line, "eintr"))
+		printf("%lu\n", atomic_load(&read_errors));
+	else if (!strcmp(line, "short"))
+		printf("%lu\n", atomic_load(&short_reads));
+	else if (!strcmp(line, "sleeps"))
+		printf("%lu\n", atomic_load(&sleeps));
+	else if (!strcmp(line, "early"))
+		printf("%lu\n", atomic_load(&early));
+	else if (!strcmp(line, "answer"))
+		printf("%s\n", answer());
+	else
+		printf("unknown command: %s\n", line);
+}
+
+int main(void)
+{
+	char buf[4096];
+	size_t have = 0;
+	pthread_t t;
+
+	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
+	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (pthread_create(&t, NULL, sleeper, NULL)) {
+		printf("cannot start the sleeper\n");
+		return 1;
+	}
+	printf("ready\n");
+	for (;;) {
+		ssize_t n = read(0, buf + have, sizeof(buf) - 1 - have);
+		char *start, *nl;
+
+		if (n < 0) {
+			atomic_fetch_add(&read_errors, 1);
+			continue;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+		if (buf[have - 1] != '\n')
+			atomic_fetch_add(&short_reads, 1);
+		buf[have] = '\0';
+		start = buf;
+		while ((nl = strchr(start, '\n'))) {
+			*nl = '\0';
+			command(start);
+			start = nl + 1;
+		}
+		have = strlen(start);
+		memmove(buf, start, have);
+		if (have == sizeof(buf) - 1)
+			have = 0;
+	}
+	return 0;
+}

@@ -1,0 +1,69 @@
+/* Target: 8 threads call compute() without pause, and check every result.
+ *   stats   prints "errors=E calls=C new=N": E results that are neither the
+ *           old (x + 1) nor the new (x + 2) value, C calls made, N new values.
+ * A thread spends most of its loop outside compute(), as a real program
+ * would, so that a safe moment to update comes often. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#define THREADS 8
+
+int compute(int x);
+
+static atomic_ulong calls, errors, news;
+
+static void *worker(void *arg)
+{
+	unsigned x = (unsigned)(long)arg * 7919u;
+
+	for (;;) {
+		int in = (int)(++x & 0xffff);
+		int v = compute(in);
+
+		if (v == in + 2)
+			atomic_fetch_add_explicit(&news, 1, memory_order_relaxed);
+		else if (v != in + 1)
+			atomic_fetch_add_explicit(&errors, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&calls, 1, memory_order_relaxed);
+		for (volatile int i = 0; i < 200; i++)
+			;
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	char line[256];
+	pthread_t t;
+
+	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
+	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (long i = 0; i < THREADS; i++)
+		if (pthread_create(&t, NULL, worker, (void *)i)) {
+			printf("cannot start threads\n");
+			return 1;
+		}
+	printf("ready\n");
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strcmp(line, "ping"))
+			printf("pong\n");
+		else if (!strcmp(line, "stats"))
+			printf("errors=%lu calls=%lu new=%lu\n", atomic_load(&errors),
+			       atomic_load(&calls), atomic_load(&news));
+		else if (!strcmp(line, "errors"))
+			printf("%lu\n", atomic_load(&errors));
+		else if (!strcmp(line, "calls"))
+			printf("%lu\n", atomic_load(&calls));
+		else if (!strcmp(line, "new"))
+			printf("%lu\n", atomic_load(&news));
+		else
+			printf("unknown command: %s\n", line);
+	}
+	return 0;
+}

@@ -1,0 +1,263 @@
+# tests/lib.sh — helpers for the tests; every tests/t_*.sh sources it.
+#
+# A test runs in a fresh temporary directory (tests/run.sh makes it) with
+#   NONSTOP  the tool under test      CASES  tests/cases
+# and follows the same shape:
+#
+#   . "$TEST_LIB"
+#   build_case global_func            # v1/ and v2/ objects, v1/prog
+#   make_patch fix.nsp                # nonstop build -o fix.nsp --binary v1/prog v1 v2
+#   start_target v1/prog              # stdin on a FIFO, stdout to target.out
+#   expect_eq 6 "$(ask call 5)"
+#   expect_exit 0 "$NONSTOP" apply "$TPID" fix.nsp
+#
+# Target programs (tests/cases/*/v1/*.c) read one command a line on stdin,
+# answer exactly one line each on stdout (line-buffered), and print "ready"
+# when they have started. They spend most of their life blocked in read().
+#
+# Assertions print what was expected and what was seen, then end the test
+# with exit 1; run.sh shows the end of the output of a failing test.
+
+set -euo pipefail
+# A write to the FIFO of a target that died must fail, not kill the test.
+trap '' PIPE
+
+: "${NONSTOP:?run the tests through tests/run.sh}"
+: "${CASES:?run the tests through tests/run.sh}"
+# How long one nonstop command may take before the test calls it hung.
+NONSTOP_CMD_TIMEOUT=${NONSTOP_CMD_TIMEOUT:-60}
+
+TPID=""			# pid of the target started by start_target
+_TARGET_PIDS=()
+_TARGET_OUT=""
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+note() {
+	echo "# $*"
+}
+
+# --- building ---------------------------------------------------------------
+
+# The flags a case is compiled with: nonstop's, then the test's own.
+case_cflags() {
+	local cf
+	cf=$("$NONSTOP" cflags) || fail "nonstop cflags failed"
+	echo "$cf -O2 -std=gnu11 -Wall -pthread"
+}
+
+# compile_dir SRCDIR OBJDIR [EXTRA_CFLAGS...]
+# Compiles every SRCDIR/*.c into OBJDIR/*.o with $(nonstop cflags). Sources
+# are compiled from inside SRCDIR by their base name, so __FILE__ and the
+# STT_FILE symbols are the same for the v1 and v2 builds.
+compile_dir() {
+	local src=$1 obj=$2 f
+	shift 2
+	mkdir -p "$obj"
+	obj=$(cd "$obj" && pwd)
+	local cflags
+	cflags=$(case_cflags)
+	for f in "$src"/*.c; do
+		f=$(basename "$f")
+		# shellcheck disable=SC2086
+		(cd "$src" && gcc $cflags "$@" -c "$f" -o "$obj/${f%.c}.o") ||
+			fail "cannot compile $src/$f"
+	done
+}
+
+# link_dir OBJDIR OUT [EXTRA_LDFLAGS...]: links OBJDIR/*.o into OUT.
+link_dir() {
+	local obj=$1 out=$2
+	shift 2
+	gcc "$@" -pthread -o "$out" "$obj"/*.o || fail "cannot link $out"
+}
+
+# build_case CASE [--no-pie|--pie]
+# Compiles $CASES/CASE/v1 into ./v1 and $CASES/CASE/v2 into ./v2, and links
+# ./v1/prog (the program the tests run) and ./v2/prog.
+# --no-pie builds with -fno-pie -no-pie; --pie forces -fpie -pie.
+# OUT=dir puts the object dirs under dir instead of the current directory.
+build_case() {
+	local case=$1 mode=${2:-} out=${OUT:-.}
+	local cflags=() ldflags=()
+	case $mode in
+	"") ;;
+	--no-pie) cflags=(-fno-pie); ldflags=(-no-pie) ;;
+	--pie) cflags=(-fpie); ldflags=(-pie) ;;
+	*) fail "build_case: unknown option $mode" ;;
+	esac
+	[ -d "$CASES/$case/v1" ] || fail "no such case: $case"
+	local v
+	for v in v1 v2; do
+		[ -d "$CASES/$case/$v" ] || continue
+		compile_dir "$CASES/$case/$v" "$out/$v" ${cflags[@]+"${cflags[@]}"}
+		link_dir "$out/$v" "$out/$v/prog" ${ldflags[@]+"${ldflags[@]}"}
+	done
+}
+
+# make_patch PATCH [OLD NEW]: nonstop build -o PATCH --binary OLD/prog OLD NEW
+# (default OLD=v1 NEW=v2); fails the test unless it exits 0.
+make_patch() {
+	local patch=$1 old=${2:-v1} new=${3:-v2}
+	expect_exit 0 "$NONSTOP" build -o "$patch" --binary "$old/prog" "$old" "$new"
+	[ -s "$patch" ] || fail "nonstop build exited 0 but wrote no $patch"
+}
+
+# --- targets ------------------------------------------------------------------
+
+_cleanup() {
+	local p
+	exec 9>&- 2>/dev/null || true
+	for p in ${_TARGET_PIDS[@]+"${_TARGET_PIDS[@]}"}; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	for p in ${_TARGET_PIDS[@]+"${_TARGET_PIDS[@]}"}; do
+		wait "$p" 2>/dev/null || true
+	done
+}
+trap _cleanup EXIT
+trap 'exit 143' TERM INT
+
+# start_target PROG [ARGS...]
+# Starts PROG in the background with stdin on the FIFO target.in (kept open
+# by the test on fd 9) and stdout/stderr to target.out/target.err; waits up
+# to 5 s for its "ready" line. Sets TPID.
+start_target() {
+	[ -z "$TPID" ] || fail "start_target: a target is already running"
+	rm -f target.in target.out target.err
+	mkfifo target.in
+	: >target.out
+	"$@" <target.in >target.out 2>target.err &
+	TPID=$!
+	_TARGET_PIDS+=("$TPID")
+	_TARGET_OUT=$PWD/target.out
+	# Opening the FIFO for writing waits for the target to open it for reading.
+	exec 9>target.in
+	wait_lines 1 || fail "target $* did not start: $(cat target.err)"
+	local first
+	first=$(sed -n 1p target.out)
+	[ "$first" = ready ] || fail "target printed '$first' instead of 'ready'"
+	note "target $* started, pid $TPID"
+}
+
+# wait_lines N: waits up to 5 s until target.out has at least N lines.
+wait_lines() {
+	local want=$1 i n
+	for ((i = 0; i < 500; i++)); do
+		n=$(wc -l <"$_TARGET_OUT")
+		[ "$n" -ge "$want" ] && return 0
+		kill -0 "$TPID" 2>/dev/null || { sleep 0.05; n=$(wc -l <"$_TARGET_OUT"); [ "$n" -ge "$want" ]; return; }
+		sleep 0.01
+	done
+	return 1
+}
+
+# ask CMD...: sends one command line to the target and prints its answer
+# (the next line of its output); fails the test after 5 s without one.
+ask() {
+	local n
+	[ -n "$TPID" ] || fail "ask: no target"
+	n=$(wc -l <"$_TARGET_OUT")
+	printf '%s\n' "$*" >&9 || fail "ask '$*': cannot write to the target (pid $TPID $(target_state))"
+	wait_lines $((n + 1)) ||
+		fail "ask '$*': no answer within 5 s (pid $TPID $(target_state))"
+	sed -n "$((n + 1))p" "$_TARGET_OUT"
+}
+
+# target_state: "alive", "exited" or "stopped (traced)", for messages.
+target_state() {
+	local st
+	if ! kill -0 "$TPID" 2>/dev/null; then echo exited; return; fi
+	st=$(sed 's/.*) //' "/proc/$TPID/stat" 2>/dev/null | cut -d' ' -f1)
+	case $st in
+	T|t) echo "stopped (state $st)" ;;
+	*) echo alive ;;
+	esac
+}
+
+# expect_alive: the target runs, no thread of it is stopped or traced, and
+# it still answers.
+expect_alive() {
+	local t st tracer
+	kill -0 "$TPID" 2>/dev/null || fail "the target (pid $TPID) died: $(tail -n 5 target.err 2>/dev/null)"
+	for t in /proc/"$TPID"/task/*; do
+		st=$(sed 's/.*) //' "$t/stat" 2>/dev/null | cut -d' ' -f1) || continue
+		case $st in
+		T|t) fail "thread ${t##*/} of the target is stopped (state $st)" ;;
+		esac
+		tracer=$(awk '/^TracerPid:/ {print $2}' "$t/status" 2>/dev/null || echo 0)
+		[ "${tracer:-0}" = 0 ] || fail "thread ${t##*/} is still traced by pid $tracer"
+	done
+	expect_eq pong "$(ask ping)" "the target answers ping"
+}
+
+# --- assertions ---------------------------------------------------------------
+
+# expect_eq EXPECTED ACTUAL [WHAT]
+expect_eq() {
+	if [ "$1" != "$2" ]; then
+		fail "${3:-value}: expected '$1', got '$2'"
+	fi
+	note "ok: ${3:-value} = '$2'"
+}
+
+# expect_ne UNEXPECTED ACTUAL [WHAT]
+expect_ne() {
+	[ "$1" != "$2" ] || fail "${3:-value}: expected anything but '$1'"
+	note "ok: ${3:-value} = '$2' (not '$1')"
+}
+
+# expect_exit CODE CMD...: runs CMD (with a time limit), keeps its output in
+# last.out / last.err (shown in the log), fails unless it exits with CODE.
+expect_exit() {
+	local want=$1 rc=0
+	shift
+	echo "\$ $*"
+	timeout -k 5 "$NONSTOP_CMD_TIMEOUT" "$@" >last.out 2>last.err || rc=$?
+	sed 's/^/  out| /' last.out
+	sed 's/^/  err| /' last.err
+	echo "  exit $rc"
+	[ $rc = 124 ] && fail "$1 did not finish within $NONSTOP_CMD_TIMEOUT s"
+	[ "$rc" = "$want" ] || fail "'$*' exited $rc, expected $want"
+}
+
+# expect_stderr_match ERE: the stderr of the last expect_exit matches ERE.
+expect_stderr_match() {
+	grep -Eq -- "$1" last.err || fail "stderr does not match /$1/: $(cat last.err)"
+	note "ok: stderr matches /$1/"
+}
+
+# expect_stdout_match ERE: the stdout of the last expect_exit matches ERE.
+expect_stdout_match() {
+	grep -Eq -- "$1" last.out || fail "stdout does not match /$1/: $(cat last.out)"
+	note "ok: stdout matches /$1/"
+}
+
+# expect_stdout_no_match ERE
+expect_stdout_no_match() {
+	! grep -Eq -- "$1" last.out || fail "stdout matches /$1/ but should not: $(cat last.out)"
+	note "ok: stdout does not match /$1/"
+}
+
+# expect_one_error_line: a refusal prints exactly one non-empty line on stderr.
+expect_one_error_line() {
+	local n
+	n=$(grep -c . last.err || true)
+	[ "$n" = 1 ] || fail "expected one line on stderr, got $n: $(cat last.err)"
+	note "ok: one line on stderr"
+}
+
+# maps_snapshot FILE: the target's memory map, for before/after comparisons.
+maps_snapshot() {
+	cat "/proc/$TPID/maps" >"$1" || fail "cannot read /proc/$TPID/maps"
+}
+
+# absent_pid: prints a pid no process has.
+absent_pid() {
+	local p=4194000
+	while [ -e "/proc/$p" ]; do p=$((p - 1)); done
+	echo $p
+}

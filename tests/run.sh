@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# tests/run.sh — runs nonstop's tests (make check runs it after make).
+#
+#   bash tests/run.sh [NAME...]     NAME: t_foo or a substring of it
+#
+# Every tests/t_*.sh runs in a fresh temporary directory of its own, with a
+# time limit (TEST_TIMEOUT seconds, default 120), and prints PASS or FAIL with
+# the end of its output. The last line is always "N passed, N failed"; the
+# exit status is 1 if any test failed. KEEP=1 keeps the temporary directories.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export ROOT
+export NONSTOP="${NONSTOP:-$ROOT/build/nonstop}"
+export TESTS="$ROOT/tests"
+export CASES="$ROOT/tests/cases"
+export TEST_LIB="$ROOT/tests/lib.sh"
+TEST_TIMEOUT=${TEST_TIMEOUT:-120}
+
+passed=0
+failed=0
+if [ ! -x "$NONSTOP" ]; then
+	echo "tests: $NONSTOP not found: run make first" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+tests=()
+for t in "$TESTS"/t_*.sh; do
+	name=$(basename "$t" .sh)
+	if [ $# -gt 0 ]; then
+		match=0
+		for want in "$@"; do
+			[[ $name == *"$want"* ]] && match=1
+		done
+		[ $match = 1 ] || continue
+	fi
+	tests+=("$t")
+done
+
+for t in "${tests[@]}"; do
+	name=$(basename "$t" .sh)
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/nonstop-$name.XXXXXX")
+	start=$SECONDS
+	# timeout signals the whole process group: the test and its targets.
+	(cd "$dir" && exec timeout -k 5 "$TEST_TIMEOUT" bash "$t") >"$dir/test.log" 2>&1 </dev/null
+	rc=$?
+	secs=$((SECONDS - start))
+	if [ $rc = 0 ]; then
+		echo "PASS $name"
+		passed=$((passed + 1))
+	else
+		[ $rc = 124 ] && echo "timed out after ${TEST_TIMEOUT}s" >>"$dir/test.log"
+		echo "FAIL $name"
+		echo "    (exit $rc after ${secs}s; the end of its output:)"
+		tail -n 25 "$dir/test.log" | sed 's/^/    | /'
+		failed=$((failed + 1))
+	fi
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "    (kept $dir)"
+	else
+		rm -rf "$dir"
+	fi
+done
+
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]
