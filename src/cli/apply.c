@@ -74,5 +74,10 @@ int cmd_apply(int argc, char **argv)
 	if (o.verbose)
 		printf("patch mapped at 0x%llx (%llu bytes)\n",
 		       (unsigned long long)res.base, (unsigned long long)res.size);
+	if (o.verbose)
+		printf("pause: %.0f us stopping the threads, %.0f us unwinding "
+		       "their stacks, %.0f us writing, %.0f us releasing them\n",
+		       res.phase_ns[0] / 1e3, res.phase_ns[1] / 1e3,
+		       res.phase_ns[2] / 1e3, res.phase_ns[3] / 1e3);
 	return NS_EXIT_OK;
 }

@@ -59,5 +59,10 @@ int cmd_revert(int argc, char **argv)
 	       res.name, op.pid, res.nfuncs, res.nfuncs == 1 ? "" : "s");
 	printf("paused %zu threads for %.0f us (%u attempt%s)\n", res.threads,
 	       res.pause_ns / 1e3, res.attempts, res.attempts == 1 ? "" : "s");
+	if (o.verbose)
+		printf("pause: %.0f us stopping the threads, %.0f us unwinding "
+		       "their stacks, %.0f us writing, %.0f us releasing them\n",
+		       res.phase_ns[0] / 1e3, res.phase_ns[1] / 1e3,
+		       res.phase_ns[2] / 1e3, res.phase_ns[3] / 1e3);
 	return NS_EXIT_OK;
 }

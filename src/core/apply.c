@@ -306,6 +306,7 @@ static int switch_code(struct apply *a)
 	a->res->pause_ns = x.pause_ns;
 	a->res->max_pause_ns = x.max_pause_ns;
 	a->res->attempts = x.attempts;
+	memcpy(a->res->phase_ns, x.phase_ns, sizeof(x.phase_ns));
 	a->res->threads = x.threads;
 	if (rc == 1)
 		return fail(a, "refused: %s; no safe moment within %.3g s "

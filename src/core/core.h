@@ -15,6 +15,8 @@ struct ns_op_result {
 	uint64_t pause_ns;            /* stop-the-world pause of the switch */
 	uint64_t max_pause_ns;        /* longest stop of any attempt */
 	uint64_t load_stop_ns;        /* stop of one thread to map the patch */
+	uint64_t phase_ns[4];         /* of that pause: stopping the threads,
+					 unwinding them, writing, releasing */
 	unsigned attempts;
 	uint64_t base, size;          /* where the patch lives */
 	char     err[1024];           /* one line naming what and why */

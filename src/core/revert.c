@@ -114,6 +114,7 @@ static int switch_back(struct revert *r)
 	r->res->pause_ns = x.pause_ns;
 	r->res->max_pause_ns = x.max_pause_ns;
 	r->res->attempts = x.attempts;
+	memcpy(r->res->phase_ns, x.phase_ns, sizeof(x.phase_ns));
 	r->res->threads = x.threads;
 	if (rc == 1)
 		return fail(r, "refused: %s; no safe moment within %.3g s "

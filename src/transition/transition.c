@@ -35,16 +35,23 @@ static int attempt(struct ns_transition *x)
 		return -1;
 	}
 	x->threads = ns_tracee_live(x->tr);
+	uint64_t t1 = now_ns();
 	rc = ns_safety_check(x->safety, x->busy, x->nbusy, &x->blocker);
+	uint64_t t2 = now_ns();
 	if (rc == 0) {
 		if (x->commit(x->arg, x->err, sizeof(x->err)) < 0)
 			rc = -1;
 	}
+	uint64_t t3 = now_ns();
 	if (rc == 0)
 		ns_tracee_detach(x->tr); /* releases every thread */
 	else
 		ns_tracee_resume_all(x->tr);
 	dt = now_ns() - t0;
+	x->phase_ns[0] = t1 - t0;
+	x->phase_ns[1] = t2 - t1;
+	x->phase_ns[2] = t3 - t2;
+	x->phase_ns[3] = t0 + dt - t3;
 	if (dt > x->max_pause_ns)
 		x->max_pause_ns = dt;
 	if (rc == 0)

@@ -20,6 +20,8 @@ struct ns_transition {
 	/* out */
 	uint64_t pause_ns;            /* stop of the attempt that switched */
 	uint64_t max_pause_ns;        /* longest stop of any attempt */
+	uint64_t phase_ns[4];         /* last attempt: stop, check, commit,
+					 release */
 	unsigned attempts;
 	size_t   threads;             /* threads stopped in the last attempt */
 	struct ns_blocker blocker;    /* why the last attempt was unsafe */
