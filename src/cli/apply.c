@@ -47,18 +47,22 @@ int cmd_apply(int argc, char **argv)
 	op.timeout = o.timeout;
 	op.verbose = o.verbose;
 	if (ns_apply(&op, o.args[1], &res) != 0) {
-		if (o.json)
-			printf("{\"ok\":false,\"pid\":%d,\"error\":\"%s\"}\n",
-			       op.pid, res.err);
+		if (o.json) {
+			printf("{\"ok\":false,\"pid\":%d,\"error\":", op.pid);
+			ns_json_str(res.err);
+			printf("}\n");
+		}
 		return ns_fail("apply", "%s", res.err);
 	}
 	if (o.json) {
-		printf("{\"ok\":true,\"patch\":\"%s\",\"pid\":%d,"
+		printf("{\"ok\":true,\"patch\":");
+		ns_json_str(res.name);
+		printf(",\"pid\":%d,"
 		       "\"mode\":\"stop-the-world\",\"functions\":%zu,"
 		       "\"threads\":%zu,\"pause_us\":%.1f,\"max_pause_us\":%.1f,"
 		       "\"attempts\":%u,\"load_stop_us\":%.1f,"
 		       "\"address\":\"0x%llx\",\"size\":%llu}\n",
-		       res.name, op.pid, res.nfuncs, res.threads,
+		       op.pid, res.nfuncs, res.threads,
 		       res.pause_ns / 1e3, res.max_pause_ns / 1e3, res.attempts,
 		       res.load_stop_ns / 1e3, (unsigned long long)res.base,
 		       (unsigned long long)res.size);

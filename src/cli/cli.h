@@ -24,6 +24,8 @@ int ns_usage_error(const char *cmd, const char *fmt, ...)
 /* Prints "nonstop CMD: MSG" on stderr; returns NS_EXIT_FAIL. */
 int ns_fail(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Prints S on stdout as a JSON string (null if S is NULL). */
+void ns_json_str(const char *s);
 /* Parses a decimal PID; 0 if it is not one. */
 int ns_parse_pid(const char *s);
 #endif

@@ -42,16 +42,20 @@ int cmd_revert(int argc, char **argv)
 	op.timeout = o.timeout;
 	op.verbose = o.verbose;
 	if (ns_revert(&op, o.nargs == 2 ? o.args[1] : NULL, &res) != 0) {
-		if (o.json)
-			printf("{\"ok\":false,\"pid\":%d,\"error\":\"%s\"}\n",
-			       op.pid, res.err);
+		if (o.json) {
+			printf("{\"ok\":false,\"pid\":%d,\"error\":", op.pid);
+			ns_json_str(res.err);
+			printf("}\n");
+		}
 		return ns_fail("revert", "%s", res.err);
 	}
 	if (o.json) {
-		printf("{\"ok\":true,\"patch\":\"%s\",\"pid\":%d,"
+		printf("{\"ok\":true,\"patch\":");
+		ns_json_str(res.name);
+		printf(",\"pid\":%d,"
 		       "\"mode\":\"stop-the-world\",\"functions\":%zu,"
 		       "\"threads\":%zu,\"pause_us\":%.1f,\"attempts\":%u}\n",
-		       res.name, op.pid, res.nfuncs, res.threads,
+		       op.pid, res.nfuncs, res.threads,
 		       res.pause_ns / 1e3, res.attempts);
 		return NS_EXIT_OK;
 	}

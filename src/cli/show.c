@@ -38,24 +38,6 @@ static const char *reason_name(uint32_t r)
 	}
 }
 
-static void json_str(const char *s)
-{
-	if (!s) {
-		fputs("null", stdout);
-		return;
-	}
-	putchar('"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
-	putchar('"');
-}
-
 static void build_id_hex(const struct ns_patch *p, char *out)
 {
 	for (uint32_t i = 0; i < p->build_id_len; i++)
@@ -104,20 +86,20 @@ static void show_json(const struct ns_patch *p)
 
 	build_id_hex(p, bid);
 	fputs("{\"name\":", stdout);
-	json_str(p->name);
+	ns_json_str(p->name);
 	fputs(",\"binary\":", stdout);
-	json_str(p->binary);
+	ns_json_str(p->binary);
 	printf(",\"build_id\":\"%s\",\"id\":\"%016llx\",\"entries\":[",
 	       bid, (unsigned long long)p->id);
 	for (size_t i = 0; i < p->nentries; i++) {
 		const struct ns_entry *e = &p->entries[i];
 
 		printf("%s{\"kind\":\"%s\",\"name\":", i ? "," : "", kind_name(e->kind));
-		json_str(e->name);
+		ns_json_str(e->name);
 		fputs(",\"file\":", stdout);
-		json_str(e->file);
+		ns_json_str(e->file);
 		fputs(",\"object\":", stdout);
-		json_str(e->object);
+		ns_json_str(e->object);
 		printf(",\"reason\":\"%s\"", reason_name(e->reason));
 		if (e->kind == NS_ENTRY_REPLACE)
 			printf(",\"old_size\":%llu,\"old_sum\":\"%016llx\"",
@@ -132,9 +114,9 @@ static void show_json(const struct ns_patch *p)
 		if (s->kind != NS_SYM_TARGET)
 			continue;
 		fputs(first ? "{\"name\":" : ",{\"name\":", stdout);
-		json_str(s->name);
+		ns_json_str(s->name);
 		fputs(",\"file\":", stdout);
-		json_str(s->file);
+		ns_json_str(s->file);
 		putchar('}');
 		first = 0;
 	}

@@ -73,17 +73,20 @@ static void print_json(int pid, const struct ns_registry *reg, size_t threads)
 	       "\"threads_on_old_code\":[],\"patches\":[", pid, threads);
 	for (size_t i = 0; i < reg->n; i++) {
 		const struct ns_rec *r = reg->v[i].rec;
-		printf("%s{\"name\":\"%s\",\"seq\":%llu,\"state\":\"%s\","
-		       "\"applied_at\":%llu,\"functions\":[", i ? "," : "",
-		       r->name, (unsigned long long)r->seq,
+		printf("%s{\"name\":", i ? "," : "");
+		ns_json_str(r->name);
+		printf(",\"seq\":%llu,\"state\":\"%s\","
+		       "\"applied_at\":%llu,\"functions\":[",
+		       (unsigned long long)r->seq,
 		       ns_rec_state_name(r->state),
 		       (unsigned long long)r->applied_at);
-		for (uint32_t f = 0; f < r->nfuncs; f++)
-			printf("%s{\"name\":\"%s\",\"old\":\"0x%llx\","
-			       "\"new\":\"0x%llx\"}", f ? "," : "",
-			       r->funcs[f].name,
+		for (uint32_t f = 0; f < r->nfuncs; f++) {
+			printf("%s{\"name\":", f ? "," : "");
+			ns_json_str(r->funcs[f].name);
+			printf(",\"old\":\"0x%llx\",\"new\":\"0x%llx\"}",
 			       (unsigned long long)r->funcs[f].old_addr,
 			       (unsigned long long)r->funcs[f].new_addr);
+		}
 		printf("]}");
 	}
 	printf("]}\n");
