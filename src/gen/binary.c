@@ -7,14 +7,13 @@
 
 #include "elf/elf_util.h"
 #include "elf/code_room.h"
+#include "elf/symbols.h"
 #include "gen/gen.h"
 #include "util/checksum.h"
 
 struct gbin {
 	struct ns_elf e;
-	Elf_Data     *syms;
-	size_t        nsyms;
-	size_t        strtab;
+	Elf_Scn      *symtab;
 	uint64_t      last_addr;  /* address of the last symbol found */
 };
 
@@ -33,14 +32,13 @@ int gbin_open(struct gen *g, const char *path, struct gbin **out)
 	}
 	scn = ns_elf_find_type(&b->e, SHT_SYMTAB);
 	if (!scn || !gelf_getshdr(scn, &sh) || !sh.sh_entsize ||
-	    !(b->syms = elf_getdata(scn, NULL))) {
+	    !elf_getdata(scn, NULL)) {
 		gen_fail(g, "refusing: %s has no symbol table (stripped?); build the "
 			 "patch against the unstripped binary", path);
 		gbin_close(b);
 		return -1;
 	}
-	b->nsyms = sh.sh_size / sh.sh_entsize;
-	b->strtab = sh.sh_link;
+	b->symtab = scn;
 	*out = b;
 	return 0;
 }
@@ -89,32 +87,9 @@ static int sum_bytes(struct gen *g, struct gbin *b, const char *name,
 int gbin_find(struct gen *g, struct gbin *b, const char *name, const char *file,
 	      int want_bytes, uint64_t *size, uint64_t *sum)
 {
-	const char *cur_file = NULL;
-	GElf_Sym found = { 0 };
-	int count = 0;
+	GElf_Sym found;
+	int count = ns_elf_find_symbol(b->e.elf, b->symtab, name, file, &found);
 
-	for (size_t i = 1; i < b->nsyms; i++) {
-		GElf_Sym s;
-		const char *n;
-
-		if (!gelf_getsym(b->syms, (int)i, &s))
-			continue;
-		n = elf_strptr(b->e.elf, b->strtab, s.st_name);
-		if (!n)
-			continue;
-		if (GELF_ST_TYPE(s.st_info) == STT_FILE) {
-			cur_file = n;
-			continue;
-		}
-		if (s.st_shndx == SHN_UNDEF || strcmp(n, name))
-			continue;
-		if (file ? GELF_ST_BIND(s.st_info) != STB_LOCAL || !cur_file ||
-			   strcmp(cur_file, file)
-			 : GELF_ST_BIND(s.st_info) == STB_LOCAL)
-			continue;
-		if (count++ == 0)
-			found = s;
-	}
 	if (count == 0)
 		return gen_fail(g, "refusing: %s%s%s is not in %s", name,
 				file ? " of " : "", file ? file : "", b->e.path);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "elf/code_room.h"
+#include "elf/symbols.h"
 #include "link/target.h"
 #include "proc/mem.h"
 
@@ -153,61 +154,29 @@ static Elf_Scn *find_symtab(Elf *elf, Elf64_Word type, GElf_Shdr *sh)
 	return NULL;
 }
 
-/* SN names NAME; a global may carry a version ("stdout@GLIBC_2.2.5", the
- * copy a non-PIE executable holds of a library's variable). */
-static bool name_matches(const char *sn, const char *name, bool versioned)
-{
-	size_t len = strlen(name);
-
-	return !strncmp(sn, name, len) &&
-	       (sn[len] == 0 || (versioned && sn[len] == '@'));
-}
-
 int ns_module_lookup(struct ns_module *m, const char *name, const char *file,
 		     struct ns_symval *out, char *err, size_t errlen)
 {
 	GElf_Shdr sh;
 	Elf_Scn *scn = find_symtab(m->elf, SHT_SYMTAB, &sh);
-	Elf_Data *d;
-	const char *cur_file = NULL;
-	int found = 0;
+	GElf_Sym s;
+	int found;
 
 	if (!scn && !file)
 		scn = find_symtab(m->elf, SHT_DYNSYM, &sh);
-	if (!scn || !(d = elf_getdata(scn, NULL)) || !sh.sh_entsize) {
+	if (!scn) {
 		snprintf(err, errlen, "%s has no symbol table (stripped?)",
 			 m->path);
 		return -1;
 	}
-	for (size_t i = 1; i < sh.sh_size / sh.sh_entsize; i++) {
-		GElf_Sym s;
-		const char *sn;
-		unsigned bind, type;
-
-		if (!gelf_getsym(d, (int)i, &s))
-			break;
-		sn = elf_strptr(m->elf, sh.sh_link, s.st_name);
-		bind = GELF_ST_BIND(s.st_info);
-		type = GELF_ST_TYPE(s.st_info);
-		if (type == STT_FILE) {
-			cur_file = sn;
-			continue;
-		}
-		if (!sn || !name_matches(sn, name, file == NULL) ||
-		    s.st_shndx == SHN_UNDEF)
-			continue;
-		if (file ? (bind != STB_LOCAL || !cur_file ||
-			    strcmp(cur_file, file))
-			 : bind == STB_LOCAL)
-			continue;
-		if (found++ == 0) {
-			out->addr = s.st_value + (type == STT_TLS ? 0 : m->bias);
-			out->size = s.st_size;
-			out->type = type;
-		}
-	}
-	if (found == 1)
+	found = ns_elf_find_symbol(m->elf, scn, name, file, &s);
+	if (found == 1) {
+		unsigned type = GELF_ST_TYPE(s.st_info);
+		out->addr = s.st_value + (type == STT_TLS ? 0 : m->bias);
+		out->size = s.st_size;
+		out->type = type;
 		return 0;
+	}
 	if (found > 1)
 		snprintf(err, errlen, "symbol '%s'%s%s is ambiguous in %s "
 			 "(%d definitions)", name, file ? " of " : "",
