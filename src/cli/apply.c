@@ -28,7 +28,7 @@ static void help(void)
 int cmd_apply(int argc, char **argv)
 {
 	struct ns_cli_opts o;
-	struct ns_op_opts op = { 0 };
+	struct ns_op_opts op;
 	struct ns_op_result res;
 	int rc = ns_cli_parse("apply", argc, argv, true, &o);
 
@@ -40,19 +40,11 @@ int cmd_apply(int argc, char **argv)
 	}
 	if (o.nargs != 2)
 		return ns_usage_error("apply", "expects PID and PATCH");
-	op.pid = ns_parse_pid(o.args[0]);
-	if (!op.pid)
-		return ns_usage_error("apply", "'%s' is not a process id",
-				      o.args[0]);
-	op.timeout = o.timeout;
-	op.verbose = o.verbose;
+	rc = ns_cli_op_setup("apply", &o, &op);
+	if (rc)
+		return rc;
 	if (ns_apply(&op, o.args[1], &res) != 0) {
-		if (o.json) {
-			printf("{\"ok\":false,\"pid\":%d,\"error\":", op.pid);
-			ns_json_str(res.err);
-			printf("}\n");
-		}
-		return ns_fail("apply", "%s", res.err);
+		return ns_cli_op_failed("apply", &o, op.pid, res.err);
 	}
 	if (o.json) {
 		printf("{\"ok\":true,\"patch\":");
@@ -71,17 +63,9 @@ int cmd_apply(int argc, char **argv)
 	printf("applied patch '%s' to process %d: %zu function%s redirected "
 	       "(stop-the-world mode)\n", res.name, op.pid, res.nfuncs,
 	       res.nfuncs == 1 ? "" : "s");
-	printf("paused %zu threads for %.0f us (%u attempt%s); one thread "
-	       "stopped %.0f us to map the patch\n", res.threads,
-	       res.pause_ns / 1e3, res.attempts, res.attempts == 1 ? "" : "s",
-	       res.load_stop_ns / 1e3);
+	ns_cli_print_pause(&o, &res);
 	if (o.verbose)
 		printf("patch mapped at 0x%llx (%llu bytes)\n",
 		       (unsigned long long)res.base, (unsigned long long)res.size);
-	if (o.verbose)
-		printf("pause: %.0f us stopping the threads, %.0f us unwinding "
-		       "their stacks, %.0f us writing, %.0f us releasing them\n",
-		       res.phase_ns[0] / 1e3, res.phase_ns[1] / 1e3,
-		       res.phase_ns[2] / 1e3, res.phase_ns[3] / 1e3);
 	return NS_EXIT_OK;
 }

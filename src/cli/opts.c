@@ -1,10 +1,13 @@
-/* opts.c — option parsing shared by the commands that act on a process. */
+/* opts.c — option parsing and output shared by the commands that act on
+ * a process. */
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "core/core.h"
 
 int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 		 struct ns_cli_opts *o)
@@ -48,4 +51,43 @@ int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 	o->nargs = argc - optind;
 	o->args = argv + optind;
 	return 0;
+}
+
+int ns_cli_op_setup(const char *cmd, const struct ns_cli_opts *o,
+		    struct ns_op_opts *op)
+{
+	memset(op, 0, sizeof(*op));
+	op->pid = ns_parse_pid(o->args[0]);
+	if (!op->pid)
+		return ns_usage_error(cmd, "'%s' is not a process id", o->args[0]);
+	op->timeout = o->timeout;
+	op->verbose = o->verbose;
+	return 0;
+}
+
+int ns_cli_op_failed(const char *cmd, const struct ns_cli_opts *o, int pid,
+		     const char *err)
+{
+	if (o->json) {
+		printf("{\"ok\":false,\"pid\":%d,\"error\":", pid);
+		ns_json_str(err);
+		printf("}\n");
+	}
+	return ns_fail(cmd, "%s", err);
+}
+
+void ns_cli_print_pause(const struct ns_cli_opts *o,
+			const struct ns_op_result *res)
+{
+	printf("paused %zu threads for %.0f us (%u attempt%s)", res->threads,
+	       res->pause_ns / 1e3, res->attempts, res->attempts == 1 ? "" : "s");
+	if (res->load_stop_ns)
+		printf("; one thread stopped %.0f us to map the patch",
+		       res->load_stop_ns / 1e3);
+	printf("\n");
+	if (o->verbose)
+		printf("pause: %.0f us stopping the threads, %.0f us unwinding "
+		       "their stacks, %.0f us writing, %.0f us releasing them\n",
+		       res->phase_ns[0] / 1e3, res->phase_ns[1] / 1e3,
+		       res->phase_ns[2] / 1e3, res->phase_ns[3] / 1e3);
 }

@@ -1,4 +1,4 @@
-/* opts.h — the options apply, revert and status share. */
+/* opts.h — the options and output that apply, revert and status share. */
 #ifndef NONSTOP_OPTS_H
 #define NONSTOP_OPTS_H
 #include <stdbool.h>
@@ -14,4 +14,19 @@ struct ns_cli_opts {
  * after printing the error. WITH_TIMEOUT: whether --timeout is accepted. */
 int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 		 struct ns_cli_opts *o);
+struct ns_op_opts;
+struct ns_op_result;
+
+/* Fills OP from O: PID from the first argument, timeout, verbosity.
+ * 0, or NS_EXIT_USAGE after printing the error. */
+int ns_cli_op_setup(const char *cmd, const struct ns_cli_opts *o,
+		    struct ns_op_opts *op);
+
+/* Reports a failed operation (as JSON too with --json); NS_EXIT_FAIL. */
+int ns_cli_op_failed(const char *cmd, const struct ns_cli_opts *o, int pid,
+		     const char *err);
+
+/* Prints the pause line of an operation, and with -v its phases. */
+void ns_cli_print_pause(const struct ns_cli_opts *o,
+			const struct ns_op_result *res);
 #endif

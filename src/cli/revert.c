@@ -23,7 +23,7 @@ static void help(void)
 int cmd_revert(int argc, char **argv)
 {
 	struct ns_cli_opts o;
-	struct ns_op_opts op = { 0 };
+	struct ns_op_opts op;
 	struct ns_op_result res;
 	int rc = ns_cli_parse("revert", argc, argv, true, &o);
 
@@ -35,19 +35,11 @@ int cmd_revert(int argc, char **argv)
 	}
 	if (o.nargs < 1 || o.nargs > 2)
 		return ns_usage_error("revert", "expects PID and optionally NAME");
-	op.pid = ns_parse_pid(o.args[0]);
-	if (!op.pid)
-		return ns_usage_error("revert", "'%s' is not a process id",
-				      o.args[0]);
-	op.timeout = o.timeout;
-	op.verbose = o.verbose;
+	rc = ns_cli_op_setup("revert", &o, &op);
+	if (rc)
+		return rc;
 	if (ns_revert(&op, o.nargs == 2 ? o.args[1] : NULL, &res) != 0) {
-		if (o.json) {
-			printf("{\"ok\":false,\"pid\":%d,\"error\":", op.pid);
-			ns_json_str(res.err);
-			printf("}\n");
-		}
-		return ns_fail("revert", "%s", res.err);
+		return ns_cli_op_failed("revert", &o, op.pid, res.err);
 	}
 	if (o.json) {
 		printf("{\"ok\":true,\"patch\":");
@@ -61,12 +53,6 @@ int cmd_revert(int argc, char **argv)
 	}
 	printf("reverted patch '%s' in process %d: %zu function%s restored\n",
 	       res.name, op.pid, res.nfuncs, res.nfuncs == 1 ? "" : "s");
-	printf("paused %zu threads for %.0f us (%u attempt%s)\n", res.threads,
-	       res.pause_ns / 1e3, res.attempts, res.attempts == 1 ? "" : "s");
-	if (o.verbose)
-		printf("pause: %.0f us stopping the threads, %.0f us unwinding "
-		       "their stacks, %.0f us writing, %.0f us releasing them\n",
-		       res.phase_ns[0] / 1e3, res.phase_ns[1] / 1e3,
-		       res.phase_ns[2] / 1e3, res.phase_ns[3] / 1e3);
+	ns_cli_print_pause(&o, &res);
 	return NS_EXIT_OK;
 }
