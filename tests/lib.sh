@@ -76,8 +76,10 @@ link_dir() {
 }
 
 # build_case CASE [--no-pie|--pie]
-# Compiles $CASES/CASE/v1 into ./v1 and $CASES/CASE/v2 into ./v2, and links
-# ./v1/prog (the program the tests run) and ./v2/prog.
+# Compiles $CASES/CASE/v1 into ./v1 and the new version into ./v2, and links
+# ./v1/prog (the program the tests run) and ./v2/prog. A case's v2/ holds
+# only the files the new version changes or adds; the others are v1's, as
+# in a source tree where a fix touches a few files.
 # --no-pie builds with -fno-pie -no-pie; --pie forces -fpie -pie.
 # OUT=dir puts the object dirs under dir instead of the current directory.
 build_case() {
@@ -90,10 +92,14 @@ build_case() {
 	*) fail "build_case: unknown option $mode" ;;
 	esac
 	[ -d "$CASES/$case/v1" ] || fail "no such case: $case"
-	local v
+	local v src
 	for v in v1 v2; do
 		[ -d "$CASES/$case/$v" ] || continue
-		compile_dir "$CASES/$case/$v" "$out/$v" ${cflags[@]+"${cflags[@]}"}
+		src="$out/src-$v"
+		mkdir -p "$src"
+		cp "$CASES/$case/v1"/*.c "$src"/
+		cp "$CASES/$case/$v"/*.c "$src"/
+		compile_dir "$src" "$out/$v" ${cflags[@]+"${cflags[@]}"}
 		link_dir "$out/$v" "$out/$v/prog" ${ldflags[@]+"${ldflags[@]}"}
 	done
 }
