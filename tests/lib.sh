@@ -149,6 +149,16 @@ start_target() {
 	note "target $* started, pid $TPID"
 }
 
+# stop_target: ends the target started last (closing its stdin, so it
+# leaves its read loop as it would at end of input), for a test that starts
+# another one.
+stop_target() {
+	[ -n "$TPID" ] || return 0
+	exec 9>&-
+	wait "$TPID" 2>/dev/null || true
+	TPID=""
+}
+
 # wait_lines N: waits up to 5 s until target.out has at least N lines.
 wait_lines() {
 	local want=$1 i n

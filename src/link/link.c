@@ -38,10 +38,13 @@ static bool is_pcrel_call(uint32_t type)
 	return type == R_X86_64_PC32 || type == R_X86_64_PLT32;
 }
 
+/* References that go through a GOT slot of the patch's own. For
+ * GOTTPOFF (initial-exec TLS) the slot holds the variable's offset from the
+ * thread pointer instead of an address. */
 static bool is_gotpcrel(uint32_t type)
 {
 	return type == R_X86_64_GOTPCREL || type == R_X86_64_GOTPCRELX ||
-	       type == R_X86_64_REX_GOTPCRELX;
+	       type == R_X86_64_REX_GOTPCRELX || type == R_X86_64_GOTTPOFF;
 }
 
 /* Gives each target symbol reached by a call-like or GOT reference its stub
@@ -137,9 +140,14 @@ int ns_link_resolve(const struct ns_patch *p, struct ns_target *t,
 			return -1;
 		}
 		if (v.type == STT_TLS) {
-			snprintf(err, errlen, "'%s' is a thread-local variable: "
-				 "not supported by this version", s->name);
-			return -1;
+			int64_t tpoff;
+			if (ns_module_tpoff(m, v.addr, &tpoff) < 0) {
+				snprintf(err, errlen, "thread-local variable '%s': "
+					 "only those of the main program are "
+					 "supported", s->name);
+				return -1;
+			}
+			v.addr = (uint64_t)tpoff;
 		}
 		img->sym_addr[i] = v.addr;
 	}
@@ -170,7 +178,15 @@ static int apply_one(const struct ns_patch *p, struct ns_image *img,
 	uint64_t S = img->sym_addr[rl->sym];
 	int64_t A = rl->addend;
 	int64_t v;
+	bool tls_ref = rl->type == R_X86_64_TPOFF32 ||
+		       rl->type == R_X86_64_GOTTPOFF;
 
+	if (tls_ref != (p->syms[rl->sym].type == STT_TLS)) {
+		snprintf(err, errlen, "relocation type %u against '%s' mixes "
+			 "thread-local and ordinary data", rl->type,
+			 p->syms[rl->sym].name ? p->syms[rl->sym].name : "?");
+		return -1;
+	}
 	switch (rl->type) {
 	case R_X86_64_64: {
 		uint64_t u = S + (uint64_t)A;
@@ -203,9 +219,14 @@ static int apply_one(const struct ns_patch *p, struct ns_image *img,
 		if (put32(where, (int64_t)(S + (uint64_t)A), true) == 0)
 			return 0;
 		break;
+	case R_X86_64_TPOFF32: /* S is the offset from the thread pointer */
+		if (put32(where, (int64_t)(S + (uint64_t)A), true) == 0)
+			return 0;
+		break;
 	case R_X86_64_GOTPCREL:
 	case R_X86_64_GOTPCRELX:
-	case R_X86_64_REX_GOTPCRELX: {
+	case R_X86_64_REX_GOTPCRELX:
+	case R_X86_64_GOTTPOFF: {
 		uint64_t slot = img->base + img->got_off + img->got[rl->sym] * 8;
 		v = (int64_t)(slot + (uint64_t)A - P);
 		if (put32(where, v, true) == 0)

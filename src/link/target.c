@@ -26,6 +26,37 @@ static bool is_elf_path(const char *p)
 	       !strstr(p, " (deleted)");
 }
 
+/* The size the main program's PT_TLS segment takes below the thread
+ * pointer: its memory size rounded up to its alignment, as ld.so places
+ * it (the segment starts aligned in every linker output we know). */
+static void read_tls(struct ns_module *m)
+{
+	size_t n;
+
+	if (elf_getphdrnum(m->elf, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		uint64_t align;
+
+		if (!gelf_getphdr(m->elf, (int)i, &ph) || ph.p_type != PT_TLS)
+			continue;
+		align = ph.p_align ? ph.p_align : 1;
+		if (ph.p_vaddr & (align - 1))
+			return; /* an offset ld.so would add: not handled */
+		m->tls_block = (ph.p_memsz + align - 1) & ~(align - 1);
+	}
+}
+
+int ns_module_tpoff(const struct ns_module *m, uint64_t tls_off,
+		    int64_t *tpoff)
+{
+	if (!m->is_main || !m->tls_block || tls_off >= m->tls_block)
+		return -1;
+	*tpoff = (int64_t)tls_off - (int64_t)m->tls_block;
+	return 0;
+}
+
 /* Lowest PT_LOAD vaddr, rounded down to a page: what maps at offset 0. */
 static int first_load_vaddr(Elf *elf, uint64_t *vaddr)
 {
@@ -41,6 +72,19 @@ static int first_load_vaddr(Elf *elf, uint64_t *vaddr)
 		}
 	}
 	return -1;
+}
+
+static bool is_main_program(pid_t pid, const char *path)
+{
+	char exe[64], self[4200];
+	ssize_t k;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+	k = readlink(exe, self, sizeof(self) - 1);
+	if (k <= 0)
+		return false;
+	self[k] = 0;
+	return !strcmp(self, path);
 }
 
 static int open_module(struct ns_target *t, struct ns_module *m, uint64_t base)
@@ -59,6 +103,9 @@ static int open_module(struct ns_target *t, struct ns_module *m, uint64_t base)
 	if (!m->elf || elf_kind(m->elf) != ELF_K_ELF || !gelf_getehdr(m->elf, &eh))
 		return -1;
 	m->is_exec = eh.e_type == ET_EXEC;
+	m->is_main = is_main_program(t->pid, m->path);
+	if (m->is_main)
+		read_tls(m);
 	if (first_load_vaddr(m->elf, &vaddr) < 0)
 		return -1;
 	m->bias = base - vaddr;

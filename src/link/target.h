@@ -19,6 +19,9 @@ struct ns_module {
 	int       fd;
 	Elf      *elf;
 	bool      is_exec;    /* ET_EXEC: not position independent */
+	bool      is_main;    /* the program itself (/proc/PID/exe) */
+	uint64_t  tls_block;  /* main program: size of its TLS block as
+				 placed below the thread pointer; 0: none */
 };
 
 struct ns_target {
@@ -37,9 +40,16 @@ struct ns_module *ns_target_by_build_id(struct ns_target *t,
 					const uint8_t *id, size_t len);
 
 struct ns_symval {
-	uint64_t addr, size;
+	uint64_t addr, size;  /* STT_TLS: offset in the module's TLS block */
 	unsigned type;        /* STT_* */
 };
+
+/* The offset from the thread pointer of a thread-local variable of the
+ * main program (x86-64 TLS variant II: the executable's block sits right
+ * below the thread pointer, at the same offset in every thread). -1 if M
+ * is not the main program or has no TLS. */
+int ns_module_tpoff(const struct ns_module *m, uint64_t tls_off,
+		    int64_t *tpoff);
 
 /* Looks NAME up in module M's .symtab: among the local symbols of source
  * file FILE if FILE is set, else among its global definitions. 0 if found

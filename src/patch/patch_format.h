@@ -91,6 +91,8 @@ static inline unsigned ns_reloc_width(uint32_t type)
 	case 11: /* R_X86_64_32S */
 	case 41: /* R_X86_64_GOTPCRELX */
 	case 42: /* R_X86_64_REX_GOTPCRELX */
+	case 22: /* R_X86_64_GOTTPOFF: initial-exec TLS */
+	case 23: /* R_X86_64_TPOFF32: local-exec TLS */
 		return 4;
 	default:
 		return 0;
@@ -102,7 +104,7 @@ static inline unsigned ns_reloc_width(uint32_t type)
 static inline int ns_reloc_is_pcrel(uint32_t type)
 {
 	return type == 2 || type == 4 || type == 9 || type == 24 ||
-	       type == 41 || type == 42;
+	       type == 41 || type == 42 || type == 22;
 }
 
 #endif
