@@ -124,14 +124,15 @@ static int switch_back(struct revert *r)
 	return 0;
 }
 
-/* Removes the patch's mapping. The switch detached every thread: attach
- * again (seizing is not a stop) and borrow one thread for the munmap. */
+/* Removes the patch's mapping. The switch detached every thread; attach
+ * to the leader alone and borrow it for the munmap (attaching to all would
+ * mean stopping all again to detach). */
 static int release(struct revert *r)
 {
 	struct ns_rec *rec = r->e->rec;
 
 	ns_tracee_close(&r->tr);
-	if (ns_tracee_attach(&r->tr, r->o->pid) < 0)
+	if (ns_tracee_attach_leader(&r->tr, r->o->pid) < 0)
 		return fail(r, "patch '%s' is reverted, but its memory could "
 			    "not be released: %s", rec->name, r->tr.err);
 	if (ns_mapping_remove(&r->tr, rec->base, rec->size, r->gadget, false,

@@ -131,6 +131,8 @@ static void handle_event(struct ns_tracee *tr, pid_t tid, int status)
 		cont(tr, th);
 }
 
+static int attach(struct ns_tracee *tr, pid_t pid, bool all);
+
 static int seize_new_threads(struct ns_tracee *tr, int *added)
 {
 	char fn[64];
@@ -168,9 +170,30 @@ static int seize_new_threads(struct ns_tracee *tr, int *added)
 	return 0;
 }
 
+/* Seizes the thread-group leader alone. */
+static int seize_leader(struct ns_tracee *tr)
+{
+	if (ptrace(PTRACE_SEIZE, tr->pid, 0, (long)PTRACE_O_TRACESYSGOOD) < 0) {
+		set_err(tr, "%s %d: %s", "cannot attach to thread", tr->pid,
+			errno);
+		return -1;
+	}
+	return add_thread(tr, tr->pid) ? 0 : -1;
+}
+
+int ns_tracee_attach_leader(struct ns_tracee *tr, pid_t pid)
+{
+	return attach(tr, pid, false);
+}
+
 int ns_tracee_attach(struct ns_tracee *tr, pid_t pid)
 {
-	int added;
+	return attach(tr, pid, true);
+}
+
+static int attach(struct ns_tracee *tr, pid_t pid, bool all)
+{
+	int added = 0;
 
 	memset(tr, 0, sizeof(*tr));
 	tr->pid = pid;
@@ -182,10 +205,14 @@ int ns_tracee_attach(struct ns_tracee *tr, pid_t pid)
 	/* Threads may be created while we seize: repeat until a pass over
 	 * /proc/PID/task finds none we do not hold. Threads created by seized
 	 * threads are auto-attached (PTRACE_O_TRACECLONE). */
-	do {
+	if (!all && seize_leader(tr) < 0)
+		goto fail;
+	while (all) {
 		if (seize_new_threads(tr, &added) < 0)
 			goto fail;
-	} while (added);
+		if (!added)
+			break;
+	}
 	if (tr->n == 0) {
 		snprintf(tr->err, sizeof(tr->err), "no process %d", (int)pid);
 		goto fail;

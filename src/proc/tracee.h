@@ -37,6 +37,10 @@ struct ns_tracee {
  * tr->err set. The kernel's ptrace permission check applies. */
 int ns_tracee_attach(struct ns_tracee *tr, pid_t pid);
 
+/* Seizes only the thread-group leader: enough to borrow it for system
+ * calls, and detaching later stops no other thread. */
+int ns_tracee_attach_leader(struct ns_tracee *tr, pid_t pid);
+
 /* Stops every live thread and loads its registers. 0, or -1 with tr->err. */
 int ns_tracee_stop_all(struct ns_tracee *tr);
 
