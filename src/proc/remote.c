@@ -125,6 +125,35 @@ static int step_to_syscall_stop(struct ns_remote *rs)
 	}
 }
 
+/* Steps through syscall stops until the exit of the call made at the
+ * gadget. The kernel says which stop is which (PTRACE_GET_SYSCALL_INFO), so
+ * a stop we did not expect (a syscall of the thread's own being finished)
+ * can never be taken for our result. */
+static int run_to_exit(struct ns_remote *rs, int64_t *ret)
+{
+	for (int stops = 0; stops < 8; stops++) {
+		struct __ptrace_syscall_info info;
+
+		if (step_to_syscall_stop(rs) < 0)
+			return -1;
+		if (ptrace(PTRACE_GET_SYSCALL_INFO, rs->th->tid,
+			   (void *)sizeof(info), &info) <= 0) {
+			snprintf(rs->tr->err, sizeof(rs->tr->err),
+				 "cannot inspect the system call of thread %d: "
+				 "%s", rs->th->tid, strerror(errno));
+			return -1;
+		}
+		if (info.op == PTRACE_SYSCALL_INFO_EXIT &&
+		    info.instruction_pointer == rs->gadget + 2) {
+			*ret = info.exit.rval;
+			return 0;
+		}
+	}
+	snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d did not finish "
+		 "the system call nonstop asked of it", rs->th->tid);
+	return -1;
+}
+
 int ns_remote_syscall(struct ns_remote *rs, long nr, int64_t *ret,
 		      uint64_t a1, uint64_t a2, uint64_t a3,
 		      uint64_t a4, uint64_t a5, uint64_t a6)
@@ -143,17 +172,7 @@ int ns_remote_syscall(struct ns_remote *rs, long nr, int64_t *ret,
 	if (ns_tracee_set_regs(rs->tr, rs->th, &r) < 0)
 		return -1;
 	rs->ran = true;
-	if (step_to_syscall_stop(rs) < 0 || /* entry */
-	    step_to_syscall_stop(rs) < 0)   /* exit */
-		return -1;
-	if (ptrace(PTRACE_GETREGS, rs->th->tid, 0, &r) < 0) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err),
-			 "cannot read registers of thread %d: %s", rs->th->tid,
-			 strerror(errno));
-		return -1;
-	}
-	*ret = (int64_t)r.rax;
-	return 0;
+	return run_to_exit(rs, ret);
 }
 
 /* Turns saved registers of a thread interrupted in a restartable system
