@@ -46,6 +46,8 @@ demo: all
 
 bench: all
 	@bash bench/run.sh
+	@echo
+	@bash bench/pause_threads.sh
 
 clean:
 	rm -rf $(BUILD)
