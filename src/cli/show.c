@@ -11,8 +11,9 @@ static void help(void)
 {
 	printf("usage: nonstop show [--json] PATCH\n\n"
 	       "Shows what a patch changes: the binary and build-id it is bound to,\n"
-	       "every function it replaces or adds and why, the variables it adds, and\n"
-	       "the symbols of the target it binds to.\n\n"
+	       "every function it replaces or adds and why, the variables it adds, the\n"
+	       "symbols of the target it binds to, and every difference the generator\n"
+	       "ignored and why (a function whose only change is shifted line numbers).\n\n"
 	       "options:\n"
 	       "  --json   one JSON object instead of text\n"
 	       "  --help   this text\n");
@@ -24,6 +25,7 @@ static const char *kind_name(uint32_t k)
 	case NS_ENTRY_REPLACE:  return "replace";
 	case NS_ENTRY_NEW_FUNC: return "new function";
 	case NS_ENTRY_NEW_DATA: return "new data";
+	case NS_ENTRY_IGNORED:  return "ignored";
 	default:                return "?";
 	}
 }
@@ -34,6 +36,7 @@ static const char *reason_name(uint32_t r)
 	case NS_REASON_BYTES: return "bytes changed";
 	case NS_REASON_RELOC: return "reference changed";
 	case NS_REASON_NEW:   return "new";
+	case NS_REASON_LINES: return "line numbers only";
 	default:              return "";
 	}
 }
@@ -45,6 +48,32 @@ static void build_id_hex(const struct ns_patch *p, char *out)
 	out[2 * p->build_id_len] = '\0';
 }
 
+static size_t count_ignored(const struct ns_patch *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->nentries; i++)
+		n += p->entries[i].kind == NS_ENTRY_IGNORED;
+	return n;
+}
+
+/* One entry as a JSON object. */
+static void json_entry(const struct ns_entry *e)
+{
+	printf("{\"kind\":\"%s\",\"name\":", kind_name(e->kind));
+	ns_json_str(e->name);
+	fputs(",\"file\":", stdout);
+	ns_json_str(e->file);
+	fputs(",\"object\":", stdout);
+	ns_json_str(e->object);
+	printf(",\"reason\":\"%s\"", reason_name(e->reason));
+	if (e->kind == NS_ENTRY_REPLACE)
+		printf(",\"old_size\":%llu,\"old_sum\":\"%016llx\"",
+		       (unsigned long long)e->old_size,
+		       (unsigned long long)e->old_sum);
+	putchar('}');
+}
+
 static void show_text(const struct ns_patch *p)
 {
 	char bid[2 * NS_BUILD_ID_MAX + 1];
@@ -52,10 +81,12 @@ static void show_text(const struct ns_patch *p)
 	build_id_hex(p, bid);
 	printf("patch:    %s\nbinary:   %s\nbuild-id: %s\nid:       %016llx\n",
 	       p->name, p->binary, bid, (unsigned long long)p->id);
-	printf("entries:  %zu\n", p->nentries);
+	printf("entries:  %zu\n", p->nentries - count_ignored(p));
 	for (size_t i = 0; i < p->nentries; i++) {
 		const struct ns_entry *e = &p->entries[i];
 
+		if (e->kind == NS_ENTRY_IGNORED)
+			continue;
 		printf("  %-13s %s", kind_name(e->kind), e->name);
 		if (e->file)
 			printf(" (static, %s)", e->file);
@@ -65,6 +96,17 @@ static void show_text(const struct ns_patch *p)
 		if (e->kind == NS_ENTRY_REPLACE)
 			printf(", old size %llu", (unsigned long long)e->old_size);
 		putchar('\n');
+	}
+	printf("ignored:  %zu\n", count_ignored(p));
+	for (size_t i = 0; i < p->nentries; i++) {
+		const struct ns_entry *e = &p->entries[i];
+
+		if (e->kind != NS_ENTRY_IGNORED)
+			continue;
+		printf("  %s", e->name);
+		if (e->file)
+			printf(" (static, %s)", e->file);
+		printf("  [%s]  %s\n", e->object ? e->object : "?", reason_name(e->reason));
 	}
 	printf("binds to:\n");
 	for (size_t i = 1; i < p->nsyms; i++) {
@@ -91,21 +133,19 @@ static void show_json(const struct ns_patch *p)
 	ns_json_str(p->binary);
 	printf(",\"build_id\":\"%s\",\"id\":\"%016llx\",\"entries\":[",
 	       bid, (unsigned long long)p->id);
-	for (size_t i = 0; i < p->nentries; i++) {
-		const struct ns_entry *e = &p->entries[i];
-
-		printf("%s{\"kind\":\"%s\",\"name\":", i ? "," : "", kind_name(e->kind));
-		ns_json_str(e->name);
-		fputs(",\"file\":", stdout);
-		ns_json_str(e->file);
-		fputs(",\"object\":", stdout);
-		ns_json_str(e->object);
-		printf(",\"reason\":\"%s\"", reason_name(e->reason));
-		if (e->kind == NS_ENTRY_REPLACE)
-			printf(",\"old_size\":%llu,\"old_sum\":\"%016llx\"",
-			       (unsigned long long)e->old_size,
-			       (unsigned long long)e->old_sum);
-		putchar('}');
+	for (size_t i = 0, n = 0; i < p->nentries; i++) {
+		if (p->entries[i].kind == NS_ENTRY_IGNORED)
+			continue;
+		fputs(n++ ? "," : "", stdout);
+		json_entry(&p->entries[i]);
+	}
+	/* Differences the generator judged not to matter, with the reason. */
+	fputs("],\"ignored\":[", stdout);
+	for (size_t i = 0, n = 0; i < p->nentries; i++) {
+		if (p->entries[i].kind != NS_ENTRY_IGNORED)
+			continue;
+		fputs(n++ ? "," : "", stdout);
+		json_entry(&p->entries[i]);
 	}
 	fputs("],\"binds\":[", stdout);
 	for (size_t i = 1; i < p->nsyms; i++) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gen/gen.h"
+#include "gen/lineshift.h"
 #include "patch/patch_format.h"
 
 #define IDENT_DEPTH 6  /* anonymous sections referring to others: bounded */
@@ -375,4 +376,130 @@ enum gen_diff gen_compare_data(const struct gobj *old, size_t osym,
 	}
 	return compare_range(old, o->st_shndx, o->st_value, new, n->st_shndx,
 			     n->st_value, o->st_size, why, whylen);
+}
+
+/* ---- line-number neutrality (lineshift.h) -------------------------------- */
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+/* Puts back into NB (the new side's copy of a section, LEN bytes) the old
+ * values of every 4-byte line field that differs from OB by the rule of LR.
+ * -1 at the first difference that is not such a field. */
+static int unshift_lines(const uint8_t *ob, uint8_t *nb, uint64_t len,
+			 const struct gen_lines *lr, unsigned *nfields)
+{
+	uint64_t done = 0;  /* end of the last field put back */
+
+	for (uint64_t i = 0; i < len; i++) {
+		uint64_t k, first;
+		int ok = 0;
+
+		if (ob[i] == nb[i])
+			continue;
+		/* The field [k, k+4) holds byte i and starts at or after
+		 * the last byte already accepted (everything before i is equal). */
+		first = i >= 3 ? i - 3 : 0;
+		if (first < done)
+			first = done;
+		for (k = first; k <= i && k + 4 <= len; k++) {
+			uint32_t ov = le32(ob + k), nv = le32(nb + k);
+
+			if (ov >= lr->lo && ov <= lr->hi &&
+			    (int64_t)nv - (int64_t)ov == lr->shift) {
+				ok = 1;
+				break;
+			}
+		}
+		if (!ok)
+			return -1;
+		memcpy(nb + k, ob + k, 4);
+		(*nfields)++;
+		done = k + 4;
+		i = k + 3;
+	}
+	return 0;
+}
+
+/* The section a relocation refers to when it is a piece travelling with the
+ * function or compiler-generated read-only data (a .cold part, a static
+ * struct literal such as a (file, line) record), else 0. */
+static size_t copied_target(const struct gobj *o, const GElf_Rela *r, size_t self)
+{
+	size_t sym = GELF_R_SYM(r->r_info);
+	const struct gsym *s = &o->syms[sym];
+	size_t sec = s->s.st_shndx;
+	long k;
+
+	if (sec == 0 || sec >= o->nsecs || sec == self || !o->secs[sec].data)
+		return 0;
+	if (o->secs[sec].sh.sh_flags & (SHF_WRITE | SHF_STRINGS | SHF_MERGE))
+		return 0;
+	if (s->type == STT_SECTION || !gobj_is_named_def(o, sym)) {
+		int64_t off = r->r_addend + (int64_t)s->s.st_value +
+			(ns_reloc_is_pcrel((uint32_t)GELF_R_TYPE(r->r_info)) ? 4 : 0);
+
+		k = gobj_sym_at(o, sec, off > 0 ? (uint64_t)off : 0);
+		if (k < 0)
+			return 0;
+		sym = (size_t)k;
+	}
+	return gobj_is_copied(o, sym) ? sec : 0;
+}
+
+enum gen_diff gen_compare_func_lines(const struct gobj *old, size_t osec,
+				     const struct gobj *new, size_t nsec,
+				     const struct gen_lines *lr, unsigned *nfields,
+				     char *why, size_t whylen)
+{
+	struct gobj tmp = *new;
+	struct gsec *secs;
+	uint8_t **owned;
+	enum gen_diff d = GEN_BYTES;
+	const struct gsec *os = &old->secs[osec], *ns = &new->secs[nsec];
+
+	*nfields = 0;
+	snprintf(why, whylen, "changed bytes (not only line numbers)");
+	if (!lr->shift || os->sh.sh_size != ns->sh.sh_size || !os->data || !ns->data ||
+	    os->nrels != ns->nrels)
+		return GEN_BYTES;
+	secs = malloc(new->nsecs * sizeof(*secs));
+	owned = calloc(new->nsecs, sizeof(*owned));
+	if (!secs || !owned)
+		abort();
+	memcpy(secs, new->secs, new->nsecs * sizeof(*secs));
+	tmp.secs = secs;
+	/* The function's own section, then the pieces it refers to, pairwise
+	 * (the relocations are at the same offsets when the bytes are). */
+	for (size_t r = 0; r <= ns->nrels; r++) {
+		size_t o_s = osec, n_s = nsec;
+		uint64_t len;
+
+		if (r > 0) {
+			o_s = copied_target(old, &os->rels[r - 1], osec);
+			n_s = copied_target(new, &ns->rels[r - 1], nsec);
+			if (!o_s || !n_s || owned[n_s])
+				continue;
+			if (old->secs[o_s].sh.sh_size != new->secs[n_s].sh.sh_size)
+				continue;  /* the comparison below will say so */
+		}
+		len = new->secs[n_s].sh.sh_size;
+		owned[n_s] = malloc(len ? len : 1);
+		if (!owned[n_s])
+			abort();
+		memcpy(owned[n_s], new->secs[n_s].data, len);
+		secs[n_s].data = owned[n_s];
+		if (unshift_lines(old->secs[o_s].data, owned[n_s], len, lr, nfields))
+			goto out;
+	}
+	d = *nfields ? gen_compare_func(old, osec, &tmp, nsec, why, whylen) : GEN_BYTES;
+out:
+	for (size_t i = 0; i < new->nsecs; i++)
+		free(owned[i]);
+	free(owned);
+	free(secs);
+	return d;
 }

@@ -1,11 +1,22 @@
 /* decide.c — for one pair of objects (old may be absent), decides what goes
  * into the patch: changed functions are replaced, new functions and new
  * variables added; a changed initializer of existing data is refused.
- * With -v, prints every decision. */
+ * With -v, prints every decision.
+ *
+ * A function whose only differences are shifted source line numbers
+ * (lineshift.h) is kept, and recorded with reason NS_REASON_LINES so that
+ * the patch lists it as an ignored change. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "gen/gen.h"
+#include "gen/lineshift.h"
+
+/* DWARF of both objects, opened when a function first differs. */
+struct dctx {
+	struct lineinfo *old, *new;
+	int tried;
+};
 
 static int is_func(const struct gsym *s)
 {
@@ -19,11 +30,49 @@ static void say(const struct gen *g, const struct gobj *o, const char *name,
 		printf("  %s: %s: %s\n", o->rel, name, what);
 }
 
-static int decide_func(struct gen *g, struct gen_pair *pr, size_t i)
+/* GEN_SAME if the function at new symbol I differs only by shifted line
+ * numbers; WHY then says by how much. */
+static enum gen_diff lines_only(struct gen_pair *pr, struct dctx *dc, size_t i,
+				char *why, size_t whylen)
+{
+	const struct gobj *o = pr->new, *old = pr->old;
+	const struct gsym *s = &o->syms[i];
+	size_t oi = (size_t)s->match;
+	struct gen_lines lr;
+	uint32_t od, olo, ohi, nd, nlo, nhi;
+	unsigned nf = 0;
+	char tmp[256];
+
+	if (!dc->tried) {
+		dc->tried = 1;
+		dc->old = lineinfo_open(old->path);
+		dc->new = dc->old ? lineinfo_open(o->path) : NULL;
+	}
+	if (!dc->old || !dc->new ||
+	    lineinfo_func(dc->old, oi, old->syms[oi].name, &od, &olo, &ohi) ||
+	    lineinfo_func(dc->new, i, s->name, &nd, &nlo, &nhi))
+		return GEN_BYTES;
+	lr.shift = (int64_t)nd - (int64_t)od;
+	lr.lo = olo;
+	lr.hi = ohi;
+	/* The whole function moved by the same amount, or it changed. */
+	if (!lr.shift || (int64_t)nlo - (int64_t)olo != lr.shift ||
+	    (int64_t)nhi - (int64_t)ohi != lr.shift)
+		return GEN_BYTES;
+	if (gen_compare_func_lines(old, old->syms[oi].s.st_shndx, o, s->s.st_shndx,
+				   &lr, &nf, tmp, sizeof(tmp)) != GEN_SAME)
+		return GEN_BYTES;
+	snprintf(why, whylen, "unchanged (line numbers only: %u field%s, lines %+ld)",
+		 nf, nf == 1 ? "" : "s", (long)lr.shift);
+	return GEN_SAME;
+}
+
+static int decide_func(struct gen *g, struct gen_pair *pr, struct dctx *dc,
+		       size_t i)
 {
 	const struct gobj *o = pr->new;
 	const struct gsym *s = &o->syms[i];
-	char why[256] = "";
+	char why[256] = "", why2[256];
 	enum gen_diff d;
 
 	if (gobj_is_copied(o, i)) {
@@ -41,6 +90,11 @@ static int decide_func(struct gen *g, struct gen_pair *pr, size_t i)
 			     o, s->s.st_shndx, why, sizeof(why));
 	if (d == GEN_SAME) {
 		say(g, o, s->name, "unchanged");
+		return 0;
+	}
+	if (lines_only(pr, dc, i, why2, sizeof(why2)) == GEN_SAME) {
+		pr->reason[i] = NS_REASON_LINES;  /* decision stays GEN_KEEP */
+		say(g, o, s->name, why2);
 		return 0;
 	}
 	pr->decision[i] = GEN_REPLACE;
@@ -78,6 +132,8 @@ static int decide_data(struct gen *g, struct gen_pair *pr, size_t i)
 int gen_decide(struct gen *g, struct gen_pair *pr)
 {
 	const struct gobj *o = pr->new;
+	struct dctx dc = { 0 };
+	int rc = 0;
 
 	pr->decision = calloc(o->nsyms ? o->nsyms : 1, 1);
 	pr->reason = calloc(o->nsyms ? o->nsyms : 1, 1);
@@ -85,16 +141,17 @@ int gen_decide(struct gen *g, struct gen_pair *pr)
 		return gen_fail(g, "out of memory");
 	for (size_t i = 1; i < o->nsyms; i++) {
 		const struct gsym *s = &o->syms[i];
-		int rc = 0;
 
 		if (!gobj_is_named_def(o, i))
 			continue;
 		if (is_func(s))
-			rc = decide_func(g, pr, i);
+			rc = decide_func(g, pr, &dc, i);
 		else if (s->type == STT_OBJECT || s->type == STT_TLS)
 			rc = decide_data(g, pr, i);
 		if (rc)
-			return -1;
+			break;
 	}
-	return 0;
+	lineinfo_close(dc.old);
+	lineinfo_close(dc.new);
+	return rc ? -1 : 0;
 }

@@ -318,7 +318,9 @@ static int add_entries(struct pstate *ps)
 		uint8_t dec = ps->pr->decision[i];
 		struct ns_entry *e;
 
-		if (dec == GEN_KEEP)
+		/* A kept function with a reason is an ignored difference
+		 * (decide.c: line numbers only): listed, nothing carried. */
+		if (dec == GEN_KEEP && ps->pr->reason[i] != NS_REASON_LINES)
 			continue;
 		if (grow((void **)&p->entries, &em->cap_ent, p->nentries + 1,
 			 sizeof(*p->entries)))
@@ -326,6 +328,16 @@ static int add_entries(struct pstate *ps)
 		e = &p->entries[p->nentries++];
 		e->reason = ps->pr->reason[i];
 		e->object = strdup(o->rel);
+		if (dec == GEN_KEEP) {
+			e->kind = NS_ENTRY_IGNORED;
+			e->name = strdup(gen_canon_name(o, old, i));
+			e->sym = 0;
+			if (gs->bind == STB_LOCAL)
+				e->file = strdup(o->file);
+			if (!e->name || !e->object || (gs->bind == STB_LOCAL && !e->file))
+				return gen_fail(ps->g, "out of memory");
+			continue;
+		}
 		if (dec == GEN_REPLACE) {
 			/* The new code is the patch's private copy: local, so it
 			 * never competes with the target's global of that name. */

@@ -110,7 +110,7 @@ static void count(const struct ns_patch *p, struct ns_gen_stats *st)
 			st->replaced++;
 		else if (p->entries[i].kind == NS_ENTRY_NEW_FUNC)
 			st->added++;
-		else
+		else if (p->entries[i].kind == NS_ENTRY_NEW_DATA)
 			st->data_added++;
 	}
 }

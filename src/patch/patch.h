@@ -66,6 +66,9 @@ enum ns_entry_kind {
 	NS_ENTRY_REPLACE  = 1, /* an existing function gets new code */
 	NS_ENTRY_NEW_FUNC = 2, /* a function that did not exist */
 	NS_ENTRY_NEW_DATA = 3, /* a variable that did not exist */
+	NS_ENTRY_IGNORED  = 4, /* a difference judged not to matter (reason
+				  says why): nothing is carried (sym 0), only
+				  shown; apply and the linker skip it */
 };
 
 /* Why the generator put an entry into the patch (shown by `nonstop show`). */
@@ -74,6 +77,8 @@ enum ns_reason {
 	NS_REASON_BYTES     = 1, /* its instructions changed */
 	NS_REASON_RELOC     = 2, /* what it references changed */
 	NS_REASON_NEW       = 3, /* did not exist in the old build */
+	NS_REASON_LINES     = 4, /* NS_ENTRY_IGNORED: only shifted source line
+				    numbers differ (__LINE__, assert) */
 };
 
 struct ns_entry {
@@ -82,7 +87,8 @@ struct ns_entry {
 	char    *name;      /* symbol name in the target / new symbol name */
 	char    *file;      /* source file if the symbol is local, else NULL */
 	char    *object;    /* object file (relative path) it came from */
-	uint32_t sym;       /* index into ns_patch.syms of the new definition */
+	uint32_t sym;       /* index into ns_patch.syms of the new definition;
+			       0 for NS_ENTRY_IGNORED */
 	uint64_t old_size;  /* NS_ENTRY_REPLACE: st_size of the old function */
 	uint64_t old_sum;   /* NS_ENTRY_REPLACE: ns_checksum() of its bytes
 			       in the binary the patch was built for */

@@ -438,12 +438,14 @@ static int load_entries(struct reader *r, struct ns_patch *p)
 		struct ns_entry *e = &p->entries[i];
 
 		memcpy(&me, r->meta + r->h.entries_off + i * sizeof(me), sizeof(me));
-		if (me.kind < NS_ENTRY_REPLACE || me.kind > NS_ENTRY_NEW_DATA)
+		if (me.kind < NS_ENTRY_REPLACE || me.kind > NS_ENTRY_IGNORED)
 			return rerr(r, "metadata: entry %zu: bad kind %u", i, me.kind);
-		if (me.reason > NS_REASON_NEW)
+		if (me.kind == NS_ENTRY_IGNORED ? me.reason != NS_REASON_LINES :
+		    me.reason > NS_REASON_NEW)
 			return rerr(r, "metadata: entry %zu: bad reason %u", i, me.reason);
-		if (me.sym == 0 || me.sym >= p->nsyms ||
-		    p->syms[me.sym].kind != NS_SYM_DEFINED)
+		if (me.kind == NS_ENTRY_IGNORED ? me.sym != 0 :
+		    (me.sym == 0 || me.sym >= p->nsyms ||
+		     p->syms[me.sym].kind != NS_SYM_DEFINED))
 			return rerr(r, "metadata: entry %zu: symbol %u is not a patch definition",
 				    i, me.sym);
 		e->kind = me.kind;

@@ -278,7 +278,8 @@ static int build_meta(struct writer *w)
 		struct ns_meta_entry me = { .kind = e->kind, .reason = e->reason,
 			.sym = e->sym, .old_size = e->old_size, .old_sum = e->old_sum };
 
-		if (!e->name || e->sym == 0 || e->sym >= nsyms)
+		if (!e->name || (e->kind == NS_ENTRY_IGNORED ? e->sym != 0 :
+				 (e->sym == 0 || e->sym >= nsyms)))
 			return werr(w, "patch writer: entry %zu: no name or bad symbol", i);
 		if (meta_str(w, e->name, &me.name) || meta_str(w, e->file, &me.file) ||
 		    meta_str(w, e->object, &me.object))
