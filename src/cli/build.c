@@ -8,21 +8,42 @@
 
 #include "cli/cli.h"
 #include "gen/gen.h"
+#include "gen/linemap.h"
+#include "gen/srcdiff.h"
 #include "patch/patch.h"
 
 static void help(void)
 {
-	printf("usage: nonstop build -o PATCH --binary BIN [--name NAME] [-v] OLD_DIR NEW_DIR\n\n"
+	printf("usage: nonstop build -o PATCH --binary BIN [--name NAME] [-v] OLD_DIR NEW_DIR\n"
+	       "       nonstop build -o PATCH --src DIR --diff FIX.diff [--make CMD]\n"
+	       "                     [--binary BIN] [--work WORK] [--name NAME] [-v]\n\n"
 	       "Compares the object files of two builds of a program (paired by their\n"
 	       "path relative to OLD_DIR and NEW_DIR, built with 'nonstop cflags') and\n"
 	       "writes a patch holding only what changed: replaced functions, new\n"
 	       "functions, new variables. BIN is the program or library linked from\n"
 	       "OLD_DIR; the patch is bound to its build-id and to the bytes of every\n"
 	       "function it replaces.\n\n"
+	       "With --src and --diff, nonstop makes the two builds itself from your\n"
+	       "source tree DIR (whose build must already use 'nonstop cflags') and a\n"
+	       "fix FIX.diff (a unified diff, -p1 or -p0), leaving DIR untouched: it\n"
+	       "copies DIR to WORK/old and runs CMD there, copies WORK/old to WORK/new\n"
+	       "keeping timestamps, applies the fix made line-neutral (a '#line'\n"
+	       "directive after each changed block, so __LINE__ in the code below it\n"
+	       "does not move), runs CMD again (only what changed is rebuilt) and\n"
+	       "compares WORK/old with WORK/new. The work directory is kept for\n"
+	       "inspection (build logs, fix.line-neutral.diff) and reused next time.\n\n"
 	       "options:\n"
 	       "  -o PATCH       the patch file to write\n"
-	       "  --binary BIN   the binary built from OLD_DIR (unstripped)\n"
+	       "  --binary BIN   the binary built from OLD_DIR (unstripped); with --src,\n"
+	       "                 relative to DIR (default: the one executable the build\n"
+	       "                 produced)\n"
 	       "  --name NAME    patch name (default: PATCH's base name without extension)\n"
+	       "  --src DIR      the source tree of the running program\n"
+	       "  --diff FIX     the fix to build a patch from\n"
+	       "  --make CMD     build command, run by sh in each tree (default: make)\n"
+	       "  --work WORK    work directory (default: PATCH.work next to PATCH);\n"
+	       "                 must not be inside DIR\n"
+	       "  --rewrite-diff FIX  debugging aid: print FIX made line-neutral and exit\n"
 	       "  -v             print the decision taken for every function\n"
 	       "  --help         this text\n\n"
 	       "exit codes: 0 written, 1 refused or failed, 2 usage error,\n"
@@ -43,6 +64,27 @@ static char *default_name(const char *path)
 	return name;
 }
 
+/* --rewrite-diff FIX: prints FIX made line-neutral (linemap.c). */
+static int rewrite_diff(const char *path)
+{
+	char err[512], warn[2048], *text, *res;
+	size_t len, rlen;
+	unsigned nwarn;
+
+	if (!(text = ns_srcdiff_read_file(path, &len, err, sizeof(err))))
+		return ns_fail("build", "%s", err);
+	res = ns_linemap_rewrite(text, len, &rlen, &nwarn, warn, sizeof(warn),
+				 err, sizeof(err));
+	free(text);
+	if (!res)
+		return ns_fail("build", "%s: %s", path, err);
+	fwrite(res, 1, rlen, stdout);
+	if (nwarn)
+		fprintf(stderr, "nonstop build: warning: %s", warn);
+	free(res);
+	return NS_EXIT_OK;
+}
+
 int cmd_build(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -51,9 +93,18 @@ int cmd_build(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "verbose", no_argument,      NULL, 'v' },
 		{ "help",   no_argument,       NULL, 'h' },
+		{ "src",    required_argument, NULL, 'S' },
+		{ "diff",   required_argument, NULL, 'D' },
+		{ "make",   required_argument, NULL, 'M' },
+		{ "work",   required_argument, NULL, 'W' },
+		{ "rewrite-diff", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ns_gen_opts opts = { 0 };
+	struct ns_srcdiff_opts so = { 0 };
+	struct ns_srcdiff_result sr = { 0 };
+	const char *rewrite = NULL;
+	char *work = NULL;
 	struct ns_gen_stats st;
 	struct ns_patch patch;
 	const char *out = NULL;
@@ -69,19 +120,36 @@ int cmd_build(int argc, char **argv)
 		case 'n': opts.name = optarg; break;
 		case 'v': opts.verbose++; break;
 		case 'h': help(); return NS_EXIT_OK;
+		case 'S': so.src = optarg; break;
+		case 'D': so.diff = optarg; break;
+		case 'M': so.make = optarg; break;
+		case 'W': so.work = optarg; break;
+		case 'R': rewrite = optarg; break;
 		default:
 			return ns_usage_error("build", "unknown option or missing argument '%s'",
 					      argv[optind - 1]);
 		}
 	}
+	if (rewrite)
+		return rewrite_diff(rewrite);
 	if (!out)
 		return ns_usage_error("build", "missing -o PATCH");
-	if (!opts.binary)
-		return ns_usage_error("build", "missing --binary BIN");
-	if (argc - optind != 2)
-		return ns_usage_error("build", "expected OLD_DIR and NEW_DIR");
-	opts.old_dir = argv[optind];
-	opts.new_dir = argv[optind + 1];
+	if (so.src || so.diff) {
+		if (!so.src || !so.diff)
+			return ns_usage_error("build", "--src DIR and --diff FIX go together");
+		if (argc != optind)
+			return ns_usage_error("build", "unexpected argument '%s' with --src",
+					      argv[optind]);
+	} else {
+		if (so.make || so.work)
+			return ns_usage_error("build", "--make and --work need --src and --diff");
+		if (!opts.binary)
+			return ns_usage_error("build", "missing --binary BIN");
+		if (argc - optind != 2)
+			return ns_usage_error("build", "expected OLD_DIR and NEW_DIR");
+		opts.old_dir = argv[optind];
+		opts.new_dir = argv[optind + 1];
+	}
 	if (!opts.name) {
 		name = default_name(out);
 		if (!name || !*name) {
@@ -90,16 +158,40 @@ int cmd_build(int argc, char **argv)
 		}
 		opts.name = name;
 	}
+	if (so.src) {
+		if (!so.work) {
+			if (asprintf(&work, "%s.work", out) < 0) {
+				free(name);
+				return ns_fail("build", "out of memory");
+			}
+			so.work = work;
+		}
+		so.binary = opts.binary;
+		so.verbose = opts.verbose;
+		if (ns_srcdiff_prepare(&so, &sr, err, sizeof(err))) {
+			free(work);
+			free(name);
+			return ns_fail("build", "%s", err);
+		}
+		free(work);
+		opts.old_dir = sr.old_dir;
+		opts.new_dir = sr.new_dir;
+		opts.binary = sr.binary;
+		printf("comparing %s and %s\n", sr.old_dir, sr.new_dir);
+	}
 	rc = ns_gen_build(&opts, &patch, &st, err, sizeof(err));
 	if (rc == NS_GEN_NOCHANGE) {
 		fprintf(stderr, "nonstop build: %s\n", err);
+		ns_srcdiff_result_free(&sr);
 		free(name);
 		return NS_EXIT_NOCHANGE;
 	}
 	if (rc != NS_GEN_OK) {
+		ns_srcdiff_result_free(&sr);
 		free(name);
 		return ns_fail("build", "%s", err);
 	}
+	ns_srcdiff_result_free(&sr);
 	if (ns_patch_write(out, &patch, err, sizeof(err))) {
 		ns_patch_free(&patch);
 		free(name);

@@ -1,0 +1,34 @@
+/* srcdiff.h — the source-diff workflow of `nonstop build --src DIR --diff
+ * FIX.diff` (srcdiff.c): builds the original tree and the fixed one in a
+ * work directory, so that ns_gen_build() can compare them. */
+#ifndef NONSTOP_GEN_SRCDIFF_H
+#define NONSTOP_GEN_SRCDIFF_H
+
+#include <stddef.h>
+
+struct ns_srcdiff_opts {
+	const char *src;      /* the user's source tree; never written */
+	const char *diff;     /* the fix, a unified diff (-p1 or -p0) */
+	const char *make;     /* build command run by sh in each tree ("make") */
+	const char *binary;   /* the program, relative to src (NULL: detect) */
+	const char *work;     /* work directory (created; old/ and new/ inside) */
+	int         verbose;
+};
+
+struct ns_srcdiff_result {
+	char *old_dir, *new_dir;   /* WORK/old, WORK/new */
+	char *binary;              /* the program built in WORK/old */
+	unsigned changed;          /* objects rebuilt in WORK/new */
+};
+
+/* Runs the steps (copy, build, apply the line-neutral diff, rebuild),
+ * printing each on stdout. 0 on success, else -1 with a message naming the
+ * step in ERR (the tail of a failed command's output is printed first). */
+int  ns_srcdiff_prepare(const struct ns_srcdiff_opts *o,
+			struct ns_srcdiff_result *r, char *err, size_t errlen);
+void ns_srcdiff_result_free(struct ns_srcdiff_result *r);
+
+/* Reads file PATH whole (NUL-terminated); NULL with a message in ERR. */
+char *ns_srcdiff_read_file(const char *path, size_t *len, char *err, size_t errlen);
+
+#endif
