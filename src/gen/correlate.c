@@ -52,7 +52,7 @@ static size_t base_len(const char *name)
 
 /* The function whose code first refers to data symbol SYM (by name or
  * through its section), or -1: a static local belongs to that function. */
-static long owner_of(const struct gobj *o, size_t sym)
+long gen_owner_of(const struct gobj *o, size_t sym)
 {
 	size_t shndx = o->syms[sym].s.st_shndx;
 
@@ -77,7 +77,7 @@ static long owner_of(const struct gobj *o, size_t sym)
 static int same_owner(const struct gobj *old, size_t osym,
 		      const struct gobj *new, size_t nsym)
 {
-	long oo = owner_of(old, osym), no = owner_of(new, nsym);
+	long oo = gen_owner_of(old, osym), no = gen_owner_of(new, nsym);
 
 	if (oo < 0 || no < 0)
 		return oo == no;

@@ -8,6 +8,7 @@
  * the patch lists it as an ignored change. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gen/gen.h"
 #include "gen/lineshift.h"
@@ -129,6 +130,33 @@ static int decide_data(struct gen *g, struct gen_pair *pr, size_t i)
 	return 0;
 }
 
+/* A static local of a function that still exists, gone from the new
+ * build: the function's live state would be dropped without a word. gcc
+ * names them "var.N", clang "func.var"; read-only ones (tables, __func__)
+ * hold no state and may go. */
+static int check_removed_statics(struct gen *g, const struct gen_pair *pr)
+{
+	const struct gobj *o = pr->old;
+
+	for (size_t i = 1; o && i < o->nsyms; i++) {
+		const struct gsym *s = &o->syms[i];
+		long owner;
+
+		if (s->type != STT_OBJECT || s->bind != STB_LOCAL ||
+		    s->match >= 0 || !gobj_is_named_def(o, i) ||
+		    gobj_is_copied(o, i) || !strchr(s->name, '.'))
+			continue;
+		owner = gen_owner_of(o, i);
+		if (owner < 0 || o->syms[owner].match < 0)
+			continue;
+		return gen_fail(g, "refusing: static local '%s' of %s in %s was "
+				"removed: its live value would be lost (not "
+				"supported without a state transformer)",
+				s->name, o->syms[owner].name, o->rel);
+	}
+	return 0;
+}
+
 int gen_decide(struct gen *g, struct gen_pair *pr)
 {
 	const struct gobj *o = pr->new;
@@ -151,6 +179,8 @@ int gen_decide(struct gen *g, struct gen_pair *pr)
 		if (rc)
 			break;
 	}
+	if (!rc)
+		rc = check_removed_statics(g, pr);
 	lineinfo_close(dc.old);
 	lineinfo_close(dc.new);
 	return rc ? -1 : 0;

@@ -86,6 +86,9 @@ int  gobj_sec_anon(const struct gobj *o, size_t sec);
 
 /* Fills gsym.match in both objects (OLD may be NULL: everything is new). */
 void gen_correlate(struct gobj *old, struct gobj *new);
+/* The function whose code first refers to data symbol SYM of O, or -1: a
+ * static local belongs to that function. */
+long gen_owner_of(const struct gobj *o, size_t sym);
 /* The name a symbol of NEW had in the old build (its own if unmatched). */
 const char *gen_canon_name(const struct gobj *new, const struct gobj *old,
 			   size_t sym);
