@@ -4,7 +4,8 @@
 #   bash tests/run.sh [NAME...]     NAME: t_foo or a substring of it
 #
 # Every tests/t_*.sh runs in a fresh temporary directory of its own, with a
-# time limit (TEST_TIMEOUT seconds, default 120), and prints PASS or FAIL with
+# time limit (TEST_TIMEOUT seconds, default 120, or the test's own
+# "# timeout: SECONDS" line), and prints PASS or FAIL with
 # the end of its output. The last line is always "N passed, N failed"; the
 # exit status is 1 if any test failed. KEEP=1 keeps the temporary directories.
 set -uo pipefail
@@ -42,15 +43,18 @@ for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/nonstop-$name.XXXXXX")
 	start=$SECONDS
+	# A test may ask for a longer limit with a line "# timeout: SECONDS".
+	limit=$(sed -n 's/^# timeout: *\([0-9][0-9]*\)$/\1/p' "$t" | head -n 1)
+	limit=${limit:-$TEST_TIMEOUT}
 	# timeout signals the whole process group: the test and its targets.
-	(cd "$dir" && exec timeout -k 5 "$TEST_TIMEOUT" bash "$t") >"$dir/test.log" 2>&1 </dev/null
+	(cd "$dir" && exec timeout -k 5 "$limit" bash "$t") >"$dir/test.log" 2>&1 </dev/null
 	rc=$?
 	secs=$((SECONDS - start))
 	if [ $rc = 0 ]; then
 		echo "PASS $name"
 		passed=$((passed + 1))
 	else
-		[ $rc = 124 ] && echo "timed out after ${TEST_TIMEOUT}s" >>"$dir/test.log"
+		[ $rc = 124 ] && echo "timed out after ${limit}s" >>"$dir/test.log"
 		echo "FAIL $name"
 		echo "    (exit $rc after ${secs}s; the end of its output:)"
 		tail -n 25 "$dir/test.log" | sed 's/^/    | /'

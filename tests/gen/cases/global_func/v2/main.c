@@ -1,0 +1,10 @@
+#include <stdio.h>
+#include <stdlib.h>
+#ifdef __clang__
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE __attribute__((noinline, noclone))
+#endif
+NOINLINE int compute(int x) { return x * 3 + 1 + (x > 5); }
+NOINLINE int other(int x) { return x - 2; }
+int main(int argc, char **argv) { (void)argv; printf("%d %d\n", compute(argc), other(argc)); return 0; }

@@ -1,0 +1,19 @@
+#include <stdio.h>
+#include <stdlib.h>
+#ifdef __clang__
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE __attribute__((noinline, noclone))
+#endif
+/*
+ * A comment added above the function: every line below moves down by four.
+ */
+
+#include <assert.h>
+NOINLINE int checked(int x)
+{
+	assert(x > 0);
+	return x * 2;
+}
+NOINLINE int plain(int x) { return x + 1; }
+int main(int argc, char **argv) { (void)argv; printf("%d %d\n", checked(argc), plain(argc)); return 0; }

@@ -1,0 +1,8 @@
+#include <stdio.h>
+#include <stdlib.h>
+#ifdef __clang__
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE __attribute__((noinline, noclone))
+#endif
+NOINLINE int compute(int x) { return x * 3 + (x >> 3); }

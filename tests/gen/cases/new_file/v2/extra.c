@@ -1,0 +1,1 @@
+int extra_scale(int x) { return x * 7 + 2; }

@@ -1,0 +1,3 @@
+int counter;
+void tick(void) { }
+void tock(void) { counter++; }

@@ -1,0 +1,5 @@
+#include <stdio.h>
+void tick(void);
+void tock(void);
+extern int counter;
+int main(void) { tick(); tock(); printf("%d\n", counter); return 0; }

@@ -1,0 +1,3 @@
+int counter;
+void tick(void) { counter += 10; }
+void tock(void) { counter++; }
