@@ -384,3 +384,34 @@ out:
 	free(ps.work);
 	return rc;
 }
+
+/* A global that one object leaves undefined may be defined by the patch
+ * itself: a new function or variable of another object (a new file, or a
+ * new global a changed function elsewhere uses). Such a reference must
+ * reach the patch's definition, not be looked up in the process, where it
+ * does not exist. The target symbol becomes a local alias of it. */
+void gen_emit_bind_new(struct gen_emit *em)
+{
+	struct ns_patch *p = em->p;
+
+	for (size_t i = 1; i < p->nsyms; i++) {
+		struct ns_sym *t = &p->syms[i];
+
+		if (t->kind != NS_SYM_TARGET || t->file)
+			continue;
+		for (size_t d = 1; d < p->nsyms; d++) {
+			const struct ns_sym *def = &p->syms[d];
+
+			if (def->kind != NS_SYM_DEFINED || def->bind == STB_LOCAL ||
+			    strcmp(def->name, t->name))
+				continue;
+			t->kind = NS_SYM_DEFINED;
+			t->section = def->section;
+			t->value = def->value;
+			t->size = def->size;
+			t->type = def->type;
+			t->bind = STB_LOCAL;
+			break;
+		}
+	}
+}

@@ -144,6 +144,7 @@ int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 		for (size_t i = 0; i < of.n; i++)
 			if (!gen_files_has(&nf, of.rel[i]))
 				printf("%s: only in %s, ignored\n", of.rel[i], opts->old_dir);
+	gen_emit_bind_new(em);
 	count(out, stats);
 	if (!stats->replaced && !stats->added) {
 		gen_fail(&g, "%s and %s do not differ in code", opts->old_dir, opts->new_dir);

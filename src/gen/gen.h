@@ -126,6 +126,9 @@ struct gen_emit;
 struct gen_emit *gen_emit_new(struct ns_patch *p);
 /* Adds the sections, symbols and entries of one pair to the patch. */
 int  gen_emit_pair(struct gen *g, struct gen_emit *em, const struct gen_pair *pr);
+/* After every pair: references to globals the patch itself defines (new
+ * functions and variables of other objects) bind to those definitions. */
+void gen_emit_bind_new(struct gen_emit *em);
 void gen_emit_free(struct gen_emit *em);
 
 /* ---- the target binary (binary.c) --------------------------------------- */
