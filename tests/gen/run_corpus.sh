@@ -9,7 +9,10 @@
 # source directory by base name, with $(nonstop cflags) -O<level> and the
 # case's `cflags` file, links v1/prog, runs
 #     nonstop build -o p.nsp --binary v1/prog v1 v2
-# and checks the result against the case's `expect` file:
+# and checks the result against the case's `expect` file. When the build
+# succeeds it also checks the patch live: v1/prog is started held before
+# main (live_gate.c), the patch is applied to it, and the process must then
+# print what v2/prog prints. The `expect` keys:
 #
 #   replace: f g      exact set of replaced functions (may be empty)
 #   new: h            exact set of new functions
@@ -17,6 +20,7 @@
 #   exit: 0           expected exit of nonstop build (0, 1 or 3)
 #   refuse: text      with exit 1: a substring stderr must contain
 #   skip: reason      do not run this combination (reported as SKIP)
+#   live: no          do not run the live check (say why in a comment)
 #   # comment         (also after a value)
 #
 # Any key may carry a qualifier for the combinations where the compiler
@@ -88,6 +92,38 @@ show_names() {
 		sed -n "s/^\"kind\":\"$2\",\"name\":\"\\([^\"]*\\)\"\$/\\1/p"
 }
 
+# live_check DIR: starts DIR/v1/prog held before main by the live gate,
+# applies DIR/p.nsp to it, lets it run, and compares its output and exit
+# status with DIR/v2/prog's. Prints what differs; nothing if all is well.
+live_check() {
+	local d=$1 pid i want got wrc=0 grc=0
+	# Both run as "prog": a program may print its argv[0].
+	want=$(exec -a prog "$d/v2/prog" </dev/null 2>&1) || wrc=$?
+	rm -f "$d/gate.in"
+	mkfifo "$d/gate.in"
+	NS_LIVE_GATE=1 bash -c 'exec -a prog "$0"' "$d/v1/prog" <"$d/gate.in" >"$d/live.out" 2>&1 &
+	pid=$!
+	exec 7>"$d/gate.in"
+	# Wait until it sits in the gate's read() of fd 0 (syscall 0, arg 0x0).
+	for ((i = 0; i < 500; i++)); do
+		case $(cat "/proc/$pid/syscall" 2>/dev/null) in "0 0x0 "*) break ;; esac
+		sleep 0.01
+	done
+	if ! timeout -k 5 60 "$NONSTOP" apply "$pid" "$d/p.nsp" >"$d/apply.out" 2>&1; then
+		exec 7>&-
+		wait "$pid" 2>/dev/null
+		echo "apply failed: $(tail -n 1 "$d/apply.out")"
+		return
+	fi
+	echo >&7
+	exec 7>&-
+	wait "$pid" || grc=$?
+	got=$(cat "$d/live.out")
+	[ "$got" = "$want" ] && [ "$grc" = "$wrc" ] && return
+	echo "patched v1 printed '$got' (exit $grc), v2 prints '$want' (exit $wrc)" |
+		tr '\n' ' '
+}
+
 one() {
 	local case=$1 cc=$2 lvl=$3 work=$4
 	local cdir=$GEN_CASES/$case d=$work/$case-$cc-$lvl
@@ -132,11 +168,20 @@ one() {
 		cp "$f" "$d/src"/
 		compile v2 "${f##*/}" || return 0
 	done
-	if ! $cc -pthread ${extra[@]+"${extra[@]}"} ${ldextra[@]+"${ldextra[@]}"} \
-		-o "$d/v1/prog" "$d"/v1/*.o >"$d/ld.err" 2>&1; then
-		echo "FAIL $tag: cannot link v1/prog: $(head -n 3 "$d/ld.err" | tr '\n' ' ')"
+	# The live gate is linked into the programs only, not compared.
+	if ! $cc -O2 -c "$HERE/live_gate.c" -o "$d/gate.o" >"$d/cc.err" 2>&1; then
+		echo "FAIL $tag: cannot compile live_gate.c"
 		return 0
 	fi
+	local v
+	for v in v1 v2; do
+		if ! $cc -pthread ${extra[@]+"${extra[@]}"} ${ldextra[@]+"${ldextra[@]}"} \
+			-o "$d/$v/prog" "$d"/$v/*.o "$d/gate.o" >"$d/ld.err" 2>&1; then
+			[ $v = v2 ] && break # v2 may legitimately not link (refusal cases)
+			echo "FAIL $tag: cannot link $v/prog: $(head -n 3 "$d/ld.err" | tr '\n' ' ')"
+			return 0
+		fi
+	done
 	local rc=0
 	(cd "$d" && timeout -k 5 60 "$NONSTOP" build -o p.nsp --binary v1/prog v1 v2) \
 		>"$d/build.out" 2>"$d/build.err" || rc=$?
@@ -176,6 +221,13 @@ one() {
 		if [ -n "$bad" ]; then
 			echo "FAIL $tag: ${bad#; }"
 			return 0
+		fi
+		if [ "$(expect_get live "$cc" "$lvl")" != no ]; then
+			bad=$(live_check "$d")
+			if [ -n "$bad" ]; then
+				echo "FAIL $tag: live: $bad"
+				return 0
+			fi
 		fi
 		;;
 	1)
