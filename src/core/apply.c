@@ -46,18 +46,6 @@ struct apply {
 	bool mapped;
 };
 
-static int fail(struct apply *a, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int fail(struct apply *a, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(a->res->err, sizeof(a->res->err), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static int find_module(struct apply *a)
 {
 	char want[2 * NS_BUILD_ID_MAX + 1], have[2 * NS_BUILD_ID_MAX + 1] = "";
@@ -72,7 +60,7 @@ static int find_module(struct apply *a)
 		exe = &a->target.mods[0];
 		ns_hex(exe->build_id, exe->build_id_len, have);
 	}
-	return fail(a, "patch '%s' was built for %s (build-id %s), which process "
+	return ns_op_fail(a->res, "patch '%s' was built for %s (build-id %s), which process "
 		    "%d does not run (its program is %s, build-id %s)",
 		    a->patch.name, a->patch.binary, want, (int)a->o->pid,
 		    exe ? exe->path : "?", have[0] ? have : "none");
@@ -110,23 +98,23 @@ static int verify_functions(struct apply *a)
 			continue;
 		if (ns_module_lookup(a->mod, e->name, e->file, &v, why,
 				     sizeof(why)) < 0)
-			return fail(a, "function %s: %s", e->name, why);
+			return ns_op_fail(a->res, "function %s: %s", e->name, why);
 		if (v.size != e->old_size)
-			return fail(a, "function %s: %llu bytes in process %d, %llu "
+			return ns_op_fail(a->res, "function %s: %llu bytes in process %d, %llu "
 				    "in the build the patch was made for",
 				    e->name, (unsigned long long)v.size,
 				    (int)a->o->pid,
 				    (unsigned long long)e->old_size);
 		if (v.size < NS_JMP_LEN &&
 		    ns_module_room(a->mod, v.addr) < NS_JMP_LEN)
-			return fail(a, "function %s: too short to redirect (%llu "
+			return ns_op_fail(a->res, "function %s: too short to redirect (%llu "
 				    "bytes)", e->name, (unsigned long long)v.size);
 		buf = malloc(v.size);
 		if (!buf)
-			return fail(a, "out of memory");
+			return ns_op_fail(a->res, "out of memory");
 		if (ns_mem_read(a->tr.mem_fd, v.addr, buf, v.size) < 0) {
 			free(buf);
-			return fail(a, "function %s: cannot read it in process %d: "
+			return ns_op_fail(a->res, "function %s: cannot read it in process %d: "
 				    "%s", e->name, (int)a->o->pid,
 				    strerror(errno));
 		}
@@ -136,7 +124,7 @@ static int verify_functions(struct apply *a)
 		unpatched_bytes(a, v.addr, buf);
 		if (ns_checksum(buf, v.size) != e->old_sum) {
 			free(buf);
-			return fail(a, "function %s in process %d differs from the "
+			return ns_op_fail(a->res, "function %s in process %d differs from the "
 				    "code the patch was built against", e->name,
 				    (int)a->o->pid);
 		}
@@ -153,7 +141,7 @@ static int check_not_applied(struct apply *a)
 	for (size_t i = 0; i < a->reg.n; i++) {
 		struct ns_rec *r = a->reg.v[i].rec;
 		if (!strcmp(r->name, a->patch.name) || r->patch_id == a->patch.id)
-			return fail(a, "patch '%s' is already applied to process "
+			return ns_op_fail(a->res, "patch '%s' is already applied to process "
 				    "%d", r->name, (int)a->o->pid);
 	}
 	return 0;
@@ -174,11 +162,11 @@ static int place(struct apply *a, uint64_t *base)
 	if (a->mod->is_exec && hi > 0x7fff0000ULL)
 		hi = 0x7fff0000ULL;
 	if (ns_maps_read(a->o->pid, &maps) < 0)
-		return fail(a, "cannot read the maps of process %d", (int)a->o->pid);
+		return ns_op_fail(a->res, "cannot read the maps of process %d", (int)a->o->pid);
 	rc = ns_maps_find_hole(&maps, lo, hi, size, a->mod->end, base);
 	ns_maps_free(&maps);
 	if (rc < 0)
-		return fail(a, "no free address range of %llu bytes within reach "
+		return ns_op_fail(a->res, "no free address range of %llu bytes within reach "
 			    "of %s in process %d", (unsigned long long)size,
 			    a->mod->path, (int)a->o->pid);
 	return 0;
@@ -192,7 +180,7 @@ static int build_record(struct apply *a)
 		n += a->patch.entries[i].kind == NS_ENTRY_REPLACE;
 	a->rec = calloc(1, ns_rec_size(n));
 	if (!a->rec)
-		return fail(a, "out of memory");
+		return ns_op_fail(a->res, "out of memory");
 	memcpy(a->rec->magic, NS_REC_MAGIC, 8);
 	a->rec->nfuncs = n;
 	a->rec->state = NS_REC_LOADED;
@@ -245,7 +233,7 @@ static int prepare(struct apply *a)
 		uint8_t jmp[NS_JMP_LEN];
 		if (ns_redirect_encode(a->rec->funcs[i].old_addr,
 				       a->rec->funcs[i].new_addr, jmp) < 0)
-			return fail(a, "function %s: new code out of reach",
+			return ns_op_fail(a->res, "function %s: new code out of reach",
 				    a->rec->funcs[i].name);
 	}
 	return 0;
@@ -293,7 +281,7 @@ static int switch_code(struct apply *a)
 
 	a->busy = calloc(a->rec->nfuncs + 1, sizeof(*a->busy));
 	if (!a->busy)
-		return fail(a, "out of memory");
+		return ns_op_fail(a->res, "out of memory");
 	for (uint32_t i = 0; i < a->rec->nfuncs; i++) {
 		a->busy[i].start = a->rec->funcs[i].old_addr;
 		a->busy[i].end = a->rec->funcs[i].old_addr + a->rec->funcs[i].old_size;
@@ -309,10 +297,10 @@ static int switch_code(struct apply *a)
 	memcpy(a->res->phase_ns, x.phase_ns, sizeof(x.phase_ns));
 	a->res->threads = x.threads;
 	if (rc == 1)
-		return fail(a, "refused: %s; no safe moment within %.3g s "
+		return ns_op_fail(a->res, "refused: %s; no safe moment within %.3g s "
 			    "(--timeout)", x.blocker.what, a->o->timeout);
 	if (rc < 0)
-		return fail(a, "%s", x.err);
+		return ns_op_fail(a->res, "%s", x.err);
 	return 0;
 }
 
@@ -345,17 +333,17 @@ int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 		goto out;
 	snprintf(res->name, sizeof(res->name), "%s", a.patch.name);
 	if (kill(o->pid, 0) < 0 && errno == ESRCH) {
-		fail(&a, "no process %d", (int)o->pid);
+		ns_op_fail(res, "no process %d", (int)o->pid);
 		goto out;
 	}
 	if (ns_tracee_attach(&a.tr, o->pid) < 0) {
-		fail(&a, "%s", a.tr.err);
+		ns_op_fail(res, "%s", a.tr.err);
 		goto out;
 	}
 	if (ns_target_open(&a.target, o->pid, res->err, sizeof(res->err)) < 0)
 		goto out;
 	if (ns_registry_read(o->pid, a.tr.mem_fd, &a.reg) < 0) {
-		fail(&a, "cannot read the registry of process %d", (int)o->pid);
+		ns_op_fail(res, "cannot read the registry of process %d", (int)o->pid);
 		goto out;
 	}
 	if (prepare(&a) < 0)

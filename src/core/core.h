@@ -28,6 +28,10 @@ struct ns_op_opts {
 	bool verbose;
 };
 
+/* Formats the one-line reason of a failure into RES->err; returns -1. */
+int ns_op_fail(struct ns_op_result *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* 0 done; 1 refused or failed (res->err), target as it was. */
 int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 	     struct ns_op_result *res);

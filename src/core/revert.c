@@ -32,18 +32,6 @@ struct revert {
 	uint64_t gadget;
 };
 
-static int fail(struct revert *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int fail(struct revert *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r->res->err, sizeof(r->res->err), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* A later patch redirecting one of our functions must go first. */
 static int check_conflicts(struct revert *r)
 {
@@ -56,7 +44,7 @@ static int check_conflicts(struct revert *r)
 		for (uint32_t a = 0; a < me->nfuncs; a++)
 			for (uint32_t b = 0; b < o->nfuncs; b++)
 				if (me->funcs[a].old_addr == o->funcs[b].old_addr)
-					return fail(r, "patch '%s' cannot be reverted "
+					return ns_op_fail(r->res, "patch '%s' cannot be reverted "
 						    "before patch '%s', which also "
 						    "replaces %s", me->name,
 						    o->name, me->funcs[a].name);
@@ -117,10 +105,10 @@ static int switch_back(struct revert *r)
 	memcpy(r->res->phase_ns, x.phase_ns, sizeof(x.phase_ns));
 	r->res->threads = x.threads;
 	if (rc == 1)
-		return fail(r, "refused: %s; no safe moment within %.3g s "
+		return ns_op_fail(r->res, "refused: %s; no safe moment within %.3g s "
 			    "(--timeout)", x.blocker.what, r->o->timeout);
 	if (rc < 0)
-		return fail(r, "%s", x.err);
+		return ns_op_fail(r->res, "%s", x.err);
 	return 0;
 }
 
@@ -133,7 +121,7 @@ static int release(struct revert *r)
 
 	ns_tracee_close(&r->tr);
 	if (ns_tracee_attach_leader(&r->tr, r->o->pid) < 0)
-		return fail(r, "patch '%s' is reverted, but its memory could "
+		return ns_op_fail(r->res, "patch '%s' is reverted, but its memory could "
 			    "not be released: %s", rec->name, r->tr.err);
 	if (ns_mapping_remove(&r->tr, rec->base, rec->size, r->gadget, false,
 			      r->res->err, sizeof(r->res->err)) < 0)
@@ -150,31 +138,31 @@ int ns_revert(const struct ns_op_opts *o, const char *name,
 	memset(res, 0, sizeof(*res));
 	r.tr.mem_fd = -1;
 	if (kill(o->pid, 0) < 0 && errno == ESRCH) {
-		fail(&r, "no process %d", (int)o->pid);
+		ns_op_fail(res, "no process %d", (int)o->pid);
 		goto out;
 	}
 	if (ns_tracee_attach(&r.tr, o->pid) < 0) {
-		fail(&r, "%s", r.tr.err);
+		ns_op_fail(res, "%s", r.tr.err);
 		goto out;
 	}
 	if (ns_registry_read(o->pid, r.tr.mem_fd, &r.reg) < 0) {
-		fail(&r, "cannot read the registry of process %d", (int)o->pid);
+		ns_op_fail(res, "cannot read the registry of process %d", (int)o->pid);
 		goto out;
 	}
 	r.e = ns_registry_find(&r.reg, name);
 	if (!r.e) {
 		if (name)
-			fail(&r, "no patch named '%s' is applied to process %d",
+			ns_op_fail(res, "no patch named '%s' is applied to process %d",
 			     name, (int)o->pid);
 		else
-			fail(&r, "no patch is applied to process %d", (int)o->pid);
+			ns_op_fail(res, "no patch is applied to process %d", (int)o->pid);
 		goto out;
 	}
 	snprintf(res->name, sizeof(res->name), "%s", r.e->rec->name);
 	if (check_conflicts(&r) < 0)
 		goto out;
 	if (ns_remote_find_gadget(&r.tr, &r.gadget) < 0) {
-		fail(&r, "%s", r.tr.err);
+		ns_op_fail(res, "%s", r.tr.err);
 		goto out;
 	}
 	/* A revert interrupted after the switch only lacks the unmap. */
