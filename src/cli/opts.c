@@ -17,6 +17,7 @@ int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "all", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -42,6 +43,12 @@ int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 			break;
 		case 'j': o->json = true; break;
 		case 'v': o->verbose = true; break;
+		case 'a':
+			if (strcmp(cmd, "revert"))
+				return ns_usage_error(cmd, "--all is an option of "
+						      "revert only");
+			o->all = true;
+			break;
 		case 'h': o->help = true; return 0;
 		default:
 			return ns_usage_error(cmd, "unknown option '%s'",

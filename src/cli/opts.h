@@ -5,13 +5,14 @@
 
 struct ns_cli_opts {
 	double timeout;
-	bool json, verbose, help;
+	bool json, verbose, help, all;
 	int nargs;
 	char **args;      /* positional arguments */
 };
 
-/* Parses --timeout SEC, --json, -v, --help. Returns 0, or NS_EXIT_USAGE
- * after printing the error. WITH_TIMEOUT: whether --timeout is accepted. */
+/* Parses --timeout SEC, --json, -v, --help (and --all, which only revert
+ * accepts). Returns 0, or NS_EXIT_USAGE after printing the error.
+ * WITH_TIMEOUT: whether --timeout is accepted. */
 int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 		 struct ns_cli_opts *o);
 struct ns_op_opts;

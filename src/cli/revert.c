@@ -1,5 +1,6 @@
 /* revert.c — `nonstop revert`: argument parsing and output. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "cli/opts.h"
@@ -7,17 +8,48 @@
 
 static void help(void)
 {
-	printf("usage: nonstop revert [--timeout SEC] [--json] [-v] PID [NAME]\n\n"
+	printf("usage: nonstop revert [--timeout SEC] [--json] [-v] PID [NAME]\n"
+	       "       nonstop revert --all [--timeout SEC] [--json] [-v] PID\n\n"
 	       "Undoes the patch NAME (default: the last one applied) in the\n"
 	       "running process PID: the old functions get their own code back\n"
 	       "and the patch's memory is released, at a moment when no thread is\n"
 	       "running the patch's code. A patch whose functions a later patch\n"
 	       "also replaces must wait until that one is reverted.\n\n"
+	       "  --all          revert every patch, newest first; stops at the\n"
+	       "                 first that cannot be (the rest stay applied)\n"
 	       "  --timeout SEC  how long to wait for a safe moment (default 5)\n"
-	       "  --json         print the result as one JSON object\n"
+	       "  --json         print the result as one JSON object (with --all:\n"
+	       "                 one line per patch reverted)\n"
 	       "  -v             say what is done\n\n"
 	       "exit: 0 reverted; 1 refused or failed (process unchanged);\n"
 	       "2 usage error\n");
+}
+
+struct report {
+	const struct ns_cli_opts *o;
+	int pid;
+	int count;
+};
+
+/* Prints one reverted patch: a JSON object on its own line, or text. */
+static void report(const struct ns_op_result *res, void *arg)
+{
+	struct report *r = arg;
+
+	r->count++;
+	if (r->o->json) {
+		printf("{\"ok\":true,\"patch\":");
+		ns_json_str(res->name);
+		printf(",\"pid\":%d,"
+		       "\"mode\":\"stop-the-world\",\"functions\":%zu,"
+		       "\"threads\":%zu,\"pause_us\":%.1f,\"attempts\":%u}\n",
+		       r->pid, res->nfuncs, res->threads,
+		       res->pause_ns / 1e3, res->attempts);
+		return;
+	}
+	printf("reverted patch '%s' in process %d: %zu function%s restored\n",
+	       res->name, r->pid, res->nfuncs, res->nfuncs == 1 ? "" : "s");
+	ns_cli_print_pause(r->o, res);
 }
 
 int cmd_revert(int argc, char **argv)
@@ -25,6 +57,7 @@ int cmd_revert(int argc, char **argv)
 	struct ns_cli_opts o;
 	struct ns_op_opts op;
 	struct ns_op_result res;
+	struct report r = { .o = &o };
 	int rc = ns_cli_parse("revert", argc, argv, true, &o);
 
 	if (rc)
@@ -33,26 +66,22 @@ int cmd_revert(int argc, char **argv)
 		help();
 		return NS_EXIT_OK;
 	}
-	if (o.nargs < 1 || o.nargs > 2)
-		return ns_usage_error("revert", "expects PID and optionally NAME");
+	if (o.nargs < 1 || o.nargs > 2 || (o.all && o.nargs != 1))
+		return ns_usage_error("revert", "expects PID and optionally NAME, "
+				      "or --all and PID");
 	rc = ns_cli_op_setup("revert", &o, &op);
 	if (rc)
 		return rc;
-	if (ns_revert(&op, o.nargs == 2 ? o.args[1] : NULL, &res) != 0) {
-		return ns_cli_op_failed("revert", &o, op.pid, res.err);
-	}
-	if (o.json) {
-		printf("{\"ok\":true,\"patch\":");
-		ns_json_str(res.name);
-		printf(",\"pid\":%d,"
-		       "\"mode\":\"stop-the-world\",\"functions\":%zu,"
-		       "\"threads\":%zu,\"pause_us\":%.1f,\"attempts\":%u}\n",
-		       op.pid, res.nfuncs, res.threads,
-		       res.pause_ns / 1e3, res.attempts);
+	r.pid = op.pid;
+	if (o.all) {
+		if (ns_revert_all(&op, report, &r, &res) != 0)
+			return ns_cli_op_failed("revert", &o, op.pid, res.err);
+		if (r.count == 0 && !o.json)
+			printf("process %d: no patches applied\n", op.pid);
 		return NS_EXIT_OK;
 	}
-	printf("reverted patch '%s' in process %d: %zu function%s restored\n",
-	       res.name, op.pid, res.nfuncs, res.nfuncs == 1 ? "" : "s");
-	ns_cli_print_pause(&o, &res);
+	if (ns_revert(&op, o.nargs == 2 ? o.args[1] : NULL, &res) != 0)
+		return ns_cli_op_failed("revert", &o, op.pid, res.err);
+	report(&res, &r);
 	return NS_EXIT_OK;
 }

@@ -37,4 +37,11 @@ int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 	     struct ns_op_result *res);
 int ns_revert(const struct ns_op_opts *o, const char *name,
 	      struct ns_op_result *res);
+
+/* Reverts every applied patch, newest first, calling EACH after each one.
+ * Stops at the first failure (res->err; the patches not yet reverted stay
+ * applied). 0 when none is left applied. */
+int ns_revert_all(const struct ns_op_opts *o,
+		  void (*each)(const struct ns_op_result *res, void *arg),
+		  void *arg, struct ns_op_result *res);
 #endif

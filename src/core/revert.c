@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/core.h"
 #include "core/mapping.h"
@@ -176,4 +177,40 @@ out:
 	ns_tracee_close(&r.tr);
 	ns_registry_free(&r.reg);
 	return rc;
+}
+
+/* How many patches PID has applied; -1 if its records cannot be read. */
+static int applied_count(pid_t pid)
+{
+	struct ns_registry reg;
+	int fd = ns_mem_open(pid), n = -1;
+
+	if (fd < 0)
+		return -1;
+	if (ns_registry_read(pid, fd, &reg) == 0) {
+		n = (int)reg.n;
+		ns_registry_free(&reg);
+	}
+	close(fd);
+	return n;
+}
+
+int ns_revert_all(const struct ns_op_opts *o,
+		  void (*each)(const struct ns_op_result *res, void *arg),
+		  void *arg, struct ns_op_result *res)
+{
+	int n;
+
+	memset(res, 0, sizeof(*res));
+	while ((n = applied_count(o->pid)) > 0) {
+		if (ns_revert(o, NULL, res) != 0)
+			return 1;
+		each(res, arg);
+	}
+	if (n < 0) {
+		ns_op_fail(res, "cannot read the patches applied to process %d: %s",
+			   (int)o->pid, strerror(errno));
+		return 1;
+	}
+	return 0;
 }
