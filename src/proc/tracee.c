@@ -36,6 +36,15 @@ static struct ns_thread *find_thread(struct ns_tracee *tr, pid_t tid)
 	return NULL;
 }
 
+/* Whether TID was ever part of this tracee, gone or not. */
+static bool known_thread(const struct ns_tracee *tr, pid_t tid)
+{
+	for (size_t i = 0; i < tr->n; i++)
+		if (tr->t[i]->tid == tid)
+			return true;
+	return false;
+}
+
 static struct ns_thread *add_thread(struct ns_tracee *tr, pid_t tid)
 {
 	struct ns_thread *th;
@@ -71,6 +80,7 @@ static int cont(struct ns_tracee *tr, struct ns_thread *th)
 	int sig = th->pending_sig;
 
 	th->pending_sig = 0;
+	th->fresh = false;
 	if (ptrace(PTRACE_CONT, th->tid, 0, (long)sig) < 0) {
 		if (errno == ESRCH) { /* died meanwhile: its exit will follow */
 			th->stopped = false;
@@ -97,6 +107,7 @@ static void handle_event(struct ns_tracee *tr, pid_t tid, int status)
 		th = add_thread(tr, tid);
 		if (!th)
 			return;
+		th->fresh = true;
 		th->want_stop = true; /* decided below against the others */
 		for (size_t i = 0; i < tr->n; i++)
 			if (tr->t[i] != th && !tr->t[i]->gone) {
@@ -117,11 +128,16 @@ static void handle_event(struct ns_tracee *tr, pid_t tid, int status)
 	th->stopped = true;
 	if (event == PTRACE_EVENT_CLONE) {
 		unsigned long newtid = 0;
+		/* The child may have stopped, run and exited before this
+		 * event of its parent is read: a thread we know, even gone,
+		 * is not added again (we would wait for it forever). */
 		if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &newtid) == 0 &&
-		    !find_thread(tr, (pid_t)newtid)) {
+		    !known_thread(tr, (pid_t)newtid)) {
 			struct ns_thread *nt = add_thread(tr, (pid_t)newtid);
-			if (nt)
+			if (nt) {
 				nt->want_stop = th->want_stop;
+				nt->fresh = true;
+			}
 		}
 	} else if (event == 0 && WSTOPSIG(status) != (SIGTRAP | 0x80)) {
 		/* Signal-delivery stop: keep the signal for the resume. */
@@ -132,6 +148,26 @@ static void handle_event(struct ns_tracee *tr, pid_t tid, int status)
 }
 
 static int attach(struct ns_tracee *tr, pid_t pid, bool all);
+
+/* The tracer of thread TID of PID (0: none), or -1 if the thread is gone. */
+static int tracer_of(pid_t pid, pid_t tid)
+{
+	char fn[64], line[128];
+	int tracer = -1;
+	FILE *f;
+
+	snprintf(fn, sizeof(fn), "/proc/%d/task/%d/status", (int)pid, (int)tid);
+	f = fopen(fn, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "TracerPid:", 10)) {
+			tracer = atoi(line + 10);
+			break;
+		}
+	fclose(f);
+	return tracer;
+}
 
 static int seize_new_threads(struct ns_tracee *tr, int *added)
 {
@@ -148,11 +184,38 @@ static int seize_new_threads(struct ns_tracee *tr, int *added)
 	}
 	while ((de = readdir(d))) {
 		pid_t tid = (pid_t)atoi(de->d_name);
-		if (tid <= 0 || find_thread(tr, tid))
+		if (tid <= 0 || known_thread(tr, tid))
 			continue;
 		if (ptrace(PTRACE_SEIZE, tid, 0, (long)SEIZE_OPTS) < 0) {
 			if (errno == ESRCH)
 				continue; /* exited meanwhile */
+			if (errno == EPERM) {
+				int tracer = tracer_of(tr->pid, tid);
+				if (tracer < 0)
+					continue; /* exited meanwhile */
+				if (tracer == getpid()) {
+					/* Created by a thread we had seized:
+					 * already ours (TRACECLONE); its first
+					 * stop is on its way. */
+					struct ns_thread *th = add_thread(tr, tid);
+					if (!th) {
+						closedir(d);
+						return -1;
+					}
+					th->fresh = true;
+					(*added)++;
+					continue;
+				}
+				if (tracer > 0) {
+					snprintf(tr->err, sizeof(tr->err),
+						 "thread %d is already traced by "
+						 "process %d (a debugger?)", tid,
+						 tracer);
+					closedir(d);
+					return -1;
+				}
+				errno = EPERM;
+			}
 			set_err(tr, "%s %d: %s (the kernel does not let this "
 				"user ptrace it; see /proc/sys/kernel/yama/"
 				"ptrace_scope)", "cannot attach to thread",

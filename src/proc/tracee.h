@@ -21,6 +21,8 @@ struct ns_thread {
 	bool  stopped;      /* what the kernel last told us */
 	bool  gone;         /* exited */
 	int   pending_sig;  /* signal to deliver when resuming */
+	bool  fresh;        /* created while traced and never resumed: it has
+			       run no code of its own yet */
 	struct user_regs_struct regs; /* valid while stopped */
 };
 

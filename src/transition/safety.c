@@ -7,6 +7,7 @@
  * A frame's pc is "in" a range if the thread executes there (innermost
  * frame, or a signal frame) or will return there (pc - 1, the call). */
 #include <elfutils/libdwfl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ struct ns_safety {
 	Dwfl *dwfl;
 	struct ns_tracee *tr;
 	struct page_cache cache;
+	struct user_regs_struct regs; /* of the thread being unwound */
 };
 
 struct walk {
@@ -49,17 +51,52 @@ static struct ns_thread *thread_by_tid(struct ns_tracee *tr, pid_t tid)
 	return NULL;
 }
 
+/* The registers the unwind of TH starts from: its own, except in one
+ * place without CFI. glibc ends clone's FDE before the syscall ("in the
+ * child the unwind info will be wrong"), so a parent stopped on clone's
+ * return (a PTRACE_EVENT_CLONE stop) has no CFI at frame 0; what follows
+ * the syscall there is a plain `ret`, so we start from the caller: the
+ * return address at rsp. */
+/* TH is on the instruction right after clone's syscall. */
+static bool in_clone_after_syscall(struct ns_safety *s,
+				   const struct ns_thread *th)
+{
+	uint64_t pc = th->regs.rip;
+	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, pc);
+	const char *fn = mod ? dwfl_module_addrname(mod, pc) : NULL;
+	uint8_t insn[2];
+
+	if (!fn || (strcmp(fn, "clone3") && strcmp(fn, "__clone3") &&
+		    strcmp(fn, "clone") && strcmp(fn, "__clone")))
+		return false;
+	return ns_mem_read(s->tr->mem_fd, pc - 2, insn, 2) == 0 &&
+	       insn[0] == 0x0f && insn[1] == 0x05;
+}
+
+/* A thread just born: still there, with clone's child value 0. It has no
+ * frames at all (its stack is empty). */
+static bool just_born(struct ns_safety *s, const struct ns_thread *th)
+{
+	return th->regs.rax == 0 && in_clone_after_syscall(s, th);
+}
+
+static void start_regs(struct ns_safety *s, const struct ns_thread *th,
+		       struct user_regs_struct *r)
+{
+	uint64_t ret;
+
+	*r = th->regs;
+	if (in_clone_after_syscall(s, th) && (int64_t)th->regs.rax > 0 &&
+	    ns_mem_read(s->tr->mem_fd, r->rsp, &ret, sizeof(ret)) == 0) {
+		r->rip = ret;
+		r->rsp += 8;
+	}
+}
+
+/* Threads are unwound one at a time, through dwfl_getthread_frames(). */
 static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
 {
-	struct ns_safety *s = arg;
-	size_t i = (size_t)(uintptr_t)*thread_argp;
-
-	(void)dwfl;
-	for (; i < s->tr->n; i++)
-		if (!s->tr->t[i]->gone && s->tr->t[i]->stopped) {
-			*thread_argp = (void *)(uintptr_t)(i + 1);
-			return s->tr->t[i]->tid;
-		}
+	(void)dwfl; (void)arg; (void)thread_argp;
 	return 0;
 }
 
@@ -69,8 +106,11 @@ static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
 	struct ns_thread *th = thread_by_tid(s->tr, tid);
 
 	(void)dwfl;
-	*thread_argp = th;
-	return th != NULL;
+	if (!th)
+		return false;
+	start_regs(s, th, &s->regs);
+	*thread_argp = &s->regs;
+	return true;
 }
 
 static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result,
@@ -99,13 +139,9 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result,
 
 static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
 {
-	struct ns_thread *th = thread_arg;
-	const struct user_regs_struct *r;
+	const struct user_regs_struct *r = thread_arg;
 	Dwarf_Word regs[17];
 
-	if (!th) /* called through next_thread: find it again */
-		return false;
-	r = &th->regs;
 	/* DWARF register numbers of x86-64. */
 	regs[0] = r->rax;  regs[1] = r->rdx;  regs[2] = r->rcx;  regs[3] = r->rbx;
 	regs[4] = r->rsi;  regs[5] = r->rdi;  regs[6] = r->rbp;  regs[7] = r->rsp;
@@ -230,7 +266,13 @@ static int check_thread(struct ns_safety *s, struct ns_thread *th,
 		return 1;
 	}
 	/* An unwinding error means frames we could not see: they could be
-	 * returning into changed code, so the thread counts as unsafe. */
+	 * returning into changed code, so the thread counts as unsafe —
+	 * unless it is a thread just born, still on the instruction after
+	 * clone's syscall with clone's child return value 0: it has no
+	 * frames at all (its stack is empty and clone's CFI describes the
+	 * parent). */
+	if (rc < 0 && just_born(s, th))
+		return 0;
 	if (rc < 0) {
 		describe_pc(s, w.pc ? w.pc : th->regs.rip, where, sizeof(where));
 		snprintf(b->what, sizeof(b->what), "thread %d: cannot unwind its "
@@ -250,7 +292,10 @@ int ns_safety_check(struct ns_safety *s, const struct ns_range *r, size_t n,
 		struct ns_thread *th = s->tr->t[i];
 		int rc;
 
-		if (th->gone || !th->stopped)
+		/* A thread born while we held the process has not run a
+		 * single instruction of its own: it cannot be in old code, and
+		 * its stack (still inside clone) does not unwind. */
+		if (th->gone || !th->stopped || th->fresh)
 			continue;
 		rc = check_thread(s, th, r, n, b);
 		if (rc)
