@@ -52,4 +52,31 @@ bench: all
 clean:
 	rm -rf $(BUILD)
 
+# Fuzzes the patch reader (ns_patch_load) with libFuzzer for FUZZ_SECONDS
+# (default 60), starting from real patches built by fuzz/make_seeds.sh.
+# Needs clang with libFuzzer; not part of `make check`. Fails on a crash.
+.PHONY: fuzz
+fuzz: $(BUILD)/nonstop
+	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/artifacts
+	clang -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Isrc \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $(BUILD)/fuzz/patch_load_fuzz fuzz/patch_load_fuzz.c \
+		$(wildcard src/patch/*.c src/util/*.c) $(LDLIBS)
+	@bash fuzz/make_seeds.sh $(BUILD)/fuzz/seeds
+	@secs=$(or $(FUZZ_SECONDS),60); log=$(BUILD)/fuzz/fuzz.log; \
+	echo "fuzz: running $(BUILD)/fuzz/patch_load_fuzz for $$secs s (log: $$log)"; \
+	$(BUILD)/fuzz/patch_load_fuzz -max_total_time=$$secs -timeout=10 \
+		-print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/artifacts/ \
+		$(BUILD)/fuzz/corpus $(BUILD)/fuzz/seeds >$$log 2>&1; rc=$$?; \
+	execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log | tail -1); \
+	rate=$$(sed -n 's/^stat::average_exec_per_sec: *//p' $$log | tail -1); \
+	echo "fuzz: $${execs:-?} executions, $${rate:-?} exec/s"; \
+	if [ $$rc -ne 0 ]; then \
+		tail -n 40 $$log; \
+		echo "fuzz: CRASH found (crash, leak or timeout; exit $$rc):" \
+			"$$(sed -n 's/.*Test unit written to //p' $$log)"; \
+		exit 1; \
+	fi; \
+	echo "fuzz: no crash found"
+
 -include $(TOOL_OBJ:.o=.d) $(LIB_OBJ:.o=.d)

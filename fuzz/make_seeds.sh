@@ -1,0 +1,55 @@
+#!/bin/bash
+# make_seeds.sh [OUTDIR] — builds a seed corpus of real patch files for the
+# patch-reader fuzzer (fuzz/patch_load_fuzz.c) into OUTDIR (default
+# build/fuzz/seeds). Each seed is `nonstop build` output for one case of
+# tests/cases, built the way tests/lib.sh build_case does: v1 compiled and
+# linked, v1 + v2 overlay compiled, both with $(nonstop cflags) -O2.
+# Needs build/nonstop (make). Run from the repository root; scratch goes to a
+# temporary directory removed on exit. Generated files are never committed.
+set -euo pipefail
+
+out=${1:-build/fuzz/seeds}
+nonstop=$(pwd)/build/nonstop
+cases=$(pwd)/tests/cases
+[ -x "$nonstop" ] || { echo "make_seeds.sh: build $nonstop first (make)" >&2; exit 1; }
+# Cases chosen for variety: statics with STT_FILE file names,
+# new data, many relocation types, TLS.
+seed_cases=(static_func new_global relocs tls)
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+tmp=$(mktemp -d /tmp/fuzz-seeds.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+cflags="$("$nonstop" cflags) -O2 -std=gnu11 -Wall -pthread"
+
+compile() { # SRCDIR OBJDIR: every SRCDIR/*.c by base name, as compile_dir
+	local src=$1 obj=$2 f
+	mkdir -p "$obj"
+	for f in "$src"/*.c; do
+		f=$(basename "$f")
+		# shellcheck disable=SC2086
+		(cd "$src" && gcc $cflags -c "$f" -o "$obj/${f%.c}.o")
+	done
+}
+
+n=0
+for c in "${seed_cases[@]}"; do
+	[ -d "$cases/$c/v2" ] || continue
+	d=$tmp/$c
+	mkdir -p "$d/src-v1" "$d/src-v2"
+	cp "$cases/$c/v1"/*.c "$d/src-v1/"
+	cp "$cases/$c/v1"/*.c "$d/src-v2/"
+	cp "$cases/$c/v2"/*.c "$d/src-v2/"
+	compile "$d/src-v1" "$d/v1"
+	compile "$d/src-v2" "$d/v2"
+	gcc -pthread -o "$d/v1/prog" "$d/v1"/*.o
+	if "$nonstop" build -o "$out/$c.nsp" --binary "$d/v1/prog" \
+		"$d/v1" "$d/v2" >"$d/build.log" 2>&1; then
+		n=$((n + 1))
+	else
+		echo "make_seeds.sh: nonstop build failed for $c:" >&2
+		cat "$d/build.log" >&2
+	fi
+done
+echo "make_seeds.sh: $n seed patches in $out"
+[ "$n" -gt 0 ]
