@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define NS_REC_MAGIC    "NSRECv1"
+#define NS_REC_MAGIC    "NSRECv2"
 #define NS_REC_MAPNAME  "nonstop:"
 #define NS_NAME_MAX     64
 #define NS_SAVED_MAX    16
@@ -43,6 +43,16 @@ struct ns_rec {
 	uint64_t code_start, code_end; /* new code: busy while a thread is in it */
 	uint64_t applied_at;       /* unix time */
 	char     name[NS_NAME_MAX];
+	/* The commit gate (transition/gate.h): its code, and the journal it
+	 * undoes a half-written switch from if nonstop dies during one. */
+	uint64_t gate;             /* address of the gate code, 0 if none */
+	uint64_t journal;          /* address of the journal */
+	uint64_t journal_cap;      /* its size in bytes */
+	/* The version of the program this patch turns the module into (the
+	 * build-id of the new binary), for patches built on top of it. */
+	uint8_t  result_build_id[64];
+	uint32_t result_build_id_len;
+	uint32_t pad;
 	struct ns_rec_func funcs[];
 };
 
