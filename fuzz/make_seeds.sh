@@ -3,7 +3,8 @@
 # patch-reader fuzzer (fuzz/patch_load_fuzz.c) into OUTDIR (default
 # build/fuzz/seeds). Each seed is `nonstop build` output for one case of
 # tests/cases, built the way tests/lib.sh build_case does: v1 compiled and
-# linked, v1 + v2 overlay compiled, both with $(nonstop cflags) -O2.
+# linked, v1 + v2 overlay compiled and linked, both with $(nonstop cflags)
+# -O2.
 # Needs build/nonstop (make). Run from the repository root; scratch goes to a
 # temporary directory removed on exit. Generated files are never committed.
 set -euo pipefail
@@ -13,8 +14,10 @@ nonstop=$(pwd)/build/nonstop
 cases=$(pwd)/tests/cases
 [ -x "$nonstop" ] || { echo "make_seeds.sh: build $nonstop first (make)" >&2; exit 1; }
 # Cases chosen for variety: statics with STT_FILE file names,
-# new data, many relocation types, TLS.
-seed_cases=(static_func new_global relocs tls)
+# new data, many relocation types, TLS, and a patch meant to be stacked on.
+# Every seed records a result build-id (--new-binary v2/prog) and, for each
+# replaced function, the ranges its checksum masks.
+seed_cases=(static_func new_global relocs tls stack_chain)
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -43,8 +46,9 @@ for c in "${seed_cases[@]}"; do
 	compile "$d/src-v1" "$d/v1"
 	compile "$d/src-v2" "$d/v2"
 	gcc -pthread -o "$d/v1/prog" "$d/v1"/*.o
+	gcc -pthread -o "$d/v2/prog" "$d/v2"/*.o
 	if "$nonstop" build -o "$out/$c.nsp" --binary "$d/v1/prog" \
-		"$d/v1" "$d/v2" >"$d/build.log" 2>&1; then
+		--new-binary "$d/v2/prog" "$d/v1" "$d/v2" >"$d/build.log" 2>&1; then
 		n=$((n + 1))
 	else
 		echo "make_seeds.sh: nonstop build failed for $c:" >&2

@@ -14,15 +14,21 @@
 
 static void help(void)
 {
-	printf("usage: nonstop build -o PATCH --binary BIN [--name NAME] [-v] OLD_DIR NEW_DIR\n"
+	printf("usage: nonstop build -o PATCH --binary BIN [--new-binary NEWBIN]\n"
+	       "                     [--name NAME] [-v] OLD_DIR NEW_DIR\n"
 	       "       nonstop build -o PATCH --src DIR --diff FIX.diff [--make CMD]\n"
-	       "                     [--binary BIN] [--work WORK] [--name NAME] [-v]\n\n"
+	       "                     [--binary BIN] [--new-binary NEWBIN] [--work WORK]\n"
+	       "                     [--name NAME] [-v]\n\n"
 	       "Compares the object files of two builds of a program (paired by their\n"
 	       "path relative to OLD_DIR and NEW_DIR, built with 'nonstop cflags') and\n"
 	       "writes a patch holding only what changed: replaced functions, new\n"
 	       "functions, new variables. BIN is the program or library linked from\n"
 	       "OLD_DIR; the patch is bound to its build-id and to the bytes of every\n"
 	       "function it replaces.\n\n"
+	       "Patches stack: with --new-binary, the patch also records the build-id\n"
+	       "of NEWBIN, the program linked from NEW_DIR, as the version it produces.\n"
+	       "A later patch built against NEWBIN (--binary NEWBIN, NEW_DIR as its\n"
+	       "OLD_DIR) then applies to a process running BIN with this patch applied.\n\n"
 	       "With --src and --diff, nonstop makes the two builds itself from your\n"
 	       "source tree DIR (whose build must already use 'nonstop cflags') and a\n"
 	       "fix FIX.diff (a unified diff, -p1 or -p0), leaving DIR untouched: it\n"
@@ -37,6 +43,10 @@ static void help(void)
 	       "  --binary BIN   the binary built from OLD_DIR (unstripped); with --src,\n"
 	       "                 relative to DIR (default: the one executable the build\n"
 	       "                 produced)\n"
+	       "  --new-binary NEWBIN  the binary linked from NEW_DIR (unstripped): its\n"
+	       "                 build-id is recorded as the version the patch produces,\n"
+	       "                 after checking that it holds the patch's code; with\n"
+	       "                 --src, e.g. WORK/new/PROGRAM\n"
 	       "  --name NAME    patch name (default: PATCH's base name without extension)\n"
 	       "  --src DIR      the source tree of the running program\n"
 	       "  --diff FIX     the fix to build a patch from\n"
@@ -89,6 +99,7 @@ int cmd_build(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "binary", required_argument, NULL, 'b' },
+		{ "new-binary", required_argument, NULL, 'B' },
 		{ "name",   required_argument, NULL, 'n' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "verbose", no_argument,      NULL, 'v' },
@@ -117,6 +128,7 @@ int cmd_build(int argc, char **argv)
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'b': opts.binary = optarg; break;
+		case 'B': opts.new_binary = optarg; break;
 		case 'n': opts.name = optarg; break;
 		case 'v': opts.verbose++; break;
 		case 'h': help(); return NS_EXIT_OK;

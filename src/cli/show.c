@@ -11,6 +11,7 @@ static void help(void)
 {
 	printf("usage: nonstop show [--json] PATCH\n\n"
 	       "Shows what a patch changes: the binary and build-id it is bound to,\n"
+	       "the build-id of the version it produces (if built with --new-binary),\n"
 	       "every function it replaces or adds and why, the variables it adds, the\n"
 	       "symbols of the target it binds to, and every difference the generator\n"
 	       "ignored and why (a function whose only change is shifted line numbers).\n\n"
@@ -41,11 +42,16 @@ static const char *reason_name(uint32_t r)
 	}
 }
 
+static void hex(const uint8_t *id, uint32_t len, char *out)
+{
+	for (uint32_t i = 0; i < len; i++)
+		sprintf(out + 2 * i, "%02x", id[i]);
+	out[2 * len] = '\0';
+}
+
 static void build_id_hex(const struct ns_patch *p, char *out)
 {
-	for (uint32_t i = 0; i < p->build_id_len; i++)
-		sprintf(out + 2 * i, "%02x", p->build_id[i]);
-	out[2 * p->build_id_len] = '\0';
+	hex(p->build_id, p->build_id_len, out);
 }
 
 static size_t count_ignored(const struct ns_patch *p)
@@ -67,10 +73,14 @@ static void json_entry(const struct ns_entry *e)
 	fputs(",\"object\":", stdout);
 	ns_json_str(e->object);
 	printf(",\"reason\":\"%s\"", reason_name(e->reason));
-	if (e->kind == NS_ENTRY_REPLACE)
-		printf(",\"old_size\":%llu,\"old_sum\":\"%016llx\"",
+	if (e->kind == NS_ENTRY_REPLACE) {
+		printf(",\"old_size\":%llu,\"old_sum\":\"%016llx\",\"masks\":[",
 		       (unsigned long long)e->old_size,
 		       (unsigned long long)e->old_sum);
+		for (uint32_t m = 0; m < e->nmasks; m++)
+			printf("%s[%u,%u]", m ? "," : "", e->masks[m].off, e->masks[m].len);
+		putchar(']');
+	}
 	putchar('}');
 }
 
@@ -79,8 +89,11 @@ static void show_text(const struct ns_patch *p)
 	char bid[2 * NS_BUILD_ID_MAX + 1];
 
 	build_id_hex(p, bid);
-	printf("patch:    %s\nbinary:   %s\nbuild-id: %s\nid:       %016llx\n",
-	       p->name, p->binary, bid, (unsigned long long)p->id);
+	printf("patch:    %s\nbinary:   %s\nbuild-id: %s\n", p->name, p->binary, bid);
+	hex(p->result_build_id, p->result_build_id_len, bid);
+	printf("result:   %s\nid:       %016llx\n",
+	       p->result_build_id_len ? bid : "not recorded (built without --new-binary)",
+	       (unsigned long long)p->id);
 	printf("entries:  %zu\n", p->nentries - count_ignored(p));
 	for (size_t i = 0; i < p->nentries; i++) {
 		const struct ns_entry *e = &p->entries[i];
@@ -94,7 +107,9 @@ static void show_text(const struct ns_patch *p)
 		if (e->reason)
 			printf("  %s", reason_name(e->reason));
 		if (e->kind == NS_ENTRY_REPLACE)
-			printf(", old size %llu", (unsigned long long)e->old_size);
+			printf(", old size %llu (%u relocated range%s masked)",
+			       (unsigned long long)e->old_size, e->nmasks,
+			       e->nmasks == 1 ? "" : "s");
 		putchar('\n');
 	}
 	printf("ignored:  %zu\n", count_ignored(p));
@@ -131,8 +146,13 @@ static void show_json(const struct ns_patch *p)
 	ns_json_str(p->name);
 	fputs(",\"binary\":", stdout);
 	ns_json_str(p->binary);
-	printf(",\"build_id\":\"%s\",\"id\":\"%016llx\",\"entries\":[",
-	       bid, (unsigned long long)p->id);
+	printf(",\"build_id\":\"%s\",", bid);
+	hex(p->result_build_id, p->result_build_id_len, bid);
+	if (p->result_build_id_len)
+		printf("\"result_build_id\":\"%s\",", bid);
+	else
+		fputs("\"result_build_id\":null,", stdout);
+	printf("\"id\":\"%016llx\",\"entries\":[", (unsigned long long)p->id);
 	for (size_t i = 0, n = 0; i < p->nentries; i++) {
 		if (p->entries[i].kind == NS_ENTRY_IGNORED)
 			continue;

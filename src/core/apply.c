@@ -9,6 +9,7 @@
  * was. */
 #include <elf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #include "core/core.h"
 #include "core/mapping.h"
+#include "core/verify.h"
 #include "link/link.h"
 #include "link/target.h"
 #include "patch/patch.h"
@@ -25,6 +27,7 @@
 #include "proc/remote.h"
 #include "proc/tracee.h"
 #include "registry/registry.h"
+#include "transition/gate.h"
 #include "transition/redirect.h"
 #include "transition/transition.h"
 #include "util/checksum.h"
@@ -42,98 +45,26 @@ struct apply {
 	struct ns_image img;
 	struct ns_rec *rec;
 	struct ns_range *busy;
+	struct ns_gate_entry *undo;
 	struct ns_safety *safety;
 	bool mapped;
 };
 
+/* The module the patch is for: built for its binary, or on top of the
+ * version its last patch produced (core/verify.c). */
 static int find_module(struct apply *a)
 {
-	char want[2 * NS_BUILD_ID_MAX + 1], have[2 * NS_BUILD_ID_MAX + 1] = "";
-	struct ns_module *exe = NULL;
-
-	a->mod = ns_target_by_build_id(&a->target, a->patch.build_id,
-				       a->patch.build_id_len);
-	if (a->mod)
-		return 0;
-	ns_hex(a->patch.build_id, a->patch.build_id_len, want);
-	if (a->target.nmods) {
-		exe = &a->target.mods[0];
-		ns_hex(exe->build_id, exe->build_id_len, have);
-	}
-	return ns_op_fail(a->res, "patch '%s' was built for %s (build-id %s), which process "
-		    "%d does not run (its program is %s, build-id %s)",
-		    a->patch.name, a->patch.binary, want, (int)a->o->pid,
-		    exe ? exe->path : "?", have[0] ? have : "none");
+	a->mod = ns_verify_module(&a->patch, &a->target, &a->reg, a->o->pid,
+				  a->res->err, sizeof(a->res->err));
+	return a->mod ? 0 : -1;
 }
 
-/* The bytes a function had before any patch: the current bytes, with the
- * entry jump of an earlier patch replaced by what that patch saved. */
-static void unpatched_bytes(struct apply *a, uint64_t addr, uint8_t *buf)
-{
-	for (size_t i = a->reg.n; i-- > 0;) {
-		struct ns_rec *r = a->reg.v[i].rec;
-		for (uint32_t f = 0; f < r->nfuncs; f++)
-			if (r->funcs[f].old_addr == addr) {
-				memcpy(buf, r->funcs[f].saved,
-				       r->funcs[f].saved_len);
-				/* Older patches may lie beneath: go on. */
-			}
-	}
-}
-
-/* Checks every replaced function against the target and fills the record's
- * function table. */
+/* Checks every replaced function against the code the target runs for it
+ * now (core/verify.c) and fills the record's function table. */
 static int verify_functions(struct apply *a)
 {
-	size_t k = 0;
-
-	for (size_t i = 0; i < a->patch.nentries; i++) {
-		const struct ns_entry *e = &a->patch.entries[i];
-		struct ns_rec_func *rf;
-		struct ns_symval v;
-		char why[512];
-		uint8_t *buf;
-
-		if (e->kind != NS_ENTRY_REPLACE)
-			continue;
-		if (ns_module_lookup(a->mod, e->name, e->file, &v, why,
-				     sizeof(why)) < 0)
-			return ns_op_fail(a->res, "function %s: %s", e->name, why);
-		if (v.size != e->old_size)
-			return ns_op_fail(a->res, "function %s: %llu bytes in process %d, %llu "
-				    "in the build the patch was made for",
-				    e->name, (unsigned long long)v.size,
-				    (int)a->o->pid,
-				    (unsigned long long)e->old_size);
-		if (v.size < NS_JMP_LEN &&
-		    ns_module_room(a->mod, v.addr) < NS_JMP_LEN)
-			return ns_op_fail(a->res, "function %s: too short to redirect (%llu "
-				    "bytes)", e->name, (unsigned long long)v.size);
-		buf = malloc(v.size);
-		if (!buf)
-			return ns_op_fail(a->res, "out of memory");
-		if (ns_mem_read(a->tr.mem_fd, v.addr, buf, v.size) < 0) {
-			free(buf);
-			return ns_op_fail(a->res, "function %s: cannot read it in process %d: "
-				    "%s", e->name, (int)a->o->pid,
-				    strerror(errno));
-		}
-		rf = &a->rec->funcs[k++];
-		memcpy(rf->saved, buf, NS_JMP_LEN); /* as it is now */
-		rf->saved_len = NS_JMP_LEN;
-		unpatched_bytes(a, v.addr, buf);
-		if (ns_checksum(buf, v.size) != e->old_sum) {
-			free(buf);
-			return ns_op_fail(a->res, "function %s in process %d differs from the "
-				    "code the patch was built against", e->name,
-				    (int)a->o->pid);
-		}
-		free(buf);
-		rf->old_addr = v.addr;
-		rf->old_size = v.size;
-		snprintf(rf->name, sizeof(rf->name), "%s", e->name);
-	}
-	return 0;
+	return ns_verify_patch(&a->patch, a->mod, &a->reg, a->tr.mem_fd, a->o->pid,
+			       a->rec, a->res->err, sizeof(a->res->err));
 }
 
 static int check_not_applied(struct apply *a)
@@ -188,6 +119,11 @@ static int build_record(struct apply *a)
 	a->rec->patch_id = a->patch.id;
 	a->rec->applied_at = (uint64_t)time(NULL);
 	snprintf(a->rec->name, sizeof(a->rec->name), "%s", a->patch.name);
+	/* The version this patch turns the module into, for patches built on
+	 * top of it (0: not recorded). */
+	memcpy(a->rec->result_build_id, a->patch.result_build_id,
+	       a->patch.result_build_id_len);
+	a->rec->result_build_id_len = a->patch.result_build_id_len;
 	return 0;
 }
 
@@ -212,14 +148,30 @@ static void finish_record(struct apply *a)
 	memcpy(a->img.buf, a->rec, ns_rec_size(a->rec->nfuncs));
 }
 
+/* The commit gate's code and journal, in the image and in the record (so
+ * that revert finds them). */
+static void place_gate(struct apply *a)
+{
+	size_t len;
+	const uint8_t *code = ns_gate_code(&len);
+
+	memcpy(a->img.buf + a->img.gate_off, code, len);
+	a->rec->gate = a->img.base + a->img.gate_off;
+	a->rec->journal = a->img.base + a->img.journal_off;
+	a->rec->journal_cap = NS_GATE_JOURNAL_SIZE(a->rec->nfuncs + 1);
+}
+
 static int prepare(struct apply *a)
 {
 	uint64_t base;
+	size_t gate_len;
 
 	if (find_module(a) < 0 || check_not_applied(a) < 0 ||
 	    build_record(a) < 0 || verify_functions(a) < 0)
 		return -1;
-	if (ns_link_layout(&a->patch, ns_rec_size(a->rec->nfuncs), &a->img,
+	ns_gate_code(&gate_len);
+	if (ns_link_layout(&a->patch, ns_rec_size(a->rec->nfuncs), gate_len,
+			   NS_GATE_JOURNAL_SIZE(a->rec->nfuncs + 1), &a->img,
 			   a->res->err, sizeof(a->res->err)) < 0 ||
 	    ns_link_resolve(&a->patch, &a->target, a->mod, a->tr.mem_fd,
 			    &a->img, a->res->err, sizeof(a->res->err)) < 0)
@@ -228,6 +180,7 @@ static int prepare(struct apply *a)
 	    ns_link_relocate(&a->patch, &a->img, base, a->res->err,
 			     sizeof(a->res->err)) < 0)
 		return -1;
+	place_gate(a);
 	finish_record(a);
 	for (uint32_t i = 0; i < a->rec->nfuncs; i++) {
 		uint8_t jmp[NS_JMP_LEN];
@@ -271,11 +224,35 @@ fail:
 	return -1;
 }
 
+/* What the gate restores if nonstop dies during the switch: every entry
+ * as it is now, and the record LOADED. */
+static struct ns_gate_entry *undo_plan(struct apply *a)
+{
+	struct ns_gate_entry *e = calloc(a->rec->nfuncs + 1, sizeof(*e));
+	uint32_t loaded = NS_REC_LOADED, i;
+
+	if (!e)
+		return NULL;
+	for (i = 0; i < a->rec->nfuncs; i++) {
+		e[i].addr = a->rec->funcs[i].old_addr;
+		e[i].len = a->rec->funcs[i].saved_len;
+		memcpy(e[i].bytes, a->rec->funcs[i].saved, e[i].len);
+	}
+	e[i].addr = a->img.base + offsetof(struct ns_rec, state);
+	e[i].len = sizeof(loaded);
+	memcpy(e[i].bytes, &loaded, sizeof(loaded));
+	return e;
+}
+
 static int switch_code(struct apply *a)
 {
 	struct ns_transition x = {
 		.tr = &a->tr, .timeout = a->o->timeout,
 		.commit = commit, .arg = a,
+	};
+	struct ns_gate gate = {
+		.code = a->rec->gate, .journal = a->rec->journal,
+		.n = a->rec->nfuncs + 1,
 	};
 	int rc;
 
@@ -290,6 +267,10 @@ static int switch_code(struct apply *a)
 	x.busy = a->busy;
 	x.nbusy = a->rec->nfuncs;
 	x.safety = a->safety;
+	gate.e = a->undo = undo_plan(a);
+	if (!gate.e)
+		return ns_op_fail(a->res, "out of memory");
+	x.gate = &gate;
 	rc = ns_transition_run(&x);
 	a->res->pause_ns = x.pause_ns;
 	a->res->max_pause_ns = x.max_pause_ns;
@@ -309,11 +290,12 @@ static void cleanup(struct apply *a)
 	char err[256];
 
 	if (a->mapped && !a->tr.exited)
-		ns_mapping_remove(&a->tr, a->img.base, a->img.size, 0, false,
+		ns_mapping_remove(&a->tr, a->img.base, a->img.size, NULL, false,
 				  err, sizeof(err));
 	ns_safety_free(a->safety);
 	ns_tracee_close(&a->tr);
 	free(a->busy);
+	free(a->undo);
 	free(a->rec);
 	ns_image_free(&a->img);
 	ns_registry_free(&a->reg);
@@ -346,6 +328,8 @@ int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 		ns_op_fail(res, "cannot read the registry of process %d", (int)o->pid);
 		goto out;
 	}
+	if (ns_mapping_sweep(&a.tr, &a.reg, res->err, sizeof(res->err)) < 0)
+		goto out;
 	if (prepare(&a) < 0)
 		goto out;
 	a.safety = ns_safety_new(&a.tr, res->err, sizeof(res->err));

@@ -5,16 +5,20 @@
  * shows in /proc/PID/maps under that name (that is how the registry finds
  * it), and, being private, a fork()ed child gets its own copy. The memfd
  * itself is closed at once; the mapping keeps it alive. */
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/mapping.h"
 #include "proc/mem.h"
 #include "proc/remote.h"
+#include "proc/sigframe.h"
 #include "registry/registry.h"
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -54,23 +58,21 @@ static int map_memfd(struct ns_remote *rs, const struct ns_image *img,
 {
 	struct ns_tracee *tr = rs->tr;
 	char mname[NS_NAME_MAX + 16];
-	int64_t scratch = 0, fd = -1, r;
+	/* The memfd's name goes on the borrowed thread's stack, below the
+	 * frame (sigframe.c leaves room): nothing to allocate, nothing left
+	 * behind if nonstop dies. */
+	uint64_t at = (rs->sp - NS_SIGFRAME_SCRATCH) & ~15ULL;
+	int64_t fd = -1, r;
 	int rc = -1;
 
 	snprintf(mname, sizeof(mname), NS_REC_MAPNAME "%s", name);
-	/* A scratch page for the memfd's name. */
-	if (rcall(rs, "mmap", &scratch, SYS_mmap, 0, 4096,
-		  PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		  (uint64_t)-1, 0, err, errlen) < 0)
-		return -1;
-	if (ns_mem_write(tr->mem_fd, (uint64_t)scratch, mname,
-			 strlen(mname) + 1) < 0) {
+	if (ns_mem_write(tr->mem_fd, at, mname, strlen(mname) + 1) < 0) {
 		snprintf(err, errlen, "cannot write to process %d: %s",
 			 (int)tr->pid, strerror(errno));
-		goto out;
+		return -1;
 	}
 	if (rcall(rs, "memfd_create", &fd, SYS_memfd_create,
-		  (uint64_t)scratch, MFD_CLOEXEC, 0, 0, 0, 0, err, errlen) < 0 ||
+		  at, MFD_CLOEXEC, 0, 0, 0, 0, err, errlen) < 0 ||
 	    rcall(rs, "ftruncate", &r, SYS_ftruncate, (uint64_t)fd, img->size,
 		  0, 0, 0, 0, err, errlen) < 0 ||
 	    rcall(rs, "mmap", &r, SYS_mmap, img->base, img->size, PROT_READ,
@@ -90,7 +92,6 @@ static int map_memfd(struct ns_remote *rs, const struct ns_image *img,
 out:
 	if (fd >= 0)
 		ns_remote_syscall(rs, SYS_close, &r, (uint64_t)fd, 0, 0, 0, 0, 0);
-	ns_remote_syscall(rs, SYS_munmap, &r, (uint64_t)scratch, 4096, 0, 0, 0, 0);
 	return rc;
 }
 
@@ -115,16 +116,17 @@ int ns_mapping_create(struct ns_tracee *tr, const struct ns_image *img,
 		      char *err, size_t errlen)
 {
 	struct ns_remote rs;
-	uint64_t gadget, t0;
+	struct ns_gadgets g;
+	uint64_t t0;
 	int64_t r;
 	int rc = -1;
 
-	if (ns_remote_find_gadget(tr, &gadget) < 0) {
+	if (ns_remote_find_gadgets(tr, &g) < 0) {
 		snprintf(err, errlen, "%s", tr->err);
 		return -1;
 	}
 	t0 = now_ns();
-	if (ns_remote_begin(&rs, tr, gadget) < 0) {
+	if (ns_remote_begin(&rs, tr, &g) < 0) {
 		snprintf(err, errlen, "%s", tr->err);
 		return -1;
 	}
@@ -151,14 +153,14 @@ out:
 }
 
 int ns_mapping_remove(struct ns_tracee *tr, uint64_t base, uint64_t size,
-		      uint64_t gadget, bool keep_stopped,
+		      const struct ns_gadgets *g, bool keep_stopped,
 		      char *err, size_t errlen)
 {
 	struct ns_remote rs;
 	int64_t r;
 	int rc;
 
-	if (ns_remote_begin(&rs, tr, gadget) < 0) {
+	if (ns_remote_begin(&rs, tr, g) < 0) {
 		snprintf(err, errlen, "%s", tr->err);
 		return -1;
 	}
@@ -166,5 +168,77 @@ int ns_mapping_remove(struct ns_tracee *tr, uint64_t base, uint64_t size,
 		   err, errlen);
 	if (ns_remote_end(&rs, keep_stopped) < 0)
 		rc = -1;
+	return rc;
+}
+
+/* Closes descriptors of "nonstop:" memfds left open in the target (a
+ * nonstop that died between creating one and closing it). */
+static int close_leftover_fds(struct ns_tracee *tr, char *err, size_t errlen)
+{
+	char dir[64], fn[600], link[256];
+	const char *want = "/memfd:" NS_REC_MAPNAME;
+	struct dirent *de;
+	int rc = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)tr->pid);
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while (rc == 0 && (de = readdir(d))) {
+		struct ns_remote rs;
+		ssize_t n;
+		int64_t r;
+
+		snprintf(fn, sizeof(fn), "%s/%s", dir, de->d_name);
+		n = readlink(fn, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = 0;
+		if (strncmp(link, want, strlen(want)))
+			continue;
+		if (ns_remote_begin(&rs, tr, NULL) < 0) {
+			snprintf(err, errlen, "%s", tr->err);
+			rc = -1;
+			break;
+		}
+		rc = rcall(&rs, "close", &r, SYS_close,
+			   (uint64_t)atoi(de->d_name), 0, 0, 0, 0, 0, err, errlen);
+		if (ns_remote_end(&rs, false) < 0)
+			rc = -1;
+	}
+	closedir(d);
+	return rc;
+}
+
+int ns_mapping_sweep(struct ns_tracee *tr, struct ns_registry *reg,
+		     char *err, size_t errlen)
+{
+	size_t kept = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < reg->n; i++) {
+		struct ns_rec *rec = reg->v[i].rec;
+		bool left = rec->state == NS_REC_LOADED ||
+			    rec->state == NS_REC_REVERTING;
+
+		if (left && rc == 0 &&
+		    ns_mapping_remove(tr, rec->base, rec->size, NULL, false,
+				      err, errlen) == 0) {
+			free(rec);
+			continue;
+		}
+		if (left)
+			rc = -1;
+		reg->v[kept++] = reg->v[i];
+	}
+	reg->n = kept;
+	for (size_t i = 0; i < reg->norphans && rc == 0; i++)
+		rc = ns_mapping_remove(tr, reg->orphans[i].start,
+				       reg->orphans[i].end - reg->orphans[i].start,
+				       NULL, false, err, errlen);
+	reg->norphans = 0;
+	if (rc == 0)
+		rc = close_leftover_fds(tr, err, errlen);
 	return rc;
 }

@@ -5,7 +5,9 @@
 #include <stdint.h>
 
 #include "link/link.h"
+#include "proc/remote.h"
 #include "proc/tracee.h"
+#include "registry/registry.h"
 
 /* Maps IMG at img->base in the target as memfd "nonstop:NAME", writes its
  * bytes and sets each segment's protection. Borrows one thread for the
@@ -15,9 +17,21 @@ int ns_mapping_create(struct ns_tracee *tr, const struct ns_image *img,
 		      const char *name, uint64_t *stop_ns,
 		      char *err, size_t errlen);
 
-/* Unmaps [BASE, BASE+SIZE) in the target. With KEEP_STOPPED the borrowed
+/* Unmaps [BASE, BASE+SIZE) in the target, with gadgets G (NULL: find
+ * them). With KEEP_STOPPED the borrowed
  * thread stays stopped (the caller holds every thread stopped). */
 int ns_mapping_remove(struct ns_tracee *tr, uint64_t base, uint64_t size,
-		      uint64_t gadget, bool keep_stopped,
+		      const struct ns_gadgets *g, bool keep_stopped,
 		      char *err, size_t errlen);
+/* Removes the mappings a nonstop that died left behind, and drops their
+ * records from REG: LOADED (code placed, never switched to: it died before
+ * its switch, or the commit gate undid the switch) and REVERTING (switched
+ * back, not yet unmapped), mappings it created but never filled, and
+ * descriptors of its memfds it did not get to close. No
+ * thread can be in either's code: a LOADED
+ * patch was never entered, a REVERTING one was left only when no thread
+ * was in it. While we hold the process no other nonstop can be working on
+ * it. 0, or -1 with ERR (those not removed stay in REG). */
+int ns_mapping_sweep(struct ns_tracee *tr, struct ns_registry *reg,
+		     char *err, size_t errlen);
 #endif

@@ -8,6 +8,7 @@
  * only removes the mapping. A patch whose functions a later patch also
  * replaces cannot be reverted before that later one. */
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,7 +31,8 @@ struct revert {
 	struct ns_tracee tr;
 	struct ns_registry reg;
 	struct ns_rec_entry *e;
-	uint64_t gadget;
+	struct ns_gadgets gadgets;
+	struct ns_gate_entry *undo;
 };
 
 /* A later patch redirecting one of our functions must go first. */
@@ -82,6 +84,28 @@ fail:
 	return -1;
 }
 
+/* What the gate restores if nonstop dies during the switch: every entry
+ * jump of this patch, and the record APPLIED. */
+static struct ns_gate_entry *undo_plan(const struct ns_rec_entry *re)
+{
+	const struct ns_rec *rec = re->rec;
+	struct ns_gate_entry *e = calloc(rec->nfuncs + 1, sizeof(*e));
+	uint32_t applied = NS_REC_APPLIED, i;
+
+	if (!e)
+		return NULL;
+	for (i = 0; i < rec->nfuncs; i++) {
+		e[i].addr = rec->funcs[i].old_addr;
+		e[i].len = NS_JMP_LEN;
+		ns_redirect_encode(rec->funcs[i].old_addr, rec->funcs[i].new_addr,
+				   e[i].bytes);
+	}
+	e[i].addr = re->addr + offsetof(struct ns_rec, state);
+	e[i].len = sizeof(applied);
+	memcpy(e[i].bytes, &applied, sizeof(applied));
+	return e;
+}
+
 static int switch_back(struct revert *r)
 {
 	struct ns_rec *rec = r->e->rec;
@@ -93,8 +117,18 @@ static int switch_back(struct revert *r)
 	};
 	int rc;
 
+	struct ns_gate gate = {
+		.code = rec->gate, .journal = rec->journal, .n = rec->nfuncs + 1,
+	};
+
 	snprintf(name, sizeof(name), "the code of patch '%s'", rec->name);
 	busy.name = name;
+	if (rec->gate && rec->journal_cap >= NS_GATE_JOURNAL_SIZE(gate.n)) {
+		gate.e = r->undo = undo_plan(r->e);
+		if (!gate.e)
+			return ns_op_fail(r->res, "out of memory");
+		x.gate = &gate;
+	}
 	x.safety = ns_safety_new(&r->tr, r->res->err, sizeof(r->res->err));
 	if (!x.safety)
 		return -1;
@@ -124,7 +158,7 @@ static int release(struct revert *r)
 	if (ns_tracee_attach_leader(&r->tr, r->o->pid) < 0)
 		return ns_op_fail(r->res, "patch '%s' is reverted, but its memory could "
 			    "not be released: %s", rec->name, r->tr.err);
-	if (ns_mapping_remove(&r->tr, rec->base, rec->size, r->gadget, false,
+	if (ns_mapping_remove(&r->tr, rec->base, rec->size, &r->gadgets, false,
 			      r->res->err, sizeof(r->res->err)) < 0)
 		return -1;
 	return 0;
@@ -150,6 +184,8 @@ int ns_revert(const struct ns_op_opts *o, const char *name,
 		ns_op_fail(res, "cannot read the registry of process %d", (int)o->pid);
 		goto out;
 	}
+	if (ns_mapping_sweep(&r.tr, &r.reg, res->err, sizeof(res->err)) < 0)
+		goto out;
 	r.e = ns_registry_find(&r.reg, name);
 	if (!r.e) {
 		if (name)
@@ -162,12 +198,11 @@ int ns_revert(const struct ns_op_opts *o, const char *name,
 	snprintf(res->name, sizeof(res->name), "%s", r.e->rec->name);
 	if (check_conflicts(&r) < 0)
 		goto out;
-	if (ns_remote_find_gadget(&r.tr, &r.gadget) < 0) {
+	if (ns_remote_find_gadgets(&r.tr, &r.gadgets) < 0) {
 		ns_op_fail(res, "%s", r.tr.err);
 		goto out;
 	}
-	/* A revert interrupted after the switch only lacks the unmap. */
-	if (r.e->rec->state != NS_REC_REVERTING && switch_back(&r) < 0)
+	if (switch_back(&r) < 0)
 		goto out;
 	if (release(&r) < 0)
 		goto out;
@@ -176,6 +211,7 @@ int ns_revert(const struct ns_op_opts *o, const char *name,
 out:
 	ns_tracee_close(&r.tr);
 	ns_registry_free(&r.reg);
+	free(r.undo);
 	return rc;
 }
 

@@ -1,7 +1,8 @@
 /* binary.c — the binary a patch is built for (executable, PIE or not, or
  * shared library): its build-id, and for each replaced function its size and
- * the checksum of its bytes as linked, found through .symtab (locals
- * disambiguated by the STT_FILE symbol that precedes them). */
+ * the checksum of its bytes as linked (relocated fields masked), found
+ * through .symtab (locals disambiguated by the STT_FILE symbol that precedes
+ * them). Also the binary linked from the new build (--new-binary). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,12 +10,12 @@
 #include "elf/code_room.h"
 #include "elf/symbols.h"
 #include "gen/gen.h"
-#include "util/checksum.h"
 
 struct gbin {
 	struct ns_elf e;
 	Elf_Scn      *symtab;
 	uint64_t      last_addr;  /* address of the last symbol found */
+	uint64_t      last_size;  /* and its size */
 };
 
 int gbin_open(struct gen *g, const char *path, struct gbin **out)
@@ -61,31 +62,13 @@ int gbin_build_id(struct gen *g, struct gbin *b, uint8_t *buf, size_t max)
 	return n;
 }
 
-/* Checksums SIZE bytes at address ADDR of the binary's loadable sections. */
-static int sum_bytes(struct gen *g, struct gbin *b, const char *name,
-		     uint64_t addr, uint64_t size, uint64_t *sum)
+const char *gbin_path(const struct gbin *b)
 {
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-
-	while ((scn = elf_nextscn(b->e.elf, scn))) {
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) ||
-		    sh.sh_type == SHT_NOBITS || addr < sh.sh_addr ||
-		    addr - sh.sh_addr >= sh.sh_size)
-			continue;
-		if (size > sh.sh_size - (addr - sh.sh_addr) || !(d = ns_elf_data(scn)))
-			break;
-		*sum = ns_checksum((const uint8_t *)d->d_buf + (addr - sh.sh_addr), size);
-		return 0;
-	}
-	return gen_fail(g, "%s: bytes of %s (%#lx, %lu bytes) are not in the file",
-			b->e.path, name, (unsigned long)addr, (unsigned long)size);
+	return b->e.path;
 }
 
 int gbin_find(struct gen *g, struct gbin *b, const char *name, const char *file,
-	      int want_bytes, uint64_t *size, uint64_t *sum)
+	      uint64_t *size)
 {
 	GElf_Sym found;
 	int count = ns_elf_find_symbol(b->e.elf, b->symtab, name, file, &found);
@@ -98,9 +81,39 @@ int gbin_find(struct gen *g, struct gbin *b, const char *name, const char *file,
 				"named %s define it)", name, file, b->e.path, count, file);
 	*size = found.st_size;
 	b->last_addr = found.st_value;
-	if (!want_bytes)
+	b->last_size = found.st_size;
+	return 0;
+}
+
+/* Checksums the bytes of the last function found, in the binary's loadable
+ * sections, skipping MASKS. */
+int gbin_last_sum(struct gen *g, struct gbin *b, const char *name,
+		  const struct ns_mask *masks, uint32_t n, uint64_t *sum)
+{
+	uint64_t addr = b->last_addr, size = b->last_size;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(b->e.elf, scn))) {
+		Elf_Data *d;
+		uint8_t *copy;
+
+		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) ||
+		    sh.sh_type == SHT_NOBITS || addr < sh.sh_addr ||
+		    addr - sh.sh_addr >= sh.sh_size)
+			continue;
+		if (size > sh.sh_size - (addr - sh.sh_addr) || !(d = ns_elf_data(scn)))
+			break;
+		copy = malloc(size ? size : 1);
+		if (!copy)
+			return gen_fail(g, "out of memory");
+		memcpy(copy, (const uint8_t *)d->d_buf + (addr - sh.sh_addr), size);
+		*sum = ns_mask_checksum(copy, size, masks, n);
+		free(copy);
 		return 0;
-	return sum_bytes(g, b, name, found.st_value, found.st_size, sum);
+	}
+	return gen_fail(g, "%s: bytes of %s (%#lx, %lu bytes) are not in the file",
+			b->e.path, name, (unsigned long)addr, (unsigned long)size);
 }
 
 uint64_t gbin_last_room(struct gbin *b)

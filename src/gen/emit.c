@@ -345,6 +345,11 @@ static int add_entries(struct pstate *ps)
 			e->name = strdup(gen_canon_name(o, old, i));
 			e->old_size = old->syms[gs->match].s.st_size;
 			e->sym = defined_sym(ps, i, STB_LOCAL);
+			/* What the checksum of the old code skips: the old
+			 * object's relocations (masks.c). */
+			if (gen_masks_of_sym(ps->g, old, (size_t)gs->match,
+					     &e->masks, &e->nmasks))
+				return -1;
 		} else {
 			e->kind = dec == GEN_NEW_FUNC ? NS_ENTRY_NEW_FUNC : NS_ENTRY_NEW_DATA;
 			e->name = strdup(gs->name);

@@ -1,7 +1,8 @@
 /* gen.c — ns_gen_build(): the generator's pipeline. Pairs the object files
  * of the two builds, correlates and compares each pair, emits the patch, and
  * binds it to the target binary (build-id, size and checksum of every
- * function it replaces). */
+ * function it replaces) and, with --new-binary, records the build-id of the
+ * version it produces. */
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +46,9 @@ out:
 	return rc;
 }
 
-/* Fills old_size/old_sum of the REPLACE entries from the binary, and checks
- * that every static the patch binds to is there. */
+/* Fills old_size/old_sum of the REPLACE entries from the binary (the sum
+ * skips the ranges of the entry's masks), and checks that every static the
+ * patch binds to is there. */
 static int bind_to_binary(struct gen *g, struct ns_patch *p)
 {
 	struct gbin *b;
@@ -65,7 +67,7 @@ static int bind_to_binary(struct gen *g, struct ns_patch *p)
 
 		if (e->kind != NS_ENTRY_REPLACE)
 			continue;
-		if (gbin_find(g, b, e->name, e->file, 1, &size, &sum))
+		if (gbin_find(g, b, e->name, e->file, &size))
 			goto out;
 		if (size != e->old_size) {
 			gen_fail(g, "function %s: %s/%s does not match %s (size %lu vs %lu)",
@@ -79,14 +81,16 @@ static int bind_to_binary(struct gen *g, struct ns_patch *p)
 				 (unsigned long)size);
 			goto out;
 		}
+		if (gbin_last_sum(g, b, e->name, e->masks, e->nmasks, &sum))
+			goto out;
 		e->old_sum = sum;
 	}
 	for (size_t i = 1; i < p->nsyms; i++) {
 		struct ns_sym *s = &p->syms[i];
-		uint64_t size, sum;
+		uint64_t size;
 
 		if (s->kind == NS_SYM_TARGET && s->file &&
-		    gbin_find(g, b, s->name, s->file, 0, &size, &sum))
+		    gbin_find(g, b, s->name, s->file, &size))
 			goto out;
 	}
 	tmp = strdup(g->opts->binary);
@@ -95,6 +99,86 @@ static int bind_to_binary(struct gen *g, struct ns_patch *p)
 	if (!p->binary) {
 		gen_fail(g, "out of memory");
 		goto out;
+	}
+	rc = 0;
+out:
+	gbin_close(b);
+	return rc;
+}
+
+/* Checks that the code the patch carries for entry E is, bytes with the
+ * relocated fields masked, the code of that function in the new binary B. */
+static int check_new_code(struct gen *g, struct gbin *b, const struct ns_patch *p,
+			  const struct ns_entry *e)
+{
+	const struct ns_sym *s = &p->syms[e->sym];
+	const struct ns_section *sec = &p->sections[s->section];
+	struct ns_mask_list l = { 0 };
+	uint64_t size = 0, sum = 0, want;
+	uint8_t *copy;
+	int rc = -1;
+
+	if (gbin_find(g, b, s->name, e->file, &size))
+		return -1;
+	if (size != s->size)
+		return gen_fail(g, "refusing: %s was not linked from %s: function %s "
+				"has %lu bytes there, %lu in %s", gbin_path(b),
+				g->opts->new_dir, s->name, (unsigned long)size,
+				(unsigned long)s->size, e->object ? e->object : "?");
+	if (!sec->data || s->size > sec->size - s->value)
+		return 0; /* no bytes to compare (cannot happen for code) */
+	if (gen_masks_of_patch_sym(g, p, e->sym, &l))
+		goto out;
+	copy = malloc(s->size ? s->size : 1);
+	if (!copy) {
+		gen_fail(g, "out of memory");
+		goto out;
+	}
+	memcpy(copy, sec->data + s->value, s->size);
+	want = ns_mask_checksum(copy, s->size, l.v, l.n);
+	free(copy);
+	if (gbin_last_sum(g, b, s->name, l.v, l.n, &sum))
+		goto out;
+	if (sum != want) {
+		gen_fail(g, "refusing: %s was not linked from %s: the code of function "
+			 "%s differs from %s's", gbin_path(b), g->opts->new_dir,
+			 s->name, e->object ? e->object : "?");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(l.v);
+	return rc;
+}
+
+/* --new-binary: the build-id of the version the patch produces, after
+ * checking that the binary holds the patch's code (so that a patch built
+ * later against it can trust what this one leaves in the process). */
+static int bind_to_result(struct gen *g, struct ns_patch *p)
+{
+	struct gbin *b;
+	int n, rc = -1;
+
+	if (!g->opts->new_binary)
+		return 0;
+	if (gbin_open(g, g->opts->new_binary, &b))
+		return -1;
+	n = gbin_build_id(g, b, p->result_build_id, sizeof(p->result_build_id));
+	if (n < 0)
+		goto out;
+	p->result_build_id_len = (uint32_t)n;
+	if (p->result_build_id_len == p->build_id_len &&
+	    !memcmp(p->result_build_id, p->build_id, p->build_id_len)) {
+		gen_fail(g, "refusing: --new-binary %s has the build-id of --binary %s "
+			 "(the same build?)", g->opts->new_binary, g->opts->binary);
+		goto out;
+	}
+	for (size_t i = 0; i < p->nentries; i++) {
+		const struct ns_entry *e = &p->entries[i];
+
+		if ((e->kind == NS_ENTRY_REPLACE || e->kind == NS_ENTRY_NEW_FUNC) &&
+		    check_new_code(g, b, p, e))
+			goto out;
 	}
 	rc = 0;
 out:
@@ -151,7 +235,7 @@ int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 		rc = NS_GEN_NOCHANGE;
 		goto out;
 	}
-	if (bind_to_binary(&g, out))
+	if (bind_to_binary(&g, out) || bind_to_result(&g, out))
 		goto out;
 	rc = NS_GEN_OK;
 out:

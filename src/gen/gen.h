@@ -15,6 +15,8 @@
 struct ns_gen_opts {
 	const char *old_dir, *new_dir;
 	const char *binary;     /* path of the binary linked from old_dir */
+	const char *new_binary; /* the binary linked from new_dir, or NULL: its
+				   build-id is the patch's result build-id */
 	const char *name;       /* patch name */
 	int         verbose;    /* print every decision on stdout */
 };
@@ -131,20 +133,37 @@ int  gen_emit_pair(struct gen *g, struct gen_emit *em, const struct gen_pair *pr
 void gen_emit_bind_new(struct gen_emit *em);
 void gen_emit_free(struct gen_emit *em);
 
+/* ---- checksum masks (masks.c) ------------------------------------------- */
+
+/* The ranges the checksum of function SYM of O skips, from O's relocations
+ * (malloc'd into *OUT, *N of them; none is NULL). -1 with a message for a
+ * relocation type nonstop does not know. */
+int gen_masks_of_sym(struct gen *g, const struct gobj *o, size_t sym,
+		     struct ns_mask **out, uint32_t *n);
+/* The same for defined symbol SYM of the patch P, from its own relocations,
+ * into L (whose v the caller frees). */
+int gen_masks_of_patch_sym(struct gen *g, const struct ns_patch *p, uint32_t sym,
+			   struct ns_mask_list *l);
+
 /* ---- the target binary (binary.c) --------------------------------------- */
 
 struct gbin;
 int  gbin_open(struct gen *g, const char *path, struct gbin **out);
 void gbin_close(struct gbin *b);
+const char *gbin_path(const struct gbin *b);
 /* Copies the build-id; its length, or -1 (message) if the binary has none. */
 int  gbin_build_id(struct gen *g, struct gbin *b, uint8_t *buf, size_t max);
 /* Finds symbol NAME (a global if FILE is NULL, else a local of the STT_FILE
- * FILE): 0 and its size and the checksum of its bytes, or -1 with a message
- * (absent, ambiguous, bytes not in the file). */
+ * FILE): 0 and its size, or -1 with a message (absent, ambiguous). */
+int  gbin_find(struct gen *g, struct gbin *b, const char *name, const char *file,
+	       uint64_t *size);
 /* Room for an entry jump at the function gbin_find() found last: its size
  * plus the padding before the next symbol. */
 uint64_t gbin_last_room(struct gbin *b);
-int  gbin_find(struct gen *g, struct gbin *b, const char *name, const char *file,
-	       int want_bytes, uint64_t *size, uint64_t *sum);
+/* The checksum of the bytes of the function gbin_find() found last, with
+ * the N ranges of MASKS skipped (ns_mask_checksum), or -1 with a message if
+ * its bytes are not in the file. */
+int  gbin_last_sum(struct gen *g, struct gbin *b, const char *name,
+		   const struct ns_mask *masks, uint32_t n, uint64_t *sum);
 
 #endif

@@ -67,8 +67,9 @@ static void count_slots(const struct ns_patch *p, struct ns_image *img,
 		}
 }
 
-int ns_link_layout(const struct ns_patch *p, size_t hdr, struct ns_image *img,
-		   char *err, size_t errlen)
+int ns_link_layout(const struct ns_patch *p, size_t hdr, size_t gate,
+		   size_t journal, struct ns_image *img, char *err,
+		   size_t errlen)
 {
 	size_t off[3] = { 0, 0, 0 }, nstubs, ngot;
 
@@ -93,6 +94,10 @@ int ns_link_layout(const struct ns_patch *p, size_t hdr, struct ns_image *img,
 	off[SEG_TEXT] = img->stubs_off + nstubs * STUB_SIZE;
 	img->got_off = align_up(off[SEG_RO], 8);
 	off[SEG_RO] = img->got_off + ngot * 8;
+	img->gate_off = align_up(off[SEG_TEXT], 16);
+	off[SEG_TEXT] = img->gate_off + gate;
+	img->journal_off = align_up(off[SEG_RW], 8);
+	off[SEG_RW] = img->journal_off + journal;
 
 	img->hdr = align_up(hdr, PAGE);
 	img->text_off = img->hdr;
@@ -104,6 +109,8 @@ int ns_link_layout(const struct ns_patch *p, size_t hdr, struct ns_image *img,
 	img->size = img->rw_off + img->rw;
 	img->stubs_off += img->text_off;
 	img->got_off += img->ro_off;
+	img->gate_off += img->text_off;
+	img->journal_off += img->rw_off;
 	for (size_t s = 0; s < p->nsections; s++) {
 		size_t segoff[3] = { img->text_off, img->ro_off, img->rw_off };
 		img->sec_off[s] += segoff[seg_of(&p->sections[s])];

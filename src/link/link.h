@@ -11,9 +11,10 @@
 /* The patch as it will sit in the target: one mapping of SIZE bytes at BASE,
  * made of page-aligned segments:
  *   [0, hdr)           the registry record (read-only)
- *   [text_off, +text)  code, then far-call stubs          r-x
+ *   [text_off, +text)  code, far-call stubs, commit gate  r-x
  *   [ro_off, +ro)      read-only data, then GOT slots     r--
- *   [rw_off, +rw)      writable data and bss              rw-  */
+ *   [rw_off, +rw)      writable data and bss, journal     rw-
+ * (the commit gate and its journal: transition/gate.h) */
 struct ns_image {
 	uint64_t base;
 	size_t   size;
@@ -25,11 +26,14 @@ struct ns_image {
 	uint32_t *stub;         /* per symbol: far-call stub slot or ~0 */
 	uint32_t *got;          /* per symbol: GOT slot or ~0 */
 	size_t   stubs_off, got_off;
+	size_t   gate_off, journal_off; /* GATE and JOURNAL bytes of layout */
 };
 
-/* Lays the patch out behind a record area of HDR bytes. */
-int ns_link_layout(const struct ns_patch *p, size_t hdr, struct ns_image *img,
-		   char *err, size_t errlen);
+/* Lays the patch out behind a record area of HDR bytes, with room for
+ * GATE bytes of code and JOURNAL bytes of writable data. */
+int ns_link_layout(const struct ns_patch *p, size_t hdr, size_t gate,
+		   size_t journal, struct ns_image *img, char *err,
+		   size_t errlen);
 
 /* Resolves every symbol the patch takes from the target, in module M first
  * (locals by source file), then through M's imports. */

@@ -10,11 +10,21 @@
  *   - ".symtab"/".strtab": symbols defined by the patch (st_shndx = one of
  *     its sections) and undefined symbols the linker resolves in the target;
  *   - ".nonstop.meta": the metadata, described by struct ns_meta_* in
- *     patch_format.h: target build-id, patch name, binary name, and for every
- *     entry (replaced function, new function, new data) its names, the file
- *     of locals, and the size and checksum of the expected old bytes; plus,
- *     for every undefined symbol, the source file when it names a local
- *     (static) symbol of the target.
+ *     patch_format.h: target build-id, the build-id of the version the patch
+ *     produces (optional: `build --new-binary`), patch name, binary name,
+ *     and for every entry (replaced function, new function, new data) its
+ *     names, the file of locals, and the size and checksum of the expected
+ *     old bytes with the byte ranges the checksum skips; plus, for every
+ *     undefined symbol, the source file when it names a local (static)
+ *     symbol of the target.
+ *
+ * Stacking: a patch built from v2 to v3 (against v2's binary) applies to a
+ * process running v2, or running v1 with a patch from v1 to v2 whose result
+ * build-id is v2's. The old code it checks is then partly the earlier
+ * patch's copy of v2 code, linked by nonstop at other addresses than in v2's
+ * binary; so the checksum of an old function skips every field a linker
+ * fills (relocations) and the instruction bytes a linker may rewrite when it
+ * relaxes one (patch_mask.c), and the patch records those ranges.
  */
 #ifndef NONSTOP_PATCH_H
 #define NONSTOP_PATCH_H
@@ -22,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NS_PATCH_FORMAT_VERSION 1
+#define NS_PATCH_FORMAT_VERSION 2   /* written; 1 is still read */
 #define NS_BUILD_ID_MAX 64
 
 /* A relocation inside a patch section (x86-64 RELA semantics). */
@@ -81,6 +91,13 @@ enum ns_reason {
 				    numbers differ (__LINE__, assert) */
 };
 
+/* Bytes [off, off + len) of an old function that its checksum skips: a
+ * relocated field and the bytes of its instruction a linker may relax. */
+struct ns_mask {
+	uint32_t off;
+	uint32_t len;
+};
+
 struct ns_entry {
 	uint32_t kind;      /* enum ns_entry_kind */
 	uint32_t reason;    /* enum ns_reason */
@@ -90,8 +107,11 @@ struct ns_entry {
 	uint32_t sym;       /* index into ns_patch.syms of the new definition;
 			       0 for NS_ENTRY_IGNORED */
 	uint64_t old_size;  /* NS_ENTRY_REPLACE: st_size of the old function */
-	uint64_t old_sum;   /* NS_ENTRY_REPLACE: ns_checksum() of its bytes
-			       in the binary the patch was built for */
+	uint64_t old_sum;   /* NS_ENTRY_REPLACE: ns_mask_checksum() of its
+			       bytes in the binary the patch was built for */
+	struct ns_mask *masks; /* NS_ENTRY_REPLACE: the ranges old_sum skips,
+				  sorted, disjoint, inside old_size */
+	uint32_t nmasks;
 };
 
 struct ns_patch {
@@ -99,6 +119,11 @@ struct ns_patch {
 	char    *binary;          /* base name of the binary built for */
 	uint8_t  build_id[NS_BUILD_ID_MAX];
 	uint32_t build_id_len;
+	/* The build-id of the binary the patch turns the program into
+	 * (`build --new-binary`); length 0 if not recorded. A later patch
+	 * built against that binary applies on top of this one. */
+	uint8_t  result_build_id[NS_BUILD_ID_MAX];
+	uint32_t result_build_id_len;
 	struct ns_section *sections;
 	size_t   nsections;
 	struct ns_sym *syms;      /* index 0 is unused (ELF's null symbol) */
@@ -120,5 +145,32 @@ int ns_patch_load(const char *path, struct ns_patch *out,
 		  char *err, size_t errlen);
 
 void ns_patch_free(struct ns_patch *patch);
+
+/* ---- checksums of old code (patch_mask.c) -------------------------------- */
+
+/* The bytes a linker may choose for a relocation of TYPE at offset OFF of a
+ * function: [OFF - *before, OFF + *width). 0, or -1 for a type nonstop does
+ * not know (the caller refuses). */
+int ns_mask_of_reloc(uint32_t type, unsigned *before, unsigned *width);
+
+/* A growable list of masks for one function of SIZE bytes. */
+struct ns_mask_list {
+	struct ns_mask *v;
+	uint32_t n, cap;
+	uint64_t size;
+};
+
+/* Adds the range [off - before, off + width) of a relocation, clipped to the
+ * function. -1 on out of memory. */
+int ns_mask_add(struct ns_mask_list *l, int64_t off, unsigned before,
+		unsigned width);
+/* Sorts and merges overlapping or adjacent ranges (after the last add). */
+void ns_mask_finish(struct ns_mask_list *l);
+
+/* Zeroes the N ranges of MASKS in CODE (SIZE bytes) and returns
+ * ns_checksum() of the result: with no masks, the checksum of the bytes
+ * themselves (what format 1 patches store). Ranges past SIZE are clipped. */
+uint64_t ns_mask_checksum(uint8_t *code, uint64_t size,
+			  const struct ns_mask *masks, uint32_t n);
 
 #endif

@@ -19,13 +19,23 @@
  *   struct ns_meta_header
  *   struct ns_meta_entry  [nentries]   at entries_off
  *   struct ns_meta_sym    [nsyms]      at syms_off (record 0 = null symbol)
+ *   struct ns_meta_mask   [nmasks]     at masks_off: the masks of entry i
+ *                         are records mask_first .. mask_first+mask_count-1,
+ *                         entries in order, each its own contiguous run
  *   string area           strings_size bytes at strings_off; every string
  *                         field is an offset into it of a NUL-terminated
  *                         string, or NS_META_NOSTR for "none" (NULL).
+ *
+ * Versions. 2 (written) added, at the end of the header, the result build-id
+ * and the mask table, and at the end of each entry its run of masks. 1 (still
+ * read) is the same layout without them: a 120-byte header, 40-byte entries,
+ * no result build-id, no masks (its checksums cover every byte, which is
+ * what a checksum with no mask is).
  */
 #ifndef NONSTOP_PATCH_FORMAT_H
 #define NONSTOP_PATCH_FORMAT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "patch/patch.h"
@@ -49,6 +59,12 @@ struct ns_meta_header {
 	uint32_t strings_off;
 	uint32_t strings_size;
 	uint8_t  build_id[NS_BUILD_ID_MAX];
+	/* version 2 */
+	uint32_t result_build_id_len;  /* 0 (none) .. NS_BUILD_ID_MAX */
+	uint32_t nmasks;
+	uint32_t masks_off;
+	uint32_t pad;                  /* 0 */
+	uint8_t  result_build_id[NS_BUILD_ID_MAX]; /* zero past its length */
 };
 
 struct ns_meta_entry {
@@ -60,6 +76,14 @@ struct ns_meta_entry {
 	uint32_t sym;           /* ns_patch.syms index (not a .symtab index) */
 	uint64_t old_size;
 	uint64_t old_sum;
+	/* version 2 */
+	uint32_t mask_first;    /* index into the mask table */
+	uint32_t mask_count;    /* 0 unless kind is NS_ENTRY_REPLACE */
+};
+
+struct ns_meta_mask {
+	uint32_t off;           /* from the start of the old function */
+	uint32_t len;           /* > 0; sorted, disjoint, inside old_size */
 };
 
 struct ns_meta_sym {
@@ -72,9 +96,18 @@ struct ns_meta_sym {
 	uint8_t  pad[2];
 };
 
-_Static_assert(sizeof(struct ns_meta_header) == 120, "meta header layout");
-_Static_assert(sizeof(struct ns_meta_entry) == 40, "meta entry layout");
+/* Sizes of the records of format version 1: prefixes of version 2's. */
+#define NS_META_HEADER_V1_SIZE 120
+#define NS_META_ENTRY_V1_SIZE  40
+
+_Static_assert(offsetof(struct ns_meta_header, result_build_id_len) ==
+	       NS_META_HEADER_V1_SIZE, "meta header v1 prefix");
+_Static_assert(offsetof(struct ns_meta_entry, mask_first) ==
+	       NS_META_ENTRY_V1_SIZE, "meta entry v1 prefix");
+_Static_assert(sizeof(struct ns_meta_header) == 200, "meta header layout");
+_Static_assert(sizeof(struct ns_meta_entry) == 48, "meta entry layout");
 _Static_assert(sizeof(struct ns_meta_sym) == 16, "meta sym layout");
+_Static_assert(sizeof(struct ns_meta_mask) == 8, "meta mask layout");
 
 /* Byte width of the field a supported relocation type patches; 0 if the type
  * is not one nonstop supports. Shared by writer, reader and generator. */

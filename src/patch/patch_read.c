@@ -31,7 +31,8 @@ struct reader {
 	uint32_t   *elf_to_ns;  /* .symtab index -> ns sym index (0 = none) */
 	const uint8_t *meta;    /* .nonstop.meta bytes */
 	size_t      metasize;
-	struct ns_meta_header h;
+	struct ns_meta_header h;  /* version 1: zero past its 120 bytes */
+	size_t      entry_size;   /* of an ns_meta_entry in this version */
 	char       *err;
 	size_t      errlen;
 };
@@ -200,27 +201,51 @@ static int scan_sections(struct reader *r)
 static int check_meta_header(struct reader *r)
 {
 	struct ns_meta_header *h = &r->h;
+	size_t hsize;
 
-	if (r->metasize < sizeof(*h))
+	/* The first fields (magic, version, header size) are the same in
+	 * every version. */
+	if (r->metasize < NS_META_HEADER_V1_SIZE)
 		return rerr(r, "truncated metadata (header)");
-	memcpy(h, r->meta, sizeof(*h));
+	memset(h, 0, sizeof(*h));
+	memcpy(h, r->meta, NS_META_HEADER_V1_SIZE);
 	if (memcmp(h->magic, NS_META_MAGIC, sizeof(h->magic)))
 		return rerr(r, "bad metadata magic (not a nonstop patch)");
-	if (h->version != NS_PATCH_FORMAT_VERSION)
-		return rerr(r, "metadata format version %u, this nonstop reads %u",
+	if (h->version == 1) {
+		hsize = NS_META_HEADER_V1_SIZE;
+		r->entry_size = NS_META_ENTRY_V1_SIZE;
+	} else if (h->version == NS_PATCH_FORMAT_VERSION) {
+		hsize = sizeof(*h);
+		r->entry_size = sizeof(struct ns_meta_entry);
+	} else {
+		return rerr(r, "metadata format version %u, this nonstop reads 1 to %u",
 			    h->version, NS_PATCH_FORMAT_VERSION);
-	if (h->header_size != sizeof(*h))
-		return rerr(r, "metadata header size %u, expected %zu",
-			    h->header_size, sizeof(*h));
+	}
+	if (h->header_size != hsize)
+		return rerr(r, "metadata header size %u, expected %zu for version %u",
+			    h->header_size, hsize, h->version);
+	if (r->metasize < hsize)
+		return rerr(r, "truncated metadata (header)");
+	memcpy(h, r->meta, hsize);
 	if (h->build_id_len > NS_BUILD_ID_MAX)
 		return rerr(r, "metadata: build-id length %u", h->build_id_len);
+	if (h->result_build_id_len > NS_BUILD_ID_MAX || h->pad)
+		return rerr(r, "metadata: result build-id length %u", h->result_build_id_len);
+	for (size_t i = h->result_build_id_len; i < NS_BUILD_ID_MAX; i++)
+		if (h->result_build_id[i])
+			return rerr(r, "metadata: bytes after the result build-id");
+	if (h->result_build_id_len && h->result_build_id_len == h->build_id_len &&
+	    !memcmp(h->result_build_id, h->build_id, h->build_id_len))
+		return rerr(r, "metadata: the result build-id is the build-id the "
+			    "patch applies to");
 	if (h->nsections >= r->shnum)
 		return rerr(r, "metadata: %u sections, file has %zu",
 			    h->nsections, r->shnum);
 	if (h->nsyms < 1)
 		return rerr(r, "metadata: no null symbol");
-	if (meta_range(r, h->entries_off, h->nentries, sizeof(struct ns_meta_entry), "entries") ||
+	if (meta_range(r, h->entries_off, h->nentries, r->entry_size, "entries") ||
 	    meta_range(r, h->syms_off, h->nsyms, sizeof(struct ns_meta_sym), "symbols") ||
+	    meta_range(r, h->masks_off, h->nmasks, sizeof(struct ns_meta_mask), "masks") ||
 	    meta_range(r, h->strings_off, h->strings_size, 1, "strings"))
 		return -1;
 	return 0;
@@ -427,8 +452,45 @@ static int load_relocs(struct reader *r, struct ns_patch *p)
 	return 0;
 }
 
+/* The run of masks of entry E (index I): inside the mask table, right after
+ * the previous entry's (*NEXT), sorted, disjoint, inside the function. */
+static int load_masks(struct reader *r, size_t i, const struct ns_meta_entry *me,
+		      struct ns_entry *e, uint32_t *next)
+{
+	if (me->mask_first != *next || me->mask_count > r->h.nmasks - *next)
+		return rerr(r, "metadata: entry %zu: masks %u..+%u out of order or "
+			    "outside the table", i, me->mask_first, me->mask_count);
+	if (me->mask_count && me->kind != NS_ENTRY_REPLACE)
+		return rerr(r, "metadata: entry %zu: masks on an entry that replaces "
+			    "nothing", i);
+	*next += me->mask_count;
+	if (!me->mask_count)
+		return 0;
+	e->masks = calloc(me->mask_count, sizeof(*e->masks));
+	if (!e->masks)
+		return rerr(r, "out of memory");
+	e->nmasks = me->mask_count;
+	for (uint32_t k = 0; k < me->mask_count; k++) {
+		struct ns_meta_mask mm;
+		uint64_t prev_end = k ? (uint64_t)e->masks[k - 1].off + e->masks[k - 1].len : 0;
+
+		memcpy(&mm, r->meta + r->h.masks_off +
+		       (size_t)(me->mask_first + k) * sizeof(mm), sizeof(mm));
+		if (!mm.len || mm.off < prev_end ||
+		    (uint64_t)mm.off + mm.len > me->old_size)
+			return rerr(r, "metadata: entry %zu: mask %u (%u+%u) empty, out of "
+				    "order or outside the function (%lu bytes)", i, k,
+				    mm.off, mm.len, (unsigned long)me->old_size);
+		e->masks[k].off = mm.off;
+		e->masks[k].len = mm.len;
+	}
+	return 0;
+}
+
 static int load_entries(struct reader *r, struct ns_patch *p)
 {
+	uint32_t next_mask = 0;
+
 	p->entries = calloc(r->h.nentries ? r->h.nentries : 1, sizeof(*p->entries));
 	if (!p->entries)
 		return rerr(r, "out of memory");
@@ -437,7 +499,9 @@ static int load_entries(struct reader *r, struct ns_patch *p)
 		struct ns_meta_entry me;
 		struct ns_entry *e = &p->entries[i];
 
-		memcpy(&me, r->meta + r->h.entries_off + i * sizeof(me), sizeof(me));
+		/* Version 1 entries end before mask_first: zero, no masks. */
+		memset(&me, 0, sizeof(me));
+		memcpy(&me, r->meta + r->h.entries_off + i * r->entry_size, r->entry_size);
 		if (me.kind < NS_ENTRY_REPLACE || me.kind > NS_ENTRY_IGNORED)
 			return rerr(r, "metadata: entry %zu: bad kind %u", i, me.kind);
 		if (me.kind == NS_ENTRY_IGNORED ? me.reason != NS_REASON_LINES :
@@ -455,9 +519,12 @@ static int load_entries(struct reader *r, struct ns_patch *p)
 		e->old_sum = me.old_sum;
 		if (meta_string(r, me.name, 0, "entry name", &e->name) ||
 		    meta_string(r, me.file, 1, "entry file", &e->file) ||
-		    meta_string(r, me.object, 1, "entry object", &e->object))
+		    meta_string(r, me.object, 1, "entry object", &e->object) ||
+		    load_masks(r, i, &me, e, &next_mask))
 			return -1;
 	}
+	if (next_mask != r->h.nmasks)
+		return rerr(r, "metadata: %u masks, entries use %u", r->h.nmasks, next_mask);
 	return 0;
 }
 
@@ -471,6 +538,8 @@ static int load(struct reader *r, struct ns_patch *p)
 		return -1;
 	memcpy(p->build_id, r->h.build_id, r->h.build_id_len);
 	p->build_id_len = r->h.build_id_len;
+	memcpy(p->result_build_id, r->h.result_build_id, r->h.result_build_id_len);
+	p->result_build_id_len = r->h.result_build_id_len;
 	if (load_sections(r, p) || load_symbols(r, p) || load_relocs(r, p) ||
 	    load_entries(r, p))
 		return -1;
@@ -514,6 +583,7 @@ void ns_patch_free(struct ns_patch *p)
 		free(p->entries[i].name);
 		free(p->entries[i].file);
 		free(p->entries[i].object);
+		free(p->entries[i].masks);
 	}
 	free(p->sections);
 	free(p->syms);

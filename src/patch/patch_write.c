@@ -254,20 +254,35 @@ static int build_meta(struct writer *w)
 	const struct ns_patch *p = w->patch;
 	struct ns_meta_header h = { 0 };
 	size_t nsyms = p->nsyms ? p->nsyms : 1;
+	uint64_t nmasks = 0, end;
 
 	memcpy(h.magic, NS_META_MAGIC, sizeof(h.magic));
 	h.version = NS_PATCH_FORMAT_VERSION;
 	h.header_size = sizeof(h);
-	if (p->build_id_len > NS_BUILD_ID_MAX)
-		return werr(w, "patch writer: build-id too long (%u)", p->build_id_len);
+	if (p->build_id_len > NS_BUILD_ID_MAX ||
+	    p->result_build_id_len > NS_BUILD_ID_MAX)
+		return werr(w, "patch writer: build-id too long (%u, %u)",
+			    p->build_id_len, p->result_build_id_len);
 	h.build_id_len = p->build_id_len;
 	memcpy(h.build_id, p->build_id, p->build_id_len);
+	h.result_build_id_len = p->result_build_id_len;
+	memcpy(h.result_build_id, p->result_build_id, p->result_build_id_len);
+	for (size_t i = 0; i < p->nentries; i++)
+		nmasks += p->entries[i].nmasks;
+	end = sizeof(h) + (uint64_t)p->nentries * sizeof(struct ns_meta_entry) +
+	      (uint64_t)nsyms * sizeof(struct ns_meta_sym) +
+	      nmasks * sizeof(struct ns_meta_mask);
+	if (end > UINT32_MAX / 2)
+		return werr(w, "patch writer: metadata too large");
 	h.nsections = (uint32_t)p->nsections;
 	h.nentries = (uint32_t)p->nentries;
 	h.nsyms = (uint32_t)nsyms;
+	h.nmasks = (uint32_t)nmasks;
 	h.entries_off = sizeof(h);
 	h.syms_off = h.entries_off + (uint32_t)(p->nentries * sizeof(struct ns_meta_entry));
-	h.strings_off = h.syms_off + (uint32_t)(nsyms * sizeof(struct ns_meta_sym));
+	h.masks_off = h.syms_off + (uint32_t)(nsyms * sizeof(struct ns_meta_sym));
+	h.strings_off = h.masks_off + (uint32_t)(nmasks * sizeof(struct ns_meta_mask));
+	nmasks = 0;
 	if (meta_str(w, p->name ? p->name : "", &h.name) ||
 	    meta_str(w, p->binary ? p->binary : "", &h.binary))
 		return -1;
@@ -276,11 +291,24 @@ static int build_meta(struct writer *w)
 	for (size_t i = 0; i < p->nentries; i++) {
 		const struct ns_entry *e = &p->entries[i];
 		struct ns_meta_entry me = { .kind = e->kind, .reason = e->reason,
-			.sym = e->sym, .old_size = e->old_size, .old_sum = e->old_sum };
+			.sym = e->sym, .old_size = e->old_size, .old_sum = e->old_sum,
+			.mask_first = (uint32_t)nmasks, .mask_count = e->nmasks };
 
 		if (!e->name || (e->kind == NS_ENTRY_IGNORED ? e->sym != 0 :
 				 (e->sym == 0 || e->sym >= nsyms)))
 			return werr(w, "patch writer: entry %zu: no name or bad symbol", i);
+		if (e->nmasks && e->kind != NS_ENTRY_REPLACE)
+			return werr(w, "patch writer: entry %zu (%s): masks on an entry "
+				    "that replaces nothing", i, e->name);
+		for (uint32_t m = 0; m < e->nmasks; m++) {
+			const struct ns_mask *k = &e->masks[m];
+
+			if (!k->len || (uint64_t)k->off + k->len > e->old_size ||
+			    (m && k->off < (uint64_t)e->masks[m - 1].off + e->masks[m - 1].len))
+				return werr(w, "patch writer: entry %zu (%s): mask %u "
+					    "not sorted or outside the function", i, e->name, m);
+		}
+		nmasks += e->nmasks;
 		if (meta_str(w, e->name, &me.name) || meta_str(w, e->file, &me.file) ||
 		    meta_str(w, e->object, &me.object))
 			return -1;
@@ -304,6 +332,14 @@ static int build_meta(struct writer *w)
 		if (wbuf_add(&w->meta, &ms, sizeof(ms)))
 			return werr(w, "patch writer: out of memory (meta)");
 	}
+	for (size_t i = 0; i < p->nentries; i++)
+		for (uint32_t m = 0; m < p->entries[i].nmasks; m++) {
+			struct ns_meta_mask mm = { .off = p->entries[i].masks[m].off,
+						   .len = p->entries[i].masks[m].len };
+
+			if (wbuf_add(&w->meta, &mm, sizeof(mm)))
+				return werr(w, "patch writer: out of memory (meta)");
+		}
 	/* Patch the string-area size into the header now that it is known. */
 	h.strings_size = (uint32_t)w->mstr.len;
 	memcpy(w->meta.p, &h, sizeof(h));

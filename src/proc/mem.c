@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "proc/mem.h"
+#include "util/fault.h"
 
 int ns_mem_open(pid_t pid)
 {
@@ -45,5 +46,7 @@ int ns_mem_read(int fd, uint64_t addr, void *buf, size_t len)
 
 int ns_mem_write(int fd, uint64_t addr, const void *buf, size_t len)
 {
+	if (ns_fault("write to the target's memory"))
+		return -1;
 	return transfer(fd, addr, (void *)buf, len, true);
 }

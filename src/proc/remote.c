@@ -27,49 +27,72 @@
 #include "proc/maps.h"
 #include "proc/mem.h"
 #include "proc/remote.h"
+#include "proc/sigframe.h"
+#include "registry/registry.h"
+#include "util/fault.h"
 
-#define ERESTARTSYS           512
-#define ERESTARTNOINTR        513
-#define ERESTARTNOHAND        514
-#define ERESTART_RESTARTBLOCK 516
 
-/* Finds the bytes 0f 05 in an executable mapping; prefers the vDSO (small),
- * then any other executable mapping. */
-int ns_remote_find_gadget(struct ns_tracee *tr, uint64_t *addr)
+static const uint8_t SYSCALL_RET[] = { 0x0f, 0x05, 0xc3 };  /* syscall; ret */
+/* glibc's __restore_rt: mov $15 (rt_sigreturn), %rax; syscall */
+static const uint8_t SIGRETURN[] = { 0x48, 0xc7, 0xc0, 0x0f, 0, 0, 0, 0x0f, 0x05 };
+
+/* Mappings a gadget may not come from: nonstop's own (revert unmaps them
+ * under the borrowed thread's feet) and the vsyscall page (executing it
+ * anywhere but at its entry points faults). */
+static bool gadget_source(const struct ns_map *m)
+{
+	return (m->prot & PROT_EXEC) && !strstr(m->path, NS_REC_MAPNAME) &&
+	       strcmp(m->path, "[vsyscall]") && m->end - m->start <= (64u << 20);
+}
+
+static void scan(const uint8_t *buf, size_t len, uint64_t at,
+		 struct ns_gadgets *g)
+{
+	const uint8_t *p;
+
+	if (!g->syscall && (p = memmem(buf, len, SYSCALL_RET, 3)))
+		g->syscall = at + (uint64_t)(p - buf);
+	if (!g->sigreturn && (p = memmem(buf, len, SIGRETURN, sizeof(SIGRETURN))))
+		g->sigreturn = at + (uint64_t)(p - buf);
+}
+
+/* Finds `syscall; ret` (the vDSO first: it is small) and glibc's signal
+ * restorer in the target's executable memory. */
+int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g)
 {
 	struct ns_maps maps;
-	int rc = -1;
 
-	if (ns_maps_read(tr->pid, &maps) < 0)
+	memset(g, 0, sizeof(*g));
+	if (ns_maps_read(tr->pid, &maps) < 0) {
+		snprintf(tr->err, sizeof(tr->err), "cannot read the maps of "
+			 "process %d", tr->pid);
 		return -1;
-	for (int pass = 0; pass < 2 && rc; pass++) {
-		for (size_t i = 0; i < maps.n && rc; i++) {
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < maps.n; i++) {
 			const struct ns_map *m = &maps.v[i];
 			bool vdso = !strcmp(m->path, "[vdso]");
 			size_t len = m->end - m->start;
 			uint8_t *buf;
 
-			if (!(m->prot & PROT_EXEC) || vdso != (pass == 0) ||
-			    len > (64u << 20))
+			if (!gadget_source(m) || vdso != (pass == 0) ||
+			    (g->syscall && g->sigreturn))
 				continue;
 			buf = malloc(len);
 			if (!buf)
 				break;
 			if (ns_mem_read(tr->mem_fd, m->start, buf, len) == 0)
-				for (size_t j = 0; j + 1 < len; j++)
-					if (buf[j] == 0x0f && buf[j + 1] == 0x05) {
-						*addr = m->start + j;
-						rc = 0;
-						break;
-					}
+				scan(buf, len, m->start, g);
 			free(buf);
 		}
 	}
 	ns_maps_free(&maps);
-	if (rc)
-		snprintf(tr->err, sizeof(tr->err),
-			 "no syscall instruction found in process %d", tr->pid);
-	return rc;
+	if (!g->syscall) {
+		snprintf(tr->err, sizeof(tr->err), "no `syscall; ret` "
+			 "instruction sequence found in process %d", tr->pid);
+		return -1;
+	}
+	return 0;
 }
 
 static struct ns_thread *pick_thread(struct ns_tracee *tr)
@@ -80,22 +103,57 @@ static struct ns_thread *pick_thread(struct ns_tracee *tr)
 	return NULL;
 }
 
-int ns_remote_begin(struct ns_remote *rs, struct ns_tracee *tr, uint64_t gadget)
+/* Pushes the frame that brings the borrowed thread back if nonstop dies
+ * while it runs our calls: registers as they were, with an interrupted
+ * system call set up to restart (rt_sigreturn leaves no restart to the
+ * kernel). Without glibc's restorer (a static program without signals)
+ * there is no frame, and no such guarantee. */
+static int push_frame(struct ns_remote *rs)
+{
+	struct user_regs_struct resume = rs->saved;
+	struct ns_maps maps;
+	int rc;
+
+	if (!rs->g.sigreturn)
+		return 0;
+	if (ns_maps_read(rs->tr->pid, &maps) < 0) {
+		snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot read the "
+			 "maps of process %d", rs->tr->pid);
+		return -1;
+	}
+	ns_regs_restart_syscall(&resume, true);
+	rc = ns_sigframe_push(rs->tr, rs->th, &maps, &resume,
+			      rs->g.sigreturn, &rs->sp);
+	ns_maps_free(&maps);
+	return rc;
+}
+
+int ns_remote_begin(struct ns_remote *rs, struct ns_tracee *tr,
+		    const struct ns_gadgets *g)
 {
 	memset(rs, 0, sizeof(*rs));
 	rs->tr = tr;
-	rs->gadget = gadget;
-	if (!rs->gadget && ns_remote_find_gadget(tr, &rs->gadget) < 0)
+	if (g)
+		rs->g = *g;
+	else if (ns_remote_find_gadgets(tr, &rs->g) < 0)
 		return -1;
 	rs->th = pick_thread(tr);
 	if (!rs->th) {
 		snprintf(tr->err, sizeof(tr->err), "process %d exited", tr->pid);
 		return -1;
 	}
-	if (ns_tracee_stop_one(tr, rs->th) < 0)
+	if (ns_fault("stop a thread to borrow it") ||
+	    ns_tracee_stop_one(tr, rs->th) < 0)
 		return -1;
+	/* Stopped for a signal: let it be delivered first (resumed from
+	 * anywhere else, the signal would be sent anew, without its data). */
+	for (int i = 0; rs->th->pending_sig && i < 100; i++)
+		if (ns_tracee_resume_one(tr, rs->th) < 0 ||
+		    ns_tracee_stop_one(tr, rs->th) < 0)
+			return -1;
 	rs->saved = rs->th->regs;
-	return 0;
+	rs->sp = rs->saved.rsp;
+	return push_frame(rs);
 }
 
 /* Resumes with PTRACE_SYSCALL until the next syscall stop of the thread;
@@ -144,7 +202,7 @@ static int run_to_exit(struct ns_remote *rs, int64_t *ret)
 			return -1;
 		}
 		if (info.op == PTRACE_SYSCALL_INFO_EXIT &&
-		    info.instruction_pointer == rs->gadget + 2) {
+		    info.instruction_pointer == rs->g.syscall + 2) {
 			*ret = info.exit.rval;
 			return 0;
 		}
@@ -154,13 +212,41 @@ static int run_to_exit(struct ns_remote *rs, int64_t *ret)
 	return -1;
 }
 
+/* Signals for the borrowed thread stay queued while it runs our calls: a
+ * signal-delivery stop would otherwise take them from the queue (and keep
+ * only one, without its data). Only with a frame: the frame holds the
+ * thread's own mask, so rt_sigreturn restores it if nonstop dies; and the
+ * mask is blocked only after the registers point at our calls, and
+ * restored before they are put back (ns_remote_end). */
+static int block_signals(struct ns_remote *rs)
+{
+	uint64_t all = ~0ULL;
+
+	if (rs->masked || !rs->g.sigreturn)
+		return 0;
+	if (ptrace(PTRACE_GETSIGMASK, rs->th->tid, (void *)sizeof(rs->mask),
+		   &rs->mask) < 0 ||
+	    ptrace(PTRACE_SETSIGMASK, rs->th->tid, (void *)sizeof(all), &all) < 0) {
+		snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot set the signal "
+			 "mask of thread %d: %s", rs->th->tid, strerror(errno));
+		return -1;
+	}
+	rs->masked = true;
+	return 0;
+}
+
 int ns_remote_syscall(struct ns_remote *rs, long nr, int64_t *ret,
 		      uint64_t a1, uint64_t a2, uint64_t a3,
 		      uint64_t a4, uint64_t a5, uint64_t a6)
 {
 	struct user_regs_struct r = rs->saved;
 
-	r.rip = rs->gadget;
+	if (ns_fault("run a system call in the target")) {
+		snprintf(rs->tr->err, sizeof(rs->tr->err), "fault injected");
+		return -1;
+	}
+	r.rip = rs->g.syscall;
+	r.rsp = rs->sp;
 	r.rax = (uint64_t)nr;
 	r.orig_rax = (uint64_t)-1; /* no restart logic on the way out */
 	r.rdi = a1;
@@ -172,30 +258,9 @@ int ns_remote_syscall(struct ns_remote *rs, long nr, int64_t *ret,
 	if (ns_tracee_set_regs(rs->tr, rs->th, &r) < 0)
 		return -1;
 	rs->ran = true;
+	if (block_signals(rs) < 0)
+		return -1;
 	return run_to_exit(rs, ret);
-}
-
-/* Turns saved registers of a thread interrupted in a restartable system
- * call into registers that re-issue that call when it runs again. */
-static void restart_interrupted_syscall(struct user_regs_struct *r)
-{
-	if ((int64_t)r->orig_rax < 0)
-		return;
-	switch ((int64_t)r->rax) {
-	case -ERESTARTSYS:
-	case -ERESTARTNOINTR:
-	case -ERESTARTNOHAND:
-		r->rax = r->orig_rax;
-		r->rip -= 2;
-		break;
-	case -ERESTART_RESTARTBLOCK:
-		r->rax = SYS_restart_syscall;
-		r->rip -= 2;
-		break;
-	default:
-		return;
-	}
-	r->orig_rax = (uint64_t)-1;
 }
 
 int ns_remote_end(struct ns_remote *rs, bool keep_stopped)
@@ -209,7 +274,11 @@ int ns_remote_end(struct ns_remote *rs, bool keep_stopped)
 	 * if no call was run, it still sits in its original stop and the
 	 * kernel restarts the call itself. */
 	if (rs->ran)
-		restart_interrupted_syscall(&r);
+		ns_regs_restart_syscall(&r, false);
+	if (rs->masked &&
+	    ptrace(PTRACE_SETSIGMASK, rs->th->tid, (void *)sizeof(rs->mask),
+		   &rs->mask) < 0)
+		rc = -1;
 	if (ns_tracee_set_regs(rs->tr, rs->th, &r) < 0)
 		rc = -1;
 	rs->th->regs = r;

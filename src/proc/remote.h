@@ -6,21 +6,36 @@
 
 #include "proc/tracee.h"
 
+/* Code that already exists in the target and that we borrow: nothing is
+ * ever written to the target's code. */
+struct ns_gadgets {
+	uint64_t syscall;          /* `syscall; ret` */
+	uint64_t sigreturn;        /* glibc's __restore_rt (`mov $15, %rax;
+				      syscall`), 0 if none */
+};
+
 struct ns_remote {
 	struct ns_tracee *tr;
 	struct ns_thread *th;      /* the borrowed thread, stopped */
 	struct user_regs_struct saved; /* its registers, restored at the end */
-	uint64_t gadget;           /* address of a `syscall` instruction */
+	struct ns_gadgets g;
+	uint64_t sp;               /* rsp during our calls: the frame that
+				      restores the thread (sigframe.h) */
 	bool     ran;              /* a call ran: registers were changed */
+	bool     masked;           /* its signals blocked while it runs ours */
+	uint64_t mask;             /* its own signal mask */
 };
 
-/* Finds an existing `syscall` instruction in the target's executable
- * memory (the vDSO first): nothing is ever written to the target's code. */
-int ns_remote_find_gadget(struct ns_tracee *tr, uint64_t *addr);
+/* Finds the gadgets in the target's executable memory (the vDSO first). */
+int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g);
 
 /* Stops one thread of TR (if not stopped already) and prepares it to run
- * system calls at GADGET (0: find one now). 0, or -1 with tr->err. */
-int ns_remote_begin(struct ns_remote *rs, struct ns_tracee *tr, uint64_t gadget);
+ * system calls with gadgets G (NULL: find them now). From here until
+ * ns_remote_end, if nonstop dies, the thread returns by itself to where it
+ * was: our calls run at `syscall; ret` with rsp on a signal frame whose
+ * return address is the restorer. 0, or -1 with tr->err. */
+int ns_remote_begin(struct ns_remote *rs, struct ns_tracee *tr,
+		    const struct ns_gadgets *g);
 
 /* Runs system call NR with up to six arguments in the target. *RET gets the
  * raw result (-errno on failure). 0 if the call ran, -1 if it could not be

@@ -17,8 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proc/eintr.h"
 #include "proc/mem.h"
 #include "proc/tracee.h"
+#include "util/fault.h"
 
 #define SEIZE_OPTS (PTRACE_O_TRACECLONE | PTRACE_O_TRACESYSGOOD)
 
@@ -186,6 +188,12 @@ static int seize_new_threads(struct ns_tracee *tr, int *added)
 		pid_t tid = (pid_t)atoi(de->d_name);
 		if (tid <= 0 || known_thread(tr, tid))
 			continue;
+		if (ns_fault("seize a thread")) {
+			set_err(tr, "%s %d: %s", "cannot attach to thread", tid,
+				errno);
+			closedir(d);
+			return -1;
+		}
 		if (ptrace(PTRACE_SEIZE, tid, 0, (long)SEIZE_OPTS) < 0) {
 			if (errno == ESRCH)
 				continue; /* exited meanwhile */
@@ -357,12 +365,19 @@ static int load_regs(struct ns_tracee *tr)
 				th->tid, errno);
 			return -1;
 		}
+		if (ns_eintr_rewind(tr, th) < 0)
+			return -1;
 	}
 	return 0;
 }
 
 int ns_tracee_stop_all(struct ns_tracee *tr)
 {
+	if (ns_fault("stop every thread")) {
+		set_err(tr, "%s %d: %s", "cannot stop the threads of", tr->pid,
+			errno);
+		return -1;
+	}
 	for (size_t i = 0; i < tr->n; i++) {
 		struct ns_thread *th = tr->t[i];
 		if (th->gone)
@@ -413,7 +428,7 @@ int ns_tracee_stop_one(struct ns_tracee *tr, struct ns_thread *th)
 			th->tid, errno);
 		return -1;
 	}
-	return 0;
+	return ns_eintr_rewind(tr, th);
 }
 
 int ns_tracee_resume_one(struct ns_tracee *tr, struct ns_thread *th)

@@ -59,6 +59,33 @@ static struct ns_rec *read_record(int mem_fd, const struct ns_map *m)
 	return rec;
 }
 
+/* A mapping whose record area is still all zeros: created by a nonstop
+ * that died before writing the patch into it. */
+static bool is_unfilled(int mem_fd, const struct ns_map *m)
+{
+	uint8_t hdr[sizeof(struct ns_rec)];
+
+	if (ns_mem_read(mem_fd, m->start, hdr, sizeof(hdr)) < 0)
+		return false;
+	for (size_t i = 0; i < sizeof(hdr); i++)
+		if (hdr[i])
+			return false;
+	return true;
+}
+
+static void add_orphan(struct ns_registry *reg, const struct ns_map *m)
+{
+	struct ns_orphan *o = realloc(reg->orphans,
+				      (reg->norphans + 1) * sizeof(*o));
+
+	if (!o)
+		return;
+	o[reg->norphans].start = m->start;
+	o[reg->norphans].end = m->end;
+	reg->orphans = o;
+	reg->norphans++;
+}
+
 static int by_seq(const void *a, const void *b)
 {
 	const struct ns_rec_entry *x = a, *y = b;
@@ -83,8 +110,11 @@ int ns_registry_read(pid_t pid, int mem_fd, struct ns_registry *reg)
 		if (!is_record_mapping(&maps.v[i]))
 			continue;
 		rec = read_record(mem_fd, &maps.v[i]);
-		if (!rec)
+		if (!rec) {
+			if (is_unfilled(mem_fd, &maps.v[i]))
+				add_orphan(reg, &maps.v[i]);
 			continue;
+		}
 		reg->v[reg->n].rec = rec;
 		reg->v[reg->n].addr = maps.v[i].start;
 		reg->n++;
@@ -99,6 +129,7 @@ void ns_registry_free(struct ns_registry *reg)
 	for (size_t i = 0; i < reg->n; i++)
 		free(reg->v[i].rec);
 	free(reg->v);
+	free(reg->orphans);
 	memset(reg, 0, sizeof(*reg));
 }
 

@@ -62,9 +62,16 @@ struct ns_rec_entry {
 	uint64_t addr;             /* where it lives in the target */
 };
 
+/* A "nonstop:" mapping with no record yet (see ns_mapping_sweep). */
+struct ns_orphan {
+	uint64_t start, end;
+};
+
 struct ns_registry {
 	struct ns_rec_entry *v;
 	size_t n;                  /* sorted by seq */
+	struct ns_orphan *orphans;
+	size_t norphans;
 };
 
 /* Reads every nonstop record of PID (through MEM_FD). Mappings that are not

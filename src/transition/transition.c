@@ -46,6 +46,25 @@ static void restore_priority(bool raised)
 		sched_setscheduler(0, SCHED_OTHER, &sp);
 }
 
+/* Commits behind the gate, if there is one. */
+static int commit(struct ns_transition *x)
+{
+	char err[256];
+	int rc;
+
+	if (x->gate && ns_gate_arm(x->gate, x->tr, x->err, sizeof(x->err)) < 0)
+		return -1;
+	rc = x->commit(x->arg, x->err, sizeof(x->err));
+	if (x->gate && ns_gate_release(x->gate, x->tr, err, sizeof(err)) < 0 &&
+	    rc == 0) {
+		/* The switch stands; the threads left at the gate will find
+		 * it decided and return by themselves. Say so, but it is not
+		 * a failure. */
+		fprintf(stderr, "nonstop: %s\n", err);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
 /* One attempt. 0 committed, 1 unsafe, -1 error. */
 static int attempt(struct ns_transition *x)
 {
@@ -62,10 +81,8 @@ static int attempt(struct ns_transition *x)
 	uint64_t t1 = now_ns();
 	rc = ns_safety_check(x->safety, x->busy, x->nbusy, &x->blocker);
 	uint64_t t2 = now_ns();
-	if (rc == 0) {
-		if (x->commit(x->arg, x->err, sizeof(x->err)) < 0)
-			rc = -1;
-	}
+	if (rc == 0)
+		rc = commit(x);
 	uint64_t t3 = now_ns();
 	if (rc == 0)
 		ns_tracee_detach(x->tr); /* releases every thread */

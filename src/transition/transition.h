@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "proc/tracee.h"
+#include "transition/gate.h"
 #include "transition/safety.h"
 
 struct ns_transition {
@@ -17,6 +18,9 @@ struct ns_transition {
 	 * switch. Must leave the target as it was if it fails. */
 	int (*commit)(void *arg, char *err, size_t errlen);
 	void *arg;
+	/* If set, every thread waits at this gate during commit(), so that
+	 * the switch is all or nothing even if nonstop dies (gate.h). */
+	struct ns_gate *gate;
 	/* out */
 	uint64_t pause_ns;            /* stop of the attempt that switched */
 	uint64_t max_pause_ns;        /* longest stop of any attempt */

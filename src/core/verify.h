@@ -1,0 +1,29 @@
+/* verify.h — before a patch writes anything to a process: which module it
+ * is for, and whether every function it replaces is, right now, the code
+ * the patch was built against (verify.c). */
+#ifndef NONSTOP_CORE_VERIFY_H
+#define NONSTOP_CORE_VERIFY_H
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "link/target.h"
+#include "patch/patch.h"
+#include "registry/registry.h"
+
+/* The module of T that patch P applies to: the one whose topmost applied
+ * patch produced P's build-id (P was built on top of it), else the one
+ * whose own build-id it is. NULL with one line in ERR naming the version
+ * the process runs and the one P needs. Reads nothing from the process. */
+struct ns_module *ns_verify_module(const struct ns_patch *p, struct ns_target *t,
+				   const struct ns_registry *reg, pid_t pid,
+				   char *err, size_t errlen);
+
+/* Checks every function P replaces in MOD against the code the process runs
+ * for it now, read through MEM_FD: its size, and its checksum with P's masks.
+ * Fills REC->funcs[] (one per replaced function, in entry order) with the
+ * entry address and size, the bytes the entry jump will overwrite, and the
+ * name. 0, or -1 with one line in ERR. Writes nothing to the process. */
+int ns_verify_patch(const struct ns_patch *p, struct ns_module *mod,
+		    const struct ns_registry *reg, int mem_fd, pid_t pid,
+		    struct ns_rec *rec, char *err, size_t errlen);
+#endif

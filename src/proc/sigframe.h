@@ -1,0 +1,44 @@
+/* sigframe.h — a signal frame that returns a stopped thread to where it was.
+ *
+ * Whenever nonstop moves a thread of the target away from its own code (to
+ * run a system call for us, or to hold it at the commit gate), the thread
+ * must be able to get back on its own if nonstop dies at that moment: the
+ * kernel then releases every thread at once, with whatever registers it has.
+ * So before we move a thread we push, below its red zone, the frame the
+ * kernel itself would push for a signal handler (struct rt_sigframe, with
+ * the thread's registers, extended FPU state and signal mask). Whatever
+ * runs in the thread afterwards ends with rt_sigreturn on that frame, and
+ * the kernel restores the thread exactly. */
+#ifndef NONSTOP_SIGFRAME_H
+#define NONSTOP_SIGFRAME_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/user.h>
+
+#include "proc/maps.h"
+#include "proc/tracee.h"
+
+/* Bytes below a frame that stay free for the caller (a string argument of
+ * a system call run by the thread), checked to be on the stack too. */
+#define NS_SIGFRAME_SCRATCH 512
+
+/* Writes onto the stack of the stopped thread TH a frame that resumes it
+ * with registers RESUME (their rsp decides where the stack is), and its
+ * current extended state and signal mask. The frame's first word (the
+ * return address of a signal handler) is RET. *SP gets the frame's address:
+ * run code with rsp = *SP; a `ret` there goes to RET, and rt_sigreturn
+ * with rsp = *SP + 8 restores the thread. MAPS (of the target) is used to
+ * check that the stack has room. 0, or -1 with tr->err. */
+int ns_sigframe_push(struct ns_tracee *tr, struct ns_thread *th,
+		     const struct ns_maps *maps,
+		     const struct user_regs_struct *resume, uint64_t ret,
+		     uint64_t *sp);
+/* Turns the registers of a thread stopped in an interrupted, restartable
+ * system call into registers that re-issue the call when they are resumed
+ * without the kernel's help (AFTER_SIGRETURN, or from a syscall-exit
+ * stop): back over the `syscall`, call number reloaded; nanosleep-like
+ * calls continue with restart_syscall, or, after rt_sigreturn (which
+ * forgets what restart_syscall needs), start over. Other registers are
+ * unchanged. */
+void ns_regs_restart_syscall(struct user_regs_struct *r, bool after_sigreturn);
+#endif

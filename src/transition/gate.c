@@ -1,0 +1,211 @@
+/* gate.c — the commit gate (see gate.h): its code, the journal, and moving
+ * threads to it and back.
+ *
+ * The gate's code is data to nonstop: it is copied into the patch's
+ * executable memory, and runs only in the target, only if nonstop died
+ * during a switch. Entry: rdi = journal, rsp = the thread's signal frame.
+ * It uses raw system calls only (no libc: the program's locks may be held
+ * by any thread), blocks signals first (rt_sigreturn restores the thread's
+ * own mask), and never touches FPU state. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proc/maps.h"
+#include "proc/mem.h"
+#include "proc/sigframe.h"
+#include "transition/gate.h"
+#include "util/fault.h"
+
+__asm__(
+	".pushsection .rodata.ns_gate, \"a\"\n"
+	".balign 16\n"
+	"ns_gate_start:\n"
+	"	mov   %rdi, %rbx\n"
+	"	mov   $14, %eax\n"            /* rt_sigprocmask(SIG_BLOCK, */
+	"	xor   %edi, %edi\n"
+	"	lea   24(%rbx), %rsi\n"       /*   &all, */
+	"	xor   %edx, %edx\n"           /*   NULL, */
+	"	mov   $8, %r10d\n"            /*   8) */
+	"	syscall\n"
+	"	mov   (%rbx), %eax\n"         /* decided already? */
+	"	test  %eax, %eax\n"
+	"	jnz   9f\n"
+	"	xor   %eax, %eax\n"           /* take the undo lock */
+	"	mov   $1, %ecx\n"
+	"	lock cmpxchg %ecx, 4(%rbx)\n"
+	"	jnz   7f\n"
+	"	lea   32(%rbx), %rdi\n"       /* open(\"/proc/self/mem\", */
+	"	mov   $2, %esi\n"             /*   O_RDWR) */
+	"	xor   %edx, %edx\n"
+	"	mov   $2, %eax\n"
+	"	syscall\n"
+	"	test  %rax, %rax\n"
+	"	js    6f\n"
+	"	mov   %rax, %r12\n"
+	"	mov   8(%rbx), %r13d\n"       /* n */
+	"	lea   48(%rbx), %r14\n"       /* entries */
+	"1:	test  %r13d, %r13d\n"
+	"	jz    5f\n"
+	"	mov   %r12, %rdi\n"           /* pwrite64(fd, */
+	"	lea   16(%r14), %rsi\n"       /*   bytes, */
+	"	mov   8(%r14), %rdx\n"        /*   len, */
+	"	mov   (%r14), %r10\n"         /*   addr) */
+	"	mov   $18, %eax\n"
+	"	syscall\n"
+	"	add   $32, %r14\n"
+	"	dec   %r13d\n"
+	"	jmp   1b\n"
+	"5:	mov   %r12, %rdi\n"           /* close(fd) */
+	"	mov   $3, %eax\n"
+	"	syscall\n"
+	"6:	movl  $2, (%rbx)\n"           /* decided: undone */
+	"	jmp   9f\n"
+	"7:	mov   $24, %eax\n"            /* sched_yield() until decided */
+	"	syscall\n"
+	"	mov   (%rbx), %eax\n"
+	"	test  %eax, %eax\n"
+	"	jz    7b\n"
+	"9:	add   $8, %rsp\n"             /* rt_sigreturn on the frame */
+	"	mov   $15, %eax\n"
+	"	syscall\n"
+	"	ud2\n"
+	"ns_gate_end:\n"
+	".popsection\n");
+
+extern const uint8_t ns_gate_start[], ns_gate_end[];
+
+#define J_DECISION 0
+#define J_ALLSIGS  24
+#define J_PATH     32
+#define J_ENTRIES  48
+
+const uint8_t *ns_gate_code(size_t *size)
+{
+	*size = (size_t)(ns_gate_end - ns_gate_start);
+	return ns_gate_start;
+}
+
+static int write_journal(const struct ns_gate *g, struct ns_tracee *tr,
+			 char *err, size_t errlen)
+{
+	size_t size = NS_GATE_JOURNAL_SIZE(g->n);
+	uint8_t *j = calloc(1, size);
+	uint64_t all = ~0ULL;
+	int rc = -1;
+
+	if (!j) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(j + 8, &g->n, sizeof(g->n));
+	memcpy(j + J_ALLSIGS, &all, sizeof(all));
+	memcpy(j + J_PATH, "/proc/self/mem", 15);
+	for (uint32_t i = 0; i < g->n; i++) {
+		uint8_t *e = j + J_ENTRIES + (size_t)i * 32;
+		uint64_t len = g->e[i].len;
+
+		memcpy(e, &g->e[i].addr, 8);
+		memcpy(e + 8, &len, 8);
+		memcpy(e + 16, g->e[i].bytes, NS_GATE_BYTES_MAX);
+	}
+	if (ns_mem_write(tr->mem_fd, g->journal, j, size) < 0)
+		snprintf(err, errlen, "cannot write the journal into process "
+			 "%d: %s", (int)tr->pid, strerror(errno));
+	else
+		rc = 0;
+	free(j);
+	return rc;
+}
+
+/* Puts the first N armed threads back. */
+static int put_back(struct ns_gate *g, struct ns_tracee *tr, size_t n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n && i < tr->n; i++) {
+		struct ns_thread *th = tr->t[i];
+		if (th->gone || !th->stopped)
+			continue;
+		if (ns_tracee_set_regs(tr, th, &g->saved[i]) < 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+static int move_one(struct ns_gate *g, struct ns_tracee *tr,
+		    struct ns_thread *th, const struct ns_maps *maps)
+{
+	struct user_regs_struct resume = th->regs, at = th->regs;
+	uint64_t sp;
+
+	ns_regs_restart_syscall(&resume, true);
+	if (ns_sigframe_push(tr, th, maps, &resume, 0, &sp) < 0)
+		return -1;
+	at.rip = g->code;
+	at.rsp = sp;
+	at.rdi = g->journal;
+	at.orig_rax = (uint64_t)-1; /* no syscall restart on the way out */
+	if (ns_fault("move a thread to the commit gate")) {
+		snprintf(tr->err, sizeof(tr->err), "fault injected");
+		return -1;
+	}
+	return ns_tracee_set_regs(tr, th, &at);
+}
+
+int ns_gate_arm(struct ns_gate *g, struct ns_tracee *tr, char *err,
+		size_t errlen)
+{
+	struct ns_maps maps;
+	size_t i;
+
+	g->saved = calloc(tr->n + 1, sizeof(*g->saved));
+	g->nsaved = tr->n;
+	if (!g->saved) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (write_journal(g, tr, err, errlen) < 0)
+		return -1;
+	if (ns_maps_read(tr->pid, &maps) < 0) {
+		snprintf(err, errlen, "cannot read the maps of process %d",
+			 (int)tr->pid);
+		return -1;
+	}
+	for (i = 0; i < tr->n; i++) {
+		struct ns_thread *th = tr->t[i];
+
+		g->saved[i] = th->regs;
+		if (th->gone || !th->stopped)
+			continue;
+		if (move_one(g, tr, th, &maps) < 0) {
+			snprintf(err, errlen, "%s", tr->err);
+			put_back(g, tr, i);
+			ns_maps_free(&maps);
+			return -1;
+		}
+	}
+	ns_maps_free(&maps);
+	return 0;
+}
+
+int ns_gate_release(struct ns_gate *g, struct ns_tracee *tr, char *err,
+		    size_t errlen)
+{
+	uint32_t decided = 1;
+	int rc;
+
+	/* Decided first: a thread we then fail to put back finds it so. If
+	 * this write fails, putting every thread back is enough: the gate
+	 * never runs. */
+	(void)ns_mem_write(tr->mem_fd, g->journal + J_DECISION, &decided,
+			   sizeof(decided));
+	rc = put_back(g, tr, g->nsaved);
+	if (rc)
+		snprintf(err, errlen, "could not put every thread of process %d "
+			 "back from the commit gate", (int)tr->pid);
+	free(g->saved);
+	g->saved = NULL;
+	return rc;
+}

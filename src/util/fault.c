@@ -1,0 +1,50 @@
+/* fault.c — the step counter behind NONSTOP_FAULT_AT (see fault.h).
+ *
+ * The counter is process-wide on purpose: a step is a step wherever it
+ * happens (tracee, remote system call, memory write), and a run of nonstop
+ * is one operation. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "util/fault.h"
+
+static struct {
+	bool     read;       /* environment parsed */
+	long     at;         /* step to fail, 0 for none */
+	bool     kill;
+	bool     log;
+	long     step;       /* steps so far */
+} fault;
+
+static void read_env(void)
+{
+	const char *at = getenv("NONSTOP_FAULT_AT");
+	const char *k = getenv("NONSTOP_FAULT_KILL");
+	const char *l = getenv("NONSTOP_FAULT_LOG");
+
+	fault.read = true;
+	fault.at = at ? strtol(at, NULL, 10) : 0;
+	fault.kill = k && *k == '1';
+	fault.log = l && *l == '1';
+}
+
+bool ns_fault(const char *step)
+{
+	if (!fault.read)
+		read_env();
+	if (!fault.at && !fault.log)
+		return false;
+	fault.step++;
+	if (fault.log)
+		fprintf(stderr, "nonstop: step %ld: %s\n", fault.step, step);
+	if (fault.step != fault.at)
+		return false;
+	if (fault.kill)
+		raise(SIGKILL);
+	fprintf(stderr, "nonstop: fault injected at step %ld (%s)\n",
+		fault.step, step);
+	errno = EIO;
+	return true;
+}

@@ -1,0 +1,117 @@
+/* Target for the tests that kill nonstop (or make it fail) at every step.
+ * The main thread computes without pause, keeping floating-point and AVX
+ * state live in registers and checking it: it is the thread nonstop
+ * borrows for its system calls, so a thread restored from a signal frame
+ * with a wrong register would count here (or crash). Three workers call
+ * a() and b() and check each result is an old or a new value; one sleeps
+ * in nanosleep and checks it never wakes early. Commands on stdin (served
+ * by their own thread):
+ *   v     "a=old b=old", "a=new b=new", or a mix (a failure)
+ *   bad   count of wrong results, wrong registers and early wake-ups
+ *   why   the three counts apart
+ *   ping  pong */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+int a(int x);
+int b(int x);
+
+typedef double v4d __attribute__((vector_size(32)));
+
+static atomic_ulong bad_result, bad_fp, bad_sleep;
+static volatile double step = 0.25;
+
+/* Sums in a 256-bit register: lost upper halves of ymm (an FPU state
+ * restored as SSE only) would show as lanes 2 and 3 off. */
+__attribute__((target("avx"), noinline)) static int fp_ok(void)
+{
+	v4d acc = { 0, 0, 0, 0 }, s = { step, step * 2, step * 3, step * 4 };
+
+	for (int i = 0; i < 20000; i++)
+		acc += s;
+	return acc[0] == 5000.0 && acc[1] == 10000.0 && acc[2] == 15000.0 &&
+	       acc[3] == 20000.0;
+}
+
+static void *caller(void *arg)
+{
+	(void)arg;
+	for (unsigned x = 0;; x = (x + 1) & 0xffff) {
+		int va = a((int)x), vb = b((int)x);
+
+		if ((va != (int)x + 1 && va != (int)x + 2) ||
+		    (vb != (int)x + 10 && vb != (int)x + 20))
+			atomic_fetch_add(&bad_result, 1);
+		for (volatile int i = 0; i < 300; i++)
+			;
+	}
+	return NULL;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct timespec d = { 0, 20 * 1000 * 1000 };
+		double t0 = now();
+
+		nanosleep(&d, NULL);
+		if (now() - t0 < 0.0199)
+			atomic_fetch_add(&bad_sleep, 1);
+	}
+	return NULL;
+}
+
+static void *commands(void *arg)
+{
+	char line[64];
+
+	(void)arg;
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strcmp(line, "v"))
+			printf("a=%s b=%s\n", a(0) == 2 ? "new" : "old",
+			       b(0) == 20 ? "new" : "old");
+		else if (!strcmp(line, "bad"))
+			printf("%lu\n", atomic_load(&bad_result) +
+			       atomic_load(&bad_fp) + atomic_load(&bad_sleep));
+		else if (!strcmp(line, "why"))
+			printf("results=%lu fp=%lu sleeps=%lu\n",
+			       atomic_load(&bad_result), atomic_load(&bad_fp),
+			       atomic_load(&bad_sleep));
+		else if (!strcmp(line, "ping"))
+			printf("pong\n");
+		else
+			printf("unknown command: %s\n", line);
+	}
+	_exit(0);
+}
+
+int main(void)
+{
+	pthread_t t;
+
+	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int i = 0; i < 3; i++)
+		pthread_create(&t, NULL, caller, NULL);
+	pthread_create(&t, NULL, sleeper, NULL);
+	pthread_create(&t, NULL, commands, NULL);
+	printf("ready\n");
+	for (;;)
+		if (!fp_ok())
+			atomic_fetch_add(&bad_fp, 1);
+}
