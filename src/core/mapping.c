@@ -19,6 +19,7 @@
 #include "proc/mem.h"
 #include "proc/remote.h"
 #include "proc/sigframe.h"
+#include "util/sched.h"
 #include "registry/registry.h"
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -118,6 +119,7 @@ int ns_mapping_create(struct ns_tracee *tr, const struct ns_image *img,
 	struct ns_remote rs;
 	struct ns_gadgets g;
 	uint64_t t0;
+	bool raised;
 	int64_t r;
 	int rc = -1;
 
@@ -125,9 +127,11 @@ int ns_mapping_create(struct ns_tracee *tr, const struct ns_image *img,
 		snprintf(err, errlen, "%s", tr->err);
 		return -1;
 	}
+	raised = ns_sched_raise(); /* one thread is stopped: be quick */
 	t0 = now_ns();
 	if (ns_remote_begin(&rs, tr, &g) < 0) {
 		snprintf(err, errlen, "%s", tr->err);
+		ns_sched_restore(raised);
 		return -1;
 	}
 	if (map_memfd(&rs, img, name, err, errlen) < 0)
@@ -149,6 +153,7 @@ out:
 		rc = -1;
 	}
 	*stop_ns = now_ns() - t0;
+	ns_sched_restore(raised);
 	return rc;
 }
 

@@ -1,10 +1,13 @@
 /* remote.c — running system calls inside the target with a borrowed thread.
  *
- * The thread is stopped, its registers saved, and pointed at a `syscall`
- * instruction that already exists in the target (vDSO or libc text), so
+ * The thread is stopped, its registers saved, and pointed at a
+ * `syscall; ret` that already exists in the target (vDSO or libc text), so
  * nothing is written into the target's code. PTRACE_SYSCALL stops it at the
- * entry and at the exit of that one call; at the exit we read the result
- * and never let it run the instructions that follow the gadget.
+ * entry and at the exit of that one call; at the exit we read the result.
+ * Its stack pointer is on a signal frame of its own state whose return
+ * address is glibc's signal restorer (sigframe.h): if nonstop dies at any
+ * moment, the `ret` after the call leads to rt_sigreturn and the thread is
+ * back where it was.
  *
  * Restoring is the delicate part. A thread stopped inside a blocking system
  * call (read, accept, nanosleep...) has rax = -ERESTART* and orig_rax = the

@@ -9,13 +9,13 @@
  * so that signals reach the program. The pause — from the first interrupt
  * to the last thread released — is measured for every attempt. */
 #include <errno.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "transition/transition.h"
+#include "util/sched.h"
 
 static uint64_t now_ns(void)
 {
@@ -23,27 +23,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/* While the threads are stopped nonstop must not wait for a CPU: when it
- * resumes hundreds of threads they would otherwise preempt the loop that
- * resumes the rest (on 2 cores: tens of ms for 512 threads). Where the
- * kernel lets us (root, or CAP_SYS_NICE), the attempt runs under SCHED_FIFO;
- * it never spins (it blocks in waitpid), so it cannot starve the machine.
- * Returns whether the policy was raised. */
-static bool raise_priority(void)
-{
-	struct sched_param sp = { .sched_priority = 1 };
-
-	return sched_setscheduler(0, SCHED_FIFO, &sp) == 0;
-}
-
-static void restore_priority(bool raised)
-{
-	struct sched_param sp = { .sched_priority = 0 };
-
-	if (raised)
-		sched_setscheduler(0, SCHED_OTHER, &sp);
 }
 
 /* Commits behind the gate, if there is one. */
@@ -68,7 +47,7 @@ static int commit(struct ns_transition *x)
 /* One attempt. 0 committed, 1 unsafe, -1 error. */
 static int attempt(struct ns_transition *x)
 {
-	bool raised = raise_priority();
+	bool raised = ns_sched_raise();
 	uint64_t t0 = now_ns(), dt;
 	int rc;
 
@@ -89,7 +68,7 @@ static int attempt(struct ns_transition *x)
 	else
 		ns_tracee_resume_all(x->tr);
 	dt = now_ns() - t0;
-	restore_priority(raised);
+	ns_sched_restore(raised);
 	x->phase_ns[0] = t1 - t0;
 	x->phase_ns[1] = t2 - t1;
 	x->phase_ns[2] = t3 - t2;

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "util/fault.h"
 
@@ -37,8 +38,13 @@ bool ns_fault(const char *step)
 	if (!fault.at && !fault.log)
 		return false;
 	fault.step++;
-	if (fault.log)
-		fprintf(stderr, "nonstop: step %ld: %s\n", fault.step, step);
+	if (fault.log) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		fprintf(stderr, "nonstop: step %ld: %s (at %ld.%06ld)\n",
+			fault.step, step, (long)ts.tv_sec, ts.tv_nsec / 1000);
+	}
 	if (fault.step != fault.at)
 		return false;
 	if (fault.kill)
