@@ -8,7 +8,7 @@
 kill_version() {
 	local v st
 	expect_alive >&2
-	expect_eq 0 "$(ask bad)" "wrong results, registers or wake-ups ($(ask why))" >&2
+	[ "$(ask bad)" = 0 ] || fail "wrong results, registers or wake-ups: $(ask why)"
 	v=$(ask v)
 	st=$("$NONSTOP" status --json "$TPID" | grep -o '"state":"[a-z]*"' | cut -d'"' -f4 || true)
 	case $v in
