@@ -176,9 +176,21 @@ int ns_mapping_remove(struct ns_tracee *tr, uint64_t base, uint64_t size,
 	return rc;
 }
 
+static int find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g,
+			struct ns_gadgets **gp, char *err, size_t errlen)
+{
+	if (ns_remote_find_gadgets(tr, g) < 0) {
+		snprintf(err, errlen, "%s", tr->err);
+		return -1;
+	}
+	*gp = g;
+	return 0;
+}
+
 /* Closes descriptors of "nonstop:" memfds left open in the target (a
  * nonstop that died between creating one and closing it). */
-static int close_leftover_fds(struct ns_tracee *tr, char *err, size_t errlen)
+static int close_leftover_fds(struct ns_tracee *tr, const struct ns_gadgets *g,
+			      char *err, size_t errlen)
 {
 	char dir[64], fn[600], link[256];
 	const char *want = "/memfd:" NS_REC_MAPNAME;
@@ -202,7 +214,7 @@ static int close_leftover_fds(struct ns_tracee *tr, char *err, size_t errlen)
 		link[n] = 0;
 		if (strncmp(link, want, strlen(want)))
 			continue;
-		if (ns_remote_begin(&rs, tr, NULL) < 0) {
+		if (ns_remote_begin(&rs, tr, g) < 0) {
 			snprintf(err, errlen, "%s", tr->err);
 			rc = -1;
 			break;
@@ -219,6 +231,8 @@ static int close_leftover_fds(struct ns_tracee *tr, char *err, size_t errlen)
 int ns_mapping_sweep(struct ns_tracee *tr, struct ns_registry *reg,
 		     char *err, size_t errlen)
 {
+	/* Found once, on first need: a search reads libc's code. */
+	struct ns_gadgets g, *gp = NULL;
 	size_t kept = 0;
 	int rc = 0;
 
@@ -227,8 +241,11 @@ int ns_mapping_sweep(struct ns_tracee *tr, struct ns_registry *reg,
 		bool left = rec->state == NS_REC_LOADED ||
 			    rec->state == NS_REC_REVERTING;
 
+		if (left && rc == 0 && !gp && find_gadgets(tr, &g, &gp, err,
+							   errlen) < 0)
+			rc = -1;
 		if (left && rc == 0 &&
-		    ns_mapping_remove(tr, rec->base, rec->size, NULL, false,
+		    ns_mapping_remove(tr, rec->base, rec->size, gp, false,
 				      err, errlen) == 0) {
 			free(rec);
 			continue;
@@ -238,12 +255,17 @@ int ns_mapping_sweep(struct ns_tracee *tr, struct ns_registry *reg,
 		reg->v[kept++] = reg->v[i];
 	}
 	reg->n = kept;
-	for (size_t i = 0; i < reg->norphans && rc == 0; i++)
-		rc = ns_mapping_remove(tr, reg->orphans[i].start,
-				       reg->orphans[i].end - reg->orphans[i].start,
-				       NULL, false, err, errlen);
+	for (size_t i = 0; i < reg->norphans && rc == 0; i++) {
+		if (!gp && find_gadgets(tr, &g, &gp, err, errlen) < 0)
+			rc = -1;
+		else
+			rc = ns_mapping_remove(tr, reg->orphans[i].start,
+					       reg->orphans[i].end -
+					       reg->orphans[i].start,
+					       gp, false, err, errlen);
+	}
 	reg->norphans = 0;
 	if (rc == 0)
-		rc = close_leftover_fds(tr, err, errlen);
+		rc = close_leftover_fds(tr, gp, err, errlen);
 	return rc;
 }
