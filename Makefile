@@ -2,7 +2,7 @@
 # `make check` runs every test, `make demo` runs the live-patch demo.
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Isrc
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Isrc -Ilib
 LDLIBS  += -ldw -lelf
 
 BUILD   := build
@@ -27,13 +27,13 @@ $(BUILD)/obj/%.o: %.c $(DEPS_OK)
 
 $(BUILD)/obj/lib/%.o: lib/%.c $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fPIC -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
 
 $(BUILD)/nonstop: $(TOOL_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libnonstop.so: $(LIB_OBJ)
-	$(CC) $(CFLAGS) -shared -o $@ $^ -lpthread
+	$(CC) $(CFLAGS) -shared -o $@ $^ -lpthread -lgcc_s
 
 $(BUILD)/libnonstop.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
