@@ -56,28 +56,6 @@ static void store(uint64_t addr, uint64_t v, uint32_t len)
 	}
 }
 
-/* Code pages are not writable: a write to one (NS_RT_W_CODE) is bracketed
- * by mprotect. A private file mapping then gets a private copy of that
- * page (as a debugger's breakpoint would); other threads keep executing
- * it. The protection restored is read+exec, which the tool checked the
- * page had. Data (the patch's own writable memory) is stored as is. */
-static int write_one(const struct ns_rt_write *w)
-{
-	uint64_t page = w->addr & ~(PAGE - 1);
-
-	if (!(w->flags & NS_RT_W_CODE)) {
-		store(w->addr, w->value, w->len);
-		return 0;
-	}
-	if (mprotect((void *)(uintptr_t)page, PAGE,
-		     PROT_READ | PROT_WRITE | PROT_EXEC) < 0)
-		return -errno;
-	store(w->addr, w->value, w->len);
-	if (mprotect((void *)(uintptr_t)page, PAGE, PROT_READ | PROT_EXEC) < 0)
-		return -errno;
-	return 0;
-}
-
 static void serialise(void)
 {
 	if (nonstop__rt.sync_core)
@@ -90,6 +68,37 @@ static void serialise(void)
 		syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
 }
 
+/* Code pages are not writable: a write to one (NS_RT_W_CODE) is bracketed
+ * by mprotect. A private file mapping then gets a private copy of that
+ * page (as a debugger's breakpoint would); other threads keep executing
+ * it. The protection restored is read+exec, which the tool checked the
+ * page had. Data (the patch's own writable memory) is stored as is. */
+static int write_one(const struct ns_rt_write *w, uint64_t v)
+{
+	uint64_t page = w->addr & ~(PAGE - 1);
+	int prot = w->flags & NS_RT_W_CODE ? PROT_READ | PROT_EXEC : PROT_READ;
+
+	if (!(w->flags & (NS_RT_W_CODE | NS_RT_W_RO))) {
+		store(w->addr, v, w->len);
+		return 0;
+	}
+	if (mprotect((void *)(uintptr_t)page, PAGE, prot | PROT_WRITE) < 0)
+		return -errno;
+	store(w->addr, v, w->len);
+	if (mprotect((void *)(uintptr_t)page, PAGE, prot) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Puts back writes [0, N), newest first, serialising as the plan did. */
+static void undo(const struct ns_rt_plan *p, uint32_t n)
+{
+	while (n-- > 0)
+		write_one(&p->w[n], p->w[n].old);
+	serialise();
+}
+
+
 __attribute__((visibility("default")))
 int nonstop__rt_exec(const struct ns_rt_plan *p)
 {
@@ -99,10 +108,16 @@ int nonstop__rt_exec(const struct ns_rt_plan *p)
 		rc = NS_RT_EPLAN;
 		goto out;
 	}
+	/* What the tool wrote into the patch's memory before calling (the
+	 * dispatchers, a pad no thread executes yet) is seen by every thread
+	 * before any of it can be reached. */
+	serialise();
 	for (uint32_t i = 0; i < p->n; i++) {
-		rc = write_one(&p->w[i]);
-		if (rc < 0)
-			goto out;  /* the tool undoes what was done */
+		rc = write_one(&p->w[i], p->w[i].value);
+		if (rc < 0) {
+			undo(p, i);
+			goto out;
+		}
 		if (i + 1 == p->n || p->w[i + 1].phase != p->w[i].phase)
 			serialise();
 	}
@@ -110,8 +125,10 @@ int nonstop__rt_exec(const struct ns_rt_plan *p)
 		__atomic_store_n(&nonstop__rt.scan_lo, p->scan_lo, __ATOMIC_RELEASE);
 		__atomic_store_n(&nonstop__rt.scan_hi, p->scan_hi, __ATOMIC_RELEASE);
 	}
-	if (p->gen)
+	if (p->gen) {
+		nonstop__rt.gen_ns = ns_rt_now_ns();
 		__atomic_store_n(&nonstop__rt.gen, p->gen, __ATOMIC_RELEASE);
+	}
 out:
 	nonstop__rt.execs++;
 	nonstop__rt.last_error = rc;

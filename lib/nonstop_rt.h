@@ -36,6 +36,7 @@ struct ns_rt_slot {
 	uint32_t scan_gen;     /* generation of that switch (0: none) */
 	uint32_t scan_hit;     /* NS_RT_SCAN_* */
 	uint64_t scan_pc;      /* the frame found, if scan_hit == HIT */
+	uint64_t switched_ns;  /* CLOCK_MONOTONIC of its last switch */
 };
 
 enum {
@@ -54,6 +55,8 @@ struct ns_rt_chunk {
 struct ns_rt_write {
 	uint64_t addr;
 	uint64_t value;
+	uint64_t old;          /* what ADDR holds before: put back if a later
+				  write of the plan fails */
 	uint32_t len;
 	uint16_t phase;        /* writes run phase by phase; the threads'
 				  instruction streams are serialised
@@ -62,10 +65,12 @@ struct ns_rt_write {
 };
 
 #define NS_RT_W_CODE 1         /* ADDR is in a read+exec page */
+#define NS_RT_W_RO   2         /* ADDR is in a read-only page (a record) */
 
 /* What nonstop__rt_exec() does, in one call that completes even if the
  * tool dies meanwhile: the writes, phase by phase, then the new target
- * generation and stack-check range. */
+ * generation and stack-check range. All or nothing: if a write fails
+ * (mprotect refused), the ones done are put back, newest first. */
 struct ns_rt_plan {
 	uint32_t magic;        /* NS_RT_PLAN_MAGIC */
 	uint32_t n;            /* writes, sorted by phase */
@@ -90,6 +95,7 @@ struct ns_rt {
 	uint64_t exec;         /* int nonstop__rt_exec(const struct ns_rt_plan *) */
 	uint64_t update_point; /* nonstop_update_point, to recognise loops */
 	uint64_t scan_lo, scan_hi; /* stack check at switches; 0: none */
+	uint64_t gen_ns;       /* CLOCK_MONOTONIC when gen last moved */
 	uint64_t execs;        /* plans executed */
 	int64_t  last_error;   /* of the last plan, 0 if it succeeded */
 };

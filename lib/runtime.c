@@ -54,7 +54,7 @@ static int start_thread(void)
 	pthread_attr_setstacksize(&attr, 256 * 1024);
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&t, &attr, runtime_thread, NULL);
+	rc = ns_rt_real_pthread_create(&t, &attr, runtime_thread, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (rc)

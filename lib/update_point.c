@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <unwind.h>
 
@@ -38,6 +39,14 @@ static __attribute__((tls_model("initial-exec")))
 __thread struct ns_rt_slot *self;
 
 static pthread_key_t exit_key;
+
+uint64_t ns_rt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 int64_t ns_rt_view_tpoff(void)
 {
@@ -188,7 +197,17 @@ static __attribute__((noinline)) void switch_to(uint32_t gen)
 	scan_stack(s, gen);
 	nonstop__view = gen;
 	s->passes++;
+	s->switched_ns = ns_rt_now_ns();
 	__atomic_store_n(&s->view, gen, __ATOMIC_RELEASE);
+}
+
+void ns_rt_thread_start(void)
+{
+	uint32_t gen = __atomic_load_n(&nonstop__rt.gen, __ATOMIC_ACQUIRE);
+
+	nonstop__view = gen;
+	if (register_self())
+		self->switched_ns = ns_rt_now_ns();
 }
 
 __attribute__((visibility("default")))

@@ -36,7 +36,8 @@
 
 
 static const uint8_t SYSCALL_RET[] = { 0x0f, 0x05, 0xc3 };  /* syscall; ret */
-/* glibc's __restore_rt: mov $15 (rt_sigreturn), %rax; syscall */
+/* glibc's __restore_rt: mov $15 (rt_sigreturn), %rax; syscall
+ * (NS_RESTORER_LEN bytes) */
 static const uint8_t SIGRETURN[] = { 0x48, 0xc7, 0xc0, 0x0f, 0, 0, 0, 0x0f, 0x05 };
 
 /* Mappings a gadget may not come from: nonstop's own (revert unmaps them
@@ -264,6 +265,66 @@ int ns_remote_syscall(struct ns_remote *rs, long nr, int64_t *ret,
 	if (block_signals(rs) < 0)
 		return -1;
 	return run_to_exit(rs, ret);
+}
+
+/* Steps through the syscall stops of the handler until the entry of its
+ * rt_sigreturn at the restorer, then lets that run: the thread is then
+ * back in the registers of its frame, stopped at the exit of the call. */
+static int run_to_sigreturn(struct ns_remote *rs)
+{
+	uint64_t at = rs->g.sigreturn + NS_RESTORER_LEN;
+
+	for (unsigned stops = 0; stops < 1u << 20; stops++) {
+		struct __ptrace_syscall_info info;
+
+		if (step_to_syscall_stop(rs) < 0)
+			return -1;
+		if (ptrace(PTRACE_GET_SYSCALL_INFO, rs->th->tid,
+			   (void *)sizeof(info), &info) <= 0) {
+			snprintf(rs->tr->err, sizeof(rs->tr->err),
+				 "cannot inspect the system call of thread %d: "
+				 "%s", rs->th->tid, strerror(errno));
+			return -1;
+		}
+		if (info.op == PTRACE_SYSCALL_INFO_ENTRY &&
+		    info.entry.nr == SYS_rt_sigreturn &&
+		    info.instruction_pointer == at)
+			return step_to_syscall_stop(rs);
+	}
+	snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d did not return "
+		 "from the function nonstop called", rs->th->tid);
+	return -1;
+}
+
+int ns_remote_call_handler(struct ns_remote *rs, uint64_t fn, uint64_t a1,
+			   uint64_t a2)
+{
+	struct user_regs_struct r = rs->saved;
+
+	if (!rs->g.sigreturn) {
+		snprintf(rs->tr->err, sizeof(rs->tr->err), "process %d has no "
+			 "signal restorer (__restore_rt) to return through",
+			 (int)rs->tr->pid);
+		return -1;
+	}
+	if (ns_fault("call a function in the target")) {
+		snprintf(rs->tr->err, sizeof(rs->tr->err), "fault injected");
+		return -1;
+	}
+	r.rip = fn;
+	r.rsp = rs->sp;     /* [rsp] is the restorer: FN returns into it */
+	r.rax = 0;
+	r.orig_rax = (uint64_t)-1;
+	r.rdi = a1;
+	r.rsi = a2;
+	if (ns_tracee_set_regs(rs->tr, rs->th, &r) < 0)
+		return -1;
+	rs->ran = true;
+	if (block_signals(rs) < 0 || run_to_sigreturn(rs) < 0)
+		return -1;
+	/* rt_sigreturn put back the thread's own signal mask. */
+	rs->masked = false;
+	return 0;
 }
 
 int ns_remote_end(struct ns_remote *rs, bool keep_stopped)

@@ -44,6 +44,19 @@ int ns_remote_syscall(struct ns_remote *rs, long nr, int64_t *ret,
 		      uint64_t a1, uint64_t a2, uint64_t a3,
 		      uint64_t a4, uint64_t a5, uint64_t a6);
 
+/* Bytes of glibc's restorer, up to and with its `syscall`. */
+#define NS_RESTORER_LEN 9
+
+/* Calls FN(A1, A2) in the borrowed thread the way the kernel runs a signal
+ * handler: with rsp on the thread's signal frame, whose return address is
+ * the restorer; when FN returns, the thread rt_sigreturns to where it was
+ * and nonstop takes it back there. If nonstop dies meanwhile, FN still
+ * completes and the thread returns by itself. FN's return value is lost
+ * (the restorer loads rax): FN must report through memory. 0, or -1 with
+ * tr->err. */
+int ns_remote_call_handler(struct ns_remote *rs, uint64_t fn, uint64_t a1,
+			   uint64_t a2);
+
 /* Restores the borrowed thread exactly as it was (an interrupted blocking
  * system call is restarted, not failed with EINTR) and resumes it, unless
  * KEEP_STOPPED (it is then released with the others). */

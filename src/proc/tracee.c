@@ -149,7 +149,7 @@ static void handle_event(struct ns_tracee *tr, pid_t tid, int status)
 		cont(tr, th);
 }
 
-static int attach(struct ns_tracee *tr, pid_t pid, bool all);
+static int attach(struct ns_tracee *tr, pid_t pid, pid_t one);
 
 /* The tracer of thread TID of PID (0: none), or -1 if the thread is gone. */
 static int tracer_of(pid_t pid, pid_t tid)
@@ -241,29 +241,35 @@ static int seize_new_threads(struct ns_tracee *tr, int *added)
 	return 0;
 }
 
-/* Seizes the thread-group leader alone. */
-static int seize_leader(struct ns_tracee *tr)
+/* Seizes thread TID alone. */
+static int seize_one(struct ns_tracee *tr, pid_t tid)
 {
-	if (ptrace(PTRACE_SEIZE, tr->pid, 0, (long)PTRACE_O_TRACESYSGOOD) < 0) {
-		set_err(tr, "%s %d: %s", "cannot attach to thread", tr->pid,
-			errno);
+	if (ptrace(PTRACE_SEIZE, tid, 0, (long)PTRACE_O_TRACESYSGOOD) < 0) {
+		set_err(tr, "%s %d: %s", "cannot attach to thread", tid, errno);
 		return -1;
 	}
-	return add_thread(tr, tr->pid) ? 0 : -1;
+	return add_thread(tr, tid) ? 0 : -1;
 }
 
 int ns_tracee_attach_leader(struct ns_tracee *tr, pid_t pid)
 {
-	return attach(tr, pid, false);
+	return attach(tr, pid, pid);
+}
+
+int ns_tracee_attach_thread(struct ns_tracee *tr, pid_t pid, pid_t tid)
+{
+	return attach(tr, pid, tid);
 }
 
 int ns_tracee_attach(struct ns_tracee *tr, pid_t pid)
 {
-	return attach(tr, pid, true);
+	return attach(tr, pid, 0);
 }
 
-static int attach(struct ns_tracee *tr, pid_t pid, bool all)
+/* Seizes every thread of PID, or only thread ONE if it is not 0. */
+static int attach(struct ns_tracee *tr, pid_t pid, pid_t one)
 {
+	bool all = one == 0;
 	int added = 0;
 
 	memset(tr, 0, sizeof(*tr));
@@ -276,7 +282,7 @@ static int attach(struct ns_tracee *tr, pid_t pid, bool all)
 	/* Threads may be created while we seize: repeat until a pass over
 	 * /proc/PID/task finds none we do not hold. Threads created by seized
 	 * threads are auto-attached (PTRACE_O_TRACECLONE). */
-	if (!all && seize_leader(tr) < 0)
+	if (!all && seize_one(tr, one) < 0)
 		goto fail;
 	while (all) {
 		if (seize_new_threads(tr, &added) < 0)

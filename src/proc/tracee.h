@@ -43,6 +43,10 @@ int ns_tracee_attach(struct ns_tracee *tr, pid_t pid);
  * calls, and detaching later stops no other thread. */
 int ns_tracee_attach_leader(struct ns_tracee *tr, pid_t pid);
 
+/* Seizes only thread TID of PID (the per-thread mode borrows libnonstop's
+ * own thread, and no other is ever stopped). */
+int ns_tracee_attach_thread(struct ns_tracee *tr, pid_t pid, pid_t tid);
+
 /* Stops every live thread and loads its registers. 0, or -1 with tr->err. */
 int ns_tracee_stop_all(struct ns_tracee *tr);
 

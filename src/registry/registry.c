@@ -20,6 +20,8 @@ const char *ns_rec_state_name(uint32_t state)
 	case NS_REC_APPLYING:  return "applying";
 	case NS_REC_APPLIED:   return "applied";
 	case NS_REC_REVERTING: return "reverting";
+	case NS_REC_PT_BACK:   return "reverting";
+	case NS_REC_PT_RETIRING: return "retiring";
 	default:               return "unknown";
 	}
 }

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define NS_REC_MAGIC    "NSRECv2"
+#define NS_REC_MAGIC    "NSRECv3"
 #define NS_REC_MAPNAME  "nonstop:"
 #define NS_NAME_MAX     64
 #define NS_SAVED_MAX    16
@@ -19,7 +19,35 @@ enum ns_rec_state {
 	NS_REC_LOADED   = 1, /* code placed, nothing redirected yet */
 	NS_REC_APPLYING = 2, /* redirections being written (all stopped) */
 	NS_REC_APPLIED  = 3,
-	NS_REC_REVERTING = 4,
+	NS_REC_REVERTING = 4, /* switched back, memory not yet released: no
+				 thread can be in its code */
+	/* Per-thread mode (transition/perthread.h) */
+	NS_REC_PT_BACK  = 5, /* being reverted: threads switch back at their
+				update points; live */
+	NS_REC_PT_RETIRING = 6, /* reverted; its memory is released once every
+				   thread has passed an update point with none
+				   of its code on its stack */
+};
+
+enum ns_rec_mode {
+	NS_MODE_STOP       = 0, /* stop-the-world: entries jump to new code */
+	NS_MODE_PER_THREAD = 1, /* entries jump to dispatchers */
+};
+
+/* The per-thread transition of a patch (transition/perthread.h). Threads
+ * whose view is in [from, to) run the patch's code; FROM and TO live in
+ * the patch's writable memory (at GENS), where its dispatchers read them. */
+struct ns_rec_pt {
+	uint64_t gens;             /* address of u32 from, u32 to */
+	uint64_t plan, plan_cap;   /* room for the runtime's plans */
+	uint32_t gen;              /* FROM: the generation it was installed
+				      with (0 once it is being reverted after
+				      completing) */
+	uint32_t back_gen;         /* revert: the generation of old code */
+	uint32_t grace_gen;        /* retiring: the generation every thread
+				      must pass, its stack checked */
+	uint32_t bypassed;         /* 1: every thread switched; the entries
+				      jump straight to the new code */
 };
 
 struct ns_rec_func {
@@ -31,6 +59,13 @@ struct ns_rec_func {
 	uint32_t saved_len;
 	uint32_t pad;
 	char     name[NS_NAME_MAX];
+	/* Per-thread mode: saved holds the pad and entry bytes as they were
+	 * before any per-thread patch (7 bytes from old_addr - 5). */
+	uint64_t disp;             /* its dispatcher */
+	uint64_t entry;            /* the 2-byte entry (old_addr, or +4) */
+	uint64_t prev;             /* where the pad jumped before this patch:
+				      entry + 2 (the old body) or an earlier
+				      patch's code */
 };
 
 struct ns_rec {
@@ -52,7 +87,8 @@ struct ns_rec {
 	 * build-id of the new binary), for patches built on top of it. */
 	uint8_t  result_build_id[64];
 	uint32_t result_build_id_len;
-	uint32_t pad;
+	uint32_t mode;             /* enum ns_rec_mode */
+	struct ns_rec_pt pt;       /* NS_MODE_PER_THREAD */
 	struct ns_rec_func funcs[];
 };
 
