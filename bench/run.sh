@@ -36,7 +36,9 @@ die() {
 }
 
 [ -x "$NONSTOP" ] || die "$NONSTOP not found: run make first"
-CFLAGS="$($NONSTOP cflags) -O2 -std=gnu11 -Wall -Wextra -pthread"
+CFLAGS="$($NONSTOP cflags) -O2 -std=gnu11 -Wall -Wextra -pthread -I$ROOT/include"
+# The server links libnonstop: its loops pass update points (per-thread mode).
+LIBNONSTOP="-L$ROOT/build -lnonstop -Wl,-rpath,$ROOT/build"
 
 # --- build (the same steps as examples/demo/demo.sh, quietly) ---
 rm -rf "$OUT"
@@ -50,7 +52,7 @@ for v in v1 v2; do
 		(cd "$OUT/src-$v" && gcc $CFLAGS -c "$f" -o "../$v/${f%.c}.o")
 	done
 done
-gcc -pthread -o "$OUT/v1/server" "$OUT"/v1/*.o
+gcc -pthread -o "$OUT/v1/server" "$OUT"/v1/*.o $LIBNONSTOP
 gcc -O2 -std=gnu11 -pthread -o "$OUT/client" examples/client/client.c
 "$NONSTOP" build -o "$OUT/wc-fix.nsp" --binary "$OUT/v1/server" "$OUT/v1" "$OUT/v2" >/dev/null ||
 	die "nonstop build failed"

@@ -80,7 +80,8 @@ link_dir() {
 # ./v1/prog (the program the tests run) and ./v2/prog. A case's v2/ holds
 # only the files the new version changes or adds; the others are v1's, as
 # in a source tree where a fix touches a few files.
-# --no-pie builds with -fno-pie -no-pie; --pie forces -fpie -pie.
+# --no-pie builds with -fno-pie -no-pie; --pie forces -fpie -pie;
+# --libnonstop links the programs with build/libnonstop.so (per-thread mode).
 # OUT=dir puts the object dirs under dir instead of the current directory.
 build_case() {
 	local case=$1 mode=${2:-} out=${OUT:-.}
@@ -89,6 +90,9 @@ build_case() {
 	"") ;;
 	--no-pie) cflags=(-fno-pie); ldflags=(-no-pie) ;;
 	--pie) cflags=(-fpie); ldflags=(-pie) ;;
+	--libnonstop)
+		cflags=(-I"$ROOT/include")
+		ldflags=(-L"$ROOT/build" -lnonstop -Wl,-rpath,"$ROOT/build") ;;
 	*) fail "build_case: unknown option $mode" ;;
 	esac
 	[ -d "$CASES/$case/v1" ] || fail "no such case: $case"

@@ -78,7 +78,9 @@ compile() {
 }
 
 [ -x "$NONSTOP" ] || die "$NONSTOP not found: run make first"
-CFLAGS="$($NONSTOP cflags) -O2 -std=gnu11 -Wall -Wextra -pthread"
+CFLAGS="$($NONSTOP cflags) -O2 -std=gnu11 -Wall -Wextra -pthread -I$ROOT/include"
+# The server links libnonstop: its loops pass update points (per-thread mode).
+LIBNONSTOP="-L$ROOT/build -lnonstop -Wl,-rpath,$ROOT/build"
 
 rm -rf "$OUT"
 mkdir -p "$OUT/v1" "$OUT/v2"
@@ -86,7 +88,7 @@ mkdir -p "$OUT/v1" "$OUT/v2"
 step "Build server v1 (the one with the bug) with \`nonstop cflags\` into $OUT/v1"
 run cp -r examples/server "$OUT/src-v1"
 compile "$OUT/src-v1" v1
-run gcc -pthread -o "$OUT/v1/server" "$OUT"/v1/*.o
+run gcc -pthread -o "$OUT/v1/server" "$OUT"/v1/*.o $LIBNONSTOP
 
 step "Make v2: a copy of the sources with examples/server/fix.diff applied"
 run cp -r examples/server "$OUT/src-v2"

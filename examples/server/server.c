@@ -3,9 +3,15 @@
  *   server PORT PORTFILE
  *
  * Listens on 127.0.0.1:PORT (0 = an ephemeral port) and writes the port it
- * got to PORTFILE, so scripts can find it. Four worker threads block in
+ * got to PORTFILE, so scripts can find it. Four worker threads wait in
  * accept() on the shared listening socket; each connection they accept is
  * served by a thread of its own, for as long as the client keeps it open.
+ *
+ * Linked with libnonstop, every loop of the server passes an update point
+ * (nonstop_update_point()) between two requests, and waits at most
+ * IDLE_MS for work, so that even an idle thread reaches its next update
+ * point soon: `nonstop apply` then switches each thread to the new code by
+ * itself, without stopping any (README, "Per-thread mode").
  *
  * Protocol: one request per line, one reply line per request.
  *   WC <text>   the number of words in text (see wordcount.c)
@@ -15,7 +21,9 @@
  * that restarted the server, or re-initialised the variable, would reset it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -25,11 +33,14 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "nonstop.h"
 #include "server.h"
 
 #define WORKERS  4
+#define IDLE_MS  100
 #define LINE_MAX_LEN 4096
 
 /* Requests served since start; incremented by every connection thread. */
@@ -73,11 +84,16 @@ static void *connection_thread(void *arg)
 	size_t have = 0;
 	int discarding = 0;
 
+	struct timeval idle = { .tv_sec = 0, .tv_usec = IDLE_MS * 1000 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle));
 	for (;;) {
-		ssize_t n = recv(fd, buf + have, sizeof(buf) - have, 0);
+		ssize_t n;
 		char *start, *nl;
 
-		if (n < 0 && errno == EINTR)
+		nonstop_update_point();
+		n = recv(fd, buf + have, sizeof(buf) - have, 0);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			break;
@@ -110,7 +126,7 @@ out:
 	return NULL;
 }
 
-/* A worker: blocks in accept() and hands each connection to a thread. */
+/* A worker: waits for a connection and hands it to a thread of its own. */
 static void *worker_thread(void *arg)
 {
 	pthread_attr_t attr;
@@ -119,9 +135,18 @@ static void *worker_thread(void *arg)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	for (;;) {
+		struct pollfd p = { .fd = listen_fd, .events = POLLIN };
 		pthread_t t;
-		int fd = accept(listen_fd, NULL, NULL);
+		int fd;
 
+		nonstop_update_point();
+		if (poll(&p, 1, IDLE_MS) <= 0)
+			continue;
+		fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK);
+		if (fd < 0 && errno == EAGAIN)
+			continue;  /* another worker took it */
+		if (fd >= 0)
+			fcntl(fd, F_SETFL, 0);
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED ||
 			    errno == EMFILE || errno == ENFILE)
@@ -211,8 +236,14 @@ int main(int argc, char **argv)
 	       ntohs(addr.sin_port));
 	fflush(stdout);
 
-	while (sigwait(&stop, &sig) != 0)
-		;
+	for (;;) {
+		struct timespec idle = { 0, IDLE_MS * 1000000L };
+
+		nonstop_update_point();
+		sig = sigtimedwait(&stop, NULL, &idle);
+		if (sig > 0)
+			break;
+	}
 	printf("server: signal %d, served %lu requests, exiting\n", sig,
 	       atomic_load(&served));
 	return 0;

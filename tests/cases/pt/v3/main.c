@@ -1,0 +1,137 @@
+/* Target for the per-thread tests (linked with libnonstop).
+ *
+ * Four workers loop: update point, ver_a(), a little work, ver_b(). Between
+ * two update points a thread must see one version of both: a pair of one
+ * old and one new result is counted as a mix (it must never happen). An
+ * event-loop thread never leaves event_loop(), which calls handler() at
+ * each turn after its update point. With --stuck, a thread named "stuck"
+ * blocks in pause() and never reaches an update point. Commands on stdin,
+ * read by a thread that polls with a timeout and passes an update point
+ * at every turn:
+ *   v       workers=old|new|both (the last pair each worker saw) loop=old|new
+ *   mixed   pairs of mixed versions seen (0, or the test fails)
+ *   iters   total worker iterations (state that must survive patching)
+ *   ping    pong */
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "nonstop.h"
+
+#define WORKERS 4
+
+int ver_a(int x);
+int ver_b(int x);
+int handler(int x);
+
+static atomic_ulong mixed, iters;
+static atomic_int last[WORKERS];       /* 1 old, 2 new */
+static atomic_int loop_seen;
+static unsigned long loop_turns;  /* v3: the loop itself changed */
+
+static void *worker(void *arg)
+{
+	int id = (int)(long)arg;
+
+	for (unsigned x = 0;; x = (x + 1) & 0xffff) {
+		nonstop_update_point();
+		int a = ver_a((int)x);
+		for (volatile int i = 0; i < 200; i++)
+			;
+		int b = ver_b((int)x);
+		int va = a == (int)x + 2 ? 2 : 1, vb = b == (int)x + 20 ? 2 : 1;
+		if (va != vb)
+			atomic_fetch_add(&mixed, 1);
+		atomic_store(&last[id], va);
+		atomic_fetch_add(&iters, 1);
+	}
+	return NULL;
+}
+
+/* Never returns: the thread switches at its update point, for what it
+ * calls. */
+__attribute__((noinline)) static void event_loop(void)
+{
+	for (;;) {
+		nonstop_update_point();
+		atomic_store(&loop_seen, handler(7) == 21 ? 2 : 1);
+		loop_turns++;
+		usleep(1000);
+	}
+}
+
+static void *loop_thread(void *arg)
+{
+	(void)arg;
+	prctl(PR_SET_NAME, "loop", 0, 0, 0);
+	event_loop();
+	return NULL;
+}
+
+static void *stuck_thread(void *arg)
+{
+	(void)arg;
+	prctl(PR_SET_NAME, "stuck", 0, 0, 0);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static const char *workers_state(void)
+{
+	int old = 0, new = 0;
+
+	for (int i = 0; i < WORKERS; i++) {
+		int v = atomic_load(&last[i]);
+		old += v == 1;
+		new += v == 2;
+	}
+	return new == WORKERS ? "new" : old == WORKERS ? "old" : "both";
+}
+
+static void command(const char *line)
+{
+	if (!strcmp(line, "v"))
+		printf("workers=%s loop=%s\n", workers_state(),
+		       atomic_load(&loop_seen) == 2 ? "new" : "old");
+	else if (!strcmp(line, "mixed"))
+		printf("%lu\n", atomic_load(&mixed));
+	else if (!strcmp(line, "iters"))
+		printf("%lu\n", atomic_load(&iters));
+	else if (!strcmp(line, "ping"))
+		printf("pong\n");
+	else
+		printf("unknown command: %s\n", line);
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t t;
+	char line[64];
+
+	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (long i = 0; i < WORKERS; i++)
+		pthread_create(&t, NULL, worker, (void *)i);
+	pthread_create(&t, NULL, loop_thread, NULL);
+	if (argc > 1 && !strcmp(argv[1], "--stuck"))
+		pthread_create(&t, NULL, stuck_thread, NULL);
+	while (atomic_load(&iters) < 100 || !atomic_load(&loop_seen))
+		usleep(1000);
+	printf("ready\n");
+	for (;;) {
+		struct pollfd p = { .fd = 0, .events = POLLIN };
+
+		nonstop_update_point();
+		if (poll(&p, 1, 10) <= 0)
+			continue;
+		if (!fgets(line, sizeof(line), stdin))
+			return 0;
+		line[strcspn(line, "\n")] = '\0';
+		command(line);
+	}
+}
