@@ -187,6 +187,19 @@ ask() {
 	sed -n "$((n + 1))p" "$_TARGET_OUT"
 }
 
+# wait_answer WANT CMD...: asks CMD until the answer is WANT (at most 4 s):
+# for what the target's threads reach at their own pace.
+wait_answer() {
+	local want=$1 got i
+	shift
+	for ((i = 0; i < 200; i++)); do
+		got=$(ask "$@")
+		[ "$got" = "$want" ] && { note "ok: '$*' -> '$got'"; return 0; }
+		sleep 0.02
+	done
+	fail "'$*' answered '$got', expected '$want'"
+}
+
 # target_state: "alive", "exited" or "stopped (traced)", for messages.
 target_state() {
 	local st

@@ -86,9 +86,11 @@ static const char *syscall_name(long nr)
 	}
 }
 
-/* Where a thread is, without stopping it. */
-static void where(pid_t pid, pid_t tid, char *buf, size_t len)
+/* Where a thread is, without stopping it: in a system call (the kernel
+ * shows its number while the thread sleeps in it), or running. */
+static bool where(pid_t pid, pid_t tid, char *buf, size_t len)
 {
+	bool blocked = false;
 	char fn[64], line[256];
 	FILE *f;
 	long nr;
@@ -97,16 +99,18 @@ static void where(pid_t pid, pid_t tid, char *buf, size_t len)
 	snprintf(fn, sizeof(fn), "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
 	f = fopen(fn, "r");
 	if (!f)
-		return;
+		return false;
 	if (fgets(line, sizeof(line), f) && sscanf(line, "%ld", &nr) == 1 &&
 	    nr >= 0) {
 		const char *name = syscall_name(nr);
+		blocked = true;
 		if (name)
 			snprintf(buf, len, "blocked in system call %s", name);
 		else
 			snprintf(buf, len, "blocked in system call %ld", nr);
 	}
 	fclose(f);
+	return blocked;
 }
 
 static void comm(pid_t pid, pid_t tid, char *buf, size_t len)
@@ -186,7 +190,7 @@ int ns_rt_threads(pid_t pid, int mem_fd, const struct ns_rt_handle *rt,
 		v[n].tid = tid;
 		v[n].runtime = (uint32_t)tid == rt->blk.tid;
 		comm(pid, tid, v[n].comm, sizeof(v[n].comm));
-		where(pid, tid, v[n].where, sizeof(v[n].where));
+		v[n].blocked = where(pid, tid, v[n].where, sizeof(v[n].where));
 		n++;
 	}
 	closedir(d);

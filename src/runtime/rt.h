@@ -34,7 +34,8 @@ struct ns_rt_thread {
 	uint32_t view;               /* its generation (0 if unregistered) */
 	uint32_t scan_gen, scan_hit; /* its last stack check (nonstop_rt.h) */
 	uint64_t scan_pc;
-	char     where[96];          /* "in system call read", "running" */
+	bool     blocked;            /* asleep in a system call */
+	char     where[96];          /* "blocked in system call read", "running" */
 };
 
 /* Every live thread of PID (from /proc/PID/task) with what the registry

@@ -382,6 +382,13 @@ static bool done(const struct ns_rt_thread *t, const struct ns_rec *r,
 			 (int)t->tid, name, t->where);
 		return false;
 	case WANT_GRACE:
+		/* A thread that never switched to the patch (its view is
+		 * below the patch's range) never ran its code: the
+		 * dispatchers sent it to the old code by jumps, which leave
+		 * nothing on the stack. Asleep in a system call, it is not
+		 * in the middle of one either. */
+		if (t->view < r->pt.gen && t->blocked)
+			return true;
 		if (!t->registered || t->view < r->pt.grace_gen ||
 		    t->scan_gen < r->pt.grace_gen)
 			snprintf(why, len, "thread %d (%s) has not passed an update "

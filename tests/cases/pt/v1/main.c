@@ -11,6 +11,7 @@
  *   v       workers=old|new|both (the last pair each worker saw) loop=old|new
  *   mixed   pairs of mixed versions seen (0, or the test fails)
  *   iters   total worker iterations (state that must survive patching)
+ *   spawn   starts one more event-loop thread ("loop2")
  *   ping    pong */
 #include <poll.h>
 #include <pthread.h>
@@ -64,8 +65,7 @@ __attribute__((noinline)) static void event_loop(void)
 
 static void *loop_thread(void *arg)
 {
-	(void)arg;
-	prctl(PR_SET_NAME, "loop", 0, 0, 0);
+	prctl(PR_SET_NAME, arg ? "loop2" : "loop", 0, 0, 0);
 	event_loop();
 	return NULL;
 }
@@ -100,7 +100,11 @@ static void command(const char *line)
 		printf("%lu\n", atomic_load(&mixed));
 	else if (!strcmp(line, "iters"))
 		printf("%lu\n", atomic_load(&iters));
-	else if (!strcmp(line, "ping"))
+	else if (!strcmp(line, "spawn")) {
+		pthread_t t;
+		printf("%s\n", pthread_create(&t, NULL, loop_thread, "2") ?
+		       "failed" : "spawned");
+	} else if (!strcmp(line, "ping"))
 		printf("pong\n");
 	else
 		printf("unknown command: %s\n", line);
