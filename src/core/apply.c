@@ -6,7 +6,8 @@
  * running code while the program runs (one thread is borrowed briefly for
  * the system calls); then the stop-the-world transition writes the entry
  * jumps. Any failure before the jumps unmaps the patch: the target is as it
- * was. */
+ * was. With --replace, the same switch also takes out every patch applied
+ * to the module (core/replace.c plans it), whose memory is then released. */
 #include <elf.h>
 #include <errno.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 
 #include "core/core.h"
 #include "core/mapping.h"
+#include "core/replace.h"
 #include "core/verify.h"
 #include "link/link.h"
 #include "link/target.h"
@@ -49,15 +51,22 @@ struct apply {
 	struct ns_gate_entry *undo;
 	struct ns_safety *safety;
 	struct ns_plan plan;
+	struct ns_replace rp;         /* --replace: what it takes out */
 	bool mapped;
 };
 
 /* The module the patch is for: built for its binary, or on top of the
- * version its last patch produced (core/verify.c). */
+ * version its last patch produced; with --replace, only the binary itself
+ * (core/verify.c). */
 static int find_module(struct apply *a)
 {
-	a->mod = ns_verify_module(&a->patch, &a->target, &a->reg, a->o->pid,
-				  a->res->err, sizeof(a->res->err));
+	if (a->o->replace)
+		a->mod = ns_verify_module_original(&a->patch, &a->target, &a->reg,
+						   a->o->pid, a->res->err,
+						   sizeof(a->res->err));
+	else
+		a->mod = ns_verify_module(&a->patch, &a->target, &a->reg, a->o->pid,
+					  a->res->err, sizeof(a->res->err));
 	return a->mod ? 0 : -1;
 }
 
@@ -65,7 +74,8 @@ static int find_module(struct apply *a)
  * now (core/verify.c) and fills the record's function table. */
 static int verify_functions(struct apply *a)
 {
-	return ns_verify_patch(&a->patch, a->mod, &a->reg, a->tr.mem_fd, a->o->pid,
+	return ns_verify_patch(&a->patch, a->mod, &a->reg, a->o->replace,
+			       a->tr.mem_fd, a->o->pid,
 			       a->rec, a->res->err, sizeof(a->res->err));
 }
 
@@ -150,11 +160,42 @@ static void finish_record(struct apply *a)
 	memcpy(a->img.buf, a->rec, ns_rec_size(a->rec->nfuncs));
 }
 
+/* Names the patches to replace in the result (now: once switched, nothing
+ * may fail). */
+static int report_replaced(struct apply *a)
+{
+	struct ns_op_result *res = a->res;
+
+	res->nrestored = a->rp.nrestore;
+	if (!a->rp.nold)
+		return 0;
+	res->replaced = calloc(a->rp.nold, sizeof(*res->replaced));
+	if (!res->replaced)
+		return ns_op_fail(res, "out of memory");
+	for (size_t i = 0; i < a->rp.nold; i++)
+		snprintf(res->replaced[i], sizeof(res->replaced[i]), "%s",
+			 a->rp.old[i]->rec->name);
+	res->nreplaced = a->rp.nold;
+	return 0;
+}
+
+/* With --replace: the patches replaced and the functions restored. */
+static int plan_replace(struct apply *a)
+{
+	if (!a->o->replace)
+		return 0;
+	if (ns_replace_plan(&a->rp, &a->reg, a->mod, a->rec, &a->tr,
+			    a->res->err, sizeof(a->res->err)) < 0)
+		return -1;
+	return report_replaced(a);
+}
+
 /* How many places the switch writes (build_plan): the record's state
- * twice and every entry. The journal is laid out for them. */
+ * twice, every entry, and what replacing adds. The journal is laid out
+ * for them. */
 static size_t plan_size(const struct apply *a)
 {
-	return (size_t)a->rec->nfuncs + 2;
+	return (size_t)a->rec->nfuncs + 2 + ns_replace_nplaces(&a->rp);
 }
 
 /* The commit gate's code and journal, in the image and in the record (so
@@ -171,8 +212,10 @@ static void place_gate(struct apply *a)
 }
 
 /* The places the switch writes, in order: the record APPLYING, the entry
- * jumps, the record APPLIED. The record is never LOADED (which a later
- * nonstop would sweep away) while a jump to its code is in place. */
+ * jumps (over what is there now: the program's entry, or an earlier
+ * patch's jump), what replacing adds, the record APPLIED. The record is
+ * never LOADED (which a later nonstop would sweep away) while a jump to its
+ * code is in place. */
 static int build_plan(struct apply *a)
 {
 	uint32_t loaded = NS_REC_LOADED, applying = NS_REC_APPLYING;
@@ -185,14 +228,20 @@ static int build_plan(struct apply *a)
 		goto full;
 	for (uint32_t i = 0; i < a->rec->nfuncs; i++) {
 		struct ns_rec_func *f = &a->rec->funcs[i];
-		uint8_t jmp[NS_JMP_LEN];
+		uint8_t jmp[NS_JMP_LEN], now[NS_JMP_LEN];
 
 		if (ns_redirect_encode(f->old_addr, f->new_addr, jmp) < 0)
 			return ns_op_fail(a->res, "function %s: new code out of reach",
 					  f->name);
-		if (ns_plan_add(&a->plan, f->old_addr, f->saved, jmp, NS_JMP_LEN) < 0)
+		if (ns_mem_read(a->tr.mem_fd, f->old_addr, now, NS_JMP_LEN) < 0)
+			return ns_op_fail(a->res, "function %s: cannot read it in "
+					  "process %d: %s", f->name, (int)a->o->pid,
+					  strerror(errno));
+		if (ns_plan_add(&a->plan, f->old_addr, now, jmp, NS_JMP_LEN) < 0)
 			goto full;
 	}
+	if (ns_replace_add_places(&a->rp, &a->plan) < 0)
+		goto full;
 	if (ns_plan_add(&a->plan, state, &applying, &applied, sizeof(uint32_t)) < 0)
 		goto full;
 	return 0;
@@ -207,7 +256,8 @@ static int prepare(struct apply *a)
 	size_t gate_len;
 
 	if (find_module(a) < 0 || check_not_applied(a) < 0 ||
-	    build_record(a) < 0 || verify_functions(a) < 0)
+	    build_record(a) < 0 || verify_functions(a) < 0 ||
+	    plan_replace(a) < 0)
 		return -1;
 	ns_gate_code(&gate_len);
 	if (ns_link_layout(&a->patch, ns_rec_size(a->rec->nfuncs), gate_len,
@@ -251,7 +301,8 @@ static int switch_code(struct apply *a)
 	};
 	int rc;
 
-	a->busy = calloc(a->rec->nfuncs + 1, sizeof(*a->busy));
+	x.nbusy = a->rec->nfuncs + ns_replace_nbusy(&a->rp);
+	a->busy = calloc(x.nbusy + 1, sizeof(*a->busy));
 	if (!a->busy)
 		return ns_op_fail(a->res, "out of memory");
 	for (uint32_t i = 0; i < a->rec->nfuncs; i++) {
@@ -259,8 +310,8 @@ static int switch_code(struct apply *a)
 		a->busy[i].end = a->rec->funcs[i].old_addr + a->rec->funcs[i].old_size;
 		a->busy[i].name = a->rec->funcs[i].name;
 	}
+	ns_replace_busy(&a->rp, a->busy + a->rec->nfuncs);
 	x.busy = a->busy;
-	x.nbusy = a->rec->nfuncs;
 	x.safety = a->safety;
 	gate.e = a->undo = ns_plan_undo(&a->plan);
 	if (!gate.e)
@@ -292,6 +343,7 @@ static void cleanup(struct apply *a)
 	free(a->busy);
 	free(a->undo);
 	ns_plan_free(&a->plan);
+	ns_replace_free(&a->rp);
 	free(a->rec);
 	ns_image_free(&a->img);
 	ns_registry_free(&a->reg);
@@ -338,6 +390,10 @@ int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 	if (switch_code(&a) < 0)
 		goto out;
 	a.mapped = false; /* it stays: it is applied */
+	/* The switch stands: a release that fails is a warning, not a
+	 * failure (the old patches' records are REVERTING, and the next
+	 * sweep removes their memory). */
+	ns_replace_release(&a.rp, &a.tr, o->pid, res->warn, sizeof(res->warn));
 	res->nfuncs = a.rec->nfuncs;
 	res->base = a.img.base;
 	res->size = a.img.size;
