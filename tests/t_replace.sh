@@ -8,9 +8,10 @@
 # memory is gone; a patch on top of C stacks as usual; reverting C gives
 # back v1. A --replace refused for its build-id leaves A and B applied and
 # working, the maps unchanged (B, and D built on v3, name the patch whose
-# version they were built on; X was built on another build altogether). With nothing applied it is a plain apply. A
-# cumulative E (v1 -> v1 with v2x's scale()) gives compute(), which only A
-# and B had changed, its original code back.
+# version they were built on; X was built on another build altogether).
+# With nothing applied it is a plain apply. A cumulative E (v1 -> v1 with
+# v2x's scale()) replaces C, then A and B, and gives compute(), which only
+# they had changed, its original code back.
 #
 # Part 2, on the kill case (threads call both patched functions without
 # pause): A changes a(), B on top of it b(), the cumulative C changes a()
@@ -21,7 +22,7 @@
 # timeout: 900
 . "$TEST_LIB"
 
-# applied: the names of the patches `status --json` says are applied.
+# applied: the names of the patches `status --json` lists, in any state.
 applied() {
 	"$NONSTOP" status --json "$TPID" |
 		grep -o '"name":"[^"]*","seq":[0-9]*,"state":"[a-z]*"' |
