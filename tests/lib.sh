@@ -108,6 +108,27 @@ build_case() {
 	done
 }
 
+# build_version CASE NAME DIR...: compiles $CASES/CASE/v1 with the files of
+# each later $CASES/CASE/DIR laid over it, in that order, into ./NAME, and
+# links ./NAME/prog: a version beyond the v2 that build_case builds (v3 is
+# v2's files, then v3's).
+build_version() {
+	local case=$1 name=$2 d
+	shift 2
+	mkdir -p "src-$name"
+	cp "$CASES/$case/v1"/*.c "src-$name"/
+	for d in "$@"; do
+		cp "$CASES/$case/$d"/*.c "src-$name"/
+	done
+	compile_dir "src-$name" "$name"
+	link_dir "$name" "$name/prog"
+}
+
+# build_id BIN: the GNU build-id of BIN, in hex.
+build_id() {
+	readelf -n "$1" | sed -n 's/^ *Build ID: *//p'
+}
+
 # make_patch PATCH [OLD NEW]: nonstop build -o PATCH --binary OLD/prog OLD NEW
 # (default OLD=v1 NEW=v2); fails the test unless it exits 0.
 make_patch() {

@@ -20,25 +20,6 @@ start_target v1/prog
 
 . "$CASES/kill/check.sh"
 
-# steps OP ARGS...: how many fault points OP passes on its way to success.
-steps() {
-	NONSTOP_FAULT_LOG=1 "$NONSTOP" "$@" 2>&1 >/dev/null | grep -c '^nonstop: step'
-}
-
-# run_at MODE K OP ARGS...: runs OP with step K failing (fail) or killing
-# nonstop (kill); prints its exit code.
-run_at() {
-	local mode=$1 k=$2 rc=0
-	shift 2
-	if [ "$mode" = kill ]; then
-		NONSTOP_FAULT_AT=$k NONSTOP_FAULT_KILL=1 timeout 60 "$NONSTOP" "$@" \
-			>/dev/null 2>&1 || rc=$?
-	else
-		NONSTOP_FAULT_AT=$k timeout 60 "$NONSTOP" "$@" >/dev/null 2>&1 || rc=$?
-	fi
-	echo "$rc"
-}
-
 runs=0
 napply=$(steps apply "$TPID" fix.nsp)
 v=$(kill_version) || exit 1

@@ -9,25 +9,8 @@
 # B then A brings back v2 then v1, keeping the program's state throughout.
 . "$TEST_LIB"
 
-# build_version NAME DIR...: compiles $CASES/stack_chain/v1 with the files of
-# each later DIR laid over it into ./NAME, and links ./NAME/prog.
-build_version() {
-	local name=$1 d
-	shift
-	mkdir -p "src-$name"
-	cp "$CASES/stack_chain/v1"/*.c "src-$name"/
-	for d in "$@"; do
-		cp "$CASES/stack_chain/$d"/*.c "src-$name"/
-	done
-	compile_dir "src-$name" "$name"
-	link_dir "$name" "$name/prog"
-}
-build_id() {
-	readelf -n "$1" | sed -n 's/^ *Build ID: *//p'
-}
-
 build_case stack_chain
-build_version v3 v2 v3
+build_version stack_chain v3 v2 v3
 v1id=$(build_id v1/prog) v2id=$(build_id v2/prog) v3id=$(build_id v3/prog)
 note "build-ids: v1 $v1id, v2 $v2id, v3 $v3id"
 # The case is meant to move scale(): make sure it does.

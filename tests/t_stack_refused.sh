@@ -6,22 +6,9 @@
 # v2x is refused before anything is written, naming the function.
 . "$TEST_LIB"
 
-# build_version NAME DIR...: as in t_stack_chain.sh.
-build_version() {
-	local name=$1 d
-	shift
-	mkdir -p "src-$name"
-	cp "$CASES/stack_chain/v1"/*.c "src-$name"/
-	for d in "$@"; do
-		cp "$CASES/stack_chain/$d"/*.c "src-$name"/
-	done
-	compile_dir "src-$name" "$name"
-	link_dir "$name" "$name/prog"
-}
-
 build_case stack_chain
-build_version v3 v2 v3
-build_version v2x v2 v2x
+build_version stack_chain v3 v2 v3
+build_version stack_chain v2x v2 v2x
 
 # --new-binary must be the program linked from NEW_DIR.
 expect_exit 1 "$NONSTOP" build --name A -o bad.nsp --binary v1/prog --new-binary v3/prog v1 v2

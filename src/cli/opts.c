@@ -18,6 +18,7 @@ int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "replace", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -49,6 +50,12 @@ int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 						      "revert only");
 			o->all = true;
 			break;
+		case 'r':
+			if (strcmp(cmd, "apply"))
+				return ns_usage_error(cmd, "--replace is an option "
+						      "of apply only");
+			o->replace = true;
+			break;
 		case 'h': o->help = true; return 0;
 		default:
 			return ns_usage_error(cmd, "unknown option '%s'",
@@ -69,6 +76,7 @@ int ns_cli_op_setup(const char *cmd, const struct ns_cli_opts *o,
 		return ns_usage_error(cmd, "'%s' is not a process id", o->args[0]);
 	op->timeout = o->timeout;
 	op->verbose = o->verbose;
+	op->replace = o->replace;
 	return 0;
 }
 

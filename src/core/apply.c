@@ -6,7 +6,8 @@
  * running code while the program runs (one thread is borrowed briefly for
  * the system calls); then the stop-the-world transition writes the entry
  * jumps. Any failure before the jumps unmaps the patch: the target is as it
- * was. */
+ * was. With --replace, the same switch also takes out every patch applied
+ * to the module (core/replace.c plans it), whose memory is then released. */
 #include <elf.h>
 #include <errno.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 
 #include "core/core.h"
 #include "core/mapping.h"
+#include "core/replace.h"
 #include "core/verify.h"
 #include "link/link.h"
 #include "link/target.h"
@@ -28,6 +30,7 @@
 #include "proc/tracee.h"
 #include "registry/registry.h"
 #include "transition/gate.h"
+#include "transition/plan.h"
 #include "transition/redirect.h"
 #include "transition/transition.h"
 #include "util/checksum.h"
@@ -47,15 +50,23 @@ struct apply {
 	struct ns_range *busy;
 	struct ns_gate_entry *undo;
 	struct ns_safety *safety;
+	struct ns_plan plan;
+	struct ns_replace rp;         /* --replace: what it takes out */
 	bool mapped;
 };
 
 /* The module the patch is for: built for its binary, or on top of the
- * version its last patch produced (core/verify.c). */
+ * version its last patch produced; with --replace, only the binary itself
+ * (core/verify.c). */
 static int find_module(struct apply *a)
 {
-	a->mod = ns_verify_module(&a->patch, &a->target, &a->reg, a->o->pid,
-				  a->res->err, sizeof(a->res->err));
+	if (a->o->replace)
+		a->mod = ns_verify_module_original(&a->patch, &a->target, &a->reg,
+						   a->o->pid, a->res->err,
+						   sizeof(a->res->err));
+	else
+		a->mod = ns_verify_module(&a->patch, &a->target, &a->reg, a->o->pid,
+					  a->res->err, sizeof(a->res->err));
 	return a->mod ? 0 : -1;
 }
 
@@ -63,7 +74,8 @@ static int find_module(struct apply *a)
  * now (core/verify.c) and fills the record's function table. */
 static int verify_functions(struct apply *a)
 {
-	return ns_verify_patch(&a->patch, a->mod, &a->reg, a->tr.mem_fd, a->o->pid,
+	return ns_verify_patch(&a->patch, a->mod, &a->reg, a->o->replace,
+			       a->tr.mem_fd, a->o->pid,
 			       a->rec, a->res->err, sizeof(a->res->err));
 }
 
@@ -148,6 +160,44 @@ static void finish_record(struct apply *a)
 	memcpy(a->img.buf, a->rec, ns_rec_size(a->rec->nfuncs));
 }
 
+/* Names the patches to replace in the result (now: once switched, nothing
+ * may fail). */
+static int report_replaced(struct apply *a)
+{
+	struct ns_op_result *res = a->res;
+
+	res->nrestored = a->rp.nrestore;
+	if (!a->rp.nold)
+		return 0;
+	res->replaced = calloc(a->rp.nold, sizeof(*res->replaced));
+	if (!res->replaced)
+		return ns_op_fail(res, "out of memory");
+	for (size_t i = 0; i < a->rp.nold; i++)
+		snprintf(res->replaced[i], sizeof(res->replaced[i]), "%s",
+			 a->rp.old[i]->rec->name);
+	res->nreplaced = a->rp.nold;
+	return 0;
+}
+
+/* With --replace: the patches replaced and the functions restored. */
+static int plan_replace(struct apply *a)
+{
+	if (!a->o->replace)
+		return 0;
+	if (ns_replace_plan(&a->rp, &a->reg, a->mod, a->rec, &a->tr,
+			    a->res->err, sizeof(a->res->err)) < 0)
+		return -1;
+	return report_replaced(a);
+}
+
+/* How many places the switch writes (build_plan): the record's state
+ * twice, every entry, and what replacing adds. The journal is laid out
+ * for them. */
+static size_t plan_size(const struct apply *a)
+{
+	return (size_t)a->rec->nfuncs + 2 + ns_replace_nplaces(&a->rp);
+}
+
 /* The commit gate's code and journal, in the image and in the record (so
  * that revert finds them). */
 static void place_gate(struct apply *a)
@@ -158,7 +208,46 @@ static void place_gate(struct apply *a)
 	memcpy(a->img.buf + a->img.gate_off, code, len);
 	a->rec->gate = a->img.base + a->img.gate_off;
 	a->rec->journal = a->img.base + a->img.journal_off;
-	a->rec->journal_cap = NS_GATE_JOURNAL_SIZE(a->rec->nfuncs + 1);
+	a->rec->journal_cap = NS_GATE_JOURNAL_SIZE(plan_size(a));
+}
+
+/* The places the switch writes, in order: the record APPLYING, the entry
+ * jumps (over what is there now: the program's entry, or an earlier
+ * patch's jump), what replacing adds, the record APPLIED. The record is
+ * never LOADED (which a later nonstop would sweep away) while a jump to its
+ * code is in place. */
+static int build_plan(struct apply *a)
+{
+	uint32_t loaded = NS_REC_LOADED, applying = NS_REC_APPLYING;
+	uint32_t applied = NS_REC_APPLIED;
+	uint64_t state = a->img.base + offsetof(struct ns_rec, state);
+
+	if (ns_plan_init(&a->plan, plan_size(a)) < 0)
+		return ns_op_fail(a->res, "out of memory");
+	if (ns_plan_add(&a->plan, state, &loaded, &applying, sizeof(uint32_t)) < 0)
+		goto full;
+	for (uint32_t i = 0; i < a->rec->nfuncs; i++) {
+		struct ns_rec_func *f = &a->rec->funcs[i];
+		uint8_t jmp[NS_JMP_LEN], now[NS_JMP_LEN];
+
+		if (ns_redirect_encode(f->old_addr, f->new_addr, jmp) < 0)
+			return ns_op_fail(a->res, "function %s: new code out of reach",
+					  f->name);
+		if (ns_mem_read(a->tr.mem_fd, f->old_addr, now, NS_JMP_LEN) < 0)
+			return ns_op_fail(a->res, "function %s: cannot read it in "
+					  "process %d: %s", f->name, (int)a->o->pid,
+					  strerror(errno));
+		if (ns_plan_add(&a->plan, f->old_addr, now, jmp, NS_JMP_LEN) < 0)
+			goto full;
+	}
+	if (ns_replace_add_places(&a->rp, &a->plan) < 0)
+		goto full;
+	if (ns_plan_add(&a->plan, state, &applying, &applied, sizeof(uint32_t)) < 0)
+		goto full;
+	return 0;
+full:
+	return ns_op_fail(a->res, "internal error: the switch has more places "
+			  "than its journal");
 }
 
 static int prepare(struct apply *a)
@@ -167,11 +256,12 @@ static int prepare(struct apply *a)
 	size_t gate_len;
 
 	if (find_module(a) < 0 || check_not_applied(a) < 0 ||
-	    build_record(a) < 0 || verify_functions(a) < 0)
+	    build_record(a) < 0 || verify_functions(a) < 0 ||
+	    plan_replace(a) < 0)
 		return -1;
 	ns_gate_code(&gate_len);
 	if (ns_link_layout(&a->patch, ns_rec_size(a->rec->nfuncs), gate_len,
-			   NS_GATE_JOURNAL_SIZE(a->rec->nfuncs + 1), &a->img,
+			   NS_GATE_JOURNAL_SIZE(plan_size(a)), &a->img,
 			   a->res->err, sizeof(a->res->err)) < 0 ||
 	    ns_link_resolve(&a->patch, &a->target, a->mod, a->tr.mem_fd,
 			    &a->img, a->res->err, sizeof(a->res->err)) < 0)
@@ -182,66 +272,21 @@ static int prepare(struct apply *a)
 		return -1;
 	place_gate(a);
 	finish_record(a);
-	for (uint32_t i = 0; i < a->rec->nfuncs; i++) {
-		uint8_t jmp[NS_JMP_LEN];
-		if (ns_redirect_encode(a->rec->funcs[i].old_addr,
-				       a->rec->funcs[i].new_addr, jmp) < 0)
-			return ns_op_fail(a->res, "function %s: new code out of reach",
-				    a->rec->funcs[i].name);
-	}
-	return 0;
+	return build_plan(a);
 }
 
-/* Writes the entry jumps; every thread is stopped and none is in the old
- * functions. On a failed write, undoes the ones written. */
+/* Every thread is stopped and none is in the old functions: writes the
+ * plan (undone on a failed write). */
 static int commit(void *arg, char *err, size_t errlen)
 {
 	struct apply *a = arg;
-	int fd = a->tr.mem_fd;
-	uint32_t i;
 
-	if (ns_rec_set_state(fd, a->img.base, NS_REC_APPLYING) < 0)
-		goto fail;
-	for (i = 0; i < a->rec->nfuncs; i++) {
-		struct ns_rec_func *f = &a->rec->funcs[i];
-		uint8_t jmp[NS_JMP_LEN];
-
-		ns_redirect_encode(f->old_addr, f->new_addr, jmp);
-		if (ns_mem_write(fd, f->old_addr, jmp, NS_JMP_LEN) < 0)
-			goto undo;
+	if (ns_plan_write(&a->plan, a->tr.mem_fd) < 0) {
+		snprintf(err, errlen, "cannot write to process %d: %s",
+			 (int)a->tr.pid, strerror(errno));
+		return -1;
 	}
-	if (ns_rec_set_state(fd, a->img.base, NS_REC_APPLIED) < 0)
-		goto undo;
 	return 0;
-undo:
-	while (i-- > 0)
-		ns_mem_write(fd, a->rec->funcs[i].old_addr,
-			     a->rec->funcs[i].saved, a->rec->funcs[i].saved_len);
-	ns_rec_set_state(fd, a->img.base, NS_REC_LOADED);
-fail:
-	snprintf(err, errlen, "cannot write to process %d: %s",
-		 (int)a->tr.pid, strerror(errno));
-	return -1;
-}
-
-/* What the gate restores if nonstop dies during the switch: every entry
- * as it is now, and the record LOADED. */
-static struct ns_gate_entry *undo_plan(struct apply *a)
-{
-	struct ns_gate_entry *e = calloc(a->rec->nfuncs + 1, sizeof(*e));
-	uint32_t loaded = NS_REC_LOADED, i;
-
-	if (!e)
-		return NULL;
-	for (i = 0; i < a->rec->nfuncs; i++) {
-		e[i].addr = a->rec->funcs[i].old_addr;
-		e[i].len = a->rec->funcs[i].saved_len;
-		memcpy(e[i].bytes, a->rec->funcs[i].saved, e[i].len);
-	}
-	e[i].addr = a->img.base + offsetof(struct ns_rec, state);
-	e[i].len = sizeof(loaded);
-	memcpy(e[i].bytes, &loaded, sizeof(loaded));
-	return e;
 }
 
 static int switch_code(struct apply *a)
@@ -252,11 +297,12 @@ static int switch_code(struct apply *a)
 	};
 	struct ns_gate gate = {
 		.code = a->rec->gate, .journal = a->rec->journal,
-		.n = a->rec->nfuncs + 1,
+		.n = (uint32_t)a->plan.n,
 	};
 	int rc;
 
-	a->busy = calloc(a->rec->nfuncs + 1, sizeof(*a->busy));
+	x.nbusy = a->rec->nfuncs + ns_replace_nbusy(&a->rp);
+	a->busy = calloc(x.nbusy + 1, sizeof(*a->busy));
 	if (!a->busy)
 		return ns_op_fail(a->res, "out of memory");
 	for (uint32_t i = 0; i < a->rec->nfuncs; i++) {
@@ -264,10 +310,10 @@ static int switch_code(struct apply *a)
 		a->busy[i].end = a->rec->funcs[i].old_addr + a->rec->funcs[i].old_size;
 		a->busy[i].name = a->rec->funcs[i].name;
 	}
+	ns_replace_busy(&a->rp, a->busy + a->rec->nfuncs);
 	x.busy = a->busy;
-	x.nbusy = a->rec->nfuncs;
 	x.safety = a->safety;
-	gate.e = a->undo = undo_plan(a);
+	gate.e = a->undo = ns_plan_undo(&a->plan);
 	if (!gate.e)
 		return ns_op_fail(a->res, "out of memory");
 	x.gate = &gate;
@@ -296,6 +342,8 @@ static void cleanup(struct apply *a)
 	ns_tracee_close(&a->tr);
 	free(a->busy);
 	free(a->undo);
+	ns_plan_free(&a->plan);
+	ns_replace_free(&a->rp);
 	free(a->rec);
 	ns_image_free(&a->img);
 	ns_registry_free(&a->reg);
@@ -342,6 +390,10 @@ int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 	if (switch_code(&a) < 0)
 		goto out;
 	a.mapped = false; /* it stays: it is applied */
+	/* The switch stands: a release that fails is a warning, not a
+	 * failure (the old patches' records are REVERTING, and the next
+	 * sweep removes their memory). */
+	ns_replace_release(&a.rp, &a.tr, o->pid, res->warn, sizeof(res->warn));
 	res->nfuncs = a.rec->nfuncs;
 	res->base = a.img.base;
 	res->size = a.img.size;

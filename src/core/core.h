@@ -19,6 +19,13 @@ struct ns_op_result {
 					 unwinding them, writing, releasing */
 	unsigned attempts;
 	uint64_t base, size;          /* where the patch lives */
+	/* apply --replace: the patches it replaced, oldest first (malloc'd,
+	 * ns_op_result_free), and how many functions got their original code
+	 * back because only those redirected them. */
+	char   (*replaced)[NS_NAME_MAX];
+	size_t   nreplaced;
+	size_t   nrestored;
+	char     warn[1024];          /* done, but: one line, or empty */
 	char     err[1024];           /* one line naming what and why */
 };
 
@@ -26,11 +33,16 @@ struct ns_op_opts {
 	pid_t pid;
 	double timeout;               /* seconds */
 	bool verbose;
+	bool replace;                 /* apply: the patch replaces every patch
+					 applied to its module (core/replace.c) */
 };
 
 /* Formats the one-line reason of a failure into RES->err; returns -1. */
 int ns_op_fail(struct ns_op_result *res, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Frees what an operation allocated in RES. */
+void ns_op_result_free(struct ns_op_result *res);
 
 /* 0 done; 1 refused or failed (res->err), target as it was. */
 int ns_apply(const struct ns_op_opts *o, const char *patch_path,

@@ -14,6 +14,9 @@
  *   - "on the original", to the module whose own build-id is its base,
  *     whatever is applied on top (as before stacking existed: its functions
  *     are checked against the bytes the binary had before any patch).
+ * A cumulative patch (apply --replace, core/replace.c) applies only on the
+ * original, and what it saves for its own revert is the original entry,
+ * not the jump of the patch it replaces.
  *
  * A record does not name its module: the entries of the functions it
  * redirects do. A record that redirects nothing (new functions only) is
@@ -52,8 +55,7 @@ static bool same_id(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen
 	return alen && alen == blen && !memcmp(a, b, alen);
 }
 
-/* Whether record R patches module M (see the top of the file). */
-static bool rec_in_module(const struct ns_rec *r, const struct ns_module *m)
+bool ns_verify_rec_in_module(const struct ns_rec *r, const struct ns_module *m)
 {
 	if (r->nfuncs)
 		return r->funcs[0].old_addr >= m->start && r->funcs[0].old_addr < m->end;
@@ -67,7 +69,7 @@ static const struct ns_rec *topmost(const struct ns_registry *reg,
 	for (size_t i = reg->n; i-- > 0;) {
 		const struct ns_rec *r = reg->v[i].rec;
 
-		if (r->state == NS_REC_APPLIED && rec_in_module(r, m))
+		if (r->state == NS_REC_APPLIED && ns_verify_rec_in_module(r, m))
 			return r;
 	}
 	return NULL;
@@ -165,6 +167,43 @@ struct ns_module *ns_verify_module(const struct ns_patch *p, struct ns_target *t
 	return NULL;
 }
 
+struct ns_module *ns_verify_module_original(const struct ns_patch *p,
+					    struct ns_target *t,
+					    const struct ns_registry *reg,
+					    pid_t pid, char *err, size_t errlen)
+{
+	char want[2 * NS_BUILD_ID_MAX + 1], have[2 * NS_BUILD_ID_MAX + 1] = "";
+	char why[NS_NAME_MAX + 64] = "";
+	struct ns_module *m = ns_target_by_build_id(t, p->build_id, p->build_id_len);
+
+	if (m)
+		return m;
+	ns_hex(p->build_id, p->build_id_len, want);
+	m = shown_module(p, t);
+	if (!m) {
+		snprintf(err, errlen, "--replace: patch '%s' was built for %s at "
+			 "build-id %s; process %d has no ELF module", p->name,
+			 p->binary, want, (int)pid);
+		return NULL;
+	}
+	ns_hex(m->build_id, m->build_id_len, have);
+	/* The likely mistake: a patch built on top of an applied one. */
+	for (size_t i = 0; i < reg->n; i++) {
+		const struct ns_rec *r = reg->v[i].rec;
+
+		if (r->state == NS_REC_APPLIED && ns_verify_rec_in_module(r, m) &&
+		    same_id(r->result_build_id, r->result_build_id_len,
+			    p->build_id, p->build_id_len))
+			snprintf(why, sizeof(why), ", the version patch '%s' "
+				 "produces", r->name);
+	}
+	snprintf(err, errlen, "--replace needs a patch built against the original "
+		 "program: patch '%s' was built for %s at build-id %s%s; process %d "
+		 "runs %s at build-id %s", p->name, p->binary, want, why, (int)pid,
+		 m->path, have[0] ? have : "none");
+	return NULL;
+}
+
 /* The newest applied patch redirecting the function at ADDR, and the index
  * of that function in it; NULL if none. */
 static const struct ns_rec *redirected_by(const struct ns_registry *reg,
@@ -184,12 +223,10 @@ static const struct ns_rec *redirected_by(const struct ns_registry *reg,
 	return NULL;
 }
 
-/* The bytes a function had before any patch: BUF (SIZE bytes read at ADDR)
- * with the entry jump of every earlier patch replaced by what that patch
- * saved, newest first, so that the oldest's saved bytes, the original ones,
- * are left. */
-static void unpatched_bytes(const struct ns_registry *reg, uint64_t addr,
-			    uint8_t *buf, uint64_t size)
+/* Newest record first, so that the oldest's saved bytes, the original
+ * ones, are left. */
+void ns_verify_unpatched(const struct ns_registry *reg, uint64_t addr,
+			 uint8_t *buf, uint64_t size)
 {
 	for (size_t i = reg->n; i-- > 0;) {
 		const struct ns_rec *r = reg->v[i].rec;
@@ -207,8 +244,9 @@ static void unpatched_bytes(const struct ns_registry *reg, uint64_t addr,
 }
 
 /* Checks one replaced function E against the process and fills RF. */
-static int verify_one(const struct ns_entry *e, struct ns_module *mod, const struct ns_registry *reg,
-		      bool stacked, int mem_fd, pid_t pid, struct ns_rec_func *rf,
+static int verify_one(const struct ns_entry *e, struct ns_module *mod,
+		      const struct ns_registry *reg, bool stacked, bool original,
+		      int mem_fd, pid_t pid, struct ns_rec_func *rf,
 		      char *err, size_t errlen)
 {
 	const struct ns_rec *by = NULL;
@@ -227,14 +265,17 @@ static int verify_one(const struct ns_entry *e, struct ns_module *mod, const str
 			 e->name, (unsigned long long)v.size);
 		return -1;
 	}
-	/* What the entry jump will overwrite, as it is now (an earlier
-	 * patch's jump, if any: reverting this patch puts it back). */
+	/* What reverting this patch puts back: the entry as it is now (an
+	 * earlier patch's jump, if any), or for a patch replacing every
+	 * earlier one, the entry as the program had it. */
 	if (ns_mem_read(mem_fd, v.addr, rf->saved, NS_JMP_LEN) < 0) {
 		snprintf(err, errlen, "function %s: cannot read it in process %d: %s",
 			 e->name, (int)pid, strerror(errno));
 		return -1;
 	}
 	rf->saved_len = NS_JMP_LEN;
+	if (original)
+		ns_verify_unpatched(reg, v.addr, rf->saved, NS_JMP_LEN);
 
 	addr = v.addr;
 	size = v.size;
@@ -262,7 +303,7 @@ static int verify_one(const struct ns_entry *e, struct ns_module *mod, const str
 		return -1;
 	}
 	if (!by)
-		unpatched_bytes(reg, v.addr, buf, size);
+		ns_verify_unpatched(reg, v.addr, buf, size);
 	sum = ns_mask_checksum(buf, size, e->masks, e->nmasks);
 	free(buf);
 	if (sum != e->old_sum) {
@@ -277,10 +318,10 @@ static int verify_one(const struct ns_entry *e, struct ns_module *mod, const str
 }
 
 int ns_verify_patch(const struct ns_patch *p, struct ns_module *mod,
-		    const struct ns_registry *reg, int mem_fd, pid_t pid,
-		    struct ns_rec *rec, char *err, size_t errlen)
+		    const struct ns_registry *reg, bool original, int mem_fd,
+		    pid_t pid, struct ns_rec *rec, char *err, size_t errlen)
 {
-	bool stacked = stacked_on(p, reg, mod) != NULL;
+	bool stacked = !original && stacked_on(p, reg, mod) != NULL;
 	uint32_t k = 0;
 
 	for (size_t i = 0; i < p->nentries; i++) {
@@ -293,7 +334,7 @@ int ns_verify_patch(const struct ns_patch *p, struct ns_module *mod,
 				 rec->nfuncs);
 			return -1;
 		}
-		if (verify_one(e, mod, reg, stacked, mem_fd, pid,
+		if (verify_one(e, mod, reg, stacked, original, mem_fd, pid,
 			       &rec->funcs[k++], err, errlen) < 0)
 			return -1;
 	}

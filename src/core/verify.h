@@ -3,7 +3,9 @@
  * the patch was built against (verify.c). */
 #ifndef NONSTOP_CORE_VERIFY_H
 #define NONSTOP_CORE_VERIFY_H
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "link/target.h"
@@ -18,12 +20,32 @@ struct ns_module *ns_verify_module(const struct ns_patch *p, struct ns_target *t
 				   const struct ns_registry *reg, pid_t pid,
 				   char *err, size_t errlen);
 
+/* For a cumulative patch (apply --replace): the module whose own build-id
+ * is P's, whatever is applied to it. NULL with one line in ERR naming both
+ * build-ids. */
+struct ns_module *ns_verify_module_original(const struct ns_patch *p,
+					    struct ns_target *t,
+					    const struct ns_registry *reg,
+					    pid_t pid, char *err, size_t errlen);
+
 /* Checks every function P replaces in MOD against the code the process runs
  * for it now, read through MEM_FD: its size, and its checksum with P's masks.
  * Fills REC->funcs[] (one per replaced function, in entry order) with the
- * entry address and size, the bytes the entry jump will overwrite, and the
- * name. 0, or -1 with one line in ERR. Writes nothing to the process. */
+ * entry address and size, the bytes reverting P will put back, and the
+ * name. With ORIGINAL (a patch replacing every earlier one), the code is
+ * the module's original code whatever is applied, and the bytes saved are
+ * the original entry. 0, or -1 with one line in ERR. Writes nothing to the
+ * process. */
 int ns_verify_patch(const struct ns_patch *p, struct ns_module *mod,
-		    const struct ns_registry *reg, int mem_fd, pid_t pid,
-		    struct ns_rec *rec, char *err, size_t errlen);
+		    const struct ns_registry *reg, bool original, int mem_fd,
+		    pid_t pid, struct ns_rec *rec, char *err, size_t errlen);
+
+/* Whether record R patches module M (see verify.c). */
+bool ns_verify_rec_in_module(const struct ns_rec *r, const struct ns_module *m);
+
+/* The bytes the function at ADDR had before any patch: BUF, SIZE bytes
+ * read at ADDR, with the entry jump of every record of REG that redirects
+ * it replaced by what that record saved; the oldest record's are left. */
+void ns_verify_unpatched(const struct ns_registry *reg, uint64_t addr,
+			 uint8_t *buf, uint64_t size);
 #endif

@@ -255,8 +255,8 @@ static int check_thread(struct ns_safety *s, struct ns_thread *th,
 
 	b->tid = th->tid;
 	if (w.hit >= 0) {
-		snprintf(b->what, sizeof(b->what), "thread %d is %s %s (frame #%d)",
-			 th->tid, w.depth == 0 ? "executing" : "will return into",
+		snprintf(b->what, sizeof(b->what), "thread %d %s %s (frame #%d)",
+			 th->tid, w.depth == 0 ? "is executing" : "will return into",
 			 r[w.hit].name, w.depth);
 		return 1;
 	}

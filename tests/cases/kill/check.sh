@@ -1,14 +1,20 @@
-# tests/cases/kill/check.sh — checks shared by the tests that kill nonstop
-# (t_kill_steps, t_kill_random); sourced after lib.sh, with the kill case's
-# target started and its patch named "fix".
+# tests/cases/kill/check.sh — checks and helpers shared by the tests that
+# kill nonstop or make it fail (t_kill_steps, t_kill_random, t_replace);
+# sourced after lib.sh, with the kill case's target started.
 
-# kill_version: checks the target and prints old or new: it runs, no thread
-# is stopped or traced, it counted no wrong result, register or wake-up,
-# both patched functions are of one version, and `status` agrees.
-kill_version() {
-	local v st
+# kill_healthy: the target runs, no thread is stopped or traced, and it
+# counted no wrong result, register or wake-up.
+kill_healthy() {
 	expect_alive >&2
 	[ "$(ask bad)" = 0 ] || fail "wrong results, registers or wake-ups: $(ask why)"
+}
+
+# kill_version: checks the target (kill_healthy) and prints old or new:
+# both patched functions are of one version, and `status` agrees (the
+# patch is named "fix").
+kill_version() {
+	local v st
+	kill_healthy
 	v=$(ask v)
 	st=$("$NONSTOP" status --json "$TPID" | grep -o '"state":"[a-z]*"' | cut -d'"' -f4 || true)
 	case $v in
@@ -20,6 +26,14 @@ kill_version() {
 	esac
 }
 
+# kill_applied: the names of the patches `status` says are applied, in
+# order, separated by spaces.
+kill_applied() {
+	"$NONSTOP" status --json "$TPID" |
+		grep -o '"name":"[^"]*","seq":[0-9]*,"state":"applied"' |
+		cut -d'"' -f4 | paste -sd' ' || true
+}
+
 # kill_no_leftovers: no patch memory and no memfd descriptor of nonstop's
 # in the target.
 kill_no_leftovers() {
@@ -29,4 +43,25 @@ kill_no_leftovers() {
 	if ls -l "/proc/$TPID/fd" | grep -q 'memfd:nonstop'; then
 		fail "descriptor left open in the target: $(ls -l "/proc/$TPID/fd" | grep memfd)"
 	fi
+}
+
+# steps OP ARGS...: how many fault points `nonstop OP ARGS` passes on its
+# way to success (it runs it).
+steps() {
+	NONSTOP_FAULT_LOG=1 "$NONSTOP" "$@" 2>&1 >/dev/null | grep -c '^nonstop: step'
+}
+
+# run_at MODE K OP ARGS...: runs `nonstop OP ARGS` with step K failing
+# (MODE fail) or killing nonstop (MODE kill); prints its exit code. Its
+# stderr is kept in fault.err.
+run_at() {
+	local mode=$1 k=$2 rc=0
+	shift 2
+	if [ "$mode" = kill ]; then
+		NONSTOP_FAULT_AT=$k NONSTOP_FAULT_KILL=1 timeout 60 "$NONSTOP" "$@" \
+			>/dev/null 2>fault.err || rc=$?
+	else
+		NONSTOP_FAULT_AT=$k timeout 60 "$NONSTOP" "$@" >/dev/null 2>fault.err || rc=$?
+	fi
+	echo "$rc"
 }

@@ -1,0 +1,76 @@
+/* Target of t_replace_busy: a thread that stays in a patch's code, so that
+ * replacing that patch must wait for it. Commands:
+ *   hold     starts a thread that calls hold(): as v2 has it, hold() stays
+ *            until "release"; prints "held" once the thread is in it, or
+ *            "returned" if hold() returned at once (v1, v3)
+ *   release  lets that thread return and waits for it; prints "released"
+ *   answer   answer()
+ *   holds    how many times hold() ran (state kept across patches)
+ *   ping     pong */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+void hold(void);
+int answer(void);
+
+atomic_int holding, inside;
+atomic_ulong holds;
+static atomic_int done;
+static pthread_t holder;
+
+static void *hold_thread(void *arg)
+{
+	(void)arg;
+	hold();
+	atomic_store(&done, 1);
+	return NULL;
+}
+
+static void start_hold(void)
+{
+	atomic_store(&holding, 1);
+	atomic_store(&inside, 0);
+	atomic_store(&done, 0);
+	if (pthread_create(&holder, NULL, hold_thread, NULL)) {
+		printf("cannot start a thread\n");
+		return;
+	}
+	while (!atomic_load(&inside) && !atomic_load(&done))
+		usleep(1000);
+	printf("%s\n", atomic_load(&inside) ? "held" : "returned");
+	if (atomic_load(&done))
+		pthread_join(holder, NULL);
+}
+
+int main(void)
+{
+	char line[256];
+
+	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
+	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("ready\n");
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strcmp(line, "ping")) {
+			printf("pong\n");
+		} else if (!strcmp(line, "hold")) {
+			start_hold();
+		} else if (!strcmp(line, "release")) {
+			atomic_store(&holding, 0);
+			pthread_join(holder, NULL);
+			printf("released\n");
+		} else if (!strcmp(line, "answer")) {
+			printf("%d\n", answer());
+		} else if (!strcmp(line, "holds")) {
+			printf("%lu\n", atomic_load(&holds));
+		} else {
+			printf("unknown command: %s\n", line);
+		}
+	}
+	return 0;
+}
