@@ -72,7 +72,7 @@ compile_dir() {
 link_dir() {
 	local obj=$1 out=$2
 	shift 2
-	gcc "$@" -pthread -o "$out" "$obj"/*.o || fail "cannot link $out"
+	gcc -pthread -o "$out" "$obj"/*.o "$@" || fail "cannot link $out"
 }
 
 # build_case CASE [--no-pie|--pie]

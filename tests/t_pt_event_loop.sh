@@ -11,7 +11,8 @@
 
 build_case pt --libnonstop
 mkdir -p src-v3
-cp "$CASES/pt/v1"/*.c "$CASES/pt/v3"/*.c src-v3/
+cp "$CASES/pt/v1"/*.c src-v3/
+cp "$CASES/pt/v3"/*.c src-v3/
 compile_dir src-v3 v3 -I"$ROOT/include"
 make_patch fix.nsp
 make_patch loop.nsp v1 v3

@@ -7,24 +7,40 @@
 
 static void help(void)
 {
-	printf("usage: nonstop apply [--replace] [--timeout SEC] [--json] [-v] PID PATCH\n\n"
+	printf("usage: nonstop apply [--mode stop|per-thread] [--leave-pending]\n"
+	       "                     [--replace] [--timeout SEC] [--json] [-v] PID PATCH\n\n"
 	       "Applies PATCH (made by 'nonstop build') to the running process PID\n"
 	       "without restarting it. The patch is checked against the process\n"
 	       "first (build-id and the bytes of every function it replaces);\n"
-	       "then its code is mapped beside the old code, and every thread is\n"
-	       "stopped for a moment while no thread is running, or will return\n"
-	       "into, a replaced function (checked by unwinding every stack with\n"
-	       "DWARF CFI); the old entries then jump to the new code. If a\n"
-	       "replaced function is busy, the threads resume at once and nonstop\n"
-	       "retries until the timeout, then refuses, naming the thread and\n"
-	       "the function. The pause of the threads is measured and printed.\n\n"
+	       "then its code is mapped beside the old code, and the threads are\n"
+	       "switched to it, in one of two modes:\n\n"
+	       "per-thread (the default when PID runs libnonstop): no thread that\n"
+	       "serves the program is stopped. Each thread moves to the new code\n"
+	       "by itself at its next update point (nonstop_update_point()); until\n"
+	       "then it runs the old code, never a mix. apply returns when every\n"
+	       "thread has switched. A thread that does not reach an update point\n"
+	       "within the timeout is named, and the patch withdrawn (or, with\n"
+	       "--leave-pending, left pending).\n\n"
+	       "stop-the-world (any other process): every thread is stopped for a\n"
+	       "moment while no thread is running, or will return into, a replaced\n"
+	       "function (checked by unwinding every stack with DWARF CFI); the old\n"
+	       "entries then jump to the new code. If a replaced function is busy,\n"
+	       "the threads resume at once and nonstop retries until the timeout,\n"
+	       "then refuses, naming the thread and the function. The pause of the\n"
+	       "threads is measured and printed.\n\n"
+	       "  --mode MODE    stop or per-thread, instead of choosing by whether\n"
+	       "                 the process runs libnonstop\n"
+	       "  --leave-pending  per-thread: when the timeout expires before\n"
+	       "                 every thread switched, leave the transition\n"
+	       "                 pending (exit 0) instead of withdrawing the patch\n"
 	       "  --replace      PATCH is cumulative (built against the original\n"
 	       "                 binary): it replaces every patch applied to that\n"
 	       "                 program in the same switch; functions only they\n"
 	       "                 changed get their original code back, and their\n"
 	       "                 memory is released. Reverting PATCH later gives\n"
 	       "                 back the original program\n"
-	       "  --timeout SEC  how long to wait for a safe moment (default 5)\n"
+	       "  --timeout SEC  how long to wait for a safe moment, or for every\n"
+	       "                 thread's update point (default 5)\n"
 	       "  --json         print the result as one JSON object\n"
 	       "  -v             say what is done\n\n"
 	       "exit: 0 applied; 1 refused or failed (the process is left exactly\n"
@@ -36,12 +52,13 @@ static void print_json(const struct ns_cli_opts *o, int pid,
 {
 	printf("{\"ok\":true,\"patch\":");
 	ns_json_str(res->name);
-	printf(",\"pid\":%d,"
-	       "\"mode\":\"stop-the-world\",\"functions\":%zu,"
+	printf(",\"pid\":%d,", pid);
+	ns_cli_json_switch(res);
+	printf(",\"functions\":%zu,"
 	       "\"threads\":%zu,\"pause_us\":%.1f,\"max_pause_us\":%.1f,"
 	       "\"attempts\":%u,\"load_stop_us\":%.1f,"
 	       "\"address\":\"0x%llx\",\"size\":%llu",
-	       pid, res->nfuncs, res->threads,
+	       res->nfuncs, res->threads,
 	       res->pause_ns / 1e3, res->max_pause_ns / 1e3, res->attempts,
 	       res->load_stop_ns / 1e3, (unsigned long long)res->base,
 	       (unsigned long long)res->size);
@@ -106,11 +123,11 @@ int cmd_apply(int argc, char **argv)
 		return NS_EXIT_OK;
 	}
 	printf("applied patch '%s' to process %d: %zu function%s redirected "
-	       "(stop-the-world mode)\n", res.name, op.pid, res.nfuncs,
-	       res.nfuncs == 1 ? "" : "s");
+	       "(%s mode)\n", res.name, op.pid, res.nfuncs,
+	       res.nfuncs == 1 ? "" : "s", ns_cli_mode_name(&res));
 	if (o.replace)
 		print_replaced(op.pid, &res);
-	ns_cli_print_pause(&o, &res);
+	ns_cli_print_switch(&o, &res);
 	if (o.verbose)
 		printf("patch mapped at 0x%llx (%llu bytes)\n",
 		       (unsigned long long)res.base, (unsigned long long)res.size);

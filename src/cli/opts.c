@@ -19,6 +19,8 @@ int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 		{ "help", no_argument, NULL, 'h' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "replace", no_argument, NULL, 'r' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "leave-pending", no_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -56,6 +58,24 @@ int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 						      "of apply only");
 			o->replace = true;
 			break;
+		case 'm':
+			if (strcmp(cmd, "apply"))
+				return ns_usage_error(cmd, "--mode is an option of "
+						      "apply only");
+			if (!strcmp(optarg, "stop"))
+				o->mode = NS_OPT_MODE_STOP;
+			else if (!strcmp(optarg, "per-thread"))
+				o->mode = NS_OPT_MODE_PER_THREAD;
+			else
+				return ns_usage_error(cmd, "--mode is stop or "
+						      "per-thread, not '%s'", optarg);
+			break;
+		case 'p':
+			if (strcmp(cmd, "apply"))
+				return ns_usage_error(cmd, "--leave-pending is an "
+						      "option of apply only");
+			o->leave_pending = true;
+			break;
 		case 'h': o->help = true; return 0;
 		default:
 			return ns_usage_error(cmd, "unknown option '%s'",
@@ -77,6 +97,8 @@ int ns_cli_op_setup(const char *cmd, const struct ns_cli_opts *o,
 	op->timeout = o->timeout;
 	op->verbose = o->verbose;
 	op->replace = o->replace;
+	op->mode = o->mode;
+	op->leave_pending = o->leave_pending;
 	return 0;
 }
 
@@ -89,6 +111,50 @@ int ns_cli_op_failed(const char *cmd, const struct ns_cli_opts *o, int pid,
 		printf("}\n");
 	}
 	return ns_fail(cmd, "%s", err);
+}
+
+const char *ns_cli_mode_name(const struct ns_op_result *res)
+{
+	return res->mode == NS_MODE_PER_THREAD ? "per-thread" : "stop-the-world";
+}
+
+void ns_cli_json_switch(const struct ns_op_result *res)
+{
+	printf("\"mode\":\"%s\"", ns_cli_mode_name(res));
+	if (res->mode != NS_MODE_PER_THREAD)
+		return;
+	printf(",\"stopped_threads\":[%d],\"switched_threads\":%zu,"
+	       "\"switch_us\":%.1f,\"first_switch_us\":%.1f,"
+	       "\"pending\":%s,\"retiring\":%s", res->stopped_tid,
+	       res->pt_threads, res->switch_ns / 1e3, res->first_ns / 1e3,
+	       res->pending ? "true" : "false", res->retiring ? "true" : "false");
+	if (res->note[0]) {
+		printf(",\"note\":");
+		ns_json_str(res->note);
+	}
+}
+
+void ns_cli_print_switch(const struct ns_cli_opts *o,
+			 const struct ns_op_result *res)
+{
+	if (res->mode != NS_MODE_PER_THREAD) {
+		ns_cli_print_pause(o, res);
+		return;
+	}
+	if (res->pending)
+		printf("transition pending: the threads that passed an update "
+		       "point run the new code; `nonstop status` shows the others\n");
+	else if (res->retiring)
+		printf("every thread runs the old code; %s\n", res->note);
+	else
+		printf("%zu thread%s switched by %s at an update point, the last "
+		       "after %.1f ms; no thread was stopped but libnonstop's own "
+		       "(thread %d)\n", res->pt_threads,
+		       res->pt_threads == 1 ? "" : "s",
+		       res->pt_threads == 1 ? "itself" : "themselves",
+		       res->switch_ns / 1e6, res->stopped_tid);
+	if (res->note[0] && !res->retiring)
+		printf("note: %s\n", res->note);
 }
 
 void ns_cli_print_pause(const struct ns_cli_opts *o,

@@ -5,13 +5,15 @@
 
 struct ns_cli_opts {
 	double timeout;
-	bool json, verbose, help, all, replace;
+	bool json, verbose, help, all, replace, leave_pending;
+	int mode;         /* NS_OPT_MODE_* (core.h) */
 	int nargs;
 	char **args;      /* positional arguments */
 };
 
 /* Parses --timeout SEC, --json, -v, --help (and --all, which only revert
- * accepts, and --replace, which only apply accepts). Returns 0, or NS_EXIT_USAGE after printing the error.
+ * accepts, and --replace, --mode and --leave-pending, which only apply
+ * accepts). Returns 0, or NS_EXIT_USAGE after printing the error.
  * WITH_TIMEOUT: whether --timeout is accepted. */
 int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 		 struct ns_cli_opts *o);
@@ -26,6 +28,17 @@ int ns_cli_op_setup(const char *cmd, const struct ns_cli_opts *o,
 /* Reports a failed operation (as JSON too with --json); NS_EXIT_FAIL. */
 int ns_cli_op_failed(const char *cmd, const struct ns_cli_opts *o, int pid,
 		     const char *err);
+
+/* "stop-the-world" or "per-thread": the mode an operation used. */
+const char *ns_cli_mode_name(const struct ns_op_result *res);
+
+/* JSON members (no braces) for the mode and, per thread, the switch. */
+void ns_cli_json_switch(const struct ns_op_result *res);
+
+/* How the switch went: the pause (stop-the-world), or who switched when
+ * and what to know (per-thread). */
+void ns_cli_print_switch(const struct ns_cli_opts *o,
+			 const struct ns_op_result *res);
 
 /* Prints the pause line of an operation, and with -v its phases. */
 void ns_cli_print_pause(const struct ns_cli_opts *o,

@@ -14,7 +14,11 @@ static void help(void)
 	       "running process PID: the old functions get their own code back\n"
 	       "and the patch's memory is released, at a moment when no thread is\n"
 	       "running the patch's code. A patch whose functions a later patch\n"
-	       "also replaces must wait until that one is reverted.\n\n"
+	       "also replaces must wait until that one is reverted. A patch\n"
+	       "applied per thread is reverted the same way back: each thread\n"
+	       "returns to the old code at its next update point, and the memory\n"
+	       "is released once no thread can be in it (until then the patch is\n"
+	       "'retiring', and a later apply or revert releases it).\n\n"
 	       "  --all          revert every patch, newest first; stops at the\n"
 	       "                 first that cannot be (the rest stay applied)\n"
 	       "  --timeout SEC  how long to wait for a safe moment (default 5)\n"
@@ -40,16 +44,18 @@ static void report(const struct ns_op_result *res, void *arg)
 	if (r->o->json) {
 		printf("{\"ok\":true,\"patch\":");
 		ns_json_str(res->name);
-		printf(",\"pid\":%d,"
-		       "\"mode\":\"stop-the-world\",\"functions\":%zu,"
+		printf(",\"pid\":%d,", r->pid);
+		ns_cli_json_switch(res);
+		printf(",\"functions\":%zu,"
 		       "\"threads\":%zu,\"pause_us\":%.1f,\"attempts\":%u}\n",
-		       r->pid, res->nfuncs, res->threads,
+		       res->nfuncs, res->threads,
 		       res->pause_ns / 1e3, res->attempts);
 		return;
 	}
-	printf("reverted patch '%s' in process %d: %zu function%s restored\n",
-	       res->name, r->pid, res->nfuncs, res->nfuncs == 1 ? "" : "s");
-	ns_cli_print_pause(r->o, res);
+	printf("reverted patch '%s' in process %d: %zu function%s restored "
+	       "(%s mode)\n", res->name, r->pid, res->nfuncs,
+	       res->nfuncs == 1 ? "" : "s", ns_cli_mode_name(res));
+	ns_cli_print_switch(r->o, res);
 }
 
 int cmd_revert(int argc, char **argv)

@@ -2,6 +2,7 @@
  * records nonstop keeps inside it. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,16 +11,21 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "link/target.h"
 #include "proc/mem.h"
 #include "registry/registry.h"
+#include "runtime/rt.h"
+#include "transition/perthread.h"
 
 static void help(void)
 {
 	printf("usage: nonstop status [--json] PID\n\n"
 	       "Lists the patches applied to the running process PID, in the order\n"
 	       "they were applied, with the functions each redirects, and which\n"
-	       "threads still run old code (in stop-the-world mode every thread\n"
-	       "switches at once, so none does once a patch is applied).\n\n"
+	       "threads still run old code. In stop-the-world mode every thread\n"
+	       "switches at once, so none does once a patch is applied; in the\n"
+	       "per-thread mode each thread is listed: switched, or not yet and\n"
+	       "where it is (no thread is stopped to find out).\n\n"
 	       "exit: 0 listed (possibly nothing); 1 no such process or not\n"
 	       "permitted; 2 usage error\n");
 }
@@ -41,44 +47,173 @@ static size_t count_threads(int pid)
 	return n;
 }
 
-static void print_text(int pid, const struct ns_registry *reg, size_t threads)
+/* The threads of a process with per-thread patches, and which of them
+ * are not done with a transition. */
+struct threads {
+	struct ns_rt_handle rt;
+	struct ns_rt_thread *v;
+	size_t n;
+	bool *done;
+	char (*why)[256];
+	size_t pending;
+};
+
+static bool any_per_thread(const struct ns_registry *reg)
+{
+	for (size_t i = 0; i < reg->n; i++)
+		if (reg->v[i].rec->mode == NS_MODE_PER_THREAD)
+			return true;
+	return false;
+}
+
+/* Reads libnonstop's registry of threads; a thread is done if it is done
+ * with every per-thread record's transition. */
+static int read_threads(int pid, int fd, const struct ns_registry *reg,
+			struct threads *t)
+{
+	struct ns_target target;
+	char err[256];
+	int rc = -1;
+
+	memset(t, 0, sizeof(*t));
+	if (ns_target_open(&target, pid, err, sizeof(err)) < 0)
+		return -1;
+	if (ns_rt_find(&target, fd, &t->rt, err, sizeof(err)) == 1 &&
+	    ns_rt_threads(pid, fd, &t->rt, &t->v, &t->n) == 0) {
+		t->done = calloc(t->n ? t->n : 1, sizeof(*t->done));
+		t->why = calloc(t->n ? t->n : 1, sizeof(*t->why));
+		rc = t->done && t->why ? 0 : -1;
+	}
+	ns_target_close(&target);
+	for (size_t i = 0; rc == 0 && i < t->n; i++) {
+		t->done[i] = true;
+		for (size_t r = 0; r < reg->n && t->done[i]; r++)
+			t->done[i] = t->v[i].runtime ||
+				     ns_pt_thread_done(&t->v[i], reg->v[r].rec,
+						       t->why[i], sizeof(t->why[i]));
+		t->pending += !t->done[i];
+	}
+	return rc;
+}
+
+static void free_threads(struct threads *t)
+{
+	free(t->v);
+	free(t->done);
+	free(t->why);
+}
+
+/* What a record's state means for the user. */
+static const char *state_text(const struct ns_rec *r)
+{
+	if (r->mode != NS_MODE_PER_THREAD)
+		return ns_rec_state_name(r->state);
+	switch (r->state) {
+	case NS_REC_APPLIED:
+		return r->pt.bypassed ? "applied per thread"
+				      : "switching per thread";
+	case NS_REC_PT_BACK:     return "reverting per thread";
+	case NS_REC_PT_RETIRING: return "retiring: reverted, memory kept";
+	default:                 return ns_rec_state_name(r->state);
+	}
+}
+
+static void print_threads(const struct threads *t)
+{
+	printf("  threads (per-thread mode, generation %u):\n", t->rt.blk.gen);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ns_rt_thread *th = &t->v[i];
+		if (th->runtime)
+			printf("     %7d  %-16s libnonstop's own thread\n",
+			       (int)th->tid, th->comm);
+		else if (t->done[i])
+			printf("     %7d  %-16s switched (generation %u)\n",
+			       (int)th->tid, th->comm, th->view);
+		else
+			printf("     %7d  %-16s not switched: %s\n", (int)th->tid,
+			       th->comm, th->where);
+	}
+}
+
+static void print_text(int pid, const struct ns_registry *reg, size_t threads,
+		       const struct threads *t)
 {
 	if (reg->n == 0) {
 		printf("process %d: no patches applied (%zu threads)\n", pid, threads);
 		return;
 	}
-	printf("process %d: %zu patch%s applied (%zu threads, all on the newest "
-	       "code)\n", pid, reg->n, reg->n == 1 ? "" : "es", threads);
+	if (t && t->pending)
+		printf("process %d: %zu patch%s applied (%zu threads, %zu not "
+		       "switched yet)\n", pid, reg->n, reg->n == 1 ? "" : "es",
+		       threads, t->pending);
+	else
+		printf("process %d: %zu patch%s applied (%zu threads, all on the "
+		       "newest code)\n", pid, reg->n, reg->n == 1 ? "" : "es",
+		       threads);
 	for (size_t i = 0; i < reg->n; i++) {
 		const struct ns_rec *r = reg->v[i].rec;
 		char when[64];
-		time_t t = (time_t)r->applied_at;
+		time_t tm = (time_t)r->applied_at;
 
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S",
-			 localtime(&t));
+			 localtime(&tm));
 		printf("  %llu. %s  [%s, since %s, code at 0x%llx]\n",
-		       (unsigned long long)r->seq, r->name,
-		       ns_rec_state_name(r->state), when,
+		       (unsigned long long)r->seq, r->name, state_text(r), when,
 		       (unsigned long long)r->code_start);
 		for (uint32_t f = 0; f < r->nfuncs; f++)
 			printf("       %s  0x%llx -> 0x%llx\n", r->funcs[f].name,
 			       (unsigned long long)r->funcs[f].old_addr,
 			       (unsigned long long)r->funcs[f].new_addr);
 	}
+	if (t)
+		print_threads(t);
 }
 
-static void print_json(int pid, const struct ns_registry *reg, size_t threads)
+static void print_json_threads(const struct threads *t)
 {
-	printf("{\"pid\":%d,\"mode\":\"stop-the-world\",\"threads\":%zu,"
-	       "\"threads_on_old_code\":[],\"patches\":[", pid, threads);
+	bool first = true;
+
+	printf("\"threads_on_old_code\":[");
+	for (size_t i = 0; t && i < t->n; i++) {
+		if (t->done[i])
+			continue;
+		printf("%s%d", first ? "" : ",", (int)t->v[i].tid);
+		first = false;
+	}
+	printf("]");
+	if (!t)
+		return;
+	printf(",\"generation\":%u,\"thread_list\":[", t->rt.blk.gen);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ns_rt_thread *th = &t->v[i];
+		printf("%s{\"tid\":%d,\"name\":", i ? "," : "", (int)th->tid);
+		ns_json_str(th->comm);
+		printf(",\"runtime\":%s,\"registered\":%s,\"view\":%u,"
+		       "\"switched\":%s,\"where\":", th->runtime ? "true" : "false",
+		       th->registered ? "true" : "false", th->view,
+		       t->done[i] ? "true" : "false");
+		ns_json_str(th->where);
+		printf("}");
+	}
+	printf("]");
+}
+
+static void print_json(int pid, const struct ns_registry *reg, size_t threads,
+		       const struct threads *t)
+{
+	printf("{\"pid\":%d,\"mode\":\"%s\",\"threads\":%zu,", pid,
+	       t ? "per-thread" : "stop-the-world", threads);
+	print_json_threads(t);
+	printf(",\"patches\":[");
 	for (size_t i = 0; i < reg->n; i++) {
 		const struct ns_rec *r = reg->v[i].rec;
 		printf("%s{\"name\":", i ? "," : "");
 		ns_json_str(r->name);
-		printf(",\"seq\":%llu,\"state\":\"%s\","
+		printf(",\"seq\":%llu,\"state\":\"%s\",\"mode\":\"%s\","
 		       "\"applied_at\":%llu,\"functions\":[",
 		       (unsigned long long)r->seq,
 		       ns_rec_state_name(r->state),
+		       r->mode == NS_MODE_PER_THREAD ? "per-thread" : "stop-the-world",
 		       (unsigned long long)r->applied_at);
 		for (uint32_t f = 0; f < r->nfuncs; f++) {
 			printf("%s{\"name\":", f ? "," : "");
@@ -96,6 +231,7 @@ int cmd_status(int argc, char **argv)
 {
 	struct ns_cli_opts o;
 	struct ns_registry reg;
+	struct threads t;
 	int rc = ns_cli_parse("status", argc, argv, false, &o);
 	int pid, fd;
 
@@ -122,11 +258,14 @@ int cmd_status(int argc, char **argv)
 		return ns_fail("status", "cannot read the registry of process "
 			       "%d: %s", pid, strerror(errno));
 	}
+	bool pt = any_per_thread(&reg) && read_threads(pid, fd, &reg, &t) == 0;
 	close(fd);
 	if (o.json)
-		print_json(pid, &reg, count_threads(pid));
+		print_json(pid, &reg, count_threads(pid), pt ? &t : NULL);
 	else
-		print_text(pid, &reg, count_threads(pid));
+		print_text(pid, &reg, count_threads(pid), pt ? &t : NULL);
+	if (pt)
+		free_threads(&t);
 	ns_registry_free(&reg);
 	return NS_EXIT_OK;
 }

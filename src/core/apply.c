@@ -17,9 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/core.h"
 #include "core/mapping.h"
+#include "core/pt.h"
 #include "core/replace.h"
 #include "core/verify.h"
 #include "link/link.h"
@@ -52,6 +54,8 @@ struct apply {
 	struct ns_safety *safety;
 	struct ns_plan plan;
 	struct ns_replace rp;         /* --replace: what it takes out */
+	struct ns_rt_handle rt;       /* libnonstop in the target, if any */
+	bool pt;                      /* the per-thread mode (core/pt.h) */
 	bool mapped;
 };
 
@@ -250,19 +254,48 @@ full:
 			  "than its journal");
 }
 
+/* The extra code and data the image carries beside the patch: the commit
+ * gate and its journal, or in the per-thread mode the dispatchers and the
+ * data of the transition. */
+static void extra_sizes(const struct apply *a, size_t *code, size_t *data)
+{
+	if (a->pt) {
+		*code = ns_pt_code_size(a->rec->nfuncs);
+		*data = ns_pt_data_size(a->rec->nfuncs);
+		return;
+	}
+	ns_gate_code(code);
+	*data = NS_GATE_JOURNAL_SIZE(plan_size(a));
+}
+
+/* Per-thread: the entries must be patchable; stop-the-world: no plan for
+ * the runtime. Either way, one mode per process. */
+static int check_mode(struct apply *a)
+{
+	if (ns_pt_check_mode(&a->reg, a->pt ? NS_MODE_PER_THREAD : NS_MODE_STOP,
+			     a->o->pid, a->res->err, sizeof(a->res->err)) < 0)
+		return -1;
+	if (!a->pt)
+		return 0;
+	if (a->o->replace)
+		return ns_op_fail(a->res, "--replace works in stop-the-world mode "
+				  "only (add --mode stop)");
+	return ns_pt_read_sites(a->rec, &a->reg, a->tr.mem_fd, a->res->err,
+				sizeof(a->res->err));
+}
+
 static int prepare(struct apply *a)
 {
 	uint64_t base;
-	size_t gate_len;
+	size_t code, data;
 
 	if (find_module(a) < 0 || check_not_applied(a) < 0 ||
 	    build_record(a) < 0 || verify_functions(a) < 0 ||
-	    plan_replace(a) < 0)
+	    check_mode(a) < 0 || plan_replace(a) < 0)
 		return -1;
-	ns_gate_code(&gate_len);
-	if (ns_link_layout(&a->patch, ns_rec_size(a->rec->nfuncs), gate_len,
-			   NS_GATE_JOURNAL_SIZE(plan_size(a)), &a->img,
-			   a->res->err, sizeof(a->res->err)) < 0 ||
+	extra_sizes(a, &code, &data);
+	if (ns_link_layout(&a->patch, ns_rec_size(a->rec->nfuncs), code, data,
+			   &a->img, a->res->err, sizeof(a->res->err)) < 0 ||
 	    ns_link_resolve(&a->patch, &a->target, a->mod, a->tr.mem_fd,
 			    &a->img, a->res->err, sizeof(a->res->err)) < 0)
 		return -1;
@@ -270,6 +303,16 @@ static int prepare(struct apply *a)
 	    ns_link_relocate(&a->patch, &a->img, base, a->res->err,
 			     sizeof(a->res->err)) < 0)
 		return -1;
+	if (a->pt) {
+		finish_record(a);
+		if (ns_pt_place(a->rec, &a->img, a->img.gate_off,
+				a->img.journal_off, a->rt.blk.view_tpoff,
+				a->res->err, sizeof(a->res->err)) < 0)
+			return -1;
+		finish_record(a);
+		ns_pt_loop_note(&a->patch, a->res->note, sizeof(a->res->note));
+		return 0;
+	}
 	place_gate(a);
 	finish_record(a);
 	return build_plan(a);
@@ -331,6 +374,53 @@ static int switch_code(struct apply *a)
 	return 0;
 }
 
+/* The per-thread switch (core/pt_apply.c): no thread is stopped but the
+ * runtime's own, which the tracee holds alone. */
+static int switch_per_thread(struct apply *a)
+{
+	bool live;
+	int rc = ns_pt_apply_switch(a->o, &a->tr, NULL, &a->rt, &a->reg, a->rec,
+				    a->img.base, a->res, &live);
+
+	a->mapped = !live;
+	a->res->stopped_tid = (int)a->rt.blk.tid;
+	return rc;
+}
+
+/* Which mode: per-thread if the target runs libnonstop (unless --mode
+ * stop), which --mode per-thread requires. */
+static int choose_mode(struct apply *a)
+{
+	int fd = ns_mem_open(a->o->pid), found;
+
+	if (fd < 0)
+		return ns_op_fail(a->res, "cannot open the memory of process %d: "
+				  "%s", (int)a->o->pid, strerror(errno));
+	found = a->o->mode == NS_OPT_MODE_STOP ? 0 :
+		ns_rt_find(&a->target, fd, &a->rt, a->res->err,
+			   sizeof(a->res->err));
+	close(fd);
+	if (found < 0)
+		return -1;
+	if (!found && a->o->mode == NS_OPT_MODE_PER_THREAD)
+		return ns_op_fail(a->res, "process %d does not run libnonstop, "
+				  "which the per-thread mode needs (link the "
+				  "program with -lnonstop, or start it with "
+				  "LD_PRELOAD=libnonstop.so)", (int)a->o->pid);
+	a->pt = found == 1;
+	a->res->mode = a->pt ? NS_MODE_PER_THREAD : NS_MODE_STOP;
+	return 0;
+}
+
+static int attach(struct apply *a)
+{
+	int rc = a->pt ? ns_tracee_attach_thread(&a->tr, a->o->pid,
+						 (pid_t)a->rt.blk.tid)
+		       : ns_tracee_attach(&a->tr, a->o->pid);
+
+	return rc < 0 ? ns_op_fail(a->res, "%s", a->tr.err) : 0;
+}
+
 static void cleanup(struct apply *a)
 {
 	char err[256];
@@ -366,30 +456,36 @@ int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 		ns_op_fail(res, "no process %d", (int)o->pid);
 		goto out;
 	}
-	if (ns_tracee_attach(&a.tr, o->pid) < 0) {
-		ns_op_fail(res, "%s", a.tr.err);
-		goto out;
-	}
-	if (ns_target_open(&a.target, o->pid, res->err, sizeof(res->err)) < 0)
+	if (ns_target_open(&a.target, o->pid, res->err, sizeof(res->err)) < 0 ||
+	    choose_mode(&a) < 0 || attach(&a) < 0)
 		goto out;
 	if (ns_registry_read(o->pid, a.tr.mem_fd, &a.reg) < 0) {
 		ns_op_fail(res, "cannot read the registry of process %d", (int)o->pid);
 		goto out;
 	}
-	if (ns_mapping_sweep(&a.tr, &a.reg, res->err, sizeof(res->err)) < 0)
+	if ((a.rt.addr && ns_pt_sweep(&a.tr, NULL, &a.rt, &a.reg, res->err,
+				      sizeof(res->err)) < 0) ||
+	    ns_mapping_sweep(&a.tr, &a.reg, res->err, sizeof(res->err)) < 0)
 		goto out;
 	if (prepare(&a) < 0)
 		goto out;
-	a.safety = ns_safety_new(&a.tr, res->err, sizeof(res->err));
-	if (!a.safety)
-		goto out;
+	if (!a.pt) {
+		a.safety = ns_safety_new(&a.tr, res->err, sizeof(res->err));
+		if (!a.safety)
+			goto out;
+	}
 	if (ns_mapping_create(&a.tr, &a.img, a.patch.name, &res->load_stop_ns,
 			      res->err, sizeof(res->err)) < 0)
 		goto out;
 	a.mapped = true;
-	if (switch_code(&a) < 0)
-		goto out;
-	a.mapped = false; /* it stays: it is applied */
+	if (a.pt) {
+		if (switch_per_thread(&a) < 0)
+			goto out;
+	} else {
+		if (switch_code(&a) < 0)
+			goto out;
+		a.mapped = false; /* it stays: it is applied */
+	}
 	/* The switch stands: a release that fails is a warning, not a
 	 * failure (the old patches' records are REVERTING, and the next
 	 * sweep removes their memory). */

@@ -25,6 +25,15 @@ struct ns_op_result {
 	char   (*replaced)[NS_NAME_MAX];
 	size_t   nreplaced;
 	size_t   nrestored;
+	/* Per-thread mode (transition/perthread.h) */
+	int      mode;                /* enum ns_rec_mode used */
+	int      stopped_tid;         /* the one thread stopped: libnonstop's */
+	size_t   pt_threads;          /* threads that had to switch */
+	uint64_t switch_ns;           /* until the last of them switched */
+	uint64_t first_ns;            /* until the first did */
+	bool     pending;             /* --leave-pending: not all switched */
+	bool     retiring;            /* revert: memory kept for now */
+	char     note[1024];          /* what the user should know, or empty */
 	char     warn[1024];          /* done, but: one line, or empty */
 	char     err[1024];           /* one line naming what and why */
 };
@@ -35,6 +44,15 @@ struct ns_op_opts {
 	bool verbose;
 	bool replace;                 /* apply: the patch replaces every patch
 					 applied to its module (core/replace.c) */
+	int mode;                     /* apply: NS_OPT_MODE_* */
+	bool leave_pending;           /* apply, per-thread: on timeout, leave
+					 the transition pending */
+};
+
+enum {
+	NS_OPT_MODE_AUTO = 0,         /* per-thread if libnonstop is loaded */
+	NS_OPT_MODE_STOP = 1,
+	NS_OPT_MODE_PER_THREAD = 2,
 };
 
 /* Formats the one-line reason of a failure into RES->err; returns -1. */

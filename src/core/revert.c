@@ -6,7 +6,8 @@
  * enter the patch, and its mapping is removed outside the pause. Should
  * nonstop die in between, the next revert finds the record "reverting" and
  * only removes the mapping. A patch whose functions a later patch also
- * replaces cannot be reverted before that later one. */
+ * replaces cannot be reverted before that later one. A per-thread patch
+ * is reverted by core/pt_revert.c, holding only libnonstop's thread. */
 #include <errno.h>
 #include <stddef.h>
 #include <signal.h>
@@ -18,6 +19,8 @@
 
 #include "core/core.h"
 #include "core/mapping.h"
+#include "core/pt.h"
+#include "link/target.h"
 #include "proc/mem.h"
 #include "proc/remote.h"
 #include "proc/tracee.h"
@@ -33,6 +36,9 @@ struct revert {
 	struct ns_rec_entry *e;
 	struct ns_gadgets gadgets;
 	struct ns_gate_entry *undo;
+	struct ns_target target;      /* per-thread: to find libnonstop */
+	struct ns_rt_handle rt;
+	bool pt;                      /* the patch to revert is per-thread */
 };
 
 /* A later patch redirecting one of our functions must go first. */
@@ -42,7 +48,7 @@ static int check_conflicts(struct revert *r)
 
 	for (size_t i = 0; i < r->reg.n; i++) {
 		struct ns_rec *o = r->reg.v[i].rec;
-		if (o->seq <= me->seq)
+		if (o->seq <= me->seq || o->state == NS_REC_PT_RETIRING)
 			continue;
 		for (uint32_t a = 0; a < me->nfuncs; a++)
 			for (uint32_t b = 0; b < o->nfuncs; b++)
@@ -164,6 +170,50 @@ static int release(struct revert *r)
 	return 0;
 }
 
+/* Whether the patch to revert is per-thread: then libnonstop's thread is
+ * the only one nonstop holds. Read without ptrace (the record says), and
+ * found again once attached. */
+static int choose_mode(struct revert *r, const char *name)
+{
+	struct ns_registry reg;
+	struct ns_rec_entry *e;
+	int fd = ns_mem_open(r->o->pid), found;
+
+	if (fd < 0)
+		return ns_op_fail(r->res, "cannot open the memory of process %d: "
+				  "%s", (int)r->o->pid, strerror(errno));
+	if (ns_registry_read(r->o->pid, fd, &reg) < 0) {
+		close(fd);
+		return ns_op_fail(r->res, "cannot read the registry of process %d",
+				  (int)r->o->pid);
+	}
+	e = ns_registry_find(&reg, name);
+	r->pt = e && e->rec->mode == NS_MODE_PER_THREAD;
+	ns_registry_free(&reg);
+	found = 0;
+	if (ns_target_open(&r->target, r->o->pid, r->res->err,
+			   sizeof(r->res->err)) == 0)
+		found = ns_rt_find(&r->target, fd, &r->rt, r->res->err,
+				   sizeof(r->res->err));
+	close(fd);
+	if (r->pt && found != 1)
+		return found < 0 ? -1 :
+			ns_op_fail(r->res, "patch '%s' was applied per thread, but "
+				   "libnonstop is not running in process %d",
+				   name ? name : "(last)", (int)r->o->pid);
+	r->res->err[0] = 0;
+	return 0;
+}
+
+static int attach(struct revert *r)
+{
+	int rc = r->pt ? ns_tracee_attach_thread(&r->tr, r->o->pid,
+						 (pid_t)r->rt.blk.tid)
+		       : ns_tracee_attach(&r->tr, r->o->pid);
+
+	return rc < 0 ? ns_op_fail(r->res, "%s", r->tr.err) : 0;
+}
+
 int ns_revert(const struct ns_op_opts *o, const char *name,
 	      struct ns_op_result *res)
 {
@@ -176,15 +226,15 @@ int ns_revert(const struct ns_op_opts *o, const char *name,
 		ns_op_fail(res, "no process %d", (int)o->pid);
 		goto out;
 	}
-	if (ns_tracee_attach(&r.tr, o->pid) < 0) {
-		ns_op_fail(res, "%s", r.tr.err);
+	if (choose_mode(&r, name) < 0 || attach(&r) < 0)
 		goto out;
-	}
 	if (ns_registry_read(o->pid, r.tr.mem_fd, &r.reg) < 0) {
 		ns_op_fail(res, "cannot read the registry of process %d", (int)o->pid);
 		goto out;
 	}
-	if (ns_mapping_sweep(&r.tr, &r.reg, res->err, sizeof(res->err)) < 0)
+	if ((r.rt.addr && ns_pt_sweep(&r.tr, NULL, &r.rt, &r.reg, res->err,
+				      sizeof(res->err)) < 0) ||
+	    ns_mapping_sweep(&r.tr, &r.reg, res->err, sizeof(res->err)) < 0)
 		goto out;
 	r.e = ns_registry_find(&r.reg, name);
 	if (!r.e) {
@@ -202,14 +252,17 @@ int ns_revert(const struct ns_op_opts *o, const char *name,
 		ns_op_fail(res, "%s", r.tr.err);
 		goto out;
 	}
-	if (switch_back(&r) < 0)
-		goto out;
-	if (release(&r) < 0)
-		goto out;
 	res->nfuncs = r.e->rec->nfuncs;
+	if (r.pt) {
+		if (ns_pt_revert(o, &r.tr, &r.gadgets, &r.rt, &r.reg, r.e, res) < 0)
+			goto out;
+	} else if (switch_back(&r) < 0 || release(&r) < 0) {
+		goto out;
+	}
 	rc = 0;
 out:
 	ns_tracee_close(&r.tr);
+	ns_target_close(&r.target);
 	ns_registry_free(&r.reg);
 	free(r.undo);
 	return rc;
@@ -224,7 +277,9 @@ static int applied_count(pid_t pid)
 	if (fd < 0)
 		return -1;
 	if (ns_registry_read(pid, fd, &reg) == 0) {
-		n = (int)reg.n;
+		n = 0;
+		for (size_t i = 0; i < reg.n; i++)
+			n += reg.v[i].rec->state != NS_REC_PT_RETIRING;
 		ns_registry_free(&reg);
 	}
 	close(fd);

@@ -137,9 +137,11 @@ void ns_registry_free(struct ns_registry *reg)
 
 struct ns_rec_entry *ns_registry_find(struct ns_registry *reg, const char *name)
 {
-	for (size_t i = reg->n; i-- > 0;)
-		if (!name || !strcmp(reg->v[i].rec->name, name))
+	for (size_t i = reg->n; i-- > 0;) {
+		const struct ns_rec *r = reg->v[i].rec;
+		if (name ? !strcmp(r->name, name) : r->state != NS_REC_PT_RETIRING)
 			return &reg->v[i];
+	}
 	return NULL;
 }
 

@@ -115,7 +115,8 @@ struct ns_registry {
 int ns_registry_read(pid_t pid, int mem_fd, struct ns_registry *reg);
 void ns_registry_free(struct ns_registry *reg);
 
-/* The record named NAME, or the last applied if NAME is NULL; NULL if none. */
+/* The record named NAME, or the last applied if NAME is NULL (not one
+ * already reverted and retiring); NULL if none. */
 struct ns_rec_entry *ns_registry_find(struct ns_registry *reg, const char *name);
 
 /* The size of a record with NFUNCS functions. */

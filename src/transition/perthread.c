@@ -185,7 +185,9 @@ static int write_gens(struct ns_pt *x, uint32_t from, uint32_t to)
 }
 
 /* The pads of functions no patch redirects yet: written while nothing
- * executes them. */
+ * executes them (TO_DISP), or put back as the compiler left them. A pad
+ * matters only once its entry jumps to it, so a pad left behind by a
+ * failure here is harmless; still, every path puts it back. */
 static int write_pads(struct ns_pt *x, bool to_disp)
 {
 	for (uint32_t i = 0; i < x->rec->nfuncs; i++) {
@@ -214,8 +216,12 @@ int ns_pt_install(struct ns_pt *x)
 	uint32_t g = next_gen(x);
 	struct plan pl;
 
-	if (write_gens(x, g, GEN_MAX) < 0 || write_pads(x, true) < 0)
+	if (write_gens(x, g, GEN_MAX) < 0)
 		return -1;
+	if (write_pads(x, true) < 0) {
+		write_pads(x, false);   /* those already written */
+		return -1;
+	}
 	if (plan_init(&pl, r, g) < 0)
 		goto nomem;
 	add_rec(&pl, 0, x, offsetof(struct ns_rec, pt.gen), g, 0);
@@ -370,9 +376,9 @@ static bool done(const struct ns_rt_thread *t, const struct ns_rec *r,
 	case WANT_SWITCHED:
 		if (t->registered && t->view >= r->pt.gen)
 			return true;
-		snprintf(why, len, "thread %d (%s) has not %s (%s)", (int)t->tid,
-			 name, t->registered ? "passed an update point since"
-			 : "ever passed an update point", t->where);
+		snprintf(why, len, "thread %d (%s) has not passed an update point "
+			 "%s (%s)", (int)t->tid, name, t->registered ?
+			 "since the patch was installed" : "ever", t->where);
 		return false;
 	case WANT_BACK:
 		if (!ns_rt_in(t, r->pt.gen, r->pt.back_gen))
@@ -407,6 +413,18 @@ static bool done(const struct ns_rt_thread *t, const struct ns_rec *r,
 		return false;
 	}
 	return false;
+}
+
+bool ns_pt_thread_done(const struct ns_rt_thread *t, const struct ns_rec *r,
+		       char *why, size_t len)
+{
+	if (r->mode != NS_MODE_PER_THREAD)
+		return true;
+	if (r->state == NS_REC_APPLIED && !r->pt.bypassed)
+		return done(t, r, WANT_SWITCHED, why, len);
+	if (r->state == NS_REC_PT_BACK)
+		return done(t, r, WANT_BACK, why, len);
+	return true;
 }
 
 /* One look at every thread: 1 if all are where W wants them, 0 if not
@@ -489,6 +507,11 @@ int ns_pt_wait_switched(struct ns_pt *x)
 int ns_pt_wait_back(struct ns_pt *x)
 {
 	return wait_for(x, WANT_BACK);
+}
+
+int ns_pt_wait_released(struct ns_pt *x)
+{
+	return wait_for(x, WANT_GRACE);
 }
 
 int ns_pt_released(struct ns_pt *x)

@@ -50,8 +50,14 @@ struct ns_pt {
 	uint64_t first_ns;           /* install to first thread switched */
 	size_t   threads;            /* threads that had to switch */
 	char     blocker[512];       /* who did not switch, and where */
-	char     err[512];
+	char     err[1024];
 };
+
+/* Whether thread T is done with the transition record R is in (switched
+ * to its code while it is being applied, back while it is being
+ * reverted); if not, WHY says where it is. */
+bool ns_pt_thread_done(const struct ns_rt_thread *t, const struct ns_rec *r,
+		       char *why, size_t len);
 
 /* The size of the plan area a patch of NFUNCS functions needs. */
 size_t ns_pt_plan_size(uint32_t nfuncs);
@@ -85,6 +91,11 @@ int ns_pt_retire(struct ns_pt *x, const struct ns_registry *reg);
  * (blocker says who), -1 error. */
 int ns_pt_released(struct ns_pt *x);
 
-/* After the release: pads back to nops, stack check off. 0, or -1. */
+/* Waits until ns_pt_released() says yes. 0, 1 timeout (blocker), -1. */
+int ns_pt_wait_released(struct ns_pt *x);
+
+/* Once released (no thread can reach P's memory), before it is unmapped:
+ * pads back to nops, stack check off unless another patch retires. 0, or
+ * -1 with err. */
 int ns_pt_forget(struct ns_pt *x, const struct ns_registry *reg);
 #endif
