@@ -142,11 +142,13 @@ static void *worker_thread(void *arg)
 		nonstop_update_point();
 		if (poll(&p, 1, IDLE_MS) <= 0)
 			continue;
-		fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK);
-		if (fd < 0 && errno == EAGAIN)
-			continue;  /* another worker took it */
-		if (fd >= 0)
-			fcntl(fd, F_SETFL, 0);
+		/* The listening socket does not block: when another worker
+		 * took the connection first, accept fails with EAGAIN. (The
+		 * connection's own socket blocks, as Linux does not pass
+		 * O_NONBLOCK on.) */
+		fd = accept(listen_fd, NULL, NULL);
+		if (fd < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			continue;
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED ||
 			    errno == EMFILE || errno == ENFILE)
@@ -209,6 +211,7 @@ int main(int argc, char **argv)
 	setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	addr.sin_port = htons((unsigned short)port);
+	fcntl(listen_fd, F_SETFL, O_NONBLOCK);
 	if (bind(listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
 	    listen(listen_fd, 128) < 0 ||
 	    getsockname(listen_fd, (struct sockaddr *)&addr, &alen) < 0) {

@@ -189,9 +189,15 @@ static void print_json_threads(const struct threads *t)
 		printf("%s{\"tid\":%d,\"name\":", i ? "," : "", (int)th->tid);
 		ns_json_str(th->comm);
 		printf(",\"runtime\":%s,\"registered\":%s,\"view\":%u,"
-		       "\"switched\":%s,\"where\":", th->runtime ? "true" : "false",
+		       "\"switched\":%s,", th->runtime ? "true" : "false",
 		       th->registered ? "true" : "false", th->view,
 		       t->done[i] ? "true" : "false");
+		/* How long after the last change of generation this thread
+		 * took it up: its switch delay, if it has switched since. */
+		if (th->view == t->rt.blk.gen && th->switched_ns >= t->rt.blk.gen_ns)
+			printf("\"switch_delay_us\":%.1f,",
+			       (th->switched_ns - t->rt.blk.gen_ns) / 1e3);
+		printf("\"where\":");
 		ns_json_str(th->where);
 		printf("}");
 	}

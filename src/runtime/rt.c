@@ -150,6 +150,7 @@ static int read_slots(int mem_fd, const struct ns_rt_handle *rt,
 				v[i].scan_gen = c.slot[s].scan_gen;
 				v[i].scan_hit = c.slot[s].scan_hit;
 				v[i].scan_pc = c.slot[s].scan_pc;
+				v[i].switched_ns = c.slot[s].switched_ns;
 			}
 		}
 		at = c.next;

@@ -34,6 +34,7 @@ struct ns_rt_thread {
 	uint32_t view;               /* its generation (0 if unregistered) */
 	uint32_t scan_gen, scan_hit; /* its last stack check (nonstop_rt.h) */
 	uint64_t scan_pc;
+	uint64_t switched_ns;        /* CLOCK_MONOTONIC of its last switch */
 	bool     blocked;            /* asleep in a system call */
 	char     where[96];          /* "blocked in system call read", "running" */
 };
