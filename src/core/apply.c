@@ -268,18 +268,23 @@ static void extra_sizes(const struct apply *a, size_t *code, size_t *data)
 	*data = NS_GATE_JOURNAL_SIZE(plan_size(a));
 }
 
-/* Per-thread: the entries must be patchable; stop-the-world: no plan for
- * the runtime. Either way, one mode per process. */
+/* One mode per process; --replace is stop-the-world only. */
 static int check_mode(struct apply *a)
 {
 	if (ns_pt_check_mode(&a->reg, a->pt ? NS_MODE_PER_THREAD : NS_MODE_STOP,
 			     a->o->pid, a->res->err, sizeof(a->res->err)) < 0)
 		return -1;
-	if (!a->pt)
-		return 0;
-	if (a->o->replace)
+	if (a->pt && a->o->replace)
 		return ns_op_fail(a->res, "--replace works in stop-the-world mode "
 				  "only (add --mode stop)");
+	return 0;
+}
+
+/* Per-thread: every replaced function's entry must be patchable. */
+static int read_sites(struct apply *a)
+{
+	if (!a->pt)
+		return 0;
 	return ns_pt_read_sites(a->rec, &a->reg, a->tr.mem_fd, a->res->err,
 				sizeof(a->res->err));
 }
@@ -289,9 +294,9 @@ static int prepare(struct apply *a)
 	uint64_t base;
 	size_t code, data;
 
-	if (find_module(a) < 0 || check_not_applied(a) < 0 ||
+	if (check_mode(a) < 0 || find_module(a) < 0 || check_not_applied(a) < 0 ||
 	    build_record(a) < 0 || verify_functions(a) < 0 ||
-	    check_mode(a) < 0 || plan_replace(a) < 0)
+	    read_sites(a) < 0 || plan_replace(a) < 0)
 		return -1;
 	extra_sizes(a, &code, &data);
 	if (ns_link_layout(&a->patch, ns_rec_size(a->rec->nfuncs), code, data,
