@@ -127,7 +127,7 @@ int cmd_apply(int argc, char **argv)
 	       res.nfuncs == 1 ? "" : "s", ns_cli_mode_name(&res));
 	if (o.replace)
 		print_replaced(op.pid, &res);
-	ns_cli_print_switch(&o, &res);
+	ns_cli_print_switch(&o, &res, "to the new code");
 	if (o.verbose)
 		printf("patch mapped at 0x%llx (%llu bytes)\n",
 		       (unsigned long long)res.base, (unsigned long long)res.size);

@@ -135,7 +135,7 @@ void ns_cli_json_switch(const struct ns_op_result *res)
 }
 
 void ns_cli_print_switch(const struct ns_cli_opts *o,
-			 const struct ns_op_result *res)
+			 const struct ns_op_result *res, const char *to)
 {
 	if (res->mode != NS_MODE_PER_THREAD) {
 		ns_cli_print_pause(o, res);
@@ -147,10 +147,10 @@ void ns_cli_print_switch(const struct ns_cli_opts *o,
 	else if (res->retiring)
 		printf("every thread runs the old code; %s\n", res->note);
 	else
-		printf("%zu thread%s switched by %s at an update point, the last "
-		       "after %.1f ms; no thread was stopped but libnonstop's own "
-		       "(thread %d)\n", res->pt_threads,
-		       res->pt_threads == 1 ? "" : "s",
+		printf("%zu thread%s switched %s by %s at an update point, the "
+		       "last after %.1f ms; no thread was stopped but libnonstop's "
+		       "own (thread %d)\n", res->pt_threads,
+		       res->pt_threads == 1 ? "" : "s", to,
 		       res->pt_threads == 1 ? "itself" : "themselves",
 		       res->switch_ns / 1e6, res->stopped_tid);
 	if (res->note[0] && !res->retiring)

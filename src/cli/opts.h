@@ -35,10 +35,10 @@ const char *ns_cli_mode_name(const struct ns_op_result *res);
 /* JSON members (no braces) for the mode and, per thread, the switch. */
 void ns_cli_json_switch(const struct ns_op_result *res);
 
-/* How the switch went: the pause (stop-the-world), or who switched when
- * and what to know (per-thread). */
+/* How the switch went: the pause (stop-the-world), or who switched TO
+ * ("to the new code") when, and what to know (per-thread). */
 void ns_cli_print_switch(const struct ns_cli_opts *o,
-			 const struct ns_op_result *res);
+			 const struct ns_op_result *res, const char *to);
 
 /* Prints the pause line of an operation, and with -v its phases. */
 void ns_cli_print_pause(const struct ns_cli_opts *o,

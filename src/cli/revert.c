@@ -55,7 +55,7 @@ static void report(const struct ns_op_result *res, void *arg)
 	printf("reverted patch '%s' in process %d: %zu function%s restored "
 	       "(%s mode)\n", res->name, r->pid, res->nfuncs,
 	       res->nfuncs == 1 ? "" : "s", ns_cli_mode_name(res));
-	ns_cli_print_switch(r->o, res);
+	ns_cli_print_switch(r->o, res, "back to the old code");
 }
 
 int cmd_revert(int argc, char **argv)

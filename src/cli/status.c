@@ -142,14 +142,17 @@ static void print_text(int pid, const struct ns_registry *reg, size_t threads,
 		printf("process %d: no patches applied (%zu threads)\n", pid, threads);
 		return;
 	}
+	size_t applied = reg->n;
+	for (size_t i = 0; i < reg->n; i++)
+		applied -= reg->v[i].rec->state == NS_REC_PT_RETIRING;
+	printf("process %d: %zu patch%s applied", pid, applied,
+	       applied == 1 ? "" : "es");
+	if (applied < reg->n)
+		printf(", %zu retiring", reg->n - applied);
 	if (t && t->pending)
-		printf("process %d: %zu patch%s applied (%zu threads, %zu not "
-		       "switched yet)\n", pid, reg->n, reg->n == 1 ? "" : "es",
-		       threads, t->pending);
+		printf(" (%zu threads, %zu not switched yet)\n", threads, t->pending);
 	else
-		printf("process %d: %zu patch%s applied (%zu threads, all on the "
-		       "newest code)\n", pid, reg->n, reg->n == 1 ? "" : "es",
-		       threads);
+		printf(" (%zu threads, all on the newest code)\n", threads);
 	for (size_t i = 0; i < reg->n; i++) {
 		const struct ns_rec *r = reg->v[i].rec;
 		char when[64];
