@@ -108,11 +108,17 @@ build_case() {
 	done
 }
 
-# build_version CASE NAME DIR...: compiles $CASES/CASE/v1 with the files of
+# build_version [--libnonstop] CASE NAME DIR...: compiles $CASES/CASE/v1 with the files of
 # each later $CASES/CASE/DIR laid over it, in that order, into ./NAME, and
 # links ./NAME/prog: a version beyond the v2 that build_case builds (v3 is
 # v2's files, then v3's).
 build_version() {
+	local cflags=() ldflags=()
+	if [ "$1" = --libnonstop ]; then
+		cflags=(-I"$ROOT/include")
+		ldflags=(-L"$ROOT/build" -lnonstop -Wl,-rpath,"$ROOT/build")
+		shift
+	fi
 	local case=$1 name=$2 d
 	shift 2
 	mkdir -p "src-$name"
@@ -120,8 +126,8 @@ build_version() {
 	for d in "$@"; do
 		cp "$CASES/$case/$d"/*.c "src-$name"/
 	done
-	compile_dir "src-$name" "$name"
-	link_dir "$name" "$name/prog"
+	compile_dir "src-$name" "$name" ${cflags[@]+"${cflags[@]}"}
+	link_dir "$name" "$name/prog" ${ldflags[@]+"${ldflags[@]}"}
 }
 
 # build_id BIN: the GNU build-id of BIN, in hex.

@@ -1,14 +1,16 @@
 /* Target for the per-thread tests (linked with libnonstop).
  *
- * Four workers loop: update point, ver_a(), a little work, ver_b(). Between
- * two update points a thread must see one version of both: a pair of one
- * old and one new result is counted as a mix (it must never happen). An
+ * Four workers loop: update point, ver_a(), a little work, ver_b(). Version
+ * V of the functions returns x + V and x + 10 V: between two update points a
+ * thread must see one version of both; a pair of two versions is counted as
+ * a mix (it must never happen in the per-thread mode). An
  * event-loop thread never leaves event_loop(), which calls handler() at
  * each turn after its update point. With --stuck, a thread named "stuck"
  * blocks in pause() and never reaches an update point. Commands on stdin,
  * read by a thread that polls with a timeout and passes an update point
  * at every turn:
- *   v       workers=old|new|both (the last pair each worker saw) loop=old|new
+ *   v       workers=old|new|v3|both (the version of the last pair each
+ *           worker saw: 1 old, 2 new, 3 v3) loop=old|new|v3 (handler's)
  *   mixed   pairs of mixed versions seen (0, or the test fails)
  *   iters   total worker iterations (state that must survive patching)
  *   spawn   starts one more event-loop thread ("loop2")
@@ -30,7 +32,7 @@ int ver_b(int x);
 int handler(int x);
 
 static atomic_ulong mixed, iters;
-static atomic_int last[WORKERS];       /* 1 old, 2 new */
+static atomic_int last[WORKERS];       /* the version each saw last */
 static atomic_int loop_seen;
 
 static void *worker(void *arg)
@@ -43,7 +45,7 @@ static void *worker(void *arg)
 		for (volatile int i = 0; i < 200; i++)
 			;
 		int b = ver_b((int)x);
-		int va = a == (int)x + 2 ? 2 : 1, vb = b == (int)x + 20 ? 2 : 1;
+		int va = a - (int)x, vb = (b - (int)x) / 10;
 		if (va != vb)
 			atomic_fetch_add(&mixed, 1);
 		atomic_store(&last[id], va);
@@ -58,7 +60,7 @@ __attribute__((noinline)) static void event_loop(void)
 {
 	for (;;) {
 		nonstop_update_point();
-		atomic_store(&loop_seen, handler(7) == 21 ? 2 : 1);
+		atomic_store(&loop_seen, handler(7) / 7 - 1);
 		usleep(1000);
 	}
 }
@@ -79,23 +81,26 @@ static void *stuck_thread(void *arg)
 	return NULL;
 }
 
+static const char *version_name(int v)
+{
+	return v == 1 ? "old" : v == 2 ? "new" : v == 3 ? "v3" : "?";
+}
+
 static const char *workers_state(void)
 {
-	int old = 0, new = 0;
+	int v = atomic_load(&last[0]);
 
-	for (int i = 0; i < WORKERS; i++) {
-		int v = atomic_load(&last[i]);
-		old += v == 1;
-		new += v == 2;
-	}
-	return new == WORKERS ? "new" : old == WORKERS ? "old" : "both";
+	for (int i = 1; i < WORKERS; i++)
+		if (atomic_load(&last[i]) != v)
+			return "both";
+	return version_name(v);
 }
 
 static void command(const char *line)
 {
 	if (!strcmp(line, "v"))
 		printf("workers=%s loop=%s\n", workers_state(),
-		       atomic_load(&loop_seen) == 2 ? "new" : "old");
+		       version_name(atomic_load(&loop_seen)));
 	else if (!strcmp(line, "mixed"))
 		printf("%lu\n", atomic_load(&mixed));
 	else if (!strcmp(line, "iters"))
