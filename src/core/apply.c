@@ -396,11 +396,15 @@ static int switch_per_thread(struct apply *a)
  * stop), which --mode per-thread requires. */
 static int choose_mode(struct apply *a)
 {
-	int fd = ns_mem_open(a->o->pid), found;
+	int fd = ns_op_mem_open(a->o->pid, a->res), found;
 
 	if (fd < 0)
-		return ns_op_fail(a->res, "cannot open the memory of process %d: "
-				  "%s", (int)a->o->pid, strerror(errno));
+		return -1;
+	if (ns_target_open(&a->target, a->o->pid, a->res->err,
+			   sizeof(a->res->err)) < 0) {
+		close(fd);
+		return -1;
+	}
 	found = a->o->mode == NS_OPT_MODE_STOP ? 0 :
 		ns_rt_find(&a->target, fd, &a->rt, a->res->err,
 			   sizeof(a->res->err));
@@ -461,8 +465,7 @@ int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 		ns_op_fail(res, "no process %d", (int)o->pid);
 		goto out;
 	}
-	if (ns_target_open(&a.target, o->pid, res->err, sizeof(res->err)) < 0 ||
-	    choose_mode(&a) < 0 || attach(&a) < 0)
+	if (choose_mode(&a) < 0 || attach(&a) < 0)
 		goto out;
 	if (ns_registry_read(o->pid, a.tr.mem_fd, &a.reg) < 0) {
 		ns_op_fail(res, "cannot read the registry of process %d", (int)o->pid);

@@ -59,6 +59,11 @@ enum {
 int ns_op_fail(struct ns_op_result *res, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Opens the memory of PID: what the kernel lets only a user who may
+ * ptrace it do, so it is the first thing apply and revert try. The
+ * descriptor, or -1 with RES->err. */
+int ns_op_mem_open(pid_t pid, struct ns_op_result *res);
+
 /* Frees what an operation allocated in RES. */
 void ns_op_result_free(struct ns_op_result *res);
 

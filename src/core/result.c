@@ -1,10 +1,13 @@
 /* result.c — what apply and revert report: the failure message, and what
  * the result holds. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/core.h"
+#include "proc/mem.h"
 
 int ns_op_fail(struct ns_op_result *res, const char *fmt, ...)
 {
@@ -21,4 +24,16 @@ void ns_op_result_free(struct ns_op_result *res)
 	free(res->replaced);
 	res->replaced = NULL;
 	res->nreplaced = 0;
+}
+
+int ns_op_mem_open(pid_t pid, struct ns_op_result *res)
+{
+	int fd = ns_mem_open(pid);
+
+	if (fd < 0)
+		ns_op_fail(res, "cannot open the memory of process %d: %s%s",
+			   (int)pid, strerror(errno), errno == EACCES ||
+			   errno == EPERM ? " (the kernel does not let this user "
+			   "ptrace it; see /proc/sys/kernel/yama/ptrace_scope)" : "");
+	return fd;
 }

@@ -177,11 +177,10 @@ static int choose_mode(struct revert *r, const char *name)
 {
 	struct ns_registry reg;
 	struct ns_rec_entry *e;
-	int fd = ns_mem_open(r->o->pid), found;
+	int fd = ns_op_mem_open(r->o->pid, r->res), found;
 
 	if (fd < 0)
-		return ns_op_fail(r->res, "cannot open the memory of process %d: "
-				  "%s", (int)r->o->pid, strerror(errno));
+		return -1;
 	if (ns_registry_read(r->o->pid, fd, &reg) < 0) {
 		close(fd);
 		return ns_op_fail(r->res, "cannot read the registry of process %d",
