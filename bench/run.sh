@@ -3,7 +3,9 @@
 #
 # Builds the demo server (examples/server) v1 and v2 and the demo patch,
 # starts v1 under the load client (CONNS persistent connections in a closed
-# loop), then applies and reverts the patch RUNS times and prints the pause
+# loop), then applies (in stop-the-world mode: the server runs libnonstop,
+# which would make per-thread the default, where no worker pauses; see
+# bench/latency.sh) and reverts the patch RUNS times and prints the pause
 # each apply (and revert) reported — "paused N threads for X us" — with the
 # median, minimum and maximum, and the server's thread count.
 #   BENCH_RUNS (default 10)   BENCH_CONNS (default 4)
@@ -27,7 +29,7 @@ pause_of() {	# the X of "paused N threads for X us" in $1, or "-"
 		awk '{print $(NF-1)}' | grep . || echo -
 }
 
-echo "nonstop bench: demo server (pid $server_pid) under load, $CONNS connections, $RUNS apply/revert cycles"
+echo "nonstop bench: demo server (pid $server_pid) under load, $CONNS connections, $RUNS apply/revert cycles, stop-the-world"
 echo
 printf '%4s  %8s  %18s  %18s\n' run threads "apply pause (us)" "revert pause (us)"
 printf '%4s  %8s  %18s  %18s\n' ---- -------- ------------------ ------------------
@@ -36,7 +38,7 @@ reverts=()
 status=0
 for i in $(seq "$RUNS"); do
 	threads=$(bench_threads "$server_pid")
-	if out=$("$NONSTOP" apply "$server_pid" "$OUT/wc-fix.nsp" 2>&1); then
+	if out=$("$NONSTOP" apply --mode stop "$server_pid" "$OUT/wc-fix.nsp" 2>&1); then
 		ap=$(pause_of "$out")
 	else
 		echo "apply $i failed: $out" >&2
