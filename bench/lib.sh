@@ -73,11 +73,15 @@ bench_start_server() {
 	port=$(cat "$out/port")
 }
 
-# bench_stop_load: ends the load client with SIGTERM (it then writes its
-# result) and waits for it, at most 5 s before killing it.
+# bench_stop_load [SECONDS]: ends the load client with SIGTERM (it then
+# writes its result) and waits for it, at most SECONDS (default 5) before
+# killing it.
 bench_stop_load() {
 	kill -TERM "$load_pid" 2>/dev/null || true
-	for _ in $(seq 50); do kill -0 "$load_pid" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq $((${1:-5} * 10))); do
+		kill -0 "$load_pid" 2>/dev/null || break
+		sleep 0.1
+	done
 	kill -KILL "$load_pid" 2>/dev/null || true
 	wait "$load_pid" 2>/dev/null || true
 	load_pid=""
