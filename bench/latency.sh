@@ -162,8 +162,11 @@ stops_table() {
 write_doc() {
 	local machine commit
 	machine="$(nproc) cores, $(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo | head -n 1), Linux $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
-	commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-	git diff --quiet HEAD -- src lib bench examples 2>/dev/null || commit="$commit, modified"
+	if commit=$(git rev-parse --short HEAD 2>/dev/null); then
+		git diff --quiet HEAD -- src lib bench examples || commit="$commit, modified"
+	else
+		commit="unknown: not a git checkout"
+	fi
 	awk -v latency="$OUT/latency.md" -v stops="$OUT/stops.md" \
 	    -v machine="$machine" -v commit="$commit" -v date="$(date -u +%Y-%m-%d)" \
 	    -v cycles="$CYCLES" -v conns="$CONNS" \
