@@ -44,21 +44,25 @@ bench_start_server "$OUT"
 label() { [ "$1" = stop ] && echo stop-the-world || echo "$1"; }
 
 # timed KIND EVENTS OUTFILE CMD...: runs the nonstop command CMD, its JSON
-# appended to OUTFILE and "KIND START END" (CLOCK_MONOTONIC ns) to EVENTS.
+# appended to OUTFILE, "KIND START END" (CLOCK_MONOTONIC ns) to EVENTS and
+# the CPU time it used (user + system, ms) to OUTFILE.cpu.
 timed() {
-	local kind=$1 events=$2 outfile=$3 t0 t1 out
+	local kind=$1 events=$2 outfile=$3 t0 t1 rc=0 TIMEFORMAT='%3U %3S'
 	shift 3
 	t0=$("$client" now)
-	out=$("$@" 2>&1) || die "$kind failed: $out"
+	{ time "$@" >"$OUT/cmd.out" 2>&1; } 2>"$OUT/cmd.cpu" || rc=$?
 	t1=$("$client" now)
+	[ $rc = 0 ] || die "$kind failed: $(cat "$OUT/cmd.out")"
 	echo "$kind $t0 $t1" >>"$events"
-	echo "$out" >>"$outfile"
+	cat "$OUT/cmd.out" >>"$outfile"
+	awk '{printf "%.1f\n", ($1 + $2) * 1000}' "$OUT/cmd.cpu" >>"$outfile.cpu"
 }
 
 # measure MODE: the cycles of one mode under a fresh latency load.
 measure() {
 	local mode=$1 o=$OUT/$1 result
 	: >"$o.events"; : >"$o.apply"; : >"$o.revert"; : >"$o.status"
+	: >"$o.apply.cpu"; : >"$o.revert.cpu"
 	# The load's own bound, far beyond what the cycles take.
 	"$client" latency "$port" $((CYCLES * 10 + 30)) "$CONNS" "$o.lat" >"$o.load" 2>&1 &
 	load_pid=$!
@@ -141,10 +145,12 @@ stops_table() {
 	else
 		stopped="tids $stopped(libnonstop's: $rt)"
 	fi
-	echo "| over $CYCLES cycles | stop-the-world | per-thread |"
+	echo "| over $CYCLES cycle$([ "$CYCLES" = 1 ] || echo s) | stop-the-world | per-thread |"
 	echo "|---|--:|--:|"
 	echo "| apply: command time, median (ms) | $(durations apply "$s.events" | median) | $(durations apply "$p.events" | median) |"
 	echo "| revert: command time, median (ms) | $(durations revert "$s.events" | median) | $(durations revert "$p.events" | median) |"
+	echo "| apply: CPU time of nonstop, median (ms) | $(median <"$s.apply.cpu") | $(median <"$p.apply.cpu") |"
+	echo "| revert: CPU time of nonstop, median (ms) | $(median <"$s.revert.cpu") | $(median <"$p.revert.cpu") |"
 	echo "| threads nonstop stops | all ($threads) | $stopped |"
 	echo "| apply: pause of every thread, median / max (µs) | $(field pause_us <"$s.apply" | median) / $(field pause_us <"$s.apply" | maximum) | none |"
 	echo "| revert: pause of every thread, median / max (µs) | $(field pause_us <"$s.revert" | median) / $(field pause_us <"$s.revert" | maximum) | none |"
@@ -156,6 +162,13 @@ stops_table() {
 	echo "| apply: first / last thread seen switched, median (ms) | – | $(field first_switch_us <"$p.apply" | us_to_ms | median) / $(field switch_us <"$p.apply" | us_to_ms | median) |"
 	echo "| revert: first / last thread seen switched, median (ms) | – | $(field first_switch_us <"$p.revert" | us_to_ms | median) / $(field switch_us <"$p.revert" | us_to_ms | median) |"
 	echo "| apply: each thread's own switch delay, fastest to slowest, median over cycles | – | $(delay_ranks "$p.status" | readable_us) |"
+}
+
+# tail_per_command MODE: how many requests the p99.9 of MODE's *during*
+# class looks at (its slowest 0.1%), per command.
+tail_per_command() {
+	awk -F'|' -v m=" $1 " -v cmds=$((2 * CYCLES)) \
+		'$2 == m && $3 == " during " {printf "%.0f\n", $4 / 1000 / cmds}' "$OUT/latency.md"
 }
 
 # write_doc: BENCHMARKS.md from its template, the tables and this run.
@@ -170,7 +183,9 @@ write_doc() {
 	awk -v latency="$OUT/latency.md" -v stops="$OUT/stops.md" \
 	    -v machine="$machine" -v commit="$commit" -v date="$(date -u +%Y-%m-%d)" \
 	    -v cycles="$CYCLES" -v conns="$CONNS" \
-	    -v threads="$(field threads <"$OUT/stop.apply" | maximum)" '
+	    -v threads="$(field threads <"$OUT/stop.apply" | maximum)" \
+	    -v slow_stop="$(tail_per_command stop-the-world)" \
+	    -v slow_pt="$(tail_per_command per-thread)" '
 	function put(s) { gsub(/&/, "\\\\&", s); return s }
 	$0 == "@LATENCY@" { while ((getline l < latency) > 0) print l; next }
 	$0 == "@STOPS@" { while ((getline l < stops) > 0) print l; next }
@@ -178,6 +193,7 @@ write_doc() {
 		gsub(/@MACHINE@/, put(machine)); gsub(/@COMMIT@/, put(commit))
 		gsub(/@DATE@/, put(date)); gsub(/@CYCLES@/, put(cycles))
 		gsub(/@CONNS@/, put(conns)); gsub(/@THREADS@/, put(threads))
+		gsub(/@SLOW_STOP@/, put(slow_stop)); gsub(/@SLOW_PT@/, put(slow_pt))
 		print
 	}' bench/latency/BENCHMARKS.md.in >"$OUT/BENCHMARKS.md"
 }
