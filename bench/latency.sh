@@ -13,7 +13,8 @@
 # after the commands (see there), bench/latency/plot.c draws the p99.9 of
 # every 100 ms window; this script adds what nonstop itself reports: how
 # long it stopped which threads, and in per-thread mode when the threads
-# switched (apply --json; status --json right after each apply).
+# switched (apply --json; status --json right after each apply), and the
+# time and CPU time each command took.
 #
 # Prints the tables. Writes them, the method (bench/latency/BENCHMARKS.md.in)
 # and the plot into build/bench-latency/BENCHMARKS.md and bench-latency.svg;
