@@ -44,10 +44,13 @@ check: all
 demo: all
 	@bash examples/demo/demo.sh
 
+# BENCH_DOCS=1 also rewrites docs/BENCHMARKS.md and its plot (bench/latency.sh).
 bench: all
 	@bash bench/run.sh
 	@echo
 	@bash bench/pause_threads.sh
+	@echo
+	@bash bench/latency.sh
 
 clean:
 	rm -rf $(BUILD)

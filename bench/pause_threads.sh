@@ -60,7 +60,10 @@ for n in $THREADS; do
 			die "revert failed with $n threads"
 	done
 	exec 8>&-
-	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; pid=""
+	# Closing its stdin ends it: it may be gone (and reaped) already.
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	pid=""
 	printf '%8s  %16s  %16s  %14s  %16s\n' "$n" \
 		"$(field pause_us <"$OUT/apply" | median)" \
 		"$(field pause_us <"$OUT/apply" | sort -n | tail -1)" \

@@ -3,70 +3,22 @@
 #
 # Builds the demo server (examples/server) v1 and v2 and the demo patch,
 # starts v1 under the load client (CONNS persistent connections in a closed
-# loop), then applies and reverts the patch RUNS times and prints the pause
+# loop), then applies (in stop-the-world mode: the server runs libnonstop,
+# which would make per-thread the default, where no worker pauses; see
+# bench/latency.sh) and reverts the patch RUNS times and prints the pause
 # each apply (and revert) reported — "paused N threads for X us" — with the
 # median, minimum and maximum, and the server's thread count.
 #   BENCH_RUNS (default 10)   BENCH_CONNS (default 4)
 # Exit 1 if an apply or revert fails or the load client saw a failed request.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$ROOT"
-NONSTOP=${NONSTOP:-build/nonstop}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 OUT=build/bench
 RUNS=${BENCH_RUNS:-10}
 CONNS=${BENCH_CONNS:-4}
 
-server_pid=""
-load_pid=""
-cleanup() {
-	local rc=$?
-	[ -n "$load_pid" ] && kill -KILL "$load_pid" 2>/dev/null || true
-	[ -n "$server_pid" ] && kill -KILL "$server_pid" 2>/dev/null || true
-	[ -n "$load_pid" ] && wait "$load_pid" 2>/dev/null || true
-	[ -n "$server_pid" ] && wait "$server_pid" 2>/dev/null || true
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
-
-[ -x "$NONSTOP" ] || die "$NONSTOP not found: run make first"
-CFLAGS="$($NONSTOP cflags) -O2 -std=gnu11 -Wall -Wextra -pthread -I$ROOT/include"
-# The server links libnonstop: its loops pass update points (per-thread mode).
-LIBNONSTOP="-L$ROOT/build -lnonstop -Wl,-rpath,$ROOT/build"
-
-# --- build (the same steps as examples/demo/demo.sh, quietly) ---
-rm -rf "$OUT"
-mkdir -p "$OUT/v1" "$OUT/v2"
-cp -r examples/server "$OUT/src-v1"
-cp -r examples/server "$OUT/src-v2"
-(cd "$OUT/src-v2" && patch -s -p1 <"$ROOT/examples/server/fix.diff")
-for v in v1 v2; do
-	for f in "$OUT/src-$v"/*.c; do
-		f=$(basename "$f")
-		(cd "$OUT/src-$v" && gcc $CFLAGS -c "$f" -o "../$v/${f%.c}.o")
-	done
-done
-gcc -pthread -o "$OUT/v1/server" "$OUT"/v1/*.o $LIBNONSTOP
-gcc -O2 -std=gnu11 -pthread -o "$OUT/client" examples/client/client.c
-"$NONSTOP" build -o "$OUT/wc-fix.nsp" --binary "$OUT/v1/server" "$OUT/v1" "$OUT/v2" >/dev/null ||
-	die "nonstop build failed"
-
-# --- server under load ---
-"$OUT/v1/server" 0 "$OUT/port" >"$OUT/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 50); do
-	[ -s "$OUT/port" ] && break
-	kill -0 "$server_pid" 2>/dev/null || die "the server did not start: $(cat "$OUT/server.log")"
-	sleep 0.1
-done
-[ -s "$OUT/port" ] || die "the server wrote no port file within 5 s"
-port=$(cat "$OUT/port")
+bench_build "$OUT"
+bench_start_server "$OUT"
 # The load runs until we stop it (SIGTERM), at most 10 minutes.
 "$OUT/client" load "$port" 600 "$CONNS" "$OUT/load.txt" >"$OUT/load.log" 2>&1 &
 load_pid=$!
@@ -77,7 +29,7 @@ pause_of() {	# the X of "paused N threads for X us" in $1, or "-"
 		awk '{print $(NF-1)}' | grep . || echo -
 }
 
-echo "nonstop bench: demo server (pid $server_pid) under load, $CONNS connections, $RUNS apply/revert cycles"
+echo "nonstop bench: demo server (pid $server_pid) under load, $CONNS connections, $RUNS apply/revert cycles, stop-the-world"
 echo
 printf '%4s  %8s  %18s  %18s\n' run threads "apply pause (us)" "revert pause (us)"
 printf '%4s  %8s  %18s  %18s\n' ---- -------- ------------------ ------------------
@@ -85,8 +37,8 @@ applies=()
 reverts=()
 status=0
 for i in $(seq "$RUNS"); do
-	threads=$(awk '/^Threads:/ {print $2}' "/proc/$server_pid/status")
-	if out=$("$NONSTOP" apply "$server_pid" "$OUT/wc-fix.nsp" 2>&1); then
+	threads=$(bench_threads "$server_pid")
+	if out=$("$NONSTOP" apply --mode stop "$server_pid" "$OUT/wc-fix.nsp" 2>&1); then
 		ap=$(pause_of "$out")
 	else
 		echo "apply $i failed: $out" >&2
@@ -106,10 +58,7 @@ for i in $(seq "$RUNS"); do
 	[ "$rp" = FAILED ] && break
 done
 
-kill -TERM "$load_pid" 2>/dev/null || true
-for _ in $(seq 50); do kill -0 "$load_pid" 2>/dev/null || break; sleep 0.1; done
-wait "$load_pid" 2>/dev/null || true
-load_pid=""
+bench_stop_load
 result=$(cat "$OUT/load.txt" 2>/dev/null || echo "no result")
 
 # summary WHAT VALUES...: median, min and max of the values.
