@@ -160,8 +160,8 @@ stops_table() {
 	# function is busy), and each revert's.
 	longest=$( (field max_pause_us <"$s.apply"; field pause_us <"$s.revert") | maximum)
 	echo "| **longest stop of a worker thread** | **$longest µs** | **none: no worker was stopped** |"
-	echo "| apply: first / last thread seen switched, median (ms) | – | $(field first_switch_us <"$p.apply" | us_to_ms | median) / $(field switch_us <"$p.apply" | us_to_ms | median) |"
-	echo "| revert: first / last thread seen switched, median (ms) | – | $(field first_switch_us <"$p.revert" | us_to_ms | median) / $(field switch_us <"$p.revert" | us_to_ms | median) |"
+	echo "| apply: first / last thread switched, median (ms) | – | $(field first_switch_us <"$p.apply" | us_to_ms | median) / $(field switch_us <"$p.apply" | us_to_ms | median) |"
+	echo "| revert: first / last thread switched, median (ms) | – | $(field first_switch_us <"$p.revert" | us_to_ms | median) / $(field switch_us <"$p.revert" | us_to_ms | median) |"
 	echo "| apply: each thread's own switch delay, fastest to slowest, median over cycles | – | $(delay_ranks "$p.status" | readable_us) |"
 }
 

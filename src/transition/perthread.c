@@ -427,6 +427,22 @@ bool ns_pt_thread_done(const struct ns_rt_thread *t, const struct ns_rec *r,
 	return true;
 }
 
+/* When thread T switched, after the generation moved (each thread notes
+ * the time itself, so this is its own delay, not when we looked): the
+ * first and the last such delay. */
+static void note_switch(struct ns_pt *x, const struct ns_rt_thread *t)
+{
+	uint64_t d;
+
+	if (!t->registered || t->switched_ns < x->rt->blk.gen_ns)
+		return;   /* did not have to switch */
+	d = t->switched_ns - x->rt->blk.gen_ns;
+	if (!x->first_ns || d < x->first_ns)
+		x->first_ns = d;
+	if (d > x->switch_ns)
+		x->switch_ns = d;
+}
+
 /* One look at every thread: 1 if all are where W wants them, 0 if not
  * (x->blocker names the first few that are not), -1 on error. */
 static int check(struct ns_pt *x, enum want w, size_t *pending)
@@ -446,13 +462,16 @@ static int check(struct ns_pt *x, enum want w, size_t *pending)
 	}
 	x->blocker[0] = 0;
 	x->threads = 0;
+	x->first_ns = x->switch_ns = 0;
 	for (size_t i = 0; i < n; i++) {
 		char why[256];
 		if (v[i].runtime)
 			continue;
 		x->threads++;
-		if (done(&v[i], x->rec, w, why, sizeof(why)))
+		if (done(&v[i], x->rec, w, why, sizeof(why))) {
+			note_switch(x, &v[i]);
 			continue;
+		}
 		if (left < 3 && len < sizeof(x->blocker))
 			len += (size_t)snprintf(x->blocker + len,
 						sizeof(x->blocker) - len, "%s%s",
@@ -471,25 +490,18 @@ static int check(struct ns_pt *x, enum want w, size_t *pending)
  * timeout. 0 done, 1 timed out, -1 error. */
 static int wait_for(struct ns_pt *x, enum want w)
 {
-	uint64_t t0 = now_ns(), deadline = t0 + (uint64_t)(x->timeout * 1e9);
+	uint64_t deadline = now_ns() + (uint64_t)(x->timeout * 1e9);
 	unsigned us = POLL_MIN_US;
-	size_t pending, first = SIZE_MAX;
+	size_t pending;
 
-	x->first_ns = x->switch_ns = 0;
 	for (;;) {
 		int rc = check(x, w, &pending);
 		uint64_t t = now_ns();
 
 		if (rc < 0)
 			return -1;
-		if (first == SIZE_MAX)
-			first = pending;
-		else if (pending < first && !x->first_ns)
-			x->first_ns = t - t0;
-		if (rc == 1) {
-			x->switch_ns = t - t0;
+		if (rc == 1)
 			return 0;
-		}
 		if (t >= deadline)
 			return 1;
 		struct timespec d = { 0, (long)us * 1000 };

@@ -46,8 +46,10 @@ struct ns_pt {
 	struct ns_rec *rec;          /* our copy, kept in step */
 	double timeout;              /* seconds to wait for the threads */
 	/* out */
-	uint64_t switch_ns;          /* install to last thread switched */
-	uint64_t first_ns;           /* install to first thread switched */
+	/* Of the threads that switched at the last wait, how long after the
+	 * generation moved the first and the last did (their own clocks) */
+	uint64_t switch_ns;
+	uint64_t first_ns;
 	size_t   threads;            /* threads that had to switch */
 	char     blocker[512];       /* who did not switch, and where */
 	char     err[1024];
