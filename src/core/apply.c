@@ -36,6 +36,7 @@
 #include "transition/redirect.h"
 #include "transition/transition.h"
 #include "util/checksum.h"
+#include "util/sched.h"
 
 #define REACH (1ULL << 31)
 
@@ -418,6 +419,8 @@ static int choose_mode(struct apply *a)
 				  "LD_PRELOAD=libnonstop.so)", (int)a->o->pid);
 	a->pt = found == 1;
 	a->res->mode = a->pt ? NS_MODE_PER_THREAD : NS_MODE_STOP;
+	if (a->pt)
+		ns_sched_background();
 	return 0;
 }
 

@@ -27,6 +27,7 @@
 #include "registry/registry.h"
 #include "transition/redirect.h"
 #include "transition/transition.h"
+#include "util/sched.h"
 
 struct revert {
 	const struct ns_op_opts *o;
@@ -201,6 +202,8 @@ static int choose_mode(struct revert *r, const char *name)
 				   "libnonstop is not running in process %d",
 				   name ? name : "(last)", (int)r->o->pid);
 	r->res->err[0] = 0;
+	if (r->pt)
+		ns_sched_background();
 	return 0;
 }
 

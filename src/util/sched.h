@@ -1,5 +1,5 @@
-/* sched.h — running nonstop at real-time priority while it holds threads
- * of the target stopped. */
+/* sched.h — nonstop's own scheduling: real-time priority while it holds
+ * threads of the target stopped, low priority when nothing waits for it. */
 #ifndef NONSTOP_SCHED_H
 #define NONSTOP_SCHED_H
 #include <stdbool.h>
@@ -13,4 +13,10 @@ bool ns_sched_raise(void);
 
 /* Back to SCHED_OTHER if RAISED. */
 void ns_sched_restore(bool raised);
+
+/* For the rest of the process: nothing of the target waits for nonstop
+ * (the per-thread mode stops no thread that serves), so nonstop runs at
+ * nice 10, taking CPU from the program only when it leaves some, and
+ * ns_sched_raise() no longer raises. */
+void ns_sched_background(void);
 #endif
