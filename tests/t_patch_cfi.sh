@@ -74,9 +74,33 @@ maps_snapshot maps.after
 diff maps.before maps.after || fail "/proc/$TPID/maps changed after a refused apply"
 expect_eq 6 "$(ask call 5)" "compute(5) after the refused apply"
 
-# The patch applies with its CFI, and reverts.
+# The patch applies with its CFI, and reverts. Its record, read by a
+# fresh nonstop, says where the linked .eh_frame is: the CIE as in the
+# file, and an FDE whose initial location is the new compute().
 expect_exit 0 "$NONSTOP" apply "$TPID" fix.nsp
 expect_eq 16 "$(ask call 5)" "v2 compute(5) = helper(5) + 1"
+expect_exit 0 "$NONSTOP" status "$TPID"
+expect_stdout_match 'unwind info: [0-9]+ bytes at 0x[0-9a-f]+, 3 functions'
+expect_exit 0 "$NONSTOP" status --json "$TPID"
+ehaddr=$(sed -n 's/.*"eh_frame":"0x\([0-9a-f]*\)".*/\1/p' last.out)
+ehsize=$(sed -n 's/.*"eh_frame":"0x[0-9a-f]*","size":\([0-9]*\).*/\1/p' last.out)
+newfn=$(sed -n 's/.*"name":"compute","old":"0x[0-9a-f]*","new":"0x\([0-9a-f]*\)".*/\1/p' last.out)
+[ -n "$ehaddr" ] && [ -n "$newfn" ] || fail "status --json: no unwind info or no compute: $(cat last.out)"
+expect_eq $((16#$size)) "$ehsize" "size of the .eh_frame in the target"
+dd if="/proc/$TPID/mem" of=live.eh bs=4096 iflag=skip_bytes,count_bytes \
+	skip=$((16#$ehaddr)) count="$ehsize" status=none || fail "cannot read the target's .eh_frame"
+dd if=fix.nsp of=file.cie bs=1 skip="$eh" count=24 status=none
+cmp -n 24 live.eh file.cie || fail "the CIE in the target differs from the patch file's"
+u32() { od -An -t d4 -j "$1" -N 4 live.eh | tr -d ' '; } # signed
+found=0 off=0
+while len=$(u32 $off) && [ "$len" != 0 ]; do
+	if [ "$(u32 $((off + 4)))" != 0 ]; then # an FDE: pc-relative start
+		pc=$((16#$ehaddr + off + 8 + $(u32 $((off + 8)))))
+		[ "$pc" = $((16#$newfn)) ] && found=1
+	fi
+	off=$((off + 4 + len))
+done
+expect_eq 1 "$found" "an FDE of the live .eh_frame starts at the new compute() (0x$newfn)"
 expect_exit 0 "$NONSTOP" revert "$TPID"
 expect_eq 6 "$(ask call 5)" "compute(5) after revert"
 

@@ -19,6 +19,7 @@
 
 #include "core/core.h"
 #include "core/mapping.h"
+#include "core/unwind.h"
 #include "core/verify.h"
 #include "link/link.h"
 #include "link/target.h"
@@ -109,11 +110,12 @@ static int build_record(struct apply *a)
 
 	for (size_t i = 0; i < a->patch.nentries; i++)
 		n += a->patch.entries[i].kind == NS_ENTRY_REPLACE;
-	a->rec = calloc(1, ns_rec_size(n));
+	a->rec = calloc(1, ns_rec_full_size(n, ns_unwind_nsyms(&a->patch)));
 	if (!a->rec)
 		return ns_op_fail(a->res, "out of memory");
 	memcpy(a->rec->magic, NS_REC_MAGIC, 8);
 	a->rec->nfuncs = n;
+	a->rec->nsyms = ns_unwind_nsyms(&a->patch);
 	a->rec->state = NS_REC_LOADED;
 	a->rec->seq = a->reg.n ? a->reg.v[a->reg.n - 1].rec->seq + 1 : 1;
 	a->rec->patch_id = a->patch.id;
@@ -145,7 +147,8 @@ static void finish_record(struct apply *a)
 	a->rec->size = a->img.size;
 	a->rec->code_start = a->img.base + a->img.text_off;
 	a->rec->code_end = a->rec->code_start + a->img.text;
-	memcpy(a->img.buf, a->rec, ns_rec_size(a->rec->nfuncs));
+	ns_unwind_record(a->rec, &a->patch, &a->img);
+	memcpy(a->img.buf, a->rec, ns_rec_full_size(a->rec->nfuncs, a->rec->nsyms));
 }
 
 /* The commit gate's code and journal, in the image and in the record (so
@@ -170,7 +173,7 @@ static int prepare(struct apply *a)
 	    build_record(a) < 0 || verify_functions(a) < 0)
 		return -1;
 	ns_gate_code(&gate_len);
-	if (ns_link_layout(&a->patch, ns_rec_size(a->rec->nfuncs), gate_len,
+	if (ns_link_layout(&a->patch, ns_rec_full_size(a->rec->nfuncs, a->rec->nsyms), gate_len,
 			   NS_GATE_JOURNAL_SIZE(a->rec->nfuncs + 1), &a->img,
 			   a->res->err, sizeof(a->res->err)) < 0 ||
 	    ns_link_resolve(&a->patch, &a->target, a->mod, a->tr.mem_fd,

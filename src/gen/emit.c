@@ -365,6 +365,26 @@ static int add_entries(struct pstate *ps)
 	return 0;
 }
 
+/* Names the local functions of carried sections that nothing refers to
+ * by name (a .cold piece is reached through its section): the patch's
+ * symbol table then names every piece of its code, for unwinders and
+ * debuggers. */
+static int name_carried_code(struct pstate *ps)
+{
+	const struct gobj *o = ps->o;
+
+	for (size_t i = 1; i < o->nsyms; i++) {
+		const struct gsym *gs = &o->syms[i];
+
+		if (gs->type != STT_FUNC || gs->bind != STB_LOCAL || !*gs->name ||
+		    !is_carried(ps, gs->s.st_shndx) || ps->symmap[i])
+			continue;
+		if (!defined_sym(ps, i, STB_LOCAL))
+			return gen_fail(ps->g, "out of memory");
+	}
+	return 0;
+}
+
 /* The patch's .eh_frame, created empty (just its zero terminator) on
  * first use. */
 static struct ns_section *eh_frame_section(struct pstate *ps)
@@ -470,7 +490,7 @@ int gen_emit_pair(struct gen *g, struct gen_emit *em, const struct gen_pair *pr)
 	for (size_t i = 0; i < o->nsecs; i++)
 		ps.sec_map[i] = -1;
 	if (mark_carried(&ps) || add_entries(&ps) || map_relocs(&ps) ||
-	    carry_cfi(&ps))
+	    name_carried_code(&ps) || carry_cfi(&ps))
 		goto out;
 	rc = 0;
 out:
