@@ -17,7 +17,10 @@ static void help(void)
 	       "DWARF CFI); the old entries then jump to the new code. If a\n"
 	       "replaced function is busy, the threads resume at once and nonstop\n"
 	       "retries until the timeout, then refuses, naming the thread and\n"
-	       "the function. The pause of the threads is measured and printed.\n\n"
+	       "the function. The pause of the threads is measured and printed.\n"
+	       "When the process has libgcc's unwinder loaded, the patch's frames\n"
+	       "are registered with it first, so that the program's own\n"
+	       "backtrace() walks through new code (-v says whether they were).\n\n"
 	       "  --timeout SEC  how long to wait for a safe moment (default 5)\n"
 	       "  --json         print the result as one JSON object\n"
 	       "  -v             say what is done\n\n"
@@ -67,5 +70,7 @@ int cmd_apply(int argc, char **argv)
 	if (o.verbose)
 		printf("patch mapped at 0x%llx (%llu bytes)\n",
 		       (unsigned long long)res.base, (unsigned long long)res.size);
+	if (o.verbose && res.note[0])
+		printf("%s\n", res.note);
 	return NS_EXIT_OK;
 }

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "core/core.h"
+#include "core/frames.h"
 #include "core/mapping.h"
 #include "core/unwind.h"
 #include "core/verify.h"
@@ -342,6 +343,12 @@ int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 			      res->err, sizeof(res->err)) < 0)
 		goto out;
 	a.mapped = true;
+	/* The program's own unwinder learns the new code's frames before
+	 * any thread can run it (cleanup deregisters them on failure). */
+	if (ns_frames_register(&a.tr, &a.target, a.safety, a.rec, o->timeout,
+			       res->note, sizeof(res->note), res->err,
+			       sizeof(res->err)) < 0)
+		goto out;
 	if (switch_code(&a) < 0)
 		goto out;
 	a.mapped = false; /* it stays: it is applied */

@@ -19,6 +19,9 @@ struct ns_op_result {
 					 unwinding them, writing, releasing */
 	unsigned attempts;
 	uint64_t base, size;          /* where the patch lives */
+	char     note[512];           /* apply: whether the patch's frames are
+					 registered with the target's unwinder,
+					 or why not (apply -v) */
 	char     err[1024];           /* one line naming what and why */
 };
 

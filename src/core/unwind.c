@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/unwind.h"
+#include "proc/call.h"
 
 /* Symbol I of P is a function of the patch listed in the table: the first
  * of the patch's definitions at its address (the generator makes local
@@ -39,8 +40,10 @@ uint32_t ns_unwind_nsyms(const struct ns_patch *p)
 }
 
 void ns_unwind_record(struct ns_rec *rec, const struct ns_patch *p,
-		      const struct ns_image *img)
+		      struct ns_image *img)
 {
+	size_t stub_len;
+	const uint8_t *stub = ns_call_stub_code(&stub_len);
 	struct ns_rec_sym *t = ns_rec_syms(rec);
 	uint32_t k = 0;
 
@@ -59,4 +62,11 @@ void ns_unwind_record(struct ns_rec *rec, const struct ns_patch *p,
 	rec->frames_object = img->base + img->frames_off;
 	rec->call_slot = rec->frames_object + NS_LINK_FRAMES_OBJECT;
 	rec->call_stub = img->base + img->call_off;
+	if (stub_len <= NS_LINK_CALL_STUB)
+		memcpy(img->buf + img->call_off, stub, stub_len);
+	else
+		rec->call_stub = 0; /* no registration: cannot happen */
 }
+
+_Static_assert(NS_LINK_FRAMES_DATA >= NS_LINK_FRAMES_OBJECT +
+	       sizeof(struct ns_call_slot), "room for the call slot");

@@ -14,7 +14,8 @@
 uint32_t ns_unwind_nsyms(const struct ns_patch *p);
 
 /* After relocation: REC's CFI fields (eh_frame, the room for registering
- * it), and its table of REC->nsyms functions (allocated after funcs[]). */
+ * it, with the remote-call stub copied into IMG's code), and its table of
+ * REC->nsyms functions (allocated after funcs[]). */
 void ns_unwind_record(struct ns_rec *rec, const struct ns_patch *p,
-		      const struct ns_image *img);
+		      struct ns_image *img);
 #endif

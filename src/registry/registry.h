@@ -93,7 +93,10 @@ struct ns_rec {
 	 * writable; the remote-call stub (code) and its slot (writable). */
 	uint64_t frames_object;
 	uint64_t call_stub, call_slot;
-	uint64_t reserved[4];      /* 0 */
+	/* libgcc's __deregister_frame_info in the target, recorded before
+	 * the frames are registered: whoever releases the memory calls it. */
+	uint64_t frames_deregister;
+	uint64_t reserved[3];      /* 0 */
 	struct ns_rec_func funcs[];
 };
 

@@ -411,3 +411,49 @@ int ns_safety_check(struct ns_safety *s, const struct ns_range *r, size_t n,
 	}
 	return 0;
 }
+
+struct frames_walk {
+	struct ns_safety *s;
+	int (*cb)(void *arg, uint64_t pc, const char *func, const char *module);
+	void *arg;
+	int depth;
+	int stopped;         /* CB's nonzero answer */
+};
+
+static int each_frame(Dwfl_Frame *frame, void *arg)
+{
+	struct frames_walk *w = arg;
+	Dwarf_Addr pc;
+	bool activation;
+	Dwfl_Module *mod;
+	const char *module = NULL;
+
+	if (!dwfl_frame_pc(frame, &pc, &activation))
+		return DWARF_CB_ABORT;
+	if (!activation)
+		pc--;
+	mod = dwfl_addrmodule(w->s->dwfl, pc);
+	if (mod)
+		module = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL,
+					  NULL, NULL);
+	w->stopped = w->cb(w->arg, pc, mod ? dwfl_module_addrname(mod, pc) : NULL,
+			   module);
+	if (w->stopped || ++w->depth >= MAX_FRAMES)
+		return DWARF_CB_ABORT;
+	return DWARF_CB_OK;
+}
+
+int ns_safety_frames(struct ns_safety *s, struct ns_thread *th,
+		     int (*cb)(void *arg, uint64_t pc, const char *func,
+			       const char *module),
+		     void *arg)
+{
+	struct frames_walk w = { .s = s, .cb = cb, .arg = arg };
+	int rc;
+
+	memset(s->cache.addr, 0, sizeof(s->cache.addr));
+	rc = dwfl_getthread_frames(s->dwfl, th->tid, each_frame, &w);
+	if (w.stopped)
+		return w.stopped;
+	return rc < 0 || w.depth >= MAX_FRAMES ? -1 : 0;
+}

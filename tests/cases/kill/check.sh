@@ -9,6 +9,9 @@ kill_version() {
 	local v st
 	expect_alive >&2
 	[ "$(ask bad)" = 0 ] || fail "wrong results, registers or wake-ups: $(ask why)"
+	# libgcc's unwinder walks every registered object: one left behind
+	# by a revert would crash the target here.
+	[ "$(ask bt)" -gt 0 ] || fail "backtrace() in the target failed"
 	v=$(ask v)
 	st=$("$NONSTOP" status --json "$TPID" | grep -o '"state":"[a-z]*"' | cut -d'"' -f4 || true)
 	case $v in
