@@ -399,10 +399,10 @@ int ns_frames_release(struct ns_tracee *tr, uint64_t base, char *err, size_t err
 	    memcmp(rec.magic, NS_REC_MAGIC, 8) || !rec.eh_frame ||
 	    rec.frames == NS_FRAMES_NONE)
 		return 0;
+	rec.name[NS_NAME_MAX - 1] = 0;
 	if (!rec.call_stub || !rec.call_slot || !rec.frames_deregister) {
-		snprintf(err, errlen, "patch '%.*s': its record is damaged (frames "
-			 "registered, no way to deregister them)", NS_NAME_MAX,
-			 rec.name);
+		snprintf(err, errlen, "patch '%s': its record is damaged (frames "
+			 "registered, no way to deregister them)", rec.name);
 		return -1;
 	}
 	known = registered(tr, &rec, err, errlen);
