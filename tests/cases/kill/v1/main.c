@@ -4,7 +4,9 @@
  * borrows for its system calls, so a thread restored from a signal frame
  * with a wrong register would count here (or crash). Three workers call
  * a() and b() and check each result is an old or a new value; one sleeps
- * in nanosleep and checks it never wakes early. Commands on stdin (served
+ * in nanosleep and checks it never wakes early (nonstop borrows a thread
+ * blocked in a system call, such as this one, for its function calls into
+ * libgcc, when it may: see bt below). Commands on stdin (served
  * by their own thread):
  *   v     "a=old b=old", "a=new b=new", or a mix (a failure)
  *   bad   count of wrong results, wrong registers and early wake-ups
