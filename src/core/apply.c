@@ -149,7 +149,8 @@ static void finish_record(struct apply *a)
 	a->rec->code_start = a->img.base + a->img.text_off;
 	a->rec->code_end = a->rec->code_start + a->img.text;
 	ns_unwind_record(a->rec, &a->patch, &a->img);
-	memcpy(a->img.buf, a->rec, ns_rec_full_size(a->rec->nfuncs, a->rec->nsyms));
+	memcpy(a->img.buf, a->rec,
+	       ns_rec_full_size(a->rec->nfuncs, a->rec->nsyms));
 }
 
 /* The commit gate's code and journal, in the image and in the record (so
@@ -174,7 +175,8 @@ static int prepare(struct apply *a)
 	    build_record(a) < 0 || verify_functions(a) < 0)
 		return -1;
 	ns_gate_code(&gate_len);
-	if (ns_link_layout(&a->patch, ns_rec_full_size(a->rec->nfuncs, a->rec->nsyms), gate_len,
+	if (ns_link_layout(&a->patch,
+			   ns_rec_full_size(a->rec->nfuncs, a->rec->nsyms), gate_len,
 			   NS_GATE_JOURNAL_SIZE(a->rec->nfuncs + 1), &a->img,
 			   a->res->err, sizeof(a->res->err)) < 0 ||
 	    ns_link_resolve(&a->patch, &a->target, a->mod, a->tr.mem_fd,
