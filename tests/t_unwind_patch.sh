@@ -4,8 +4,10 @@
 # real callers: (a) an unrelated patch B applies at once (without CFI in
 # patches the unwind stopped in park and every apply timed out); (b) a
 # patch C replacing run_job, which the thread will return into through A's
-# frames, is refused naming run_job; (c) reverting A is refused naming A's
-# function park. Once the thread leaves, A reverts and C applies.
+# frames, is refused naming run_job, and a patch D replacing step() again
+# is refused naming A's copy of step, which the thread will return into;
+# (c) reverting A is refused naming A's function park. Once the thread
+# leaves, A reverts and C applies.
 . "$TEST_LIB"
 
 build_version() { # NAME DIR...: v1 with each DIR's files laid over it
@@ -31,9 +33,11 @@ wait_for() {
 build_case unwind_patch
 build_version vB vB
 build_version vC vC
+build_version vD vD
 expect_exit 0 "$NONSTOP" build --name A -o A.nsp --binary v1/prog v1 v2
 expect_exit 0 "$NONSTOP" build --name B -o B.nsp --binary v1/prog v1 vB
 expect_exit 0 "$NONSTOP" build --name C -o C.nsp --binary v1/prog v1 vC
+expect_exit 0 "$NONSTOP" build --name D -o D.nsp --binary v1/prog v1 vD
 
 start_target v1/prog
 worker=$(ask worker)
@@ -59,6 +63,12 @@ expect_one_error_line
 expect_stderr_match "thread $worker will return into run_job \\(frame #[0-9]+\\)"
 maps_snapshot maps.after
 diff maps.before maps.after || fail "/proc/$TPID/maps changed after a refused apply"
+
+# D replaces step() again: the worker will return into A's copy of it,
+# the code step() runs now — as busy as the original would be.
+expect_exit 1 "$NONSTOP" apply --timeout 1 "$TPID" D.nsp
+expect_one_error_line
+expect_stderr_match "thread $worker will return into function step of patch 'A' \\(frame #[0-9]+\\)"
 
 # (c) A cannot go while the worker is in its code: refused, naming park().
 expect_exit 1 "$NONSTOP" revert --timeout 1 "$TPID" A

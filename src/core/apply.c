@@ -250,6 +250,43 @@ static struct ns_gate_entry *undo_plan(struct apply *a)
 	return e;
 }
 
+/* The code no thread may be in, or return into, during the switch: each
+ * replaced function's own bytes, and the copy of it that every applied
+ * patch redirecting it brought (a thread returning into an earlier
+ * patch's copy would mix versions as one returning into the original
+ * would; the safety check unwinds through patches' frames, and names such
+ * a frame by its patch). */
+static int busy_ranges(struct apply *a, size_t *n)
+{
+	size_t cap = a->rec->nfuncs + 1, k = 0;
+
+	for (size_t r = 0; r < a->reg.n; r++)
+		cap += a->reg.v[r].rec->nfuncs;
+	a->busy = calloc(cap, sizeof(*a->busy));
+	if (!a->busy)
+		return -1;
+	for (uint32_t i = 0; i < a->rec->nfuncs; i++) {
+		const struct ns_rec_func *f = &a->rec->funcs[i];
+
+		a->busy[k++] = (struct ns_range) { f->old_addr,
+			f->old_addr + f->old_size, f->name };
+		for (size_t r = 0; r < a->reg.n; r++) {
+			const struct ns_rec *o = a->reg.v[r].rec;
+
+			if (o->state != NS_REC_APPLIED)
+				continue;
+			for (uint32_t j = 0; j < o->nfuncs; j++)
+				if (o->funcs[j].old_addr == f->old_addr)
+					a->busy[k++] = (struct ns_range) {
+						o->funcs[j].new_addr,
+						o->funcs[j].new_addr + o->funcs[j].new_size,
+						f->name };
+		}
+	}
+	*n = k;
+	return 0;
+}
+
 static int switch_code(struct apply *a)
 {
 	struct ns_transition x = {
@@ -262,16 +299,9 @@ static int switch_code(struct apply *a)
 	};
 	int rc;
 
-	a->busy = calloc(a->rec->nfuncs + 1, sizeof(*a->busy));
-	if (!a->busy)
+	if (busy_ranges(a, &x.nbusy) < 0)
 		return ns_op_fail(a->res, "out of memory");
-	for (uint32_t i = 0; i < a->rec->nfuncs; i++) {
-		a->busy[i].start = a->rec->funcs[i].old_addr;
-		a->busy[i].end = a->rec->funcs[i].old_addr + a->rec->funcs[i].old_size;
-		a->busy[i].name = a->rec->funcs[i].name;
-	}
 	x.busy = a->busy;
-	x.nbusy = a->rec->nfuncs;
 	x.safety = a->safety;
 	gate.e = a->undo = undo_plan(a);
 	if (!gate.e)
