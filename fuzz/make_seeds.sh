@@ -14,10 +14,11 @@ nonstop=$(pwd)/build/nonstop
 cases=$(pwd)/tests/cases
 [ -x "$nonstop" ] || { echo "make_seeds.sh: build $nonstop first (make)" >&2; exit 1; }
 # Cases chosen for variety: statics with STT_FILE file names,
-# new data, many relocation types, TLS, and a patch meant to be stacked on.
+# new data, many relocation types, TLS, a patch meant to be stacked on, and
+# CFI with a .cold piece (every seed carries an .eh_frame).
 # Every seed records a result build-id (--new-binary v2/prog) and, for each
 # replaced function, the ranges its checksum masks.
-seed_cases=(static_func new_global relocs tls stack_chain)
+seed_cases=(static_func new_global relocs tls stack_chain cfi)
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)

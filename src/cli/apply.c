@@ -28,6 +28,9 @@ static void help(void)
 	       "the threads resume at once and nonstop retries until the timeout,\n"
 	       "then refuses, naming the thread and the function. The pause of the\n"
 	       "threads is measured and printed.\n\n"
+	       "When the process has libgcc's unwinder loaded, the patch's frames\n"
+	       "are registered with it first, so that the program's own\n"
+	       "backtrace() walks through new code (-v says whether they were).\n\n"
 	       "  --mode MODE    stop or per-thread, instead of choosing by whether\n"
 	       "                 the process runs libnonstop\n"
 	       "  --leave-pending  per-thread: when the timeout expires before\n"
@@ -131,6 +134,8 @@ int cmd_apply(int argc, char **argv)
 	if (o.verbose)
 		printf("patch mapped at 0x%llx (%llu bytes)\n",
 		       (unsigned long long)res.base, (unsigned long long)res.size);
+	if (o.verbose && res.frames_note[0])
+		printf("%s\n", res.frames_note);
 	ns_op_result_free(&res);
 	return NS_EXIT_OK;
 }

@@ -167,6 +167,16 @@ static void print_text(int pid, const struct ns_registry *reg, size_t threads,
 			printf("       %s  0x%llx -> 0x%llx\n", r->funcs[f].name,
 			       (unsigned long long)r->funcs[f].old_addr,
 			       (unsigned long long)r->funcs[f].new_addr);
+		if (r->eh_frame)
+			printf("       unwind info: %llu bytes at 0x%llx, %u "
+			       "function%s; with libgcc: %s\n",
+			       (unsigned long long)r->eh_frame_size,
+			       (unsigned long long)r->eh_frame, r->nsyms,
+			       r->nsyms == 1 ? "" : "s",
+			       r->frames == NS_FRAMES_NONE ? "not registered" :
+			       ns_rec_frames_name(r->frames));
+		else
+			printf("       unwind info: none\n");
 	}
 	if (t)
 		print_threads(t);
@@ -231,7 +241,16 @@ static void print_json(int pid, const struct ns_registry *reg, size_t threads,
 			       (unsigned long long)r->funcs[f].old_addr,
 			       (unsigned long long)r->funcs[f].new_addr);
 		}
-		printf("]}");
+		printf("],\"unwind\":");
+		if (r->eh_frame)
+			printf("{\"eh_frame\":\"0x%llx\",\"size\":%llu,"
+			       "\"functions\":%u,\"libgcc\":\"%s\"}",
+			       (unsigned long long)r->eh_frame,
+			       (unsigned long long)r->eh_frame_size, r->nsyms,
+			       ns_rec_frames_name(r->frames));
+		else
+			printf("null");
+		printf("}");
 	}
 	printf("]}\n");
 }

@@ -20,9 +20,11 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "core/frames.h"
 #include "core/mapping.h"
 #include "core/pt.h"
 #include "core/replace.h"
+#include "core/unwind.h"
 #include "core/verify.h"
 #include "link/link.h"
 #include "link/target.h"
@@ -126,11 +128,12 @@ static int build_record(struct apply *a)
 
 	for (size_t i = 0; i < a->patch.nentries; i++)
 		n += a->patch.entries[i].kind == NS_ENTRY_REPLACE;
-	a->rec = calloc(1, ns_rec_size(n));
+	a->rec = calloc(1, ns_rec_full_size(n, ns_unwind_nsyms(&a->patch)));
 	if (!a->rec)
 		return ns_op_fail(a->res, "out of memory");
 	memcpy(a->rec->magic, NS_REC_MAGIC, 8);
 	a->rec->nfuncs = n;
+	a->rec->nsyms = ns_unwind_nsyms(&a->patch);
 	a->rec->state = NS_REC_LOADED;
 	a->rec->seq = a->reg.n ? a->reg.v[a->reg.n - 1].rec->seq + 1 : 1;
 	a->rec->patch_id = a->patch.id;
@@ -162,7 +165,9 @@ static void finish_record(struct apply *a)
 	a->rec->size = a->img.size;
 	a->rec->code_start = a->img.base + a->img.text_off;
 	a->rec->code_end = a->rec->code_start + a->img.text;
-	memcpy(a->img.buf, a->rec, ns_rec_size(a->rec->nfuncs));
+	ns_unwind_record(a->rec, &a->patch, &a->img);
+	memcpy(a->img.buf, a->rec,
+	       ns_rec_full_size(a->rec->nfuncs, a->rec->nsyms));
 }
 
 /* Names the patches to replace in the result (now: once switched, nothing
@@ -300,8 +305,9 @@ static int prepare(struct apply *a)
 	    read_sites(a) < 0 || plan_replace(a) < 0)
 		return -1;
 	extra_sizes(a, &code, &data);
-	if (ns_link_layout(&a->patch, ns_rec_size(a->rec->nfuncs), code, data,
-			   &a->img, a->res->err, sizeof(a->res->err)) < 0 ||
+	if (ns_link_layout(&a->patch,
+			   ns_rec_full_size(a->rec->nfuncs, a->rec->nsyms), code,
+			   data, &a->img, a->res->err, sizeof(a->res->err)) < 0 ||
 	    ns_link_resolve(&a->patch, &a->target, a->mod, a->tr.mem_fd,
 			    &a->img, a->res->err, sizeof(a->res->err)) < 0)
 		return -1;
@@ -338,6 +344,44 @@ static int commit(void *arg, char *err, size_t errlen)
 	return 0;
 }
 
+/* The code no thread may be in, or return into, during the switch: each
+ * replaced function's own bytes, the copy of it that every applied patch
+ * redirecting it brought (a thread returning into an earlier patch's copy
+ * would mix versions as one returning into the original would; the
+ * safety check unwinds through patches' frames, and names such a frame by
+ * its patch), and what replacing adds. */
+static int busy_ranges(struct apply *a, size_t *n)
+{
+	size_t cap = a->rec->nfuncs + ns_replace_nbusy(&a->rp) + 1, k = 0;
+
+	for (size_t r = 0; r < a->reg.n; r++)
+		cap += a->reg.v[r].rec->nfuncs;
+	a->busy = calloc(cap, sizeof(*a->busy));
+	if (!a->busy)
+		return -1;
+	for (uint32_t i = 0; i < a->rec->nfuncs; i++) {
+		const struct ns_rec_func *f = &a->rec->funcs[i];
+
+		a->busy[k++] = (struct ns_range) { f->old_addr,
+			f->old_addr + f->old_size, f->name };
+		for (size_t r = 0; r < a->reg.n; r++) {
+			const struct ns_rec *o = a->reg.v[r].rec;
+
+			if (o->state != NS_REC_APPLIED)
+				continue;
+			for (uint32_t j = 0; j < o->nfuncs; j++)
+				if (o->funcs[j].old_addr == f->old_addr)
+					a->busy[k++] = (struct ns_range) {
+						o->funcs[j].new_addr,
+						o->funcs[j].new_addr + o->funcs[j].new_size,
+						f->name };
+		}
+	}
+	ns_replace_busy(&a->rp, a->busy + k);
+	*n = k + ns_replace_nbusy(&a->rp);
+	return 0;
+}
+
 static int switch_code(struct apply *a)
 {
 	struct ns_transition x = {
@@ -350,16 +394,8 @@ static int switch_code(struct apply *a)
 	};
 	int rc;
 
-	x.nbusy = a->rec->nfuncs + ns_replace_nbusy(&a->rp);
-	a->busy = calloc(x.nbusy + 1, sizeof(*a->busy));
-	if (!a->busy)
+	if (busy_ranges(a, &x.nbusy) < 0)
 		return ns_op_fail(a->res, "out of memory");
-	for (uint32_t i = 0; i < a->rec->nfuncs; i++) {
-		a->busy[i].start = a->rec->funcs[i].old_addr;
-		a->busy[i].end = a->rec->funcs[i].old_addr + a->rec->funcs[i].old_size;
-		a->busy[i].name = a->rec->funcs[i].name;
-	}
-	ns_replace_busy(&a->rp, a->busy + a->rec->nfuncs);
 	x.busy = a->busy;
 	x.safety = a->safety;
 	gate.e = a->undo = ns_plan_undo(&a->plan);
@@ -489,6 +525,12 @@ int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 			      res->err, sizeof(res->err)) < 0)
 		goto out;
 	a.mapped = true;
+	/* The program's own unwinder learns the new code's frames before
+	 * any thread can run it (cleanup deregisters them on failure). */
+	if (ns_frames_register(&a.tr, &a.target, a.safety, a.rec, o->timeout,
+			       res->frames_note, sizeof(res->frames_note),
+			       res->err, sizeof(res->err)) < 0)
+		goto out;
 	if (a.pt) {
 		if (switch_per_thread(&a) < 0)
 			goto out;

@@ -35,6 +35,9 @@ struct ns_op_result {
 	bool     retiring;            /* revert: memory kept for now */
 	char     note[1024];          /* what the user should know, or empty */
 	char     warn[1024];          /* done, but: one line, or empty */
+	char     frames_note[512];    /* apply: whether the patch's frames are
+					 registered with the target's unwinder,
+					 or why not (apply -v) */
 	char     err[1024];           /* one line naming what and why */
 };
 

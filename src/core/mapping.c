@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/frames.h"
 #include "core/mapping.h"
 #include "proc/mem.h"
 #include "proc/remote.h"
@@ -165,6 +166,9 @@ int ns_mapping_remove(struct ns_tracee *tr, uint64_t base, uint64_t size,
 	int64_t r;
 	int rc;
 
+	/* libgcc must forget the patch's frames before they go. */
+	if (ns_frames_release(tr, base, err, errlen) < 0)
+		return -1;
 	if (ns_remote_begin(&rs, tr, g) < 0) {
 		snprintf(err, errlen, "%s", tr->err);
 		return -1;

@@ -4,10 +4,12 @@
  * they reference; re-expresses each relocation either against the patch's
  * own sections (NS_SYM_DEFINED) or against a symbol of the target
  * (NS_SYM_TARGET), never against a target *section*. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gen/gen.h"
+#include "patch/patch_cfi.h"
 #include "patch/patch_format.h"
 
 struct gen_emit {
@@ -363,6 +365,114 @@ static int add_entries(struct pstate *ps)
 	return 0;
 }
 
+/* Names the local functions of carried sections that nothing refers to
+ * by name (a .cold piece is reached through its section): the patch's
+ * symbol table then names every piece of its code, for unwinders and
+ * debuggers. */
+static int name_carried_code(struct pstate *ps)
+{
+	const struct gobj *o = ps->o;
+
+	for (size_t i = 1; i < o->nsyms; i++) {
+		const struct gsym *gs = &o->syms[i];
+
+		if (gs->type != STT_FUNC || gs->bind != STB_LOCAL || !*gs->name ||
+		    !is_carried(ps, gs->s.st_shndx) || ps->symmap[i])
+			continue;
+		if (!defined_sym(ps, i, STB_LOCAL))
+			return gen_fail(ps->g, "out of memory");
+	}
+	return 0;
+}
+
+/* The patch's .eh_frame, created empty (just its zero terminator) on
+ * first use. */
+static struct ns_section *eh_frame_section(struct pstate *ps)
+{
+	struct ns_patch *p = ps->em->p;
+	struct ns_section *d;
+
+	if (p->eh_frame)
+		return &p->sections[p->eh_frame - 1];
+	if (grow((void **)&p->sections, &ps->em->cap_sec, p->nsections + 1,
+		 sizeof(*p->sections)))
+		return NULL;
+	d = &p->sections[p->nsections];
+	d->name = strdup(NS_CFI_SECTION);
+	d->data = calloc(1, 4);
+	if (!d->name || !d->data) {
+		free(d->name);
+		free(d->data);
+		memset(d, 0, sizeof(*d));
+		return NULL;
+	}
+	/* PROGBITS rather than SHT_X86_64_UNWIND: a nonstop that predates
+	 * CFI in patches then loads the patch and places the section as
+	 * read-only data, instead of refusing it. */
+	d->type = SHT_PROGBITS;
+	d->flags = SHF_ALLOC;
+	d->align = 8;
+	d->size = 4;
+	p->eh_frame = (uint32_t)++p->nsections;
+	return d;
+}
+
+/* Appends the CFI of this object's carried code to the patch's .eh_frame,
+ * before its terminator; the FDEs' initial locations become relocations
+ * against the carried sections. */
+static int carry_cfi(struct pstate *ps)
+{
+	struct gen_cfi c;
+	struct ns_section *d;
+	struct ns_reloc *rl;
+	uint8_t *data;
+	uint64_t at;
+	int rc = -1;
+
+	if (gen_cfi_of(ps->g, ps->o, ps->sec_map, &c))
+		return -1;
+	if (!c.size)
+		return 0;
+	d = eh_frame_section(ps);
+	if (!d) {
+		gen_fail(ps->g, "out of memory");
+		goto out;
+	}
+	at = d->size - 4;
+	data = realloc(d->data, d->size + c.size);
+	rl = realloc(d->relocs, (d->nrelocs + c.nrels) * sizeof(*rl));
+	if (data)
+		d->data = data;
+	if (rl)
+		d->relocs = rl;
+	if (!data || !rl) {
+		gen_fail(ps->g, "out of memory");
+		goto out;
+	}
+	memcpy(d->data + at, c.data, c.size);
+	memset(d->data + at + c.size, 0, 4);
+	d->size += c.size;
+	for (size_t i = 0; i < c.nrels; i++) {
+		struct ns_reloc *r = &d->relocs[d->nrelocs];
+
+		r->offset = at + c.rels[i].offset;
+		r->type = c.rels[i].type;
+		r->addend = c.rels[i].addend;
+		r->sym = section_sym(ps, c.rels[i].sec);
+		if (!r->sym) {
+			gen_fail(ps->g, "out of memory");
+			goto out;
+		}
+		d->nrelocs++;
+	}
+	if (ps->g->opts->verbose)
+		printf("  unwind info: %u FDE%s carried\n", c.kept, c.kept == 1 ? "" : "s");
+	rc = 0;
+out:
+	gen_cfi_free(&c);
+	return rc;
+}
+
 int gen_emit_pair(struct gen *g, struct gen_emit *em, const struct gen_pair *pr)
 {
 	const struct gobj *o = pr->new;
@@ -379,7 +489,8 @@ int gen_emit_pair(struct gen *g, struct gen_emit *em, const struct gen_pair *pr)
 	}
 	for (size_t i = 0; i < o->nsecs; i++)
 		ps.sec_map[i] = -1;
-	if (mark_carried(&ps) || add_entries(&ps) || map_relocs(&ps))
+	if (mark_carried(&ps) || add_entries(&ps) || map_relocs(&ps) ||
+	    name_carried_code(&ps) || carry_cfi(&ps))
 		goto out;
 	rc = 0;
 out:

@@ -5,6 +5,7 @@
 #define NONSTOP_GEN_H
 
 #include <gelf.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -132,6 +133,34 @@ int  gen_emit_pair(struct gen *g, struct gen_emit *em, const struct gen_pair *pr
  * functions and variables of other objects) bind to those definitions. */
 void gen_emit_bind_new(struct gen_emit *em);
 void gen_emit_free(struct gen_emit *em);
+
+/* ---- call-frame information (cfi.c) ------------------------------------ */
+
+/* A relocation of the CFI taken from one object: at OFFSET of the copied
+ * bytes, TYPE against section SEC of that object + ADDEND. */
+struct gen_cfi_rel {
+	uint64_t offset;
+	uint32_t type;
+	size_t   sec;
+	int64_t  addend;
+};
+
+/* CIEs and FDEs copied from one object's .eh_frame (no terminator). */
+struct gen_cfi {
+	uint8_t *data;
+	size_t   size;
+	struct gen_cfi_rel *rels;
+	size_t   nrels;
+	unsigned kept, dropped;     /* FDEs of carried code */
+};
+
+/* The CFI of the sections of O that the patch carries (SEC_MAP[sec] >= 0):
+ * their FDEs and the CIEs those use, CIE pointers fixed for the copy. An
+ * object without .eh_frame gives none. -1 with a message if it is
+ * malformed. */
+int  gen_cfi_of(struct gen *g, const struct gobj *o, const long *sec_map,
+		struct gen_cfi *out);
+void gen_cfi_free(struct gen_cfi *c);
 
 /* ---- checksum masks (masks.c) ------------------------------------------- */
 

@@ -98,6 +98,12 @@ int ns_link_layout(const struct ns_patch *p, size_t hdr, size_t gate,
 	off[SEG_TEXT] = img->gate_off + gate;
 	img->journal_off = align_up(off[SEG_RW], 8);
 	off[SEG_RW] = img->journal_off + journal;
+	if (p->eh_frame) {
+		img->call_off = align_up(off[SEG_TEXT], 16);
+		off[SEG_TEXT] = img->call_off + NS_LINK_CALL_STUB;
+		img->frames_off = align_up(off[SEG_RW], 16);
+		off[SEG_RW] = img->frames_off + NS_LINK_FRAMES_DATA;
+	}
 
 	img->hdr = align_up(hdr, PAGE);
 	img->text_off = img->hdr;
@@ -111,6 +117,10 @@ int ns_link_layout(const struct ns_patch *p, size_t hdr, size_t gate,
 	img->got_off += img->ro_off;
 	img->gate_off += img->text_off;
 	img->journal_off += img->rw_off;
+	if (p->eh_frame) {
+		img->call_off += img->text_off;
+		img->frames_off += img->rw_off;
+	}
 	for (size_t s = 0; s < p->nsections; s++) {
 		size_t segoff[3] = { img->text_off, img->ro_off, img->rw_off };
 		img->sec_off[s] += segoff[seg_of(&p->sections[s])];

@@ -14,7 +14,11 @@
  *   [text_off, +text)  code, far-call stubs, commit gate  r-x
  *   [ro_off, +ro)      read-only data, then GOT slots     r--
  *   [rw_off, +rw)      writable data and bss, journal     rw-
- * (the commit gate and its journal: transition/gate.h) */
+ * (the commit gate and its journal: transition/gate.h). The patch's
+ * .eh_frame, if it has one, is read-only data like any other; with it the
+ * layout also leaves room for registering it with the target's unwinder
+ * (core/frames.c): a remote-call stub in the code, libgcc's struct object
+ * and the stub's slot in the writable data. */
 struct ns_image {
 	uint64_t base;
 	size_t   size;
@@ -27,7 +31,16 @@ struct ns_image {
 	uint32_t *got;          /* per symbol: GOT slot or ~0 */
 	size_t   stubs_off, got_off;
 	size_t   gate_off, journal_off; /* GATE and JOURNAL bytes of layout */
+	/* With CFI (patch->eh_frame): NS_LINK_CALL_STUB bytes of code and
+	 * NS_LINK_FRAMES_DATA of writable data; 0 without. */
+	size_t   call_off, frames_off;
 };
+
+#define NS_LINK_CALL_STUB   64
+#define NS_LINK_FRAMES_DATA 256
+/* Of the frames data: libgcc's struct object first (48 bytes in GCC 12,
+ * room for growth), then the remote-call slot. */
+#define NS_LINK_FRAMES_OBJECT 128
 
 /* Lays the patch out behind a record area of HDR bytes, with room for
  * GATE bytes of code and JOURNAL bytes of writable data. */

@@ -7,6 +7,10 @@
  *   - one section per piece of code or data the patch brings
  *     (".text.NAME", ".data.NAME", ".bss.NAME", ".rodata..." ...), each with
  *     its ".rela" section;
+ *   - ".eh_frame" (optional): the call-frame information of the code
+ *     the patch carries, with its ".rela.eh_frame" (patch_cfi.h), so that
+ *     unwinders can walk through frames of new code; patches without it
+ *     (older nonstop, code built without unwind tables) still load;
  *   - ".symtab"/".strtab": symbols defined by the patch (st_shndx = one of
  *     its sections) and undefined symbols the linker resolves in the target;
  *   - ".nonstop.meta": the metadata, described by struct ns_meta_* in
@@ -126,6 +130,9 @@ struct ns_patch {
 	uint32_t result_build_id_len;
 	struct ns_section *sections;
 	size_t   nsections;
+	/* 1 + the index in sections of the patch's ".eh_frame" (the CFI of
+	 * its code), 0 if it has none. */
+	uint32_t eh_frame;
 	struct ns_sym *syms;      /* index 0 is unused (ELF's null symbol) */
 	size_t   nsyms;
 	struct ns_entry *entries;

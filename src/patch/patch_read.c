@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "patch/patch.h"
+#include "patch/patch_cfi.h"
 #include "patch/patch_format.h"
 #include "util/checksum.h"
 
@@ -265,7 +266,8 @@ static int load_sections(struct reader *r, struct ns_patch *p)
 
 		if (!scn || !gelf_getshdr(scn, &sh) || !(name = section_name(r, &sh)))
 			return rerr(r, "section %zu: bad header", i + 1);
-		if (sh.sh_type != SHT_PROGBITS && sh.sh_type != SHT_NOBITS)
+		if (sh.sh_type != SHT_PROGBITS && sh.sh_type != SHT_NOBITS &&
+		    (sh.sh_type != SHT_X86_64_UNWIND || strcmp(name, NS_CFI_SECTION)))
 			return rerr(r, "section %s: type %u is neither PROGBITS nor NOBITS",
 				    name, sh.sh_type);
 		if (!sh.sh_addralign || (sh.sh_addralign & (sh.sh_addralign - 1)) ||
@@ -528,6 +530,25 @@ static int load_entries(struct reader *r, struct ns_patch *p)
 	return 0;
 }
 
+/* The patch's .eh_frame, if it has one: at most one, and valid CFI for
+ * the patch's own code (patch_cfi.c). Runs after the symbols and the
+ * relocations are loaded and checked. */
+static int load_cfi(struct reader *r, struct ns_patch *p)
+{
+	char why[256];
+
+	for (size_t i = 0; i < p->nsections; i++) {
+		if (strcmp(p->sections[i].name, NS_CFI_SECTION))
+			continue;
+		if (p->eh_frame)
+			return rerr(r, "more than one %s section", NS_CFI_SECTION);
+		if (ns_cfi_check(p, &p->sections[i], why, sizeof(why)) < 0)
+			return rerr(r, "%s: %s", NS_CFI_SECTION, why);
+		p->eh_frame = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
 static int load(struct reader *r, struct ns_patch *p)
 {
 	if (read_whole_file(r) || check_elf_header(r) || scan_sections(r) ||
@@ -541,7 +562,7 @@ static int load(struct reader *r, struct ns_patch *p)
 	memcpy(p->result_build_id, r->h.result_build_id, r->h.result_build_id_len);
 	p->result_build_id_len = r->h.result_build_id_len;
 	if (load_sections(r, p) || load_symbols(r, p) || load_relocs(r, p) ||
-	    load_entries(r, p))
+	    load_entries(r, p) || load_cfi(r, p))
 		return -1;
 	p->id = ns_checksum(r->buf, r->size);
 	return 0;

@@ -135,13 +135,19 @@ static int push_frame(struct ns_remote *rs)
 int ns_remote_begin(struct ns_remote *rs, struct ns_tracee *tr,
 		    const struct ns_gadgets *g)
 {
+	return ns_remote_begin_on(rs, tr, NULL, g);
+}
+
+int ns_remote_begin_on(struct ns_remote *rs, struct ns_tracee *tr,
+		       struct ns_thread *th, const struct ns_gadgets *g)
+{
 	memset(rs, 0, sizeof(*rs));
 	rs->tr = tr;
 	if (g)
 		rs->g = *g;
 	else if (ns_remote_find_gadgets(tr, &rs->g) < 0)
 		return -1;
-	rs->th = pick_thread(tr);
+	rs->th = th ? th : pick_thread(tr);
 	if (!rs->th) {
 		snprintf(tr->err, sizeof(tr->err), "process %d exited", tr->pid);
 		return -1;
@@ -239,6 +245,14 @@ static int block_signals(struct ns_remote *rs)
 	return 0;
 }
 
+int ns_remote_set_regs(struct ns_remote *rs, const struct user_regs_struct *r)
+{
+	if (ns_tracee_set_regs(rs->tr, rs->th, r) < 0)
+		return -1;
+	rs->ran = true;
+	return block_signals(rs);
+}
+
 int ns_remote_syscall(struct ns_remote *rs, long nr, int64_t *ret,
 		      uint64_t a1, uint64_t a2, uint64_t a3,
 		      uint64_t a4, uint64_t a5, uint64_t a6)
@@ -259,10 +273,7 @@ int ns_remote_syscall(struct ns_remote *rs, long nr, int64_t *ret,
 	r.r10 = a4;
 	r.r8 = a5;
 	r.r9 = a6;
-	if (ns_tracee_set_regs(rs->tr, rs->th, &r) < 0)
-		return -1;
-	rs->ran = true;
-	if (block_signals(rs) < 0)
+	if (ns_remote_set_regs(rs, &r) < 0)
 		return -1;
 	return run_to_exit(rs, ret);
 }
@@ -338,7 +349,7 @@ int ns_remote_end(struct ns_remote *rs, bool keep_stopped)
 	 * if no call was run, it still sits in its original stop and the
 	 * kernel restarts the call itself. */
 	if (rs->ran)
-		ns_regs_restart_syscall(&r, false);
+		ns_regs_restart_syscall(&r, rs->sigreturned);
 	if (rs->masked &&
 	    ptrace(PTRACE_SETSIGMASK, rs->th->tid, (void *)sizeof(rs->mask),
 		   &rs->mask) < 0)

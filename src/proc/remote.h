@@ -24,6 +24,9 @@ struct ns_remote {
 	bool     ran;              /* a call ran: registers were changed */
 	bool     masked;           /* its signals blocked while it runs ours */
 	uint64_t mask;             /* its own signal mask */
+	bool     sigreturned;      /* it went through rt_sigreturn on the
+				      frame (call.c): the kernel forgot the
+				      restart block of its interrupted call */
 };
 
 /* Finds the gadgets in the target's executable memory (the vDSO first). */
@@ -36,6 +39,16 @@ int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g);
  * return address is the restorer. 0, or -1 with tr->err. */
 int ns_remote_begin(struct ns_remote *rs, struct ns_tracee *tr,
 		    const struct ns_gadgets *g);
+
+/* The same with thread TH of TR (the caller chose it: see call.h). */
+int ns_remote_begin_on(struct ns_remote *rs, struct ns_tracee *tr,
+		       struct ns_thread *th, const struct ns_gadgets *g);
+
+/* Points the borrowed thread at registers R (their rsp on the frame) and,
+ * with a frame, blocks its signals: what ns_remote_syscall does before a
+ * call, for the other kinds of remote work of src/proc/ (call.c). 0, or -1
+ * with tr->err. */
+int ns_remote_set_regs(struct ns_remote *rs, const struct user_regs_struct *r);
 
 /* Runs system call NR with up to six arguments in the target. *RET gets the
  * raw result (-errno on failure). 0 if the call ran, -1 if it could not be

@@ -8,9 +8,22 @@
 #include "proc/mem.h"
 #include "registry/registry.h"
 
+#define MAX_FUNCS 100000
+#define MAX_SYMS  100000
+
 size_t ns_rec_size(uint32_t nfuncs)
 {
 	return sizeof(struct ns_rec) + (size_t)nfuncs * sizeof(struct ns_rec_func);
+}
+
+size_t ns_rec_full_size(uint32_t nfuncs, uint32_t nsyms)
+{
+	return ns_rec_size(nfuncs) + (size_t)nsyms * sizeof(struct ns_rec_sym);
+}
+
+struct ns_rec_sym *ns_rec_syms(struct ns_rec *rec)
+{
+	return (struct ns_rec_sym *)((char *)rec + ns_rec_size(rec->nfuncs));
 }
 
 const char *ns_rec_state_name(uint32_t state)
@@ -26,24 +39,76 @@ const char *ns_rec_state_name(uint32_t state)
 	}
 }
 
+const char *ns_rec_frames_name(uint32_t frames)
+{
+	switch (frames) {
+	case NS_FRAMES_NONE:          return "none";
+	case NS_FRAMES_REGISTERING:   return "registering";
+	case NS_FRAMES_REGISTERED:    return "registered";
+	case NS_FRAMES_DEREGISTERING: return "deregistering";
+	default:                      return "unknown";
+	}
+}
+
 static bool is_record_mapping(const struct ns_map *m)
 {
 	return !strncmp(m->path, "/memfd:" NS_REC_MAPNAME,
 			strlen("/memfd:" NS_REC_MAPNAME)) && m->offset == 0;
 }
 
-/* Reads and checks the record at the start of mapping M. */
-static struct ns_rec *read_record(int mem_fd, const struct ns_map *m)
-{
-	struct ns_rec hdr, *rec;
-	size_t size;
+/* A version 2 record's function: version 3's without the per-thread
+ * fields. */
+struct rec_func_v2 {
+	uint64_t old_addr, old_size, new_addr, new_size;
+	uint8_t  saved[NS_SAVED_MAX];
+	uint32_t saved_len, pad;
+	char     name[NS_NAME_MAX];
+};
 
-	if (ns_mem_read(mem_fd, m->start, &hdr, sizeof(hdr)) < 0 ||
-	    memcmp(hdr.magic, NS_REC_MAGIC, 8) || hdr.nfuncs > 100000 ||
-	    hdr.base != m->start)
+/* A version 2 record: the same header without the version 3 fields (read
+ * as zero: stop-the-world, no CFI), its functions right after it, no
+ * syms. Its fields keep their offsets, so it is updated in place as a
+ * version 3 one is. */
+static struct ns_rec *read_record_v2(int mem_fd, const struct ns_map *m,
+				     const struct ns_rec *hdr)
+{
+	size_t size = (size_t)hdr->nfuncs * sizeof(struct rec_func_v2);
+	struct rec_func_v2 *f = NULL;
+	struct ns_rec *rec;
+
+	if (NS_REC_V2_SIZE + size > m->end - m->start)
 		return NULL;
-	size = ns_rec_size(hdr.nfuncs);
-	if (size > m->end - m->start)
+	rec = calloc(1, ns_rec_size(hdr->nfuncs));
+	f = calloc(hdr->nfuncs ? hdr->nfuncs : 1, sizeof(*f));
+	if (!rec || !f ||
+	    ns_mem_read(mem_fd, m->start, rec, NS_REC_V2_SIZE) < 0 ||
+	    ns_mem_read(mem_fd, m->start + NS_REC_V2_SIZE, f, size) < 0) {
+		free(rec);
+		free(f);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < hdr->nfuncs; i++) {
+		struct ns_rec_func *d = &rec->funcs[i];
+		d->old_addr = f[i].old_addr;
+		d->old_size = f[i].old_size;
+		d->new_addr = f[i].new_addr;
+		d->new_size = f[i].new_size;
+		memcpy(d->saved, f[i].saved, sizeof(d->saved));
+		d->saved_len = f[i].saved_len;
+		memcpy(d->name, f[i].name, sizeof(d->name));
+	}
+	free(f);
+	rec->mode = NS_MODE_STOP;
+	return rec;
+}
+
+static struct ns_rec *read_record_v3(int mem_fd, const struct ns_map *m,
+				     const struct ns_rec *hdr)
+{
+	size_t size = ns_rec_full_size(hdr->nfuncs, hdr->nsyms);
+	struct ns_rec *rec;
+
+	if (hdr->nsyms > MAX_SYMS || size > m->end - m->start)
 		return NULL;
 	rec = malloc(size);
 	if (!rec)
@@ -52,6 +117,30 @@ static struct ns_rec *read_record(int mem_fd, const struct ns_map *m)
 		free(rec);
 		return NULL;
 	}
+	/* The CFI must lie inside the mapping (the unwinders read it). */
+	if (rec->eh_frame && (rec->eh_frame < m->start ||
+			      rec->eh_frame_size > m->end - rec->eh_frame))
+		rec->eh_frame = rec->eh_frame_size = 0;
+	for (uint32_t i = 0; i < rec->nsyms; i++)
+		ns_rec_syms(rec)[i].name[NS_NAME_MAX - 1] = 0;
+	return rec;
+}
+
+/* Reads and checks the record at the start of mapping M. */
+static struct ns_rec *read_record(int mem_fd, const struct ns_map *m)
+{
+	struct ns_rec hdr, *rec;
+	bool v2;
+
+	if (ns_mem_read(mem_fd, m->start, &hdr, sizeof(hdr)) < 0)
+		return NULL;
+	v2 = !memcmp(hdr.magic, NS_REC_MAGIC_V2, 8);
+	if ((!v2 && memcmp(hdr.magic, NS_REC_MAGIC, 8)) ||
+	    hdr.nfuncs > MAX_FUNCS || hdr.base != m->start)
+		return NULL;
+	rec = v2 ? read_record_v2(mem_fd, m, &hdr) : read_record_v3(mem_fd, m, &hdr);
+	if (!rec)
+		return NULL;
 	rec->name[NS_NAME_MAX - 1] = 0;
 	for (uint32_t i = 0; i < rec->nfuncs; i++) {
 		rec->funcs[i].name[NS_NAME_MAX - 1] = 0;
@@ -149,4 +238,10 @@ int ns_rec_set_state(int mem_fd, uint64_t addr, uint32_t state)
 {
 	return ns_mem_write(mem_fd, addr + offsetof(struct ns_rec, state),
 			    &state, sizeof(state));
+}
+
+int ns_rec_set_frames(int mem_fd, uint64_t addr, uint32_t frames)
+{
+	return ns_mem_write(mem_fd, addr + offsetof(struct ns_rec, frames),
+			    &frames, sizeof(frames));
 }

@@ -4,13 +4,25 @@
  * "nonstop:NAME" so that it shows in /proc/PID/maps. The first page(s) of
  * that mapping hold the record below: which functions are redirected, the
  * bytes the redirection overwrote, and where the new code is. `status` and
- * `revert` read it back from a fresh nonstop invocation. */
+ * `revert` read it back from a fresh nonstop invocation.
+ *
+ * Layout: struct ns_rec, its funcs[nfuncs], then (version 3) syms[nsyms].
+ * Version 3 ("NSRECv3") added, before funcs[], where the patch's CFI is
+ * (for unwinders: nonstop's safety check, the program's own backtrace())
+ * and whether it is registered with the target's unwinder, and after
+ * funcs[] the table of every function the patch brings. Version 2 records
+ * (applied by an earlier nonstop) are still read, as version 3 records
+ * without CFI. A nonstop that reads only version 2 does not see version 3
+ * records at all: it cannot revert a patch whose frames libgcc knows
+ * without deregistering them first (the program would crash in its next
+ * unwind), so it must not see one. */
 #ifndef NONSTOP_REGISTRY_H
 #define NONSTOP_REGISTRY_H
 #include <stdint.h>
 #include <sys/types.h>
 
 #define NS_REC_MAGIC    "NSRECv3"
+#define NS_REC_MAGIC_V2 "NSRECv2"   /* still read */
 #define NS_REC_MAPNAME  "nonstop:"
 #define NS_NAME_MAX     64
 #define NS_SAVED_MAX    16
@@ -50,6 +62,25 @@ struct ns_rec_pt {
 				      jump straight to the new code */
 };
 
+/* Registration of the patch's CFI with libgcc's unwinder in the target
+ * (core/frames.c). Written by nonstop before each call it makes, so that
+ * a later nonstop knows, even if this one dies, whether the frames must be
+ * deregistered before the memory is released; the call's own slot
+ * (proc/call.h) says whether a call that was set up ran. */
+enum ns_rec_frames {
+	NS_FRAMES_NONE          = 0, /* not registered */
+	NS_FRAMES_REGISTERING   = 1, /* __register_frame_info set up */
+	NS_FRAMES_REGISTERED    = 2,
+	NS_FRAMES_DEREGISTERING = 3, /* __deregister_frame_info set up */
+};
+
+/* A function the patch brings (replaced or new, .cold pieces too), for
+ * unwinders and messages: "in function foo of patch 'fix'". */
+struct ns_rec_sym {
+	uint64_t addr, size;
+	char     name[NS_NAME_MAX];
+};
+
 struct ns_rec_func {
 	uint64_t old_addr;         /* entry of the replaced function */
 	uint64_t old_size;
@@ -87,10 +118,31 @@ struct ns_rec {
 	 * build-id of the new binary), for patches built on top of it. */
 	uint8_t  result_build_id[64];
 	uint32_t result_build_id_len;
+	/* Version 3. How its code is switched, and for the per-thread
+	 * mode, where its transition stands. */
 	uint32_t mode;             /* enum ns_rec_mode */
 	struct ns_rec_pt pt;       /* NS_MODE_PER_THREAD */
+	/* The patch's .eh_frame as linked in the mapping, 0 if it
+	 * has none; the number of ns_rec_sym after funcs[]. */
+	uint64_t eh_frame, eh_frame_size;
+	uint32_t nsyms;
+	uint32_t frames;           /* enum ns_rec_frames */
+	/* Room for registering the CFI (0 if none): libgcc's struct object,
+	 * writable; the remote-call stub (code) and its slot (writable). */
+	uint64_t frames_object;
+	uint64_t call_stub, call_slot;
+	/* libgcc's __deregister_frame_info in the target, recorded before
+	 * the frames are registered: whoever releases the memory calls it. */
+	uint64_t frames_deregister;
+	uint64_t reserved[3];      /* 0 */
 	struct ns_rec_func funcs[];
 };
+
+/* Size of a version 2 record's header: the prefix of version 3's (its
+ * last field, padding, is version 3's mode: 0, stop-the-world). */
+#define NS_REC_V2_SIZE 232
+_Static_assert(__builtin_offsetof(struct ns_rec, pt) == NS_REC_V2_SIZE,
+	       "record v2 prefix");
 
 /* A record read back from a process. */
 struct ns_rec_entry {
@@ -119,11 +171,20 @@ void ns_registry_free(struct ns_registry *reg);
  * already reverted and retiring); NULL if none. */
 struct ns_rec_entry *ns_registry_find(struct ns_registry *reg, const char *name);
 
-/* The size of a record with NFUNCS functions. */
+/* The size of a record's header with NFUNCS functions (the syms follow). */
 size_t ns_rec_size(uint32_t nfuncs);
+/* The size of a whole record: header, NFUNCS functions, NSYMS symbols. */
+size_t ns_rec_full_size(uint32_t nfuncs, uint32_t nsyms);
+/* Its table of functions. */
+struct ns_rec_sym *ns_rec_syms(struct ns_rec *rec);
+
+/* Writes the frames field of the record at ADDR. */
+int ns_rec_set_frames(int mem_fd, uint64_t addr, uint32_t frames);
 
 /* Writes the state field of the record at ADDR. */
 int ns_rec_set_state(int mem_fd, uint64_t addr, uint32_t state);
 
 const char *ns_rec_state_name(uint32_t state);
+/* "none", "registering", "registered", "deregistering". */
+const char *ns_rec_frames_name(uint32_t frames);
 #endif

@@ -5,14 +5,24 @@
  * (.eh_frame/.debug_frame: frame pointers are not assumed); we supply the
  * registers ptrace already read and read memory through /proc/PID/mem.
  * A frame's pc is "in" a range if the thread executes there (innermost
- * frame, or a signal frame) or will return there (pc - 1, the call). */
+ * frame, or a signal frame) or will return there (pc - 1, the call).
+ *
+ * Frames inside applied patches: libdwfl reports each patch's mapping as a
+ * module without an ELF file (a memfd holding a nonstop record). For every
+ * patch whose record has CFI, we give libdwfl an ELF file describing it
+ * (patch_elf.c) through our find_elf callback, so that a thread in new
+ * code, or in a callee of it, is unwound past it and judged by its real
+ * callers; and messages name such a frame "function foo of patch 'fix'". */
 #include <elfutils/libdwfl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "proc/mem.h"
+#include "registry/registry.h"
+#include "transition/patch_elf.h"
 #include "transition/safety.h"
 
 #define MAX_FRAMES 512
@@ -27,9 +37,19 @@ struct page_cache {
 	uint8_t  data[CACHE_PAGES][PAGE];
 };
 
+/* An applied patch with CFI, as libdwfl's module of its mapping. */
+struct patch_mod {
+	uint64_t base;
+	int      fd;               /* its ELF file (patch_elf.c), until
+				      libdwfl takes it; -1 after */
+	char     name[NS_NAME_MAX];
+};
+
 struct ns_safety {
 	Dwfl *dwfl;
 	struct ns_tracee *tr;
+	struct patch_mod *pm;
+	size_t npm;
 	struct page_cache cache;
 	struct user_regs_struct regs; /* of the thread being unwound */
 };
@@ -158,19 +178,75 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 	.set_initial_registers = set_initial_registers,
 };
 
+/* The ELF file of a module: for a patch's mapping (marked in its
+ * userdata by warm_module), the one patch_elf.c wrote; for everything
+ * else, what libdwfl's own callback finds. */
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *name,
+		    Dwarf_Addr base, char **file_name, Elf **elfp)
+{
+	struct patch_mod *pm = *userdata;
+	int fd;
+
+	if (!pm)
+		return dwfl_linux_proc_find_elf(mod, userdata, name, base,
+						file_name, elfp);
+	fd = pm->fd;
+	pm->fd = -1; /* libdwfl owns it now */
+	*file_name = NULL;
+	return fd;
+}
+
 static const Dwfl_Callbacks dwfl_callbacks = {
-	.find_elf = dwfl_linux_proc_find_elf,
+	.find_elf = find_elf,
 	.find_debuginfo = dwfl_standard_find_debuginfo,
 };
 
+/* The applied patch whose mapping starts at START, or NULL. */
+static struct patch_mod *patch_at(struct ns_safety *s, uint64_t start)
+{
+	for (size_t i = 0; i < s->npm; i++)
+		if (s->pm[i].base == start)
+			return &s->pm[i];
+	return NULL;
+}
+
+/* Describes every applied patch that has CFI as an ELF file. A patch
+ * whose file cannot be made is left out: its frames then end the unwind,
+ * and a thread in them counts as unsafe, as before patches had CFI. */
+static void read_patches(struct ns_safety *s)
+{
+	struct ns_registry reg;
+	char err[256];
+
+	if (ns_registry_read(s->tr->pid, s->tr->mem_fd, &reg) < 0)
+		return;
+	s->pm = calloc(reg.n ? reg.n : 1, sizeof(*s->pm));
+	for (size_t i = 0; s->pm && i < reg.n; i++) {
+		const struct ns_rec *r = reg.v[i].rec;
+		struct patch_mod *pm = &s->pm[s->npm];
+
+		if (!r->eh_frame)
+			continue;
+		pm->fd = ns_patch_elf(s->tr->mem_fd, r, err, sizeof(err));
+		if (pm->fd < 0)
+			continue;
+		pm->base = r->base;
+		snprintf(pm->name, sizeof(pm->name), "%s", r->name);
+		s->npm++;
+	}
+	ns_registry_free(&reg);
+}
+
 /* Loads a module's ELF and CFI now: libdwfl would otherwise do it during
- * the first unwind, while every thread is stopped. */
+ * the first unwind, while every thread is stopped. A patch's module is
+ * marked first, for find_elf. */
 static int warm_module(Dwfl_Module *mod, void **userdata, const char *name,
 		       Dwarf_Addr start, void *arg)
 {
 	Dwarf_Addr bias;
 
-	(void)userdata; (void)name; (void)start; (void)arg;
+	(void)name;
+	*userdata = patch_at(arg, start);
 	if (dwfl_module_getelf(mod, &bias)) {
 		(void)dwfl_module_eh_cfi(mod, &bias);
 		(void)dwfl_module_dwarf_cfi(mod, &bias);
@@ -187,6 +263,7 @@ struct ns_safety *ns_safety_new(struct ns_tracee *tr, char *err, size_t errlen)
 		return NULL;
 	}
 	s->tr = tr;
+	read_patches(s);
 	s->dwfl = dwfl_begin(&dwfl_callbacks);
 	if (!s->dwfl)
 		goto fail;
@@ -195,7 +272,7 @@ struct ns_safety *ns_safety_new(struct ns_tracee *tr, char *err, size_t errlen)
 		goto fail;
 	if (!dwfl_attach_state(s->dwfl, NULL, tr->pid, &thread_callbacks, s))
 		goto fail;
-	dwfl_getmodules(s->dwfl, warm_module, NULL, 0);
+	dwfl_getmodules(s->dwfl, warm_module, s, 0);
 	return s;
 fail:
 	snprintf(err, errlen, "cannot prepare unwinding of process %d: %s",
@@ -210,6 +287,10 @@ void ns_safety_free(struct ns_safety *s)
 		return;
 	if (s->dwfl)
 		dwfl_end(s->dwfl);
+	for (size_t i = 0; i < s->npm; i++)
+		if (s->pm[i].fd >= 0)
+			close(s->pm[i].fd);
+	free(s->pm);
 	free(s);
 }
 
@@ -234,13 +315,34 @@ static int frame_cb(Dwfl_Frame *frame, void *arg)
 	return DWARF_CB_OK;
 }
 
-/* Where a pc is, for a message: "function (module)". */
+/* The applied patch whose code PC is in, or NULL. */
+static const struct patch_mod *patch_of_pc(struct ns_safety *s, Dwfl_Module *mod)
+{
+	void **userdata = NULL;
+
+	if (!mod || !dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL,
+				      NULL, NULL) || !userdata)
+		return NULL;
+	for (size_t i = 0; i < s->npm; i++)
+		if (*userdata == &s->pm[i])
+			return &s->pm[i];
+	return NULL;
+}
+
+/* Where a pc is, for a message: "foo", or "function foo of patch 'fix'"
+ * inside a patch's code. */
 static void describe_pc(struct ns_safety *s, uint64_t pc, char *buf, size_t len)
 {
 	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, pc);
 	const char *fn = mod ? dwfl_module_addrname(mod, pc) : NULL;
+	const struct patch_mod *pm = patch_of_pc(s, mod);
 
-	if (fn)
+	if (pm && fn)
+		snprintf(buf, len, "function %s of patch '%s'", fn, pm->name);
+	else if (pm)
+		snprintf(buf, len, "0x%llx in patch '%s'", (unsigned long long)pc,
+			 pm->name);
+	else if (fn)
 		snprintf(buf, len, "%s", fn);
 	else
 		snprintf(buf, len, "0x%llx", (unsigned long long)pc);
@@ -255,9 +357,15 @@ static int check_thread(struct ns_safety *s, struct ns_thread *th,
 
 	b->tid = th->tid;
 	if (w.hit >= 0) {
+		/* Inside a patch, name the function (a range covering a
+		 * patch's code is named for the whole patch). */
+		if (patch_of_pc(s, dwfl_addrmodule(s->dwfl, w.pc)))
+			describe_pc(s, w.pc, where, sizeof(where));
+		else
+			snprintf(where, sizeof(where), "%s", r[w.hit].name);
 		snprintf(b->what, sizeof(b->what), "thread %d %s %s (frame #%d)",
 			 th->tid, w.depth == 0 ? "is executing" : "will return into",
-			 r[w.hit].name, w.depth);
+			 where, w.depth);
 		return 1;
 	}
 	if (w.depth >= MAX_FRAMES) {
@@ -302,4 +410,50 @@ int ns_safety_check(struct ns_safety *s, const struct ns_range *r, size_t n,
 			return rc;
 	}
 	return 0;
+}
+
+struct frames_walk {
+	struct ns_safety *s;
+	int (*cb)(void *arg, uint64_t pc, const char *func, const char *module);
+	void *arg;
+	int depth;
+	int stopped;         /* CB's nonzero answer */
+};
+
+static int each_frame(Dwfl_Frame *frame, void *arg)
+{
+	struct frames_walk *w = arg;
+	Dwarf_Addr pc;
+	bool activation;
+	Dwfl_Module *mod;
+	const char *module = NULL;
+
+	if (!dwfl_frame_pc(frame, &pc, &activation))
+		return DWARF_CB_ABORT;
+	if (!activation)
+		pc--;
+	mod = dwfl_addrmodule(w->s->dwfl, pc);
+	if (mod)
+		module = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL,
+					  NULL, NULL);
+	w->stopped = w->cb(w->arg, pc, mod ? dwfl_module_addrname(mod, pc) : NULL,
+			   module);
+	if (w->stopped || ++w->depth >= MAX_FRAMES)
+		return DWARF_CB_ABORT;
+	return DWARF_CB_OK;
+}
+
+int ns_safety_frames(struct ns_safety *s, struct ns_thread *th,
+		     int (*cb)(void *arg, uint64_t pc, const char *func,
+			       const char *module),
+		     void *arg)
+{
+	struct frames_walk w = { .s = s, .cb = cb, .arg = arg };
+	int rc;
+
+	memset(s->cache.addr, 0, sizeof(s->cache.addr));
+	rc = dwfl_getthread_frames(s->dwfl, th->tid, each_frame, &w);
+	if (w.stopped)
+		return w.stopped;
+	return rc < 0 || w.depth >= MAX_FRAMES ? -1 : 0;
 }

@@ -33,4 +33,14 @@ void ns_safety_free(struct ns_safety *s);
  * unsafe. */
 int ns_safety_check(struct ns_safety *s, const struct ns_range *r, size_t n,
 		    struct ns_blocker *b);
+
+/* Calls CB for each frame of the stopped thread TH, innermost first, with
+ * the frame's pc (a return address less one), the name of its function
+ * and the path of its module (either may be NULL). A nonzero return of
+ * CB ends the walk and is returned; else 0 when the whole stack was
+ * walked, -1 if it could not be (unknown frames). */
+int ns_safety_frames(struct ns_safety *s, struct ns_thread *th,
+		     int (*cb)(void *arg, uint64_t pc, const char *func,
+			       const char *module),
+		     void *arg);
 #endif

@@ -7,6 +7,9 @@
 kill_healthy() {
 	expect_alive >&2
 	[ "$(ask bad)" = 0 ] || fail "wrong results, registers or wake-ups: $(ask why)"
+	# libgcc's unwinder walks every registered object: one left behind
+	# by a revert would crash the target here.
+	[ "$(ask bt)" -gt 0 ] || fail "backtrace() in the target failed"
 }
 
 # kill_version: checks the target (kill_healthy) and prints old or new:

@@ -5,13 +5,22 @@
  * with a wrong register would count here (or crash). Three workers call
  * a() and b() and check each result is a value of some version (a: v1 x+1,
  * v2 x+2, v3 x+3; b: x+10 or x+20); one sleeps in nanosleep and checks it
- * never wakes early. Commands on stdin (served by their own thread):
+ * never wakes early (nonstop borrows a thread blocked in a system call,
+ * such as this one, for its function calls into libgcc, when it may: see
+ * bt below). Commands on stdin (served by their own thread):
  *   v     "a=old b=old", "a=new b=new", or another combination (the
  *         tests that expect one or the other count it a failure; t_replace
  *         expects "a=v3 b=old" too)
  *   bad   count of wrong results, wrong registers and early wake-ups
  *   why   the three counts apart
- *   ping  pong */
+ *   bt    the depth of a backtrace() taken here: libgcc's unwinder then
+ *         walks its registered frames (a patch's, while applied; none left
+ *         dangling after a revert, or it would crash)
+ *   ping  pong
+ * It calls backtrace() at start, which loads libgcc_s: every apply then
+ * registers the patch's frames with it (a function call in a borrowed
+ * thread) and every revert deregisters them, steps that are killed too. */
+#include <execinfo.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -96,6 +105,11 @@ static void *commands(void *arg)
 			       atomic_load(&bad_sleep));
 		else if (!strcmp(line, "ping"))
 			printf("pong\n");
+		else if (!strcmp(line, "bt")) {
+			void *frames[64];
+
+			printf("%d\n", backtrace(frames, 64));
+		}
 		else
 			printf("unknown command: %s\n", line);
 	}
@@ -106,8 +120,12 @@ int main(void)
 {
 	pthread_t t;
 
+	void *frames[4];
+
 	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (backtrace(frames, 4) <= 0)
+		return 1;
 	for (int i = 0; i < 3; i++)
 		pthread_create(&t, NULL, caller, NULL);
 	pthread_create(&t, NULL, sleeper, NULL);

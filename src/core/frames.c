@@ -1,0 +1,420 @@
+/* frames.c — registering a patch's frames with libgcc's unwinder in the
+ * target, and deregistering them before the patch's memory goes.
+ *
+ * glibc's backtrace() (and C++ exceptions, pthread_cancel) use libgcc's
+ * unwinder, which finds FDEs in the loaded ELF objects (dl_iterate_phdr)
+ * or among the frames registered with __register_frame_info. A patch's
+ * mapping is not an ELF object, so nonstop registers the patch's linked
+ * .eh_frame, with the struct object storage libgcc needs in the patch's
+ * own writable memory (no malloc): a thread of the target, borrowed,
+ * calls __register_frame_info(eh_frame, object) through a stub in the
+ * patch (proc/call.h). This happens after the patch is mapped and before
+ * the switch; the frames are deregistered (__deregister_frame_info)
+ * before the memory is released: by revert, by apply's own failure path,
+ * and by the sweep of a later nonstop (ns_mapping_remove calls
+ * ns_frames_release before every unmap). libgcc aborts the program when
+ * asked to deregister frames it does not know, and crashes in its next
+ * unwind when registered frames were unmapped: so the record says, before
+ * each call is set up, which call it is (NS_FRAMES_REGISTERING,
+ * NS_FRAMES_DEREGISTERING), and the call's slot, written by the stub,
+ * whether it started and returned. From both, a later nonstop knows
+ * exactly whether libgcc knows the frames, whenever this one died.
+ *
+ * Which thread is borrowed, and the deadlock caveat. The function runs in
+ * the borrowed thread as if called from wherever that thread was stopped.
+ * libgcc takes its object mutex (and __deregister_frame_info calls free(),
+ * which takes malloc's arena lock): a thread stopped while holding one of
+ * those locks would wait for itself forever. So nonstop stops the
+ * threads one at a time and unwinds each (with libdwfl, as the safety
+ * check does) and borrows one none of whose frames is in libgcc's
+ * unwinder, in malloc or free, in the dynamic loader or in fork — first
+ * among the threads blocked in a system call, then among the others; the
+ * other threads keep running, so a lock one of them holds is released.
+ * A thread whose stack cannot be unwound is never borrowed. When no
+ * thread qualifies within the time allowed, apply registers nothing
+ * (apply -v says so); a release keeps the memory and fails, to be retried
+ * by the next nonstop. A call that still does not return in time (some
+ * lock held elsewhere for long) is let go: the thread finishes it by
+ * itself, and the slot tells the next nonstop how it ended. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "core/frames.h"
+#include "link/link.h"
+#include "proc/call.h"
+#include "proc/maps.h"
+#include "proc/mem.h"
+#include "proc/remote.h"
+#include "transition/safety.h"
+
+#define RELEASE_TIMEOUT 5.0   /* seconds, to find a thread and call */
+
+/* Functions in whose frames a thread may hold a lock the registration
+ * functions take (by prefix). */
+static const char *const hazards[] = {
+	"_Unwind_", "__register_frame", "__deregister_frame", "__frame_state_for",
+	"_dl_", "dl_iterate_phdr", "__dl_iterate_phdr", "__libc_dl",
+	"malloc", "free", "calloc", "realloc", "memalign", "posix_memalign",
+	"aligned_alloc", "valloc", "pvalloc", "__libc_malloc", "__libc_free",
+	"__libc_calloc", "__libc_realloc", "__libc_memalign", "_int_",
+	"sysmalloc", "systrim", "tcache_", "arena_", "__malloc_",
+	"fork", "_Fork", "__libc_fork", "__run_fork_handlers",
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int hazard(void *arg, uint64_t pc, const char *func, const char *module)
+{
+	(void)arg;
+	(void)pc;
+	if (module && strstr(module, "libgcc_s"))
+		return 1;
+	for (size_t i = 0; func && i < sizeof(hazards) / sizeof(*hazards); i++)
+		if (!strncmp(func, hazards[i], strlen(hazards[i])))
+			return 1;
+	return 0;
+}
+
+/* Stops threads of TR one at a time until one may call into libgcc (see
+ * the top of the file); returns it stopped, or NULL after TIMEOUT. */
+static struct ns_thread *choose_thread(struct ns_tracee *tr, struct ns_safety *s,
+				       double timeout)
+{
+	double deadline = now() + timeout;
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
+
+	do {
+		for (int pass = 0; pass < 2; pass++) {
+			for (size_t i = 0; i < tr->n; i++) {
+				struct ns_thread *th = tr->t[i];
+				bool in_syscall;
+
+				if (th->gone || th->fresh)
+					continue;
+				if (ns_tracee_stop_one(tr, th) < 0) {
+					if (th->gone)
+						continue; /* it exited */
+					return NULL;
+				}
+				in_syscall = (int64_t)th->regs.orig_rax >= 0;
+				if ((pass == 1 || in_syscall) &&
+				    ns_safety_frames(s, th, hazard, NULL) == 0)
+					return th;
+				if (ns_tracee_resume_one(tr, th) < 0)
+					return NULL;
+			}
+		}
+		nanosleep(&nap, NULL);
+	} while (now() < deadline);
+	return NULL;
+}
+
+/* libgcc's NAME in the target: in libgcc_s.so if it is mapped, else in
+ * the program itself (linked with libgcc_eh). 0 if absent. */
+static uint64_t libgcc_func(struct ns_target *t, const char *name)
+{
+	struct ns_symval v;
+	char why[256];
+
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < t->nmods; i++) {
+			struct ns_module *m = &t->mods[i];
+			bool want = pass == 0 ? strstr(m->path, "libgcc_s") != NULL
+					      : m->is_main;
+
+			if (want && ns_module_lookup(m, name, NULL, &v, why,
+						     sizeof(why)) == 0 &&
+			    v.type == STT_FUNC)
+				return v.addr;
+		}
+	return 0;
+}
+
+/* A borrowed thread, chosen, with the frame that brings it back. */
+struct borrow {
+	struct ns_tracee *tr;
+	struct ns_safety *safety;
+	bool              own_safety;
+	struct ns_remote  rs;
+	bool              begun;
+};
+
+static int borrow(struct borrow *b, struct ns_tracee *tr, struct ns_safety *s,
+		  double timeout, char *err, size_t errlen)
+{
+	struct ns_thread *th;
+	struct ns_gadgets g;
+
+	memset(b, 0, sizeof(*b));
+	b->tr = tr;
+	b->safety = s;
+	if (ns_remote_find_gadgets(tr, &g) < 0) {
+		snprintf(err, errlen, "%s", tr->err);
+		return -1;
+	}
+	if (!g.sigreturn) {
+		snprintf(err, errlen, "process %d has no signal restorer "
+			 "(__restore_rt) to bring a borrowed thread back",
+			 (int)tr->pid);
+		return -1;
+	}
+	if (!b->safety) {
+		b->safety = ns_safety_new(tr, err, errlen);
+		if (!b->safety)
+			return -1;
+		b->own_safety = true;
+	}
+	th = choose_thread(tr, b->safety, timeout);
+	if (!th) {
+		snprintf(err, errlen, "no thread of process %d was at a point "
+			 "where it could call into libgcc safely (outside its "
+			 "unwinder, malloc and the dynamic loader) within %.3g s",
+			 (int)tr->pid, timeout);
+		return -1;
+	}
+	if (ns_remote_begin_on(&b->rs, tr, th, &g) < 0) {
+		snprintf(err, errlen, "%s", tr->err);
+		ns_tracee_resume_one(tr, th);
+		return -1;
+	}
+	b->begun = true;
+	return 0;
+}
+
+/* Puts the borrowed thread back (unless a call let it go) and frees what
+ * borrow() took. ERR (NULL: not wanted) gets why it failed. */
+static int unborrow(struct borrow *b, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (b->begun && !b->rs.th->gone && ns_remote_end(&b->rs, false) < 0) {
+		if (err)
+			snprintf(err, errlen, "%s", b->tr->err);
+		rc = -1;
+	}
+	if (b->own_safety)
+		ns_safety_free(b->safety);
+	b->safety = NULL;
+	b->begun = false;
+	return rc;
+}
+
+/* Zeroes the call slot, then records which call is about to be set up. */
+static int announce(struct ns_tracee *tr, uint64_t base, const struct ns_rec *rec,
+		    uint32_t frames, char *err, size_t errlen)
+{
+	struct ns_call_slot zero = { 0 };
+
+	if (ns_mem_write(tr->mem_fd, rec->call_slot, &zero, sizeof(zero)) < 0 ||
+	    ns_rec_set_frames(tr->mem_fd, base, frames) < 0) {
+		snprintf(err, errlen, "cannot write to process %d: %s",
+			 (int)tr->pid, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int read_slot(struct ns_tracee *tr, const struct ns_rec *rec,
+		     struct ns_call_slot *s)
+{
+	return ns_mem_read(tr->mem_fd, rec->call_slot, s, sizeof(*s));
+}
+
+int ns_frames_register(struct ns_tracee *tr, struct ns_target *t,
+		       struct ns_safety *safety, const struct ns_rec *rec,
+		       double timeout, char *note, size_t notelen,
+		       char *err, size_t errlen)
+{
+	uint64_t reg, dereg, ret;
+	struct borrow b;
+	struct ns_call_slot slot;
+	char why[512];
+	int rc;
+
+	if (!rec->eh_frame || !rec->call_stub) {
+		snprintf(note, notelen, "the patch has no unwind info: "
+			 "backtraces stop at its frames");
+		return 0;
+	}
+	reg = libgcc_func(t, "__register_frame_info");
+	dereg = libgcc_func(t, "__deregister_frame_info");
+	if (!reg || !dereg) {
+		snprintf(note, notelen, "libgcc's unwinder is not loaded in process "
+			 "%d: the patch's frames are not registered with it (the "
+			 "program's own backtrace() stops at new code)", (int)tr->pid);
+		return 0;
+	}
+	if (borrow(&b, tr, safety, timeout < 1 ? timeout : 1, why, sizeof(why)) < 0) {
+		unborrow(&b, NULL, 0);
+		snprintf(note, notelen, "the patch's frames are not registered with "
+			 "libgcc: %s", why);
+		return 0;
+	}
+	if (ns_mem_write(tr->mem_fd, rec->base + offsetof(struct ns_rec, frames_deregister),
+			 &dereg, sizeof(dereg)) < 0 ||
+	    announce(tr, rec->base, rec, NS_FRAMES_REGISTERING, err, errlen) < 0) {
+		snprintf(err, errlen, "cannot write to process %d: %s", (int)tr->pid,
+			 strerror(errno));
+		unborrow(&b, NULL, 0);
+		return -1;
+	}
+	rc = ns_remote_call(&b.rs, rec->call_stub, rec->call_slot, reg,
+			    rec->eh_frame, rec->frames_object, timeout, &ret);
+	if (rc == NS_CALL_OK) {
+		if (ns_rec_set_frames(tr->mem_fd, rec->base, NS_FRAMES_REGISTERED) < 0) {
+			snprintf(err, errlen, "cannot write to process %d: %s",
+				 (int)tr->pid, strerror(errno));
+			unborrow(&b, NULL, 0);
+			return -1;
+		}
+		snprintf(note, notelen, "the patch's frames are registered with "
+			 "libgcc's unwinder (thread %d borrowed to call "
+			 "__register_frame_info)", b.rs.th->tid);
+		return unborrow(&b, err, errlen);
+	}
+	snprintf(err, errlen, "cannot register the patch's frames with libgcc: %s",
+		 tr->err);
+	/* A call that never started registered nothing. */
+	if (rc == NS_CALL_FAILED && read_slot(tr, rec, &slot) == 0 && !slot.started)
+		ns_rec_set_frames(tr->mem_fd, rec->base, NS_FRAMES_NONE);
+	unborrow(&b, NULL, 0);
+	return -1;
+}
+
+/* Whether some thread of TR is on the stub, about to run a call (a
+ * nonstop died right after pointing it there). */
+static bool thread_in_stub(struct ns_tracee *tr, uint64_t stub)
+{
+	bool in = false;
+
+	for (size_t i = 0; i < tr->n && !in; i++) {
+		struct ns_thread *th = tr->t[i];
+
+		if (th->gone || th->fresh || ns_tracee_stop_one(tr, th) < 0)
+			continue;
+		in = th->regs.rip >= stub && th->regs.rip < stub + NS_LINK_CALL_STUB;
+		ns_tracee_resume_one(tr, th);
+	}
+	return in;
+}
+
+/* Whether libgcc knows the frames of REC now: 1 yes, 0 no, -1 a call is
+ * still running in the target (ERR). */
+static int registered(struct ns_tracee *tr, const struct ns_rec *rec,
+		      char *err, size_t errlen)
+{
+	struct ns_call_slot s;
+	bool pending;
+
+	if (rec->frames == NS_FRAMES_NONE)
+		return 0;
+	if (rec->frames == NS_FRAMES_REGISTERED)
+		return 1;
+	if (read_slot(tr, rec, &s) < 0) {
+		snprintf(err, errlen, "cannot read process %d: %s", (int)tr->pid,
+			 strerror(errno));
+		return -1;
+	}
+	pending = !s.done && (s.started || thread_in_stub(tr, rec->call_stub));
+	if (pending) {
+		snprintf(err, errlen, "patch '%s': a call into libgcc for its "
+			 "frames is still running in process %d; try again",
+			 rec->name, (int)tr->pid);
+		return -1;
+	}
+	/* The call announced either ran to its end or never began. */
+	if (rec->frames == NS_FRAMES_REGISTERING)
+		return s.done ? 1 : 0;
+	return s.done ? 0 : 1;
+}
+
+/* Whether ADDR is in executable memory of the target: libgcc still there. */
+static bool executable(pid_t pid, uint64_t addr)
+{
+	struct ns_maps maps;
+	const struct ns_map *m;
+	bool x;
+
+	if (ns_maps_read(pid, &maps) < 0)
+		return true; /* cannot tell: assume it is */
+	m = ns_maps_find(&maps, addr);
+	x = m && (m->prot & PROT_EXEC);
+	ns_maps_free(&maps);
+	return x;
+}
+
+static int deregister(struct ns_tracee *tr, const struct ns_rec *rec,
+		      char *err, size_t errlen)
+{
+	struct ns_call_slot slot;
+	struct borrow b;
+	uint64_t ret;
+	int rc;
+
+	if (borrow(&b, tr, NULL, RELEASE_TIMEOUT, err, errlen) < 0) {
+		size_t n = strlen(err);
+
+		snprintf(err + n, errlen - n, "; the frames of patch '%s' stay "
+			 "registered and its memory is kept", rec->name);
+		unborrow(&b, NULL, 0);
+		return -1;
+	}
+	if (announce(tr, rec->base, rec, NS_FRAMES_DEREGISTERING, err, errlen) < 0) {
+		unborrow(&b, NULL, 0);
+		return -1;
+	}
+	rc = ns_remote_call(&b.rs, rec->call_stub, rec->call_slot,
+			    rec->frames_deregister, rec->eh_frame, 0,
+			    RELEASE_TIMEOUT, &ret);
+	if (rc == NS_CALL_OK) {
+		if (ns_rec_set_frames(tr->mem_fd, rec->base, NS_FRAMES_NONE) < 0)
+			rc = NS_CALL_FAILED; /* the slot says it is done */
+		return unborrow(&b, err, errlen) < 0 || rc ? -1 : 0;
+	}
+	snprintf(err, errlen, "cannot deregister the frames of patch '%s' from "
+		 "libgcc: %s", rec->name, tr->err);
+	if (rc == NS_CALL_FAILED && read_slot(tr, rec, &slot) == 0 && !slot.started)
+		ns_rec_set_frames(tr->mem_fd, rec->base, NS_FRAMES_REGISTERED);
+	unborrow(&b, NULL, 0);
+	return -1;
+}
+
+int ns_frames_release(struct ns_tracee *tr, uint64_t base, char *err, size_t errlen)
+{
+	struct ns_rec rec;
+	int known;
+
+	if (ns_mem_read(tr->mem_fd, base, &rec, sizeof(rec)) < 0 ||
+	    memcmp(rec.magic, NS_REC_MAGIC, 8) || !rec.eh_frame ||
+	    rec.frames == NS_FRAMES_NONE)
+		return 0;
+	rec.name[NS_NAME_MAX - 1] = 0;
+	if (!rec.call_stub || !rec.call_slot || !rec.frames_deregister) {
+		snprintf(err, errlen, "patch '%s': its record is damaged (frames "
+			 "registered, no way to deregister them)", rec.name);
+		return -1;
+	}
+	known = registered(tr, &rec, err, errlen);
+	if (known < 0)
+		return -1;
+	if (known && executable(tr->pid, rec.frames_deregister))
+		return deregister(tr, &rec, err, errlen);
+	/* Not registered, or libgcc is gone (unloaded: nothing knows them). */
+	if (ns_rec_set_frames(tr->mem_fd, base, NS_FRAMES_NONE) < 0) {
+		snprintf(err, errlen, "cannot write to process %d: %s", (int)tr->pid,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}

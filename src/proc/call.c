@@ -1,0 +1,252 @@
+/* call.c — calling a function of the target in a borrowed thread (see
+ * call.h for the protocol and which thread).
+ *
+ * The thread is already borrowed (ns_remote_begin*): stopped, its state in
+ * a signal frame on its stack, rs->sp the frame. We point it at the stub
+ * with r12 = function, r13 = slot, rdi/rsi = arguments, rsp = the frame,
+ * and let it run with PTRACE_SYSCALL, passing over the system calls the
+ * function makes, until the stub's rt_sigreturn. That rt_sigreturn is let
+ * run: the kernel restores the thread from the frame — registers, FPU and
+ * vector state (the function may have used them), signal mask — and we
+ * hold the thread at the syscall's exit, home again, where it can run
+ * more system calls for us or be resumed (ns_remote_end). The same
+ * rt_sigreturn is what brings the thread back if nonstop dies meanwhile.
+ *
+ * Stub (entered with rsp = frame, which is 8 mod 16):
+ *     movl $1, 8(%r13)        started
+ *     sub  $8, %rsp           16-byte alignment at the call
+ *     call *%r12
+ *     add  $8, %rsp
+ *     mov  %rax, (%r13)       result
+ *     movl $1, 12(%r13)       done
+ *     add  $8, %rsp           rsp = the ucontext, as a handler's return
+ *     mov  $15, %eax          leaves it for the restorer
+ *     syscall                 rt_sigreturn
+ *     ud2                     (rt_sigreturn does not return) */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "proc/call.h"
+#include "proc/mem.h"
+#include "util/fault.h"
+
+__asm__(
+	".pushsection .rodata.ns_call_stub, \"a\"\n"
+	".balign 16\n"
+	"ns_call_stub_start:\n"
+	"	movl  $1, 8(%r13)\n"
+	"	sub   $8, %rsp\n"
+	"	call  *%r12\n"
+	"	add   $8, %rsp\n"
+	"	mov   %rax, (%r13)\n"
+	"	movl  $1, 12(%r13)\n"
+	"	add   $8, %rsp\n"
+	"	mov   $15, %eax\n"
+	"	syscall\n"
+	"ns_call_stub_sigreturned:\n"
+	"	ud2\n"
+	"ns_call_stub_end:\n"
+	".popsection\n");
+
+extern const uint8_t ns_call_stub_start[], ns_call_stub_sigreturned[],
+		     ns_call_stub_end[];
+
+_Static_assert(sizeof(struct ns_call_slot) == 16, "call slot layout");
+
+const uint8_t *ns_call_stub_code(size_t *size)
+{
+	*size = (size_t)(ns_call_stub_end - ns_call_stub_start);
+	return ns_call_stub_start;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Waits for the next stop of TH until DEADLINE: 1 stopped (*STATUS), 0
+ * not yet, -1 gone. */
+static int wait_until(struct ns_tracee *tr, struct ns_thread *th,
+		      double deadline, int *status)
+{
+	struct timespec nap = { 0, 20 * 1000 };
+
+	for (;;) {
+		pid_t w = waitpid(th->tid, status, __WALL | WNOHANG);
+
+		if (w == th->tid) {
+			if (WIFEXITED(*status) || WIFSIGNALED(*status)) {
+				th->gone = true;
+				th->stopped = false;
+				snprintf(tr->err, sizeof(tr->err), "thread %d exited "
+					 "during a call nonstop made in it", th->tid);
+				return -1;
+			}
+			th->stopped = true;
+			return 1;
+		}
+		if (w < 0 && errno != EINTR) {
+			th->gone = true;
+			snprintf(tr->err, sizeof(tr->err), "thread %d vanished",
+				 th->tid);
+			return -1;
+		}
+		if (now() > deadline)
+			return 0;
+		nanosleep(&nap, NULL);
+	}
+}
+
+/* The call did not return in time: release the thread, which finishes
+ * the call and rt_sigreturns by itself. From here nonstop does not touch
+ * it (it is no longer traced: marked gone for this tracee). */
+static int let_go(struct ns_remote *rs, double timeout)
+{
+	struct ns_thread *th = rs->th;
+	int status;
+
+	if (ptrace(PTRACE_INTERRUPT, th->tid, 0, 0) == 0 &&
+	    wait_until(rs->tr, th, now() + 10, &status) == 1)
+		ptrace(PTRACE_DETACH, th->tid, 0, 0);
+	th->gone = true;
+	th->stopped = false;
+	snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d did not return "
+		 "from the function nonstop called in it within %.3g s (it "
+		 "may be waiting for a lock); it finishes the call by itself",
+		 th->tid, timeout);
+	return NS_CALL_LET_GO;
+}
+
+/* Resumes the thread to its next syscall stop before DEADLINE. 1 at a
+ * syscall stop, 0 timed out, -1 failed. A fault in the function (a
+ * signal it caused) is a failure: its frame is undone by the caller. */
+static int next_syscall_stop(struct ns_remote *rs, double deadline,
+			     struct __ptrace_syscall_info *info)
+{
+	struct ns_thread *th = rs->th;
+
+	for (;;) {
+		int status, k;
+
+		if (ptrace(PTRACE_SYSCALL, th->tid, 0, 0) < 0) {
+			snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot run a "
+				 "function in thread %d: %s", th->tid, strerror(errno));
+			return -1;
+		}
+		th->stopped = false;
+		k = wait_until(rs->tr, th, deadline, &status);
+		if (k <= 0)
+			return k;
+		if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
+			if (ptrace(PTRACE_GET_SYSCALL_INFO, th->tid,
+				   (void *)sizeof(*info), info) <= 0) {
+				snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot "
+					 "inspect the system call of thread %d: %s",
+					 th->tid, strerror(errno));
+				return -1;
+			}
+			return 1;
+		}
+		if ((status >> 16) == 0) {
+			int sig = WSTOPSIG(status);
+
+			if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+			    sig == SIGFPE) {
+				snprintf(rs->tr->err, sizeof(rs->tr->err), "the "
+					 "function nonstop called in thread %d "
+					 "faulted (signal %d)", th->tid, sig);
+				return -1;
+			}
+			if (sig != SIGTRAP)
+				th->pending_sig = sig;
+		}
+		/* Event stops (group stop, interrupt): go on. */
+	}
+}
+
+/* Runs the thread until the stub's rt_sigreturn has restored it. */
+static int run_call(struct ns_remote *rs, uint64_t stub, double deadline,
+		    double timeout)
+{
+	uint64_t sigreturn_at = stub + (uint64_t)(ns_call_stub_sigreturned -
+						  ns_call_stub_start);
+	struct __ptrace_syscall_info info;
+	bool entered = false;
+	int k;
+
+	for (;;) {
+		k = next_syscall_stop(rs, deadline, &info);
+		if (k == 0)
+			return entered ? NS_CALL_FAILED : let_go(rs, timeout);
+		if (k < 0)
+			return NS_CALL_FAILED;
+		if (!entered && info.op == PTRACE_SYSCALL_INFO_ENTRY &&
+		    info.entry.nr == SYS_rt_sigreturn &&
+		    info.instruction_pointer == sigreturn_at)
+			entered = true;
+		else if (entered && info.op == PTRACE_SYSCALL_INFO_EXIT)
+			return NS_CALL_OK;
+	}
+}
+
+int ns_remote_call(struct ns_remote *rs, uint64_t stub, uint64_t slot,
+		   uint64_t fn, uint64_t a1, uint64_t a2, double timeout,
+		   uint64_t *ret)
+{
+	struct user_regs_struct r = rs->saved;
+	struct ns_call_slot s = { 0 };
+	int rc;
+
+	if (ns_fault("call a function in the target")) {
+		snprintf(rs->tr->err, sizeof(rs->tr->err), "fault injected");
+		return NS_CALL_FAILED;
+	}
+	if (!rs->g.sigreturn) {
+		snprintf(rs->tr->err, sizeof(rs->tr->err), "process %d has no "
+			 "signal restorer (__restore_rt): a function call in it "
+			 "could not bring the thread back", rs->tr->pid);
+		return NS_CALL_FAILED;
+	}
+	if (ns_mem_write(rs->tr->mem_fd, slot, &s, sizeof(s)) < 0) {
+		snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot write to "
+			 "process %d: %s", rs->tr->pid, strerror(errno));
+		return NS_CALL_FAILED;
+	}
+	r.rip = stub;
+	r.rsp = rs->sp;
+	r.r12 = fn;
+	r.r13 = slot;
+	r.rdi = a1;
+	r.rsi = a2;
+	r.rax = 0;
+	r.orig_rax = (uint64_t)-1;   /* no syscall restart on the way out */
+	r.eflags &= ~(uint64_t)0x400; /* DF clear, as the ABI wants at a call */
+	if (ns_remote_set_regs(rs, &r) < 0)
+		return NS_CALL_FAILED;
+	rc = run_call(rs, stub, now() + timeout, timeout);
+	if (rc == NS_CALL_LET_GO)
+		return rc;
+	if (rc == NS_CALL_OK) {
+		/* Home again, mask included: a next remote call blocks the
+		 * signals anew. */
+		rs->sigreturned = true;
+		rs->masked = false;
+		if (ns_mem_read(rs->tr->mem_fd, slot, &s, sizeof(s)) < 0 || !s.done) {
+			snprintf(rs->tr->err, sizeof(rs->tr->err), "the function "
+				 "nonstop called in thread %d did not report back",
+				 rs->th->tid);
+			return NS_CALL_FAILED;
+		}
+		*ret = s.ret;
+	}
+	return rc;
+}

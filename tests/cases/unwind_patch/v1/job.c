@@ -1,0 +1,9 @@
+/* v1: run_job(n) = step(n) + 1. Patch C changes it. */
+int step(int n);
+
+__attribute__((noinline)) int run_job(int n)
+{
+	if (n < 0)
+		return 0;
+	return step(n) + 1;
+}
