@@ -18,9 +18,21 @@ rd() { dd if="$mem" bs=4096 iflag=skip_bytes,count_bytes skip="$1" count="$2" st
 wr() { dd of="$mem" bs=4096 oflag=seek_bytes conv=notrunc seek="$1" status=none; }
 nfuncs=$(rd $((base + 12)) 4 | od -An -t u4 | tr -d ' ')
 expect_eq 1 "$nfuncs" "functions in the record"
-# Version 3: a 312-byte header, then 120-byte function records; version 2:
-# a 232-byte header.
-rd $((base + 312)) $((120 * nfuncs)) >funcs.bin
+# Version 3's header and function records, as nonstop lays them out;
+# version 2: a 232-byte header, then 120-byte function records (the first
+# 120 bytes of version 3's).
+cat >sizes.c <<'EOF'
+#include <stdio.h>
+#include "registry/registry.h"
+int main(void) { printf("%zu %zu\n", sizeof(struct ns_rec), sizeof(struct ns_rec_func)); return 0; }
+EOF
+gcc -I"$ROOT/src" -I"$ROOT/lib" -o sizes sizes.c || fail "cannot build the record-size helper"
+read -r hdr fsize < <(./sizes)
+note "version 3 record: $hdr-byte header, $fsize-byte functions"
+: >funcs.bin
+for ((i = 0; i < nfuncs; i++)); do
+	rd $((base + hdr + i * fsize)) 120 >>funcs.bin
+done
 wr $((base + 232)) <funcs.bin || fail "cannot write the record"
 printf 'NSRECv2\0' | wr "$base" || fail "cannot write the record's magic"
 

@@ -18,7 +18,7 @@ expect_eq held "$(ask hold)" "hold() with A"
 maps_snapshot maps.before
 expect_exit 1 "$NONSTOP" apply --replace --timeout 0.5 "$TPID" C.nsp
 expect_one_error_line
-expect_stderr_match "refused: thread [0-9]+ will return into the code of patch 'A' \\(frame #[0-9]+\\); no safe moment within 0.5 s"
+expect_stderr_match "refused: thread [0-9]+ will return into function hold of patch 'A' \\(frame #[0-9]+\\); no safe moment within 0.5 s"
 maps_snapshot maps.after
 diff maps.before maps.after || fail "/proc/$TPID/maps changed after a refused --replace"
 expect_eq 2 "$(ask answer)" "answer() after the refusal"

@@ -197,20 +197,30 @@ static int step_to_syscall_stop(struct ns_remote *rs)
  * gadget. The kernel says which stop is which (PTRACE_GET_SYSCALL_INFO), so
  * a stop we did not expect (a syscall of the thread's own being finished)
  * can never be taken for our result. */
+/* Runs the borrowed thread to its next syscall stop and says which
+ * (PTRACE_GET_SYSCALL_INFO). 0, or -1 with tr->err. */
+static int next_syscall_stop(struct ns_remote *rs,
+			     struct __ptrace_syscall_info *info)
+{
+	if (step_to_syscall_stop(rs) < 0)
+		return -1;
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, rs->th->tid, (void *)sizeof(*info),
+		   info) <= 0) {
+		snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot inspect the "
+			 "system call of thread %d: %s", rs->th->tid,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int run_to_exit(struct ns_remote *rs, int64_t *ret)
 {
 	for (int stops = 0; stops < 8; stops++) {
 		struct __ptrace_syscall_info info;
 
-		if (step_to_syscall_stop(rs) < 0)
+		if (next_syscall_stop(rs, &info) < 0)
 			return -1;
-		if (ptrace(PTRACE_GET_SYSCALL_INFO, rs->th->tid,
-			   (void *)sizeof(info), &info) <= 0) {
-			snprintf(rs->tr->err, sizeof(rs->tr->err),
-				 "cannot inspect the system call of thread %d: "
-				 "%s", rs->th->tid, strerror(errno));
-			return -1;
-		}
 		if (info.op == PTRACE_SYSCALL_INFO_EXIT &&
 		    info.instruction_pointer == rs->g.syscall + 2) {
 			*ret = info.exit.rval;
@@ -288,15 +298,8 @@ static int run_to_sigreturn(struct ns_remote *rs)
 	for (unsigned stops = 0; stops < 1u << 20; stops++) {
 		struct __ptrace_syscall_info info;
 
-		if (step_to_syscall_stop(rs) < 0)
+		if (next_syscall_stop(rs, &info) < 0)
 			return -1;
-		if (ptrace(PTRACE_GET_SYSCALL_INFO, rs->th->tid,
-			   (void *)sizeof(info), &info) <= 0) {
-			snprintf(rs->tr->err, sizeof(rs->tr->err),
-				 "cannot inspect the system call of thread %d: "
-				 "%s", rs->th->tid, strerror(errno));
-			return -1;
-		}
 		if (info.op == PTRACE_SYSCALL_INFO_ENTRY &&
 		    info.entry.nr == SYS_rt_sigreturn &&
 		    info.instruction_pointer == at)

@@ -4,8 +4,8 @@
  * V of the functions returns x + V and x + 10 V: between two update points a
  * thread must see one version of both; a pair of two versions is counted as
  * a mix (it must never happen in the per-thread mode). An
- * event-loop thread never leaves event_loop(), which calls handler() at
- * each turn after its update point. With --stuck, a thread named "stuck"
+ * event-loop thread never leaves event_loop() (loop.c), which calls
+ * handler() at each turn after its update point. With --stuck, a thread named "stuck"
  * blocks in pause() and never reaches an update point. Commands on stdin,
  * read by a thread that polls with a timeout and passes an update point
  * at every turn:
@@ -29,11 +29,11 @@
 
 int ver_a(int x);
 int ver_b(int x);
-int handler(int x);
+void event_loop(void);
+extern atomic_int loop_seen;
 
 static atomic_ulong mixed, iters;
 static atomic_int last[WORKERS];       /* the version each saw last */
-static atomic_int loop_seen;
 
 static void *worker(void *arg)
 {
@@ -52,17 +52,6 @@ static void *worker(void *arg)
 		atomic_fetch_add(&iters, 1);
 	}
 	return NULL;
-}
-
-/* Never returns: the thread switches at its update point, for what it
- * calls. */
-__attribute__((noinline)) static void event_loop(void)
-{
-	for (;;) {
-		nonstop_update_point();
-		atomic_store(&loop_seen, handler(7) / 7 - 1);
-		usleep(1000);
-	}
 }
 
 static void *loop_thread(void *arg)
