@@ -68,7 +68,9 @@ void nonstop_update_point(void);
  * a patch reverted and applied again (unless it freed them).
  *
  * Entries come from the program's malloc (calloc) and free; a spinlock in
- * the root, with atomics, makes every call thread-safe. Not
+ * the root, with atomics, makes every call thread-safe (it is never held
+ * across a call, so a thread stopped in malloc or in a system call, for
+ * one, never holds it). Not
  * async-signal-safe: do not call them from a signal handler. A pointer
  * returned stays valid until that shadow variable is freed; freeing it
  * while another thread still uses it is a race of the caller's, as with
@@ -180,31 +182,36 @@ nonstop__shadow_find(struct nonstop__shadow_root *r, const void *obj,
 	return NULL;
 }
 
-/* Doubles the buckets when there are more entries than buckets (the
- * first time: 64). If calloc fails the table stays as it is: longer
- * chains, still correct. Lock held. */
-NONSTOP__SHADOW_INLINE void nonstop__shadow_grow(struct nonstop__shadow_root *r)
+/* The number of buckets the table needs for one more entry (doubling,
+ * from 64), or 0 if it has enough. Lock held. */
+NONSTOP__SHADOW_INLINE size_t
+nonstop__shadow_want(const struct nonstop__shadow_root *r)
 {
-	size_t n = r->nbuckets ? 2 * r->nbuckets : 64;
-	struct nonstop__shadow **b;
-
 	if (r->count < r->nbuckets)
-		return;
-	b = (struct nonstop__shadow **)calloc(n, sizeof(*b));
-	if (!b)
-		return;
+		return 0;
+	return r->nbuckets ? 2 * r->nbuckets : 64;
+}
+
+/* Moves every entry into B, of N buckets; returns the old array, to be
+ * freed once the lock is released. Lock held. */
+NONSTOP__SHADOW_INLINE struct nonstop__shadow **
+nonstop__shadow_rehash(struct nonstop__shadow_root *r,
+		       struct nonstop__shadow **b, size_t n)
+{
+	struct nonstop__shadow **old = r->buckets;
+
 	for (size_t i = 0; i < r->nbuckets; i++)
-		while (r->buckets[i]) {
-			struct nonstop__shadow *e = r->buckets[i];
+		while (old[i]) {
+			struct nonstop__shadow *e = old[i];
 			size_t h = nonstop__shadow_hash(e->obj, e->id, n);
 
-			r->buckets[i] = e->next;
+			old[i] = e->next;
 			e->next = b[h];
 			b[h] = e;
 		}
-	free(r->buckets);
 	r->buckets = b;
 	r->nbuckets = n;
+	return old;
 }
 
 /* OBJ's shadow variable ID, of SIZE bytes: created, zeroed, if OBJ has
@@ -212,19 +219,24 @@ NONSTOP__SHADOW_INLINE void nonstop__shadow_grow(struct nonstop__shadow_root *r)
  * size. So alloc is also "get or create": two threads that race to
  * create it get the same one, and a patch stacked on another carries on
  * with the other's value. NULL if OBJ has it with another size (two
- * patches disagree on what the id holds), or if memory runs out. */
+ * patches disagree on what the id holds), or if memory runs out.
+ *
+ * The lock is never held across a call (calloc and free run outside it):
+ * a thread stopped in malloc or in a system call does not hold it. */
 NONSTOP__SHADOW_INLINE void *nonstop_shadow_alloc(void *obj, unsigned long id,
 						  size_t size)
 {
 	struct nonstop__shadow_root *r = nonstop__shadow_table();
-	struct nonstop__shadow **p, *e;
+	struct nonstop__shadow **p, *e, **b = NULL, **old = NULL;
 	void *data = NULL;
+	size_t want;
 
 	/* Look first: the common case allocates nothing. */
 	nonstop__shadow_lock(r);
 	p = nonstop__shadow_find(r, obj, id);
 	if (p && (*p)->size == size)
 		data = (*p)->data;
+	want = nonstop__shadow_want(r);
 	nonstop__shadow_unlock(r);
 	if (p)
 		return data;
@@ -236,13 +248,20 @@ NONSTOP__SHADOW_INLINE void *nonstop_shadow_alloc(void *obj, unsigned long id,
 	e->obj = obj;
 	e->id = id;
 	e->size = size;
+	if (want)
+		b = (struct nonstop__shadow **)calloc(want, sizeof(*b));
 	nonstop__shadow_lock(r);
-	/* Another thread may have created it meanwhile. */
+	/* Another thread may have created it, or grown the table,
+	 * meanwhile. A table that could not grow still works (longer
+	 * chains), once it has buckets at all. */
 	p = nonstop__shadow_find(r, obj, id);
 	if (p) {
 		data = (*p)->size == size ? (*p)->data : NULL;
 	} else {
-		nonstop__shadow_grow(r);
+		if (b && want > r->nbuckets && nonstop__shadow_want(r)) {
+			old = nonstop__shadow_rehash(r, b, want);
+			b = NULL;
+		}
 		if (r->nbuckets) {
 			size_t h = nonstop__shadow_hash(obj, id, r->nbuckets);
 
@@ -255,6 +274,8 @@ NONSTOP__SHADOW_INLINE void *nonstop_shadow_alloc(void *obj, unsigned long id,
 	}
 	nonstop__shadow_unlock(r);
 	free(e);
+	free(b);
+	free(old);
 	return data;
 }
 
