@@ -4,8 +4,8 @@
 # and private objects at full speed in the patch's code, and check each
 # (tests/cases/shadow_mt/v2/work.c): none is lost, none comes back after
 # its free, none is another object's or another thread's; with the workers
-# held, the whole table agrees with their counts. The patch binds to the
-# program's root (no nonstop:shadow mapping). Applied and reverted under
+# held, the whole table agrees with their counts. The patch refers to the
+# program's root, and binds to it (no nonstop:shadow mapping). Applied and reverted under
 # that load (tests/cases/shadow_mt/scenario.sh).
 # timeout: 300
 . "$TEST_LIB"

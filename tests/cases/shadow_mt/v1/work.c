@@ -1,5 +1,10 @@
-/* What the patch changes: v1 counts visits and checks nothing. */
+/* What the patch changes: v1 counts visits and checks nothing. It
+ * includes nonstop.h already (as main.c does), so the patch's code refers
+ * to the program's root rather than bringing one (which apply would bind
+ * to the program's just the same). */
 #include <stdatomic.h>
+
+#include "nonstop.h"
 
 struct obj {
 	unsigned long visits;
