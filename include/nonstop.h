@@ -110,6 +110,7 @@ struct nonstop__shadow_root {
 /* Every file that includes this header defines it; the linker keeps one.
  * Default visibility: it stays a global symbol (nonstop looks it up) even
  * in a program built with -fvisibility=hidden. */
+extern struct nonstop__shadow_root nonstop__shadow_root;
 __attribute__((weak, visibility("default")))
 struct nonstop__shadow_root nonstop__shadow_root;
 
