@@ -68,13 +68,13 @@ void nonstop_update_point(void);
  * a patch reverted and applied again (unless it freed them).
  *
  * Entries come from the program's malloc (calloc) and free; a spinlock in
- * the root, with atomics, makes every call thread-safe (it is never held
- * across a call, so a thread stopped in malloc or in a system call, for
- * one, never holds it). Not
- * async-signal-safe: do not call them from a signal handler. A pointer
- * returned stays valid until that shadow variable is freed; freeing it
- * while another thread still uses it is a race of the caller's, as with
- * free(). The data is zeroed when created and aligned to 16 bytes.
+ * the root, with atomics, makes every call thread-safe. It is never held
+ * across a call: a thread stopped in malloc or in a system call does not
+ * hold it. Not async-signal-safe: do not call these from a signal
+ * handler. A pointer returned stays valid until that shadow variable is
+ * freed; freeing it while another thread still uses it is a race of the
+ * caller's, as with free(). The data is zeroed when created and aligned
+ * to 16 bytes.
  */
 #include <sched.h>
 #include <stddef.h>
