@@ -1,5 +1,6 @@
 # nonstop — build rules. `make` builds the tool and the runtime library,
-# `make check` runs every test, `make demo` runs the live-patch demo.
+# `make check` runs every test, `make demo` runs the live-patch demo,
+# `make demo-shadow` the demo of a fix that keeps state in a shadow variable.
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Isrc -Ilib
@@ -12,7 +13,7 @@ LIB_SRC  := $(wildcard lib/*.c)
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 DEPS_OK  := $(BUILD)/.deps-ok
 
-.PHONY: all deps check demo bench clean
+.PHONY: all deps check demo demo-shadow bench clean
 all: $(BUILD)/nonstop $(BUILD)/libnonstop.so $(BUILD)/libnonstop.a
 
 # Build dependencies are checked (and installed on Debian as root) once.
@@ -43,6 +44,10 @@ check: all
 
 demo: all
 	@bash examples/demo/demo.sh
+
+# A fix that needs state: a counter per live connection, in a shadow variable.
+demo-shadow: all
+	@bash examples/demo/shadow-demo.sh
 
 # BENCH_DOCS=1 also rewrites docs/BENCHMARKS.md and its plot (bench/latency.sh).
 bench: all

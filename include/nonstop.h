@@ -7,6 +7,9 @@
  * `nonstop apply` uses the per-thread mode instead: no thread that serves
  * the program is stopped, and each thread moves to the new code by itself
  * at its next update point (README: "Per-thread mode").
+ *
+ * The shadow variables (below) need no library: they are all in this
+ * header, for patch code and programs alike.
  */
 #ifndef NONSTOP_H
 #define NONSTOP_H
@@ -32,6 +35,314 @@ const char *nonstop_version(void);
  * written); thread-safe; may be called from any thread, as often as
  * wanted. Do not call it from a signal handler. */
 void nonstop_update_point(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+/* ---- Shadow variables ------------------------------------------------
+ *
+ * A fix sometimes needs a field that existing objects do not have: a
+ * request counter per connection, a flag per entry. Their struct cannot
+ * grow (the live objects and the old code have the old layout), so the
+ * field lives beside the object instead, in a table keyed by the object's
+ * address and an id the patch chooses:
+ *
+ *	#define CONN_REQUESTS 1		// the id of this shadow variable
+ *
+ *	unsigned long *n = nonstop_shadow_alloc(conn, CONN_REQUESTS, sizeof *n);
+ *	if (n)
+ *		(*n)++;			// kept from one call to the next
+ *
+ * All of it is in this header (static inline): patch code brings what it
+ * needs, so it works in any program built with `nonstop cflags`, linked
+ * with libnonstop or not, and whether the running program included this
+ * header or not. The table is one per process: its root is
+ * nonstop__shadow_root, defined (weak) by every file that includes this
+ * header; `nonstop apply` binds a patch's references to the running
+ * program's root, or, if the program has none (its running version never
+ * included nonstop.h), to one that nonstop keeps for the process in a
+ * mapping named "nonstop:shadow" (README: "Patches that touch data"). So
+ * every patch, and the program itself, see the same shadow variables: a
+ * patch stacked on an earlier one carries on with its values, and so does
+ * a patch reverted and applied again (unless it freed them).
+ *
+ * Entries come from the program's malloc (calloc) and free; a spinlock in
+ * the root, with atomics, makes every call thread-safe. It is never held
+ * across a call: a thread stopped in malloc or in a system call does not
+ * hold it. Not async-signal-safe: do not call these from a signal
+ * handler. A pointer returned stays valid until that shadow variable is
+ * freed; freeing it while another thread still uses it is a race of the
+ * caller's, as with free(). The data is zeroed when created and aligned
+ * to 16 bytes.
+ */
+#include <sched.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One shadow variable, in a chain of its bucket. */
+struct nonstop__shadow {
+	struct nonstop__shadow *next;
+	const void *obj;
+	unsigned long id;
+	size_t size;
+	unsigned char data[] __attribute__((aligned(16)));
+};
+
+/* The table. Its layout is shared by the program and by every patch, each
+ * possibly built with another version of this header: it never changes
+ * (new fields go into reserved, whose zero must mean "unused"). All zeros
+ * is an empty table. */
+struct nonstop__shadow_root {
+	int lock;                    /* 0 free, 1 held */
+	unsigned int layout;         /* 0: this layout */
+	size_t count;                /* entries */
+	size_t nbuckets;             /* 0 (none yet) or a power of two */
+	struct nonstop__shadow **buckets;
+	unsigned long reserved[4];
+};
+
+/* Every file that includes this header defines it; the linker keeps one.
+ * Default visibility: it stays a global symbol (nonstop looks it up) even
+ * in a program built with -fvisibility=hidden. */
+extern struct nonstop__shadow_root nonstop__shadow_root;
+__attribute__((weak, visibility("default")))
+struct nonstop__shadow_root nonstop__shadow_root;
+
+#define NONSTOP__SHADOW_INLINE static inline __attribute__((always_inline))
+
+/* The root, through a GOT slot rather than a PC-relative reference: in
+ * patch code, the root may be nonstop's mapping, anywhere in the address
+ * space, and the slot holds a full address. (Always inlined, as is every
+ * function here, so that patch code has no call to a function that only
+ * an earlier patch brought.) */
+NONSTOP__SHADOW_INLINE struct nonstop__shadow_root *nonstop__shadow_table(void)
+{
+	struct nonstop__shadow_root *r;
+#if defined(__x86_64__)
+	__asm__("movq nonstop__shadow_root@GOTPCREL(%%rip), %0" : "=r"(r));
+#else
+	r = &nonstop__shadow_root;
+#endif
+	return r;
+}
+
+NONSTOP__SHADOW_INLINE void nonstop__shadow_lock(struct nonstop__shadow_root *r)
+{
+	unsigned int spins = 0;
+
+	while (__atomic_exchange_n(&r->lock, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&r->lock, __ATOMIC_RELAXED)) {
+			/* The holder may be a thread that is not running
+			 * (preempted, or stopped by nonstop): yield soon. */
+			if (++spins < 100) {
+#if defined(__x86_64__)
+				__builtin_ia32_pause();
+#endif
+			} else {
+				sched_yield();
+			}
+		}
+}
+
+NONSTOP__SHADOW_INLINE void nonstop__shadow_unlock(struct nonstop__shadow_root *r)
+{
+	__atomic_store_n(&r->lock, 0, __ATOMIC_RELEASE);
+}
+
+NONSTOP__SHADOW_INLINE size_t nonstop__shadow_hash(const void *obj,
+						   unsigned long id,
+						   size_t nbuckets)
+{
+	uint64_t h = (uint64_t)(uintptr_t)obj ^ ((uint64_t)id * 0x9e3779b97f4a7c15ULL);
+
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 29;
+	return (size_t)h & (nbuckets - 1);
+}
+
+/* The link that points to OBJ's shadow variable ID, or NULL. Lock held. */
+NONSTOP__SHADOW_INLINE struct nonstop__shadow **
+nonstop__shadow_find(struct nonstop__shadow_root *r, const void *obj,
+		     unsigned long id)
+{
+	struct nonstop__shadow **p;
+
+	if (!r->nbuckets)
+		return NULL;
+	for (p = &r->buckets[nonstop__shadow_hash(obj, id, r->nbuckets)]; *p;
+	     p = &(*p)->next)
+		if ((*p)->obj == obj && (*p)->id == id)
+			return p;
+	return NULL;
+}
+
+/* The number of buckets the table needs for one more entry (doubling,
+ * from 64), or 0 if it has enough. Lock held. */
+NONSTOP__SHADOW_INLINE size_t
+nonstop__shadow_want(const struct nonstop__shadow_root *r)
+{
+	if (r->count < r->nbuckets)
+		return 0;
+	return r->nbuckets ? 2 * r->nbuckets : 64;
+}
+
+/* Moves every entry into B, of N buckets; returns the old array, to be
+ * freed once the lock is released. Lock held. */
+NONSTOP__SHADOW_INLINE struct nonstop__shadow **
+nonstop__shadow_rehash(struct nonstop__shadow_root *r,
+		       struct nonstop__shadow **b, size_t n)
+{
+	struct nonstop__shadow **old = r->buckets;
+
+	for (size_t i = 0; i < r->nbuckets; i++)
+		while (old[i]) {
+			struct nonstop__shadow *e = old[i];
+			size_t h = nonstop__shadow_hash(e->obj, e->id, n);
+
+			old[i] = e->next;
+			e->next = b[h];
+			b[h] = e;
+		}
+	r->buckets = b;
+	r->nbuckets = n;
+	return old;
+}
+
+/* OBJ's shadow variable ID, of SIZE bytes: created, zeroed, if OBJ has
+ * none; the existing one, unchanged, if OBJ already has it with that
+ * size. So alloc is also "get or create": two threads that race to
+ * create it get the same one, and a patch stacked on another carries on
+ * with the other's value. NULL if OBJ has it with another size (two
+ * patches disagree on what the id holds), or if memory runs out.
+ *
+ * The lock is never held across a call (calloc and free run outside it):
+ * a thread stopped in malloc or in a system call does not hold it. */
+NONSTOP__SHADOW_INLINE void *nonstop_shadow_alloc(void *obj, unsigned long id,
+						  size_t size)
+{
+	struct nonstop__shadow_root *r = nonstop__shadow_table();
+	struct nonstop__shadow **p, *e, **b = NULL, **old = NULL;
+	void *data = NULL;
+	size_t want;
+
+	/* Look first: the common case allocates nothing. */
+	nonstop__shadow_lock(r);
+	p = nonstop__shadow_find(r, obj, id);
+	if (p && (*p)->size == size)
+		data = (*p)->data;
+	want = nonstop__shadow_want(r);
+	nonstop__shadow_unlock(r);
+	if (p)
+		return data;
+	if (size > SIZE_MAX - sizeof(*e))
+		return NULL;
+	e = (struct nonstop__shadow *)calloc(1, sizeof(*e) + size);
+	if (!e)
+		return NULL;
+	e->obj = obj;
+	e->id = id;
+	e->size = size;
+	if (want)
+		b = (struct nonstop__shadow **)calloc(want, sizeof(*b));
+	nonstop__shadow_lock(r);
+	/* Another thread may have created it, or grown the table,
+	 * meanwhile. A table that could not grow still works (longer
+	 * chains), once it has buckets at all. */
+	p = nonstop__shadow_find(r, obj, id);
+	if (p) {
+		data = (*p)->size == size ? (*p)->data : NULL;
+	} else {
+		if (b && want > r->nbuckets && nonstop__shadow_want(r)) {
+			old = nonstop__shadow_rehash(r, b, want);
+			b = NULL;
+		}
+		if (r->nbuckets) {
+			size_t h = nonstop__shadow_hash(obj, id, r->nbuckets);
+
+			e->next = r->buckets[h];
+			r->buckets[h] = e;
+			r->count++;
+			data = e->data;
+			e = NULL;
+		}
+	}
+	nonstop__shadow_unlock(r);
+	free(e);
+	free(b);
+	free(old);
+	return data;
+}
+
+/* OBJ's shadow variable ID, or NULL if it has none. */
+NONSTOP__SHADOW_INLINE void *nonstop_shadow_get(void *obj, unsigned long id)
+{
+	struct nonstop__shadow_root *r = nonstop__shadow_table();
+	struct nonstop__shadow **p;
+	void *data;
+
+	nonstop__shadow_lock(r);
+	p = nonstop__shadow_find(r, obj, id);
+	data = p ? (*p)->data : NULL;
+	nonstop__shadow_unlock(r);
+	return data;
+}
+
+/* Frees OBJ's shadow variable ID, if it has one: typically where the
+ * object itself is freed (an object allocated later at the same address
+ * would otherwise find it). */
+NONSTOP__SHADOW_INLINE void nonstop_shadow_free(void *obj, unsigned long id)
+{
+	struct nonstop__shadow_root *r = nonstop__shadow_table();
+	struct nonstop__shadow **p, *e = NULL;
+
+	nonstop__shadow_lock(r);
+	p = nonstop__shadow_find(r, obj, id);
+	if (p) {
+		e = *p;
+		*p = e->next;
+		r->count--;
+	}
+	nonstop__shadow_unlock(r);
+	free(e);
+}
+
+/* Frees the shadow variable ID of every object: for the revert of the
+ * patch that made them (its post-revert hook), after which no code uses
+ * them. Shadow variables of other ids stay. */
+NONSTOP__SHADOW_INLINE void nonstop_shadow_free_all(unsigned long id)
+{
+	struct nonstop__shadow_root *r = nonstop__shadow_table();
+	struct nonstop__shadow *gone = NULL, *e;
+
+	nonstop__shadow_lock(r);
+	for (size_t i = 0; i < r->nbuckets; i++) {
+		struct nonstop__shadow **p = &r->buckets[i];
+
+		while ((e = *p))
+			if (e->id == id) {
+				*p = e->next;
+				e->next = gone;
+				gone = e;
+				r->count--;
+			} else {
+				p = &e->next;
+			}
+	}
+	nonstop__shadow_unlock(r);
+	/* Outside the lock: free() may take its time. */
+	while ((e = gone)) {
+		gone = e->next;
+		free(e);
+	}
+}
+/* ---- end of shadow variables ------------------------------------------ */
 
 #ifdef __cplusplus
 }

@@ -42,11 +42,12 @@ note() {
 
 # --- building ---------------------------------------------------------------
 
-# The flags a case is compiled with: nonstop's, then the test's own.
+# The flags a case is compiled with: nonstop's, then the test's own. A case
+# may include nonstop.h (its shadow variables need no library).
 case_cflags() {
 	local cf
 	cf=$("$NONSTOP" cflags) || fail "nonstop cflags failed"
-	echo "$cf -O2 -std=gnu11 -Wall -pthread"
+	echo "$cf -O2 -std=gnu11 -Wall -pthread -I$ROOT/include"
 }
 
 # compile_dir SRCDIR OBJDIR [EXTRA_CFLAGS...]
@@ -81,7 +82,8 @@ link_dir() {
 # only the files the new version changes or adds; the others are v1's, as
 # in a source tree where a fix touches a few files.
 # --no-pie builds with -fno-pie -no-pie; --pie forces -fpie -pie;
-# --libnonstop links the programs with build/libnonstop.so (per-thread mode).
+# --libnonstop links the programs with build/libnonstop.so (per-thread mode),
+# even one that only refers to it weakly.
 # OUT=dir puts the object dirs under dir instead of the current directory.
 build_case() {
 	local case=$1 mode=${2:-} out=${OUT:-.}
@@ -92,7 +94,7 @@ build_case() {
 	--pie) cflags=(-fpie); ldflags=(-pie) ;;
 	--libnonstop)
 		cflags=(-I"$ROOT/include")
-		ldflags=(-L"$ROOT/build" -lnonstop -Wl,-rpath,"$ROOT/build") ;;
+		ldflags=(-L"$ROOT/build" -Wl,--no-as-needed -lnonstop -Wl,-rpath,"$ROOT/build") ;;
 	*) fail "build_case: unknown option $mode" ;;
 	esac
 	[ -d "$CASES/$case/v1" ] || fail "no such case: $case"
@@ -116,7 +118,7 @@ build_version() {
 	local cflags=() ldflags=()
 	if [ "$1" = --libnonstop ]; then
 		cflags=(-I"$ROOT/include")
-		ldflags=(-L"$ROOT/build" -lnonstop -Wl,-rpath,"$ROOT/build")
+		ldflags=(-L"$ROOT/build" -Wl,--no-as-needed -lnonstop -Wl,-rpath,"$ROOT/build")
 		shift
 	fi
 	local case=$1 name=$2 d

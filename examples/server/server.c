@@ -13,12 +13,14 @@
  * point soon: `nonstop apply` then switches each thread to the new code by
  * itself, without stopping any (README, "Per-thread mode").
  *
- * Protocol: one request per line, one reply line per request.
+ * Protocol: one request per line, one reply line per request, answered
+ * by requests.c (handle_request):
  *   WC <text>   the number of words in text (see wordcount.c)
  *   STATS       served=<n>: requests served since the server started
  *
  * The counter behind STATS is the live state a patch must keep: an update
  * that restarted the server, or re-initialised the variable, would reset it.
+ * Each connection is a struct conn (server.h) for as long as it is open.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +28,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +43,6 @@
 #define WORKERS  4
 #define IDLE_MS  100
 #define LINE_MAX_LEN 4096
-
-/* Requests served since start; incremented by every connection thread. */
-static atomic_ulong served;
 
 static int listen_fd;
 
@@ -64,22 +62,11 @@ static int send_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Answers one request line (without its newline) into out. */
-static void handle_request(const char *line, char *out, size_t len)
-{
-	if (strncmp(line, "WC", 2) == 0 && (line[2] == ' ' || line[2] == '\0'))
-		wc_reply(line[2] ? line + 3 : "", out, len);
-	else if (strcmp(line, "STATS") == 0)
-		snprintf(out, len, "served=%lu", atomic_load(&served) + 1);
-	else
-		snprintf(out, len, "ERR unknown request");
-	atomic_fetch_add(&served, 1);
-}
-
 /* Serves one connection until the client closes it. */
 static void *connection_thread(void *arg)
 {
-	int fd = (int)(long)arg;
+	struct conn *c = arg;
+	int fd = c->fd;
 	char buf[LINE_MAX_LEN], reply[128];
 	size_t have = 0;
 	int discarding = 0;
@@ -107,7 +94,7 @@ static void *connection_thread(void *arg)
 				discarding = 0;
 				snprintf(reply, sizeof(reply), "ERR line too long");
 			} else {
-				handle_request(start, reply, sizeof(reply));
+				handle_request(c, start, reply, sizeof(reply));
 			}
 			strcat(reply, "\n");
 			if (send_all(fd, reply, strlen(reply)) < 0)
@@ -122,7 +109,7 @@ static void *connection_thread(void *arg)
 		}
 	}
 out:
-	close(fd);
+	conn_close(c);
 	return NULL;
 }
 
@@ -137,6 +124,7 @@ static void *worker_thread(void *arg)
 	for (;;) {
 		struct pollfd p = { .fd = listen_fd, .events = POLLIN };
 		pthread_t t;
+		struct conn *c;
 		int fd;
 
 		nonstop_update_point();
@@ -156,9 +144,15 @@ static void *worker_thread(void *arg)
 			perror("server: accept");
 			exit(1);
 		}
-		if (pthread_create(&t, &attr, connection_thread, (void *)(long)fd)) {
-			fprintf(stderr, "server: cannot start a connection thread\n");
+		c = malloc(sizeof(*c));
+		if (!c) {
 			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		if (pthread_create(&t, &attr, connection_thread, c)) {
+			fprintf(stderr, "server: cannot start a connection thread\n");
+			conn_close(c);
 		}
 	}
 	return NULL;
@@ -248,6 +242,6 @@ int main(int argc, char **argv)
 			break;
 	}
 	printf("server: signal %d, served %lu requests, exiting\n", sig,
-	       atomic_load(&served));
+	       requests_served());
 	return 0;
 }

@@ -24,9 +24,11 @@
 #include "core/mapping.h"
 #include "core/pt.h"
 #include "core/replace.h"
+#include "core/shadow_map.h"
 #include "core/unwind.h"
 #include "core/verify.h"
 #include "link/link.h"
+#include "link/shadow_root.h"
 #include "link/target.h"
 #include "patch/patch.h"
 #include "proc/mem.h"
@@ -60,6 +62,9 @@ struct apply {
 	struct ns_rt_handle rt;       /* libnonstop in the target, if any */
 	bool pt;                      /* the per-thread mode (core/pt.h) */
 	bool mapped;
+	bool loaded;                  /* the patch was mapped (it may run) */
+	bool shadow_created;          /* this apply made the process's
+					 shadow-variable root (core/shadow_map.h) */
 };
 
 /* The module the patch is for: built for its binary, or on top of the
@@ -295,6 +300,17 @@ static int read_sites(struct apply *a)
 				sizeof(a->res->err));
 }
 
+/* A patch that uses shadow variables binds to the process's root: the
+ * program's own, or nonstop's mapping, made now if there is none. */
+static int bind_shadow_root(struct apply *a)
+{
+	if (!ns_link_needs_shadow_root(&a->patch))
+		return 0;
+	return ns_shadow_root_get(&a->tr, &a->target, a->mod,
+				  &a->img.shadow_root, &a->shadow_created,
+				  a->res->err, sizeof(a->res->err));
+}
+
 static int prepare(struct apply *a)
 {
 	uint64_t base;
@@ -308,6 +324,7 @@ static int prepare(struct apply *a)
 	if (ns_link_layout(&a->patch,
 			   ns_rec_full_size(a->rec->nfuncs, a->rec->nsyms), code,
 			   data, &a->img, a->res->err, sizeof(a->res->err)) < 0 ||
+	    bind_shadow_root(a) < 0 ||
 	    ns_link_resolve(&a->patch, &a->target, a->mod, a->tr.mem_fd,
 			    &a->img, a->res->err, sizeof(a->res->err)) < 0)
 		return -1;
@@ -476,6 +493,11 @@ static void cleanup(struct apply *a)
 	if (a->mapped && !a->tr.exited)
 		ns_mapping_remove(&a->tr, a->img.base, a->img.size, NULL, false,
 				  err, sizeof(err));
+	/* A failed apply that made the shadow-variable root takes it back
+	 * if none of the patch's code can have used it: never mapped, or
+	 * taken out again (not a per-thread patch left live). */
+	if (a->shadow_created && (!a->loaded || a->mapped) && !a->tr.exited)
+		ns_shadow_root_drop_unused(&a->tr, a->img.shadow_root);
 	ns_safety_free(a->safety);
 	ns_tracee_close(&a->tr);
 	free(a->busy);
@@ -524,7 +546,7 @@ int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 	if (ns_mapping_create(&a.tr, &a.img, a.patch.name, &res->load_stop_ns,
 			      res->err, sizeof(res->err)) < 0)
 		goto out;
-	a.mapped = true;
+	a.mapped = a.loaded = true;
 	/* The program's own unwinder learns the new code's frames before
 	 * any thread can run it (cleanup deregisters them on failure). */
 	if (ns_frames_register(&a.tr, &a.target, a.safety, a.rec, o->timeout,
@@ -546,6 +568,7 @@ int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 	res->nfuncs = a.rec->nfuncs;
 	res->base = a.img.base;
 	res->size = a.img.size;
+	a.shadow_created = false; /* the patch binds to it: it stays */
 	rc = 0;
 out:
 	cleanup(&a);

@@ -55,8 +55,9 @@ static int rcall(struct ns_remote *rs, const char *what, int64_t *ret,
 	return 0;
 }
 
-static int map_memfd(struct ns_remote *rs, const struct ns_image *img,
-		     const char *name, char *err, size_t errlen)
+int ns_mapping_memfd(struct ns_remote *rs, const char *name, uint64_t addr,
+		     uint64_t size, int prot, uint64_t *got, char *err,
+		     size_t errlen)
 {
 	struct ns_tracee *tr = rs->tr;
 	char mname[NS_NAME_MAX + 16];
@@ -75,21 +76,22 @@ static int map_memfd(struct ns_remote *rs, const struct ns_image *img,
 	}
 	if (rcall(rs, "memfd_create", &fd, SYS_memfd_create,
 		  at, MFD_CLOEXEC, 0, 0, 0, 0, err, errlen) < 0 ||
-	    rcall(rs, "ftruncate", &r, SYS_ftruncate, (uint64_t)fd, img->size,
+	    rcall(rs, "ftruncate", &r, SYS_ftruncate, (uint64_t)fd, size,
 		  0, 0, 0, 0, err, errlen) < 0 ||
-	    rcall(rs, "mmap", &r, SYS_mmap, img->base, img->size, PROT_READ,
-		  MAP_PRIVATE | MAP_FIXED_NOREPLACE, (uint64_t)fd, 0,
-		  err, errlen) < 0)
+	    rcall(rs, "mmap", &r, SYS_mmap, addr, size, (uint64_t)prot,
+		  MAP_PRIVATE | (addr ? MAP_FIXED_NOREPLACE : 0), (uint64_t)fd,
+		  0, err, errlen) < 0)
 		goto out;
-	if ((uint64_t)r != img->base) {
+	if (addr && (uint64_t)r != addr) {
 		/* An old kernel ignoring MAP_FIXED_NOREPLACE: not where the
 		 * relocations expect it. */
-		ns_remote_syscall(rs, SYS_munmap, &r, (uint64_t)r, img->size,
+		ns_remote_syscall(rs, SYS_munmap, &r, (uint64_t)r, size,
 				  0, 0, 0, 0);
 		snprintf(err, errlen, "the kernel placed the patch at another "
 			 "address than asked");
 		goto out;
 	}
+	*got = (uint64_t)r;
 	rc = 0;
 out:
 	if (fd >= 0)
@@ -119,7 +121,7 @@ int ns_mapping_create(struct ns_tracee *tr, const struct ns_image *img,
 {
 	struct ns_remote rs;
 	struct ns_gadgets g;
-	uint64_t t0;
+	uint64_t t0, got;
 	bool raised;
 	int64_t r;
 	int rc = -1;
@@ -135,7 +137,8 @@ int ns_mapping_create(struct ns_tracee *tr, const struct ns_image *img,
 		ns_sched_restore(raised);
 		return -1;
 	}
-	if (map_memfd(&rs, img, name, err, errlen) < 0)
+	if (ns_mapping_memfd(&rs, name, img->base, img->size, PROT_READ,
+			     &got, err, errlen) < 0)
 		goto out;
 	if (ns_mem_write(tr->mem_fd, img->base, img->buf, img->size) < 0) {
 		snprintf(err, errlen, "cannot write the patch into process %d: %s",

@@ -17,6 +17,16 @@ int ns_mapping_create(struct ns_tracee *tr, const struct ns_image *img,
 		      const char *name, uint64_t *stop_ns,
 		      char *err, size_t errlen);
 
+/* With the thread RS borrowed: maps a new memfd "nonstop:NAME" of SIZE
+ * bytes with protection PROT, privately, at ADDR (never over another
+ * mapping), or where the kernel chooses if ADDR is 0; *GOT gets the
+ * address. The memfd is closed again (the mapping keeps it). 0, or -1 with
+ * ERR (nothing mapped; if nonstop dies, a descriptor may be left, which
+ * ns_mapping_sweep closes). */
+int ns_mapping_memfd(struct ns_remote *rs, const char *name, uint64_t addr,
+		     uint64_t size, int prot, uint64_t *got, char *err,
+		     size_t errlen);
+
 /* Unmaps [BASE, BASE+SIZE) in the target, with gadgets G (NULL: find
  * them). With KEEP_STOPPED the borrowed
  * thread stays stopped (the caller holds every thread stopped). First, if

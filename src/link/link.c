@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "link/link.h"
+#include "link/shadow_root.h"
 
 #define PAGE 4096UL
 #define NONE UINT32_MAX
@@ -148,6 +149,18 @@ int ns_link_resolve(const struct ns_patch *p, struct ns_target *t,
 		struct ns_symval v;
 		char why[512];
 
+		/* Shadow variables: one table per process, whatever the
+		 * patch brought (link/shadow_root.h). */
+		if (ns_link_is_shadow_root(s)) {
+			if (!img->shadow_root) {
+				snprintf(err, errlen, "internal error: no "
+					 "shadow-variable root to bind '%s' to",
+					 s->name);
+				return -1;
+			}
+			img->sym_addr[i] = img->shadow_root;
+			continue;
+		}
 		if (s->kind != NS_SYM_TARGET)
 			continue;
 		if (ns_module_lookup(m, s->name, s->file, &v, why, sizeof(why)) &&
@@ -285,7 +298,7 @@ int ns_link_relocate(const struct ns_patch *p, struct ns_image *img,
 	img->base = base;
 	for (size_t i = 1; i < p->nsyms; i++) {
 		const struct ns_sym *s = &p->syms[i];
-		if (s->kind == NS_SYM_DEFINED)
+		if (s->kind == NS_SYM_DEFINED && !ns_link_is_shadow_root(s))
 			img->sym_addr[i] = base + img->sec_off[s->section] +
 					   s->value;
 	}

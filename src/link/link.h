@@ -34,6 +34,10 @@ struct ns_image {
 	/* With CFI (patch->eh_frame): NS_LINK_CALL_STUB bytes of code and
 	 * NS_LINK_FRAMES_DATA of writable data; 0 without. */
 	size_t   call_off, frames_off;
+	/* Shadow variables (link/shadow_root.h): the process's table root,
+	 * which every reference to nonstop__shadow_root binds to. Set by the
+	 * caller between layout and resolution if the patch needs it. */
+	uint64_t shadow_root;
 };
 
 #define NS_LINK_CALL_STUB   64
@@ -49,7 +53,8 @@ int ns_link_layout(const struct ns_patch *p, size_t hdr, size_t gate,
 		   size_t errlen);
 
 /* Resolves every symbol the patch takes from the target, in module M first
- * (locals by source file), then through M's imports. */
+ * (locals by source file), then through M's imports; the shadow-variable
+ * root to img->shadow_root. */
 int ns_link_resolve(const struct ns_patch *p, struct ns_target *t,
 		    struct ns_module *m, int mem_fd, struct ns_image *img,
 		    char *err, size_t errlen);

@@ -1,0 +1,43 @@
+/* shadow_root.c — which shadow-variable root a patch binds to (see
+ * shadow_root.h); the binding itself is in link.c (ns_link_resolve). */
+#include <elf.h>
+#include <string.h>
+
+#include "link/shadow_root.h"
+
+bool ns_link_is_shadow_root(const struct ns_sym *s)
+{
+	if (!s->name || strcmp(s->name, NS_SHADOW_ROOT_SYM))
+		return false;
+	return s->kind == NS_SYM_DEFINED ? s->bind != STB_LOCAL : !s->file;
+}
+
+bool ns_link_needs_shadow_root(const struct ns_patch *p)
+{
+	for (size_t i = 1; i < p->nsyms; i++)
+		if (ns_link_is_shadow_root(&p->syms[i]))
+			return true;
+	return false;
+}
+
+/* M's global definition of the root, if it has exactly one. */
+static int module_root(struct ns_module *m, uint64_t *addr)
+{
+	struct ns_symval v;
+	char why[512];
+
+	if (ns_module_lookup(m, NS_SHADOW_ROOT_SYM, NULL, &v, why,
+			     sizeof(why)) < 0 || v.type != STT_OBJECT)
+		return -1;
+	*addr = v.addr;
+	return 0;
+}
+
+int ns_link_find_shadow_root(struct ns_target *t, struct ns_module *m,
+			     uint64_t *addr)
+{
+	for (size_t i = 0; i < t->nmods; i++)
+		if (t->mods[i].is_main && module_root(&t->mods[i], addr) == 0)
+			return 0;
+	return module_root(m, addr);
+}
