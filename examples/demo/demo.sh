@@ -139,7 +139,7 @@ echo "$apply_out"
 # or "N threads switched by themselves ... no thread was stopped ..."
 # (per-thread, the mode nonstop takes with libnonstop loaded).
 switch_line() {
-	grep -E 'paused [0-9]+ threads? for|switched by' <<<"$1" | head -n 1 || true
+	grep -E 'paused [0-9]+ threads? for|switched .* by (themselves|itself)' <<<"$1" | head -n 1 || true
 }
 pause=$(switch_line "$apply_out")
 
