@@ -12,6 +12,7 @@
 
 #include "gen/gen.h"
 #include "gen/lineshift.h"
+#include "gen/types.h"
 
 /* DWARF of both objects, opened when a function first differs. */
 struct dctx {
@@ -119,6 +120,11 @@ static int decide_data(struct gen *g, struct gen_pair *pr, size_t i)
 		pr->decision[i] = GEN_NEW_DATA;
 		pr->reason[i] = NS_REASON_NEW;
 		say(g, o, s->name, "new variable");
+		return 0;
+	}
+	if (gen_types_var_changed(g, i)) {
+		/* Its bytes differ because its type did: types.c says how. */
+		say(g, o, s->name, "type changed");
 		return 0;
 	}
 	if (gen_compare_data(pr->old, (size_t)s->match, o, i, why, sizeof(why)) != GEN_SAME)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gen/gen.h"
+#include "gen/types.h"
 #include "gen/walk.h"
 
 /* Loads, correlates, decides and emits the pair at relative path REL. */
@@ -33,7 +34,8 @@ static int do_pair(struct gen *g, struct gen_emit *em, const char *rel,
 	if (o->verbose)
 		printf("%s%s\n", rel, has_old ? "" : " (new object)");
 	gen_correlate(pr.old, &new);
-	if (gen_decide(g, &pr) || gen_emit_pair(g, em, &pr))
+	if (gen_types_vars(g, &pr) || gen_decide(g, &pr) || gen_types_funcs(g, &pr) ||
+	    gen_emit_pair(g, em, &pr))
 		goto out;
 	rc = 0;
 out:
@@ -188,7 +190,7 @@ out:
 
 static void count(const struct ns_patch *p, struct ns_gen_stats *st)
 {
-	memset(st, 0, sizeof(*st));
+	st->replaced = st->added = st->data_added = 0;
 	for (size_t i = 0; i < p->nentries; i++) {
 		if (p->entries[i].kind == NS_ENTRY_REPLACE)
 			st->replaced++;
@@ -202,12 +204,18 @@ static void count(const struct ns_patch *p, struct ns_gen_stats *st)
 int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 		 struct ns_gen_stats *stats, char *err, size_t errlen)
 {
-	struct gen g = { .opts = opts, .err = err, .errlen = errlen };
+	struct gen g = { .opts = opts, .err = err, .errlen = errlen, .stats = stats };
 	struct gen_files of = { 0 }, nf = { 0 };
 	struct gen_emit *em = NULL;
 	int rc = NS_GEN_FAIL;
 
 	memset(out, 0, sizeof(*out));
+	memset(stats, 0, sizeof(*stats));
+	g.types = gen_types_new();
+	if (!g.types) {
+		gen_fail(&g, "out of memory");
+		goto out;
+	}
 	if (gen_find_objects(&g, opts->old_dir, &of) ||
 	    gen_find_objects(&g, opts->new_dir, &nf))
 		goto out;
@@ -228,6 +236,8 @@ int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 		for (size_t i = 0; i < of.n; i++)
 			if (!gen_files_has(&nf, of.rel[i]))
 				printf("%s: only in %s, ignored\n", of.rel[i], opts->old_dir);
+	if (gen_types_refuse(&g))
+		goto out;
 	gen_emit_bind_new(em);
 	count(out, stats);
 	if (!stats->replaced && !stats->added) {
@@ -242,6 +252,7 @@ out:
 	if (rc != NS_GEN_OK)
 		ns_patch_free(out);
 	gen_emit_free(em);
+	gen_types_free(g.types);
 	gen_files_free(&of);
 	gen_files_free(&nf);
 	return rc;

@@ -61,11 +61,16 @@ struct gobj {
 	size_t       nsyms;
 };
 
-/* The generator's context: error buffer and verbosity. */
+struct gen_types;
+
+/* The generator's context: error buffer and verbosity, and what the type
+ * checks (types.h) gather over every object pair. */
 struct gen {
 	const struct ns_gen_opts *opts;
 	char   *err;
 	size_t  errlen;
+	struct gen_types   *types;
+	struct ns_gen_stats *stats;
 };
 
 int gen_fail(struct gen *g, const char *fmt, ...)

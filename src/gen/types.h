@@ -1,0 +1,50 @@
+/* types.h — changes of data layout and of function signatures between the
+ * two builds, from DWARF (types.c).
+ *
+ * The state of a live variable is kept by binding new code to it (DESIGN.md,
+ * "State"). That is only right if the new code reads it with the layout the
+ * old code wrote: so the DWARF type of every variable that exists in both
+ * builds (globals, file statics, static locals) is compared structurally —
+ * struct and union members by name with their byte and bit offsets, widths
+ * and types, recursively through typedefs, qualifiers and arrays with their
+ * bounds; enums by their enumerators' values; pointers by the name of what
+ * they point to. Sizes alone are not enough: a new field that fits into
+ * padding, or a new bit-field, keeps the size but moves other members. A
+ * variable whose type changed is refused unless the new build gives a state
+ * transformer for it (not supported yet).
+ *
+ * A replaced function is entered by callers the patch does not change, with
+ * the arguments they were compiled for: its signature (return type, number
+ * and types of parameters, variable arguments) must not change either. */
+#ifndef NONSTOP_GEN_TYPES_H
+#define NONSTOP_GEN_TYPES_H
+
+#include <elfutils/libdw.h>
+
+#include "gen/gen.h"
+
+struct gen_types;
+
+struct gen_types *gen_types_new(void);
+void gen_types_free(struct gen_types *t);
+
+/* For one pair, after correlation and before gen_decide(): compares the
+ * type of every variable the two objects share and records the changes
+ *. -1 on a hard error
+ * (message in g). */
+int gen_types_vars(struct gen *g, const struct gen_pair *pr);
+
+/* True if data symbol SYM of the new object of the pair being processed
+ * changed its type: its initializer is then not compared (the change is
+ * what gen_types_refuse() reports). */
+int gen_types_var_changed(const struct gen *g, size_t sym);
+
+/* After gen_decide(): -1 with a message naming the function and the
+ * parameter if a function the pair replaces changed its signature. */
+int gen_types_funcs(struct gen *g, const struct gen_pair *pr);
+
+/* After every pair: -1 with the one-line refusal if a variable changed its
+ * type. */
+int gen_types_refuse(struct gen *g);
+
+#endif
