@@ -20,10 +20,15 @@ struct ns_gen_opts {
 				   build-id is the patch's result build-id */
 	const char *name;       /* patch name */
 	int         verbose;    /* print every decision on stdout */
+	const char *emit_transformer; /* when variables changed their type:
+				   write a transformer stub there (types.h) */
 };
 
 struct ns_gen_stats {
 	unsigned replaced, added, data_added;
+	/* --emit-transformer: the file was written with this many
+	 * transformers and placeholders to fill (0 if not written) */
+	unsigned xform_vars, xform_todo;
 };
 
 #define NS_GEN_OK       0

@@ -34,6 +34,8 @@ struct gen_types {
 	size_t            nch, cap;
 	uint8_t          *changed;   /* per symbol of the current new object */
 	size_t            nchanged;
+	struct gen_xfile *xfile;     /* --emit-transformer */
+	struct ctype_names ids;      /* transformer names used */
 };
 
 struct gen_types *gen_types_new(void)
@@ -52,6 +54,8 @@ void gen_types_free(struct gen_types *t)
 	}
 	free(t->ch);
 	free(t->changed);
+	gen_xfile_free(t->xfile);
+	ctype_names_free(&t->ids);
 	free(t);
 }
 
@@ -403,6 +407,15 @@ static int cmp(struct tcmp *c, Dwarf_Die *a, Dwarf_Die *b, const char *owner,
 	return c->n != before;
 }
 
+int gen_types_same(Dwarf_Die *a, Dwarf_Die *b)
+{
+	struct tcmp c = { 0 };
+	int diff = cmp(&c, a, b, "", "", 0);
+
+	tcmp_free(&c);
+	return !diff;
+}
+
 /* ---- variables --------------------------------------------------------------- */
 
 static int is_data(const struct gsym *s)
@@ -449,10 +462,60 @@ static int record(struct gen *g, struct tcmp *c, const char *var)
 	return sb_failed(&ch->vars) ? gen_fail(g, "out of memory") : 0;
 }
 
+/* A C identifier from the parts given, unique among the transformers. */
+static void make_id(struct gen_types *t, char *buf, size_t len, const char *a,
+		    const char *b)
+{
+	char base[256];
+	size_t k = 0;
+
+	snprintf(base, sizeof(base), "%s%s%s", a ? a : "", a ? "_" : "", b);
+	for (char *p = base; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_'))
+			*p = '_';
+	snprintf(buf, len, "%s", base);
+	while (ctype_names_add(&t->ids, buf) == 0)
+		snprintf(buf, len, "%s_%zu", base, ++k + 1);
+}
+
 /* The file a variable of O is defined in, for messages: its STT_FILE. */
 static const char *src_of(const struct gobj *o)
 {
 	return *o->file ? o->file : o->rel;
+}
+
+static int emit_var(struct gen *g, const struct gen_pair *pr, size_t i,
+		    Dwarf_Die *vnew, Dwarf_Die *ta, Dwarf_Die *tb)
+{
+	struct gen_types *t = g->types;
+	const struct gobj *o = pr->new;
+	const struct gsym *s = &o->syms[i];
+	const char *name = dwarf_diename(vnew) ? dwarf_diename(vnew) : s->name;
+	long owner = s->bind == STB_LOCAL ? gen_owner_of(o, i) : -1;
+	char where[512], id[300], stem[256];
+	int in_func = owner >= 0 && strcmp(name, s->name);  /* count.0, f.count */
+
+	if (!t->xfile && !(t->xfile = gen_xfile_new()))
+		return gen_fail(g, "out of memory");
+	if (in_func) {
+		snprintf(where, sizeof(where), "function %s in %s", o->syms[owner].name,
+			 src_of(o));
+		make_id(t, id, sizeof(id), o->syms[owner].name, name);
+	} else {
+		snprintf(where, sizeof(where), "%s", src_of(o));
+		if (s->bind == STB_LOCAL) {
+			snprintf(stem, sizeof(stem), "%s", src_of(o));
+			if (strrchr(stem, '.'))
+				*strrchr(stem, '.') = '\0';
+			make_id(t, id, sizeof(id), strrchr(stem, '/') ? strrchr(stem, '/') + 1 : stem,
+				name);
+		} else {
+			make_id(t, id, sizeof(id), NULL, name);
+		}
+	}
+	gen_xfile_var(t->xfile, name, id, where, ta, tb);
+	return 0;
 }
 
 static int check_var(struct gen *g, const struct gen_pair *pr, struct dwobj *dold,
@@ -499,6 +562,8 @@ static int check_var(struct gen *g, const struct gen_pair *pr, struct dwobj *dol
 		sb_free(&w);
 	}
 	rc = record(g, &c, var);
+	if (!rc && g->opts->emit_transformer)
+		rc = emit_var(g, pr, i, &vn, has_a ? &ta : NULL, has_b ? &tb : NULL);
 out:
 	tcmp_free(&c);
 	return rc;
@@ -518,6 +583,11 @@ int gen_types_vars(struct gen *g, const struct gen_pair *pr)
 	t->changed = ch;
 	t->nchanged = o->nsyms;
 	memset(ch, 0, o->nsyms ? o->nsyms : 1);
+	for (size_t i = 1; i < o->nsecs; i++)
+		if (!strcmp(o->secs[i].name, ".nonstop.transform"))
+			return gen_fail(g, "refusing: %s has state transformers "
+					"(NONSTOP_TRANSFORM), which this nonstop does not "
+					"apply yet", o->rel);
 	if (!pr->old)
 		return 0;
 	for (size_t i = 1; i < o->nsyms && !rc; i++) {
@@ -660,11 +730,27 @@ int gen_types_refuse(struct gen *g)
 {
 	struct gen_types *t = g->types;
 	const struct tchange *c;
-	char more[128] = "", others[160] = "", wrote[64] = "";
+	char more[128] = "", others[160] = "", wrote[1200] = "";
 
 	if (!t || !t->nch)
 		return 0;
-	snprintf(wrote, sizeof(wrote), " (not supported yet)");
+	if (t->xfile && g->opts->emit_transformer) {
+		char err[1024];
+		unsigned nv = 0, nt = 0;
+
+		if (gen_xfile_write(t->xfile, g->opts->emit_transformer, &nv, &nt,
+				    err, sizeof(err)))
+			return gen_fail(g, "%s", err);
+		if (g->stats) {
+			g->stats->xform_vars = nv;
+			g->stats->xform_todo = nt;
+		}
+		snprintf(wrote, sizeof(wrote), "; wrote %s: fill its %u NONSTOP-TODO "
+			 "placeholder%s and add it to the new build",
+			 g->opts->emit_transformer, nt, nt == 1 ? "" : "s");
+	} else {
+		snprintf(wrote, sizeof(wrote), " (build --emit-transformer FILE writes one)");
+	}
 	c = &t->ch[0];
 	if (c->more)
 		snprintf(more, sizeof(more), " (and %u more change%s)", c->more,

@@ -1,5 +1,6 @@
 /* types.h — changes of data layout and of function signatures between the
- * two builds, from DWARF (types.c).
+ * two builds, from DWARF (types.c), and what `build --emit-transformer`
+ * writes for them (transformer.c).
  *
  * The state of a live variable is kept by binding new code to it (DESIGN.md,
  * "State"). That is only right if the new code reads it with the layout the
@@ -11,7 +12,7 @@
  * they point to. Sizes alone are not enough: a new field that fits into
  * padding, or a new bit-field, keeps the size but moves other members. A
  * variable whose type changed is refused unless the new build gives a state
- * transformer for it (not supported yet).
+ * transformer for it (NONSTOP_TRANSFORM, include/nonstop.h).
  *
  * A replaced function is entered by callers the patch does not change, with
  * the arguments they were compiled for: its signature (return type, number
@@ -30,7 +31,7 @@ void gen_types_free(struct gen_types *t);
 
 /* For one pair, after correlation and before gen_decide(): compares the
  * type of every variable the two objects share and records the changes
- *. -1 on a hard error
+ * (with --emit-transformer, also the C for them). -1 on a hard error
  * (message in g). */
 int gen_types_vars(struct gen *g, const struct gen_pair *pr);
 
@@ -44,7 +45,29 @@ int gen_types_var_changed(const struct gen *g, size_t sym);
 int gen_types_funcs(struct gen *g, const struct gen_pair *pr);
 
 /* After every pair: -1 with the one-line refusal if a variable changed its
- * type. */
+ * type (with --emit-transformer, after writing the transformer file). */
 int gen_types_refuse(struct gen *g);
+
+/* True if types A and B (NULL: void) are the same by the rules above. */
+int gen_types_same(Dwarf_Die *a, Dwarf_Die *b);
+
+/* ---- the transformer file (transformer.c) ---------------------------------- */
+
+struct gen_xfile;
+
+struct gen_xfile *gen_xfile_new(void);
+void gen_xfile_free(struct gen_xfile *x);
+
+/* One changed variable: its display name NAME (as written in the source),
+ * its C identifier stem ID (unique in the file), where it is defined
+ * (WHERE: "main.c", or "function f in main.c" for a static local), and its
+ * old and new types (NULL: void). */
+void gen_xfile_var(struct gen_xfile *x, const char *name, const char *id,
+		   const char *where, Dwarf_Die *old_type, Dwarf_Die *new_type);
+
+/* Writes the file; -1 with a message. *NVARS and *NTODO get the number of
+ * transformers and of placeholders left to fill. */
+int gen_xfile_write(struct gen_xfile *x, const char *path, unsigned *nvars,
+		    unsigned *ntodo, char *err, size_t errlen);
 
 #endif
