@@ -54,9 +54,7 @@ void nonstop_update_point(void);
  * back into the old VAR: without one, the patch cannot be reverted.
  * `nonstop build --emit-transformer FILE` writes a transformer to start
  * from. Each macro leaves a record in the section ".nonstop.transform",
- * which nonstop reads and which the program itself never uses.
- * (This nonstop writes transformers but does not apply them yet: a build
- * that has them is refused.) */
+ * which nonstop reads and which the program itself never uses. */
 struct nonstop__transform {
 	const void *var;
 	void (*fn)(const void *from, void *to);

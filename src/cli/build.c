@@ -43,9 +43,11 @@ static void help(void)
 	       "have (globals, statics, static locals) is compared member by member\n"
 	       "(offsets, bit-fields, types, array bounds), and so is the signature of\n"
 	       "every function the patch replaces. A changed type is refused, naming\n"
-	       "the type, the field and the variables; --emit-transformer FILE writes\n"
-	       "a state transformer for the variables to start from (nonstop does not\n"
-	       "apply transformers yet).\n\n"
+	       "the type, the field and the variables, unless the new build gives a\n"
+	       "state transformer for the variable (NONSTOP_TRANSFORM, nonstop.h):\n"
+	       "the patch then brings the variable anew, with every function that\n"
+	       "uses it, and apply fills it from the live one with the transformer.\n"
+	       "--emit-transformer FILE writes transformers to start from.\n\n"
 	       "options:\n"
 	       "  -o PATCH       the patch file to write\n"
 	       "  --binary BIN   the binary built from OLD_DIR (unstripped); with --src,\n"
@@ -230,9 +232,12 @@ int cmd_build(int argc, char **argv)
 		free(name);
 		return ns_fail("build", "%s", err);
 	}
-	printf("wrote %s: %u function%s replaced, %u added, %u variable%s added\n",
+	printf("wrote %s: %u function%s replaced, %u added, %u variable%s added",
 	       out, st.replaced, st.replaced == 1 ? "" : "s", st.added,
 	       st.data_added, st.data_added == 1 ? "" : "s");
+	if (st.transformed)
+		printf(", %u transformed", st.transformed);
+	printf("\n");
 	ns_patch_free(&patch);
 	free(name);
 	return NS_EXIT_OK;

@@ -10,6 +10,7 @@
 
 #include "gen/gen.h"
 #include "gen/types.h"
+#include "gen/xform.h"
 #include "gen/walk.h"
 
 /* Loads, correlates, decides and emits the pair at relative path REL. */
@@ -94,6 +95,22 @@ static int bind_to_binary(struct gen *g, struct ns_patch *p)
 		if (s->kind == NS_SYM_TARGET && s->file &&
 		    gbin_find(g, b, s->name, s->file, &size))
 			goto out;
+	}
+	/* The live variable a transformer reads is the binary's. */
+	for (size_t i = 0; i < p->nentries; i++) {
+		const struct ns_entry *e = &p->entries[i];
+		uint64_t size = 0;
+
+		if (e->kind != NS_ENTRY_XFORM_DATA)
+			continue;
+		if (gbin_find(g, b, e->name, e->file, &size))
+			goto out;
+		if (size != e->old_size) {
+			gen_fail(g, "variable %s: %s/%s does not match %s (size %lu vs %lu)",
+				 e->name, g->opts->old_dir, e->object, g->opts->binary,
+				 (unsigned long)e->old_size, (unsigned long)size);
+			goto out;
+		}
 	}
 	tmp = strdup(g->opts->binary);
 	p->binary = tmp ? strdup(basename(tmp)) : NULL;
@@ -190,7 +207,7 @@ out:
 
 static void count(const struct ns_patch *p, struct ns_gen_stats *st)
 {
-	st->replaced = st->added = st->data_added = 0;
+	st->replaced = st->added = st->data_added = st->transformed = 0;
 	for (size_t i = 0; i < p->nentries; i++) {
 		if (p->entries[i].kind == NS_ENTRY_REPLACE)
 			st->replaced++;
@@ -198,6 +215,8 @@ static void count(const struct ns_patch *p, struct ns_gen_stats *st)
 			st->added++;
 		else if (p->entries[i].kind == NS_ENTRY_NEW_DATA)
 			st->data_added++;
+		else if (p->entries[i].kind == NS_ENTRY_XFORM_DATA)
+			st->transformed++;
 	}
 }
 
@@ -223,6 +242,13 @@ int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 		gen_fail(&g, "%s: no object files (*.o)", opts->old_dir);
 		goto out;
 	}
+	g.xforms = calloc(1, sizeof(*g.xforms));
+	if (!g.xforms) {
+		gen_fail(&g, "out of memory");
+		goto out;
+	}
+	if (gen_xform_scan(&g, opts->new_dir, &nf))
+		goto out;
 	out->name = strdup(opts->name);
 	em = gen_emit_new(out);
 	if (!out->name || !em) {
@@ -239,6 +265,8 @@ int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 	if (gen_types_refuse(&g))
 		goto out;
 	gen_emit_bind_new(em);
+	if (gen_xform_check_patch(&g, out))
+		goto out;
 	count(out, stats);
 	if (!stats->replaced && !stats->added) {
 		gen_fail(&g, "%s and %s do not differ in code", opts->old_dir, opts->new_dir);
@@ -253,6 +281,9 @@ out:
 		ns_patch_free(out);
 	gen_emit_free(em);
 	gen_types_free(g.types);
+	if (g.xforms)
+		gen_xform_free(g.xforms);
+	free(g.xforms);
 	gen_files_free(&of);
 	gen_files_free(&nf);
 	return rc;

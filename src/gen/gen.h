@@ -26,6 +26,7 @@ struct ns_gen_opts {
 
 struct ns_gen_stats {
 	unsigned replaced, added, data_added;
+	unsigned transformed;   /* variables moved by state transformers */
 	/* --emit-transformer: the file was written with this many
 	 * transformers and placeholders to fill (0 if not written) */
 	unsigned xform_vars, xform_todo;
@@ -67,6 +68,7 @@ struct gobj {
 };
 
 struct gen_types;
+struct gen_xforms;
 
 /* The generator's context: error buffer and verbosity, and what the type
  * checks (types.h) gather over every object pair. */
@@ -75,6 +77,7 @@ struct gen {
 	char   *err;
 	size_t  errlen;
 	struct gen_types   *types;
+	struct gen_xforms  *xforms;   /* the new build's transformers */
 	struct ns_gen_stats *stats;
 };
 
@@ -123,7 +126,10 @@ enum gen_diff gen_compare_data(const struct gobj *old, size_t osym,
 
 /* ---- emission (emit.c) -------------------------------------------------- */
 
-enum gen_decision { GEN_KEEP = 0, GEN_REPLACE, GEN_NEW_FUNC, GEN_NEW_DATA };
+/* GEN_XFORM_DATA: an existing variable that the patch brings anew, filled
+ * by a state transformer (xform.h). */
+enum gen_decision { GEN_KEEP = 0, GEN_REPLACE, GEN_NEW_FUNC, GEN_NEW_DATA,
+		    GEN_XFORM_DATA };
 
 /* Decisions for one object pair, indexed by NEW's symbol index. */
 struct gen_pair {

@@ -17,6 +17,7 @@
 #include "gen/dwobj.h"
 #include "gen/strbuf.h"
 #include "gen/types.h"
+#include "gen/xform.h"
 
 #define DEPTH_MAX 48
 
@@ -569,13 +570,30 @@ out:
 	return rc;
 }
 
+/* A variable of OLD named NAME.<digits>: what clang leaves of a static
+ * struct it split into one variable per field (f.st -> f.st.0, f.st.1). */
+static long split_piece(const struct gobj *old, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 1; i < old->nsyms; i++) {
+		const char *o = old->syms[i].name;
+
+		if (old->syms[i].type == STT_OBJECT && !strncmp(o, name, n) &&
+		    o[n] == '.' && o[n + 1] >= '0' && o[n + 1] <= '9' &&
+		    strspn(o + n + 1, "0123456789") == strlen(o + n + 1))
+			return (long)i;
+	}
+	return -1;
+}
+
 int gen_types_vars(struct gen *g, const struct gen_pair *pr)
 {
 	struct gen_types *t = g->types;
 	const struct gobj *o = pr->new;
 	struct dwobj *dold = NULL, *dnew = NULL;
 	uint8_t *ch;
-	int rc = 0;
+	int rc = 0, nodwarf = 0;
 
 	ch = realloc(t->changed, o->nsyms ? o->nsyms : 1);
 	if (!ch)
@@ -583,30 +601,52 @@ int gen_types_vars(struct gen *g, const struct gen_pair *pr)
 	t->changed = ch;
 	t->nchanged = o->nsyms;
 	memset(ch, 0, o->nsyms ? o->nsyms : 1);
-	for (size_t i = 1; i < o->nsecs; i++)
-		if (!strcmp(o->secs[i].name, ".nonstop.transform"))
-			return gen_fail(g, "refusing: %s has state transformers "
-					"(NONSTOP_TRANSFORM), which this nonstop does not "
-					"apply yet", o->rel);
-	if (!pr->old)
-		return 0;
 	for (size_t i = 1; i < o->nsyms && !rc; i++) {
 		const struct gsym *s = &o->syms[i];
+		const struct gen_xrec *x;
 
-		if (!gobj_is_named_def(o, i) || !is_data(s) || s->match < 0 ||
-		    gobj_is_copied(o, i))
+		if (!gobj_is_named_def(o, i) || !is_data(s) || gobj_is_copied(o, i))
 			continue;
-		if (!dold) {
+		x = gen_xform_for(g, o, i, GEN_XFORM_APPLY);
+		if (!x)
+			x = gen_xform_for(g, o, i, GEN_XFORM_REVERT);
+		if (x && (!pr->old || s->match < 0)) {
+			long piece = pr->old ? split_piece(pr->old, s->name) : -1;
+
+			if (piece >= 0)
+				rc = gen_fail(g, "refusing: '%s' in %s cannot be transformed: "
+					      "the compiler split it into separate variables "
+					      "in the old build (%s), one per field (not "
+					      "supported)", s->name, o->rel,
+					      pr->old->syms[piece].name);
+			else
+				rc = gen_fail(g, "refusing: '%s' in %s is a new variable: it "
+					      "has no live value to transform (%s)", s->name,
+					      o->rel, x->fn);
+			break;
+		}
+		if (!pr->old || s->match < 0)
+			continue;
+		if (x) {
+			/* Its type may have changed: the transformer says how
+			 * to move it (the patch brings a new one). */
+			ch[i] = 2;
+			if (g->opts->verbose)
+				printf("  %s: %s: transformed by %s\n", o->rel, s->name, x->fn);
+			continue;
+		}
+		if (!dold && !nodwarf) {
 			dold = dwobj_open(pr->old->path);
 			dnew = dold ? dwobj_open(o->path) : NULL;
 			if (!dnew) {
 				fprintf(stderr, "nonstop build: warning: %s: no DWARF (build "
 					"with 'nonstop cflags'): the types of its variables "
 					"were not compared\n", o->rel);
-				break;
+				nodwarf = 1;
 			}
 		}
-		rc = check_var(g, pr, dold, dnew, i);
+		if (!nodwarf)
+			rc = check_var(g, pr, dold, dnew, i);
 	}
 	dwobj_close(dold);
 	dwobj_close(dnew);
@@ -618,6 +658,13 @@ int gen_types_var_changed(const struct gen *g, size_t sym)
 	const struct gen_types *t = g->types;
 
 	return t && sym < t->nchanged && t->changed[sym];
+}
+
+int gen_types_var_transformed(const struct gen *g, size_t sym)
+{
+	const struct gen_types *t = g->types;
+
+	return t && sym < t->nchanged && t->changed[sym] == 2;
 }
 
 /* ---- signatures ------------------------------------------------------------ */

@@ -36,9 +36,14 @@ void gen_types_free(struct gen_types *t);
 int gen_types_vars(struct gen *g, const struct gen_pair *pr);
 
 /* True if data symbol SYM of the new object of the pair being processed
- * changed its type: its initializer is then not compared (the change is
- * what gen_types_refuse() reports). */
+ * changed its type, or is transformed: its initializer is then not
+ * compared (the change is what gen_types_refuse() reports, the transformer
+ * what replaces it). */
 int gen_types_var_changed(const struct gen *g, size_t sym);
+
+/* True if data symbol SYM of the pair's new object is transformed: it has
+ * a NONSTOP_TRANSFORM (xform.h), its type changed or not. */
+int gen_types_var_transformed(const struct gen *g, size_t sym);
 
 /* After gen_decide(): -1 with a message naming the function and the
  * parameter if a function the pair replaces changed its signature. */

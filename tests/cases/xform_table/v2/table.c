@@ -16,6 +16,7 @@ struct entry {
 
 struct entry table[6];
 static int count;
+static long nbeats;
 
 int add(const char *name)
 {
@@ -52,4 +53,30 @@ void show(int i, char *buf, size_t len)
 int entries(void)
 {
 	return count;
+}
+
+int drop(int i)
+{
+	if (i < 0 || i >= count)
+		return -1;
+	table[i].used = 0;
+	return i;
+}
+
+/* The same code in both versions (id and used keep their offsets): carried
+ * only because the table it reads moves. */
+int first_used(void)
+{
+	return table[0].used ? table[0].id : -1;
+}
+
+long beat(void)
+{
+	nbeats += table[0].used ? 1 : 2;
+	return nbeats;
+}
+
+long beats(void)
+{
+	return nbeats;
 }
