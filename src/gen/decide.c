@@ -5,7 +5,12 @@
  *
  * A function whose only differences are shifted source line numbers
  * (lineshift.h) is kept, and recorded with reason NS_REASON_LINES so that
- * the patch lists it as an ignored change. */
+ * the patch lists it as an ignored change.
+ *
+ * A variable with a state transformer (xform.h) is brought anew
+ * (GEN_XFORM_DATA), and every function that uses it is replaced, changed or
+ * not (NS_REASON_USES_XFORM), so that no code of the old build uses the old
+ * copy once the patch is applied. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -5,7 +5,9 @@
  * ("struct item"), the member and how it changed ("field 'b' moved from
  * offset 4 to 8"), and how many more differences there are. Changes found in
  * every object pair are gathered, merged by type, and refused once at the
- * end, naming every variable that uses the type. */
+ * end, naming every variable that uses the type. A variable the new build
+ * gives a transformer for (xform.h) is not compared: it is marked
+ * transformed, and the patch brings it anew. */
 #include <dwarf.h>
 #include <inttypes.h>
 #include <stdarg.h>
