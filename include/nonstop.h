@@ -36,6 +36,46 @@ const char *nonstop_version(void);
  * wanted. Do not call it from a signal handler. */
 void nonstop_update_point(void);
 
+/* ---- state transformers ------------------------------------------------
+ *
+ * For patch sources (the new build given to `nonstop build`); they need no
+ * libnonstop. When a variable that lives on in the process (a global, a
+ * file static, a static local) changes its type, `nonstop build` refuses
+ * the patch unless the new build gives a transformer for it:
+ *
+ *     NONSTOP_TRANSFORM(var, fn);      void fn(const void *old, void *new)
+ *     NONSTOP_UNTRANSFORM(var, fn);    void fn(const void *new, void *old)
+ *
+ * written where VAR is visible: after its definition, or inside the
+ * function after the declaration of a static local. The patch then brings
+ * a new VAR (with the new build's initial value) instead of binding to the
+ * live one, carries every function that uses VAR, and `nonstop apply`
+ * calls fn(&live VAR, &new VAR) inside the process during the switch, with
+ * every thread stopped and none in a function that uses VAR (stop-the-world
+ * mode only). FN must not take locks, allocate memory or block. The
+ * untransformer, optional, is what `nonstop revert` calls to put the state
+ * back into the old VAR: without one, the patch cannot be reverted.
+ * `nonstop build --emit-transformer FILE` writes a transformer to start
+ * from. Each macro leaves a record in the section ".nonstop.transform",
+ * which nonstop reads and which the program itself never uses. */
+struct nonstop__transform {
+	const void *var;
+	void (*fn)(const void *from, void *to);
+	unsigned long kind;          /* 1 transform, 2 untransform */
+};
+
+#define NONSTOP__CAT2(a, b) a##b
+#define NONSTOP__CAT(a, b) NONSTOP__CAT2(a, b)
+#define NONSTOP__TRANSFORM_RECORD(var, fn, kind)                             \
+	void fn(const void *, void *);                                       \
+	static struct nonstop__transform                                     \
+	NONSTOP__CAT(nonstop__transform_, __COUNTER__)                       \
+	__attribute__((used, aligned(8), section(".nonstop.transform"))) =   \
+		{ &(var), fn, kind }
+#define NONSTOP_TRANSFORM(var, fn)   NONSTOP__TRANSFORM_RECORD(var, fn, 1)
+#define NONSTOP_UNTRANSFORM(var, fn) NONSTOP__TRANSFORM_RECORD(var, fn, 2)
+/* ---- end of state transformers ---------------------------------------- */
+
 #ifdef __cplusplus
 }
 #endif

@@ -31,6 +31,11 @@ static void help(void)
 	       "When the process has libgcc's unwinder loaded, the patch's frames\n"
 	       "are registered with it first, so that the program's own\n"
 	       "backtrace() walks through new code (-v says whether they were).\n\n"
+	       "A patch with state transformers (NONSTOP_TRANSFORM) brings new\n"
+	       "copies of the variables whose type changed: their transformers run\n"
+	       "inside the process during the stop-the-world pause, on one of the\n"
+	       "stopped threads, right before the switch (the per-thread mode and\n"
+	       "--replace refuse such a patch).\n\n"
 	       "  --mode MODE    stop or per-thread, instead of choosing by whether\n"
 	       "                 the process runs libnonstop\n"
 	       "  --leave-pending  per-thread: when the timeout expires before\n"
@@ -73,6 +78,8 @@ static void print_json(const struct ns_cli_opts *o, int pid,
 		}
 		printf("],\"restored\":%zu", res->nrestored);
 	}
+	if (res->nxforms)
+		printf(",\"transformed\":%zu", res->nxforms);
 	if (res->warn[0]) {
 		printf(",\"warning\":");
 		ns_json_str(res->warn);
@@ -130,6 +137,9 @@ int cmd_apply(int argc, char **argv)
 	       res.nfuncs == 1 ? "" : "s", ns_cli_mode_name(&res));
 	if (o.replace)
 		print_replaced(op.pid, &res);
+	if (res.nxforms)
+		printf("%zu variable%s moved into the patch by its state transformers\n",
+		       res.nxforms, res.nxforms == 1 ? "" : "s");
 	ns_cli_print_switch(&o, &res, "to the new code");
 	if (o.verbose)
 		printf("patch mapped at 0x%llx (%llu bytes)\n",

@@ -15,10 +15,11 @@
 static void help(void)
 {
 	printf("usage: nonstop build -o PATCH --binary BIN [--new-binary NEWBIN]\n"
-	       "                     [--name NAME] [-v] OLD_DIR NEW_DIR\n"
+	       "                     [--name NAME] [--emit-transformer FILE] [-v]\n"
+	       "                     OLD_DIR NEW_DIR\n"
 	       "       nonstop build -o PATCH --src DIR --diff FIX.diff [--make CMD]\n"
 	       "                     [--binary BIN] [--new-binary NEWBIN] [--work WORK]\n"
-	       "                     [--name NAME] [-v]\n\n"
+	       "                     [--name NAME] [--emit-transformer FILE] [-v]\n\n"
 	       "Compares the object files of two builds of a program (paired by their\n"
 	       "path relative to OLD_DIR and NEW_DIR, built with 'nonstop cflags') and\n"
 	       "writes a patch holding only what changed: replaced functions, new\n"
@@ -38,6 +39,15 @@ static void help(void)
 	       "does not move), runs CMD again (only what changed is rebuilt) and\n"
 	       "compares WORK/old with WORK/new. The work directory is kept for\n"
 	       "inspection (build logs, fix.line-neutral.diff) and reused next time.\n\n"
+	       "Live data keeps its layout: the DWARF type of every variable both builds\n"
+	       "have (globals, statics, static locals) is compared member by member\n"
+	       "(offsets, bit-fields, types, array bounds), and so is the signature of\n"
+	       "every function the patch replaces. A changed type is refused, naming\n"
+	       "the type, the field and the variables, unless the new build gives a\n"
+	       "state transformer for the variable (NONSTOP_TRANSFORM, nonstop.h):\n"
+	       "the patch then brings the variable anew, with every function that\n"
+	       "uses it, and apply fills it from the live one with the transformer.\n"
+	       "--emit-transformer FILE writes transformers to start from.\n\n"
 	       "options:\n"
 	       "  -o PATCH       the patch file to write\n"
 	       "  --binary BIN   the binary built from OLD_DIR (unstripped); with --src,\n"
@@ -53,6 +63,12 @@ static void help(void)
 	       "  --make CMD     build command, run by sh in each tree (default: make)\n"
 	       "  --work WORK    work directory (default: PATCH.work next to PATCH);\n"
 	       "                 must not be inside DIR\n"
+	       "  --emit-transformer FILE  when variables changed their type, write FILE:\n"
+	       "                 C with their old and new types and a transformer per\n"
+	       "                 variable that copies the fields that kept their name\n"
+	       "                 and type, NONSTOP-TODO placeholders for the rest; the\n"
+	       "                 build still exits 1 (no patch is written until the\n"
+	       "                 transformer is in the new build's sources)\n"
 	       "  --rewrite-diff FIX  debugging aid: print FIX made line-neutral and exit\n"
 	       "  -v             print the decision taken for every function\n"
 	       "  --help         this text\n\n"
@@ -109,6 +125,7 @@ int cmd_build(int argc, char **argv)
 		{ "make",   required_argument, NULL, 'M' },
 		{ "work",   required_argument, NULL, 'W' },
 		{ "rewrite-diff", required_argument, NULL, 'R' },
+		{ "emit-transformer", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ns_gen_opts opts = { 0 };
@@ -116,7 +133,7 @@ int cmd_build(int argc, char **argv)
 	struct ns_srcdiff_result sr = { 0 };
 	const char *rewrite = NULL;
 	char *work = NULL;
-	struct ns_gen_stats st;
+	struct ns_gen_stats st = { 0 };
 	struct ns_patch patch;
 	const char *out = NULL;
 	char *name = NULL, err[1024];
@@ -137,6 +154,7 @@ int cmd_build(int argc, char **argv)
 		case 'M': so.make = optarg; break;
 		case 'W': so.work = optarg; break;
 		case 'R': rewrite = optarg; break;
+		case 'T': opts.emit_transformer = optarg; break;
 		default:
 			return ns_usage_error("build", "unknown option or missing argument '%s'",
 					      argv[optind - 1]);
@@ -199,6 +217,11 @@ int cmd_build(int argc, char **argv)
 		return NS_EXIT_NOCHANGE;
 	}
 	if (rc != NS_GEN_OK) {
+		if (st.xform_vars)
+			printf("wrote %s: %u transformer%s, %u NONSTOP-TODO placeholder%s "
+			       "to fill\n", opts.emit_transformer, st.xform_vars,
+			       st.xform_vars == 1 ? "" : "s", st.xform_todo,
+			       st.xform_todo == 1 ? "" : "s");
 		ns_srcdiff_result_free(&sr);
 		free(name);
 		return ns_fail("build", "%s", err);
@@ -209,9 +232,12 @@ int cmd_build(int argc, char **argv)
 		free(name);
 		return ns_fail("build", "%s", err);
 	}
-	printf("wrote %s: %u function%s replaced, %u added, %u variable%s added\n",
+	printf("wrote %s: %u function%s replaced, %u added, %u variable%s added",
 	       out, st.replaced, st.replaced == 1 ? "" : "s", st.added,
 	       st.data_added, st.data_added == 1 ? "" : "s");
+	if (st.transformed)
+		printf(", %u transformed", st.transformed);
+	printf("\n");
 	ns_patch_free(&patch);
 	free(name);
 	return NS_EXIT_OK;

@@ -18,7 +18,10 @@ static void help(void)
 	       "applied per thread is reverted the same way back: each thread\n"
 	       "returns to the old code at its next update point, and the memory\n"
 	       "is released once no thread can be in it (until then the patch is\n"
-	       "'retiring', and a later apply or revert releases it).\n\n"
+	       "'retiring', and a later apply or revert releases it). A patch\n"
+	       "that transformed data (NONSTOP_TRANSFORM) runs its untransformers\n"
+	       "in the same pause, before the switch back, to put the state into\n"
+	       "the old variables; without NONSTOP_UNTRANSFORM it is refused.\n\n"
 	       "  --all          revert every patch, newest first; stops at the\n"
 	       "                 first that cannot be (the rest stay applied)\n"
 	       "  --timeout SEC  how long to wait for a safe moment (default 5)\n"
@@ -47,14 +50,20 @@ static void report(const struct ns_op_result *res, void *arg)
 		printf(",\"pid\":%d,", r->pid);
 		ns_cli_json_switch(res);
 		printf(",\"functions\":%zu,"
-		       "\"threads\":%zu,\"pause_us\":%.1f,\"attempts\":%u}\n",
+		       "\"threads\":%zu,\"pause_us\":%.1f,\"attempts\":%u",
 		       res->nfuncs, res->threads,
 		       res->pause_ns / 1e3, res->attempts);
+		if (res->nxforms)
+			printf(",\"transformed\":%zu", res->nxforms);
+		printf("}\n");
 		return;
 	}
 	printf("reverted patch '%s' in process %d: %zu function%s restored "
 	       "(%s mode)\n", res->name, r->pid, res->nfuncs,
 	       res->nfuncs == 1 ? "" : "s", ns_cli_mode_name(res));
+	if (res->nxforms)
+		printf("state put back into %zu variable%s by the patch's "
+		       "untransformers\n", res->nxforms, res->nxforms == 1 ? "" : "s");
 	ns_cli_print_switch(r->o, res, "back to the old code");
 }
 

@@ -12,7 +12,8 @@ static void help(void)
 	printf("usage: nonstop show [--json] PATCH\n\n"
 	       "Shows what a patch changes: the binary and build-id it is bound to,\n"
 	       "the build-id of the version it produces (if built with --new-binary),\n"
-	       "every function it replaces or adds and why, the variables it adds, the\n"
+	       "every function it replaces or adds and why, the variables it adds or\n"
+	       "transforms (with their state transformers), the\n"
 	       "symbols of the target it binds to, and every difference the generator\n"
 	       "ignored and why (a function whose only change is shifted line numbers).\n\n"
 	       "options:\n"
@@ -27,6 +28,9 @@ static const char *kind_name(uint32_t k)
 	case NS_ENTRY_NEW_FUNC: return "new function";
 	case NS_ENTRY_NEW_DATA: return "new data";
 	case NS_ENTRY_IGNORED:  return "ignored";
+	case NS_ENTRY_XFORM_DATA: return "transformed data";
+	case NS_ENTRY_TRANSFORM:  return "transformer";
+	case NS_ENTRY_UNTRANSFORM: return "untransformer";
 	default:                return "?";
 	}
 }
@@ -38,6 +42,8 @@ static const char *reason_name(uint32_t r)
 	case NS_REASON_RELOC: return "reference changed";
 	case NS_REASON_NEW:   return "new";
 	case NS_REASON_LINES: return "line numbers only";
+	case NS_REASON_XFORM: return "state transformer";
+	case NS_REASON_USES_XFORM: return "uses transformed data";
 	default:              return "";
 	}
 }
@@ -64,7 +70,7 @@ static size_t count_ignored(const struct ns_patch *p)
 }
 
 /* One entry as a JSON object. */
-static void json_entry(const struct ns_entry *e)
+static void json_entry(const struct ns_patch *p, const struct ns_entry *e)
 {
 	printf("{\"kind\":\"%s\",\"name\":", kind_name(e->kind));
 	ns_json_str(e->name);
@@ -73,6 +79,12 @@ static void json_entry(const struct ns_entry *e)
 	fputs(",\"object\":", stdout);
 	ns_json_str(e->object);
 	printf(",\"reason\":\"%s\"", reason_name(e->reason));
+	if (e->kind == NS_ENTRY_XFORM_DATA)
+		printf(",\"old_size\":%llu", (unsigned long long)e->old_size);
+	if (e->kind == NS_ENTRY_TRANSFORM || e->kind == NS_ENTRY_UNTRANSFORM) {
+		fputs(",\"function\":", stdout);
+		ns_json_str(p->syms[e->sym].name);
+	}
 	if (e->kind == NS_ENTRY_REPLACE) {
 		printf(",\"old_size\":%llu,\"old_sum\":\"%016llx\",\"masks\":[",
 		       (unsigned long long)e->old_size,
@@ -101,6 +113,8 @@ static void show_text(const struct ns_patch *p)
 		if (e->kind == NS_ENTRY_IGNORED)
 			continue;
 		printf("  %-13s %s", kind_name(e->kind), e->name);
+		if (e->kind == NS_ENTRY_TRANSFORM || e->kind == NS_ENTRY_UNTRANSFORM)
+			printf(" by %s()", p->syms[e->sym].name);
 		if (e->file)
 			printf(" (static, %s)", e->file);
 		printf("  [%s]", e->object ? e->object : "?");
@@ -110,6 +124,8 @@ static void show_text(const struct ns_patch *p)
 			printf(", old size %llu (%u relocated range%s masked)",
 			       (unsigned long long)e->old_size, e->nmasks,
 			       e->nmasks == 1 ? "" : "s");
+		if (e->kind == NS_ENTRY_XFORM_DATA)
+			printf(", live size %llu", (unsigned long long)e->old_size);
 		putchar('\n');
 	}
 	printf("ignored:  %zu\n", count_ignored(p));
@@ -157,7 +173,7 @@ static void show_json(const struct ns_patch *p)
 		if (p->entries[i].kind == NS_ENTRY_IGNORED)
 			continue;
 		fputs(n++ ? "," : "", stdout);
-		json_entry(&p->entries[i]);
+		json_entry(p, &p->entries[i]);
 	}
 	/* Differences the generator judged not to matter, with the reason. */
 	fputs("],\"ignored\":[", stdout);
@@ -165,7 +181,7 @@ static void show_json(const struct ns_patch *p)
 		if (p->entries[i].kind != NS_ENTRY_IGNORED)
 			continue;
 		fputs(n++ ? "," : "", stdout);
-		json_entry(&p->entries[i]);
+		json_entry(p, &p->entries[i]);
 	}
 	fputs("],\"binds\":[", stdout);
 	for (size_t i = 1; i < p->nsyms; i++) {

@@ -27,6 +27,7 @@
 #include "core/shadow_map.h"
 #include "core/unwind.h"
 #include "core/verify.h"
+#include "core/xform.h"
 #include "link/link.h"
 #include "link/shadow_root.h"
 #include "link/target.h"
@@ -65,6 +66,11 @@ struct apply {
 	bool loaded;                  /* the patch was mapped (it may run) */
 	bool shadow_created;          /* this apply made the process's
 					 shadow-variable root (core/shadow_map.h) */
+	/* State transformers (core/xform.h): their table in the image, and
+	 * the gadgets the thread that runs them is borrowed with. */
+	uint32_t nxforms;
+	size_t xform_off;
+	struct ns_gadgets gadgets;
 };
 
 /* The module the patch is for: built for its binary, or on top of the
@@ -291,6 +297,29 @@ static int check_mode(struct apply *a)
 	return 0;
 }
 
+/* A patch that transforms data: stop-the-world only (in the per-thread
+ * mode, threads on the old view would go on using the old variable while
+ * others use the new one), and not with --replace; nothing applied may be
+ * taken out by --replace if it transformed data. */
+static int check_xforms(struct apply *a)
+{
+	a->nxforms = ns_xform_count(&a->patch);
+	if (a->o->replace && ns_xform_check_replace(&a->reg, a->res->err,
+						    sizeof(a->res->err)) < 0)
+		return -1;
+	if (!a->nxforms)
+		return 0;
+	if (a->pt)
+		return ns_op_fail(a->res, "patch '%s' transforms data (state "
+				  "transformers), which the per-thread mode cannot "
+				  "do (threads would see two copies): add --mode stop",
+				  a->patch.name);
+	if (a->o->replace)
+		return ns_op_fail(a->res, "patch '%s' transforms data: --replace "
+				  "cannot apply it (apply it on its own)", a->patch.name);
+	return 0;
+}
+
 /* Per-thread: every replaced function's entry must be patchable. */
 static int read_sites(struct apply *a)
 {
@@ -316,22 +345,29 @@ static int prepare(struct apply *a)
 	uint64_t base;
 	size_t code, data;
 
-	if (check_mode(a) < 0 || find_module(a) < 0 || check_not_applied(a) < 0 ||
-	    build_record(a) < 0 || verify_functions(a) < 0 ||
-	    read_sites(a) < 0 || plan_replace(a) < 0)
+	if (check_mode(a) < 0 || check_xforms(a) < 0 || find_module(a) < 0 ||
+	    check_not_applied(a) < 0 || build_record(a) < 0 ||
+	    verify_functions(a) < 0 || read_sites(a) < 0 || plan_replace(a) < 0)
 		return -1;
 	extra_sizes(a, &code, &data);
-	if (ns_link_layout(&a->patch,
-			   ns_rec_full_size(a->rec->nfuncs, a->rec->nsyms), code,
-			   data, &a->img, a->res->err, sizeof(a->res->err)) < 0 ||
+	/* The table of transformers follows the record, in its pages. */
+	a->xform_off = (ns_rec_full_size(a->rec->nfuncs, a->rec->nsyms) + 7) & ~(size_t)7;
+	if (ns_link_layout(&a->patch, a->xform_off + ns_xform_table_size(&a->patch),
+			   code, data, &a->img, a->res->err, sizeof(a->res->err)) < 0 ||
 	    bind_shadow_root(a) < 0 ||
 	    ns_link_resolve(&a->patch, &a->target, a->mod, a->tr.mem_fd,
-			    &a->img, a->res->err, sizeof(a->res->err)) < 0)
+			    &a->img, a->res->err, sizeof(a->res->err)) < 0 ||
+	    ns_xform_check_stack(&a->patch, &a->img, &a->reg, a->tr.mem_fd,
+				 a->res->err, sizeof(a->res->err)) < 0)
 		return -1;
 	if (place(a, &base) < 0 ||
 	    ns_link_relocate(&a->patch, &a->img, base, a->res->err,
-			     sizeof(a->res->err)) < 0)
+			     sizeof(a->res->err)) < 0 ||
+	    ns_xform_place(&a->patch, a->mod, &a->img, a->xform_off, a->rec,
+			   a->res->err, sizeof(a->res->err)) < 0)
 		return -1;
+	if (a->nxforms && ns_remote_find_gadgets(&a->tr, &a->gadgets) < 0)
+		return ns_op_fail(a->res, "%s", a->tr.err);
 	if (a->pt) {
 		finish_record(a);
 		if (ns_pt_place(a->rec, &a->img, a->img.gate_off,
@@ -399,11 +435,24 @@ static int busy_ranges(struct apply *a, size_t *n)
 	return 0;
 }
 
+/* Every thread stopped, none in a function that uses a transformed
+ * variable: fills the new variables from the live ones. */
+static int transform(void *arg, char *err, size_t errlen)
+{
+	struct apply *a = arg;
+	int let_go;
+
+	return ns_xform_run(&a->tr, &a->gadgets, a->img.base, a->rec,
+			    (const struct ns_rec_xform *)(a->img.buf + a->xform_off),
+			    a->nxforms, 0, a->o->timeout, &let_go, err, errlen);
+}
+
 static int switch_code(struct apply *a)
 {
 	struct ns_transition x = {
 		.tr = &a->tr, .timeout = a->o->timeout,
 		.commit = commit, .arg = a,
+		.before_commit = a->nxforms ? transform : NULL,
 	};
 	struct ns_gate gate = {
 		.code = a->rec->gate, .journal = a->rec->journal,
@@ -566,6 +615,7 @@ int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 	 * sweep removes their memory). */
 	ns_replace_release(&a.rp, &a.tr, o->pid, res->warn, sizeof(res->warn));
 	res->nfuncs = a.rec->nfuncs;
+	res->nxforms = a.nxforms;
 	res->base = a.img.base;
 	res->size = a.img.size;
 	a.shadow_created = false; /* the patch binds to it: it stays */

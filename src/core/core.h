@@ -11,6 +11,8 @@
 struct ns_op_result {
 	char     name[NS_NAME_MAX];   /* the patch */
 	size_t   nfuncs;              /* functions (un)redirected */
+	size_t   nxforms;             /* variables transformed (back) by the
+					 patch's state transformers */
 	size_t   threads;             /* threads stopped */
 	uint64_t pause_ns;            /* stop-the-world pause of the switch */
 	uint64_t max_pause_ns;        /* longest stop of any attempt */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/frames.h"
+#include "core/xform.h"
 #include "core/mapping.h"
 #include "proc/mem.h"
 #include "proc/remote.h"
@@ -169,8 +170,10 @@ int ns_mapping_remove(struct ns_tracee *tr, uint64_t base, uint64_t size,
 	int64_t r;
 	int rc;
 
-	/* libgcc must forget the patch's frames before they go. */
-	if (ns_frames_release(tr, base, err, errlen) < 0)
+	/* A transformer called in it must have returned, and libgcc must
+	 * forget the patch's frames, before they go. */
+	if (ns_xform_release_check(tr, base, err, errlen) < 0 ||
+	    ns_frames_release(tr, base, err, errlen) < 0)
 		return -1;
 	if (ns_remote_begin(&rs, tr, g) < 0) {
 		snprintf(err, errlen, "%s", tr->err);

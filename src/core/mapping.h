@@ -30,9 +30,10 @@ int ns_mapping_memfd(struct ns_remote *rs, const char *name, uint64_t addr,
 /* Unmaps [BASE, BASE+SIZE) in the target, with gadgets G (NULL: find
  * them). With KEEP_STOPPED the borrowed
  * thread stays stopped (the caller holds every thread stopped). First, if
- * the record at BASE says the patch's frames are (or may be) registered
- * with libgcc, deregisters them (core/frames.h); if that fails, nothing
- * is unmapped (-1). */
+ * the record at BASE says a state transformer called in it may still be
+ * running (core/xform.h), nothing is unmapped (-1); then, if it says the
+ * patch's frames are (or may be) registered with libgcc, deregisters them
+ * (core/frames.h); if that fails, nothing is unmapped (-1). */
 int ns_mapping_remove(struct ns_tracee *tr, uint64_t base, uint64_t size,
 		      const struct ns_gadgets *g, bool keep_stopped,
 		      char *err, size_t errlen);

@@ -6,8 +6,11 @@
  * enter the patch, and its mapping is removed outside the pause. Should
  * nonstop die in between, the next revert finds the record "reverting" and
  * only removes the mapping. A patch whose functions a later patch also
- * replaces cannot be reverted before that later one. A per-thread patch
- * is reverted by core/pt_revert.c, holding only libnonstop's thread. */
+ * replaces cannot be reverted before that later one. A patch that
+ * transformed data runs its untransformers in the same stop, right before
+ * the switch back (core/xform.h), and is refused without them. A
+ * per-thread patch is reverted by core/pt_revert.c, holding only
+ * libnonstop's thread. */
 #include <errno.h>
 #include <stddef.h>
 #include <signal.h>
@@ -20,6 +23,7 @@
 #include "core/core.h"
 #include "core/mapping.h"
 #include "core/pt.h"
+#include "core/xform.h"
 #include "link/target.h"
 #include "proc/mem.h"
 #include "proc/remote.h"
@@ -40,7 +44,37 @@ struct revert {
 	struct ns_target target;      /* per-thread: to find libnonstop */
 	struct ns_rt_handle rt;
 	bool pt;                      /* the patch to revert is per-thread */
+	struct ns_rec_xform *xforms;  /* its state transformers, if any */
 };
+
+/* A patch that transformed data is reverted only with its untransformers:
+ * without one, what the new code did to the variable would be lost. */
+static int read_xforms(struct revert *r)
+{
+	const struct ns_rec *rec = r->e->rec;
+
+	if (ns_xform_read(r->tr.mem_fd, rec, &r->xforms, r->res->err,
+			  sizeof(r->res->err)) < 0)
+		return -1;
+	for (uint32_t i = 0; i < rec->nxforms; i++)
+		if (!r->xforms[i].unfn)
+			return ns_op_fail(r->res, "patch '%s' cannot be reverted: it "
+					  "transformed variable '%s' and gives no "
+					  "NONSTOP_UNTRANSFORM to put its state back",
+					  rec->name, r->xforms[i].name);
+	return 0;
+}
+
+/* Every thread stopped, none in the patch: puts the state of the
+ * transformed variables back into the program's. */
+static int untransform(void *arg, char *err, size_t errlen)
+{
+	struct revert *r = arg;
+	int let_go;
+
+	return ns_xform_run(&r->tr, &r->gadgets, r->e->addr, r->e->rec, r->xforms,
+			    r->e->rec->nxforms, 1, r->o->timeout, &let_go, err, errlen);
+}
 
 /* A later patch redirecting one of our functions must go first. */
 static int check_conflicts(struct revert *r)
@@ -121,6 +155,7 @@ static int switch_back(struct revert *r)
 	struct ns_transition x = {
 		.tr = &r->tr, .timeout = r->o->timeout, .busy = &busy,
 		.nbusy = 1, .commit = commit, .arg = r,
+		.before_commit = rec->nxforms ? untransform : NULL,
 	};
 	int rc;
 
@@ -248,13 +283,14 @@ int ns_revert(const struct ns_op_opts *o, const char *name,
 		goto out;
 	}
 	snprintf(res->name, sizeof(res->name), "%s", r.e->rec->name);
-	if (check_conflicts(&r) < 0)
+	if (check_conflicts(&r) < 0 || read_xforms(&r) < 0)
 		goto out;
 	if (ns_remote_find_gadgets(&r.tr, &r.gadgets) < 0) {
 		ns_op_fail(res, "%s", r.tr.err);
 		goto out;
 	}
 	res->nfuncs = r.e->rec->nfuncs;
+	res->nxforms = r.e->rec->nxforms;
 	if (r.pt) {
 		if (ns_pt_revert(o, &r.tr, &r.gadgets, &r.rt, &r.reg, r.e, res) < 0)
 			goto out;
@@ -267,6 +303,7 @@ out:
 	ns_target_close(&r.target);
 	ns_registry_free(&r.reg);
 	free(r.undo);
+	free(r.xforms);
 	return rc;
 }
 

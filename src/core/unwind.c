@@ -55,10 +55,12 @@ void ns_unwind_record(struct ns_rec *rec, const struct ns_patch *p,
 		snprintf(t[k].name, sizeof(t[k].name), "%s", p->syms[i].name);
 		k++;
 	}
-	if (!p->eh_frame)
+	if (!ns_link_needs_call(p))
 		return;
-	rec->eh_frame = img->base + img->sec_off[p->eh_frame - 1];
-	rec->eh_frame_size = p->sections[p->eh_frame - 1].size;
+	if (p->eh_frame) {
+		rec->eh_frame = img->base + img->sec_off[p->eh_frame - 1];
+		rec->eh_frame_size = p->sections[p->eh_frame - 1].size;
+	}
 	rec->frames_object = img->base + img->frames_off;
 	rec->call_slot = rec->frames_object + NS_LINK_FRAMES_OBJECT;
 	rec->call_stub = img->base + img->call_off;

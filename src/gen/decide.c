@@ -5,13 +5,20 @@
  *
  * A function whose only differences are shifted source line numbers
  * (lineshift.h) is kept, and recorded with reason NS_REASON_LINES so that
- * the patch lists it as an ignored change. */
+ * the patch lists it as an ignored change.
+ *
+ * A variable with a state transformer (xform.h) is brought anew
+ * (GEN_XFORM_DATA), and every function that uses it is replaced, changed or
+ * not (NS_REASON_USES_XFORM), so that no code of the old build uses the old
+ * copy once the patch is applied. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gen/gen.h"
 #include "gen/lineshift.h"
+#include "gen/types.h"
+#include "gen/xform.h"
 
 /* DWARF of both objects, opened when a function first differs. */
 struct dctx {
@@ -74,6 +81,7 @@ static int decide_func(struct gen *g, struct gen_pair *pr, struct dctx *dc,
 	const struct gobj *o = pr->new;
 	const struct gsym *s = &o->syms[i];
 	char why[256] = "", why2[256];
+	const char *v;
 	enum gen_diff d;
 
 	if (gobj_is_copied(o, i)) {
@@ -89,13 +97,21 @@ static int decide_func(struct gen *g, struct gen_pair *pr, struct dctx *dc,
 	}
 	d = gen_compare_func(pr->old, pr->old->syms[s->match].s.st_shndx,
 			     o, s->s.st_shndx, why, sizeof(why));
-	if (d == GEN_SAME) {
-		say(g, o, s->name, "unchanged");
+	if (d != GEN_SAME && lines_only(pr, dc, i, why2, sizeof(why2)) == GEN_SAME) {
+		pr->reason[i] = NS_REASON_LINES;  /* decision stays GEN_KEEP */
+		d = GEN_SAME;
+	}
+	if (d == GEN_SAME && (v = gen_xform_refers(g, pr, s->s.st_shndx))) {
+		/* Its code is the same, but the variable it uses moves: it
+		 * must bind to the patch's. */
+		pr->decision[i] = GEN_REPLACE;
+		pr->reason[i] = NS_REASON_USES_XFORM;
+		snprintf(why, sizeof(why), "unchanged, but uses '%s', which is transformed", v);
+		say(g, o, s->name, why);
 		return 0;
 	}
-	if (lines_only(pr, dc, i, why2, sizeof(why2)) == GEN_SAME) {
-		pr->reason[i] = NS_REASON_LINES;  /* decision stays GEN_KEEP */
-		say(g, o, s->name, why2);
+	if (d == GEN_SAME) {
+		say(g, o, s->name, pr->reason[i] == NS_REASON_LINES ? why2 : "unchanged");
 		return 0;
 	}
 	pr->decision[i] = GEN_REPLACE;
@@ -110,8 +126,15 @@ static int decide_data(struct gen *g, struct gen_pair *pr, size_t i)
 	const struct gsym *s = &o->syms[i];
 	char why[256] = "";
 
-	if (gobj_is_copied(o, i))
-		return 0;  /* read-only compiler data: copied where referenced */
+	if (gobj_is_copied(o, i) || gen_xform_is_record(o, i))
+		return 0;  /* read-only compiler data: copied where referenced;
+			      transformer records: read by xform.c */
+	if (gen_types_var_transformed(g, i)) {
+		pr->decision[i] = GEN_XFORM_DATA;
+		pr->reason[i] = NS_REASON_XFORM;
+		say(g, o, s->name, "transformed: the patch brings it anew");
+		return 0;
+	}
 	if (!pr->old || s->match < 0) {
 		if (s->type == STT_TLS)
 			return gen_fail(g, "refusing: new thread-local variable '%s' in %s "
@@ -119,6 +142,11 @@ static int decide_data(struct gen *g, struct gen_pair *pr, size_t i)
 		pr->decision[i] = GEN_NEW_DATA;
 		pr->reason[i] = NS_REASON_NEW;
 		say(g, o, s->name, "new variable");
+		return 0;
+	}
+	if (gen_types_var_changed(g, i)) {
+		/* Its bytes differ because its type did: types.c says how. */
+		say(g, o, s->name, "type changed");
 		return 0;
 	}
 	if (gen_compare_data(pr->old, (size_t)s->match, o, i, why, sizeof(why)) != GEN_SAME)
@@ -181,6 +209,8 @@ int gen_decide(struct gen *g, struct gen_pair *pr)
 	}
 	if (!rc)
 		rc = check_removed_statics(g, pr);
+	if (!rc)
+		rc = gen_xform_check_data(g, pr);
 	lineinfo_close(dc.old);
 	lineinfo_close(dc.new);
 	return rc ? -1 : 0;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gen/gen.h"
+#include "gen/xform.h"
 #include "patch/patch_cfi.h"
 #include "patch/patch_format.h"
 
@@ -230,7 +231,8 @@ static uint32_t target_of(struct pstate *ps, size_t sym)
 static int exists_in_target(const struct pstate *ps, size_t sym)
 {
 	return ps->pr->old && ps->o->syms[sym].match >= 0 &&
-	       !gobj_is_copied(ps->o, sym);
+	       !gobj_is_copied(ps->o, sym) &&
+	       ps->pr->decision[sym] != GEN_XFORM_DATA;  /* the patch's own */
 }
 
 /* Re-expresses relocation R of carried section SEC for the patch. */
@@ -352,6 +354,12 @@ static int add_entries(struct pstate *ps)
 			if (gen_masks_of_sym(ps->g, old, (size_t)gs->match,
 					     &e->masks, &e->nmasks))
 				return -1;
+		} else if (dec == GEN_XFORM_DATA) {
+			/* The live variable's name; the patch's definition. */
+			e->kind = NS_ENTRY_XFORM_DATA;
+			e->name = strdup(gen_canon_name(o, old, i));
+			e->old_size = old->syms[gs->match].s.st_size;
+			e->sym = defined_sym(ps, i, gs->bind);
 		} else {
 			e->kind = dec == GEN_NEW_FUNC ? NS_ENTRY_NEW_FUNC : NS_ENTRY_NEW_DATA;
 			e->name = strdup(gs->name);
@@ -360,6 +368,47 @@ static int add_entries(struct pstate *ps)
 		if (gs->bind == STB_LOCAL)
 			e->file = strdup(o->file);
 		if (!e->name || !e->object || !e->sym || (gs->bind == STB_LOCAL && !e->file))
+			return gen_fail(ps->g, "out of memory");
+	}
+	return 0;
+}
+
+/* The transformer entries of the records of this object (xform.h): the
+ * variable by its name in the target, the function by the patch's symbol
+ * (one of this object, or a global of another that gen_emit_bind_new()
+ * binds; gen_xform_check_patch() checks it is the patch's code). */
+static int add_xform_entries(struct pstate *ps)
+{
+	const struct gobj *o = ps->o;
+	const struct gen_xforms *x = ps->g->xforms;
+	struct gen_emit *em = ps->em;
+	struct ns_patch *p = em->p;
+
+	for (size_t i = 0; x && i < x->n; i++) {
+		const struct gen_xrec *r = &x->v[i];
+		struct ns_entry *e;
+		const char *name = r->var;
+
+		if (strcmp(r->obj, o->rel))
+			continue;
+		if (r->var_sym)
+			name = gen_canon_name(o, ps->pr->old, r->var_sym);
+		if (grow((void **)&p->entries, &em->cap_ent, p->nentries + 1,
+			 sizeof(*p->entries)))
+			return gen_fail(ps->g, "out of memory");
+		e = &p->entries[p->nentries++];
+		e->kind = r->kind == GEN_XFORM_APPLY ? NS_ENTRY_TRANSFORM : NS_ENTRY_UNTRANSFORM;
+		e->reason = NS_REASON_XFORM;
+		e->name = strdup(name);
+		e->object = strdup(o->rel);
+		if (r->var_local)
+			e->file = strdup(o->file);
+		if (r->fn_sym && is_carried(ps, o->syms[r->fn_sym].s.st_shndx))
+			e->sym = defined_sym(ps, r->fn_sym, o->syms[r->fn_sym].bind);
+		else
+			e->sym = target_sym(ps, r->fn, r->fn_sym && o->syms[r->fn_sym].bind ==
+					    STB_LOCAL ? o->file : NULL, STT_FUNC, STB_GLOBAL);
+		if (!e->name || !e->object || !e->sym || (r->var_local && !e->file))
 			return gen_fail(ps->g, "out of memory");
 	}
 	return 0;
@@ -489,7 +538,8 @@ int gen_emit_pair(struct gen *g, struct gen_emit *em, const struct gen_pair *pr)
 	}
 	for (size_t i = 0; i < o->nsecs; i++)
 		ps.sec_map[i] = -1;
-	if (mark_carried(&ps) || add_entries(&ps) || map_relocs(&ps) ||
+	if (mark_carried(&ps) || add_entries(&ps) || add_xform_entries(&ps) ||
+	    map_relocs(&ps) ||
 	    name_carried_code(&ps) || carry_cfi(&ps))
 		goto out;
 	rc = 0;

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "gen/gen.h"
+#include "gen/types.h"
+#include "gen/xform.h"
 #include "gen/walk.h"
 
 /* Loads, correlates, decides and emits the pair at relative path REL. */
@@ -33,7 +35,8 @@ static int do_pair(struct gen *g, struct gen_emit *em, const char *rel,
 	if (o->verbose)
 		printf("%s%s\n", rel, has_old ? "" : " (new object)");
 	gen_correlate(pr.old, &new);
-	if (gen_decide(g, &pr) || gen_emit_pair(g, em, &pr))
+	if (gen_types_vars(g, &pr) || gen_decide(g, &pr) || gen_types_funcs(g, &pr) ||
+	    gen_emit_pair(g, em, &pr))
 		goto out;
 	rc = 0;
 out:
@@ -92,6 +95,22 @@ static int bind_to_binary(struct gen *g, struct ns_patch *p)
 		if (s->kind == NS_SYM_TARGET && s->file &&
 		    gbin_find(g, b, s->name, s->file, &size))
 			goto out;
+	}
+	/* The live variable a transformer reads is the binary's. */
+	for (size_t i = 0; i < p->nentries; i++) {
+		const struct ns_entry *e = &p->entries[i];
+		uint64_t size = 0;
+
+		if (e->kind != NS_ENTRY_XFORM_DATA)
+			continue;
+		if (gbin_find(g, b, e->name, e->file, &size))
+			goto out;
+		if (size != e->old_size) {
+			gen_fail(g, "variable %s: %s/%s does not match %s (size %lu vs %lu)",
+				 e->name, g->opts->old_dir, e->object, g->opts->binary,
+				 (unsigned long)e->old_size, (unsigned long)size);
+			goto out;
+		}
 	}
 	tmp = strdup(g->opts->binary);
 	p->binary = tmp ? strdup(basename(tmp)) : NULL;
@@ -188,7 +207,7 @@ out:
 
 static void count(const struct ns_patch *p, struct ns_gen_stats *st)
 {
-	memset(st, 0, sizeof(*st));
+	st->replaced = st->added = st->data_added = st->transformed = 0;
 	for (size_t i = 0; i < p->nentries; i++) {
 		if (p->entries[i].kind == NS_ENTRY_REPLACE)
 			st->replaced++;
@@ -196,18 +215,26 @@ static void count(const struct ns_patch *p, struct ns_gen_stats *st)
 			st->added++;
 		else if (p->entries[i].kind == NS_ENTRY_NEW_DATA)
 			st->data_added++;
+		else if (p->entries[i].kind == NS_ENTRY_XFORM_DATA)
+			st->transformed++;
 	}
 }
 
 int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 		 struct ns_gen_stats *stats, char *err, size_t errlen)
 {
-	struct gen g = { .opts = opts, .err = err, .errlen = errlen };
+	struct gen g = { .opts = opts, .err = err, .errlen = errlen, .stats = stats };
 	struct gen_files of = { 0 }, nf = { 0 };
 	struct gen_emit *em = NULL;
 	int rc = NS_GEN_FAIL;
 
 	memset(out, 0, sizeof(*out));
+	memset(stats, 0, sizeof(*stats));
+	g.types = gen_types_new();
+	if (!g.types) {
+		gen_fail(&g, "out of memory");
+		goto out;
+	}
 	if (gen_find_objects(&g, opts->old_dir, &of) ||
 	    gen_find_objects(&g, opts->new_dir, &nf))
 		goto out;
@@ -215,6 +242,13 @@ int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 		gen_fail(&g, "%s: no object files (*.o)", opts->old_dir);
 		goto out;
 	}
+	g.xforms = calloc(1, sizeof(*g.xforms));
+	if (!g.xforms) {
+		gen_fail(&g, "out of memory");
+		goto out;
+	}
+	if (gen_xform_scan(&g, opts->new_dir, &nf))
+		goto out;
 	out->name = strdup(opts->name);
 	em = gen_emit_new(out);
 	if (!out->name || !em) {
@@ -228,7 +262,11 @@ int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 		for (size_t i = 0; i < of.n; i++)
 			if (!gen_files_has(&nf, of.rel[i]))
 				printf("%s: only in %s, ignored\n", of.rel[i], opts->old_dir);
+	if (gen_types_refuse(&g))
+		goto out;
 	gen_emit_bind_new(em);
+	if (gen_xform_check_patch(&g, out))
+		goto out;
 	count(out, stats);
 	if (!stats->replaced && !stats->added) {
 		gen_fail(&g, "%s and %s do not differ in code", opts->old_dir, opts->new_dir);
@@ -242,6 +280,10 @@ out:
 	if (rc != NS_GEN_OK)
 		ns_patch_free(out);
 	gen_emit_free(em);
+	gen_types_free(g.types);
+	if (g.xforms)
+		gen_xform_free(g.xforms);
+	free(g.xforms);
 	gen_files_free(&of);
 	gen_files_free(&nf);
 	return rc;

@@ -20,10 +20,16 @@ struct ns_gen_opts {
 				   build-id is the patch's result build-id */
 	const char *name;       /* patch name */
 	int         verbose;    /* print every decision on stdout */
+	const char *emit_transformer; /* when variables changed their type:
+				   write a transformer stub there (types.h) */
 };
 
 struct ns_gen_stats {
 	unsigned replaced, added, data_added;
+	unsigned transformed;   /* variables moved by state transformers */
+	/* --emit-transformer: the file was written with this many
+	 * transformers and placeholders to fill (0 if not written) */
+	unsigned xform_vars, xform_todo;
 };
 
 #define NS_GEN_OK       0
@@ -61,11 +67,18 @@ struct gobj {
 	size_t       nsyms;
 };
 
-/* The generator's context: error buffer and verbosity. */
+struct gen_types;
+struct gen_xforms;
+
+/* The generator's context: error buffer and verbosity, and what the type
+ * checks (types.h) gather over every object pair. */
 struct gen {
 	const struct ns_gen_opts *opts;
 	char   *err;
 	size_t  errlen;
+	struct gen_types   *types;
+	struct gen_xforms  *xforms;   /* the new build's transformers */
+	struct ns_gen_stats *stats;
 };
 
 int gen_fail(struct gen *g, const char *fmt, ...)
@@ -113,7 +126,10 @@ enum gen_diff gen_compare_data(const struct gobj *old, size_t osym,
 
 /* ---- emission (emit.c) -------------------------------------------------- */
 
-enum gen_decision { GEN_KEEP = 0, GEN_REPLACE, GEN_NEW_FUNC, GEN_NEW_DATA };
+/* GEN_XFORM_DATA: an existing variable that the patch brings anew, filled
+ * by a state transformer (xform.h). */
+enum gen_decision { GEN_KEEP = 0, GEN_REPLACE, GEN_NEW_FUNC, GEN_NEW_DATA,
+		    GEN_XFORM_DATA };
 
 /* Decisions for one object pair, indexed by NEW's symbol index. */
 struct gen_pair {

@@ -68,6 +68,17 @@ static void count_slots(const struct ns_patch *p, struct ns_image *img,
 		}
 }
 
+bool ns_link_needs_call(const struct ns_patch *p)
+{
+	if (p->eh_frame)
+		return true;
+	for (size_t i = 0; i < p->nentries; i++)
+		if (p->entries[i].kind == NS_ENTRY_TRANSFORM ||
+		    p->entries[i].kind == NS_ENTRY_UNTRANSFORM)
+			return true;
+	return false;
+}
+
 int ns_link_layout(const struct ns_patch *p, size_t hdr, size_t gate,
 		   size_t journal, struct ns_image *img, char *err,
 		   size_t errlen)
@@ -99,7 +110,7 @@ int ns_link_layout(const struct ns_patch *p, size_t hdr, size_t gate,
 	off[SEG_TEXT] = img->gate_off + gate;
 	img->journal_off = align_up(off[SEG_RW], 8);
 	off[SEG_RW] = img->journal_off + journal;
-	if (p->eh_frame) {
+	if (ns_link_needs_call(p)) {
 		img->call_off = align_up(off[SEG_TEXT], 16);
 		off[SEG_TEXT] = img->call_off + NS_LINK_CALL_STUB;
 		img->frames_off = align_up(off[SEG_RW], 16);
@@ -118,7 +129,7 @@ int ns_link_layout(const struct ns_patch *p, size_t hdr, size_t gate,
 	img->got_off += img->ro_off;
 	img->gate_off += img->text_off;
 	img->journal_off += img->rw_off;
-	if (p->eh_frame) {
+	if (ns_link_needs_call(p)) {
 		img->call_off += img->text_off;
 		img->frames_off += img->rw_off;
 	}

@@ -2,6 +2,7 @@
  * layout, symbol resolution against the target, relocation. */
 #ifndef NONSTOP_LINK_H
 #define NONSTOP_LINK_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,10 +16,11 @@
  *   [ro_off, +ro)      read-only data, then GOT slots     r--
  *   [rw_off, +rw)      writable data and bss, journal     rw-
  * (the commit gate and its journal: transition/gate.h). The patch's
- * .eh_frame, if it has one, is read-only data like any other; with it the
- * layout also leaves room for registering it with the target's unwinder
- * (core/frames.c): a remote-call stub in the code, libgcc's struct object
- * and the stub's slot in the writable data. */
+ * .eh_frame, if it has one, is read-only data like any other; with it, or
+ * with state transformers, the layout also leaves room for calls into the
+ * target: a remote-call stub in the code, the stub's slot and libgcc's
+ * struct object (for registering the CFI with the target's unwinder,
+ * core/frames.c) in the writable data. */
 struct ns_image {
 	uint64_t base;
 	size_t   size;
@@ -31,14 +33,18 @@ struct ns_image {
 	uint32_t *got;          /* per symbol: GOT slot or ~0 */
 	size_t   stubs_off, got_off;
 	size_t   gate_off, journal_off; /* GATE and JOURNAL bytes of layout */
-	/* With CFI (patch->eh_frame): NS_LINK_CALL_STUB bytes of code and
-	 * NS_LINK_FRAMES_DATA of writable data; 0 without. */
+	/* When ns_link_needs_call(): NS_LINK_CALL_STUB bytes of code and
+	 * NS_LINK_FRAMES_DATA of writable data; 0 otherwise. */
 	size_t   call_off, frames_off;
 	/* Shadow variables (link/shadow_root.h): the process's table root,
 	 * which every reference to nonstop__shadow_root binds to. Set by the
 	 * caller between layout and resolution if the patch needs it. */
 	uint64_t shadow_root;
 };
+
+/* Whether the patch needs the remote-call stub and slot (proc/call.h):
+ * to register its CFI, or to run its state transformers. */
+bool ns_link_needs_call(const struct ns_patch *p);
 
 #define NS_LINK_CALL_STUB   64
 #define NS_LINK_FRAMES_DATA 256

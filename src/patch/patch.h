@@ -16,7 +16,8 @@
  *   - ".nonstop.meta": the metadata, described by struct ns_meta_* in
  *     patch_format.h: target build-id, the build-id of the version the patch
  *     produces (optional: `build --new-binary`), patch name, binary name,
- *     and for every entry (replaced function, new function, new data) its
+ *     and for every entry (replaced function, new function, new data, a
+ *     variable the patch brings anew and its state transformers) its
  *     names, the file of locals, and the size and checksum of the expected
  *     old bytes with the byte ranges the checksum skips; plus, for every
  *     undefined symbol, the source file when it names a local (static)
@@ -83,6 +84,15 @@ enum ns_entry_kind {
 	NS_ENTRY_IGNORED  = 4, /* a difference judged not to matter (reason
 				  says why): nothing is carried (sym 0), only
 				  shown; apply and the linker skip it */
+	/* State transformers (NONSTOP_TRANSFORM, include/nonstop.h). An
+	 * older reader rejects these kinds. */
+	NS_ENTRY_XFORM_DATA = 5, /* an existing variable NAME (FILE) the patch
+				    brings anew (sym, an STT_OBJECT); old_size
+				    is the live one's size */
+	NS_ENTRY_TRANSFORM  = 6, /* sym: the function that fills the new
+				    variable NAME (FILE) from the live one,
+				    fn(old, new) */
+	NS_ENTRY_UNTRANSFORM = 7, /* sym: fn(new, old), for revert */
 };
 
 /* Why the generator put an entry into the patch (shown by `nonstop show`). */
@@ -93,6 +103,10 @@ enum ns_reason {
 	NS_REASON_NEW       = 3, /* did not exist in the old build */
 	NS_REASON_LINES     = 4, /* NS_ENTRY_IGNORED: only shifted source line
 				    numbers differ (__LINE__, assert) */
+	NS_REASON_XFORM     = 5, /* the transformer entries and the variable
+				    they move (types.h) */
+	NS_REASON_USES_XFORM = 6, /* NS_ENTRY_REPLACE: unchanged, but refers to
+				    a variable the patch transforms */
 };
 
 /* Bytes [off, off + len) of an old function that its checksum skips: a
@@ -110,7 +124,8 @@ struct ns_entry {
 	char    *object;    /* object file (relative path) it came from */
 	uint32_t sym;       /* index into ns_patch.syms of the new definition;
 			       0 for NS_ENTRY_IGNORED */
-	uint64_t old_size;  /* NS_ENTRY_REPLACE: st_size of the old function */
+	uint64_t old_size;  /* NS_ENTRY_REPLACE: st_size of the old function;
+			       NS_ENTRY_XFORM_DATA: of the live variable */
 	uint64_t old_sum;   /* NS_ENTRY_REPLACE: ns_mask_checksum() of its
 			       bytes in the binary the patch was built for */
 	struct ns_mask *masks; /* NS_ENTRY_REPLACE: the ranges old_sum skips,

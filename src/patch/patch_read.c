@@ -489,6 +489,63 @@ static int load_masks(struct reader *r, size_t i, const struct ns_meta_entry *me
 	return 0;
 }
 
+/* The reasons each kind of entry may give. */
+static int reason_fits(uint32_t kind, uint32_t reason)
+{
+	switch (kind) {
+	case NS_ENTRY_IGNORED:
+		return reason == NS_REASON_LINES;
+	case NS_ENTRY_REPLACE:
+		return reason <= NS_REASON_NEW || reason == NS_REASON_USES_XFORM;
+	case NS_ENTRY_XFORM_DATA:
+	case NS_ENTRY_TRANSFORM:
+	case NS_ENTRY_UNTRANSFORM:
+		return reason == NS_REASON_XFORM;
+	default:
+		return reason <= NS_REASON_NEW;
+	}
+}
+
+/* A transformer is a function, a transformed variable an object. */
+static int sym_fits(uint32_t kind, const struct ns_sym *s)
+{
+	if (kind == NS_ENTRY_XFORM_DATA)
+		return s->type == STT_OBJECT;
+	if (kind == NS_ENTRY_TRANSFORM || kind == NS_ENTRY_UNTRANSFORM)
+		return s->type == STT_FUNC;
+	return 1;
+}
+
+static int same_var(const struct ns_entry *a, const struct ns_entry *b)
+{
+	return !strcmp(a->name, b->name) &&
+	       (a->file ? b->file && !strcmp(a->file, b->file) : !b->file);
+}
+
+/* Every transformed variable has one transformer and at most one
+ * untransformer, and every transformer a variable. */
+static int check_xforms(struct reader *r, const struct ns_patch *p)
+{
+	for (size_t i = 0; i < p->nentries; i++) {
+		const struct ns_entry *e = &p->entries[i];
+		unsigned n[8] = { 0 };
+
+		if (e->kind < NS_ENTRY_XFORM_DATA)
+			continue;
+		for (size_t k = 0; k < p->nentries; k++)
+			if (p->entries[k].kind >= NS_ENTRY_XFORM_DATA &&
+			    same_var(e, &p->entries[k]))
+				n[p->entries[k].kind]++;
+		if (n[NS_ENTRY_XFORM_DATA] != 1 || n[NS_ENTRY_TRANSFORM] != 1 ||
+		    n[NS_ENTRY_UNTRANSFORM] > 1)
+			return rerr(r, "metadata: variable %s: %u definitions, %u "
+				    "transformers, %u untransformers", e->name,
+				    n[NS_ENTRY_XFORM_DATA], n[NS_ENTRY_TRANSFORM],
+				    n[NS_ENTRY_UNTRANSFORM]);
+	}
+	return 0;
+}
+
 static int load_entries(struct reader *r, struct ns_patch *p)
 {
 	uint32_t next_mask = 0;
@@ -504,16 +561,19 @@ static int load_entries(struct reader *r, struct ns_patch *p)
 		/* Version 1 entries end before mask_first: zero, no masks. */
 		memset(&me, 0, sizeof(me));
 		memcpy(&me, r->meta + r->h.entries_off + i * r->entry_size, r->entry_size);
-		if (me.kind < NS_ENTRY_REPLACE || me.kind > NS_ENTRY_IGNORED)
+		if (me.kind < NS_ENTRY_REPLACE || me.kind > NS_ENTRY_UNTRANSFORM)
 			return rerr(r, "metadata: entry %zu: bad kind %u", i, me.kind);
-		if (me.kind == NS_ENTRY_IGNORED ? me.reason != NS_REASON_LINES :
-		    me.reason > NS_REASON_NEW)
+		if (!reason_fits(me.kind, me.reason))
 			return rerr(r, "metadata: entry %zu: bad reason %u", i, me.reason);
 		if (me.kind == NS_ENTRY_IGNORED ? me.sym != 0 :
 		    (me.sym == 0 || me.sym >= p->nsyms ||
 		     p->syms[me.sym].kind != NS_SYM_DEFINED))
 			return rerr(r, "metadata: entry %zu: symbol %u is not a patch definition",
 				    i, me.sym);
+		if (!sym_fits(me.kind, &p->syms[me.sym]))
+			return rerr(r, "metadata: entry %zu: symbol %u is not a %s", i,
+				    me.sym, me.kind == NS_ENTRY_XFORM_DATA ? "variable" :
+				    "function");
 		e->kind = me.kind;
 		e->reason = me.reason;
 		e->sym = me.sym;
@@ -527,7 +587,7 @@ static int load_entries(struct reader *r, struct ns_patch *p)
 	}
 	if (next_mask != r->h.nmasks)
 		return rerr(r, "metadata: %u masks, entries use %u", r->h.nmasks, next_mask);
-	return 0;
+	return check_xforms(r, p);
 }
 
 /* The patch's .eh_frame, if it has one: at most one, and valid CFI for

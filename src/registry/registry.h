@@ -134,8 +134,26 @@ struct ns_rec {
 	/* libgcc's __deregister_frame_info in the target, recorded before
 	 * the frames are registered: whoever releases the memory calls it. */
 	uint64_t frames_deregister;
-	uint64_t reserved[3];      /* 0 */
+	/* State transformers (core/xform.h): a table of NXFORMS struct
+	 * ns_rec_xform at XFORMS (in the record's pages), and whether a
+	 * transformer call was set up (XFORM_CALL 1) and may be running:
+	 * its slot is call_slot. In version 3's reserved words: 0 for
+	 * patches without transformers. */
+	uint64_t xforms;
+	uint32_t nxforms;
+	uint32_t xform_call;
+	uint64_t reserved[1];      /* 0 */
 	struct ns_rec_func funcs[];
+};
+
+/* A variable the patch moved (NONSTOP_TRANSFORM): the live one of the
+ * program, the patch's, and the functions that fill one from the other. */
+struct ns_rec_xform {
+	uint64_t old_var, old_size;
+	uint64_t new_var, new_size;
+	uint64_t fn;               /* fn(old, new), run by apply */
+	uint64_t unfn;             /* unfn(new, old), run by revert; 0: none */
+	char     name[NS_NAME_MAX];
 };
 
 /* Size of a version 2 record's header: the prefix of version 3's (its

@@ -60,6 +60,9 @@ static int attempt(struct ns_transition *x)
 	uint64_t t1 = now_ns();
 	rc = ns_safety_check(x->safety, x->busy, x->nbusy, &x->blocker);
 	uint64_t t2 = now_ns();
+	if (rc == 0 && x->before_commit &&
+	    x->before_commit(x->arg, x->err, sizeof(x->err)) < 0)
+		rc = -1;
 	if (rc == 0)
 		rc = commit(x);
 	uint64_t t3 = now_ns();

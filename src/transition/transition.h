@@ -17,6 +17,11 @@ struct ns_transition {
 	/* Called with every thread stopped and the check passed: writes the
 	 * switch. Must leave the target as it was if it fails. */
 	int (*commit)(void *arg, char *err, size_t errlen);
+	/* If set, called like commit() just before it (every thread
+	 * stopped, the check passed), outside the commit gate: the state
+	 * transformers run there (core/xform.h). Must leave every thread
+	 * stopped as it was; a failure fails the transition. */
+	int (*before_commit)(void *arg, char *err, size_t errlen);
 	void *arg;
 	/* If set, every thread waits at this gate during commit(), so that
 	 * the switch is all or nothing even if nonstop dies (gate.h). */
@@ -24,8 +29,8 @@ struct ns_transition {
 	/* out */
 	uint64_t pause_ns;            /* stop of the attempt that switched */
 	uint64_t max_pause_ns;        /* longest stop of any attempt */
-	uint64_t phase_ns[4];         /* last attempt: stop, check, commit,
-					 release */
+	uint64_t phase_ns[4];         /* last attempt: stop, check, commit
+					 (with before_commit), release */
 	unsigned attempts;
 	size_t   threads;             /* threads stopped in the last attempt */
 	struct ns_blocker blocker;    /* why the last attempt was unsafe */

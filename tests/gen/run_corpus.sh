@@ -6,7 +6,8 @@
 # For every case of tests/gen/cases/ × compiler (gcc, clang) × level (-O0,
 # -O2, -O3) it compiles v1/ and v2/ (v2/ holds only the files that change; it
 # is laid over a copy of v1/, as tests/lib.sh build_case does) from inside the
-# source directory by base name, with $(nonstop cflags) -O<level> and the
+# source directory by base name, with $(nonstop cflags) -O<level>, -I of
+# nonstop's include/ (for cases whose v2 has NONSTOP_TRANSFORM) and the
 # case's `cflags` file, links v1/prog, runs
 #     nonstop build -o p.nsp --binary v1/prog v1 v2
 # and checks the result against the case's `expect` file. When the build
@@ -154,7 +155,7 @@ one() {
 	cp "$cdir"/v1/*.c "$d/src"/
 	compile() { # compile VDIR FILE
 		# shellcheck disable=SC2086
-		(cd "$d/src" && $cc $base -"$lvl" -std=gnu11 -pthread \
+		(cd "$d/src" && $cc $base -"$lvl" -std=gnu11 -pthread -I"$ROOT/include" \
 			${extra[@]+"${extra[@]}"} -c "$2" -o "$d/$1/${2%.c}.o") >"$d/cc.err" 2>&1 && return 0
 		echo "FAIL $tag: cannot compile $1/$2: $(head -n 3 "$d/cc.err" | tr '\n' ' ')"
 		return 1

@@ -1,0 +1,11 @@
+#include <stdio.h>
+#include <stdlib.h>
+#ifdef __clang__
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE __attribute__((noinline, noclone))
+#endif
+struct item { char a; int c; };
+struct item items[4];
+NOINLINE int put(int i, int v) { items[i & 3].c = v; return items[i & 3].c; }
+int main(int argc, char **argv) { (void)argv; printf("%d %zu\n", put(argc, argc), sizeof(struct item)); return 0; }
