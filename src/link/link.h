@@ -2,6 +2,7 @@
  * layout, symbol resolution against the target, relocation. */
 #ifndef NONSTOP_LINK_H
 #define NONSTOP_LINK_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,7 +19,9 @@
  * .eh_frame, if it has one, is read-only data like any other; with it the
  * layout also leaves room for registering it with the target's unwinder
  * (core/frames.c): a remote-call stub in the code, libgcc's struct object
- * and the stub's slot in the writable data. */
+ * and the stub's slot in the writable data. A patch with hooks gets the
+ * stub too, and in its writable data a call slot per hook kind and the
+ * buffer the linker provides for symbol nonstop_hook_msg (core/hooks.c). */
 struct ns_image {
 	uint64_t base;
 	size_t   size;
@@ -34,6 +37,9 @@ struct ns_image {
 	/* With CFI (patch->eh_frame): NS_LINK_CALL_STUB bytes of code and
 	 * NS_LINK_FRAMES_DATA of writable data; 0 without. */
 	size_t   call_off, frames_off;
+	/* With hooks (or a reference to nonstop_hook_msg): NS_LINK_HOOKS_DATA
+	 * bytes of writable data; 0 without. */
+	size_t   hooks_off;
 };
 
 #define NS_LINK_CALL_STUB   64
@@ -41,6 +47,19 @@ struct ns_image {
 /* Of the frames data: libgcc's struct object first (48 bytes in GCC 12,
  * room for growth), then the remote-call slot. */
 #define NS_LINK_FRAMES_OBJECT 128
+
+/* ---- hooks: the remote-call stub and the hooks data ---------------------- */
+/* The hooks data: a 16-byte call slot per hook kind (proc/call.h), then the
+ * buffer patch code knows as nonstop_hook_msg (include/nonstop.h). */
+#define NS_LINK_HOOK_SLOTS  64
+#define NS_LINK_HOOK_MSG    256
+#define NS_LINK_HOOKS_DATA  (NS_LINK_HOOK_SLOTS + NS_LINK_HOOK_MSG)
+#define NS_LINK_HOOK_MSG_SYMBOL "nonstop_hook_msg"
+
+/* Whether the patch needs the remote-call stub: it has CFI to register
+ * with the target's unwinder, or hooks to run. */
+bool ns_link_needs_calls(const struct ns_patch *p);
+/* ---- end of hooks -------------------------------------------------------- */
 
 /* Lays the patch out behind a record area of HDR bytes, with room for
  * GATE bytes of code and JOURNAL bytes of writable data. */
