@@ -160,3 +160,18 @@ int ns_unborrow(struct ns_borrow *b, char *err, size_t errlen)
 	b->begun = false;
 	return rc;
 }
+
+bool ns_borrow_thread_in(struct ns_tracee *tr, uint64_t at, uint64_t len)
+{
+	bool in = false;
+
+	for (size_t i = 0; i < tr->n && !in; i++) {
+		struct ns_thread *th = tr->t[i];
+
+		if (th->gone || th->fresh || ns_tracee_stop_one(tr, th) < 0)
+			continue;
+		in = th->regs.rip >= at && th->regs.rip < at + len;
+		ns_tracee_resume_one(tr, th);
+	}
+	return in;
+}

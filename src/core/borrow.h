@@ -51,6 +51,11 @@ int ns_borrow(struct ns_borrow *b, struct ns_tracee *tr, struct ns_safety *s,
 int ns_borrow_thread(struct ns_borrow *b, struct ns_tracee *tr,
 		     struct ns_thread *th, char *err, size_t errlen);
 
+/* Whether some thread of TR is in [AT, AT + LEN): on a call's stub, about
+ * to run a call (a nonstop died right after pointing it there). Stops
+ * each thread for a moment. */
+bool ns_borrow_thread_in(struct ns_tracee *tr, uint64_t at, uint64_t len);
+
 /* Puts the borrowed thread back (unless a call let it go) and frees what
  * ns_borrow() took. ERR (NULL: not wanted) gets why it failed. */
 int ns_unborrow(struct ns_borrow *b, char *err, size_t errlen);

@@ -163,23 +163,6 @@ int ns_frames_register(struct ns_tracee *tr, struct ns_target *t,
 	return -1;
 }
 
-/* Whether some thread of TR is on the stub, about to run a call (a
- * nonstop died right after pointing it there). */
-static bool thread_in_stub(struct ns_tracee *tr, uint64_t stub)
-{
-	bool in = false;
-
-	for (size_t i = 0; i < tr->n && !in; i++) {
-		struct ns_thread *th = tr->t[i];
-
-		if (th->gone || th->fresh || ns_tracee_stop_one(tr, th) < 0)
-			continue;
-		in = th->regs.rip >= stub && th->regs.rip < stub + NS_LINK_CALL_STUB;
-		ns_tracee_resume_one(tr, th);
-	}
-	return in;
-}
-
 /* Whether libgcc knows the frames of REC now: 1 yes, 0 no, -1 a call is
  * still running in the target (ERR). */
 static int registered(struct ns_tracee *tr, const struct ns_rec *rec,
@@ -197,7 +180,8 @@ static int registered(struct ns_tracee *tr, const struct ns_rec *rec,
 			 strerror(errno));
 		return -1;
 	}
-	pending = !s.done && (s.started || thread_in_stub(tr, rec->call_stub));
+	pending = !s.done && (s.started ||
+				 ns_borrow_thread_in(tr, rec->call_stub, NS_LINK_CALL_STUB));
 	if (pending) {
 		snprintf(err, errlen, "patch '%s': a call into libgcc for its "
 			 "frames is still running in process %d; try again",
