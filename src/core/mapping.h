@@ -20,9 +20,11 @@ int ns_mapping_create(struct ns_tracee *tr, const struct ns_image *img,
 /* Unmaps [BASE, BASE+SIZE) in the target, with gadgets G (NULL: find
  * them). With KEEP_STOPPED the borrowed
  * thread stays stopped (the caller holds every thread stopped). First, if
+ * the patch has hooks, runs its post-revert hook if it is due and has not
+ * run (core/hooks.h); then, if
  * the record at BASE says the patch's frames are (or may be) registered
- * with libgcc, deregisters them (core/frames.h); if that fails, nothing
- * is unmapped (-1). */
+ * with libgcc, deregisters them (core/frames.h); if either fails (or a
+ * hook is still running), nothing is unmapped (-1). */
 int ns_mapping_remove(struct ns_tracee *tr, uint64_t base, uint64_t size,
 		      const struct ns_gadgets *g, bool keep_stopped,
 		      char *err, size_t errlen);

@@ -14,8 +14,9 @@
 uint32_t ns_unwind_nsyms(const struct ns_patch *p);
 
 /* After relocation: REC's CFI fields (eh_frame, the room for registering
- * it, with the remote-call stub copied into IMG's code), and its table of
- * REC->nsyms functions (allocated after funcs[]). */
+ * it), the remote-call stub copied into IMG's code if the patch needs one
+ * (CFI or hooks), and its table of REC->nsyms functions (allocated after
+ * funcs[]). */
 void ns_unwind_record(struct ns_rec *rec, const struct ns_patch *p,
 		      struct ns_image *img);
 #endif

@@ -58,16 +58,18 @@ size_t ns_rec_total_size(const struct ns_rec *rec)
 }
 
 /* A hooks block read from the target: names terminated; a hook whose slot
- * or message buffer is not inside the mapping [LO, HI) is dropped (its
- * stub would write elsewhere: the block is damaged). */
-static void check_hooks(struct ns_rec_hooks *h, uint64_t lo, uint64_t hi)
+ * or message buffer is not inside the patch's memory (the record's base
+ * and size: the mapping's first part only holds the record) is dropped
+ * (its stub would write elsewhere: the block is damaged). */
+static void check_hooks(const struct ns_rec *rec, struct ns_rec_hooks *h)
 {
-	bool msg_ok = h->msg >= lo && h->msg_size <= hi - lo &&
+	uint64_t lo = rec->base, hi = rec->base + rec->size;
+	bool msg_ok = hi > lo && h->msg >= lo && h->msg_size <= hi - lo &&
 		      h->msg <= hi - h->msg_size;
 
 	for (int k = 0; k < NS_REC_HOOKS; k++) {
 		h->name[k][NS_NAME_MAX - 1] = 0;
-		if (h->slot[k] < lo || h->slot[k] > hi - 16 || !msg_ok)
+		if (!msg_ok || h->slot[k] < lo || h->slot[k] > hi - 16)
 			h->fn[k] = 0;
 		if (h->called[k] > 1)
 			h->called[k] = 1;
@@ -178,7 +180,7 @@ static struct ns_rec *read_record_v3(int mem_fd, const struct ns_map *m,
 	for (uint32_t i = 0; i < rec->nsyms; i++)
 		ns_rec_syms(rec)[i].name[NS_NAME_MAX - 1] = 0;
 	if (ns_rec_hooks(rec))
-		check_hooks(ns_rec_hooks(rec), m->start, m->end);
+		check_hooks(rec, ns_rec_hooks(rec));
 	return rec;
 }
 
@@ -204,6 +206,18 @@ static struct ns_rec *read_record(int mem_fd, const struct ns_map *m)
 			rec->funcs[i].saved_len = NS_SAVED_MAX;
 	}
 	return rec;
+}
+
+struct ns_rec *ns_rec_read_at(int mem_fd, uint64_t base)
+{
+	struct ns_rec hdr;
+	struct ns_map m = { .start = base, .path = "" };
+
+	if (ns_mem_read(mem_fd, base, &hdr, sizeof(hdr)) < 0 || !hdr.size ||
+	    hdr.size > UINT64_MAX - base)
+		return NULL;
+	m.end = base + hdr.size;
+	return read_record(mem_fd, &m);
 }
 
 /* A mapping whose record area is still all zeros: created by a nonstop

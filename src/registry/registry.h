@@ -202,6 +202,10 @@ struct ns_registry {
 int ns_registry_read(pid_t pid, int mem_fd, struct ns_registry *reg);
 void ns_registry_free(struct ns_registry *reg);
 
+/* The record at BASE, read and checked as ns_registry_read does, its
+ * mapping taken as the size the record says (malloc'd), or NULL. */
+struct ns_rec *ns_rec_read_at(int mem_fd, uint64_t base);
+
 /* The record named NAME, or the last applied if NAME is NULL (not one
  * already reverted and retiring); NULL if none. */
 struct ns_rec_entry *ns_registry_find(struct ns_registry *reg, const char *name);
