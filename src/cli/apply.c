@@ -31,6 +31,13 @@ static void help(void)
 	       "When the process has libgcc's unwinder loaded, the patch's frames\n"
 	       "are registered with it first, so that the program's own\n"
 	       "backtrace() walks through new code (-v says whether they were).\n\n"
+	       "A patch's hooks (nonstop show lists them) run in a thread of the\n"
+	       "process while the others run: the pre-apply hook before the switch\n"
+	       "(non-zero: refused, nothing left), the post-apply hook after every\n"
+	       "thread has switched (non-zero: the patch is rolled back and its\n"
+	       "post-revert hook runs; exit 1). Per-thread, they run in\n"
+	       "libnonstop's own thread. A patch with hooks cannot be applied with\n"
+	       "--replace or --leave-pending.\n\n"
 	       "  --mode MODE    stop or per-thread, instead of choosing by whether\n"
 	       "                 the process runs libnonstop\n"
 	       "  --leave-pending  per-thread: when the timeout expires before\n"
@@ -73,6 +80,7 @@ static void print_json(const struct ns_cli_opts *o, int pid,
 		}
 		printf("],\"restored\":%zu", res->nrestored);
 	}
+	ns_cli_json_hooks(res);
 	if (res->warn[0]) {
 		printf(",\"warning\":");
 		ns_json_str(res->warn);
@@ -131,6 +139,7 @@ int cmd_apply(int argc, char **argv)
 	if (o.replace)
 		print_replaced(op.pid, &res);
 	ns_cli_print_switch(&o, &res, "to the new code");
+	ns_cli_print_hooks(&res);
 	if (o.verbose)
 		printf("patch mapped at 0x%llx (%llu bytes)\n",
 		       (unsigned long long)res.base, (unsigned long long)res.size);

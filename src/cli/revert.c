@@ -19,6 +19,11 @@ static void help(void)
 	       "returns to the old code at its next update point, and the memory\n"
 	       "is released once no thread can be in it (until then the patch is\n"
 	       "'retiring', and a later apply or revert releases it).\n\n"
+	       "A patch's hooks run in a thread of the process while the others\n"
+	       "run: the pre-revert hook before the switch back (non-zero: the\n"
+	       "revert is refused, the patch stays applied), the post-revert hook\n"
+	       "after it (non-zero: a warning, the revert stands). Per-thread,\n"
+	       "they run in libnonstop's own thread.\n\n"
 	       "  --all          revert every patch, newest first; stops at the\n"
 	       "                 first that cannot be (the rest stay applied)\n"
 	       "  --timeout SEC  how long to wait for a safe moment (default 5)\n"
@@ -41,21 +46,31 @@ static void report(const struct ns_op_result *res, void *arg)
 	struct report *r = arg;
 
 	r->count++;
+	/* Reverted, but a post-revert hook failed: said, not failed. */
+	if (res->warn[0])
+		fprintf(stderr, "nonstop revert: warning: %s\n", res->warn);
 	if (r->o->json) {
 		printf("{\"ok\":true,\"patch\":");
 		ns_json_str(res->name);
 		printf(",\"pid\":%d,", r->pid);
 		ns_cli_json_switch(res);
 		printf(",\"functions\":%zu,"
-		       "\"threads\":%zu,\"pause_us\":%.1f,\"attempts\":%u}\n",
+		       "\"threads\":%zu,\"pause_us\":%.1f,\"attempts\":%u",
 		       res->nfuncs, res->threads,
 		       res->pause_ns / 1e3, res->attempts);
+		ns_cli_json_hooks(res);
+		if (res->warn[0]) {
+			printf(",\"warning\":");
+			ns_json_str(res->warn);
+		}
+		printf("}\n");
 		return;
 	}
 	printf("reverted patch '%s' in process %d: %zu function%s restored "
 	       "(%s mode)\n", res->name, r->pid, res->nfuncs,
 	       res->nfuncs == 1 ? "" : "s", ns_cli_mode_name(res));
 	ns_cli_print_switch(r->o, res, "back to the old code");
+	ns_cli_print_hooks(res);
 }
 
 int cmd_revert(int argc, char **argv)
