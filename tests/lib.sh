@@ -42,11 +42,12 @@ note() {
 
 # --- building ---------------------------------------------------------------
 
-# The flags a case is compiled with: nonstop's, then the test's own.
+# The flags a case is compiled with: nonstop's, then the test's own
+# (include/ for nonstop.h: a patch's hooks use it without libnonstop).
 case_cflags() {
 	local cf
 	cf=$("$NONSTOP" cflags) || fail "nonstop cflags failed"
-	echo "$cf -O2 -std=gnu11 -Wall -pthread"
+	echo "$cf -O2 -std=gnu11 -Wall -pthread -I$ROOT/include"
 }
 
 # compile_dir SRCDIR OBJDIR [EXTRA_CFLAGS...]

@@ -1,0 +1,34 @@
+#!/bin/bash
+# A patch's hooks in stop-the-world mode (tests/cases/hooks): nonstop show
+# lists them; each runs once inside the target, at its moment (pre-apply
+# on the old code, post-apply and pre-revert on the new, post-revert on
+# the old again), in a thread of the target; a pre-apply veto leaves
+# nothing (exit 1, the hook's message); a failing post-apply hook rolls
+# the patch back and runs post-revert; a pre-revert veto refuses the
+# revert; a failing post-revert hook is a warning. --replace is refused.
+. "$TEST_LIB"
+. "$CASES/hooks/check.sh"
+
+build_case hooks
+make_patch fix.nsp
+expect_exit 0 "$NONSTOP" show fix.nsp
+expect_stdout_match '^hooks: +4$'
+expect_stdout_match '^  pre-apply +check_ready +\[patch\]$'
+expect_stdout_match '^  post-revert +cleanup +\[patch\]$'
+expect_exit 0 "$NONSTOP" show --json fix.nsp
+expect_stdout_match '"hooks":\[\{"kind":"pre-apply","function":"check_ready","in":"patch"\},\{"kind":"post-apply","function":"start_new","in":"patch"\},\{"kind":"pre-revert","function":"stop_new","in":"patch"\},\{"kind":"post-revert","function":"cleanup","in":"patch"\}\]'
+# The patch file says it needs a nonstop that runs hooks: metadata format
+# 3 (a 208-byte header), which an older nonstop refuses.
+expect_eq "4e535041 54434800 03000000 d0000000" \
+	"$(readelf -x .nonstop.meta fix.nsp | sed -n 's/^  0x00000000 \(.\{35\}\).*/\1/p')" \
+	"magic, format version, header size"
+
+start_target v1/prog
+hooks_scenario
+
+note "--- --replace does not run hooks: refused"
+expect_exit 1 "$NONSTOP" apply --replace "$TPID" fix.nsp
+expect_one_error_line
+expect_stderr_match "has hooks, which --replace does not run"
+hooks_runs 5 4 4 4
+hooks_nothing_left
