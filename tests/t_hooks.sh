@@ -24,6 +24,7 @@ expect_eq "4e535041 54434800 03000000 d0000000" \
 	"magic, format version, header size"
 
 start_target v1/prog
+HOOKS_MODE=stop-the-world
 hooks_scenario
 
 note "--- --replace does not run hooks: refused"

@@ -21,6 +21,9 @@ hooks_nothing_left() {
 	expect_eq old "$(ask v)" "the code"
 }
 
+# HOOKS_MODE is the mode apply must use ("stop-the-world", "per-thread");
+# HOOKS_TID, if set, the thread every hook must run in.
+
 # hooks_tid_ok KIND: the hook of KIND ran in a thread of the target
 # (HOOKS_TID, if set, names the one it must be).
 hooks_tid_ok() {
@@ -34,6 +37,7 @@ hooks_scenario() {
 	note "--- every hook succeeds: each runs once, at its moment"
 	expect_exit 0 "$NONSTOP" apply --json "$TPID" fix.nsp
 	expect_stdout_match '"hooks":\[\{"kind":"pre-apply","function":"check_ready","returned":0,"message":""\},\{"kind":"post-apply","function":"start_new","returned":0,"message":""\}\]'
+	expect_stdout_match "\"mode\":\"$HOOKS_MODE\""
 	expect_eq new "$(ask v)" "the code"
 	hooks_runs 1 1 0 0
 	# pre-apply on the old code, post-apply on the new
