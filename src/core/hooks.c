@@ -397,7 +397,7 @@ const char *ns_hook_state(int mem_fd, struct ns_rec *rec, uint32_t kind,
 	else if (s.started)
 		snprintf(buf, len, "running");
 	else
-		snprintf(buf, len, "starting");
+		snprintf(buf, len, "not started");
 	return buf;
 }
 
