@@ -6,6 +6,8 @@
 # nothing (exit 1, the hook's message); a failing post-apply hook rolls
 # the patch back and runs post-revert; a pre-revert veto refuses the
 # revert; a failing post-revert hook is a warning. --replace is refused.
+# A patch built on top of one with hooks, from sources that keep its file
+# of hooks, has none of its own: stacked, only the first one's run.
 . "$TEST_LIB"
 . "$CASES/hooks/check.sh"
 
@@ -32,4 +34,27 @@ expect_exit 1 "$NONSTOP" apply --replace "$TPID" fix.nsp
 expect_one_error_line
 expect_stderr_match "has hooks, which --replace does not run"
 hooks_runs 5 4 4 4
+hooks_nothing_left
+
+note "--- a patch built on v2, whose hooks.c it keeps, has no hooks of its own"
+build_version hooks v3 v2 v3
+expect_exit 0 "$NONSTOP" build -o a.nsp --binary v1/prog --new-binary v2/prog v1 v2
+expect_exit 0 "$NONSTOP" build -v -o b.nsp --binary v2/prog --new-binary v3/prog v2 v3
+expect_stdout_match "pre-apply hook check_ready: in the old build too \(an earlier patch's\), not this patch's"
+expect_exit 0 "$NONSTOP" show b.nsp
+expect_stdout_match '^hooks: +0$'
+# (without hooks, the patch keeps format 2, which any nonstop reads)
+expect_eq "4e535041 54434800 02000000 c8000000" \
+	"$(readelf -x .nonstop.meta b.nsp | sed -n 's/^  0x00000000 \(.\{35\}\).*/\1/p')" \
+	"magic, format version, header size"
+expect_exit 0 "$NONSTOP" apply "$TPID" a.nsp
+hooks_runs 6 5 4 4
+expect_exit 0 "$NONSTOP" apply "$TPID" b.nsp
+expect_eq v3 "$(ask v)" "the code"
+hooks_runs 6 5 4 4
+expect_exit 0 "$NONSTOP" revert "$TPID"
+expect_eq new "$(ask v)" "the code"
+hooks_runs 6 5 4 4
+expect_exit 0 "$NONSTOP" revert "$TPID"
+hooks_runs 6 5 5 5
 hooks_nothing_left

@@ -1,4 +1,5 @@
-/* Target for the hook tests (t_hooks, t_hooks_pt, t_hooks_kill_steps).
+/* Target for the hook tests (t_hooks, t_hooks_pt, t_hooks_kill_steps,
+ * t_hooks_pt_kill_steps).
  * Built plain (stop-the-world) or linked with libnonstop (per-thread: every
  * thread passes update points; nonstop_update_point is weak, so the plain
  * build needs no libnonstop).
@@ -6,14 +7,18 @@
  * The program's own state that the patch's hooks (v2/hooks.c) act on: per
  * hook kind (NONSTOP_HOOK_*), how many times it ran, what value() returned
  * inside it (1 old code, 2 new), the thread it ran in, and what it must
- * return (set by the test). Two workers call value() between update points
- * and sleep; the command thread polls stdin with a timeout. Commands:
- *   v            old or new: the version of value() the program runs
+ * return (set by the test). v3 (value() 3) is built on v2, keeping its
+ * hooks.c: a patch from v2 to v3 has no hooks of its own. Two workers
+ * call value() between update points and sleep; the command thread polls
+ * stdin with a timeout. "ready" once libnonstop's thread (if linked with
+ * it) sleeps. Commands:
+ *   v            old, new or v3: the version of value() the program runs
  *   runs         pre_apply=N post_apply=N pre_revert=N post_revert=N
  *   saw          the same with what value() returned in each hook's last run
  *   tid KIND     the thread the hook of KIND (1..4) last ran in
  *   fail KIND N  the hook of KIND returns N from now on (0: succeeds)
  *   ping         pong */
+#include <dirent.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -49,6 +54,38 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* Whether libnonstop's thread (linked with it) sleeps in pause(): it
+ * has announced itself by then, and nonstop finds the runtime ready. */
+static int runtime_asleep(void)
+{
+	struct dirent *de;
+	int found = 0;
+	DIR *d = opendir("/proc/self/task");
+
+	while (d && !found && (de = readdir(d))) {
+		char fn[300], buf[512], *st;
+		FILE *f;
+
+		snprintf(fn, sizeof(fn), "/proc/self/task/%s/comm", de->d_name);
+		if (!(f = fopen(fn, "r")))
+			continue;
+		if (!fgets(buf, sizeof(buf), f) || strcmp(buf, "nonstop-rt\n")) {
+			fclose(f);
+			continue;
+		}
+		fclose(f);
+		snprintf(fn, sizeof(fn), "/proc/self/task/%s/stat", de->d_name);
+		if (!(f = fopen(fn, "r")))
+			continue;
+		found = fgets(buf, sizeof(buf), f) && (st = strrchr(buf, ')')) &&
+			st[1] == ' ' && st[2] == 'S';
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 static void print4(volatile int *v)
 {
 	printf("pre_apply=%d post_apply=%d pre_revert=%d post_revert=%d\n",
@@ -60,7 +97,8 @@ static void command(char *line)
 	int k, n;
 
 	if (!strcmp(line, "v"))
-		printf("%s\n", value() == 2 ? "new" : value() == 1 ? "old" : "?");
+		printf("%s\n", value() == 3 ? "v3" : value() == 2 ? "new" :
+		       value() == 1 ? "old" : "?");
 	else if (!strcmp(line, "runs"))
 		print4(hook_runs);
 	else if (!strcmp(line, "saw"))
@@ -85,6 +123,8 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (int i = 0; i < 2; i++)
 		pthread_create(&t, NULL, worker, NULL);
+	for (int i = 0; nonstop_update_point && !runtime_asleep() && i < 5000; i++)
+		usleep(1000);
 	printf("ready\n");
 	for (;;) {
 		struct pollfd p = { .fd = 0, .events = POLLIN };
