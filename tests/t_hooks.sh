@@ -5,7 +5,11 @@
 # the old again), in a thread of the target; a pre-apply veto leaves
 # nothing (exit 1, the hook's message); a failing post-apply hook rolls
 # the patch back and runs post-revert; a pre-revert veto refuses the
-# revert; a failing post-revert hook is a warning. --replace is refused.
+# revert; a failing post-revert hook is a warning; a hook that faults
+# is a failure the program survives; one that does not return within
+# --timeout is let go, nothing done to its patch until it returns, then
+# the next command removes it (its post-revert hook first). --replace is
+# refused.
 # A patch built on top of one with hooks, from sources that keep its file
 # of hooks, has none of its own: stacked, only the first one's run.
 . "$TEST_LIB"
@@ -33,7 +37,7 @@ note "--- --replace does not run hooks: refused"
 expect_exit 1 "$NONSTOP" apply --replace "$TPID" fix.nsp
 expect_one_error_line
 expect_stderr_match "has hooks, which --replace does not run"
-hooks_runs 5 4 4 4
+hooks_runs 7 5 5 6
 hooks_nothing_left
 
 note "--- a patch built on v2, whose hooks.c it keeps, has no hooks of its own"
@@ -48,13 +52,13 @@ expect_eq "4e535041 54434800 02000000 c8000000" \
 	"$(readelf -x .nonstop.meta b.nsp | sed -n 's/^  0x00000000 \(.\{35\}\).*/\1/p')" \
 	"magic, format version, header size"
 expect_exit 0 "$NONSTOP" apply "$TPID" a.nsp
-hooks_runs 6 5 4 4
+hooks_runs 8 6 5 6
 expect_exit 0 "$NONSTOP" apply "$TPID" b.nsp
 expect_eq v3 "$(ask v)" "the code"
-hooks_runs 6 5 4 4
+hooks_runs 8 6 5 6
 expect_exit 0 "$NONSTOP" revert "$TPID"
 expect_eq new "$(ask v)" "the code"
-hooks_runs 6 5 4 4
+hooks_runs 8 6 5 6
 expect_exit 0 "$NONSTOP" revert "$TPID"
-hooks_runs 6 5 5 5
+hooks_runs 8 6 6 7
 hooks_nothing_left

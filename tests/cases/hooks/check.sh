@@ -110,6 +110,38 @@ hooks_scenario() {
 	hooks_runs 5 4 4 4
 	hooks_nothing_left
 	expect_eq ok "$(ask fail 4 0)"
+
+	note "--- a pre-apply hook that faults: the program survives, nothing is left"
+	expect_eq ok "$(ask fail 1 1000)"
+	expect_exit 1 "$NONSTOP" apply "$TPID" fix.nsp
+	expect_one_error_line
+	expect_stderr_match "cannot run the pre-apply hook 'check_ready': the function nonstop called in thread [0-9]+ faulted \\(signal 4\\)"
+	hooks_nothing_left
+	hooks_runs 5 4 4 4
+	expect_eq ok "$(ask fail 1 0)"
+
+	note "--- a pre-apply hook that does not return in time: let go, then swept"
+	expect_eq ok "$(ask fail 1 1001)"
+	expect_exit 1 "$NONSTOP" apply --timeout 1 "$TPID" fix.nsp
+	expect_one_error_line
+	expect_stderr_match "the pre-apply hook 'check_ready' did not return within 1 s \\(it goes on in thread [0-9]+; patch 'fix' stays as it is until it returns\\)"
+	expect_exit 0 "$NONSTOP" status --json "$TPID"
+	expect_stdout_match '"state":"loaded"'
+	expect_stdout_match '"kind":"pre-apply","function":"check_ready","state":"running"'
+	# nothing is done to the patch while its hook runs
+	expect_exit 1 "$NONSTOP" apply "$TPID" fix.nsp
+	expect_stderr_match "the pre-apply hook 'check_ready' of patch 'fix' is still running"
+	grep -q 'nonstop:fix' "/proc/$TPID/maps" || fail "the patch's memory went while its hook ran"
+	expect_eq old "$(ask v)" "the code"
+	expect_eq ok "$(ask fail 1 0)"
+	# it returned 0: the next command removes the patch, its post-revert
+	# hook run first
+	wait_answer "pre_apply=6 post_apply=4 pre_revert=4 post_revert=4" runs
+	expect_exit 0 "$NONSTOP" apply "$TPID" fix.nsp
+	hooks_runs 7 5 4 5
+	expect_exit 0 "$NONSTOP" revert "$TPID"
+	hooks_runs 7 5 5 6
+	hooks_nothing_left
 	expect_alive
 }
 

@@ -10,13 +10,14 @@
  * return (set by the test). v3 (value() 3) is built on v2, keeping its
  * hooks.c: a patch from v2 to v3 has no hooks of its own. Two workers
  * call value() between update points and sleep; the command thread polls
- * stdin with a timeout. "ready" once libnonstop's thread (if linked with
- * it) sleeps. Commands:
+ * stdin with a timeout (per-thread) or waits in fgets. "ready" once
+ * libnonstop's thread (if linked with it) sleeps. Commands:
  *   v            old, new or v3: the version of value() the program runs
  *   runs         pre_apply=N post_apply=N pre_revert=N post_revert=N
  *   saw          the same with what value() returned in each hook's last run
  *   tid KIND     the thread the hook of KIND (1..4) last ran in
- *   fail KIND N  the hook of KIND returns N from now on (0: succeeds)
+ *   fail KIND N  the hook of KIND returns N from now on (0: succeeds;
+ *                1000: it faults; 1001: it waits until N changes)
  *   ping         pong */
 #include <dirent.h>
 #include <poll.h>
@@ -129,8 +130,11 @@ int main(void)
 	for (;;) {
 		struct pollfd p = { .fd = 0, .events = POLLIN };
 
+		/* Per-thread, this thread passes update points; otherwise it
+		 * waits in fgets, where it holds stdin's lock: nonstop never
+		 * borrows it for a hook (t_hooks makes one wait). */
 		update_point();
-		if (poll(&p, 1, 10) <= 0)
+		if (nonstop_update_point && poll(&p, 1, 10) <= 0)
 			continue;
 		if (!fgets(line, sizeof(line), stdin))
 			return 0;

@@ -1,7 +1,7 @@
 /* The patch's hooks: each counts its runs in the program's own state,
  * notes what value() returns at that moment (old code 1, new code 2) and
  * the thread it runs in, and returns what the test asked for, with a
- * message when that is not 0. */
+ * message when that is not 0 — or faults, or waits (FAULT, HANG). */
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -11,10 +11,21 @@
 int value(void);
 extern volatile int hook_runs[5], hook_saw[5], hook_tid[5], hook_fail[5];
 
+/* hook_fail: FAULT makes the hook fault, HANG makes it wait until the
+ * test sets another value (then it returns 0). */
+#define FAULT 1000
+#define HANG  1001
+
 static int run(int kind, const char *name)
 {
 	int rc = hook_fail[kind];
 
+	if (rc == FAULT)
+		__builtin_trap();       /* ud2: SIGILL */
+	while (rc == HANG && (rc = hook_fail[kind]) == HANG)
+		;
+	if (rc == HANG || rc == FAULT)
+		rc = 0;
 	hook_runs[kind]++;
 	hook_saw[kind] = value();
 	hook_tid[kind] = (int)syscall(SYS_gettid);
