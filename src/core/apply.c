@@ -519,13 +519,15 @@ static void add_to_err(struct ns_op_result *res, const char *text)
 }
 
 /* A failed apply whose memory goes: its post-revert hook first if its
- * pre-apply hook had succeeded (what it did is said). */
+ * pre-apply hook had succeeded (what it did is said). A hook still
+ * running keeps the memory (the failure already says so). */
 static void undo_pre_apply(struct apply *a)
 {
 	struct ns_hook_run *run = &a->res->hooks[NS_HOOK_POST_REVERT - 1];
 	char err[512], what[512];
 
-	if (!a->mapped || a->tr.exited || !ns_hooks_any(&a->patch))
+	if (!a->mapped || a->tr.exited || !ns_hooks_any(&a->patch) ||
+	    ns_hooks_idle(&a->tr, a->img.base, err, sizeof(err)) < 0)
 		return;
 	if (ns_hooks_post_revert(&a->tr, NULL, a->img.base, a->o->timeout, run,
 			     err, sizeof(err)) < 0) {
@@ -544,8 +546,6 @@ static void undo_pre_apply(struct apply *a)
 static int roll_back(struct apply *a, const char *why)
 {
 	struct ns_op_result *rb = calloc(1, sizeof(*rb));
-	const struct ns_hook_run *post;
-	char what[512];
 
 	if (!rb)
 		return ns_op_fail(a->res, "%.900s; out of memory: the patch stays "
@@ -555,15 +555,13 @@ static int roll_back(struct apply *a, const char *why)
 		ns_op_fail(a->res, "%.400s; rolling the patch back failed: %.500s",
 			   why, rb->err);
 	} else {
-		post = &rb->hooks[NS_HOOK_POST_REVERT - 1];
-		a->res->hooks[NS_HOOK_POST_REVERT - 1] = *post;
+		a->res->hooks[NS_HOOK_POST_REVERT - 1] =
+			rb->hooks[NS_HOOK_POST_REVERT - 1];
 		ns_op_fail(a->res, "%.900s; the patch was rolled back%s", why,
 			   rb->retiring ? " (its memory is kept until no thread "
 			   "can be in it)" : "");
-		if (post->kind && post->ret) {
-			ns_hook_describe(post, what, sizeof(what));
-			add_to_err(a->res, what);
-		}
+		if (rb->warn[0])   /* its post-revert hook failed */
+			add_to_err(a->res, rb->warn);
 	}
 	ns_op_result_free(rb);
 	free(rb);

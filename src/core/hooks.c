@@ -79,16 +79,31 @@ _Static_assert(NS_LINK_HOOK_SLOTS >= NS_HOOK_KINDS * sizeof(struct ns_call_slot)
 _Static_assert(NS_LINK_HOOK_MSG == sizeof(((struct ns_hook_run *)0)->msg),
 	       "the message a hook leaves fits the result");
 
-/* The record at BASE if it has hooks (malloc'd), else NULL. */
-static struct ns_rec *read_rec(struct ns_tracee *tr, uint64_t base)
+/* *REC: the record at BASE if it has hooks (malloc'd), else NULL (no
+ * record there: a mapping never filled; or one without hooks). -1 with
+ * ERR if it cannot be read, or a record with hooks is damaged. */
+static int read_rec(struct ns_tracee *tr, uint64_t base, struct ns_rec **rec,
+		    char *err, size_t errlen)
 {
-	struct ns_rec *rec = ns_rec_read_at(tr->mem_fd, base);
+	char magic[8];
 
-	if (rec && !ns_rec_hooks(rec)) {
-		free(rec);
-		return NULL;
+	*rec = NULL;
+	if (ns_mem_read(tr->mem_fd, base, magic, sizeof(magic)) < 0) {
+		snprintf(err, errlen, "cannot read process %d: %s", (int)tr->pid,
+			 strerror(errno));
+		return -1;
 	}
-	return rec;
+	if (memcmp(magic, NS_REC_MAGIC_V4, sizeof(magic)))
+		return 0;
+	*rec = ns_rec_read_at(tr->mem_fd, base);
+	if (!*rec || !ns_rec_hooks(*rec)) {
+		free(*rec);
+		*rec = NULL;
+		snprintf(err, errlen, "the record of the patch at 0x%llx in process "
+			 "%d is damaged", (unsigned long long)base, (int)tr->pid);
+		return -1;
+	}
+	return 0;
 }
 
 /* Where hook KIND (1..4) of REC stands. With TR, a call set up but not
@@ -265,10 +280,12 @@ int ns_hook_run(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
 		uint32_t kind, double timeout, struct ns_hook_run *run,
 		char *err, size_t errlen)
 {
-	struct ns_rec *rec = read_rec(tr, base);
+	struct ns_rec *rec;
 	int32_t ret;
 	int rc = 1;
 
+	if (read_rec(tr, base, &rec, err, errlen) < 0)
+		return -1;
 	if (!rec)
 		return 1;
 	switch (status(tr, rec, kind, &ret)) {
@@ -300,10 +317,12 @@ int ns_hook_run(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
 
 int ns_hooks_idle(struct ns_tracee *tr, uint64_t base, char *err, size_t errlen)
 {
-	struct ns_rec *rec = read_rec(tr, base);
+	struct ns_rec *rec;
 	int32_t ret;
 	int rc = 0;
 
+	if (read_rec(tr, base, &rec, err, errlen) < 0)
+		return -1;
 	for (uint32_t kind = 1; rec && kind <= NS_HOOK_KINDS && !rc; kind++) {
 		if (status(tr, rec, kind, &ret) != RUNNING)
 			continue;
@@ -319,13 +338,14 @@ int ns_hooks_idle(struct ns_tracee *tr, uint64_t base, char *err, size_t errlen)
 
 bool ns_hooks_pre_revert_due(struct ns_tracee *tr, uint64_t base)
 {
-	struct ns_rec *rec = read_rec(tr, base);
+	struct ns_rec *rec;
 	int32_t post_ret, pre_ret;
 	enum status post, pre;
+	char err[256];
 	bool due;
 
-	if (!rec)
-		return false;
+	if (read_rec(tr, base, &rec, err, sizeof(err)) < 0 || !rec)
+		return false;   /* (ns_hooks_idle, first, refuses the former) */
 	post = status(tr, rec, NS_HOOK_POST_APPLY, &post_ret);
 	pre = status(tr, rec, NS_HOOK_PRE_REVERT, &pre_ret);
 	due = pre != ABSENT && !(pre == RETURNED && pre_ret == 0) &&
@@ -355,9 +375,9 @@ int ns_hooks_post_revert(struct ns_tracee *tr, struct ns_safety *safety,
 	int32_t ret;
 	int rc = 0;
 
-	if (ns_hooks_idle(tr, base, err, errlen) < 0)
+	if (ns_hooks_idle(tr, base, err, errlen) < 0 ||
+	    read_rec(tr, base, &rec, err, errlen) < 0)
 		return -1;
-	rec = read_rec(tr, base);
 	if (!rec)
 		return 0;
 	if (status(tr, rec, NS_HOOK_POST_REVERT, &ret) == NOT_RUN &&

@@ -52,14 +52,15 @@ void ns_hooks_record(struct ns_rec *rec, const struct ns_patch *p,
  * unwinds TR's threads to choose one (NULL: made here). 0 when it ran:
  * RUN->ret is its result, RUN->msg its message; -1 if it could not be
  * run, or did not return within TIMEOUT seconds (ERR; then it goes on in
- * the target, and the record says so). */
+ * the target, and the record says so), or if the record cannot be read. */
 int ns_hook_run(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
 		uint32_t kind, double timeout, struct ns_hook_run *run,
 		char *err, size_t errlen);
 
 /* -1 with ERR if a hook of the patch at BASE is running in the target
  * (a call let go, or set up by a nonstop that died): nothing may be done
- * to the patch until it returns. 0 otherwise. */
+ * to the patch until it returns; or if its record (one with hooks) cannot
+ * be read. 0 otherwise. */
 int ns_hooks_idle(struct ns_tracee *tr, uint64_t base, char *err, size_t errlen);
 
 /* Whether a revert of the patch at BASE runs its pre-revert hook: it has
