@@ -37,7 +37,8 @@ void nonstop_update_point(void);
  * A patch may bring functions that nonstop runs inside the process when it
  * applies or reverts the patch: to prepare state, check that the moment is
  * right, or undo what the patch did. Put them in the patch's source (a
- * file of the new build, compiled with this header):
+ * file of the new build, compiled with this header; libnonstop is not
+ * needed):
  *
  *     static int drain_queue(void)
  *     {
