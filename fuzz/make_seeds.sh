@@ -15,16 +15,17 @@ cases=$(pwd)/tests/cases
 [ -x "$nonstop" ] || { echo "make_seeds.sh: build $nonstop first (make)" >&2; exit 1; }
 # Cases chosen for variety: statics with STT_FILE file names,
 # new data, many relocation types, TLS, a patch meant to be stacked on, and
-# CFI with a .cold piece (every seed carries an .eh_frame).
+# CFI with a .cold piece (every seed carries an .eh_frame), and hooks (a
+# format 3 patch, with its hook table).
 # Every seed records a result build-id (--new-binary v2/prog) and, for each
 # replaced function, the ranges its checksum masks.
-seed_cases=(static_func new_global relocs tls stack_chain cfi)
+seed_cases=(static_func new_global relocs tls stack_chain cfi hooks)
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 tmp=$(mktemp -d /tmp/fuzz-seeds.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-cflags="$("$nonstop" cflags) -O2 -std=gnu11 -Wall -pthread"
+cflags="$("$nonstop" cflags) -O2 -std=gnu11 -Wall -pthread -I$(pwd)/include"
 
 compile() { # SRCDIR OBJDIR: every SRCDIR/*.c by base name, as compile_dir
 	local src=$1 obj=$2 f

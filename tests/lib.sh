@@ -43,7 +43,8 @@ note() {
 # --- building ---------------------------------------------------------------
 
 # The flags a case is compiled with: nonstop's, then the test's own. A case
-# may include nonstop.h (its shadow variables need no library).
+# may include nonstop.h (its shadow variables and a patch's hooks need no
+# library).
 case_cflags() {
 	local cf
 	cf=$("$NONSTOP" cflags) || fail "nonstop cflags failed"

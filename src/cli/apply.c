@@ -36,6 +36,13 @@ static void help(void)
 	       "inside the process during the stop-the-world pause, on one of the\n"
 	       "stopped threads, right before the switch (the per-thread mode and\n"
 	       "--replace refuse such a patch).\n\n"
+	       "A patch's hooks (nonstop show lists them) run in a thread of the\n"
+	       "process while the others run: the pre-apply hook before the switch\n"
+	       "(non-zero: refused, nothing left), the post-apply hook after every\n"
+	       "thread has switched (non-zero: the patch is rolled back and its\n"
+	       "post-revert hook runs; exit 1). Per-thread, they run in\n"
+	       "libnonstop's own thread. A patch with hooks cannot be applied with\n"
+	       "--replace or --leave-pending.\n\n"
 	       "  --mode MODE    stop or per-thread, instead of choosing by whether\n"
 	       "                 the process runs libnonstop\n"
 	       "  --leave-pending  per-thread: when the timeout expires before\n"
@@ -80,6 +87,7 @@ static void print_json(const struct ns_cli_opts *o, int pid,
 	}
 	if (res->nxforms)
 		printf(",\"transformed\":%zu", res->nxforms);
+	ns_cli_json_hooks(res);
 	if (res->warn[0]) {
 		printf(",\"warning\":");
 		ns_json_str(res->warn);
@@ -141,6 +149,7 @@ int cmd_apply(int argc, char **argv)
 		printf("%zu variable%s moved into the patch by its state transformers\n",
 		       res.nxforms, res.nxforms == 1 ? "" : "s");
 	ns_cli_print_switch(&o, &res, "to the new code");
+	ns_cli_print_hooks(&res);
 	if (o.verbose)
 		printf("patch mapped at 0x%llx (%llu bytes)\n",
 		       (unsigned long long)res.base, (unsigned long long)res.size);

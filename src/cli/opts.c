@@ -172,3 +172,46 @@ void ns_cli_print_pause(const struct ns_cli_opts *o,
 		       res->phase_ns[0] / 1e3, res->phase_ns[1] / 1e3,
 		       res->phase_ns[2] / 1e3, res->phase_ns[3] / 1e3);
 }
+
+/* ---- hooks ---------------------------------------------------------------- */
+
+static const char *hook_name(uint32_t kind)
+{
+	static const char *const names[] = { "?", "pre-apply", "post-apply",
+					     "pre-revert", "post-revert" };
+
+	return kind < sizeof(names) / sizeof(*names) ? names[kind] : "?";
+}
+
+void ns_cli_print_hooks(const struct ns_op_result *res)
+{
+	for (size_t k = 0; k < sizeof(res->hooks) / sizeof(*res->hooks); k++) {
+		const struct ns_hook_run *h = &res->hooks[k];
+
+		if (!h->kind)
+			continue;
+		printf("%s hook '%s' returned %d%s%s\n", hook_name(h->kind),
+		       h->fn, (int)h->ret, h->msg[0] ? ": " : "", h->msg);
+	}
+}
+
+void ns_cli_json_hooks(const struct ns_op_result *res)
+{
+	bool first = true;
+
+	printf(",\"hooks\":[");
+	for (size_t k = 0; k < sizeof(res->hooks) / sizeof(*res->hooks); k++) {
+		const struct ns_hook_run *h = &res->hooks[k];
+
+		if (!h->kind)
+			continue;
+		printf("%s{\"kind\":\"%s\",\"function\":", first ? "" : ",",
+		       hook_name(h->kind));
+		ns_json_str(h->fn);
+		printf(",\"returned\":%d,\"message\":", (int)h->ret);
+		ns_json_str(h->msg);
+		putchar('}');
+		first = false;
+	}
+	putchar(']');
+}

@@ -22,6 +22,11 @@ static void help(void)
 	       "that transformed data (NONSTOP_TRANSFORM) runs its untransformers\n"
 	       "in the same pause, before the switch back, to put the state into\n"
 	       "the old variables; without NONSTOP_UNTRANSFORM it is refused.\n\n"
+	       "A patch's hooks run in a thread of the process while the others\n"
+	       "run: the pre-revert hook before the switch back (non-zero: the\n"
+	       "revert is refused, the patch stays applied), the post-revert hook\n"
+	       "after it (non-zero: a warning, the revert stands). Per-thread,\n"
+	       "they run in libnonstop's own thread.\n\n"
 	       "  --all          revert every patch, newest first; stops at the\n"
 	       "                 first that cannot be (the rest stay applied)\n"
 	       "  --timeout SEC  how long to wait for a safe moment (default 5)\n"
@@ -44,6 +49,9 @@ static void report(const struct ns_op_result *res, void *arg)
 	struct report *r = arg;
 
 	r->count++;
+	/* Reverted, but a post-revert hook failed: said, not failed. */
+	if (res->warn[0])
+		fprintf(stderr, "nonstop revert: warning: %s\n", res->warn);
 	if (r->o->json) {
 		printf("{\"ok\":true,\"patch\":");
 		ns_json_str(res->name);
@@ -55,6 +63,11 @@ static void report(const struct ns_op_result *res, void *arg)
 		       res->pause_ns / 1e3, res->attempts);
 		if (res->nxforms)
 			printf(",\"transformed\":%zu", res->nxforms);
+		ns_cli_json_hooks(res);
+		if (res->warn[0]) {
+			printf(",\"warning\":");
+			ns_json_str(res->warn);
+		}
 		printf("}\n");
 		return;
 	}
@@ -65,6 +78,7 @@ static void report(const struct ns_op_result *res, void *arg)
 		printf("state put back into %zu variable%s by the patch's "
 		       "untransformers\n", res->nxforms, res->nxforms == 1 ? "" : "s");
 	ns_cli_print_switch(r->o, res, "back to the old code");
+	ns_cli_print_hooks(res);
 }
 
 int cmd_revert(int argc, char **argv)

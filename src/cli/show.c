@@ -13,9 +13,13 @@ static void help(void)
 	       "Shows what a patch changes: the binary and build-id it is bound to,\n"
 	       "the build-id of the version it produces (if built with --new-binary),\n"
 	       "every function it replaces or adds and why, the variables it adds or\n"
-	       "transforms (with their state transformers), the\n"
-	       "symbols of the target it binds to, and every difference the generator\n"
-	       "ignored and why (a function whose only change is shifted line numbers).\n\n"
+	       "transforms (with their state transformers), the symbols of the\n"
+	       "target it binds to, every difference the generator ignored and why\n"
+	       "(a function whose only change is shifted line numbers), and its\n"
+	       "hooks: the functions nonstop runs in the process before and after\n"
+	       "it applies or reverts the patch (NONSTOP_PRE_APPLY ... in\n"
+	       "nonstop.h), each with whether it is the patch's own code or a\n"
+	       "function of the program.\n\n"
 	       "options:\n"
 	       "  --json   one JSON object instead of text\n"
 	       "  --help   this text\n");
@@ -96,6 +100,49 @@ static void json_entry(const struct ns_patch *p, const struct ns_entry *e)
 	putchar('}');
 }
 
+static size_t count_hooks(const struct ns_patch *p)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < NS_HOOK_KINDS; k++)
+		n += p->hooks[k] != 0;
+	return n;
+}
+
+/* Where a hook's function is: "patch" (its own code) or "target". */
+static const char *hook_where(const struct ns_patch *p, uint32_t sym)
+{
+	return p->syms[sym].kind == NS_SYM_DEFINED ? "patch" : "target";
+}
+
+static void show_hooks_text(const struct ns_patch *p)
+{
+	printf("hooks:    %zu\n", count_hooks(p));
+	for (uint32_t k = 0; k < NS_HOOK_KINDS; k++) {
+		uint32_t sym = p->hooks[k];
+
+		if (sym)
+			printf("  %-13s %s  [%s]\n", ns_hook_kind_name(k + 1),
+			       p->syms[sym].name, hook_where(p, sym));
+	}
+}
+
+static void show_hooks_json(const struct ns_patch *p)
+{
+	fputs(",\"hooks\":[", stdout);
+	for (uint32_t k = 0, n = 0; k < NS_HOOK_KINDS; k++) {
+		uint32_t sym = p->hooks[k];
+
+		if (!sym)
+			continue;
+		printf("%s{\"kind\":\"%s\",\"function\":", n++ ? "," : "",
+		       ns_hook_kind_name(k + 1));
+		ns_json_str(p->syms[sym].name);
+		printf(",\"in\":\"%s\"}", hook_where(p, sym));
+	}
+	putchar(']');
+}
+
 static void show_text(const struct ns_patch *p)
 {
 	char bid[2 * NS_BUILD_ID_MAX + 1];
@@ -139,6 +186,7 @@ static void show_text(const struct ns_patch *p)
 			printf(" (static, %s)", e->file);
 		printf("  [%s]  %s\n", e->object ? e->object : "?", reason_name(e->reason));
 	}
+	show_hooks_text(p);
 	printf("binds to:\n");
 	for (size_t i = 1; i < p->nsyms; i++) {
 		const struct ns_sym *s = &p->syms[i];
@@ -148,6 +196,8 @@ static void show_text(const struct ns_patch *p)
 		printf("  %s", s->name);
 		if (s->file)
 			printf(" (static, %s)", s->file);
+		if (!strcmp(s->name, "nonstop_hook_msg"))
+			printf(" (the patch's own message buffer, for its hooks)");
 		putchar('\n');
 	}
 }
@@ -196,7 +246,9 @@ static void show_json(const struct ns_patch *p)
 		putchar('}');
 		first = 0;
 	}
-	fputs("]}\n", stdout);
+	putchar(']');
+	show_hooks_json(p);
+	fputs("}\n", stdout);
 }
 
 int cmd_show(int argc, char **argv)

@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "core/hooks.h"
 #include "link/target.h"
 #include "proc/mem.h"
 #include "registry/registry.h"
@@ -25,7 +26,9 @@ static void help(void)
 	       "threads still run old code. In stop-the-world mode every thread\n"
 	       "switches at once, so none does once a patch is applied; in the\n"
 	       "per-thread mode each thread is listed: switched, or not yet and\n"
-	       "where it is (no thread is stopped to find out).\n\n"
+	       "where it is (no thread is stopped to find out). For a patch with\n"
+	       "hooks, where each hook stands: not run, running, or what it\n"
+	       "returned (also after a nonstop that was killed).\n\n"
 	       "exit: 0 listed (possibly nothing); 1 no such process or not\n"
 	       "permitted; 2 usage error\n");
 }
@@ -135,8 +138,53 @@ static void print_threads(const struct threads *t)
 	}
 }
 
-static void print_text(int pid, const struct ns_registry *reg, size_t threads,
-		       const struct threads *t)
+/* ---- hooks ---------------------------------------------------------------- */
+
+/* A record's hooks and where each stands: "pre-apply f (returned 0)". */
+static void print_hooks_text(int fd, struct ns_rec *r)
+{
+	struct ns_rec_hooks *h = ns_rec_hooks(r);
+	char st[64];
+	bool first = true;
+
+	if (!h)
+		return;
+	printf("       hooks:");
+	for (uint32_t k = 0; k < NS_HOOK_KINDS; k++) {
+		if (!h->fn[k])
+			continue;
+		printf("%s %s %s (%s)", first ? "" : ",", ns_hook_kind_name(k + 1),
+		       h->name[k], ns_hook_state(fd, r, k + 1, st, sizeof(st)));
+		first = false;
+	}
+	putchar('\n');
+}
+
+static void print_hooks_json(int fd, struct ns_rec *r)
+{
+	struct ns_rec_hooks *h = ns_rec_hooks(r);
+	char st[64];
+	bool first = true;
+
+	printf(",\"hooks\":[");
+	for (uint32_t k = 0; h && k < NS_HOOK_KINDS; k++) {
+		if (!h->fn[k])
+			continue;
+		printf("%s{\"kind\":\"%s\",\"function\":", first ? "" : ",",
+		       ns_hook_kind_name(k + 1));
+		ns_json_str(h->name[k]);
+		printf(",\"state\":");
+		ns_json_str(ns_hook_state(fd, r, k + 1, st, sizeof(st)));
+		putchar('}');
+		first = false;
+	}
+	putchar(']');
+}
+
+/* ---- end of hooks ---------------------------------------------------------- */
+
+static void print_text(int pid, int fd, const struct ns_registry *reg,
+		       size_t threads, const struct threads *t)
 {
 	if (reg->n == 0) {
 		printf("process %d: no patches applied (%zu threads)\n", pid, threads);
@@ -177,6 +225,7 @@ static void print_text(int pid, const struct ns_registry *reg, size_t threads,
 			       ns_rec_frames_name(r->frames));
 		else
 			printf("       unwind info: none\n");
+		print_hooks_text(fd, reg->v[i].rec);
 	}
 	if (t)
 		print_threads(t);
@@ -217,8 +266,8 @@ static void print_json_threads(const struct threads *t)
 	printf("]");
 }
 
-static void print_json(int pid, const struct ns_registry *reg, size_t threads,
-		       const struct threads *t)
+static void print_json(int pid, int fd, const struct ns_registry *reg,
+		       size_t threads, const struct threads *t)
 {
 	printf("{\"pid\":%d,\"mode\":\"%s\",\"threads\":%zu,", pid,
 	       t ? "per-thread" : "stop-the-world", threads);
@@ -250,6 +299,7 @@ static void print_json(int pid, const struct ns_registry *reg, size_t threads,
 			       ns_rec_frames_name(r->frames));
 		else
 			printf("null");
+		print_hooks_json(fd, reg->v[i].rec);
 		printf("}");
 	}
 	printf("]}\n");
@@ -287,11 +337,11 @@ int cmd_status(int argc, char **argv)
 			       "%d: %s", pid, strerror(errno));
 	}
 	bool pt = any_per_thread(&reg) && read_threads(pid, fd, &reg, &t) == 0;
-	close(fd);
 	if (o.json)
-		print_json(pid, &reg, count_threads(pid), pt ? &t : NULL);
+		print_json(pid, fd, &reg, count_threads(pid), pt ? &t : NULL);
 	else
-		print_text(pid, &reg, count_threads(pid), pt ? &t : NULL);
+		print_text(pid, fd, &reg, count_threads(pid), pt ? &t : NULL);
+	close(fd);
 	if (pt)
 		free_threads(&t);
 	ns_registry_free(&reg);

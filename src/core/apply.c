@@ -21,6 +21,7 @@
 
 #include "core/core.h"
 #include "core/frames.h"
+#include "core/hooks.h"
 #include "core/mapping.h"
 #include "core/pt.h"
 #include "core/replace.h"
@@ -139,10 +140,13 @@ static int build_record(struct apply *a)
 
 	for (size_t i = 0; i < a->patch.nentries; i++)
 		n += a->patch.entries[i].kind == NS_ENTRY_REPLACE;
-	a->rec = calloc(1, ns_rec_full_size(n, ns_unwind_nsyms(&a->patch)));
+	/* A patch with hooks has a version 4 record: its hooks block. */
+	a->rec = calloc(1, ns_rec_full_size(n, ns_unwind_nsyms(&a->patch)) +
+			(ns_hooks_any(&a->patch) ? sizeof(struct ns_rec_hooks) : 0));
 	if (!a->rec)
 		return ns_op_fail(a->res, "out of memory");
-	memcpy(a->rec->magic, NS_REC_MAGIC, 8);
+	memcpy(a->rec->magic, ns_hooks_any(&a->patch) ? NS_REC_MAGIC_V4
+						     : NS_REC_MAGIC, 8);
 	a->rec->nfuncs = n;
 	a->rec->nsyms = ns_unwind_nsyms(&a->patch);
 	a->rec->state = NS_REC_LOADED;
@@ -177,8 +181,8 @@ static void finish_record(struct apply *a)
 	a->rec->code_start = a->img.base + a->img.text_off;
 	a->rec->code_end = a->rec->code_start + a->img.text;
 	ns_unwind_record(a->rec, &a->patch, &a->img);
-	memcpy(a->img.buf, a->rec,
-	       ns_rec_full_size(a->rec->nfuncs, a->rec->nsyms));
+	ns_hooks_record(a->rec, &a->patch, &a->img);
+	memcpy(a->img.buf, a->rec, ns_rec_total_size(a->rec));
 }
 
 /* Names the patches to replace in the result (now: once switched, nothing
@@ -200,7 +204,9 @@ static int report_replaced(struct apply *a)
 	return 0;
 }
 
-/* With --replace: the patches replaced and the functions restored. */
+/* With --replace: the patches replaced and the functions restored; none
+ * of them may have hooks (their pre- and post-revert hooks would not
+ * run). */
 static int plan_replace(struct apply *a)
 {
 	if (!a->o->replace)
@@ -208,6 +214,11 @@ static int plan_replace(struct apply *a)
 	if (ns_replace_plan(&a->rp, &a->reg, a->mod, a->rec, &a->tr,
 			    a->res->err, sizeof(a->res->err)) < 0)
 		return -1;
+	for (size_t i = 0; i < a->rp.nold; i++)
+		if (ns_rec_hooks(a->rp.old[i]->rec))
+			return ns_op_fail(a->res, "patch '%s' has hooks, which "
+					  "--replace would not run: revert it first",
+					  a->rp.old[i]->rec->name);
 	return report_replaced(a);
 }
 
@@ -285,7 +296,10 @@ static void extra_sizes(const struct apply *a, size_t *code, size_t *data)
 	*data = NS_GATE_JOURNAL_SIZE(plan_size(a));
 }
 
-/* One mode per process; --replace is stop-the-world only. */
+/* One mode per process; --replace is stop-the-world only. A patch with
+ * hooks is not taken with --replace (the replaced patches' revert hooks
+ * would not run, nor could its own post-apply failure give them back) nor
+ * left pending (its post-apply hook runs once every thread has switched). */
 static int check_mode(struct apply *a)
 {
 	if (ns_pt_check_mode(&a->reg, a->pt ? NS_MODE_PER_THREAD : NS_MODE_STOP,
@@ -294,6 +308,14 @@ static int check_mode(struct apply *a)
 	if (a->pt && a->o->replace)
 		return ns_op_fail(a->res, "--replace works in stop-the-world mode "
 				  "only (add --mode stop)");
+	if (ns_hooks_any(&a->patch) && a->o->replace)
+		return ns_op_fail(a->res, "patch '%s' has hooks, which --replace "
+				  "does not run: apply it without --replace",
+				  a->patch.name);
+	if (ns_hooks_any(&a->patch) && a->pt && a->o->leave_pending)
+		return ns_op_fail(a->res, "patch '%s' has hooks: --leave-pending "
+				  "cannot be used (its post-apply hook runs once "
+				  "every thread has switched)", a->patch.name);
 	return 0;
 }
 
@@ -350,8 +372,9 @@ static int prepare(struct apply *a)
 	    verify_functions(a) < 0 || read_sites(a) < 0 || plan_replace(a) < 0)
 		return -1;
 	extra_sizes(a, &code, &data);
-	/* The table of transformers follows the record, in its pages. */
-	a->xform_off = (ns_rec_full_size(a->rec->nfuncs, a->rec->nsyms) + 7) & ~(size_t)7;
+	/* The table of transformers follows the record (hooks block
+	 * included), in its pages. */
+	a->xform_off = (ns_rec_total_size(a->rec) + 7) & ~(size_t)7;
 	if (ns_link_layout(&a->patch, a->xform_off + ns_xform_table_size(&a->patch),
 			   code, data, &a->img, a->res->err, sizeof(a->res->err)) < 0 ||
 	    bind_shadow_root(a) < 0 ||
@@ -535,6 +558,118 @@ static int attach(struct apply *a)
 	return rc < 0 ? ns_op_fail(a->res, "%s", a->tr.err) : 0;
 }
 
+/* ---- hooks ---------------------------------------------------------------- */
+
+/* The pre-apply hook, the patch mapped and nothing switched: a non-zero
+ * return vetoes the patch (the caller removes it). */
+static int pre_apply(struct apply *a)
+{
+	struct ns_hook_run *run = &a->res->hooks[NS_HOOK_PRE_APPLY - 1];
+	char err[sizeof(a->res->err)], what[sizeof(a->res->err)];
+	int rc;
+
+	rc = ns_hook_run(&a->tr, a->safety, a->img.base, NS_HOOK_PRE_APPLY,
+			 a->o->timeout, run, err, sizeof(err));
+	if (rc < 0)
+		return ns_op_fail(a->res, "%s", err);
+	if (rc == 1 || !run->ret)
+		return 0;
+	ns_hook_describe(run, what, sizeof(what));
+	return ns_op_fail(a->res, "refused: %.900s", what);
+}
+
+/* Appends "; TEXT" to the one line of a failure. */
+static void add_to_err(struct ns_op_result *res, const char *text)
+{
+	size_t n = strlen(res->err);
+
+	snprintf(res->err + n, sizeof(res->err) - n, "; %s", text);
+}
+
+/* A failed apply whose memory goes: its post-revert hook first if its
+ * pre-apply hook had succeeded (what it did is said). A hook still
+ * running keeps the memory (the failure already says so). */
+static void undo_pre_apply(struct apply *a)
+{
+	struct ns_hook_run *run = &a->res->hooks[NS_HOOK_POST_REVERT - 1];
+	char err[512], what[512];
+
+	if (!a->mapped || a->tr.exited || !ns_hooks_any(&a->patch) ||
+	    ns_hooks_idle(&a->tr, a->img.base, err, sizeof(err)) < 0)
+		return;
+	if (ns_hooks_post_revert(&a->tr, NULL, a->img.base, a->o->timeout, run,
+			     err, sizeof(err)) < 0) {
+		add_to_err(a->res, err);
+		return;
+	}
+	if (run->kind) {
+		ns_hook_describe(run, what, sizeof(what));
+		add_to_err(a->res, what);
+	}
+}
+
+/* A post-apply hook that failed: the patch is reverted as `nonstop revert`
+ * would (its pre-revert hook, the pair of the failed one, is not run; its
+ * post-revert hook is). WHY is the first part of the one line. */
+static int roll_back(struct apply *a, const char *why)
+{
+	struct ns_op_result *rb = calloc(1, sizeof(*rb));
+
+	if (!rb)
+		return ns_op_fail(a->res, "%.900s; out of memory: the patch stays "
+				  "applied", why);
+	ns_tracee_close(&a->tr);   /* the revert takes the process */
+	if (ns_revert(a->o, a->rec->name, rb) != 0) {
+		ns_op_fail(a->res, "%.400s; rolling the patch back failed: %.500s",
+			   why, rb->err);
+	} else {
+		a->res->hooks[NS_HOOK_POST_REVERT - 1] =
+			rb->hooks[NS_HOOK_POST_REVERT - 1];
+		ns_op_fail(a->res, "%.900s; the patch was rolled back%s", why,
+			   rb->retiring ? " (its memory is kept until no thread "
+			   "can be in it)" : "");
+		if (rb->warn[0])   /* its post-revert hook failed */
+			add_to_err(a->res, rb->warn);
+	}
+	ns_op_result_free(rb);
+	free(rb);
+	return -1;
+}
+
+/* The post-apply hook, every thread on the new code (in stop-the-world
+ * mode the switch let go of the threads: they are taken again, to choose
+ * one). Non-zero: rolled back. Still running when the time is up: the
+ * patch stays applied (exit 1, said). */
+static int post_apply(struct apply *a)
+{
+	struct ns_hook_run *run = &a->res->hooks[NS_HOOK_POST_APPLY - 1];
+	char err[sizeof(a->res->err)], what[sizeof(a->res->err)];
+	int rc;
+
+	if (!a->patch.hooks[NS_HOOK_POST_APPLY - 1])
+		return 0;
+	if (!a->pt) {
+		ns_tracee_close(&a->tr);
+		if (ns_tracee_attach(&a->tr, a->o->pid) < 0) {
+			snprintf(err, sizeof(err), "cannot run the post-apply hook: %s",
+				 a->tr.err);
+			return roll_back(a, err);
+		}
+	}
+	rc = ns_hook_run(&a->tr, NULL, a->img.base, NS_HOOK_POST_APPLY,
+			 a->o->timeout, run, err, sizeof(err));
+	if (rc == 1 || (rc == 0 && !run->ret))
+		return 0;
+	if (rc < 0 && ns_hooks_idle(&a->tr, a->img.base, what, sizeof(what)) < 0)
+		return ns_op_fail(a->res, "patch '%s' is applied, but %.900s",
+				  a->patch.name, err);
+	if (rc == 0)
+		ns_hook_describe(run, err, sizeof(err));
+	return roll_back(a, err);
+}
+
+/* ---- end of hooks ---------------------------------------------------------- */
+
 static void cleanup(struct apply *a)
 {
 	char err[256];
@@ -600,7 +735,8 @@ int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 	 * any thread can run it (cleanup deregisters them on failure). */
 	if (ns_frames_register(&a.tr, &a.target, a.safety, a.rec, o->timeout,
 			       res->frames_note, sizeof(res->frames_note),
-			       res->err, sizeof(res->err)) < 0)
+			       res->err, sizeof(res->err)) < 0 ||
+	    pre_apply(&a) < 0)
 		goto out;
 	if (a.pt) {
 		if (switch_per_thread(&a) < 0)
@@ -618,9 +754,13 @@ int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 	res->nxforms = a.nxforms;
 	res->base = a.img.base;
 	res->size = a.img.size;
-	a.shadow_created = false; /* the patch binds to it: it stays */
-	rc = 0;
+	/* The patch's code has run and binds to the shadow root: it stays,
+	 * even if the post-apply hook rolls the patch back. */
+	a.shadow_created = false;
+	rc = post_apply(&a) < 0 ? 1 : 0;
 out:
+	if (rc)
+		undo_pre_apply(&a);
 	cleanup(&a);
 	return rc;
 }

@@ -8,6 +8,14 @@
 
 #include "registry/registry.h"
 
+/* One hook run by an operation (core/hooks.h). */
+struct ns_hook_run {
+	uint32_t kind;                /* enum ns_hook_kind; 0: not run */
+	char     fn[NS_NAME_MAX];     /* its function */
+	int32_t  ret;                 /* what it returned */
+	char     msg[256];            /* what it left in nonstop_hook_msg */
+};
+
 struct ns_op_result {
 	char     name[NS_NAME_MAX];   /* the patch */
 	size_t   nfuncs;              /* functions (un)redirected */
@@ -41,6 +49,8 @@ struct ns_op_result {
 					 registered with the target's unwinder,
 					 or why not (apply -v) */
 	char     err[1024];           /* one line naming what and why */
+	/* The hooks this operation ran, by kind - 1 (patch.h) */
+	struct ns_hook_run hooks[4];
 };
 
 struct ns_op_opts {

@@ -30,7 +30,8 @@
  * unwinder, in malloc or free, in the dynamic loader or in fork — first
  * among the threads blocked in a system call, then among the others; the
  * other threads keep running, so a lock one of them holds is released.
- * A thread whose stack cannot be unwound is never borrowed. When no
+ * A thread whose stack cannot be unwound is never borrowed (core/borrow.h
+ * does the choosing, for the hooks' calls too). When no
  * thread qualifies within the time allowed, apply registers nothing
  * (apply -v says so); a release keeps the memory and fails, to be retried
  * by the next nonstop. A call that still does not return in time (some
@@ -42,8 +43,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 
+#include "core/borrow.h"
 #include "core/frames.h"
 #include "link/link.h"
 #include "proc/call.h"
@@ -53,72 +54,6 @@
 #include "transition/safety.h"
 
 #define RELEASE_TIMEOUT 5.0   /* seconds, to find a thread and call */
-
-/* Functions in whose frames a thread may hold a lock the registration
- * functions take (by prefix). */
-static const char *const hazards[] = {
-	"_Unwind_", "__register_frame", "__deregister_frame", "__frame_state_for",
-	"_dl_", "dl_iterate_phdr", "__dl_iterate_phdr", "__libc_dl",
-	"malloc", "free", "calloc", "realloc", "memalign", "posix_memalign",
-	"aligned_alloc", "valloc", "pvalloc", "__libc_malloc", "__libc_free",
-	"__libc_calloc", "__libc_realloc", "__libc_memalign", "_int_",
-	"sysmalloc", "systrim", "tcache_", "arena_", "__malloc_",
-	"fork", "_Fork", "__libc_fork", "__run_fork_handlers",
-};
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int hazard(void *arg, uint64_t pc, const char *func, const char *module)
-{
-	(void)arg;
-	(void)pc;
-	if (module && strstr(module, "libgcc_s"))
-		return 1;
-	for (size_t i = 0; func && i < sizeof(hazards) / sizeof(*hazards); i++)
-		if (!strncmp(func, hazards[i], strlen(hazards[i])))
-			return 1;
-	return 0;
-}
-
-/* Stops threads of TR one at a time until one may call into libgcc (see
- * the top of the file); returns it stopped, or NULL after TIMEOUT. */
-static struct ns_thread *choose_thread(struct ns_tracee *tr, struct ns_safety *s,
-				       double timeout)
-{
-	double deadline = now() + timeout;
-	struct timespec nap = { 0, 10 * 1000 * 1000 };
-
-	do {
-		for (int pass = 0; pass < 2; pass++) {
-			for (size_t i = 0; i < tr->n; i++) {
-				struct ns_thread *th = tr->t[i];
-				bool in_syscall;
-
-				if (th->gone || th->fresh)
-					continue;
-				if (ns_tracee_stop_one(tr, th) < 0) {
-					if (th->gone)
-						continue; /* it exited */
-					return NULL;
-				}
-				in_syscall = (int64_t)th->regs.orig_rax >= 0;
-				if ((pass == 1 || in_syscall) &&
-				    ns_safety_frames(s, th, hazard, NULL) == 0)
-					return th;
-				if (ns_tracee_resume_one(tr, th) < 0)
-					return NULL;
-			}
-		}
-		nanosleep(&nap, NULL);
-	} while (now() < deadline);
-	return NULL;
-}
 
 /* libgcc's NAME in the target: in libgcc_s.so if it is mapped, else in
  * the program itself (linked with libgcc_eh). 0 if absent. */
@@ -141,74 +76,9 @@ static uint64_t libgcc_func(struct ns_target *t, const char *name)
 	return 0;
 }
 
-/* A borrowed thread, chosen, with the frame that brings it back. */
-struct borrow {
-	struct ns_tracee *tr;
-	struct ns_safety *safety;
-	bool              own_safety;
-	struct ns_remote  rs;
-	bool              begun;
-};
-
-static int borrow(struct borrow *b, struct ns_tracee *tr, struct ns_safety *s,
-		  double timeout, char *err, size_t errlen)
-{
-	struct ns_thread *th;
-	struct ns_gadgets g;
-
-	memset(b, 0, sizeof(*b));
-	b->tr = tr;
-	b->safety = s;
-	if (ns_remote_find_gadgets(tr, &g) < 0) {
-		snprintf(err, errlen, "%s", tr->err);
-		return -1;
-	}
-	if (!g.sigreturn) {
-		snprintf(err, errlen, "process %d has no signal restorer "
-			 "(__restore_rt) to bring a borrowed thread back",
-			 (int)tr->pid);
-		return -1;
-	}
-	if (!b->safety) {
-		b->safety = ns_safety_new(tr, err, errlen);
-		if (!b->safety)
-			return -1;
-		b->own_safety = true;
-	}
-	th = choose_thread(tr, b->safety, timeout);
-	if (!th) {
-		snprintf(err, errlen, "no thread of process %d was at a point "
-			 "where it could call into libgcc safely (outside its "
-			 "unwinder, malloc and the dynamic loader) within %.3g s",
-			 (int)tr->pid, timeout);
-		return -1;
-	}
-	if (ns_remote_begin_on(&b->rs, tr, th, &g) < 0) {
-		snprintf(err, errlen, "%s", tr->err);
-		ns_tracee_resume_one(tr, th);
-		return -1;
-	}
-	b->begun = true;
-	return 0;
-}
-
-/* Puts the borrowed thread back (unless a call let it go) and frees what
- * borrow() took. ERR (NULL: not wanted) gets why it failed. */
-static int unborrow(struct borrow *b, char *err, size_t errlen)
-{
-	int rc = 0;
-
-	if (b->begun && !b->rs.th->gone && ns_remote_end(&b->rs, false) < 0) {
-		if (err)
-			snprintf(err, errlen, "%s", b->tr->err);
-		rc = -1;
-	}
-	if (b->own_safety)
-		ns_safety_free(b->safety);
-	b->safety = NULL;
-	b->begun = false;
-	return rc;
-}
+/* What the messages say a borrowed thread could not do. */
+#define CALL_WHAT "call into libgcc safely (outside its unwinder, malloc " \
+		  "and the dynamic loader)"
 
 /* Zeroes the call slot, then records which call is about to be set up. */
 static int announce(struct ns_tracee *tr, uint64_t base, const struct ns_rec *rec,
@@ -237,7 +107,7 @@ int ns_frames_register(struct ns_tracee *tr, struct ns_target *t,
 		       char *err, size_t errlen)
 {
 	uint64_t reg, dereg, ret;
-	struct borrow b;
+	struct ns_borrow b;
 	struct ns_call_slot slot;
 	char why[512];
 	int rc;
@@ -255,8 +125,9 @@ int ns_frames_register(struct ns_tracee *tr, struct ns_target *t,
 			 "program's own backtrace() stops at new code)", (int)tr->pid);
 		return 0;
 	}
-	if (borrow(&b, tr, safety, timeout < 1 ? timeout : 1, why, sizeof(why)) < 0) {
-		unborrow(&b, NULL, 0);
+	if (ns_borrow(&b, tr, safety, NULL, timeout < 1 ? timeout : 1, CALL_WHAT,
+		      why, sizeof(why)) < 0) {
+		ns_unborrow(&b, NULL, 0);
 		snprintf(note, notelen, "the patch's frames are not registered with "
 			 "libgcc: %s", why);
 		return 0;
@@ -266,7 +137,7 @@ int ns_frames_register(struct ns_tracee *tr, struct ns_target *t,
 	    announce(tr, rec->base, rec, NS_FRAMES_REGISTERING, err, errlen) < 0) {
 		snprintf(err, errlen, "cannot write to process %d: %s", (int)tr->pid,
 			 strerror(errno));
-		unborrow(&b, NULL, 0);
+		ns_unborrow(&b, NULL, 0);
 		return -1;
 	}
 	rc = ns_remote_call(&b.rs, rec->call_stub, rec->call_slot, reg,
@@ -275,38 +146,21 @@ int ns_frames_register(struct ns_tracee *tr, struct ns_target *t,
 		if (ns_rec_set_frames(tr->mem_fd, rec->base, NS_FRAMES_REGISTERED) < 0) {
 			snprintf(err, errlen, "cannot write to process %d: %s",
 				 (int)tr->pid, strerror(errno));
-			unborrow(&b, NULL, 0);
+			ns_unborrow(&b, NULL, 0);
 			return -1;
 		}
 		snprintf(note, notelen, "the patch's frames are registered with "
 			 "libgcc's unwinder (thread %d borrowed to call "
 			 "__register_frame_info)", b.rs.th->tid);
-		return unborrow(&b, err, errlen);
+		return ns_unborrow(&b, err, errlen);
 	}
 	snprintf(err, errlen, "cannot register the patch's frames with libgcc: %s",
 		 tr->err);
 	/* A call that never started registered nothing. */
 	if (rc == NS_CALL_FAILED && read_slot(tr, rec, &slot) == 0 && !slot.started)
 		ns_rec_set_frames(tr->mem_fd, rec->base, NS_FRAMES_NONE);
-	unborrow(&b, NULL, 0);
+	ns_unborrow(&b, NULL, 0);
 	return -1;
-}
-
-/* Whether some thread of TR is on the stub, about to run a call (a
- * nonstop died right after pointing it there). */
-static bool thread_in_stub(struct ns_tracee *tr, uint64_t stub)
-{
-	bool in = false;
-
-	for (size_t i = 0; i < tr->n && !in; i++) {
-		struct ns_thread *th = tr->t[i];
-
-		if (th->gone || th->fresh || ns_tracee_stop_one(tr, th) < 0)
-			continue;
-		in = th->regs.rip >= stub && th->regs.rip < stub + NS_LINK_CALL_STUB;
-		ns_tracee_resume_one(tr, th);
-	}
-	return in;
 }
 
 /* Whether libgcc knows the frames of REC now: 1 yes, 0 no, -1 a call is
@@ -326,7 +180,8 @@ static int registered(struct ns_tracee *tr, const struct ns_rec *rec,
 			 strerror(errno));
 		return -1;
 	}
-	pending = !s.done && (s.started || thread_in_stub(tr, rec->call_stub));
+	pending = !s.done && (s.started ||
+				 ns_borrow_thread_in(tr, rec->call_stub, NS_LINK_CALL_STUB));
 	if (pending) {
 		snprintf(err, errlen, "patch '%s': a call into libgcc for its "
 			 "frames is still running in process %d; try again",
@@ -358,20 +213,21 @@ static int deregister(struct ns_tracee *tr, const struct ns_rec *rec,
 		      char *err, size_t errlen)
 {
 	struct ns_call_slot slot;
-	struct borrow b;
+	struct ns_borrow b;
 	uint64_t ret;
 	int rc;
 
-	if (borrow(&b, tr, NULL, RELEASE_TIMEOUT, err, errlen) < 0) {
+	if (ns_borrow(&b, tr, NULL, NULL, RELEASE_TIMEOUT, CALL_WHAT, err,
+		      errlen) < 0) {
 		size_t n = strlen(err);
 
 		snprintf(err + n, errlen - n, "; the frames of patch '%s' stay "
 			 "registered and its memory is kept", rec->name);
-		unborrow(&b, NULL, 0);
+		ns_unborrow(&b, NULL, 0);
 		return -1;
 	}
 	if (announce(tr, rec->base, rec, NS_FRAMES_DEREGISTERING, err, errlen) < 0) {
-		unborrow(&b, NULL, 0);
+		ns_unborrow(&b, NULL, 0);
 		return -1;
 	}
 	rc = ns_remote_call(&b.rs, rec->call_stub, rec->call_slot,
@@ -380,13 +236,13 @@ static int deregister(struct ns_tracee *tr, const struct ns_rec *rec,
 	if (rc == NS_CALL_OK) {
 		if (ns_rec_set_frames(tr->mem_fd, rec->base, NS_FRAMES_NONE) < 0)
 			rc = NS_CALL_FAILED; /* the slot says it is done */
-		return unborrow(&b, err, errlen) < 0 || rc ? -1 : 0;
+		return ns_unborrow(&b, err, errlen) < 0 || rc ? -1 : 0;
 	}
 	snprintf(err, errlen, "cannot deregister the frames of patch '%s' from "
 		 "libgcc: %s", rec->name, tr->err);
 	if (rc == NS_CALL_FAILED && read_slot(tr, rec, &slot) == 0 && !slot.started)
 		ns_rec_set_frames(tr->mem_fd, rec->base, NS_FRAMES_REGISTERED);
-	unborrow(&b, NULL, 0);
+	ns_unborrow(&b, NULL, 0);
 	return -1;
 }
 
@@ -396,7 +252,7 @@ int ns_frames_release(struct ns_tracee *tr, uint64_t base, char *err, size_t err
 	int known;
 
 	if (ns_mem_read(tr->mem_fd, base, &rec, sizeof(rec)) < 0 ||
-	    memcmp(rec.magic, NS_REC_MAGIC, 8) || !rec.eh_frame ||
+	    !ns_rec_magic_v3(rec.magic) || !rec.eh_frame ||
 	    rec.frames == NS_FRAMES_NONE)
 		return 0;
 	rec.name[NS_NAME_MAX - 1] = 0;

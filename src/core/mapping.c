@@ -17,12 +17,16 @@
 
 #include "core/frames.h"
 #include "core/xform.h"
+#include "core/hooks.h"
 #include "core/mapping.h"
 #include "proc/mem.h"
 #include "proc/remote.h"
 #include "proc/sigframe.h"
 #include "util/sched.h"
 #include "registry/registry.h"
+
+/* Seconds to find a thread for, and run, a post-revert hook left to run. */
+#define RELEASE_TIMEOUT 5.0
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -170,9 +174,13 @@ int ns_mapping_remove(struct ns_tracee *tr, uint64_t base, uint64_t size,
 	int64_t r;
 	int rc;
 
-	/* A transformer called in it must have returned, and libgcc must
-	 * forget the patch's frames, before they go. */
+	/* A transformer called in it must have returned; its post-revert
+	 * hook runs before its memory goes, if it is due and has not run (a
+	 * nonstop died first), and none may be running; then libgcc must
+	 * forget the patch's frames. */
 	if (ns_xform_release_check(tr, base, err, errlen) < 0 ||
+	    ns_hooks_post_revert(tr, NULL, base, RELEASE_TIMEOUT, NULL, err,
+				 errlen) < 0 ||
 	    ns_frames_release(tr, base, err, errlen) < 0)
 		return -1;
 	if (ns_remote_begin(&rs, tr, g) < 0) {

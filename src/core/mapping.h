@@ -31,9 +31,11 @@ int ns_mapping_memfd(struct ns_remote *rs, const char *name, uint64_t addr,
  * them). With KEEP_STOPPED the borrowed
  * thread stays stopped (the caller holds every thread stopped). First, if
  * the record at BASE says a state transformer called in it may still be
- * running (core/xform.h), nothing is unmapped (-1); then, if it says the
- * patch's frames are (or may be) registered with libgcc, deregisters them
- * (core/frames.h); if that fails, nothing is unmapped (-1). */
+ * running (core/xform.h), nothing is unmapped (-1); if the patch has
+ * hooks, runs its post-revert hook if it is due and has not run
+ * (core/hooks.h); then, if the record says the patch's frames are (or may
+ * be) registered with libgcc, deregisters them (core/frames.h); if either
+ * fails (or a hook is still running), nothing is unmapped (-1). */
 int ns_mapping_remove(struct ns_tracee *tr, uint64_t base, uint64_t size,
 		      const struct ns_gadgets *g, bool keep_stopped,
 		      char *err, size_t errlen);

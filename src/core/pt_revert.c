@@ -4,11 +4,13 @@
  * A revert goes through the steps of transition/perthread.h from wherever
  * the patch's record says it stands, so that a revert that timed out, or
  * a nonstop that died, is simply continued by the next `nonstop revert`:
- * APPLIED -> back -> PT_BACK -> retire -> PT_RETIRING -> released. */
+ * APPLIED -> back -> PT_BACK -> retire -> PT_RETIRING -> released. The
+ * patch's post-revert hook runs once it is PT_RETIRING (core/hooks.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hooks.h"
 #include "core/mapping.h"
 #include "core/pt.h"
 #include "proc/mem.h"
@@ -50,6 +52,31 @@ static void init(struct ns_pt *x, struct ns_tracee *tr,
 	x->timeout = timeout;
 }
 
+/* Every thread back on the old code, the entries restored: the patch's
+ * post-revert hook, on libnonstop's thread, whether or not the memory can
+ * go yet. Its failure is a warning (the revert stands); one that could
+ * not run yet runs at the release of the memory (ns_mapping_remove). */
+static void post_revert(struct ns_tracee *tr, struct ns_rec_entry *e,
+			double timeout, struct ns_op_result *res)
+{
+	struct ns_hook_run *run = &res->hooks[NS_HOOK_POST_REVERT - 1];
+	char err[512], what[600];
+
+	if (!ns_rec_hooks(e->rec))
+		return;
+	if (ns_hooks_post_revert(tr, NULL, e->addr, timeout, run, err,
+				 sizeof(err)) < 0) {
+		snprintf(res->warn, sizeof(res->warn), "patch '%s' is reverted, "
+			 "but %.800s", e->rec->name, err);
+		return;
+	}
+	if (run->kind && run->ret) {
+		ns_hook_describe(run, what, sizeof(what));
+		snprintf(res->warn, sizeof(res->warn), "patch '%s' is reverted, "
+			 "but %s", e->rec->name, what);
+	}
+}
+
 int ns_pt_revert(const struct ns_op_opts *o, struct ns_tracee *tr,
 		 const struct ns_gadgets *g, struct ns_rt_handle *rt,
 		 struct ns_registry *reg, struct ns_rec_entry *e,
@@ -82,6 +109,7 @@ int ns_pt_revert(const struct ns_op_opts *o, struct ns_tracee *tr,
 	if (e->rec->state != NS_REC_PT_RETIRING)
 		return ns_op_fail(res, "patch '%s' is %s: nothing to revert",
 				  e->rec->name, ns_rec_state_name(e->rec->state));
+	post_revert(tr, e, o->timeout, res);
 	rc = ns_pt_wait_released(&x);
 	if (rc < 0)
 		return ns_op_fail(res, "%s", x.err);

@@ -10,7 +10,8 @@
  * transformed data runs its untransformers in the same stop, right before
  * the switch back (core/xform.h), and is refused without them. A
  * per-thread patch is reverted by core/pt_revert.c, holding only
- * libnonstop's thread. */
+ * libnonstop's thread. A patch's pre-revert hook runs before the switch
+ * back (in both modes), its post-revert hook after it (core/hooks.h). */
 #include <errno.h>
 #include <stddef.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "core/hooks.h"
 #include "core/mapping.h"
 #include "core/pt.h"
 #include "core/xform.h"
@@ -189,17 +191,70 @@ static int switch_back(struct revert *r)
 	return 0;
 }
 
+/* ---- hooks ---------------------------------------------------------------- */
+
+/* The pre-revert hook, before the switch back, if it is due (hooks.h):
+ * non-zero refuses the revert. */
+static int pre_revert(struct revert *r)
+{
+	struct ns_hook_run *run = &r->res->hooks[NS_HOOK_PRE_REVERT - 1];
+	char err[sizeof(r->res->err)], what[sizeof(r->res->err)];
+	int rc;
+
+	if (ns_hooks_idle(&r->tr, r->e->addr, err, sizeof(err)) < 0)
+		return ns_op_fail(r->res, "refused: %.900s", err);
+	if (r->e->rec->state != NS_REC_APPLIED ||
+	    !ns_hooks_pre_revert_due(&r->tr, r->e->addr))
+		return 0;
+	rc = ns_hook_run(&r->tr, NULL, r->e->addr, NS_HOOK_PRE_REVERT,
+			 r->o->timeout, run, err, sizeof(err));
+	if (rc < 0)
+		return ns_op_fail(r->res, "refused: %.900s", err);
+	if (rc == 1 || !run->ret)
+		return 0;
+	ns_hook_describe(run, what, sizeof(what));
+	return ns_op_fail(r->res, "refused: %.800s; the patch stays applied", what);
+}
+
+/* The post-revert hook, every thread back on the old code (the tracee
+ * holding every thread: one is chosen to run it). Its failure is a
+ * warning: the revert stands. -1 if it could not be run (the memory is
+ * kept for the next nonstop, which runs it). */
+static int post_revert(struct revert *r)
+{
+	struct ns_hook_run *run = &r->res->hooks[NS_HOOK_POST_REVERT - 1];
+	char err[512], what[600];
+
+	if (ns_hooks_post_revert(&r->tr, NULL, r->e->addr, r->o->timeout, run,
+				 err, sizeof(err)) < 0)
+		return ns_op_fail(r->res, "patch '%s' is reverted, but %.800s",
+				  r->e->rec->name, err);
+	if (run->kind && run->ret) {
+		ns_hook_describe(run, what, sizeof(what));
+		snprintf(r->res->warn, sizeof(r->res->warn), "patch '%s' is "
+			 "reverted, but %s", r->e->rec->name, what);
+	}
+	return 0;
+}
+
+/* ---- end of hooks ---------------------------------------------------------- */
+
 /* Removes the patch's mapping. The switch detached every thread; attach
  * to the leader alone and borrow it for the munmap (attaching to all would
- * mean stopping all again to detach). */
+ * mean stopping all again to detach) — unless a post-revert hook is to
+ * run: then to every thread, to choose one. */
 static int release(struct revert *r)
 {
 	struct ns_rec *rec = r->e->rec;
+	bool hooks = ns_rec_hooks(rec) != NULL;
 
 	ns_tracee_close(&r->tr);
-	if (ns_tracee_attach_leader(&r->tr, r->o->pid) < 0)
+	if ((hooks ? ns_tracee_attach(&r->tr, r->o->pid) :
+		     ns_tracee_attach_leader(&r->tr, r->o->pid)) < 0)
 		return ns_op_fail(r->res, "patch '%s' is reverted, but its memory could "
 			    "not be released: %s", rec->name, r->tr.err);
+	if (hooks && post_revert(r) < 0)
+		return -1;
 	if (ns_mapping_remove(&r->tr, rec->base, rec->size, &r->gadgets, false,
 			      r->res->err, sizeof(r->res->err)) < 0)
 		return -1;
@@ -291,6 +346,8 @@ int ns_revert(const struct ns_op_opts *o, const char *name,
 	}
 	res->nfuncs = r.e->rec->nfuncs;
 	res->nxforms = r.e->rec->nxforms;
+	if (pre_revert(&r) < 0)
+		goto out;
 	if (r.pt) {
 		if (ns_pt_revert(o, &r.tr, &r.gadgets, &r.rt, &r.reg, r.e, res) < 0)
 			goto out;

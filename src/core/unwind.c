@@ -55,19 +55,23 @@ void ns_unwind_record(struct ns_rec *rec, const struct ns_patch *p,
 		snprintf(t[k].name, sizeof(t[k].name), "%s", p->syms[i].name);
 		k++;
 	}
-	if (!ns_link_needs_call(p))
-		return;
+	/* The stub serves the frames', the hooks' and the transformers'
+	 * calls (link.h). */
+	if (img->call_off) {
+		rec->call_stub = img->base + img->call_off;
+		if (stub_len <= NS_LINK_CALL_STUB)
+			memcpy(img->buf + img->call_off, stub, stub_len);
+		else
+			rec->call_stub = 0; /* no calls: cannot happen */
+	}
+	if (img->frames_off) {
+		rec->frames_object = img->base + img->frames_off;
+		rec->call_slot = rec->frames_object + NS_LINK_FRAMES_OBJECT;
+	}
 	if (p->eh_frame) {
 		rec->eh_frame = img->base + img->sec_off[p->eh_frame - 1];
 		rec->eh_frame_size = p->sections[p->eh_frame - 1].size;
 	}
-	rec->frames_object = img->base + img->frames_off;
-	rec->call_slot = rec->frames_object + NS_LINK_FRAMES_OBJECT;
-	rec->call_stub = img->base + img->call_off;
-	if (stub_len <= NS_LINK_CALL_STUB)
-		memcpy(img->buf + img->call_off, stub, stub_len);
-	else
-		rec->call_stub = 0; /* no registration: cannot happen */
 }
 
 _Static_assert(NS_LINK_FRAMES_DATA >= NS_LINK_FRAMES_OBJECT +

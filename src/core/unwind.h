@@ -15,8 +15,9 @@ uint32_t ns_unwind_nsyms(const struct ns_patch *p);
 
 /* After relocation: REC's CFI fields (eh_frame, the room for registering
  * it), the remote-call stub copied into IMG's code when the patch makes
- * calls into the target (ns_link_needs_call), and its table of REC->nsyms
- * functions (allocated after funcs[]). */
+ * calls into the target (ns_link_needs_call: CFI, hooks or state
+ * transformers), and its table of REC->nsyms functions (allocated after
+ * funcs[]). */
 void ns_unwind_record(struct ns_rec *rec, const struct ns_patch *p,
 		      struct ns_image *img);
 #endif

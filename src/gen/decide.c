@@ -198,8 +198,8 @@ int gen_decide(struct gen *g, struct gen_pair *pr)
 	for (size_t i = 1; i < o->nsyms; i++) {
 		const struct gsym *s = &o->syms[i];
 
-		if (!gobj_is_named_def(o, i))
-			continue;
+		if (!gobj_is_named_def(o, i) || gobj_is_hook_sym(o, i))
+			continue;   /* hook records: hooks.c */
 		if (is_func(s))
 			rc = decide_func(g, pr, &dc, i);
 		else if (s->type == STT_OBJECT || s->type == STT_TLS)

@@ -414,6 +414,36 @@ static int add_xform_entries(struct pstate *ps)
 	return 0;
 }
 
+/* The hooks this object declares (hooks.c): each names the patch's
+ * symbol of its function: the patch's own code for a new or changed
+ * function, else the function of the target (unchanged, or of another
+ * object). */
+static int add_hooks(struct pstate *ps)
+{
+	const struct gobj *o = ps->o;
+	struct gen_hook *h;
+	size_t n;
+	int rc = 0;
+
+	if (gen_hooks_of(ps->g, ps->pr, &h, &n))
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct gsym *gs = &o->syms[h[i].sym];
+		uint32_t sym;
+
+		if (gs->s.st_shndx == SHN_UNDEF)
+			sym = target_sym(ps, gs->name, NULL, STT_FUNC, STB_GLOBAL);
+		else if (ps->pr->decision[h[i].sym] != GEN_KEEP)
+			sym = defined_sym(ps, h[i].sym, gs->bind);
+		else
+			sym = target_of(ps, h[i].sym);
+		rc = sym ? gen_hook_set(ps->g, ps->em->p, ps->pr, &h[i], sym)
+			 : gen_fail(ps->g, "out of memory");
+	}
+	free(h);
+	return rc;
+}
+
 /* Names the local functions of carried sections that nothing refers to
  * by name (a .cold piece is reached through its section): the patch's
  * symbol table then names every piece of its code, for unwinders and
@@ -539,8 +569,8 @@ int gen_emit_pair(struct gen *g, struct gen_emit *em, const struct gen_pair *pr)
 	for (size_t i = 0; i < o->nsecs; i++)
 		ps.sec_map[i] = -1;
 	if (mark_carried(&ps) || add_entries(&ps) || add_xform_entries(&ps) ||
-	    map_relocs(&ps) ||
-	    name_carried_code(&ps) || carry_cfi(&ps))
+	    map_relocs(&ps) || add_hooks(&ps) || name_carried_code(&ps) ||
+	    carry_cfi(&ps))
 		goto out;
 	rc = 0;
 out:

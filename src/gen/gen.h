@@ -190,6 +190,28 @@ int gen_masks_of_sym(struct gen *g, const struct gobj *o, size_t sym,
 int gen_masks_of_patch_sym(struct gen *g, const struct ns_patch *p, uint32_t sym,
 			   struct ns_mask_list *l);
 
+/* ---- hooks (hooks.c) ----------------------------------------------------- */
+
+#define NS_GEN_HOOKS_SECTION ".nonstop.hooks"
+
+/* A hook declared in a new object: its kind and function (NEW's symbol). */
+struct gen_hook {
+	uint32_t kind;          /* enum ns_hook_kind */
+	size_t   sym;
+};
+
+/* True for the records of section .nonstop.hooks: not data of the patch. */
+int gobj_is_hook_sym(const struct gobj *o, size_t sym);
+/* The hooks of PR's new object that are this patch's (not declared in the
+ * old object too), malloc'd into *OUT. -1 with a message for a malformed
+ * hook section. */
+int gen_hooks_of(struct gen *g, const struct gen_pair *pr,
+		 struct gen_hook **out, size_t *n);
+/* Records hook H, whose function is patch symbol SYM; -1 with a message if
+ * the patch has a hook of that kind already. */
+int gen_hook_set(struct gen *g, struct ns_patch *p, const struct gen_pair *pr,
+		 const struct gen_hook *h, uint32_t sym);
+
 /* ---- the target binary (binary.c) --------------------------------------- */
 
 struct gbin;

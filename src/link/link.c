@@ -68,15 +68,59 @@ static void count_slots(const struct ns_patch *p, struct ns_image *img,
 		}
 }
 
-bool ns_link_needs_call(const struct ns_patch *p)
+/* State transformers run through the call stub and slot. */
+static bool has_transformers(const struct ns_patch *p)
 {
-	if (p->eh_frame)
-		return true;
 	for (size_t i = 0; i < p->nentries; i++)
 		if (p->entries[i].kind == NS_ENTRY_TRANSFORM ||
 		    p->entries[i].kind == NS_ENTRY_UNTRANSFORM)
 			return true;
 	return false;
+}
+
+/* ---- hooks ---------------------------------------------------------------- */
+
+/* nonstop_hook_msg: a symbol the linker provides, in the patch's own
+ * memory, never one of the target. */
+static bool linker_provided(const struct ns_sym *s)
+{
+	return s->kind == NS_SYM_TARGET && s->name &&
+	       !strcmp(s->name, NS_LINK_HOOK_MSG_SYMBOL);
+}
+
+static bool has_hooks(const struct ns_patch *p)
+{
+	for (size_t k = 0; k < NS_HOOK_KINDS; k++)
+		if (p->hooks[k])
+			return true;
+	return false;
+}
+
+/* The hooks data is laid out for a patch with hooks, and for one whose
+ * code writes a message without having a hook (a helper of another
+ * patch's hook: the buffer is then never read, but it exists). */
+static bool needs_hooks_data(const struct ns_patch *p)
+{
+	if (has_hooks(p))
+		return true;
+	for (size_t i = 1; i < p->nsyms; i++)
+		if (linker_provided(&p->syms[i]))
+			return true;
+	return false;
+}
+
+/* ---- end of hooks ---------------------------------------------------------- */
+
+bool ns_link_needs_calls(const struct ns_patch *p)
+{
+	return p->eh_frame || has_hooks(p) || has_transformers(p);
+}
+
+/* The frames data (libgcc's struct object and the call slot the frames'
+ * and the transformers' calls report in). */
+static bool needs_frames_data(const struct ns_patch *p)
+{
+	return p->eh_frame || has_transformers(p);
 }
 
 int ns_link_layout(const struct ns_patch *p, size_t hdr, size_t gate,
@@ -110,11 +154,17 @@ int ns_link_layout(const struct ns_patch *p, size_t hdr, size_t gate,
 	off[SEG_TEXT] = img->gate_off + gate;
 	img->journal_off = align_up(off[SEG_RW], 8);
 	off[SEG_RW] = img->journal_off + journal;
-	if (ns_link_needs_call(p)) {
+	if (ns_link_needs_calls(p)) {
 		img->call_off = align_up(off[SEG_TEXT], 16);
 		off[SEG_TEXT] = img->call_off + NS_LINK_CALL_STUB;
+	}
+	if (needs_frames_data(p)) {
 		img->frames_off = align_up(off[SEG_RW], 16);
 		off[SEG_RW] = img->frames_off + NS_LINK_FRAMES_DATA;
+	}
+	if (needs_hooks_data(p)) {
+		img->hooks_off = align_up(off[SEG_RW], 16);
+		off[SEG_RW] = img->hooks_off + NS_LINK_HOOKS_DATA;
 	}
 
 	img->hdr = align_up(hdr, PAGE);
@@ -129,10 +179,12 @@ int ns_link_layout(const struct ns_patch *p, size_t hdr, size_t gate,
 	img->got_off += img->ro_off;
 	img->gate_off += img->text_off;
 	img->journal_off += img->rw_off;
-	if (ns_link_needs_call(p)) {
+	if (ns_link_needs_calls(p))
 		img->call_off += img->text_off;
+	if (needs_frames_data(p))
 		img->frames_off += img->rw_off;
-	}
+	if (needs_hooks_data(p))
+		img->hooks_off += img->rw_off;
 	for (size_t s = 0; s < p->nsections; s++) {
 		size_t segoff[3] = { img->text_off, img->ro_off, img->rw_off };
 		img->sec_off[s] += segoff[seg_of(&p->sections[s])];
@@ -172,8 +224,8 @@ int ns_link_resolve(const struct ns_patch *p, struct ns_target *t,
 			img->sym_addr[i] = img->shadow_root;
 			continue;
 		}
-		if (s->kind != NS_SYM_TARGET)
-			continue;
+		if (s->kind != NS_SYM_TARGET || linker_provided(s))
+			continue;  /* (the latter: ns_link_relocate) */
 		if (ns_module_lookup(m, s->name, s->file, &v, why, sizeof(why)) &&
 		    (s->file || ns_target_resolve_import(t, m, mem_fd, s->name,
 							 &v, why, sizeof(why)))) {
@@ -312,6 +364,9 @@ int ns_link_relocate(const struct ns_patch *p, struct ns_image *img,
 		if (s->kind == NS_SYM_DEFINED && !ns_link_is_shadow_root(s))
 			img->sym_addr[i] = base + img->sec_off[s->section] +
 					   s->value;
+		else if (linker_provided(s))
+			img->sym_addr[i] = base + img->hooks_off +
+					   NS_LINK_HOOK_SLOTS;
 	}
 	write_slots(p, img);
 	for (size_t s = 0; s < p->nsections; s++) {

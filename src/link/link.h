@@ -17,10 +17,12 @@
  *   [rw_off, +rw)      writable data and bss, journal     rw-
  * (the commit gate and its journal: transition/gate.h). The patch's
  * .eh_frame, if it has one, is read-only data like any other; with it, or
- * with state transformers, the layout also leaves room for calls into the
- * target: a remote-call stub in the code, the stub's slot and libgcc's
- * struct object (for registering the CFI with the target's unwinder,
- * core/frames.c) in the writable data. */
+ * with hooks or state transformers, the layout also leaves room for calls
+ * into the target: a remote-call stub in the code, the stub's slot and
+ * libgcc's struct object (for registering the CFI with the target's
+ * unwinder, core/frames.c) in the writable data. A patch with hooks gets,
+ * in its writable data, a call slot per hook kind and the buffer the
+ * linker provides for symbol nonstop_hook_msg (core/hooks.c). */
 struct ns_image {
 	uint64_t base;
 	size_t   size;
@@ -33,24 +35,38 @@ struct ns_image {
 	uint32_t *got;          /* per symbol: GOT slot or ~0 */
 	size_t   stubs_off, got_off;
 	size_t   gate_off, journal_off; /* GATE and JOURNAL bytes of layout */
-	/* When ns_link_needs_call(): NS_LINK_CALL_STUB bytes of code and
-	 * NS_LINK_FRAMES_DATA of writable data; 0 otherwise. */
+	/* When ns_link_needs_calls(): NS_LINK_CALL_STUB bytes of code;
+	 * with CFI or transformers, NS_LINK_FRAMES_DATA of writable data
+	 * (libgcc's struct object, the call slot); 0 otherwise. */
 	size_t   call_off, frames_off;
 	/* Shadow variables (link/shadow_root.h): the process's table root,
 	 * which every reference to nonstop__shadow_root binds to. Set by the
 	 * caller between layout and resolution if the patch needs it. */
 	uint64_t shadow_root;
+	/* With hooks (or a reference to nonstop_hook_msg): NS_LINK_HOOKS_DATA
+	 * bytes of writable data; 0 without. */
+	size_t   hooks_off;
 };
-
-/* Whether the patch needs the remote-call stub and slot (proc/call.h):
- * to register its CFI, or to run its state transformers. */
-bool ns_link_needs_call(const struct ns_patch *p);
 
 #define NS_LINK_CALL_STUB   64
 #define NS_LINK_FRAMES_DATA 256
 /* Of the frames data: libgcc's struct object first (48 bytes in GCC 12,
  * room for growth), then the remote-call slot. */
 #define NS_LINK_FRAMES_OBJECT 128
+
+/* ---- hooks: the remote-call stub and the hooks data ---------------------- */
+/* The hooks data: a 16-byte call slot per hook kind (proc/call.h), then the
+ * buffer patch code knows as nonstop_hook_msg (include/nonstop.h). */
+#define NS_LINK_HOOK_SLOTS  64
+#define NS_LINK_HOOK_MSG    256
+#define NS_LINK_HOOKS_DATA  (NS_LINK_HOOK_SLOTS + NS_LINK_HOOK_MSG)
+#define NS_LINK_HOOK_MSG_SYMBOL "nonstop_hook_msg"
+
+/* Whether the patch needs the remote-call stub (proc/call.h): it has CFI
+ * to register with the target's unwinder, hooks or state transformers to
+ * run. */
+bool ns_link_needs_calls(const struct ns_patch *p);
+/* ---- end of hooks -------------------------------------------------------- */
 
 /* Lays the patch out behind a record area of HDR bytes, with room for
  * GATE bytes of code and JOURNAL bytes of writable data. */

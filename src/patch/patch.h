@@ -21,7 +21,9 @@
  *     names, the file of locals, and the size and checksum of the expected
  *     old bytes with the byte ranges the checksum skips; plus, for every
  *     undefined symbol, the source file when it names a local (static)
- *     symbol of the target.
+ *     symbol of the target; and its hooks (format version 3, only for a
+ *     patch that has some): for each, its kind and the symbol of its
+ *     function.
  *
  * Stacking: a patch built from v2 to v3 (against v2's binary) applies to a
  * process running v2, or running v1 with a patch from v1 to v2 whose result
@@ -38,6 +40,9 @@
 #include <stdint.h>
 
 #define NS_PATCH_FORMAT_VERSION 2   /* written; 1 is still read */
+/* Version 3 is version 2 with a table of hooks: written only for a patch
+ * that has hooks, so that a nonstop that cannot run them refuses it. */
+#define NS_PATCH_FORMAT_HOOKS   3
 #define NS_BUILD_ID_MAX 64
 
 /* A relocation inside a patch section (x86-64 RELA semantics). */
@@ -133,6 +138,19 @@ struct ns_entry {
 	uint32_t nmasks;
 };
 
+/* The hooks a patch brings (include/nonstop.h: NONSTOP_PRE_APPLY ...),
+ * numbered as NONSTOP_HOOK_*. */
+enum ns_hook_kind {
+	NS_HOOK_PRE_APPLY   = 1,
+	NS_HOOK_POST_APPLY  = 2,
+	NS_HOOK_PRE_REVERT  = 3,
+	NS_HOOK_POST_REVERT = 4,
+};
+#define NS_HOOK_KINDS 4
+
+/* "pre-apply", "post-apply", "pre-revert", "post-revert"; "?" otherwise. */
+const char *ns_hook_kind_name(uint32_t kind);
+
 struct ns_patch {
 	char    *name;            /* patch name (build --name) */
 	char    *binary;          /* base name of the binary built for */
@@ -152,6 +170,10 @@ struct ns_patch {
 	size_t   nsyms;
 	struct ns_entry *entries;
 	size_t   nentries;
+	/* Per hook kind (index kind - 1): the symbol of its function in
+	 * syms (a function the patch defines, or one of the target), 0 for
+	 * none. At most one hook of each kind. */
+	uint32_t hooks[NS_HOOK_KINDS];
 	uint64_t id;              /* checksum of the patch file (set on load) */
 };
 

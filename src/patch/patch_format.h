@@ -22,6 +22,7 @@
  *   struct ns_meta_mask   [nmasks]     at masks_off: the masks of entry i
  *                         are records mask_first .. mask_first+mask_count-1,
  *                         entries in order, each its own contiguous run
+ *   struct ns_meta_hook   [nhooks]     at hooks_off (version 3)
  *   string area           strings_size bytes at strings_off; every string
  *                         field is an offset into it of a NUL-terminated
  *                         string, or NS_META_NOSTR for "none" (NULL).
@@ -30,7 +31,10 @@
  * and the mask table, and at the end of each entry its run of masks. 1 (still
  * read) is the same layout without them: a 120-byte header, 40-byte entries,
  * no result build-id, no masks (its checksums cover every byte, which is
- * what a checksum with no mask is).
+ * what a checksum with no mask is). 3 (written only for a patch with
+ * hooks, so that a nonstop that cannot run hooks refuses the patch
+ * instead of applying it without them) is version 2 with, at the end of
+ * the header, the hook table.
  */
 #ifndef NONSTOP_PATCH_FORMAT_H
 #define NONSTOP_PATCH_FORMAT_H
@@ -65,6 +69,17 @@ struct ns_meta_header {
 	uint32_t masks_off;
 	uint32_t pad;                  /* 0 */
 	uint8_t  result_build_id[NS_BUILD_ID_MAX]; /* zero past its length */
+	/* version 3 */
+	uint32_t nhooks;               /* 1 .. NS_HOOK_KINDS */
+	uint32_t hooks_off;
+};
+
+/* A hook: its kind (enum ns_hook_kind, each at most once) and the
+ * ns_patch.syms index of its function (a function the patch defines in
+ * executable code, or a function of the target). */
+struct ns_meta_hook {
+	uint32_t kind;
+	uint32_t sym;
 };
 
 struct ns_meta_entry {
@@ -96,15 +111,20 @@ struct ns_meta_sym {
 	uint8_t  pad[2];
 };
 
-/* Sizes of the records of format version 1: prefixes of version 2's. */
+/* Sizes of the records of format version 1: prefixes of version 2's; and
+ * of version 2's header, the prefix of version 3's. */
 #define NS_META_HEADER_V1_SIZE 120
 #define NS_META_ENTRY_V1_SIZE  40
+#define NS_META_HEADER_V2_SIZE 200
 
 _Static_assert(offsetof(struct ns_meta_header, result_build_id_len) ==
 	       NS_META_HEADER_V1_SIZE, "meta header v1 prefix");
 _Static_assert(offsetof(struct ns_meta_entry, mask_first) ==
 	       NS_META_ENTRY_V1_SIZE, "meta entry v1 prefix");
-_Static_assert(sizeof(struct ns_meta_header) == 200, "meta header layout");
+_Static_assert(offsetof(struct ns_meta_header, nhooks) ==
+	       NS_META_HEADER_V2_SIZE, "meta header v2 prefix");
+_Static_assert(sizeof(struct ns_meta_header) == 208, "meta header layout");
+_Static_assert(sizeof(struct ns_meta_hook) == 8, "meta hook layout");
 _Static_assert(sizeof(struct ns_meta_entry) == 48, "meta entry layout");
 _Static_assert(sizeof(struct ns_meta_sym) == 16, "meta sym layout");
 _Static_assert(sizeof(struct ns_meta_mask) == 8, "meta mask layout");

@@ -216,11 +216,14 @@ static int check_meta_header(struct reader *r)
 		hsize = NS_META_HEADER_V1_SIZE;
 		r->entry_size = NS_META_ENTRY_V1_SIZE;
 	} else if (h->version == NS_PATCH_FORMAT_VERSION) {
+		hsize = NS_META_HEADER_V2_SIZE;
+		r->entry_size = sizeof(struct ns_meta_entry);
+	} else if (h->version == NS_PATCH_FORMAT_HOOKS) {
 		hsize = sizeof(*h);
 		r->entry_size = sizeof(struct ns_meta_entry);
 	} else {
 		return rerr(r, "metadata format version %u, this nonstop reads 1 to %u",
-			    h->version, NS_PATCH_FORMAT_VERSION);
+			    h->version, NS_PATCH_FORMAT_HOOKS);
 	}
 	if (h->header_size != hsize)
 		return rerr(r, "metadata header size %u, expected %zu for version %u",
@@ -244,9 +247,15 @@ static int check_meta_header(struct reader *r)
 			    h->nsections, r->shnum);
 	if (h->nsyms < 1)
 		return rerr(r, "metadata: no null symbol");
+	/* Version 3 exists for its hooks: it has one of each kind at most. */
+	if (h->version == NS_PATCH_FORMAT_HOOKS &&
+	    (h->nhooks < 1 || h->nhooks > NS_HOOK_KINDS))
+		return rerr(r, "metadata: %u hooks (format 3 has 1 to %u)",
+			    h->nhooks, NS_HOOK_KINDS);
 	if (meta_range(r, h->entries_off, h->nentries, r->entry_size, "entries") ||
 	    meta_range(r, h->syms_off, h->nsyms, sizeof(struct ns_meta_sym), "symbols") ||
 	    meta_range(r, h->masks_off, h->nmasks, sizeof(struct ns_meta_mask), "masks") ||
+	    meta_range(r, h->hooks_off, h->nhooks, sizeof(struct ns_meta_hook), "hooks") ||
 	    meta_range(r, h->strings_off, h->strings_size, 1, "strings"))
 		return -1;
 	return 0;
@@ -590,6 +599,51 @@ static int load_entries(struct reader *r, struct ns_patch *p)
 	return check_xforms(r, p);
 }
 
+const char *ns_hook_kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case NS_HOOK_PRE_APPLY:   return "pre-apply";
+	case NS_HOOK_POST_APPLY:  return "post-apply";
+	case NS_HOOK_PRE_REVERT:  return "pre-revert";
+	case NS_HOOK_POST_REVERT: return "post-revert";
+	default:                  return "?";
+	}
+}
+
+/* The hook table (version 3): each kind once, each naming a function: one
+ * the patch defines in its code, or one of the target (a function, or an
+ * untyped symbol: what ELF calls an undefined one). Runs after the
+ * sections and symbols are loaded and checked. */
+static int load_hooks(struct reader *r, struct ns_patch *p)
+{
+	for (uint32_t i = 0; i < r->h.nhooks; i++) {
+		struct ns_meta_hook mh;
+		const struct ns_sym *s;
+
+		memcpy(&mh, r->meta + r->h.hooks_off + (size_t)i * sizeof(mh),
+		       sizeof(mh));
+		if (mh.kind < NS_HOOK_PRE_APPLY || mh.kind > NS_HOOK_KINDS)
+			return rerr(r, "metadata: hook %u: bad kind %u", i, mh.kind);
+		if (p->hooks[mh.kind - 1])
+			return rerr(r, "metadata: two %s hooks",
+				    ns_hook_kind_name(mh.kind));
+		if (mh.sym == 0 || mh.sym >= p->nsyms)
+			return rerr(r, "metadata: %s hook: bad symbol index %u",
+				    ns_hook_kind_name(mh.kind), mh.sym);
+		s = &p->syms[mh.sym];
+		if ((s->type != STT_FUNC &&
+		     (s->kind != NS_SYM_TARGET || s->type != STT_NOTYPE)) ||
+		    !*s->name ||
+		    (s->kind == NS_SYM_DEFINED &&
+		     !(p->sections[s->section].flags & SHF_EXECINSTR)))
+			return rerr(r, "metadata: %s hook: symbol %u (%s) is not a "
+				    "function", ns_hook_kind_name(mh.kind), mh.sym,
+				    s->name);
+		p->hooks[mh.kind - 1] = mh.sym;
+	}
+	return 0;
+}
+
 /* The patch's .eh_frame, if it has one: at most one, and valid CFI for
  * the patch's own code (patch_cfi.c). Runs after the symbols and the
  * relocations are loaded and checked. */
@@ -622,7 +676,7 @@ static int load(struct reader *r, struct ns_patch *p)
 	memcpy(p->result_build_id, r->h.result_build_id, r->h.result_build_id_len);
 	p->result_build_id_len = r->h.result_build_id_len;
 	if (load_sections(r, p) || load_symbols(r, p) || load_relocs(r, p) ||
-	    load_entries(r, p) || load_cfi(r, p))
+	    load_entries(r, p) || load_hooks(r, p) || load_cfi(r, p))
 		return -1;
 	p->id = ns_checksum(r->buf, r->size);
 	return 0;

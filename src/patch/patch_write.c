@@ -249,16 +249,48 @@ static int write_rela_sections(struct writer *w, size_t symtab_index)
 	return 0;
 }
 
+/* The hook table (format version 3): one record per hook, by kind. */
+static uint32_t count_hooks(const struct ns_patch *p)
+{
+	uint32_t n = 0;
+
+	for (size_t k = 0; k < NS_HOOK_KINDS; k++)
+		n += p->hooks[k] != 0;
+	return n;
+}
+
+static int write_hooks(struct writer *w, size_t nsyms)
+{
+	const struct ns_patch *p = w->patch;
+
+	for (uint32_t k = 0; k < NS_HOOK_KINDS; k++) {
+		struct ns_meta_hook mh = { .kind = k + 1, .sym = p->hooks[k] };
+
+		if (!mh.sym)
+			continue;
+		if (mh.sym >= nsyms)
+			return werr(w, "patch writer: %s hook: bad symbol %u",
+				    ns_hook_kind_name(mh.kind), mh.sym);
+		if (wbuf_add(&w->meta, &mh, sizeof(mh)))
+			return werr(w, "patch writer: out of memory (meta)");
+	}
+	return 0;
+}
+
 static int build_meta(struct writer *w)
 {
 	const struct ns_patch *p = w->patch;
 	struct ns_meta_header h = { 0 };
 	size_t nsyms = p->nsyms ? p->nsyms : 1;
+	uint32_t nhooks = count_hooks(p);
+	/* A patch without hooks keeps format 2, which every nonstop since
+	 * masks reads. */
+	size_t hsize = nhooks ? sizeof(h) : NS_META_HEADER_V2_SIZE;
 	uint64_t nmasks = 0, end;
 
 	memcpy(h.magic, NS_META_MAGIC, sizeof(h.magic));
-	h.version = NS_PATCH_FORMAT_VERSION;
-	h.header_size = sizeof(h);
+	h.version = nhooks ? NS_PATCH_FORMAT_HOOKS : NS_PATCH_FORMAT_VERSION;
+	h.header_size = (uint32_t)hsize;
 	if (p->build_id_len > NS_BUILD_ID_MAX ||
 	    p->result_build_id_len > NS_BUILD_ID_MAX)
 		return werr(w, "patch writer: build-id too long (%u, %u)",
@@ -269,24 +301,28 @@ static int build_meta(struct writer *w)
 	memcpy(h.result_build_id, p->result_build_id, p->result_build_id_len);
 	for (size_t i = 0; i < p->nentries; i++)
 		nmasks += p->entries[i].nmasks;
-	end = sizeof(h) + (uint64_t)p->nentries * sizeof(struct ns_meta_entry) +
+	end = hsize + (uint64_t)p->nentries * sizeof(struct ns_meta_entry) +
 	      (uint64_t)nsyms * sizeof(struct ns_meta_sym) +
-	      nmasks * sizeof(struct ns_meta_mask);
+	      nmasks * sizeof(struct ns_meta_mask) +
+	      nhooks * sizeof(struct ns_meta_hook);
 	if (end > UINT32_MAX / 2)
 		return werr(w, "patch writer: metadata too large");
 	h.nsections = (uint32_t)p->nsections;
 	h.nentries = (uint32_t)p->nentries;
 	h.nsyms = (uint32_t)nsyms;
 	h.nmasks = (uint32_t)nmasks;
-	h.entries_off = sizeof(h);
+	h.entries_off = (uint32_t)hsize;
 	h.syms_off = h.entries_off + (uint32_t)(p->nentries * sizeof(struct ns_meta_entry));
 	h.masks_off = h.syms_off + (uint32_t)(nsyms * sizeof(struct ns_meta_sym));
-	h.strings_off = h.masks_off + (uint32_t)(nmasks * sizeof(struct ns_meta_mask));
+	h.hooks_off = nhooks ? h.masks_off + (uint32_t)(nmasks * sizeof(struct ns_meta_mask)) : 0;
+	h.nhooks = nhooks;
+	h.strings_off = h.masks_off + (uint32_t)(nmasks * sizeof(struct ns_meta_mask)) +
+			nhooks * (uint32_t)sizeof(struct ns_meta_hook);
 	nmasks = 0;
 	if (meta_str(w, p->name ? p->name : "", &h.name) ||
 	    meta_str(w, p->binary ? p->binary : "", &h.binary))
 		return -1;
-	if (wbuf_add(&w->meta, &h, sizeof(h)))
+	if (wbuf_add(&w->meta, &h, hsize))
 		return werr(w, "patch writer: out of memory (meta)");
 	for (size_t i = 0; i < p->nentries; i++) {
 		const struct ns_entry *e = &p->entries[i];
@@ -340,9 +376,11 @@ static int build_meta(struct writer *w)
 			if (wbuf_add(&w->meta, &mm, sizeof(mm)))
 				return werr(w, "patch writer: out of memory (meta)");
 		}
+	if (write_hooks(w, nsyms))
+		return -1;
 	/* Patch the string-area size into the header now that it is known. */
 	h.strings_size = (uint32_t)w->mstr.len;
-	memcpy(w->meta.p, &h, sizeof(h));
+	memcpy(w->meta.p, &h, hsize);
 	if (wbuf_add(&w->meta, w->mstr.p, w->mstr.len))
 		return werr(w, "patch writer: out of memory (meta)");
 	return 0;

@@ -26,6 +26,58 @@ struct ns_rec_sym *ns_rec_syms(struct ns_rec *rec)
 	return (struct ns_rec_sym *)((char *)rec + ns_rec_size(rec->nfuncs));
 }
 
+/* ---- hooks ---------------------------------------------------------------- */
+
+static bool is_v4(const struct ns_rec *rec)
+{
+	return !memcmp(rec->magic, NS_REC_MAGIC_V4, 8);
+}
+
+bool ns_rec_magic_v3(const char magic[8])
+{
+	return !memcmp(magic, NS_REC_MAGIC, 8) || !memcmp(magic, NS_REC_MAGIC_V4, 8);
+}
+
+struct ns_rec_hooks *ns_rec_hooks(struct ns_rec *rec)
+{
+	if (!is_v4(rec))
+		return NULL;
+	return (struct ns_rec_hooks *)((char *)rec +
+				       ns_rec_full_size(rec->nfuncs, rec->nsyms));
+}
+
+uint64_t ns_rec_hooks_addr(const struct ns_rec *rec)
+{
+	return rec->base + ns_rec_full_size(rec->nfuncs, rec->nsyms);
+}
+
+size_t ns_rec_total_size(const struct ns_rec *rec)
+{
+	return ns_rec_full_size(rec->nfuncs, rec->nsyms) +
+	       (is_v4(rec) ? sizeof(struct ns_rec_hooks) : 0);
+}
+
+/* A hooks block read from the target: names terminated; a hook whose slot
+ * or message buffer is not inside the patch's memory (the record's base
+ * and size: the mapping's first part only holds the record) is dropped
+ * (its stub would write elsewhere: the block is damaged). */
+static void check_hooks(const struct ns_rec *rec, struct ns_rec_hooks *h)
+{
+	uint64_t lo = rec->base, hi = rec->base + rec->size;
+	bool msg_ok = hi > lo && h->msg >= lo && h->msg_size <= hi - lo &&
+		      h->msg <= hi - h->msg_size;
+
+	for (int k = 0; k < NS_REC_HOOKS; k++) {
+		h->name[k][NS_NAME_MAX - 1] = 0;
+		if (!msg_ok || h->slot[k] < lo || h->slot[k] > hi - 16)
+			h->fn[k] = 0;
+		if (h->called[k] > 1)
+			h->called[k] = 1;
+	}
+}
+
+/* ---- end of hooks ---------------------------------------------------------- */
+
 const char *ns_rec_state_name(uint32_t state)
 {
 	switch (state) {
@@ -102,13 +154,17 @@ static struct ns_rec *read_record_v2(int mem_fd, const struct ns_map *m,
 	return rec;
 }
 
+/* Versions 3 and 4 (version 3 and a hooks block). */
 static struct ns_rec *read_record_v3(int mem_fd, const struct ns_map *m,
 				     const struct ns_rec *hdr)
 {
-	size_t size = ns_rec_full_size(hdr->nfuncs, hdr->nsyms);
+	size_t size;
 	struct ns_rec *rec;
 
-	if (hdr->nsyms > MAX_SYMS || size > m->end - m->start)
+	if (hdr->nsyms > MAX_SYMS)
+		return NULL;
+	size = ns_rec_total_size(hdr);
+	if (size > m->end - m->start)
 		return NULL;
 	rec = malloc(size);
 	if (!rec)
@@ -123,6 +179,8 @@ static struct ns_rec *read_record_v3(int mem_fd, const struct ns_map *m,
 		rec->eh_frame = rec->eh_frame_size = 0;
 	for (uint32_t i = 0; i < rec->nsyms; i++)
 		ns_rec_syms(rec)[i].name[NS_NAME_MAX - 1] = 0;
+	if (ns_rec_hooks(rec))
+		check_hooks(rec, ns_rec_hooks(rec));
 	return rec;
 }
 
@@ -135,7 +193,7 @@ static struct ns_rec *read_record(int mem_fd, const struct ns_map *m)
 	if (ns_mem_read(mem_fd, m->start, &hdr, sizeof(hdr)) < 0)
 		return NULL;
 	v2 = !memcmp(hdr.magic, NS_REC_MAGIC_V2, 8);
-	if ((!v2 && memcmp(hdr.magic, NS_REC_MAGIC, 8)) ||
+	if ((!v2 && !ns_rec_magic_v3(hdr.magic)) ||
 	    hdr.nfuncs > MAX_FUNCS || hdr.base != m->start)
 		return NULL;
 	rec = v2 ? read_record_v2(mem_fd, m, &hdr) : read_record_v3(mem_fd, m, &hdr);
@@ -148,6 +206,18 @@ static struct ns_rec *read_record(int mem_fd, const struct ns_map *m)
 			rec->funcs[i].saved_len = NS_SAVED_MAX;
 	}
 	return rec;
+}
+
+struct ns_rec *ns_rec_read_at(int mem_fd, uint64_t base)
+{
+	struct ns_rec hdr;
+	struct ns_map m = { .start = base, .path = "" };
+
+	if (ns_mem_read(mem_fd, base, &hdr, sizeof(hdr)) < 0 || !hdr.size ||
+	    hdr.size > UINT64_MAX - base)
+		return NULL;
+	m.end = base + hdr.size;
+	return read_record(mem_fd, &m);
 }
 
 /* A mapping whose record area is still all zeros: created by a nonstop

@@ -15,14 +15,20 @@
  * without CFI. A nonstop that reads only version 2 does not see version 3
  * records at all: it cannot revert a patch whose frames libgcc knows
  * without deregistering them first (the program would crash in its next
- * unwind), so it must not see one. */
+ * unwind), so it must not see one. Version 4 ("NSRECv4", only for a
+ * patch with hooks) is version 3 with, after syms[], the hooks block
+ * below: a nonstop that cannot run hooks does not see such a record (it
+ * would revert the patch without them, or unmap it while a hook runs). */
 #ifndef NONSTOP_REGISTRY_H
 #define NONSTOP_REGISTRY_H
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #define NS_REC_MAGIC    "NSRECv3"
 #define NS_REC_MAGIC_V2 "NSRECv2"   /* still read */
+#define NS_REC_MAGIC_V4 "NSRECv4"   /* NS_REC_MAGIC with hooks */
 #define NS_REC_MAPNAME  "nonstop:"
 #define NS_NAME_MAX     64
 #define NS_SAVED_MAX    16
@@ -156,6 +162,35 @@ struct ns_rec_xform {
 	char     name[NS_NAME_MAX];
 };
 
+/* ---- hooks (version 4: core/hooks.h) ------------------------------------ */
+/* The patch's hooks, indexed by kind - 1 (patch.h enum ns_hook_kind). A
+ * hook's call is "set up" (called[k] = 1) right before nonstop points a
+ * thread at it, its slot zeroed; from then on the slot, written by the
+ * call's stub in the target, says whether it started and returned, and
+ * what it returned. So whenever a nonstop died, the next one knows which
+ * hook stage was in progress and how it ended. */
+#define NS_REC_HOOKS 4
+struct ns_rec_hooks {
+	uint64_t fn[NS_REC_HOOKS];      /* the hook function, 0 if none */
+	uint64_t slot[NS_REC_HOOKS];    /* its call slot (proc/call.h), in
+					   the patch's writable memory */
+	uint64_t msg;                   /* nonstop_hook_msg, msg_size bytes */
+	uint32_t msg_size;
+	uint32_t called[NS_REC_HOOKS];  /* 1: a call was set up */
+	uint32_t pad;
+	char     name[NS_REC_HOOKS][NS_NAME_MAX]; /* the functions' names */
+};
+
+/* The hooks block of REC, NULL if it has none (not a version 4 record). */
+struct ns_rec_hooks *ns_rec_hooks(struct ns_rec *rec);
+/* Where it is in the target (REC->base + its offset). */
+uint64_t ns_rec_hooks_addr(const struct ns_rec *rec);
+/* The size of REC as it is in the target, hooks block included. */
+size_t ns_rec_total_size(const struct ns_rec *rec);
+/* A record's magic this nonstop reads with CFI fields: version 3 or 4. */
+bool ns_rec_magic_v3(const char magic[8]);
+/* ---- end of hooks ------------------------------------------------------- */
+
 /* Size of a version 2 record's header: the prefix of version 3's (its
  * last field, padding, is version 3's mode: 0, stop-the-world). */
 #define NS_REC_V2_SIZE 232
@@ -184,6 +219,10 @@ struct ns_registry {
  * valid records are ignored. 0, or -1 with errno. */
 int ns_registry_read(pid_t pid, int mem_fd, struct ns_registry *reg);
 void ns_registry_free(struct ns_registry *reg);
+
+/* The record at BASE, read and checked as ns_registry_read does, its
+ * mapping taken as the size the record says (malloc'd), or NULL. */
+struct ns_rec *ns_rec_read_at(int mem_fd, uint64_t base);
 
 /* The record named NAME, or the last applied if NAME is NULL (not one
  * already reverted and retiring); NULL if none. */

@@ -1,0 +1,429 @@
+/* hooks.c — a patch's hooks, run in the target (hooks.h).
+ *
+ * A hook is called like the frames' functions (proc/call.h): a borrowed
+ * thread runs the patch's call stub, which calls the hook, stores what it
+ * returned in the hook's own slot in the patch's writable memory, and
+ * rt_sigreturns home; killed at any instant, nonstop leaves a thread that
+ * finishes the hook and returns by itself. Before the thread is pointed
+ * at the stub, the record says the hook's call is set up (called[k]), its
+ * slot zeroed. Every decision below reads the record and the slot afresh
+ * from the target: a later nonstop decides exactly as this one would. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/borrow.h"
+#include "core/hooks.h"
+#include "proc/call.h"
+#include "proc/mem.h"
+
+/* Functions in whose frames a thread may hold the lock of a stdio
+ * stream (by prefix): a hook that prints would wait for itself. The
+ * frames' hazards (malloc, the dynamic loader, libgcc, fork) apply too. */
+static const char *const stdio_hazards[] = {
+	"_IO_", "__vfprintf", "vfprintf", "printf", "fprintf", "dprintf",
+	"puts", "fputs", "fputc", "putc", "putchar", "fwrite", "fread",
+	"fgets", "fgetc", "getc", "getchar", "getline", "getdelim",
+	"__getdelim", "fflush", "fclose", "fopen", "fdopen", "fseek",
+	"ftell", "rewind", "flockfile", "funlockfile", "__uflow",
+	"__overflow", "scanf", "fscanf", "__isoc99_",
+};
+
+enum status { ABSENT, NOT_RUN, RUNNING, RETURNED };
+
+static int hook_hazard(void *arg, uint64_t pc, const char *func,
+		       const char *module)
+{
+	if (ns_borrow_hazard(arg, pc, func, module))
+		return 1;
+	for (size_t i = 0; func && i < sizeof(stdio_hazards) / sizeof(*stdio_hazards); i++)
+		if (!strncmp(func, stdio_hazards[i], strlen(stdio_hazards[i])))
+			return 1;
+	return 0;
+}
+
+bool ns_hooks_any(const struct ns_patch *p)
+{
+	for (size_t k = 0; k < NS_HOOK_KINDS; k++)
+		if (p->hooks[k])
+			return true;
+	return false;
+}
+
+void ns_hooks_record(struct ns_rec *rec, const struct ns_patch *p,
+		     const struct ns_image *img)
+{
+	struct ns_rec_hooks *h = ns_rec_hooks(rec);
+	uint64_t data = img->base + img->hooks_off;
+
+	if (!h)
+		return;
+	memset(h, 0, sizeof(*h));
+	h->msg = data + NS_LINK_HOOK_SLOTS;
+	h->msg_size = NS_LINK_HOOK_MSG;
+	for (uint32_t k = 0; k < NS_HOOK_KINDS; k++) {
+		uint32_t sym = p->hooks[k];
+
+		h->slot[k] = data + k * sizeof(struct ns_call_slot);
+		if (!sym)
+			continue;
+		h->fn[k] = ns_link_sym_addr(img, sym);
+		snprintf(h->name[k], sizeof(h->name[k]), "%s", p->syms[sym].name);
+	}
+}
+
+_Static_assert(NS_REC_HOOKS == NS_HOOK_KINDS, "hook kinds in the record");
+_Static_assert(NS_LINK_HOOK_SLOTS >= NS_HOOK_KINDS * sizeof(struct ns_call_slot),
+	       "room for the hooks' call slots");
+_Static_assert(NS_LINK_HOOK_MSG == sizeof(((struct ns_hook_run *)0)->msg),
+	       "the message a hook leaves fits the result");
+
+/* *REC: the record at BASE if it has hooks (malloc'd), else NULL (no
+ * record there: a mapping never filled; or one without hooks). -1 with
+ * ERR if it cannot be read, or a record with hooks is damaged. */
+static int read_rec(struct ns_tracee *tr, uint64_t base, struct ns_rec **rec,
+		    char *err, size_t errlen)
+{
+	char magic[8];
+
+	*rec = NULL;
+	if (ns_mem_read(tr->mem_fd, base, magic, sizeof(magic)) < 0) {
+		snprintf(err, errlen, "cannot read process %d: %s", (int)tr->pid,
+			 strerror(errno));
+		return -1;
+	}
+	if (memcmp(magic, NS_REC_MAGIC_V4, sizeof(magic)))
+		return 0;
+	*rec = ns_rec_read_at(tr->mem_fd, base);
+	if (!*rec || !ns_rec_hooks(*rec)) {
+		free(*rec);
+		*rec = NULL;
+		snprintf(err, errlen, "the record of the patch at 0x%llx in process "
+			 "%d is damaged", (unsigned long long)base, (int)tr->pid);
+		return -1;
+	}
+	return 0;
+}
+
+/* Where hook KIND (1..4) of REC stands. With TR, a call set up but not
+ * started counts as running while a thread is on the stub (a nonstop
+ * died right after pointing it there). */
+static enum status status(struct ns_tracee *tr, struct ns_rec *rec,
+			  uint32_t kind, int32_t *ret)
+{
+	struct ns_rec_hooks *h = ns_rec_hooks(rec);
+	struct ns_call_slot s;
+	uint32_t k = kind - 1;
+
+	*ret = 0;
+	if (!h || !h->fn[k])
+		return ABSENT;
+	if (!h->called[k])
+		return NOT_RUN;
+	if (ns_mem_read(tr->mem_fd, h->slot[k], &s, sizeof(s)) < 0)
+		return RUNNING;   /* cannot tell: assume the worst */
+	if (s.done) {
+		*ret = (int32_t)(uint32_t)s.ret;
+		return RETURNED;
+	}
+	if (s.started || (rec->call_stub &&
+			  ns_borrow_thread_in(tr, rec->call_stub, NS_LINK_CALL_STUB)))
+		return RUNNING;
+	return NOT_RUN;       /* set up, never started */
+}
+
+static void fill_run(struct ns_hook_run *run, struct ns_rec *rec,
+		     uint32_t kind, int32_t ret)
+{
+	memset(run, 0, sizeof(*run));
+	run->kind = kind;
+	run->ret = ret;
+	snprintf(run->fn, sizeof(run->fn), "%s", ns_rec_hooks(rec)->name[kind - 1]);
+}
+
+/* The message the hook left: one line of printable characters. */
+static void read_msg(struct ns_tracee *tr, const struct ns_rec_hooks *h,
+		     struct ns_hook_run *run)
+{
+	size_t n = h->msg_size < sizeof(run->msg) ? h->msg_size : sizeof(run->msg);
+
+	if (!n || ns_mem_read(tr->mem_fd, h->msg, run->msg, n) < 0) {
+		run->msg[0] = 0;
+		return;
+	}
+	run->msg[n - 1] = 0;
+	for (char *c = run->msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
+}
+
+/* Zeroes the message buffer and the slot, then says the call is set up. */
+static int announce(struct ns_tracee *tr, struct ns_rec *rec, uint32_t k,
+		    char *err, size_t errlen)
+{
+	struct ns_rec_hooks *h = ns_rec_hooks(rec);
+	struct ns_call_slot zero = { 0 };
+	uint64_t called = ns_rec_hooks_addr(rec) +
+			  offsetof(struct ns_rec_hooks, called) + k * sizeof(uint32_t);
+	uint32_t one = 1;
+	char *clear = calloc(1, h->msg_size ? h->msg_size : 1);
+	int rc = -1;
+
+	if (clear && ns_mem_write(tr->mem_fd, h->msg, clear, h->msg_size) == 0 &&
+	    ns_mem_write(tr->mem_fd, h->slot[k], &zero, sizeof(zero)) == 0 &&
+	    ns_mem_write(tr->mem_fd, called, &one, sizeof(one)) == 0)
+		rc = 0;
+	else
+		snprintf(err, errlen, "cannot write to process %d: %s",
+			 (int)tr->pid, clear ? strerror(errno) : "out of memory");
+	free(clear);
+	return rc;
+}
+
+/* A call that failed with the thread back in nonstop's hands: one that did
+ * not start leaves the hook not run; one that started and did not return
+ * (the hook faulted: the thread was put back where it was, the fault not
+ * delivered) is recorded as returned NS_HOOK_FAULTED, so that nothing
+ * waits for it. */
+static void settle_failed(struct ns_tracee *tr, struct ns_rec *rec, uint32_t k)
+{
+	uint64_t called = ns_rec_hooks_addr(rec) +
+			  offsetof(struct ns_rec_hooks, called) + k * sizeof(uint32_t);
+	uint64_t slot = ns_rec_hooks(rec)->slot[k];
+	uint32_t zero = 0;
+	struct ns_call_slot s;
+
+	if (ns_mem_read(tr->mem_fd, slot, &s, sizeof(s)) < 0 || s.done)
+		return;
+	if (!s.started) {
+		ns_mem_write(tr->mem_fd, called, &zero, sizeof(zero));
+		return;
+	}
+	s.ret = (uint32_t)NS_HOOK_FAULTED;
+	s.done = 1;
+	ns_mem_write(tr->mem_fd, slot, &s, sizeof(s));
+}
+
+/* The thread the hook runs in (borrow.h): libnonstop's, the only one the
+ * tracee holds, in the per-thread mode; else one chosen. */
+static int borrow_for(struct ns_borrow *b, struct ns_tracee *tr,
+		      struct ns_safety *safety, const struct ns_rec *rec,
+		      uint32_t kind, double timeout, char *err, size_t errlen)
+{
+	char what[128];
+
+	if (rec->mode == NS_MODE_PER_THREAD) {
+		if (tr->n != 1 || tr->t[0]->gone) {
+			memset(b, 0, sizeof(*b));
+			snprintf(err, errlen, "libnonstop's thread is not held");
+			return -1;
+		}
+		return ns_borrow_thread(b, tr, tr->t[0], err, errlen);
+	}
+	snprintf(what, sizeof(what), "run the %s hook safely (outside malloc, "
+		 "stdio, the dynamic loader and libgcc's unwinder)",
+		 ns_hook_kind_name(kind));
+	return ns_borrow(b, tr, safety, hook_hazard, timeout, what, err, errlen);
+}
+
+/* Calls hook KIND of REC in a borrowed thread. */
+static int call(struct ns_tracee *tr, struct ns_safety *safety,
+		struct ns_rec *rec, uint32_t kind, double timeout,
+		struct ns_hook_run *run, char *err, size_t errlen)
+{
+	struct ns_rec_hooks *h = ns_rec_hooks(rec);
+	uint32_t k = kind - 1;
+	struct ns_borrow b;
+	uint64_t ret = 0;
+	char why[512];
+	int rc;
+
+	fill_run(run, rec, kind, 0);
+	if (!rec->call_stub) {
+		snprintf(err, errlen, "patch '%s': its record has no call stub for "
+			 "its hooks", rec->name);
+		return -1;
+	}
+	if (borrow_for(&b, tr, safety, rec, kind, timeout, why, sizeof(why)) < 0) {
+		ns_unborrow(&b, NULL, 0);
+		snprintf(err, errlen, "cannot run the %s hook '%s': %s",
+			 ns_hook_kind_name(kind), h->name[k], why);
+		return -1;
+	}
+	if (announce(tr, rec, k, err, errlen) < 0) {
+		ns_unborrow(&b, NULL, 0);
+		return -1;
+	}
+	rc = ns_remote_call(&b.rs, rec->call_stub, h->slot[k], h->fn[k], 0, 0,
+			    timeout, &ret);
+	if (rc == NS_CALL_OK) {
+		run->ret = (int32_t)(uint32_t)ret;
+		read_msg(tr, h, run);
+		return ns_unborrow(&b, err, errlen);
+	}
+	if (rc == NS_CALL_LET_GO)
+		snprintf(err, errlen, "the %s hook '%s' did not return within %.3g s "
+			 "(it goes on in thread %d; patch '%s' stays as it is "
+			 "until it returns)", ns_hook_kind_name(kind), h->name[k],
+			 timeout, b.rs.th->tid, rec->name);
+	else
+		snprintf(err, errlen, "cannot run the %s hook '%s': %s",
+			 ns_hook_kind_name(kind), h->name[k], tr->err);
+	if (rc == NS_CALL_FAILED)
+		settle_failed(tr, rec, k);
+	ns_unborrow(&b, NULL, 0);
+	return -1;
+}
+
+int ns_hook_run(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
+		uint32_t kind, double timeout, struct ns_hook_run *run,
+		char *err, size_t errlen)
+{
+	struct ns_rec *rec;
+	int32_t ret;
+	int rc = 1;
+
+	if (read_rec(tr, base, &rec, err, errlen) < 0)
+		return -1;
+	if (!rec)
+		return 1;
+	switch (status(tr, rec, kind, &ret)) {
+	case ABSENT:
+		break;
+	case RETURNED:
+		/* Once is enough; but a pre-revert veto is asked again at the
+		 * next revert. */
+		if (ret != 0 && kind == NS_HOOK_PRE_REVERT) {
+			rc = call(tr, safety, rec, kind, timeout, run, err, errlen);
+			break;
+		}
+		fill_run(run, rec, kind, ret);
+		break;
+	case NOT_RUN:
+		rc = call(tr, safety, rec, kind, timeout, run, err, errlen);
+		break;
+	case RUNNING:
+		snprintf(err, errlen, "the %s hook '%s' of patch '%s' is still "
+			 "running in process %d (try again when it has returned)",
+			 ns_hook_kind_name(kind), ns_rec_hooks(rec)->name[kind - 1],
+			 rec->name, (int)tr->pid);
+		rc = -1;
+		break;
+	}
+	free(rec);
+	return rc;
+}
+
+int ns_hooks_idle(struct ns_tracee *tr, uint64_t base, char *err, size_t errlen)
+{
+	struct ns_rec *rec;
+	int32_t ret;
+	int rc = 0;
+
+	if (read_rec(tr, base, &rec, err, errlen) < 0)
+		return -1;
+	for (uint32_t kind = 1; rec && kind <= NS_HOOK_KINDS && !rc; kind++) {
+		if (status(tr, rec, kind, &ret) != RUNNING)
+			continue;
+		snprintf(err, errlen, "the %s hook '%s' of patch '%s' is still "
+			 "running in process %d (try again when it has returned)",
+			 ns_hook_kind_name(kind), ns_rec_hooks(rec)->name[kind - 1],
+			 rec->name, (int)tr->pid);
+		rc = -1;
+	}
+	free(rec);
+	return rc;
+}
+
+bool ns_hooks_pre_revert_due(struct ns_tracee *tr, uint64_t base)
+{
+	struct ns_rec *rec;
+	int32_t post_ret, pre_ret;
+	enum status post, pre;
+	char err[256];
+	bool due;
+
+	if (read_rec(tr, base, &rec, err, sizeof(err)) < 0 || !rec)
+		return false;   /* (ns_hooks_idle, first, refuses the former) */
+	post = status(tr, rec, NS_HOOK_POST_APPLY, &post_ret);
+	pre = status(tr, rec, NS_HOOK_PRE_REVERT, &pre_ret);
+	due = pre != ABSENT && !(pre == RETURNED && pre_ret == 0) &&
+	      (post == ABSENT || (post == RETURNED && post_ret == 0));
+	free(rec);
+	return due;
+}
+
+/* Whether the post-revert hook of REC is due when its memory goes: it
+ * was switched to and back, or never switched to after its pre-apply
+ * hook succeeded. */
+static bool post_revert_due(struct ns_tracee *tr, struct ns_rec *rec)
+{
+	int32_t ret;
+
+	if (rec->state != NS_REC_LOADED)
+		return true;
+	return status(tr, rec, NS_HOOK_PRE_APPLY, &ret) == RETURNED && ret == 0;
+}
+
+int ns_hooks_post_revert(struct ns_tracee *tr, struct ns_safety *safety,
+		     uint64_t base, double timeout, struct ns_hook_run *run,
+		     char *err, size_t errlen)
+{
+	struct ns_hook_run mine;
+	struct ns_rec *rec;
+	int32_t ret;
+	int rc = 0;
+
+	if (ns_hooks_idle(tr, base, err, errlen) < 0 ||
+	    read_rec(tr, base, &rec, err, errlen) < 0)
+		return -1;
+	if (!rec)
+		return 0;
+	if (status(tr, rec, NS_HOOK_POST_REVERT, &ret) == NOT_RUN &&
+	    post_revert_due(tr, rec)) {
+		if (!run)
+			run = &mine;
+		if (call(tr, safety, rec, NS_HOOK_POST_REVERT, timeout, run,
+			 err, errlen) < 0) {
+			size_t n = strlen(err);
+
+			snprintf(err + n, errlen - n, "; the memory of patch '%s' "
+				 "is kept", rec->name);
+			rc = -1;
+		}
+	}
+	free(rec);
+	return rc;
+}
+
+const char *ns_hook_state(int mem_fd, struct ns_rec *rec, uint32_t kind,
+			  char *buf, size_t len)
+{
+	struct ns_rec_hooks *h = ns_rec_hooks(rec);
+	struct ns_call_slot s;
+	uint32_t k = kind - 1;
+
+	if (!h || !h->fn[k])
+		snprintf(buf, len, "none");
+	else if (!h->called[k])
+		snprintf(buf, len, "not run");
+	else if (ns_mem_read(mem_fd, h->slot[k], &s, sizeof(s)) < 0)
+		snprintf(buf, len, "unknown");
+	else if (s.done && (int32_t)(uint32_t)s.ret == NS_HOOK_FAULTED)
+		snprintf(buf, len, "faulted");
+	else if (s.done)
+		snprintf(buf, len, "returned %d", (int32_t)(uint32_t)s.ret);
+	else if (s.started)
+		snprintf(buf, len, "running");
+	else
+		snprintf(buf, len, "not started");
+	return buf;
+}
+
+void ns_hook_describe(const struct ns_hook_run *run, char *buf, size_t len)
+{
+	snprintf(buf, len, "the %s hook '%s' returned %d%s%s",
+		 ns_hook_kind_name(run->kind), run->fn, (int)run->ret,
+		 run->msg[0] ? ": " : "", run->msg);
+}
