@@ -215,6 +215,8 @@ int ns_link_resolve(const struct ns_patch *p, struct ns_target *t,
 		/* Shadow variables: one table per process, whatever the
 		 * patch brought (link/shadow_root.h). */
 		if (ns_link_is_shadow_root(s)) {
+			if (!img->shadow_root && !ns_link_needs_shadow_root(p))
+				continue;  /* nothing refers to it */
 			if (!img->shadow_root) {
 				snprintf(err, errlen, "internal error: no "
 					 "shadow-variable root to bind '%s' to",

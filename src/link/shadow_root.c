@@ -12,11 +12,23 @@ bool ns_link_is_shadow_root(const struct ns_sym *s)
 	return s->kind == NS_SYM_DEFINED ? s->bind != STB_LOCAL : !s->file;
 }
 
+/* Only a patch whose code refers to the root needs one: nonstop.h defines
+ * it in every file that includes it, also in one that only declares a
+ * hook or a transformer, and such a patch must not make the process a
+ * root it never uses. */
 bool ns_link_needs_shadow_root(const struct ns_patch *p)
 {
-	for (size_t i = 1; i < p->nsyms; i++)
-		if (ns_link_is_shadow_root(&p->syms[i]))
-			return true;
+	for (size_t i = 0; i < p->nsections; i++) {
+		const struct ns_section *sec = &p->sections[i];
+
+		for (size_t r = 0; r < sec->nrelocs; r++) {
+			uint32_t sym = sec->relocs[r].sym;
+
+			if (sym > 0 && sym < p->nsyms &&
+			    ns_link_is_shadow_root(&p->syms[sym]))
+				return true;
+		}
+	}
 	return false;
 }
 
