@@ -126,9 +126,11 @@ static int decide_data(struct gen *g, struct gen_pair *pr, size_t i)
 	const struct gsym *s = &o->syms[i];
 	char why[256] = "";
 
-	if (gobj_is_copied(o, i) || gen_xform_is_record(o, i))
+	if (gobj_is_copied(o, i) || gen_xform_is_record(o, i) ||
+	    gobj_is_shadow_root(o, i))
 		return 0;  /* read-only compiler data: copied where referenced;
-			      transformer records: read by xform.c */
+			      transformer records: read by xform.c; the
+			      shadow root: the process's */
 	if (gen_types_var_transformed(g, i)) {
 		pr->decision[i] = GEN_XFORM_DATA;
 		pr->reason[i] = NS_REASON_XFORM;

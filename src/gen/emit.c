@@ -230,6 +230,8 @@ static uint32_t target_of(struct pstate *ps, size_t sym)
  * one): references to it bind to the live instance. */
 static int exists_in_target(const struct pstate *ps, size_t sym)
 {
+	if (gobj_is_shadow_root(ps->o, sym))
+		return 1;  /* the process's one root, whatever the old build had */
 	return ps->pr->old && ps->o->syms[sym].match >= 0 &&
 	       !gobj_is_copied(ps->o, sym) &&
 	       ps->pr->decision[sym] != GEN_XFORM_DATA;  /* the patch's own */

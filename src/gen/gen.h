@@ -95,6 +95,10 @@ long gobj_sym_at(const struct gobj *o, size_t sec, uint64_t off);
  * never bound to the target: ".cold" pieces (they travel with their parent)
  * and compiler-generated read-only locals (CSWTCH.N, __func__.N, table.N). */
 int  gobj_is_copied(const struct gobj *o, size_t sym);
+/* True for nonstop.h's nonstop__shadow_root (a global variable): never
+ * data of the patch; apply binds every reference to it to the process's
+ * one root (link/shadow_root.h), so it is treated as the target's. */
+int  gobj_is_shadow_root(const struct gobj *o, size_t sym);
 /* True if section SEC has no named symbol (string pools, jump tables ...). */
 int  gobj_sec_anon(const struct gobj *o, size_t sec);
 

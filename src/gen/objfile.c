@@ -249,6 +249,14 @@ static int has_cold_suffix(const char *name)
 	return c && (c[5] == '\0' || c[5] == '.');
 }
 
+int gobj_is_shadow_root(const struct gobj *o, size_t sym)
+{
+	const struct gsym *s = &o->syms[sym];
+
+	return s->type == STT_OBJECT && s->bind != STB_LOCAL && s->name &&
+	       !strcmp(s->name, "nonstop__shadow_root");
+}
+
 int gobj_is_copied(const struct gobj *o, size_t sym)
 {
 	const struct gsym *s = &o->syms[sym];
