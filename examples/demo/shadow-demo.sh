@@ -11,7 +11,9 @@
 # script builds v1 and v2, starts v1 under load (4 persistent connections),
 # opens two connections of its own, applies the fix, shows that each
 # connection, already open before the apply, counts on its own, request
-# after request, reverts it, and checks that the load saw no failure.
+# after request, reverts it (the fix's post-revert hook frees every
+# counter: nonstop_shadow_free_all), applies it again (the counters start
+# over) and reverts it, and checks that the load saw no failure.
 # Exit 0 on success, 1 if any step fails or any request failed.
 # DEMO_OUT (default build/shadow-demo) is where it builds; DEMO_LOAD_SECONDS
 # (default 60) bounds the load.
@@ -163,13 +165,23 @@ expect mine=1
 on 3 MINE
 expect mine=5
 
-step "Status, then revert: MINE is gone again"
+step "Status, then revert: MINE is gone again; the post-revert hook freed the counters"
 run "$NONSTOP" status "$server_pid"
 run "$NONSTOP" revert "$server_pid" || die "revert failed"
 on 3 MINE
 expect 'ERR unknown request'
 on 3 'WC one two'
 expect 2
+
+step "Apply again: the same connections count from 1 (nothing was left behind)"
+run "$NONSTOP" apply "$server_pid" "$OUT/conn-count.nsp" || die "apply failed"
+on 3 MINE
+expect mine=1
+on 4 MINE
+expect mine=1
+run "$NONSTOP" revert "$server_pid" || die "revert failed"
+on 3 MINE
+expect 'ERR unknown request'
 exec 3>&- 4>&-
 
 step "Stop the load"
