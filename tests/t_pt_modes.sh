@@ -3,7 +3,8 @@
 # per-thread mode by default and the stop-the-world mode with --mode stop;
 # the two are not mixed in one process; a program built without patchable
 # entries is refused per thread, naming the function, and works with
-# --mode stop; --replace is stop-the-world only. (In stop-the-world mode a
+# --mode stop; --replace is stop-the-world only; per thread, the patch's
+# frames are registered with libgcc all the same. (In stop-the-world mode a
 # worker stopped between its two calls may see one old and one new result,
 # the known limit of that mode; per thread, never.)
 . "$TEST_LIB"
@@ -36,6 +37,9 @@ stop_mixed=$(ask mixed)
 note "mixed pairs seen around the stop-the-world apply and revert: $stop_mixed"
 expect_exit 0 "$NONSTOP" apply "$TPID" fix.nsp
 expect_stdout_match 'per-thread mode'
+# Its frames registered with libgcc by libnonstop's thread, the only one held.
+expect_exit 0 "$NONSTOP" status "$TPID"
+expect_stdout_match 'with libgcc: registered'
 expect_exit 1 "$NONSTOP" apply --mode stop "$TPID" other.nsp
 expect_stderr_match "patch 'fix' is applied .* in per-thread mode"
 expect_exit 1 "$NONSTOP" apply --replace "$TPID" other.nsp

@@ -101,6 +101,19 @@ static int read_slot(struct ns_tracee *tr, const struct ns_rec *rec,
 	return ns_mem_read(tr->mem_fd, rec->call_slot, s, sizeof(*s));
 }
 
+/* The thread that makes the call: in the per-thread mode libnonstop's, the
+ * only one the tracee holds, as it is (it holds no lock: no need to
+ * unwind it, which costs far more than the call); else one ns_borrow()
+ * finds safe. */
+static int borrow(struct ns_borrow *b, struct ns_tracee *tr,
+		  struct ns_safety *safety, const struct ns_rec *rec,
+		  double timeout, char *err, size_t errlen)
+{
+	if (rec->mode == NS_MODE_PER_THREAD && tr->n == 1 && !tr->t[0]->gone)
+		return ns_borrow_thread(b, tr, tr->t[0], err, errlen);
+	return ns_borrow(b, tr, safety, NULL, timeout, CALL_WHAT, err, errlen);
+}
+
 int ns_frames_register(struct ns_tracee *tr, struct ns_target *t,
 		       struct ns_safety *safety, const struct ns_rec *rec,
 		       double timeout, char *note, size_t notelen,
@@ -125,8 +138,8 @@ int ns_frames_register(struct ns_tracee *tr, struct ns_target *t,
 			 "program's own backtrace() stops at new code)", (int)tr->pid);
 		return 0;
 	}
-	if (ns_borrow(&b, tr, safety, NULL, timeout < 1 ? timeout : 1, CALL_WHAT,
-		      why, sizeof(why)) < 0) {
+	if (borrow(&b, tr, safety, rec, timeout < 1 ? timeout : 1, why,
+		   sizeof(why)) < 0) {
 		ns_unborrow(&b, NULL, 0);
 		snprintf(note, notelen, "the patch's frames are not registered with "
 			 "libgcc: %s", why);
@@ -217,8 +230,7 @@ static int deregister(struct ns_tracee *tr, const struct ns_rec *rec,
 	uint64_t ret;
 	int rc;
 
-	if (ns_borrow(&b, tr, NULL, NULL, RELEASE_TIMEOUT, CALL_WHAT, err,
-		      errlen) < 0) {
+	if (borrow(&b, tr, NULL, rec, RELEASE_TIMEOUT, err, errlen) < 0) {
 		size_t n = strlen(err);
 
 		snprintf(err + n, errlen - n, "; the frames of patch '%s' stay "
