@@ -173,9 +173,13 @@ static struct ns_rec *read_record_v3(int mem_fd, const struct ns_map *m,
 		free(rec);
 		return NULL;
 	}
-	/* The CFI must lie inside the mapping (the unwinders read it). */
-	if (rec->eh_frame && (rec->eh_frame < m->start ||
-			      rec->eh_frame_size > m->end - rec->eh_frame))
+	/* The CFI must lie inside the patch's memory (the unwinders read
+	 * it): the record's base and size, of which the mapping M holds only
+	 * the first part (the CFI is in a later one, read-only). */
+	if (rec->eh_frame && (rec->eh_frame < rec->base ||
+			      rec->size > UINT64_MAX - rec->base ||
+			      rec->eh_frame > rec->base + rec->size ||
+			      rec->eh_frame_size > rec->base + rec->size - rec->eh_frame))
 		rec->eh_frame = rec->eh_frame_size = 0;
 	for (uint32_t i = 0; i < rec->nsyms; i++)
 		ns_rec_syms(rec)[i].name[NS_NAME_MAX - 1] = 0;
