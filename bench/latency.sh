@@ -9,7 +9,10 @@
 # each mode (stop-the-world, per-thread), CYCLES times:
 #     1 s baseline, apply, 1 s, revert, 1 s
 # each command bracketed by `client now` (CLOCK_MONOTONIC, the records'
-# clock). bench/latency/report.c computes p50/p99/p99.9 before, during and
+# clock). Then a control under the same load: the same cycles with no
+# update, each command replaced by a sleep as long as the per-thread
+# command took (median), so that its "during" / "before" ratio shows how
+# much of a mode's ratio is the machine's own noise. bench/latency/report.c computes p50/p99/p99.9 before, during and
 # after the commands (see there), bench/latency/plot.c draws the p99.9 of
 # every 100 ms window; this script adds what nonstop itself reports: how
 # long it stopped which threads, and in per-thread mode when the threads
@@ -42,7 +45,16 @@ client=$OUT/client
 bench_start_server "$OUT"
 
 # label MODE: the name the tables and the plot give it.
-label() { [ "$1" = stop ] && echo stop-the-world || echo "$1"; }
+label() {
+	case $1 in
+	stop) echo stop-the-world ;;
+	idle) echo control ;;	# (no spaces: a word of windows.tsv)
+	*) echo "$1" ;;
+	esac
+}
+# The control's sleeps (s), set once the per-thread mode has run.
+idle_apply=0
+idle_revert=0
 
 # timed KIND EVENTS OUTFILE CMD...: runs the nonstop command CMD, its JSON
 # appended to OUTFILE, "KIND START END" (CLOCK_MONOTONIC ns) to EVENTS and
@@ -71,6 +83,13 @@ measure() {
 	echo "start $("$client" now)" >>"$o.events"
 	for _ in $(seq "$CYCLES"); do
 		sleep 1
+		if [ "$mode" = idle ]; then
+			timed apply "$o.events" "$o.apply" sleep "$idle_apply"
+			sleep 1
+			timed revert "$o.events" "$o.revert" sleep "$idle_revert"
+			sleep 1
+			continue
+		fi
 		timed apply "$o.events" "$o.apply" \
 			"$NONSTOP" apply --json --mode "$mode" "$server_pid" "$OUT/wc-fix.nsp"
 		"$NONSTOP" status --json "$server_pid" >>"$o.status" || die "status failed"
@@ -83,6 +102,10 @@ measure() {
 	result=$(cat "$o.load")
 	grep -q ' failed=0 ' <<<"$result" || die "$mode: requests failed: $result"
 	grep -q ' dropped=0' <<<"$result" || die "$mode: records dropped: $result"
+	if [ "$mode" = idle ]; then
+		echo "$result" >"$o.result"
+		return
+	fi
 	grep -qE ' old=[1-9]' <<<"$result" && grep -qE ' new=[1-9]' <<<"$result" ||
 		die "$mode: the load did not see both versions answer: $result"
 	grep -qv "\"mode\":\"$(label "$mode")\"" "$o.apply" &&
@@ -203,8 +226,11 @@ echo "nonstop bench: latency of the demo server (pid $server_pid) under $CONNS c
 for mode in $MODES; do
 	measure "$mode"
 done
+idle_apply=$(durations apply "$OUT/per-thread.events" | median | awk '{printf "%.3f", $1 / 1000}')
+idle_revert=$(durations revert "$OUT/per-thread.events" | median | awk '{printf "%.3f", $1 / 1000}')
+measure idle
 args=()
-for mode in $MODES; do
+for mode in $MODES idle; do
 	args+=("$(label "$mode")" "$OUT/$mode.lat" "$OUT/$mode.events")
 done
 "$OUT/report" "$OUT/windows.tsv" "${args[@]}" >"$OUT/latency.md" || die "report failed"
@@ -217,7 +243,7 @@ cat "$OUT/latency.md"
 echo
 cat "$OUT/stops.md"
 echo
-for mode in $MODES; do echo "load, $(label "$mode"): $(cat "$OUT/$mode.result")"; done
+for mode in $MODES idle; do echo "load, $(label "$mode"): $(cat "$OUT/$mode.result")"; done
 echo
 if [ "$DOCS" = 1 ]; then
 	mkdir -p docs
