@@ -34,30 +34,44 @@ static const Dwfl_Callbacks offline_cb = {
 	.section_address = dwfl_offline_section_address,
 };
 
+Dwarf *dwobj_open_offline(const char *path, Dwfl **dwfl, Dwfl_Module **mod,
+			  Dwarf_Addr *bias)
+{
+	Dwarf *dw = NULL;
+	int fd;
+
+	*mod = NULL;
+	*dwfl = dwfl_begin(&offline_cb);
+	if (!*dwfl)
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	/* libdwfl owns (and closes) FD from here on. */
+	*mod = dwfl_report_offline(*dwfl, path, path, fd);
+	if (*mod && dwfl_report_end(*dwfl, NULL, NULL) == 0)
+		dw = dwfl_module_getdwarf(*mod, bias);
+out:
+	if (!dw) {
+		dwfl_end(*dwfl);
+		*dwfl = NULL;
+		*mod = NULL;
+	}
+	return dw;
+}
+
 struct dwobj *dwobj_open(const char *path)
 {
 	struct dwobj *d = calloc(1, sizeof(*d));
-	int fd;
 
 	if (!d)
 		return NULL;
-	d->dwfl = dwfl_begin(&offline_cb);
-	if (!d->dwfl)
-		goto fail;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		goto fail;
-	/* libdwfl owns (and closes) FD from here on. */
-	d->mod = dwfl_report_offline(d->dwfl, path, path, fd);
-	if (!d->mod || dwfl_report_end(d->dwfl, NULL, NULL) != 0)
-		goto fail;
-	d->dw = dwfl_module_getdwarf(d->mod, &d->bias);
-	if (!d->dw)
-		goto fail;
+	d->dw = dwobj_open_offline(path, &d->dwfl, &d->mod, &d->bias);
+	if (!d->dw) {
+		free(d);
+		return NULL;
+	}
 	return d;
-fail:
-	dwobj_close(d);
-	return NULL;
 }
 
 void dwobj_close(struct dwobj *d)
@@ -148,8 +162,10 @@ static void index_vars(struct dwobj *d)
 	}
 }
 
-/* A top-level variable named NAME that is a definition. */
-static int top_level_var(struct dwobj *d, const char *name, Dwarf_Die *out)
+/* The first DIE at the top level of a CU (a child of the CU DIE) that
+ * MATCH accepts. 0, or -1 if none does. */
+static int find_top_level(struct dwobj *d, int (*match)(Dwarf_Die *, const void *),
+			  const void *arg, Dwarf_Die *out)
 {
 	Dwarf_Off off = 0, next;
 	size_t hsize;
@@ -158,13 +174,7 @@ static int top_level_var(struct dwobj *d, const char *name, Dwarf_Die *out)
 	while (dwarf_nextcu(d->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
 		if (dwarf_offdie(d->dw, off + hsize, &cu) && dwarf_child(&cu, &c) == 0)
 			do {
-				const char *n;
-
-				if (dwarf_tag(&c) != DW_TAG_variable ||
-				    dwarf_hasattr(&c, DW_AT_declaration))
-					continue;
-				n = dwarf_diename(&c);
-				if (n && !strcmp(n, name)) {
+				if (match(&c, arg)) {
 					*out = c;
 					return 0;
 				}
@@ -172,6 +182,17 @@ static int top_level_var(struct dwobj *d, const char *name, Dwarf_Die *out)
 		off = next;
 	}
 	return -1;
+}
+
+/* A variable named NAME that is a definition. */
+static int is_var_def_named(Dwarf_Die *c, const void *name)
+{
+	const char *n;
+
+	if (dwarf_tag(c) != DW_TAG_variable || dwarf_hasattr(c, DW_AT_declaration))
+		return 0;
+	n = dwarf_diename(c);
+	return n && !strcmp(n, name);
 }
 
 int dwobj_var(struct dwobj *d, size_t sym, const char *name, Dwarf_Die *out)
@@ -191,7 +212,7 @@ int dwobj_var(struct dwobj *d, size_t sym, const char *name, Dwarf_Die *out)
 				return dwarf_offdie(d->dw, d->vars[i].off, out) ? 0 : -1;
 	if (strchr(name, '.'))
 		return -1;
-	return top_level_var(d, name, out);
+	return find_top_level(d, is_var_def_named, name, out);
 }
 
 /* True if ADDR is in one of the address ranges of DIE. */
@@ -210,25 +231,11 @@ static int die_has_addr(Dwarf_Die *die, Dwarf_Addr addr)
 	return 0;
 }
 
-/* The top-level DW_TAG_subprogram whose code covers ADDR (DWARF address). */
-static int subprogram_at(struct dwobj *d, Dwarf_Addr addr, Dwarf_Die *out)
+/* A subprogram whose code covers the DWARF address *ADDR. */
+static int is_subprogram_at(Dwarf_Die *c, const void *addr)
 {
-	Dwarf_Off off = 0, next;
-	size_t hsize;
-	Dwarf_Die cu, c;
-
-	while (dwarf_nextcu(d->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-		if (dwarf_offdie(d->dw, off + hsize, &cu) && dwarf_child(&cu, &c) == 0)
-			do {
-				if (dwarf_tag(&c) == DW_TAG_subprogram &&
-				    die_has_addr(&c, addr)) {
-					*out = c;
-					return 0;
-				}
-			} while (dwarf_siblingof(&c, &c) == 0);
-		off = next;
-	}
-	return -1;
+	return dwarf_tag(c) == DW_TAG_subprogram &&
+	       die_has_addr(c, *(const Dwarf_Addr *)addr);
 }
 
 int dwobj_func(struct dwobj *d, size_t sym, const char *name, Dwarf_Die *out)
@@ -236,13 +243,17 @@ int dwobj_func(struct dwobj *d, size_t sym, const char *name, Dwarf_Die *out)
 	GElf_Sym es;
 	GElf_Addr addr;
 	const char *sname;
+	Dwarf_Addr at_dw;
 	Dwarf_Die fn, origin;
 	Dwarf_Attribute at;
 
 	if (!d || sym > INT32_MAX)
 		return -1;
 	sname = dwfl_module_getsym_info(d->mod, (int)sym, &es, &addr, NULL, NULL, NULL);
-	if (!sname || strcmp(sname, name) || subprogram_at(d, addr - d->bias, &fn))
+	if (!sname || strcmp(sname, name))
+		return -1;
+	at_dw = addr - d->bias;  /* the DWARF address of its code */
+	if (find_top_level(d, is_subprogram_at, &at_dw, &fn))
 		return -1;
 	/* A concrete instance (out-of-line copy of an inline function, a
 	 * clone) refers to the DIE that declares the parameters. */

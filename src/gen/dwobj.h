@@ -7,9 +7,17 @@
 #define NONSTOP_GEN_DWOBJ_H
 
 #include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
 #include <stddef.h>
 
 struct dwobj;
+
+/* Opens the relocatable object PATH with libdwfl's offline mode: its
+ * session (*DWFL, to dwfl_end()), module (*MOD) and relocated DWARF, with
+ * *BIAS. The DWARF, or NULL (nothing left open) if PATH cannot be opened
+ * or has none. Also used for line numbers (lineshift.c). */
+Dwarf *dwobj_open_offline(const char *path, Dwfl **dwfl, Dwfl_Module **mod,
+			  Dwarf_Addr *bias);
 
 /* NULL if PATH cannot be opened or has no DWARF. */
 struct dwobj *dwobj_open(const char *path);

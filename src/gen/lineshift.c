@@ -7,11 +7,10 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "gen/dwobj.h"
 #include "gen/lineshift.h"
 
 struct lineinfo {
@@ -19,36 +18,18 @@ struct lineinfo {
 	Dwfl_Module *mod;
 };
 
-static const Dwfl_Callbacks offline_cb = {
-	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.section_address = dwfl_offline_section_address,
-};
-
 struct lineinfo *lineinfo_open(const char *path)
 {
 	struct lineinfo *li = calloc(1, sizeof(*li));
 	Dwarf_Addr bias;
-	int fd;
 
 	if (!li)
 		return NULL;
-	li->dwfl = dwfl_begin(&offline_cb);
-	if (!li->dwfl)
-		goto fail;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		goto fail;
-	/* libdwfl owns (and closes) FD from here on. */
-	li->mod = dwfl_report_offline(li->dwfl, path, path, fd);
-	if (!li->mod || dwfl_report_end(li->dwfl, NULL, NULL) != 0)
-		goto fail;
-	if (!dwfl_module_getdwarf(li->mod, &bias))
-		goto fail;
+	if (!dwobj_open_offline(path, &li->dwfl, &li->mod, &bias)) {
+		free(li);
+		return NULL;
+	}
 	return li;
-fail:
-	lineinfo_close(li);
-	return NULL;
 }
 
 void lineinfo_close(struct lineinfo *li)
