@@ -92,6 +92,23 @@ static void tname(struct strbuf *out, Dwarf_Die *t)
 	ctype_name(out, t);
 }
 
+/* The placeholder for SRC (type ST) that cannot be copied into DST (type
+ * DT): a SCALAR one hints at an assignment, else at a conversion. */
+static void todo_retyped(struct xctx *c, int depth, const char *label,
+			 const char *dst, const char *src, Dwarf_Die *dt,
+			 Dwarf_Die *st, bool scalar)
+{
+	struct strbuf a = { 0 }, b = { 0 };
+
+	tname(&a, st);
+	tname(&b, dt);
+	todo(c, depth, scalar ? "%s changed type from '%s' to '%s': convert it (%s = %s;?)"
+			      : "%s changed type from '%s' to '%s': convert it (%s from %s)",
+	     label, sb_str(&a), sb_str(&b), dst, src);
+	sb_free(&a);
+	sb_free(&b);
+}
+
 static int is_agg(int tag)
 {
 	return tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
@@ -243,14 +260,7 @@ static void copy_array(struct xctx *c, const char *dst, const char *src,
 	snprintf(d, sizeof(d), "%s", dst);
 	snprintf(s, sizeof(s), "%s", src);
 	if (n != m || !n || ctype_target(dt, &de) || ctype_target(st, &se)) {
-		struct strbuf a = { 0 }, b = { 0 };
-
-		tname(&a, st);
-		tname(&b, dt);
-		todo(c, depth, "%s changed type from '%s' to '%s': convert it (%s from %s)",
-		     label, sb_str(&a), sb_str(&b), dst, src);
-		sb_free(&a);
-		sb_free(&b);
+		todo_retyped(c, depth, label, dst, src, dt, st, false);
 		return;
 	}
 	/* The loops first, the copy inside; what one dimension adds or drops
@@ -316,14 +326,7 @@ static void copy(struct xctx *c, const char *dst, const char *src, Dwarf_Die *dt
 				     (tag != DW_TAG_structure_type ||
 				      strcmp(dwarf_diename(&d) ? dwarf_diename(&d) : "",
 					     dwarf_diename(&s) ? dwarf_diename(&s) : "")))) {
-		struct strbuf a = { 0 }, b = { 0 };
-
-		tname(&a, st);
-		tname(&b, dt);
-		todo(c, depth, "%s changed type from '%s' to '%s': convert it (%s from %s)",
-		     label, sb_str(&a), sb_str(&b), dst, src);
-		sb_free(&a);
-		sb_free(&b);
+		todo_retyped(c, depth, label, dst, src, dt, st, false);
 		return;
 	}
 	switch (tag) {
@@ -343,14 +346,7 @@ static void copy(struct xctx *c, const char *dst, const char *src, Dwarf_Die *dt
 		break;
 	}
 	if (!gen_types_same(&d, &s)) {
-		struct strbuf a = { 0 }, b = { 0 };
-
-		tname(&a, st);
-		tname(&b, dt);
-		todo(c, depth, "%s changed type from '%s' to '%s': convert it (%s = %s;?)",
-		     label, sb_str(&a), sb_str(&b), dst, src);
-		sb_free(&a);
-		sb_free(&b);
+		todo_retyped(c, depth, label, dst, src, dt, st, true);
 		return;
 	}
 	ind(c, depth);
