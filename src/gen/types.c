@@ -129,6 +129,21 @@ static void changed_type(struct tcmp *c, const char *owner, const char *place,
 	sb_free(&nb);
 }
 
+/* A and B compared by their C names alone. */
+static void cmp_by_name(struct tcmp *c, const char *owner, const char *place,
+			Dwarf_Die *a, Dwarf_Die *b)
+{
+	struct strbuf na = { 0 }, nb = { 0 };
+
+	ctype_name(&na, a);
+	ctype_name(&nb, b);
+	if (strcmp(sb_str(&na), sb_str(&nb)))
+		found(c, owner, place, "changed type from '%s' to '%s'", sb_str(&na),
+		      sb_str(&nb));
+	sb_free(&na);
+	sb_free(&nb);
+}
+
 static int cmp(struct tcmp *c, Dwarf_Die *a, Dwarf_Die *b, const char *owner,
 	       const char *place, int depth);
 
@@ -326,19 +341,11 @@ static int cmp(struct tcmp *c, Dwarf_Die *a, Dwarf_Die *b, const char *owner,
 		    attr_u(a, DW_AT_encoding) != attr_u(b, DW_AT_encoding))
 			changed_type(c, owner, place, a, b);
 		break;
-	case DW_TAG_pointer_type: {
-		struct strbuf x = { 0 }, y = { 0 };
-
+	case DW_TAG_pointer_type:
 		/* By the name of what it points to: the objects a pointer
 		 * reaches are not this variable's. */
-		ctype_name(&x, a);
-		ctype_name(&y, b);
-		if (strcmp(sb_str(&x), sb_str(&y)))
-			changed_type(c, owner, place, a, b);
-		sb_free(&x);
-		sb_free(&y);
+		cmp_by_name(c, owner, place, a, b);
 		break;
-	}
 	case DW_TAG_const_type:
 	case DW_TAG_volatile_type:
 	case DW_TAG_restrict_type:
@@ -394,18 +401,10 @@ static int cmp(struct tcmp *c, Dwarf_Die *a, Dwarf_Die *b, const char *owner,
 			      sa, sb);
 		break;
 	}
-	default: {
+	default:
 		/* Function types (behind a typedef) and the rest: by name. */
-		struct strbuf x = { 0 }, y = { 0 };
-
-		ctype_name(&x, a);
-		ctype_name(&y, b);
-		if (strcmp(sb_str(&x), sb_str(&y)))
-			changed_type(c, owner, place, a, b);
-		sb_free(&x);
-		sb_free(&y);
+		cmp_by_name(c, owner, place, a, b);
 		break;
-	}
 	}
 	return c->n != before;
 }
