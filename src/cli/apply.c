@@ -85,14 +85,7 @@ static void print_json(const struct ns_cli_opts *o, int pid,
 		}
 		printf("],\"restored\":%zu", res->nrestored);
 	}
-	if (res->nxforms)
-		printf(",\"transformed\":%zu", res->nxforms);
-	ns_cli_json_hooks(res);
-	if (res->warn[0]) {
-		printf(",\"warning\":");
-		ns_json_str(res->warn);
-	}
-	printf("}\n");
+	ns_cli_json_end(res);
 }
 
 /* "replaced patches 'A', 'B' (1 function back to its original code)". */

@@ -195,10 +195,12 @@ void ns_cli_print_hooks(const struct ns_op_result *res)
 	}
 }
 
-void ns_cli_json_hooks(const struct ns_op_result *res)
+void ns_cli_json_end(const struct ns_op_result *res)
 {
 	bool first = true;
 
+	if (res->nxforms)
+		printf(",\"transformed\":%zu", res->nxforms);
 	printf(",\"hooks\":[");
 	for (size_t k = 0; k < sizeof(res->hooks) / sizeof(*res->hooks); k++) {
 		const struct ns_hook_run *h = &res->hooks[k];
@@ -214,4 +216,9 @@ void ns_cli_json_hooks(const struct ns_op_result *res)
 		first = false;
 	}
 	putchar(']');
+	if (res->warn[0]) {
+		printf(",\"warning\":");
+		ns_json_str(res->warn);
+	}
+	printf("}\n");
 }

@@ -41,9 +41,12 @@ void ns_cli_print_switch(const struct ns_cli_opts *o,
 			 const struct ns_op_result *res, const char *to);
 
 /* The hooks an operation ran (core/hooks.h): one line each, "pre-apply
- * hook 'f' returned 0"; as JSON, a member ',"hooks":[...]'. */
+ * hook 'f' returned 0". */
 void ns_cli_print_hooks(const struct ns_op_result *res);
-void ns_cli_json_hooks(const struct ns_op_result *res);
+/* The last JSON members of an apply's or a revert's object and its end:
+ * ',"transformed":N' (if any), ',"hooks":[...]', ',"warning":"..."' (if
+ * any), '}' and a newline. */
+void ns_cli_json_end(const struct ns_op_result *res);
 
 /* Prints the pause line of an operation, and with -v its phases. */
 void ns_cli_print_pause(const struct ns_cli_opts *o,

@@ -61,14 +61,7 @@ static void report(const struct ns_op_result *res, void *arg)
 		       "\"threads\":%zu,\"pause_us\":%.1f,\"attempts\":%u",
 		       res->nfuncs, res->threads,
 		       res->pause_ns / 1e3, res->attempts);
-		if (res->nxforms)
-			printf(",\"transformed\":%zu", res->nxforms);
-		ns_cli_json_hooks(res);
-		if (res->warn[0]) {
-			printf(",\"warning\":");
-			ns_json_str(res->warn);
-		}
-		printf("}\n");
+		ns_cli_json_end(res);
 		return;
 	}
 	printf("reverted patch '%s' in process %d: %zu function%s restored "
