@@ -19,43 +19,9 @@ OUT=build/demo
 LOAD_SECONDS=${DEMO_LOAD_SECONDS:-60}
 CONNS=4
 
-server_pid=""
-load_pid=""
-cleanup() {
-	local rc=$?
-	[ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null || true
-	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-		kill "$server_pid" 2>/dev/null || true
-		for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$server_pid" 2>/dev/null || true
-	fi
-	[ -n "$load_pid" ] && wait "$load_pid" 2>/dev/null || true
-	[ -n "$server_pid" ] && wait "$server_pid" 2>/dev/null || true
-	if [ $rc != 0 ]; then
-		echo
-		echo "demo FAILED (exit $rc)${server_pid:+; server log: $OUT/server.log}"
-	fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+DEMO_NAME=demo
+. "$ROOT/examples/demo/lib.sh"
 
-step=0
-step() {
-	step=$((step + 1))
-	echo
-	echo "== $step. $*"
-}
-# run CMD...: echoes the command, then runs it.
-run() {
-	echo "\$ $*"
-	"$@"
-}
-die() {
-	echo "demo: $*" >&2
-	exit 1
-}
 # ask LINE: sends one request to the server, prints the command and the
 # reply, and keeps the reply in $answer.
 answer=""
@@ -65,18 +31,6 @@ ask() {
 	echo "$answer"
 }
 
-# compile SRCDIR VERSION: compiles every .c of SRCDIR into $OUT/VERSION, from
-# inside SRCDIR by file name, so that both builds record the same file names
-# (__FILE__, STT_FILE symbols).
-compile() {
-	local src=$1 v=$2 f
-	for f in "$src"/*.c; do
-		f=$(basename "$f")
-		echo "\$ (cd $src && gcc $CFLAGS -c $f -o ../$v/${f%.c}.o)"
-		(cd "$src" && gcc $CFLAGS -c "$f" -o "../$v/${f%.c}.o")
-	done
-}
-
 [ -x "$NONSTOP" ] || die "$NONSTOP not found: run make first"
 CFLAGS="$($NONSTOP cflags) -O2 -std=gnu11 -Wall -Wextra -pthread -I$ROOT/include"
 # The server links libnonstop: its loops pass update points (per-thread mode).
@@ -84,32 +38,24 @@ LIBNONSTOP="-L$ROOT/build -lnonstop -Wl,-rpath,$ROOT/build"
 
 rm -rf "$OUT"
 mkdir -p "$OUT/v1" "$OUT/v2"
+OUT=$(cd "$OUT" && pwd)
 
 step "Build server v1 (the one with the bug) with \`nonstop cflags\` into $OUT/v1"
 run cp -r examples/server "$OUT/src-v1"
-compile "$OUT/src-v1" v1
+compile "$OUT/src-v1" "$OUT/v1"
 run gcc -pthread -o "$OUT/v1/server" "$OUT"/v1/*.o $LIBNONSTOP
 
 step "Make v2: a copy of the sources with examples/server/fix.diff applied"
 run cp -r examples/server "$OUT/src-v2"
 echo "\$ (cd $OUT/src-v2 && patch -p1 < $ROOT/examples/server/fix.diff)"
 (cd "$OUT/src-v2" && patch -p1 <"$ROOT/examples/server/fix.diff")
-compile "$OUT/src-v2" v2
+compile "$OUT/src-v2" "$OUT/v2"
 
 step "Build the client"
 run gcc -O2 -std=gnu11 -Wall -pthread -o "$OUT/client" examples/client/client.c
 
 step "Start server v1 on an ephemeral port"
-echo "\$ $OUT/v1/server 0 $OUT/port &"
-"$OUT/v1/server" 0 "$OUT/port" >"$OUT/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 50); do
-	[ -s "$OUT/port" ] && break
-	kill -0 "$server_pid" 2>/dev/null || die "the server did not start: $(cat "$OUT/server.log")"
-	sleep 0.1
-done
-[ -s "$OUT/port" ] || die "the server wrote no port file within 5 s"
-port=$(cat "$OUT/port")
+start_server "$OUT/v1/server"
 echo "server pid $server_pid, port $port, $(awk '/^Threads:/ {print $2}' /proc/$server_pid/status) threads"
 
 step "Load: $CONNS persistent connections sending 'WC hello  world' until after the revert (at most $LOAD_SECONDS s)"
@@ -168,17 +114,7 @@ run "$NONSTOP" status "$server_pid"
 
 sleep 1
 step "Stop the load client"
-echo "\$ kill -TERM $load_pid"
-kill -TERM "$load_pid" 2>/dev/null || true
-for _ in $(seq 50); do
-	kill -0 "$load_pid" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$load_pid" 2>/dev/null && die "the load client did not finish"
-wait "$load_pid" || true
-load_pid=""
-[ -s "$OUT/load.txt" ] || die "the load client wrote no result: $(cat "$OUT/load.log")"
-result=$(cat "$OUT/load.txt")
+stop_load
 [ $((SECONDS - load_start)) -lt "$LOAD_SECONDS" ] ||
 	echo "(note: the load ended after $LOAD_SECONDS s, before the demo stopped it: part of the update ran without load)"
 

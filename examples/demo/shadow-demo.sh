@@ -26,43 +26,8 @@ OUT=${DEMO_OUT:-build/shadow-demo}
 LOAD_SECONDS=${DEMO_LOAD_SECONDS:-60}
 CONNS=4
 
-server_pid=""
-load_pid=""
-cleanup() {
-	local rc=$?
-	exec 3>&- 4>&- 2>/dev/null || true
-	[ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null || true
-	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-		kill "$server_pid" 2>/dev/null || true
-		for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$server_pid" 2>/dev/null || true
-	fi
-	[ -n "$load_pid" ] && wait "$load_pid" 2>/dev/null || true
-	[ -n "$server_pid" ] && wait "$server_pid" 2>/dev/null || true
-	if [ $rc != 0 ]; then
-		echo
-		echo "shadow demo FAILED (exit $rc)${server_pid:+; server log: $OUT/server.log}"
-	fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-step=0
-step() {
-	step=$((step + 1))
-	echo
-	echo "== $step. $*"
-}
-run() {
-	echo "\$ $*"
-	"$@"
-}
-die() {
-	echo "shadow demo: $*" >&2
-	exit 1
-}
+DEMO_NAME="shadow demo"
+. "$ROOT/examples/demo/lib.sh"
 
 # on FD LINE: sends LINE on the open connection FD (3 or 4), prints the
 # exchange, keeps the reply in $answer.
@@ -77,17 +42,6 @@ on() {
 # expect WANT: the last reply was WANT.
 expect() {
 	[ "$answer" = "$1" ] || die "expected '$1', got '$answer'"
-}
-
-# compile SRCDIR VERSION: every .c of SRCDIR into $OUT/VERSION, from inside
-# SRCDIR by file name (both builds record the same file names).
-compile() {
-	local src=$1 v=$2 f
-	for f in "$src"/*.c; do
-		f=$(basename "$f")
-		echo "\$ (cd $src && gcc $CFLAGS -c $f -o $v/${f%.c}.o)"
-		(cd "$src" && gcc $CFLAGS -c "$f" -o "$v/${f%.c}.o")
-	done
 }
 
 [ -x "$NONSTOP" ] || die "$NONSTOP not found: run make first"
@@ -110,15 +64,7 @@ compile "$OUT/src-v2" "$OUT/v2"
 run gcc -O2 -std=gnu11 -Wall -pthread -o "$OUT/client" examples/client/client.c
 
 step "Start server v1 on an ephemeral port"
-"$OUT/v1/server" 0 "$OUT/port" >"$OUT/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 50); do
-	[ -s "$OUT/port" ] && break
-	kill -0 "$server_pid" 2>/dev/null || die "the server did not start: $(cat "$OUT/server.log")"
-	sleep 0.1
-done
-[ -s "$OUT/port" ] || die "the server wrote no port file within 5 s"
-port=$(cat "$OUT/port")
+start_server "$OUT/v1/server"
 echo "server pid $server_pid, port $port"
 
 step "Load: $CONNS persistent connections sending 'WC hello  world' (at most $LOAD_SECONDS s)"
@@ -185,16 +131,7 @@ expect 'ERR unknown request'
 exec 3>&- 4>&-
 
 step "Stop the load"
-kill -TERM "$load_pid" 2>/dev/null || true
-for _ in $(seq 50); do
-	kill -0 "$load_pid" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$load_pid" 2>/dev/null && die "the load client did not finish"
-wait "$load_pid" || true
-load_pid=""
-[ -s "$OUT/load.txt" ] || die "the load client wrote no result: $(cat "$OUT/load.log")"
-result=$(cat "$OUT/load.txt")
+stop_load
 echo "load client: $result"
 failed=$(grep -oE 'failed=[0-9]+' <<<"$result" | cut -d= -f2)
 
