@@ -5,7 +5,7 @@ build_case blocking
 make_patch fix.nsp
 start_target v1/prog
 expect_eq old "$(ask answer)"
-sleep 0.2	# the main thread is back in read()
+sleep 0.2	# the reader is back in read()
 expect_exit 0 "$NONSTOP" apply "$TPID" fix.nsp
 expect_eq new "$(ask answer)" "answer after apply"
 sleep 0.2

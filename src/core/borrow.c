@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "core/borrow.h"
+#include "proc/sigframe.h"
 
 /* Functions in whose frames a thread may hold a lock the calls nonstop
  * makes take (by prefix): libgcc's unwinder, the dynamic loader, malloc,
@@ -39,6 +40,17 @@ int ns_borrow_hazard(void *arg, uint64_t pc, const char *func, const char *modul
 	return 0;
 }
 
+/* Whether TH (stopped) may be borrowed in pass PASS: first a thread
+ * blocked in a system call, then any; a thread in a nanosleep-like call
+ * only in the last pass (were nonstop to die while it runs the call, the
+ * rt_sigreturn that brings it back would end that call with EINTR). */
+static bool fits_pass(const struct ns_thread *th, int pass)
+{
+	if (ns_regs_in_restart_block(&th->regs))
+		return pass == 2;
+	return pass >= 1 || (int64_t)th->regs.orig_rax >= 0;
+}
+
 /* Stops threads of TR one at a time until one may run the call (see
  * borrow.h); returns it stopped, or NULL after TIMEOUT. */
 static struct ns_thread *choose_thread(struct ns_tracee *tr, struct ns_safety *s,
@@ -50,10 +62,9 @@ static struct ns_thread *choose_thread(struct ns_tracee *tr, struct ns_safety *s
 	struct timespec nap = { 0, 10 * 1000 * 1000 };
 
 	do {
-		for (int pass = 0; pass < 2; pass++) {
+		for (int pass = 0; pass < 3; pass++) {
 			for (size_t i = 0; i < tr->n; i++) {
 				struct ns_thread *th = tr->t[i];
-				bool in_syscall;
 
 				if (th->gone || th->fresh)
 					continue;
@@ -62,8 +73,7 @@ static struct ns_thread *choose_thread(struct ns_tracee *tr, struct ns_safety *s
 						continue; /* it exited */
 					return NULL;
 				}
-				in_syscall = (int64_t)th->regs.orig_rax >= 0;
-				if ((pass == 1 || in_syscall) &&
+				if (fits_pass(th, pass) &&
 				    ns_safety_frames(s, th, hazard, NULL) == 0)
 					return th;
 				if (ns_tracee_resume_one(tr, th) < 0)

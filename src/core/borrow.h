@@ -9,8 +9,11 @@
  * threads are stopped one at a time and unwound (with libdwfl, as the
  * safety check does), and the first none of whose frames is a hazard is
  * borrowed — first among the threads blocked in a system call, then among
- * the others — while the other threads keep running (a lock one of them
- * holds gets released). A thread whose stack cannot be unwound is never
+ * the others, and last among those in a nanosleep-like call (poll, futex
+ * or nanosleep with a timeout, which only the kernel can continue: a
+ * nonstop that dies while such a thread runs the call leaves that call
+ * failing with EINTR) — while the other threads keep running (a lock one
+ * of them holds gets released). A thread whose stack cannot be unwound is never
  * borrowed. In the per-thread mode the thread is libnonstop's own, which
  * holds no lock: it is borrowed as it is. */
 #ifndef NONSTOP_BORROW_H

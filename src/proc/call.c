@@ -12,6 +12,14 @@
  * more system calls for us or be resumed (ns_remote_end). The same
  * rt_sigreturn is what brings the thread back if nonstop dies meanwhile.
  *
+ * Except for a thread borrowed in a nanosleep-like call (poll, futex or
+ * nanosleep with a timeout): rt_sigreturn makes the kernel forget how to
+ * go on with it, and the call would fail with EINTR. For that thread the
+ * rt_sigreturn is skipped (the thread is held at its entry, and set back
+ * on it once skipped, so that a death of nonstop still lets it run), and
+ * nonstop restores the thread itself: FPU state by ptrace from what it
+ * read when it borrowed the thread, registers and mask at ns_remote_end.
+ *
  * Stub (entered with rsp = frame, which is 8 mod 16):
  *     movl $1, 8(%r13)        started
  *     sub  $8, %rsp           16-byte alignment at the call
@@ -29,6 +37,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -119,6 +128,7 @@ static int let_go(struct ns_remote *rs, double timeout)
 		ptrace(PTRACE_DETACH, th->tid, 0, 0);
 	th->gone = true;
 	th->stopped = false;
+	ns_remote_drop_fpstate(rs);
 	snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d did not return "
 		 "from the function nonstop called in it within %.3g s (it "
 		 "may be waiting for a lock); it finishes the call by itself",
@@ -173,7 +183,44 @@ static int next_syscall_stop(struct ns_remote *rs, double deadline,
 	}
 }
 
-/* Runs the thread until the stub's rt_sigreturn has restored it. */
+/* At the entry of the stub's rt_sigreturn of a thread kept by hand (see
+ * struct ns_remote): the call is skipped (orig_rax -1), and at its exit
+ * the thread is set back on that `syscall` with rax = rt_sigreturn, so
+ * that if nonstop dies from here the thread still returns by itself. The
+ * caller then puts its FPU state back and ns_remote_end its registers. */
+static int skip_sigreturn(struct ns_remote *rs, double deadline)
+{
+	struct user_regs_struct r;
+	struct __ptrace_syscall_info info;
+	int k;
+
+	if (ptrace(PTRACE_GETREGS, rs->th->tid, 0, &r) < 0)
+		goto fail;
+	r.orig_rax = (uint64_t)-1;
+	if (ptrace(PTRACE_SETREGS, rs->th->tid, 0, &r) < 0)
+		goto fail;
+	k = next_syscall_stop(rs, deadline, &info);
+	if (k <= 0 || info.op != PTRACE_SYSCALL_INFO_EXIT) {
+		if (k == 0)
+			snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d "
+				 "did not come back from the function nonstop "
+				 "called in it", rs->th->tid);
+		return NS_CALL_FAILED;
+	}
+	r.rip -= 2;
+	r.rax = SYS_rt_sigreturn;
+	if (ptrace(PTRACE_SETREGS, rs->th->tid, 0, &r) < 0)
+		goto fail;
+	return NS_CALL_OK;
+fail:
+	snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot bring thread %d "
+		 "back from the function nonstop called in it: %s", rs->th->tid,
+		 strerror(errno));
+	return NS_CALL_FAILED;
+}
+
+/* Runs the thread until the stub's rt_sigreturn has restored it (or, for a
+ * thread kept by hand, until it is skipped). */
 static int run_call(struct ns_remote *rs, uint64_t stub, double deadline,
 		    double timeout)
 {
@@ -191,10 +238,13 @@ static int run_call(struct ns_remote *rs, uint64_t stub, double deadline,
 			return NS_CALL_FAILED;
 		if (!entered && info.op == PTRACE_SYSCALL_INFO_ENTRY &&
 		    info.entry.nr == SYS_rt_sigreturn &&
-		    info.instruction_pointer == sigreturn_at)
+		    info.instruction_pointer == sigreturn_at) {
+			if (rs->fpstate)
+				return skip_sigreturn(rs, deadline);
 			entered = true;
-		else if (entered && info.op == PTRACE_SYSCALL_INFO_EXIT)
+		} else if (entered && info.op == PTRACE_SYSCALL_INFO_EXIT) {
 			return NS_CALL_OK;
+		}
 	}
 }
 
@@ -235,11 +285,19 @@ int ns_remote_call(struct ns_remote *rs, uint64_t stub, uint64_t slot,
 	rc = run_call(rs, stub, now() + timeout, timeout);
 	if (rc == NS_CALL_LET_GO)
 		return rc;
-	if (rc == NS_CALL_OK) {
+	if (rc == NS_CALL_OK && rs->fpstate) {
+		/* Kept by hand: its FPU state back now, its registers and
+		 * mask at ns_remote_end; the kernel still knows how to go on
+		 * with its interrupted call. */
+		if (ns_remote_restore_fpstate(rs) < 0)
+			return NS_CALL_FAILED;
+	} else if (rc == NS_CALL_OK) {
 		/* Home again, mask included: a next remote call blocks the
 		 * signals anew. */
 		rs->sigreturned = true;
 		rs->masked = false;
+	}
+	if (rc == NS_CALL_OK) {
 		if (ns_mem_read(rs->tr->mem_fd, slot, &s, sizeof(s)) < 0 || !s.done) {
 			snprintf(rs->tr->err, sizeof(rs->tr->err), "the function "
 				 "nonstop called in thread %d did not report back",

@@ -25,7 +25,10 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
 #include <sys/wait.h>
+#include <elf.h>
 
 #include "proc/maps.h"
 #include "proc/mem.h"
@@ -99,12 +102,48 @@ int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g)
 	return 0;
 }
 
+/* A thread for our system calls: one that is not in a nanosleep-like
+ * call, if there is one (see ns_regs_in_restart_block: were nonstop to
+ * die while the thread runs our calls, the rt_sigreturn that brings it
+ * back would make such a call fail with EINTR). Threads already stopped
+ * are looked at first; the others are stopped one at a time, and put
+ * back if they will not do. The one returned may be left stopped. NULL
+ * with tr->err if none is left or one could not be stopped. */
 static struct ns_thread *pick_thread(struct ns_tracee *tr)
 {
-	for (size_t i = 0; i < tr->n; i++)
-		if (!tr->t[i]->gone)
-			return tr->t[i];
-	return NULL;
+	struct ns_thread *first = NULL;
+	size_t i;
+
+	for (i = 0; i < tr->n; i++) {
+		struct ns_thread *th = tr->t[i];
+
+		if (th->gone)
+			continue;
+		if (!first)
+			first = th;
+		if (th->stopped && !ns_regs_in_restart_block(&th->regs))
+			return th;
+	}
+	for (i = 0; i < tr->n; i++) {
+		struct ns_thread *th = tr->t[i];
+
+		if (th->gone || th->stopped)
+			continue;
+		if (ns_tracee_stop_one(tr, th) < 0) {
+			if (th->gone)
+				continue;
+			return NULL;
+		}
+		if (!ns_regs_in_restart_block(&th->regs))
+			return th;
+		if (ns_tracee_resume_one(tr, th) < 0)
+			return NULL;
+	}
+	if (!first || first->gone) {
+		snprintf(tr->err, sizeof(tr->err), "process %d exited", tr->pid);
+		return NULL;
+	}
+	return first;
 }
 
 /* Pushes the frame that brings the borrowed thread back if nonstop dies
@@ -127,9 +166,65 @@ static int push_frame(struct ns_remote *rs)
 	}
 	ns_regs_restart_syscall(&resume, true);
 	rc = ns_sigframe_push(rs->tr, rs->th, &maps, &resume,
-			      rs->g.sigreturn, &rs->sp);
+			      rs->g.sigreturn, 0, &rs->sp);
 	ns_maps_free(&maps);
 	return rc;
+}
+
+/* Keeps the FPU state of a borrowed thread in a nanosleep-like call (see
+ * struct ns_remote). */
+static int keep_fpstate(struct ns_remote *rs)
+{
+	struct iovec iov;
+
+	if (!ns_regs_in_restart_block(&rs->saved))
+		return 0;
+	rs->fpstate = malloc(NS_FPSTATE_MAX);
+	if (!rs->fpstate) {
+		snprintf(rs->tr->err, sizeof(rs->tr->err), "out of memory");
+		return -1;
+	}
+	iov.iov_base = rs->fpstate;
+	iov.iov_len = NS_FPSTATE_MAX;
+	if (ptrace(PTRACE_GETREGSET, rs->th->tid, (void *)NT_X86_XSTATE, &iov) == 0) {
+		rs->fpstate_len = iov.iov_len;
+		return 0;
+	}
+	if (ptrace(PTRACE_GETFPREGS, rs->th->tid, 0, rs->fpstate) == 0) {
+		rs->fpstate_legacy = true;
+		return 0;
+	}
+	snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot read the FPU state "
+		 "of thread %d: %s", rs->th->tid, strerror(errno));
+	ns_remote_drop_fpstate(rs);
+	return -1;
+}
+
+int ns_remote_restore_fpstate(struct ns_remote *rs)
+{
+	struct iovec iov = { rs->fpstate, rs->fpstate_len };
+	long r;
+
+	if (!rs->fpstate)
+		return 0;
+	if (rs->fpstate_legacy)
+		r = ptrace(PTRACE_SETFPREGS, rs->th->tid, 0, rs->fpstate);
+	else
+		r = ptrace(PTRACE_SETREGSET, rs->th->tid, (void *)NT_X86_XSTATE, &iov);
+	if (r < 0) {
+		snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot restore the "
+			 "FPU state of thread %d: %s", rs->th->tid, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void ns_remote_drop_fpstate(struct ns_remote *rs)
+{
+	free(rs->fpstate);
+	rs->fpstate = NULL;
+	rs->fpstate_len = 0;
+	rs->fpstate_legacy = false;
 }
 
 int ns_remote_begin(struct ns_remote *rs, struct ns_tracee *tr,
@@ -148,10 +243,8 @@ int ns_remote_begin_on(struct ns_remote *rs, struct ns_tracee *tr,
 	else if (ns_remote_find_gadgets(tr, &rs->g) < 0)
 		return -1;
 	rs->th = th ? th : pick_thread(tr);
-	if (!rs->th) {
-		snprintf(tr->err, sizeof(tr->err), "process %d exited", tr->pid);
-		return -1;
-	}
+	if (!rs->th)
+		return -1;      /* tr->err says why */
 	if (ns_fault("stop a thread to borrow it") ||
 	    ns_tracee_stop_one(tr, rs->th) < 0)
 		return -1;
@@ -163,7 +256,13 @@ int ns_remote_begin_on(struct ns_remote *rs, struct ns_tracee *tr,
 			return -1;
 	rs->saved = rs->th->regs;
 	rs->sp = rs->saved.rsp;
-	return push_frame(rs);
+	if (keep_fpstate(rs) < 0)
+		return -1;
+	if (push_frame(rs) < 0) {
+		ns_remote_drop_fpstate(rs);
+		return -1;
+	}
+	return 0;
 }
 
 /* Resumes with PTRACE_SYSCALL until the next syscall stop of the thread;
@@ -336,8 +435,10 @@ int ns_remote_call_handler(struct ns_remote *rs, uint64_t fn, uint64_t a1,
 	rs->ran = true;
 	if (block_signals(rs) < 0 || run_to_sigreturn(rs) < 0)
 		return -1;
-	/* rt_sigreturn put back the thread's own signal mask. */
+	/* rt_sigreturn put back the thread's own signal mask, and made the
+	 * kernel forget the restart block of its interrupted call. */
 	rs->masked = false;
+	rs->sigreturned = true;
 	return 0;
 }
 
@@ -346,6 +447,7 @@ int ns_remote_end(struct ns_remote *rs, bool keep_stopped)
 	struct user_regs_struct r = rs->saved;
 	int rc = 0;
 
+	ns_remote_drop_fpstate(rs);
 	if (!rs->th || rs->th->gone)
 		return -1;
 	/* Only a thread we moved off its syscall needs the manual restart;

@@ -27,6 +27,13 @@ struct ns_remote {
 	bool     sigreturned;      /* it went through rt_sigreturn on the
 				      frame (call.c): the kernel forgot the
 				      restart block of its interrupted call */
+	/* A thread in a nanosleep-like call (ns_regs_in_restart_block) is
+	 * brought back from a function call without rt_sigreturn, which
+	 * would make that call fail with EINTR (call.c): its FPU state,
+	 * kept here, is then put back by ptrace. */
+	uint8_t *fpstate;          /* NULL unless so */
+	size_t   fpstate_len;
+	bool     fpstate_legacy;   /* PTRACE_GETFPREGS (no XSAVE) */
 };
 
 /* Finds the gadgets in the target's executable memory (the vDSO first). */
@@ -69,6 +76,14 @@ int ns_remote_syscall(struct ns_remote *rs, long nr, int64_t *ret,
  * tr->err. */
 int ns_remote_call_handler(struct ns_remote *rs, uint64_t fn, uint64_t a1,
 			   uint64_t a2);
+
+/* Puts back the FPU state the borrowed thread had when it was borrowed
+ * (kept only for a thread in a nanosleep-like call: rs->fpstate). 0, or
+ * -1 with tr->err. */
+int ns_remote_restore_fpstate(struct ns_remote *rs);
+
+/* Forgets the kept FPU state (ns_remote_end does it). */
+void ns_remote_drop_fpstate(struct ns_remote *rs);
 
 /* Restores the borrowed thread exactly as it was (an interrupted blocking
  * system call is restarted, not failed with EINTR) and resumes it, unless

@@ -45,7 +45,6 @@
 #define ERESTARTNOHAND        514
 #define ERESTART_RESTARTBLOCK 516
 #define RED_ZONE        128
-#define XSAVE_MAX       (16 * 1024)
 #define FXSAVE_SIZE     512
 #define XSAVE_HDR_END   (FXSAVE_SIZE + 64)
 #define SW_BYTES_OFF    464          /* i387.sw_reserved */
@@ -98,13 +97,13 @@ static uint32_t xsave_size(uint64_t features)
 	return size;
 }
 
-/* Reads TH's extended state into BUF (XSAVE_MAX bytes) and rewrites its
+/* Reads TH's extended state into BUF (NS_FPSTATE_MAX bytes) and rewrites its
  * software bytes for a signal frame. *LEN gets the bytes to copy, magic2
  * included. */
 static int read_fpstate(struct ns_tracee *tr, struct ns_thread *th,
 			uint8_t *buf, size_t *len)
 {
-	struct iovec iov = { buf, XSAVE_MAX };
+	struct iovec iov = { buf, NS_FPSTATE_MAX };
 	struct fpx_sw_bytes sw = { 0 };
 	uint64_t xcr0;
 	uint32_t size, magic2 = FP_XSTATE_MAGIC2;
@@ -126,7 +125,7 @@ static int read_fpstate(struct ns_tracee *tr, struct ns_thread *th,
 	memcpy(&xcr0, buf + SW_BYTES_OFF, sizeof(xcr0));
 	sw.xfeatures = xcr0 & ~AMX_FEATURES;
 	size = xsave_size(sw.xfeatures);
-	if (size > iov.iov_len || size + sizeof(magic2) > XSAVE_MAX) {
+	if (size > iov.iov_len || size + sizeof(magic2) > NS_FPSTATE_MAX) {
 		snprintf(tr->err, sizeof(tr->err), "unexpected XSAVE layout "
 			 "(%u bytes needed, %zu given) in thread %d", size,
 			 iov.iov_len, th->tid);
@@ -181,9 +180,9 @@ static int stack_has_room(struct ns_tracee *tr, struct ns_thread *th,
 int ns_sigframe_push(struct ns_tracee *tr, struct ns_thread *th,
 		     const struct ns_maps *maps,
 		     const struct user_regs_struct *resume, uint64_t ret,
-		     uint64_t *sp)
+		     uint64_t link, uint64_t *sp)
 {
-	uint8_t *fp = malloc(XSAVE_MAX), *frame = NULL;
+	uint8_t *fp = malloc(NS_FPSTATE_MAX), *frame = NULL;
 	uint64_t top = resume->rsp - RED_ZONE, fp_at, at, mask = 0;
 	ucontext_t uc = { 0 };
 	size_t fplen, len;
@@ -212,6 +211,7 @@ int ns_sigframe_push(struct ns_tracee *tr, struct ns_thread *th,
 	}
 	memcpy(frame, &ret, sizeof(ret));
 	fill_context(&uc, resume, mask, fp_at);
+	uc.uc_link = (ucontext_t *)(uintptr_t)link;
 	memcpy(frame + 8, &uc, sizeof(uc));
 	memcpy(frame + (fp_at - at), fp, fplen);
 	if (ns_fault("write a signal frame") ||
@@ -227,6 +227,12 @@ out:
 	free(frame);
 	free(fp);
 	return rc;
+}
+
+bool ns_regs_in_restart_block(const struct user_regs_struct *r)
+{
+	return (int64_t)r->orig_rax >= 0 &&
+	       (int64_t)r->rax == -ERESTART_RESTARTBLOCK;
 }
 
 /* Turns saved registers of a thread interrupted in a restartable system
@@ -246,7 +252,12 @@ void ns_regs_restart_syscall(struct user_regs_struct *r, bool after_sigreturn)
 		/* rt_sigreturn resets the restart block (restart_syscall
 		 * would then fail with EINTR): re-issue the call itself;
 		 * its arguments are still in place. A relative sleep then
-		 * starts over: longer, never shorter. */
+		 * starts over: longer, never shorter. If the call is
+		 * restart_syscall already (the kernel continued it once),
+		 * the original one is not known: it fails with EINTR. So
+		 * nonstop avoids this path for such threads wherever it can
+		 * (the commit gate and function calls restore them by hand;
+		 * threads for system calls are chosen among others). */
 		r->rax = after_sigreturn ? r->orig_rax : SYS_restart_syscall;
 		r->rip -= 2;
 		break;

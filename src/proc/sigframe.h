@@ -22,17 +22,28 @@
  * a system call run by the thread), checked to be on the stack too. */
 #define NS_SIGFRAME_SCRATCH 512
 
+/* Room for a thread's FPU state as PTRACE_GETREGSET (NT_X86_XSTATE) gives
+ * it. */
+#define NS_FPSTATE_MAX (16 * 1024)
+
 /* Writes onto the stack of the stopped thread TH a frame that resumes it
  * with registers RESUME (their rsp decides where the stack is), and its
  * current extended state and signal mask. The frame's first word (the
  * return address of a signal handler) is RET. *SP gets the frame's address:
  * run code with rsp = *SP; a `ret` there goes to RET, and rt_sigreturn
- * with rsp = *SP + 8 restores the thread. MAPS (of the target) is used to
- * check that the stack has room. 0, or -1 with tr->err. */
+ * with rsp = *SP + 8 restores the thread. LINK goes into uc_link, which
+ * rt_sigreturn ignores: a note for code that returns the thread without
+ * it (the commit gate, gate.h). MAPS (of the target) is used to check that
+ * the stack has room. 0, or -1 with tr->err. */
 int ns_sigframe_push(struct ns_tracee *tr, struct ns_thread *th,
 		     const struct ns_maps *maps,
 		     const struct user_regs_struct *resume, uint64_t ret,
-		     uint64_t *sp);
+		     uint64_t link, uint64_t *sp);
+/* True if TH (stopped, th->regs loaded) sits in a system call interrupted
+ * with -ERESTART_RESTARTBLOCK (nanosleep, poll or futex with a timeout,
+ * or restart_syscall itself): only the kernel's restart block knows how
+ * much of its time is left, and rt_sigreturn forgets it. */
+bool ns_regs_in_restart_block(const struct user_regs_struct *r);
 /* Turns the registers of a thread stopped in an interrupted, restartable
  * system call into registers that re-issue the call when they are resumed
  * without the kernel's help (AFTER_SIGRETURN, or from a syscall-exit

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/ucontext.h>
 
 #include "proc/maps.h"
 #include "proc/mem.h"
@@ -67,14 +69,60 @@ __asm__(
 	"	mov   (%rbx), %eax\n"
 	"	test  %eax, %eax\n"
 	"	jz    7b\n"
-	"9:	add   $8, %rsp\n"             /* rt_sigreturn on the frame */
+	"9:	cmpq  $" NS_STR(NS_GATE_BY_HAND) ", 16(%rsp)\n" /* uc_link */
+	"	je    10f\n"
+	"	add   $8, %rsp\n"             /* rt_sigreturn on the frame */
 	"	mov   $15, %eax\n"
 	"	syscall\n"
 	"	ud2\n"
+	/* By hand: the thread sits in a call that only restart_syscall can
+	 * continue with the time it has left, and rt_sigreturn would make
+	 * that fail with EINTR. So: its signal mask back, then its flags,
+	 * then its registers from the frame (FPU state: the gate never
+	 * touched it), and a jump to its own `syscall` with rax =
+	 * restart_syscall. rcx carries the jump: the `syscall` clobbers it. */
+	"10:	mov   $14, %eax\n"           /* rt_sigprocmask(SIG_SETMASK, */
+	"	mov   $2, %edi\n"
+	"	lea   304(%rsp), %rsi\n"     /*   &uc_sigmask, */
+	"	xor   %edx, %edx\n"          /*   NULL, */
+	"	mov   $8, %r10d\n"           /*   8) */
+	"	syscall\n"
+	"	pushq 184(%rsp)\n"           /* eflags */
+	"	popfq\n"
+	"	mov   48(%rsp), %r8\n"
+	"	mov   56(%rsp), %r9\n"
+	"	mov   64(%rsp), %r10\n"
+	"	mov   72(%rsp), %r11\n"
+	"	mov   80(%rsp), %r12\n"
+	"	mov   88(%rsp), %r13\n"
+	"	mov   96(%rsp), %r14\n"
+	"	mov   104(%rsp), %r15\n"
+	"	mov   112(%rsp), %rdi\n"
+	"	mov   120(%rsp), %rsi\n"
+	"	mov   128(%rsp), %rbp\n"
+	"	mov   136(%rsp), %rbx\n"
+	"	mov   144(%rsp), %rdx\n"
+	"	mov   $219, %eax\n"           /* restart_syscall */
+	"	mov   176(%rsp), %rcx\n"     /* rip: at its `syscall` */
+	"	mov   168(%rsp), %rsp\n"
+	"	jmp   *%rcx\n"
 	"ns_gate_end:\n"
 	".popsection\n");
 
 extern const uint8_t ns_gate_start[], ns_gate_end[];
+
+/* Where the gate's code finds the thread's state: rsp = the frame, whose
+ * first word is the return address; then the ucontext. */
+_Static_assert(8 + offsetof(ucontext_t, uc_link) == 16, "frame layout");
+_Static_assert(8 + offsetof(ucontext_t, uc_sigmask) == 304, "frame layout");
+_Static_assert(8 + offsetof(ucontext_t, uc_mcontext.gregs) +
+	       REG_R8 * 8 == 48, "frame layout");
+_Static_assert(REG_R8 == 0 && REG_R9 == 1 && REG_R10 == 2 && REG_R11 == 3 &&
+	       REG_R12 == 4 && REG_R13 == 5 && REG_R14 == 6 && REG_R15 == 7 &&
+	       REG_RDI == 8 && REG_RSI == 9 && REG_RBP == 10 && REG_RBX == 11 &&
+	       REG_RDX == 12 && REG_RSP == 15 && REG_RIP == 16 &&
+	       REG_EFL == 17, "gregs order");
+_Static_assert(SYS_restart_syscall == 219, "restart_syscall");
 
 #define J_DECISION 0
 #define J_ALLSIGS  24
@@ -134,14 +182,19 @@ static int put_back(struct ns_gate *g, struct ns_tracee *tr, size_t n)
 	return rc;
 }
 
+/* The frame holds the registers rt_sigreturn needs to re-issue the
+ * interrupted call (from the start, for lack of the restart block); the
+ * tag makes this gate continue a nanosleep-like call by hand instead, with
+ * the time it has left (a gate of an older nonstop ignores the tag). */
 static int move_one(struct ns_gate *g, struct ns_tracee *tr,
 		    struct ns_thread *th, const struct ns_maps *maps)
 {
 	struct user_regs_struct resume = th->regs, at = th->regs;
+	uint64_t tag = ns_regs_in_restart_block(&th->regs) ? NS_GATE_BY_HAND : 0;
 	uint64_t sp;
 
 	ns_regs_restart_syscall(&resume, true);
-	if (ns_sigframe_push(tr, th, maps, &resume, 0, &sp) < 0)
+	if (ns_sigframe_push(tr, th, maps, &resume, 0, tag, &sp) < 0)
 		return -1;
 	at.rip = g->code;
 	at.rsp = sp;

@@ -11,8 +11,11 @@
  * thread back exactly where it was: the gate never runs. If nonstop dies
  * first, the threads run the gate: one of them rewrites, from the journal,
  * every place as it was before the switch (through /proc/self/mem), the
- * others wait for it, and each returns to its own code with rt_sigreturn.
- * The program then runs the old code, whole.
+ * others wait for it, and each returns to its own code with rt_sigreturn
+ * (or, for a thread in nanosleep or another call that only the kernel's
+ * restart block can continue, by hand: rt_sigreturn would forget that
+ * block and the call would fail with EINTR). The program then runs the
+ * old code, whole.
  *
  * Journal (in the patch's writable memory, NS_GATE_JOURNAL_SIZE(n) bytes):
  *   u32 decision (0 undecided, 1 decided by nonstop, 2 undone by the gate)
@@ -27,6 +30,11 @@
 #include "proc/tracee.h"
 
 #define NS_GATE_BYTES_MAX 16
+/* uc_link of a thread's frame: the gate returns it by hand, not with
+ * rt_sigreturn (gate.c). */
+#define NS_GATE_BY_HAND 0x6e736768  /* "hgsn": fits a sign-extended imm32 */
+#define NS_STR_(x) #x
+#define NS_STR(x) NS_STR_(x)
 #define NS_GATE_JOURNAL_SIZE(n) (48 + (size_t)(n) * 32)
 
 struct ns_gate_entry {

@@ -1,6 +1,10 @@
-/* Target: the main thread blocks in plain read() on stdin; another thread
- * sleeps in nanosleep(2 s) in a loop. Both record what an update must never
- * make them see:
+/* Target: the main thread sleeps in nanosleep(2 s) in a loop; another
+ * thread blocks in plain read() on stdin. (The sleeper is the main thread
+ * because a thread nonstop borrows to run calls is, in the per-thread
+ * mode, the first one, and otherwise one blocked in a system call: both
+ * choose the sleeper, whose interrupted nanosleep must then restart
+ * without losing time.) Both record what an update must never make them
+ * see:
  *   eintr   reads that failed (EINTR or any other error)
  *   short   reads that returned part of a line (every command is written in
  *           one write of a whole line, so a read returns whole lines)
@@ -22,9 +26,8 @@ const char *answer(void);
 
 static atomic_ulong read_errors, short_reads, sleeps, early;
 
-static void *sleeper(void *arg)
+static void sleep_forever(void)
 {
-	(void)arg;
 	for (;;) {
 		struct timespec req = { .tv_sec = 2 }, a, b;
 		int r;
@@ -37,7 +40,6 @@ static void *sleeper(void *arg)
 			atomic_fetch_add(&early, 1);
 		atomic_fetch_add(&sleeps, 1);
 	}
-	return NULL;
 }
 
 static void command(const char *line)
@@ -58,20 +60,12 @@ static void command(const char *line)
 		printf("unknown command: %s\n", line);
 }
 
-int main(void)
+static void *reader(void *arg)
 {
 	char buf[4096];
 	size_t have = 0;
-	pthread_t t;
 
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (pthread_create(&t, NULL, sleeper, NULL)) {
-		printf("cannot start the sleeper\n");
-		return 1;
-	}
-	printf("ready\n");
+	(void)arg;
 	for (;;) {
 		ssize_t n = read(0, buf + have, sizeof(buf) - 1 - have);
 		char *start, *nl;
@@ -81,7 +75,7 @@ int main(void)
 			continue;
 		}
 		if (n == 0)
-			break;
+			exit(0);
 		have += (size_t)n;
 		if (buf[have - 1] != '\n')
 			atomic_fetch_add(&short_reads, 1);
@@ -97,5 +91,19 @@ int main(void)
 		if (have == sizeof(buf) - 1)
 			have = 0;
 	}
-	return 0;
+}
+
+int main(void)
+{
+	pthread_t t;
+
+	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
+	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("ready\n");
+	if (pthread_create(&t, NULL, reader, NULL)) {
+		printf("cannot start the reader\n");
+		return 1;
+	}
+	sleep_forever();
 }

@@ -1,0 +1,5 @@
+/* The function the patch changes. */
+const char *answer(void)
+{
+	return "old";
+}
