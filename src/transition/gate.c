@@ -80,7 +80,10 @@ __asm__(
 	 * that fail with EINTR. So: its signal mask back, then its flags,
 	 * then its registers from the frame (FPU state: the gate never
 	 * touched it), and a jump to its own `syscall` with rax =
-	 * restart_syscall. rcx carries the jump: the `syscall` clobbers it. */
+	 * restart_syscall. rcx carries the jump: the `syscall` clobbers it.
+	 * A signal that its mask lets through before the jump has its
+	 * handler run below the frame (then the call fails with EINTR, as
+	 * it would have for that signal anyway). */
 	"10:	mov   $14, %eax\n"           /* rt_sigprocmask(SIG_SETMASK, */
 	"	mov   $2, %edi\n"
 	"	lea   304(%rsp), %rsi\n"     /*   &uc_sigmask, */
