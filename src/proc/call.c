@@ -283,28 +283,26 @@ int ns_remote_call(struct ns_remote *rs, uint64_t stub, uint64_t slot,
 	if (ns_remote_set_regs(rs, &r) < 0)
 		return NS_CALL_FAILED;
 	rc = run_call(rs, stub, now() + timeout, timeout);
-	if (rc == NS_CALL_LET_GO)
+	if (rc != NS_CALL_OK)
 		return rc;
-	if (rc == NS_CALL_OK && rs->fpstate) {
+	if (rs->fpstate) {
 		/* Kept by hand: its FPU state back now, its registers and
 		 * mask at ns_remote_end; the kernel still knows how to go on
 		 * with its interrupted call. */
 		if (ns_remote_restore_fpstate(rs) < 0)
 			return NS_CALL_FAILED;
-	} else if (rc == NS_CALL_OK) {
+	} else {
 		/* Home again, mask included: a next remote call blocks the
 		 * signals anew. */
 		rs->sigreturned = true;
 		rs->masked = false;
 	}
-	if (rc == NS_CALL_OK) {
-		if (ns_mem_read(rs->tr->mem_fd, slot, &s, sizeof(s)) < 0 || !s.done) {
-			snprintf(rs->tr->err, sizeof(rs->tr->err), "the function "
-				 "nonstop called in thread %d did not report back",
-				 rs->th->tid);
-			return NS_CALL_FAILED;
-		}
-		*ret = s.ret;
+	if (ns_mem_read(rs->tr->mem_fd, slot, &s, sizeof(s)) < 0 || !s.done) {
+		snprintf(rs->tr->err, sizeof(rs->tr->err), "the function "
+			 "nonstop called in thread %d did not report back",
+			 rs->th->tid);
+		return NS_CALL_FAILED;
 	}
-	return rc;
+	*ret = s.ret;
+	return NS_CALL_OK;
 }
