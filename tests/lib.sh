@@ -324,3 +324,39 @@ absent_pid() {
 	while [ -e "/proc/$p" ]; do p=$((p - 1)); done
 	echo $p
 }
+
+# --- other users ----------------------------------------------------------------
+
+# ensure_user NAME: makes sure a system user NAME exists (created without a
+# home or a login shell if missing; needs root) and prints its uid. Tests
+# that play a second, less trusted user use ns-attacker; a third one,
+# ns-bystander.
+ensure_user() {
+	local name=$1
+	[ "$(id -u)" = 0 ] || fail "ensure_user $name: needs root"
+	if ! id -u "$name" >/dev/null 2>&1; then
+		# Two tests may race to create it: the loser finds it made.
+		useradd --system --no-create-home --shell /usr/sbin/nologin \
+			"$name" >/dev/null 2>&1 || true
+	fi
+	id -u "$name" 2>/dev/null || fail "cannot create user $name"
+}
+
+# as_user NAME: sets AS_USER to the command prefix that runs a command as
+# user NAME (its own group, no other groups; setpriv execs, so the pid is
+# the command's):
+#   as_user ns-attacker; start_target "${AS_USER[@]}" v1/prog
+AS_USER=()
+as_user() {
+	local uid gid
+	uid=$(ensure_user "$1") || fail "no user $1"
+	gid=$(id -g "$1")
+	AS_USER=(setpriv --reuid="$uid" --regid="$gid" --clear-groups --)
+}
+
+# open_dir_to_others: lets other users reach the test's directory (run.sh
+# makes it private), so that a target started as another user can run the
+# programs built here and read its FIFO.
+open_dir_to_others() {
+	chmod 755 .
+}
