@@ -241,14 +241,46 @@ static int seize_new_threads(struct ns_tracee *tr, int *added)
 	return 0;
 }
 
-/* Seizes thread TID alone. */
+/* Whether TID is a thread of process PID now: /proc/PID/task/TID exists
+ * only while it is (a thread id names one thread of one process, and the
+ * kernel lists it under its own process only). */
+static bool is_thread_of(pid_t pid, pid_t tid)
+{
+	char fn[64];
+
+	if (pid <= 0 || tid <= 0)
+		return false;
+	snprintf(fn, sizeof(fn), "/proc/%d/task/%d", (int)pid, (int)tid);
+	return access(fn, F_OK) == 0;
+}
+
+/* Seizes thread TID of PID alone. TID comes from the target (libnonstop's
+ * control block names its runtime thread), so it is hostile input: a
+ * target could name any process of the host, which root could seize. It
+ * is taken only if /proc/PID/task lists it, before the seize and again
+ * after it (the thread may have exited and its id gone to another process
+ * in between; once seized, its id cannot be reused until we let go). */
 static int seize_one(struct ns_tracee *tr, pid_t tid)
 {
+	static const char *why = "thread %d named by process %d is not one of "
+				 "its threads (a forged control block?): refused";
+
+	if (!is_thread_of(tr->pid, tid)) {
+		snprintf(tr->err, sizeof(tr->err), why, (int)tid, (int)tr->pid);
+		return -1;
+	}
 	if (ptrace(PTRACE_SEIZE, tid, 0, (long)PTRACE_O_TRACESYSGOOD) < 0) {
 		set_err(tr, "%s %d: %s", "cannot attach to thread", tid, errno);
 		return -1;
 	}
-	return add_thread(tr, tid) ? 0 : -1;
+	if (!add_thread(tr, tid))
+		return -1;
+	if (!is_thread_of(tr->pid, tid)) {
+		/* Held: the caller's cleanup (ns_tracee_close) lets it go. */
+		snprintf(tr->err, sizeof(tr->err), why, (int)tid, (int)tr->pid);
+		return -1;
+	}
+	return 0;
 }
 
 int ns_tracee_attach_leader(struct ns_tracee *tr, pid_t pid)

@@ -1,0 +1,84 @@
+/* A hostile target: it passes for a process running libnonstop by
+ * defining a control block of its own (nonstop__rt, lib/nonstop_rt.h),
+ * and can forge a per-thread patch record (registry/registry.h), so that
+ * nonstop, run by root, takes the thread id it names. Commands, one a line:
+ *   ping          -> pong
+ *   call N        -> compute(N)
+ *   forge TID     -> "forged": the control block names thread TID as
+ *                    libnonstop's own thread (any process's, as the
+ *                    attacker likes)
+ *   forge-rec     -> "forged-rec": maps a memfd named "nonstop:evil" whose
+ *                    first bytes are a per-thread record, applied
+ * Built with -I src -I lib of the nonstop tree (the real layouts). */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nonstop_rt.h"
+#include "registry/registry.h"
+
+int compute(int x);
+
+/* What nonstop looks for: a global object of this name, in .symtab. */
+struct ns_rt nonstop__rt;
+
+static void forge_rt(uint32_t tid)
+{
+	nonstop__rt.abi = NS_RT_ABI;
+	nonstop__rt.tid = tid;
+	nonstop__rt.magic = NS_RT_MAGIC;
+}
+
+static int forge_record(void)
+{
+	size_t size = 2 * 4096;
+	int fd = memfd_create("nonstop:evil", 0);
+	struct ns_rec *rec;
+
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0)
+		return -1;
+	rec = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (rec == MAP_FAILED)
+		return -1;
+	memcpy(rec->magic, NS_REC_MAGIC, 8);
+	rec->state = NS_REC_APPLIED;
+	rec->mode = NS_MODE_PER_THREAD;
+	rec->seq = 1;
+	rec->patch_id = 42;
+	rec->base = (uint64_t)(uintptr_t)rec;
+	rec->size = size;
+	rec->applied_at = (uint64_t)time(NULL);
+	snprintf(rec->name, sizeof(rec->name), "evil");
+	return 0;
+}
+
+int main(void)
+{
+	char line[256];
+
+	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("ready\n");
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strcmp(line, "ping"))
+			printf("pong\n");
+		else if (!strncmp(line, "call ", 5))
+			printf("%d\n", compute(atoi(line + 5)));
+		else if (!strncmp(line, "forge ", 6)) {
+			forge_rt((uint32_t)atoi(line + 6));
+			printf("forged\n");
+		} else if (!strcmp(line, "forge-rec"))
+			printf(forge_record() ? "failed\n" : "forged-rec\n");
+		else
+			printf("unknown command: %s\n", line);
+	}
+	return 0;
+}
