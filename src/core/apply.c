@@ -22,8 +22,10 @@
 #include "core/core.h"
 #include "core/frames.h"
 #include "core/hooks.h"
+#include "core/lock.h"
 #include "core/mapping.h"
 #include "core/pt.h"
+#include "core/recheck.h"
 #include "core/replace.h"
 #include "core/shadow_map.h"
 #include "core/unwind.h"
@@ -614,12 +616,14 @@ static void undo_pre_apply(struct apply *a)
 static int roll_back(struct apply *a, const char *why)
 {
 	struct ns_op_result *rb = calloc(1, sizeof(*rb));
+	struct ns_op_opts o = *a->o;
 
 	if (!rb)
 		return ns_op_fail(a->res, "%.900s; out of memory: the patch stays "
 				  "applied", why);
 	ns_tracee_close(&a->tr);   /* the revert takes the process */
-	if (ns_revert(a->o, a->rec->name, rb) != 0) {
+	o.locked = true;           /* under this apply's lock */
+	if (ns_revert(&o, a->rec->name, rb) != 0) {
 		ns_op_fail(a->res, "%.400s; rolling the patch back failed: %.500s",
 			   why, rb->err);
 	} else {
@@ -655,6 +659,11 @@ static int post_apply(struct apply *a)
 				 a->tr.err);
 			return roll_back(a, err);
 		}
+		if (ns_rec_recheck(a->tr.mem_fd, a->o->pid, a->rec, NS_REC_APPLIED,
+				   err, sizeof(err)) < 0)
+			return ns_op_fail(a->res, "patch '%s' is applied, but its "
+					  "post-apply hook was not run: %.800s",
+					  a->patch.name, err);
 	}
 	rc = ns_hook_run(&a->tr, NULL, a->img.base, NS_HOOK_POST_APPLY,
 			 a->o->timeout, run, err, sizeof(err));
@@ -699,6 +708,7 @@ int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 	     struct ns_op_result *res)
 {
 	struct apply a = { .o = o, .res = res };
+	struct ns_lock lock = NS_LOCK_INIT;
 	int rc = 1;
 
 	memset(res, 0, sizeof(*res));
@@ -710,6 +720,9 @@ int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 		ns_op_fail(res, "no process %d", (int)o->pid);
 		goto out;
 	}
+	if (!o->locked && ns_lock_take(o->pid, &lock, res->err,
+				       sizeof(res->err)) != 0)
+		goto out;
 	if (choose_mode(&a) < 0 || attach(&a) < 0)
 		goto out;
 	if (ns_registry_read(o->pid, a.tr.mem_fd, &a.reg) < 0) {
@@ -762,5 +775,6 @@ out:
 	if (rc)
 		undo_pre_apply(&a);
 	cleanup(&a);
+	ns_lock_drop(&lock);
 	return rc;
 }

@@ -62,6 +62,9 @@ struct ns_op_opts {
 	int mode;                     /* apply: NS_OPT_MODE_* */
 	bool leave_pending;           /* apply, per-thread: on timeout, leave
 					 the transition pending */
+	bool locked;                  /* the caller holds the process's lock
+					 (core/lock.h): an apply rolling back,
+					 revert --all */
 };
 
 enum {

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "core/mapping.h"
+#include "core/recheck.h"
 #include "core/replace.h"
 #include "core/verify.h"
 #include "proc/mem.h"
@@ -216,8 +217,11 @@ int ns_replace_release(struct ns_replace *rp, struct ns_tracee *tr, pid_t pid,
 		const struct ns_rec *r = rp->old[i]->rec;
 		char e[512];
 
-		if (attached && ns_mapping_remove(tr, r->base, r->size, &rp->gadgets,
-						  false, e, sizeof(e)) == 0)
+		if (attached &&
+		    ns_rec_recheck(tr->mem_fd, pid, r, NS_REC_REVERTING, e,
+				   sizeof(e)) == 0 &&
+		    ns_mapping_remove(tr, r->base, r->size, &rp->gadgets,
+				      false, e, sizeof(e)) == 0)
 			continue;
 		if (!why[0])
 			snprintf(why, sizeof(why), "%s", e);

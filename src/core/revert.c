@@ -23,8 +23,10 @@
 
 #include "core/core.h"
 #include "core/hooks.h"
+#include "core/lock.h"
 #include "core/mapping.h"
 #include "core/pt.h"
+#include "core/recheck.h"
 #include "core/xform.h"
 #include "link/target.h"
 #include "proc/mem.h"
@@ -247,12 +249,17 @@ static int release(struct revert *r)
 {
 	struct ns_rec *rec = r->e->rec;
 	bool hooks = ns_rec_hooks(rec) != NULL;
+	char err[sizeof(r->res->err)];
 
 	ns_tracee_close(&r->tr);
 	if ((hooks ? ns_tracee_attach(&r->tr, r->o->pid) :
 		     ns_tracee_attach_leader(&r->tr, r->o->pid)) < 0)
 		return ns_op_fail(r->res, "patch '%s' is reverted, but its memory could "
 			    "not be released: %s", rec->name, r->tr.err);
+	if (ns_rec_recheck(r->tr.mem_fd, r->o->pid, rec, NS_REC_REVERTING,
+			   err, sizeof(err)) < 0)
+		return ns_op_fail(r->res, "patch '%s' is reverted, but %.900s",
+				  rec->name, err);
 	if (hooks && post_revert(r) < 0)
 		return -1;
 	if (ns_mapping_remove(&r->tr, rec->base, rec->size, &r->gadgets, false,
@@ -310,6 +317,7 @@ int ns_revert(const struct ns_op_opts *o, const char *name,
 	      struct ns_op_result *res)
 {
 	struct revert r = { .o = o, .res = res };
+	struct ns_lock lock = NS_LOCK_INIT;
 	int rc = 1;
 
 	memset(res, 0, sizeof(*res));
@@ -318,6 +326,9 @@ int ns_revert(const struct ns_op_opts *o, const char *name,
 		ns_op_fail(res, "no process %d", (int)o->pid);
 		goto out;
 	}
+	if (!o->locked && ns_lock_take(o->pid, &lock, res->err,
+				       sizeof(res->err)) != 0)
+		goto out;
 	if (choose_mode(&r, name) < 0 || attach(&r) < 0)
 		goto out;
 	if (ns_registry_read(o->pid, r.tr.mem_fd, &r.reg) < 0) {
@@ -361,6 +372,7 @@ out:
 	ns_registry_free(&r.reg);
 	free(r.undo);
 	free(r.xforms);
+	ns_lock_drop(&lock);
 	return rc;
 }
 
@@ -386,18 +398,28 @@ int ns_revert_all(const struct ns_op_opts *o,
 		  void (*each)(const struct ns_op_result *res, void *arg),
 		  void *arg, struct ns_op_result *res)
 {
-	int n;
+	struct ns_lock lock = NS_LOCK_INIT;
+	struct ns_op_opts one = *o;
+	int n, rc = 1;
 
 	memset(res, 0, sizeof(*res));
+	/* One lock for the whole run: no other nonstop in between. */
+	if (!o->locked && ns_lock_take(o->pid, &lock, res->err,
+				       sizeof(res->err)) != 0)
+		return 1;
+	one.locked = true;
 	while ((n = applied_count(o->pid)) > 0) {
-		if (ns_revert(o, NULL, res) != 0)
-			return 1;
+		if (ns_revert(&one, NULL, res) != 0)
+			goto out;
 		each(res, arg);
 	}
 	if (n < 0) {
 		ns_op_fail(res, "cannot read the patches applied to process %d: %s",
 			   (int)o->pid, strerror(errno));
-		return 1;
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	ns_lock_drop(&lock);
+	return rc;
 }

@@ -1,0 +1,193 @@
+/* lock.c — the per-process lock of nonstop's operations (lock.h): a file
+ * per target process in a private directory, held with flock. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/lock.h"
+
+/* A lock file that vanished under us (its holder removed it as we opened
+ * it) is opened again; more than this many times in a row means something
+ * else is going on. */
+#define RETRIES 16
+
+/* The directory of the lock files: private to the user running nonstop
+ * (lock.h). Created if missing; refused if it is not a directory of this
+ * user that nobody else can write (anyone who could write it could take
+ * or remove the locks). */
+static int lock_dir(char *dir, size_t len, char *err, size_t errlen)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+
+	int n;
+
+	if (geteuid() == 0)
+		n = snprintf(dir, len, "/run/nonstop");
+	else if (xdg && xdg[0] == '/')
+		n = snprintf(dir, len, "%s/nonstop", xdg);
+	else
+		n = snprintf(dir, len, "/tmp/nonstop-%u", (unsigned)geteuid());
+	if (n < 0 || (size_t)n >= len) {
+		snprintf(err, errlen, "the lock directory's path is too long "
+			 "(XDG_RUNTIME_DIR)");
+		return -1;
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create the lock directory %s: %s",
+			 dir, strerror(errno));
+		return -1;
+	}
+	if (lstat(dir, &st) < 0) {
+		snprintf(err, errlen, "lock directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
+		snprintf(err, errlen, "the lock directory %s is not a directory of "
+			 "user %u that only it can write (owner %u, mode %03o): "
+			 "remove it", dir, (unsigned)geteuid(), (unsigned)st.st_uid,
+			 (unsigned)(st.st_mode & 0777));
+		return -1;
+	}
+	return 0;
+}
+
+/* The start time of process PID (field 22 of /proc/PID/stat, in clock
+ * ticks since boot): with the pid, it names this process and no later one.
+ * The command name before it is the process's own choice and may hold
+ * spaces and parentheses: the fields are counted from the last ')'. */
+static int start_time(pid_t pid, unsigned long long *t)
+{
+	char fn[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(fn, sizeof(fn), "/proc/%d/stat", (int)pid);
+	fd = open(fn, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	/* After ") ": state is field 3, starttime field 22. */
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			 "%*u %*u %*d %*d %*d %*d %*d %*d %llu", t) != 1)
+		return -1;
+	return 0;
+}
+
+/* Says who holds the lock in FD (its holder wrote its pid in it). */
+static void holder(int fd, pid_t pid, char *err, size_t errlen)
+{
+	char buf[32] = "";
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	int who = n > 0 ? atoi(buf) : 0;
+
+	if (who > 0)
+		snprintf(err, errlen, "another nonstop (pid %d) is working on "
+			 "process %d: try again when it is done", who, (int)pid);
+	else
+		snprintf(err, errlen, "another nonstop is working on process %d: "
+			 "try again when it is done", (int)pid);
+}
+
+/* Whether FD is still the file at NAME in DIRFD: a holder that finished
+ * removes the file, and whoever opened it before that must not count an
+ * unlinked file as the lock. */
+static bool still_linked(int dirfd, const char *name, int fd)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 &&
+	       fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Opens and locks NAME in DIRFD. 0 held (L->fd); 1 busy; -1 error. */
+static int take(int dirfd, const char *name, pid_t pid, struct ns_lock *l,
+		char *err, size_t errlen)
+{
+	for (int i = 0; i < RETRIES; i++) {
+		int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW |
+				O_CLOEXEC, 0600);
+		char me[32];
+		int n;
+
+		if (fd < 0) {
+			snprintf(err, errlen, "cannot open the lock file %s: %s",
+				 l->path, strerror(errno));
+			return -1;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			int e = errno;
+
+			if (e == EWOULDBLOCK)
+				holder(fd, pid, err, errlen);
+			else
+				snprintf(err, errlen, "cannot lock %s: %s", l->path,
+					 strerror(e));
+			close(fd);
+			return e == EWOULDBLOCK ? 1 : -1;
+		}
+		if (!still_linked(dirfd, name, fd)) {
+			close(fd);
+			continue;
+		}
+		n = snprintf(me, sizeof(me), "%d\n", (int)getpid());
+		if (ftruncate(fd, 0) < 0 || pwrite(fd, me, (size_t)n, 0) != n) {
+			snprintf(err, errlen, "cannot write the lock file %s: %s",
+				 l->path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		l->fd = fd;
+		return 0;
+	}
+	snprintf(err, errlen, "the lock file %s keeps vanishing", l->path);
+	return -1;
+}
+
+int ns_lock_take(pid_t pid, struct ns_lock *l, char *err, size_t errlen)
+{
+	char dir[400], name[64];
+	unsigned long long t;
+	int dirfd, rc;
+
+	l->fd = -1;
+	if (start_time(pid, &t) < 0) {
+		snprintf(err, errlen, "no process %d", (int)pid);
+		return -1;
+	}
+	if (lock_dir(dir, sizeof(dir), err, errlen) < 0)
+		return -1;
+	snprintf(name, sizeof(name), "%d-%llu.lock", (int)pid, t);
+	snprintf(l->path, sizeof(l->path), "%s/%s", dir, name);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0) {
+		snprintf(err, errlen, "lock directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	rc = take(dirfd, name, pid, l, err, errlen);
+	close(dirfd);
+	return rc;
+}
+
+void ns_lock_drop(struct ns_lock *l)
+{
+	if (l->fd < 0)
+		return;
+	/* Removed while still held: whoever opens it meanwhile finds, once
+	 * it has the lock, that it is no longer the file (still_linked). */
+	unlink(l->path);
+	close(l->fd);
+	l->fd = -1;
+}
