@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "elf/code_room.h"
 #include "elf/symbols.h"
 #include "link/target.h"
+#include "proc/mapfile.h"
 #include "proc/mem.h"
 
 void ns_hex(const uint8_t *id, size_t len, char *buf)
@@ -20,10 +22,13 @@ void ns_hex(const uint8_t *id, size_t len, char *buf)
 	buf[2 * len] = 0;
 }
 
-static bool is_elf_path(const char *p)
+/* A mapping of a file that may be an ELF module: a file on a file system
+ * (a deleted one too: the process still runs it), not a memfd (JIT code,
+ * nonstop's own patches) nor a special mapping ([vdso], [heap]...). */
+static bool is_file_mapping(const struct ns_map *m)
 {
-	return p[0] == '/' && strncmp(p, "/memfd:", 7) != 0 &&
-	       !strstr(p, " (deleted)");
+	return m->path[0] == '/' && m->inode &&
+	       strncmp(m->path, "/memfd:", 7) != 0;
 }
 
 /* The size the main program's PT_TLS segment takes below the thread
@@ -74,41 +79,42 @@ static int first_load_vaddr(Elf *elf, uint64_t *vaddr)
 	return -1;
 }
 
-static bool is_main_program(pid_t pid, const char *path)
+/* Whether the file open as FD is the program PID runs (/proc/PID/exe is
+ * the kernel's own reference to it, whatever its path). */
+static bool is_main_program(pid_t pid, int fd)
 {
-	char exe[64], self[4200];
-	ssize_t k;
+	char exe[64];
+	struct stat a, b;
 
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
-	k = readlink(exe, self, sizeof(self) - 1);
-	if (k <= 0)
-		return false;
-	self[k] = 0;
-	return !strcmp(self, path);
+	return stat(exe, &a) == 0 && fstat(fd, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-static int open_module(struct ns_target *t, struct ns_module *m, uint64_t base)
+static int open_module(struct ns_target *t, struct ns_module *m,
+		       const struct ns_map *mp)
 {
-	char fn[4200];
+	char why[512];
 	GElf_Ehdr eh;
 	uint64_t vaddr;
 	const void *id;
 	ssize_t idlen;
 
-	snprintf(fn, sizeof(fn), "/proc/%d/root%s", (int)t->pid, m->path);
-	m->fd = open(fn, O_RDONLY | O_CLOEXEC);
+	m->fd = ns_mapfile_open(t->pid, mp, why, sizeof(why));
 	if (m->fd < 0)
 		return -1;
-	m->elf = elf_begin(m->fd, ELF_C_READ_MMAP, NULL);
+	/* Read, not mapped: the file may belong to the target's user, who
+	 * could truncate it under a mapping and make nonstop fault. */
+	m->elf = elf_begin(m->fd, ELF_C_READ, NULL);
 	if (!m->elf || elf_kind(m->elf) != ELF_K_ELF || !gelf_getehdr(m->elf, &eh))
 		return -1;
 	m->is_exec = eh.e_type == ET_EXEC;
-	m->is_main = is_main_program(t->pid, m->path);
+	m->is_main = is_main_program(t->pid, m->fd);
 	if (m->is_main)
 		read_tls(m);
 	if (first_load_vaddr(m->elf, &vaddr) < 0)
 		return -1;
-	m->bias = base - vaddr;
+	m->bias = mp->start - vaddr;
 	idlen = dwelf_elf_gnu_build_id(m->elf, &id);
 	if (idlen > 0 && (size_t)idlen <= sizeof(m->build_id)) {
 		memcpy(m->build_id, id, (size_t)idlen);
@@ -145,10 +151,10 @@ int ns_target_open(struct ns_target *t, pid_t pid, char *err, size_t errlen)
 		const struct ns_map *mp = &t->maps.v[i];
 		struct ns_module *m = NULL;
 
-		if (!is_elf_path(mp->path))
+		if (!is_file_mapping(mp))
 			continue;
 		for (size_t j = 0; j < t->nmods; j++)
-			if (!strcmp(t->mods[j].path, mp->path))
+			if (t->mods[j].dev == mp->dev && t->mods[j].inode == mp->inode)
 				m = &t->mods[j];
 		if (m) {
 			if (mp->end > m->end)
@@ -160,9 +166,11 @@ int ns_target_open(struct ns_target *t, pid_t pid, char *err, size_t errlen)
 		m = &t->mods[t->nmods];
 		m->fd = -1;
 		m->path = strdup(mp->path);
+		m->dev = mp->dev;
+		m->inode = mp->inode;
 		m->start = mp->start;
 		m->end = mp->end;
-		if (!m->path || open_module(t, m, mp->start) < 0) {
+		if (!m->path || open_module(t, m, mp) < 0) {
 			close_module(m); /* not an ELF file we can read */
 			memset(m, 0, sizeof(*m));
 			continue;

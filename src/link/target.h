@@ -11,7 +11,10 @@
 #include "proc/maps.h"
 
 struct ns_module {
-	char     *path;       /* as shown in /proc/PID/maps */
+	char     *path;       /* as shown in /proc/PID/maps: for messages
+				 only (the file is opened through the
+				 kernel: proc/mapfile.h) */
+	uint64_t  dev, inode; /* of the mapped file, as maps shows them */
 	uint64_t  start, end; /* lowest and highest address mapped */
 	uint64_t  bias;       /* load bias: runtime address - st_value */
 	uint8_t   build_id[NS_BUILD_ID_MAX];
@@ -31,7 +34,10 @@ struct ns_target {
 	size_t nmods;
 };
 
-/* Lists the ELF files mapped into PID and opens each. 0, or -1 with ERR. */
+/* Lists the ELF files mapped into PID and opens each, as the kernel
+ * mapped it (proc/mapfile.h): deleted or replaced files, and files of a
+ * chrooted or containerised process, are the ones it runs. Mappings of one
+ * file (device and inode) make one module. 0, or -1 with ERR. */
 int ns_target_open(struct ns_target *t, pid_t pid, char *err, size_t errlen);
 void ns_target_close(struct ns_target *t);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sysmacros.h>
 
 #include "proc/maps.h"
 
@@ -14,14 +15,16 @@ static int parse_line(char *line, struct ns_map *m)
 {
 	char perms[8] = "";
 	unsigned long long start, end, off, inode;
+	unsigned maj, min;
 	int pathpos = 0;
 
-	if (sscanf(line, "%llx-%llx %7s %llx %*x:%*x %llu %n", &start, &end,
-		   perms, &off, &inode, &pathpos) < 5)
+	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end,
+		   perms, &off, &maj, &min, &inode, &pathpos) < 7)
 		return -1;
 	m->start = start;
 	m->end = end;
 	m->offset = off;
+	m->dev = makedev(maj, min);
 	m->inode = inode;
 	m->prot = (perms[0] == 'r' ? PROT_READ : 0) |
 		  (perms[1] == 'w' ? PROT_WRITE : 0) |

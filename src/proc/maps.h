@@ -10,6 +10,7 @@ struct ns_map {
 	uint64_t start, end, offset;
 	unsigned prot;          /* PROT_READ | PROT_WRITE | PROT_EXEC */
 	bool     shared;
+	uint64_t dev;           /* of the mapped file: makedev(major, minor) */
 	uint64_t inode;
 	char    *path;          /* "" for anonymous mappings */
 };

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "proc/mapfile.h"
 #include "proc/mem.h"
 #include "registry/registry.h"
 #include "transition/patch_elf.h"
@@ -37,12 +38,15 @@ struct page_cache {
 	uint8_t  data[CACHE_PAGES][PAGE];
 };
 
-/* An applied patch with CFI, as libdwfl's module of its mapping. */
+/* A module's userdata (warm_module): an applied patch with CFI, as
+ * libdwfl's module of its mapping; or (PID set) a file mapping of the
+ * process, whose ELF file find_elf opens through the kernel. */
 struct patch_mod {
 	uint64_t base;
 	int      fd;               /* its ELF file (patch_elf.c), until
 				      libdwfl takes it; -1 after */
 	char     name[NS_NAME_MAX];
+	pid_t    pid;              /* not a patch: the process */
 };
 
 struct ns_safety {
@@ -50,6 +54,7 @@ struct ns_safety {
 	struct ns_tracee *tr;
 	struct patch_mod *pm;
 	size_t npm;
+	struct patch_mod file;     /* the userdata of every other module */
 	struct page_cache cache;
 	struct user_regs_struct regs; /* of the thread being unwound */
 };
@@ -178,16 +183,43 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 	.set_initial_registers = set_initial_registers,
 };
 
+/* A file module's ELF: the file the kernel maps at BASE (proc/mapfile.h),
+ * never the path maps shows, which the process chooses (libdwfl's own
+ * callback opens that path on the host, following symlinks, and blocks
+ * on a FIFO put there). Read into memory, not mapped: the target's user
+ * may own the file and truncate it. */
+static int file_elf(pid_t pid, Dwarf_Addr base, char **file_name, Elf **elfp)
+{
+	char err[512];
+	int fd = ns_mapfile_open_at(pid, base, err, sizeof(err));
+
+	if (fd < 0)
+		return -1;
+	*elfp = elf_begin(fd, ELF_C_READ, NULL);
+	if (!*elfp || elf_kind(*elfp) != ELF_K_ELF) {
+		if (*elfp)
+			elf_end(*elfp);
+		*elfp = NULL;
+		close(fd);
+		return -1;
+	}
+	*file_name = NULL;
+	return fd;
+}
+
 /* The ELF file of a module: for a patch's mapping (marked in its
- * userdata by warm_module), the one patch_elf.c wrote; for everything
- * else, what libdwfl's own callback finds. */
+ * userdata by warm_module), the one patch_elf.c wrote; for a file
+ * mapping, that file; for the rest ([vdso]), what libdwfl's own callback
+ * finds (it reads the image from the process's memory). */
 static int find_elf(Dwfl_Module *mod, void **userdata, const char *name,
 		    Dwarf_Addr base, char **file_name, Elf **elfp)
 {
 	struct patch_mod *pm = *userdata;
 	int fd;
 
-	if (!pm)
+	if (pm && pm->pid && name[0] == '/')
+		return file_elf(pm->pid, base, file_name, elfp);
+	if (!pm || pm->pid)
 		return dwfl_linux_proc_find_elf(mod, userdata, name, base,
 						file_name, elfp);
 	fd = pm->fd;
@@ -198,7 +230,10 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name,
 
 static const Dwfl_Callbacks dwfl_callbacks = {
 	.find_elf = find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	/* Separate debug info by build-id only (under /usr/lib/debug/
+	 * .build-id): the standard callback would also follow the module's
+	 * .gnu_debuglink, a name the target's file chooses. */
+	.find_debuginfo = dwfl_build_id_find_debuginfo,
 };
 
 /* The applied patch whose mapping starts at START, or NULL. */
@@ -245,8 +280,11 @@ static int warm_module(Dwfl_Module *mod, void **userdata, const char *name,
 {
 	Dwarf_Addr bias;
 
+	struct ns_safety *s = arg;
+	struct patch_mod *pm = patch_at(s, start);
+
 	(void)name;
-	*userdata = patch_at(arg, start);
+	*userdata = pm ? pm : &s->file;
 	if (dwfl_module_getelf(mod, &bias)) {
 		(void)dwfl_module_eh_cfi(mod, &bias);
 		(void)dwfl_module_dwarf_cfi(mod, &bias);
@@ -263,6 +301,8 @@ struct ns_safety *ns_safety_new(struct ns_tracee *tr, char *err, size_t errlen)
 		return NULL;
 	}
 	s->tr = tr;
+	s->file.pid = tr->pid;
+	s->file.fd = -1;
 	read_patches(s);
 	s->dwfl = dwfl_begin(&dwfl_callbacks);
 	if (!s->dwfl)
