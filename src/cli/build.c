@@ -64,7 +64,7 @@ static void help(void)
 	       "  --new-binary NEWBIN  the binary linked from NEW_DIR (unstripped): its\n"
 	       "                 build-id is recorded as the version the patch produces,\n"
 	       "                 after checking that it holds the patch's code; with\n"
-	       "                 --src, e.g. WORK/new/PROGRAM\n"
+	       "                 --src, e.g. WORK/new/PROGRAM (with --work WORK)\n"
 	       "  --name NAME    patch name (default: PATCH's base name without extension)\n"
 	       "  --src DIR      the source tree of the running program\n"
 	       "  --diff FIX     the fix to build a patch from\n"
