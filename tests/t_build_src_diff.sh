@@ -16,13 +16,15 @@ line=$(ask line)
 note "where() returns line $line"
 
 expect_exit 0 "$NONSTOP" build -o fix.nsp --src src --diff "$SRC_CASES/assert_fix/fix.diff"
-expect_stdout_match '^building the original tree: make in .*fix\.nsp\.work/old$'
+expect_stdout_match '^work directory: /.*/fix\.nsp\.work\.[A-Za-z0-9]{6}$'
+work=$(sed -n 's/^work directory: //p' last.out)
+expect_stdout_match "^building the original tree: make in $work/old\$"
 expect_stdout_match 'applying .*fix\.diff \(line-neutral\)'
 expect_stdout_match '^rebuilding: 1 object changed$'
 expect_stdout_match '^comparing '
 expect_stdout_match '^wrote fix\.nsp: 1 function replaced, 0 added'
 [ -s fix.nsp ] || fail "no fix.nsp"
-grep -q '^+#line ' fix.nsp.work/fix.line-neutral.diff || fail "no #line in the line-neutral diff"
+grep -q '^+#line ' "$work/fix.line-neutral.diff" || fail "no #line in the line-neutral diff"
 
 # The patch replaces exactly scale().
 expect_exit 0 "$NONSTOP" show --json fix.nsp
@@ -32,7 +34,7 @@ expect_eq "scale " "$names" "entries of the patch"
 
 # The fixed program, as rebuilt, keeps the line numbers of the code below
 # the fix (the #line directive), so where() answers as before.
-expect_eq "$line" "$(printf 'line\n' | fix.nsp.work/new/prog | sed -n 2p)" "where() in the rebuilt program"
+expect_eq "$line" "$(printf 'line\n' | "$work/new/prog" | sed -n 2p)" "where() in the rebuilt program"
 
 expect_exit 0 "$NONSTOP" apply "$TPID" fix.nsp
 expect_eq 1015 "$(ask call 5)" "handle(5) after apply = 3*5 + 1000"
@@ -46,8 +48,11 @@ snapshot >after.txt
 diff before.txt after.txt || fail "the source tree changed"
 note "ok: the source tree is untouched"
 
-# A second run reuses (clears) its own work directory.
+# A second run makes a new work directory; --work reuses (clears) one of ours.
 expect_exit 0 "$NONSTOP" build -o fix.nsp --src src --diff "$SRC_CASES/assert_fix/fix.diff"
+expect_stdout_no_match "^work directory: $work\$"
+expect_exit 0 "$NONSTOP" build -o fix.nsp --src src --diff "$SRC_CASES/assert_fix/fix.diff" --work "$work"
+expect_stdout_match "^work directory: $work\$"
 # A work directory that is not ours is refused, and one inside DIR too.
 mkdir other && touch other/keep
 expect_exit 1 "$NONSTOP" build -o x.nsp --src src --diff "$SRC_CASES/assert_fix/fix.diff" --work other

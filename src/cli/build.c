@@ -41,8 +41,12 @@ static void help(void)
 	       "keeping timestamps, applies the fix made line-neutral (a '#line'\n"
 	       "directive after each changed block, so __LINE__ in the code below it\n"
 	       "does not move), runs CMD again (only what changed is rebuilt) and\n"
-	       "compares WORK/old with WORK/new. The work directory is kept for\n"
-	       "inspection (build logs, fix.line-neutral.diff) and reused next time.\n\n"
+	       "compares WORK/old with WORK/new. WORK is a new private directory\n"
+	       "PATCH.work.XXXXXX next to PATCH (its path is printed), kept for\n"
+	       "inspection (build logs, fix.line-neutral.diff); every file nonstop\n"
+	       "writes there is created new, never through a symlink.\n"
+	       "Security: CMD is the tree's own build and runs as the user running\n"
+	       "nonstop: never run 'build --src' as root on a tree you do not trust.\n\n"
 	       "Live data keeps its layout: the DWARF type of every variable both builds\n"
 	       "have (globals, statics, static locals) is compared member by member\n"
 	       "(offsets, bit-fields, types, array bounds), and so is the signature of\n"
@@ -60,13 +64,16 @@ static void help(void)
 	       "  --new-binary NEWBIN  the binary linked from NEW_DIR (unstripped): its\n"
 	       "                 build-id is recorded as the version the patch produces,\n"
 	       "                 after checking that it holds the patch's code; with\n"
-	       "                 --src, e.g. WORK/new/PROGRAM\n"
+	       "                 --src, e.g. WORK/new/PROGRAM (with --work WORK)\n"
 	       "  --name NAME    patch name (default: PATCH's base name without extension)\n"
 	       "  --src DIR      the source tree of the running program\n"
 	       "  --diff FIX     the fix to build a patch from\n"
 	       "  --make CMD     build command, run by sh in each tree (default: make)\n"
-	       "  --work WORK    work directory (default: PATCH.work next to PATCH);\n"
-	       "                 must not be inside DIR\n"
+	       "  --work WORK    work directory instead of a new one: created (mode\n"
+	       "                 0700) if missing; else it must be a real directory\n"
+	       "                 (not a symlink) of yours that group and others cannot\n"
+	       "                 write, and empty or an earlier WORK (what that run\n"
+	       "                 left is removed); must not be inside DIR\n"
 	       "  --emit-transformer FILE  when variables changed their type, write FILE:\n"
 	       "                 C with their old and new types and a transformer per\n"
 	       "                 variable that copies the fields that kept their name\n"
@@ -136,7 +143,6 @@ int cmd_build(int argc, char **argv)
 	struct ns_srcdiff_opts so = { 0 };
 	struct ns_srcdiff_result sr = { 0 };
 	const char *rewrite = NULL;
-	char *work = NULL;
 	struct ns_gen_stats st = { 0 };
 	struct ns_patch patch;
 	const char *out = NULL;
@@ -193,21 +199,13 @@ int cmd_build(int argc, char **argv)
 		opts.name = name;
 	}
 	if (so.src) {
-		if (!so.work) {
-			if (asprintf(&work, "%s.work", out) < 0) {
-				free(name);
-				return ns_fail("build", "out of memory");
-			}
-			so.work = work;
-		}
+		so.patch = out;
 		so.binary = opts.binary;
 		so.verbose = opts.verbose;
 		if (ns_srcdiff_prepare(&so, &sr, err, sizeof(err))) {
-			free(work);
 			free(name);
 			return ns_fail("build", "%s", err);
 		}
-		free(work);
 		opts.old_dir = sr.old_dir;
 		opts.new_dir = sr.new_dir;
 		opts.binary = sr.binary;

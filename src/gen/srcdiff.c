@@ -9,130 +9,130 @@
  * given (any offset or fuzz is the user's diff against slightly different
  * sources), then re-expressed as an exact diff of the touched files,
  * rewritten with #line directives (linemap.c) and applied again, so the
- * directives carry the true old line numbers. */
+ * directives carry the true old line numbers.
+ *
+ * WORK is private (workdir.c): every file written there is created anew by
+ * this run, and every tool (cp, patch, diff, CMD) runs inside it, given
+ * paths relative to it; what nonstop reads back of its own files (logs, the
+ * exact diff) is read through the descriptor it wrote them with. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <ftw.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "gen/linemap.h"
 #include "gen/srcdiff.h"
+#include "gen/workdir.h"
+#include "util/errbuf.h"
 
-#define MARKER ".nonstop-work"
+/* What a run creates in WORK, removed before --work WORK is reused (every
+ * file is created O_EXCL, one per step). */
+static const char *const made[] = {
+	"old", "new", "copy-old.log", "copy-new.log", "build-old.log", "build-new.log",
+	"patch-p1.log", "patch-p0.log", "patch.log", "patch-line-neutral.log",
+	"fix.exact.diff", "fix.line-neutral.diff", NULL
+};
+#define NEUTRAL "fix.line-neutral.diff"   /* the fix as applied, kept */
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+/* Reads what is left of the file open as FD (NUL-terminated). */
+static char *read_fd(int fd, size_t *len)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-char *ns_srcdiff_read_file(const char *path, size_t *len, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "r");
 	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
+	size_t cap = 0, n = 0;
 
-	if (!f) {
-		fail(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	do {
+	for (;;) {
+		ssize_t got;
+
 		if (n + 4096 + 1 > cap) {
 			char *b2 = realloc(buf, cap = cap ? 2 * cap : 8192);
 
 			if (!b2) {
 				free(buf);
-				fclose(f);
-				fail(err, errlen, "out of memory");
+				errno = ENOMEM;
 				return NULL;
 			}
 			buf = b2;
 		}
-		got = fread(buf + n, 1, 4096, f);
-		n += got;
-	} while (got == 4096);
-	if (ferror(f)) {
-		fail(err, errlen, "%s: read error", path);
-		free(buf);
-		fclose(f);
-		return NULL;
+		got = read(fd, buf + n, 4096);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			free(buf);
+			return NULL;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
 	}
-	fclose(f);
 	buf[n] = '\0';
 	if (len)
 		*len = n;
 	return buf;
 }
 
-static int write_file(const char *path, const char *s, size_t n)
+char *ns_srcdiff_read_file(const char *path, size_t *len, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "w");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf;
 
-	if (!f)
-		return -1;
-	if (fwrite(s, 1, n, f) != n) {
-		fclose(f);
-		return -1;
+	if (fd < 0) {
+		ns_errf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
 	}
-	return fclose(f);
+	if (!(buf = read_fd(fd, len)))
+		ns_errf(err, errlen, "%s: %s", path, strerror(errno));
+	close(fd);
+	return buf;
 }
 
-/* Runs ARGV in DIR with stdin from /dev/null, stdout and stderr to LOG
- * (truncated; appended if APPEND). Exit status, or -1 if it did not run. */
-static int run(const char *dir, const char *log, int append, char *const argv[])
+/* A log of one step: created new in WORK, read back through FD. */
+struct log {
+	int   fd;
+	char *path;    /* WORK/NAME, for messages */
+};
+
+static int log_open(const struct ns_workdir *w, const char *name, struct log *l,
+		    char *err, size_t errlen)
 {
-	pid_t pid;
-	int st;
-
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
+	l->path = NULL;
+	if ((l->fd = ns_workdir_create(w, name, err, errlen)) < 0)
 		return -1;
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0644);
-		int in = open("/dev/null", O_RDONLY);
-
-		if (fd < 0 || in < 0 || (dir && chdir(dir)))
-			_exit(127);
-		dup2(in, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		close(fd);
-		close(in);
-		execvp(argv[0], argv);
-		dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
+	if (asprintf(&l->path, "%s/%s", w->path, name) < 0) {
+		l->path = NULL;
+		close(l->fd);
+		l->fd = -1;
+		return ns_errf(err, errlen, "out of memory");
 	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	return 0;
 }
 
-/* Prints the last N lines of LOG, indented, on stdout. */
-static void show_tail(const char *log, int n)
+static void log_close(struct log *l)
 {
-	char e[64];
+	if (l->fd >= 0)
+		close(l->fd);
+	free(l->path);
+	l->fd = -1;
+	l->path = NULL;
+}
+
+/* The whole of log L (NUL-terminated), or NULL. */
+static char *log_read(const struct log *l, size_t *len)
+{
+	return lseek(l->fd, 0, SEEK_SET) ? NULL : read_fd(l->fd, len);
+}
+
+/* Prints the last N lines of L, indented, on stdout. */
+static void show_tail(const struct log *l, int n)
+{
 	size_t len;
-	char *s = ns_srcdiff_read_file(log, &len, e, sizeof(e)), *p;
+	char *s = log_read(l, &len), *p;
 	int lines = 0;
 
 	if (!s)
@@ -145,7 +145,7 @@ static void show_tail(const char *log, int n)
 			lines++;
 	if (*p == '\n')
 		p++;
-	printf("  last lines of the output (%s):\n", log);
+	printf("  last lines of the output (%s):\n", l->path);
 	for (char *q = p; *q;) {
 		char *nl = strchr(q, '\n');
 
@@ -162,70 +162,34 @@ static int is_dir(const char *p)
 	return !stat(p, &st) && S_ISDIR(st.st_mode);
 }
 
-/* Makes WORK ready: created if missing, else it must be empty or a work
- * directory of ours (its old/ and new/ are then removed). */
-static int prepare_work(const char *work, char *err, size_t errlen)
+/* cp -a FROM/. WORK/TO, logged to WORK/LOGNAME. */
+static int copy_tree(const struct ns_workdir *w, const char *from, const char *to,
+		     const char *logname, char *err, size_t errlen)
 {
-	char *marker = NULL, *p;
-	int rc = -1;
-
-	if (asprintf(&marker, "%s/" MARKER, work) < 0)
-		return fail(err, errlen, "out of memory");
-	if (mkdir(work, 0755) && errno != EEXIST) {
-		fail(err, errlen, "cannot create the work directory %s: %s", work, strerror(errno));
-		goto out;
-	}
-	if (access(marker, F_OK)) {
-		char *args[] = { "sh", "-c", "[ -z \"$(ls -A \"$1\")\" ]", "sh", (char *)work, NULL };
-
-		if (run(NULL, "/dev/null", 0, args)) {
-			fail(err, errlen, "the work directory %s exists and is not one of "
-			     "nonstop's; remove it or choose another with --work", work);
-			goto out;
-		}
-		if (write_file(marker, "nonstop build --src work directory\n", 35)) {
-			fail(err, errlen, "cannot write %s: %s", marker, strerror(errno));
-			goto out;
-		}
-	}
-	for (int i = 0; i < 2; i++) {
-		char *args[] = { "rm", "-rf", NULL, NULL };
-
-		if (asprintf(&p, "%s/%s", work, i ? "new" : "old") < 0) {
-			fail(err, errlen, "out of memory");
-			goto out;
-		}
-		args[2] = p;
-		if (run(NULL, "/dev/null", 0, args)) {
-			fail(err, errlen, "cannot remove the previous %s", p);
-			free(p);
-			goto out;
-		}
-		free(p);
-	}
-	rc = 0;
-out:
-	free(marker);
-	return rc;
-}
-
-/* cp -a FROM/. TO */
-static int copy_tree(const char *from, const char *to, const char *log,
-		     char *err, size_t errlen)
-{
+	struct log l;
 	char *src = NULL;
 	int rc;
 
-	if (asprintf(&src, "%s/.", from) < 0)
-		return fail(err, errlen, "out of memory");
-	char *args[] = { "cp", "-a", src, (char *)to, NULL };
-	rc = run(NULL, log, 0, args);
+	if (mkdirat(w->fd, to, 0700))
+		return ns_errf(err, errlen, "cannot create %s/%s: %s", w->path, to,
+			       strerror(errno));
+	if (log_open(w, logname, &l, err, errlen))
+		return -1;
+	if (asprintf(&src, "%s/.", from) < 0) {
+		log_close(&l);
+		return ns_errf(err, errlen, "out of memory");
+	}
+	char *args[] = { "cp", "-a", "--", src, (char *)to, NULL };
+	rc = ns_workdir_run(w, NULL, l.fd, args);
 	free(src);
 	if (rc) {
-		show_tail(log, 10);
-		return fail(err, errlen, "copying %s to %s failed", from, to);
+		show_tail(&l, 10);
+		ns_errf(err, errlen, "copying %s%s%s to %s/%s failed (output in %s)",
+			from[0] == '/' ? "" : w->path, from[0] == '/' ? "" : "/", from,
+			w->path, to, l.path);
 	}
-	return 0;
+	log_close(&l);
+	return rc ? -1 : 0;
 }
 
 /* ---- finding files in a tree (nftw has no user pointer) ----------------- */
@@ -304,12 +268,12 @@ static int find_binary(const char *old, time_t start, char **out,
 		scan.start = start;
 		scan.newer = pass == 0;
 		if (scan_tree(old)) {
-			fail(err, errlen, "cannot scan %s", old);
+			ns_errf(err, errlen, "cannot scan %s", old);
 			goto out;
 		}
 		if (scan.n == 1) {
 			if (asprintf(out, "%s/%s", old, scan.paths[0]) < 0)
-				fail(err, errlen, "out of memory");
+				ns_errf(err, errlen, "out of memory");
 			else
 				rc = 0;
 			goto out;
@@ -321,11 +285,11 @@ static int find_binary(const char *old, time_t start, char **out,
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
 			 i ? ", " : "", scan.paths[i]);
 	if (scan.n)
-		fail(err, errlen, "the build produced several programs (%s); name one with "
-		     "--binary (relative to the source tree)", list);
+		ns_errf(err, errlen, "the build produced several programs (%s); name one with "
+			"--binary (relative to the source tree)", list);
 	else
-		fail(err, errlen, "the build produced no executable ELF file; name the "
-		     "program with --binary (relative to the source tree)");
+		ns_errf(err, errlen, "the build produced no executable ELF file; name the "
+			"program with --binary (relative to the source tree)");
 out:
 	scan_reset();
 	return rc;
@@ -363,14 +327,14 @@ static unsigned count_changed(const char *old, const char *new, int verbose)
 
 /* ---- applying the diff -------------------------------------------------- */
 
-/* Why patch refused: the first "can't find file" or failed hunk, with the
- * file it was checking. */
-static void patch_reason(const char *log, char *buf, size_t len)
+/* Why patch refused, from its log L: the first "can't find file" or failed
+ * hunk, with the file it was checking. */
+static void patch_reason(const struct log *l, char *buf, size_t len)
 {
-	char e[64], file[256] = "";
-	char *s = ns_srcdiff_read_file(log, NULL, e, sizeof(e)), *line, *save = NULL;
+	char file[256] = "";
+	char *s = log_read(l, NULL), *line, *save = NULL;
 
-	snprintf(buf, len, "see %s", log);
+	snprintf(buf, len, "see %s", l->path);
 	if (!s)
 		return;
 	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -388,11 +352,11 @@ static void patch_reason(const char *log, char *buf, size_t len)
 	free(s);
 }
 
-/* Files named by "patching file X" in LOG (GNU patch quotes odd names). */
-static char **patched_files(const char *log, size_t *n)
+/* Files named by "patching file X" in patch's log L (GNU patch quotes odd
+ * names). */
+static char **patched_files(const struct log *l, size_t *n)
 {
-	char e[64];
-	char *s = ns_srcdiff_read_file(log, NULL, e, sizeof(e)), *line, *save = NULL;
+	char *s = log_read(l, NULL), *line, *save = NULL;
 	char **v = NULL;
 
 	*n = 0;
@@ -400,14 +364,14 @@ static char **patched_files(const char *log, size_t *n)
 		return NULL;
 	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *name, **v2;
-		size_t l;
+		size_t len;
 
 		if (strncmp(line, "patching file ", 14))
 			continue;
 		name = line + 14;
-		l = strlen(name);
-		if (l >= 2 && name[0] == '\'' && name[l - 1] == '\'') {
-			name[l - 1] = '\0';
+		len = strlen(name);
+		if (len >= 2 && name[0] == '\'' && name[len - 1] == '\'') {
+			name[len - 1] = '\0';
 			name++;
 		}
 		if (!(v2 = realloc(v, (*n + 1) * sizeof(*v))))
@@ -421,113 +385,141 @@ static char **patched_files(const char *log, size_t *n)
 	return v;
 }
 
-static int apply_diff(const struct ns_srcdiff_opts *o, const char *work,
-		      const char *old, const char *new, char *err, size_t errlen)
+/* Runs patch (ARGS) in WORK/new, logged to WORK/LOGNAME, into L; on failure
+ * prints the tail of the log and fills WHY. 0 if it applied. */
+static int run_patch(const struct ns_workdir *w, char *const args[], const char *logname,
+		     int quiet, struct log *l, char *why, size_t whylen,
+		     char *err, size_t errlen)
 {
-	char *diff = NULL, *log = NULL, *canon = NULL, *rewritten = NULL, *text = NULL;
-	char *neutral = NULL, *nfile = NULL, warn[2048], why[512];
-	char **files = NULL;
-	size_t nfiles = 0, len, nlen;
-	unsigned nwarn;
-	const char *level = NULL;
-	int rc = -1;
+	int rc;
 
-	if (!(diff = realpath(o->diff, NULL)))
-		return fail(err, errlen, "%s: %s", o->diff, strerror(errno));
-	if (asprintf(&log, "%s/patch.log", work) < 0 ||
-	    asprintf(&canon, "%s/fix.exact.diff", work) < 0 ||
-	    asprintf(&nfile, "%s/fix.line-neutral.diff", work) < 0) {
-		fail(err, errlen, "out of memory");
-		goto out;
+	if (log_open(w, logname, l, err, errlen)) {
+		snprintf(why, whylen, "%s", err);
+		return -1;
 	}
-	/* Which -p level applies? (dry runs leave the tree as it is) */
-	for (int i = 0; i < 2 && !level; i++) {
+	rc = ns_workdir_run(w, "new", l->fd, args);
+	if (rc) {
+		patch_reason(l, why, whylen);
+		if (!quiet)
+			show_tail(l, 10);
+	}
+	return rc ? -1 : 0;
+}
+
+/* Which -p level applies DIFF to WORK/new? Dry runs leave the tree as it
+ * is. NULL, with patch's reason for -p1 in WHY, if neither. */
+static const char *diff_level(const struct ns_workdir *w, char *diff, char *why,
+			      size_t whylen, char *err, size_t errlen)
+{
+	for (int i = 0; i < 2; i++) {
 		const char *p = i ? "-p0" : "-p1";
 		char *args[] = { "patch", (char *)p, "--dry-run", "--batch", "--forward",
 				 "-i", diff, NULL };
-		char *l2 = NULL;
+		char name[32], w2[512];
+		struct log l;
+		int rc;
 
-		if (asprintf(&l2, "%s/patch%s.log", work, p) < 0) {
-			fail(err, errlen, "out of memory");
-			goto out;
-		}
-		if (!run(new, l2, 0, args))
-			level = p;
-		else if (i == 0)
-			patch_reason(l2, why, sizeof(why));
-		free(l2);
+		snprintf(name, sizeof(name), "patch%s.log", p);
+		rc = run_patch(w, args, name, 1, &l, i ? w2 : why, i ? sizeof(w2) : whylen,
+			       err, errlen);
+		log_close(&l);
+		if (!rc)
+			return p;
 	}
-	if (!level) {
-		fail(err, errlen, "applying %s: it does not apply to %s (tried -p1 and -p0): %s",
-		     o->diff, o->src, why);
+	return NULL;
+}
+
+/* Appends to CANON (open in WORK) the exact diff WORK/old/FILE -> WORK/new/FILE,
+ * then puts WORK/new/FILE back as it was in WORK/old. */
+static int reexpress(const struct ns_workdir *w, int canon, const char *file)
+{
+	char *la = NULL, *lb = NULL, *pa = NULL, *pb = NULL;
+	struct stat st;
+	int r = -1;
+
+	if (asprintf(&la, "a/%s", file) >= 0 && asprintf(&lb, "b/%s", file) >= 0 &&
+	    asprintf(&pa, "old/%s", file) >= 0 && asprintf(&pb, "new/%s", file) >= 0) {
+		char *args[] = { "diff", "-u", "-N", "--label", la, "--label", lb, "--",
+				 pa, pb, NULL };
+		char *cp[] = { "cp", "-a", "--", pa, pb, NULL };
+		char *rm[] = { "rm", "-f", "--", pb, NULL };
+
+		r = ns_workdir_run(w, NULL, canon, args);
+		r = (r == 0 || r == 1) ? 0 : -1;
+		if (!r)
+			r = ns_workdir_run(w, NULL, -1,
+					   fstatat(w->fd, pa, &st, AT_SYMLINK_NOFOLLOW) ? rm : cp);
+	}
+	free(la);
+	free(lb);
+	free(pa);
+	free(pb);
+	return r;
+}
+
+static int apply_diff(const struct ns_srcdiff_opts *o, const struct ns_workdir *w,
+		      char *err, size_t errlen)
+{
+	char *diff = NULL, *text = NULL, *neutral = NULL, warn[2048], why[512];
+	struct log plog = { -1, NULL }, nlog = { -1, NULL };
+	char **files = NULL;
+	size_t nfiles = 0, len, nlen;
+	unsigned nwarn;
+	const char *level;
+	int canon = -1, rc = -1;
+
+	if (!(diff = realpath(o->diff, NULL)))
+		return ns_errf(err, errlen, "%s: %s", o->diff, strerror(errno));
+	if (!(level = diff_level(w, diff, why, sizeof(why), err, errlen))) {
+		ns_errf(err, errlen, "applying %s: it does not apply to %s (tried -p1 and -p0): %s",
+			o->diff, o->src, why);
 		goto out;
 	}
 	{
 		char *args[] = { "patch", (char *)level, "--batch", "--forward",
 				 "--no-backup-if-mismatch", "-i", diff, NULL };
 
-		if (run(new, log, 0, args)) {
-			patch_reason(log, why, sizeof(why));
-			show_tail(log, 10);
-			fail(err, errlen, "applying %s failed: %s", o->diff, why);
+		if (run_patch(w, args, "patch.log", 0, &plog, why, sizeof(why), err, errlen)) {
+			ns_errf(err, errlen, "applying %s failed: %s", o->diff, why);
 			goto out;
 		}
 	}
 	/* The exact diff of every touched file, then the files back as they were. */
-	files = patched_files(log, &nfiles);
+	files = patched_files(&plog, &nfiles);
 	if (!nfiles) {
-		fail(err, errlen, "applying %s: it changes no file", o->diff);
+		ns_errf(err, errlen, "applying %s: it changes no file", o->diff);
 		goto out;
 	}
-	unlink(canon);
-	for (size_t i = 0; i < nfiles; i++) {
-		char *la = NULL, *lb = NULL, *pa = NULL, *pb = NULL;
-		int r = -1;
-
-		if (asprintf(&la, "a/%s", files[i]) >= 0 && asprintf(&lb, "b/%s", files[i]) >= 0 &&
-		    asprintf(&pa, "%s/%s", old, files[i]) >= 0 &&
-		    asprintf(&pb, "%s/%s", new, files[i]) >= 0) {
-			char *args[] = { "diff", "-u", "-N", "--label", la, "--label", lb, pa, pb, NULL };
-			char *cp[] = { "cp", "-a", pa, pb, NULL };
-			char *rm[] = { "rm", "-f", pb, NULL };
-
-			r = run(NULL, canon, 1, args);
-			r = (r == 0 || r == 1) ? 0 : -1;
-			if (!r)
-				r = run(NULL, "/dev/null", 0, access(pa, F_OK) ? rm : cp);
-		}
-		free(la);
-		free(lb);
-		free(pa);
-		free(pb);
-		if (r) {
-			fail(err, errlen, "applying %s: cannot re-express the change of %s",
-			     o->diff, files[i]);
+	if ((canon = ns_workdir_create(w, "fix.exact.diff", err, errlen)) < 0)
+		goto out;
+	for (size_t i = 0; i < nfiles; i++)
+		if (reexpress(w, canon, files[i])) {
+			ns_errf(err, errlen, "applying %s: cannot re-express the change of %s",
+				o->diff, files[i]);
 			goto out;
 		}
-	}
-	if (!(text = ns_srcdiff_read_file(canon, &len, err, errlen)))
+	if (lseek(canon, 0, SEEK_SET) || !(text = read_fd(canon, &len))) {
+		ns_errf(err, errlen, "%s/fix.exact.diff: %s", w->path, strerror(errno));
 		goto out;
+	}
 	if (!(neutral = ns_linemap_rewrite(text, len, &nlen, &nwarn, warn, sizeof(warn),
 					   why, sizeof(why)))) {
-		fail(err, errlen, "applying %s: %s", o->diff, why);
+		ns_errf(err, errlen, "applying %s: %s", o->diff, why);
 		goto out;
 	}
 	if (nwarn)
 		printf("  warning: %s", warn);
-	if (write_file(nfile, neutral, nlen)) {
-		fail(err, errlen, "cannot write %s: %s", nfile, strerror(errno));
+	if (ns_workdir_write(w, NEUTRAL, neutral, nlen, err, errlen))
 		goto out;
-	}
 	{
+		/* Relative to WORK/new, where patch runs: WORK's own file. */
 		char *args[] = { "patch", "-p1", "--batch", "--forward",
-				 "--no-backup-if-mismatch", "-i", nfile, NULL };
+				 "--no-backup-if-mismatch", "-i", "../" NEUTRAL, NULL };
 
-		if (run(new, log, 0, args)) {
-			patch_reason(log, why, sizeof(why));
-			show_tail(log, 10);
-			fail(err, errlen, "applying the line-neutral form of %s (%s) failed: %s",
-			     o->diff, nfile, why);
+		if (run_patch(w, args, "patch-line-neutral.log", 0, &nlog, why, sizeof(why),
+			      err, errlen)) {
+			ns_errf(err, errlen, "applying the line-neutral form of %s (%s/%s) failed: %s",
+				o->diff, w->path, NEUTRAL, why);
 			goto out;
 		}
 	}
@@ -536,34 +528,37 @@ out:
 	for (size_t i = 0; i < nfiles; i++)
 		free(files[i]);
 	free(files);
+	if (canon >= 0)
+		close(canon);
+	log_close(&plog);
+	log_close(&nlog);
 	free(diff);
-	free(log);
-	free(canon);
-	free(rewritten);
 	free(text);
 	free(neutral);
-	free(nfile);
 	return rc;
 }
 
 /* ---- the steps ---------------------------------------------------------- */
 
-static int build(const char *what, const char *dir, const char *work,
+/* Runs CMD in WORK/SUB, logged to WORK/NAME.log. */
+static int build(const struct ns_workdir *w, const char *what, const char *sub,
 		 const char *name, const char *cmd, char *err, size_t errlen)
 {
-	char *log = NULL;
+	char logname[64];
 	char *args[] = { "sh", "-c", (char *)cmd, NULL };
+	struct log l;
 	int rc;
 
-	if (asprintf(&log, "%s/%s.log", work, name) < 0)
-		return fail(err, errlen, "out of memory");
-	rc = run(dir, log, 0, args);
+	snprintf(logname, sizeof(logname), "%s.log", name);
+	if (log_open(w, logname, &l, err, errlen))
+		return -1;
+	rc = ns_workdir_run(w, sub, l.fd, args);
 	if (rc) {
-		show_tail(log, 15);
-		fail(err, errlen, "%s: '%s' in %s failed (exit %d; output in %s)",
-		     what, cmd, dir, rc, log);
+		show_tail(&l, 15);
+		ns_errf(err, errlen, "%s: '%s' in %s/%s failed (exit %d; output in %s)",
+			what, cmd, w->path, sub, rc, l.path);
 	}
-	free(log);
+	log_close(&l);
 	return rc ? -1 : 0;
 }
 
@@ -575,108 +570,135 @@ static int inside(const char *a, const char *b)
 	return !strncmp(a, b, n) && (a[n] == '\0' || a[n] == '/' || (n == 1 && b[0] == '/'));
 }
 
+/* PATH's real directory, then its base name and SUFFIX: the real path of
+ * what PATH will name once created. NULL with errno set. */
+static char *real_path_of(const char *path, const char *suffix)
+{
+	char *d1 = strdup(path), *d2 = strdup(path), *parent, *res = NULL;
+
+	parent = d1 ? realpath(dirname(d1), NULL) : NULL;
+	if (parent && d2 && asprintf(&res, "%s/%s%s", parent, basename(d2), suffix) < 0)
+		res = NULL;
+	free(parent);
+	free(d1);
+	free(d2);
+	return res;
+}
+
+/* The program built in WORK/old: --binary (relative to DIR, or absolute),
+ * else the one executable CMD produced since START. */
+static int program(const struct ns_srcdiff_opts *o, const char *src, time_t start,
+		   struct ns_srcdiff_result *r, char *err, size_t errlen)
+{
+	char *b = NULL;
+
+	if (!o->binary)
+		return find_binary(r->old_dir, start, &r->binary, err, errlen);
+	if (o->binary[0] == '/') {
+		char *rb = realpath(o->binary, NULL);
+
+		if (rb && inside(rb, src))
+			b = rb[strlen(src)] ? strdup(rb + strlen(src) + 1) : NULL;
+		if (!b && rb && asprintf(&r->binary, "%s", rb) < 0)
+			r->binary = NULL;
+		free(rb);
+		if (!b && !r->binary)
+			return ns_errf(err, errlen, "--binary %s: %s", o->binary, strerror(errno));
+	} else {
+		b = strdup(o->binary);
+	}
+	if (b && asprintf(&r->binary, "%s/%s", r->old_dir, b) < 0)
+		r->binary = NULL;
+	free(b);
+	if (!r->binary)
+		return ns_errf(err, errlen, "out of memory");
+	if (access(r->binary, R_OK))
+		return ns_errf(err, errlen, "--binary %s: %s after building the original tree: %s",
+			       o->binary, r->binary, strerror(errno));
+	return 0;
+}
+
+/* Makes WORK: --work's directory checked (and cleared of an earlier run),
+ * else a fresh PATCH.work.XXXXXX next to PATCH. Never inside SRC. */
+static int make_work(const struct ns_srcdiff_opts *o, const char *src,
+		     struct ns_workdir *w, char *err, size_t errlen)
+{
+	char *work = o->work ? real_path_of(o->work, "") : real_path_of(o->patch, ".work.XXXXXX");
+	int rc;
+
+	w->fd = -1;
+	w->path = NULL;
+	if (!work)
+		return ns_errf(err, errlen, "work directory %s%s: %s", o->work ? o->work : o->patch,
+			       o->work ? "" : ".work", strerror(errno));
+	if (inside(work, src) || inside(src, work)) {
+		ns_errf(err, errlen, "the work directory %s is inside the source tree %s; "
+			"choose another with --work (or write PATCH elsewhere)", work, src);
+		free(work);
+		return -1;
+	}
+	rc = o->work ? ns_workdir_reuse(w, work, made, err, errlen)
+		     : ns_workdir_fresh(w, work, err, errlen);
+	free(work);
+	return rc;
+}
+
 int ns_srcdiff_prepare(const struct ns_srcdiff_opts *o, struct ns_srcdiff_result *r,
 		       char *err, size_t errlen)
 {
 	const char *cmd = o->make ? o->make : "make";
-	char *src = NULL, *work = NULL;
+	struct ns_workdir w = { -1, NULL };
+	char *src = NULL;
 	time_t start;
 	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
 	if (!is_dir(o->src))
-		return fail(err, errlen, "--src %s: not a directory", o->src);
+		return ns_errf(err, errlen, "--src %s: not a directory", o->src);
 	if (access(o->diff, R_OK))
-		return fail(err, errlen, "--diff %s: %s", o->diff, strerror(errno));
+		return ns_errf(err, errlen, "--diff %s: %s", o->diff, strerror(errno));
 	if (!(src = realpath(o->src, NULL))) {
-		fail(err, errlen, "%s: %s", o->src, strerror(errno));
+		ns_errf(err, errlen, "%s: %s", o->src, strerror(errno));
 		goto out;
 	}
-	{
-		/* The work directory's real path, before creating it. */
-		char *d1 = strdup(o->work), *d2 = strdup(o->work), *parent;
-
-		parent = d1 ? realpath(dirname(d1), NULL) : NULL;
-		if (!parent || !d2 || asprintf(&work, "%s/%s", parent, basename(d2)) < 0)
-			work = NULL;
-		free(parent);
-		free(d1);
-		free(d2);
-		if (!work) {
-			fail(err, errlen, "work directory %s: %s", o->work, strerror(errno));
-			goto out;
-		}
-	}
-	if (inside(work, src) || inside(src, work)) {
-		fail(err, errlen, "the work directory %s is inside the source tree %s; "
-		     "choose another with --work (or write PATCH elsewhere)", work, src);
+	if (make_work(o, src, &w, err, errlen))
 		goto out;
-	}
-	if (prepare_work(work, err, errlen))
-		goto out;
-	if (asprintf(&r->old_dir, "%s/old", work) < 0 ||
-	    asprintf(&r->new_dir, "%s/new", work) < 0) {
-		fail(err, errlen, "out of memory");
+	printf("work directory: %s\n", w.path);
+	if (asprintf(&r->old_dir, "%s/old", w.path) < 0 ||
+	    asprintf(&r->new_dir, "%s/new", w.path) < 0) {
+		ns_errf(err, errlen, "out of memory");
 		goto out;
 	}
 
 	printf("copying %s to %s\n", o->src, r->old_dir);
-	if (mkdir(r->old_dir, 0755) || copy_tree(src, r->old_dir, "/dev/null", err, errlen))
+	if (copy_tree(&w, src, "old", "copy-old.log", err, errlen))
 		goto out;
 	start = time(NULL);
 	printf("building the original tree: %s in %s\n", cmd, r->old_dir);
-	if (build("building the original tree", r->old_dir, work, "build-old", cmd, err, errlen))
+	if (build(&w, "building the original tree", "old", "build-old", cmd, err, errlen))
 		goto out;
-	if (o->binary) {
-		char *b = NULL;
-
-		if (o->binary[0] == '/') {
-			char *rb = realpath(o->binary, NULL);
-
-			if (rb && inside(rb, src))
-				b = rb[strlen(src)] ? strdup(rb + strlen(src) + 1) : NULL;
-			if (!b && rb && asprintf(&r->binary, "%s", rb) < 0)
-				r->binary = NULL;
-			free(rb);
-			if (!b && !r->binary) {
-				fail(err, errlen, "--binary %s: %s", o->binary, strerror(errno));
-				goto out;
-			}
-		} else {
-			b = strdup(o->binary);
-		}
-		if (b && asprintf(&r->binary, "%s/%s", r->old_dir, b) < 0)
-			r->binary = NULL;
-		free(b);
-		if (!r->binary) {
-			fail(err, errlen, "out of memory");
-			goto out;
-		}
-		if (access(r->binary, R_OK)) {
-			fail(err, errlen, "--binary %s: %s after building the original tree: %s",
-			     o->binary, r->binary, strerror(errno));
-			goto out;
-		}
-	} else if (find_binary(r->old_dir, start, &r->binary, err, errlen)) {
+	if (program(o, src, start, r, err, errlen))
 		goto out;
-	}
 	printf("  program: %s\n", r->binary);
 
 	printf("copying %s to %s (timestamps kept)\n", r->old_dir, r->new_dir);
-	if (mkdir(r->new_dir, 0755) || copy_tree(r->old_dir, r->new_dir, "/dev/null", err, errlen))
+	if (copy_tree(&w, "old", "new", "copy-new.log", err, errlen))
 		goto out;
 	printf("applying %s (line-neutral)\n", o->diff);
-	if (apply_diff(o, work, r->old_dir, r->new_dir, err, errlen))
+	if (apply_diff(o, &w, err, errlen))
 		goto out;
 	printf("rebuilding: %s in %s\n", cmd, r->new_dir);
-	if (build("rebuilding", r->new_dir, work, "build-new", cmd, err, errlen))
+	if (build(&w, "rebuilding", "new", "build-new", cmd, err, errlen))
 		goto out;
 	r->changed = count_changed(r->old_dir, r->new_dir, o->verbose);
 	printf("rebuilding: %u object%s changed\n", r->changed, r->changed == 1 ? "" : "s");
+	/* The generator reads WORK/old and WORK/new by path. */
+	if (ns_workdir_check(&w, err, errlen))
+		goto out;
 	rc = 0;
 out:
+	ns_workdir_close(&w);
 	free(src);
-	free(work);
 	if (rc)
 		ns_srcdiff_result_free(r);
 	return rc;

@@ -11,19 +11,24 @@ struct ns_srcdiff_opts {
 	const char *diff;     /* the fix, a unified diff (-p1 or -p0) */
 	const char *make;     /* build command run by sh in each tree ("make") */
 	const char *binary;   /* the program, relative to src (NULL: detect) */
-	const char *work;     /* work directory (created; old/ and new/ inside) */
+	const char *work;     /* --work: a directory of the caller's, reused
+				 (workdir.h); NULL: a fresh PATCH.work.XXXXXX */
+	const char *patch;    /* the patch to write: the default work directory
+				 is made next to it */
 	int         verbose;
 };
 
 struct ns_srcdiff_result {
-	char *old_dir, *new_dir;   /* WORK/old, WORK/new */
+	char *old_dir, *new_dir;   /* WORK/old, WORK/new (absolute) */
 	char *binary;              /* the program built in WORK/old */
 	unsigned changed;          /* objects rebuilt in WORK/new */
 };
 
-/* Runs the steps (copy, build, apply the line-neutral diff, rebuild),
- * printing each on stdout. 0 on success, else -1 with a message naming the
- * step in ERR (the tail of a failed command's output is printed first). */
+/* Makes the work directory (printed as "work directory: WORK"), then runs
+ * the steps (copy, build, apply the line-neutral diff, rebuild), printing
+ * each on stdout; CMD runs as the calling user. 0 on success, else -1 with
+ * a message naming the step in ERR (the tail of a failed command's output
+ * is printed first). */
 int  ns_srcdiff_prepare(const struct ns_srcdiff_opts *o,
 			struct ns_srcdiff_result *r, char *err, size_t errlen);
 void ns_srcdiff_result_free(struct ns_srcdiff_result *r);

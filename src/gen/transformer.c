@@ -7,14 +7,19 @@
  * placeholder (NONSTOP-TODO) for everything else: new fields, fields whose
  * type changed, fields that are gone, new array elements. The reverse,
  * nonstop_untransform_ID(new, old), is written the same way for revert.
- * The file compiles as it is; the placeholders are comments. */
+ * The file compiles as it is; the placeholders are comments. It is
+ * written to a new file beside FILE (O_EXCL, mode 0600) renamed over FILE:
+ * a symlink at FILE is replaced, never followed. */
 #include <dwarf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gen/ctype.h"
 #include "gen/strbuf.h"
@@ -441,9 +446,37 @@ static const char head[] =
 " * and new_; what a pointer points to keeps its name (pointers are copied\n"
 " * as they are). */\n\n";
 
+/* A new file beside PATH (same directory, so that rename() replaces PATH
+ * in one step), created O_EXCL with mode 0600 under a random name: nonstop
+ * may run as root, and PATH may be a symlink someone planted, which must
+ * be replaced, never followed. Its name in *TMP; NULL with errno set. */
+static FILE *create_beside(const char *path, char **tmp)
+{
+	char *d = strdup(path), *b = strdup(path);
+	FILE *f = NULL;
+	int fd = -1;
+
+	*tmp = NULL;
+	if (!d || !b || asprintf(tmp, "%s/.%s.XXXXXX", dirname(d), basename(b)) < 0) {
+		*tmp = NULL;
+		errno = ENOMEM;
+	} else if ((fd = mkostemp(*tmp, O_CLOEXEC)) >= 0 && !(f = fdopen(fd, "w"))) {
+		close(fd);
+		unlink(*tmp);
+	}
+	if (!f) {
+		free(*tmp);
+		*tmp = NULL;
+	}
+	free(d);
+	free(b);
+	return f;
+}
+
 int gen_xfile_write(struct gen_xfile *x, const char *path, unsigned *nvars,
 		    unsigned *ntodo, char *err, size_t errlen)
 {
+	char *tmp;
 	FILE *f;
 	int bad;
 
@@ -452,9 +485,9 @@ int gen_xfile_write(struct gen_xfile *x, const char *path, unsigned *nvars,
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
-	f = fopen(path, "w");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (!(f = create_beside(path, &tmp))) {
+		snprintf(err, errlen, "%s: cannot create a file beside it: %s", path,
+			 strerror(errno));
 		return -1;
 	}
 	fputs(head, f);
@@ -466,10 +499,19 @@ int gen_xfile_write(struct gen_xfile *x, const char *path, unsigned *nvars,
 	fprintf(f, "/* Registration:\n%s */\n", sb_str(&x->usage));
 	bad = ferror(f);
 	if (fclose(f) || bad) {
-		snprintf(err, errlen, "%s: write error", path);
-		return -1;
+		snprintf(err, errlen, "%s: write error", tmp);
+		goto fail;
 	}
+	if (rename(tmp, path)) {
+		snprintf(err, errlen, "%s: cannot replace it: %s", path, strerror(errno));
+		goto fail;
+	}
+	free(tmp);
 	*nvars = x->nvars;
 	*ntodo = x->ntodo;
 	return 0;
+fail:
+	unlink(tmp);
+	free(tmp);
+	return -1;
 }
