@@ -1,10 +1,14 @@
 #!/bin/bash
 # make_seeds.sh [OUTDIR] — builds a seed corpus of real patch files for the
 # patch-reader fuzzer (fuzz/patch_load_fuzz.c) into OUTDIR (default
-# build/fuzz/seeds). Each seed is `nonstop build` output for one case of
-# tests/cases, built the way tests/lib.sh build_case does: v1 compiled and
+# build/fuzz/seeds). Each seed comes from `nonstop build` output for one case
+# of tests/cases, built the way tests/lib.sh build_case does: v1 compiled and
 # linked, v1 + v2 overlay compiled and linked, both with $(nonstop cflags)
-# -O2.
+# -O2. Every patch gives two seeds, in the fuzzer's input format: raw-CASE
+# (a 0 byte, then the whole file, seal included) and sealed-CASE (a 1 byte,
+# then the file without its seal, which the fuzzer seals itself). The
+# first case is also built signed (--sign, with a key made here by
+# openssl), as raw-signed-CASE.
 # Needs build/nonstop (make). Run from the repository root; scratch goes to a
 # temporary directory removed on exit. Generated files are never committed.
 set -euo pipefail
@@ -23,8 +27,20 @@ seed_cases=(static_func new_global relocs tls stack_chain cfi hooks)
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+# Seeds of an older make_seeds.sh: whole files without the mode byte.
+rm -f -- "$out"/*.nsp
 tmp=$(mktemp -d /tmp/fuzz-seeds.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+openssl genpkey -algorithm ed25519 -out "$tmp/key.pem" 2>/dev/null
+
+# seed NAME PATCH: writes the two seeds of PATCH (see above).
+seal_size=184 # NS_SEAL_SIZE, src/patch/patch_seal.h
+seed() {
+	local name=$1 patch=$2 size
+	size=$(stat -c %s "$patch")
+	{ printf '\000'; cat "$patch"; } >"$out/raw-$name"
+	{ printf '\001'; head -c $((size - seal_size)) "$patch"; } >"$out/sealed-$name"
+}
 cflags="$("$nonstop" cflags) -O2 -std=gnu11 -Wall -pthread -I$(pwd)/include"
 
 compile() { # SRCDIR OBJDIR: every SRCDIR/*.c by base name, as compile_dir
@@ -49,8 +65,12 @@ for c in "${seed_cases[@]}"; do
 	compile "$d/src-v2" "$d/v2"
 	gcc -pthread -o "$d/v1/prog" "$d/v1"/*.o
 	gcc -pthread -o "$d/v2/prog" "$d/v2"/*.o
-	if "$nonstop" build -o "$out/$c.nsp" --binary "$d/v1/prog" \
-		--new-binary "$d/v2/prog" "$d/v1" "$d/v2" >"$d/build.log" 2>&1; then
+	build=("$nonstop" build --binary "$d/v1/prog" --new-binary "$d/v2/prog")
+	if "${build[@]}" -o "$d/fix.nsp" "$d/v1" "$d/v2" >"$d/build.log" 2>&1 &&
+		{ [ "$n" != 0 ] || "${build[@]}" -o "$d/signed.nsp" \
+			--sign "$tmp/key.pem" "$d/v1" "$d/v2" >>"$d/build.log" 2>&1; }; then
+		seed "$c" "$d/fix.nsp"
+		[ "$n" != 0 ] || seed "signed-$c" "$d/signed.nsp"
 		n=$((n + 1))
 	else
 		echo "make_seeds.sh: nonstop build failed for $c:" >&2

@@ -4,11 +4,13 @@
 need=""
 [ -f /usr/include/gelf.h ]                 || need="$need libelf-dev"
 [ -f /usr/include/elfutils/libdwfl.h ]     || need="$need libdw-dev"
+[ -f /usr/include/openssl/evp.h ]          || need="$need libssl-dev"
 command -v cc    >/dev/null 2>&1           || need="$need gcc"
 command -v clang >/dev/null 2>&1           || need="$need clang"
 command -v make  >/dev/null 2>&1           || need="$need make"
 command -v patch >/dev/null 2>&1           || need="$need patch"
 command -v readelf >/dev/null 2>&1         || need="$need binutils"
+command -v openssl >/dev/null 2>&1         || need="$need openssl"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "nonstop: installing build dependencies:$need"

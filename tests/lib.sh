@@ -146,6 +146,34 @@ make_patch() {
 	[ -s "$patch" ] || fail "nonstop build exited 0 but wrote no $patch"
 }
 
+# flip_bit FILE BIT: inverts bit BIT of FILE in place (bit 0 is the lowest
+# bit of its first byte).
+flip_bit() {
+	local f=$1 off=$(($2 / 8)) mask=$((1 << ($2 % 8))) byte
+	byte=$(od -An -t u1 -j "$off" -N 1 "$f" | tr -d ' ')
+	[ -n "$byte" ] || fail "flip_bit: no byte $off in $f"
+	# shellcheck disable=SC2059
+	printf "\\$(printf %03o $((byte ^ mask)))" |
+		dd of="$f" bs=1 seek="$off" conv=notrunc status=none ||
+		fail "flip_bit: cannot write $f"
+}
+
+# reseal PATCH: after a test changed bytes of an unsigned PATCH's body in
+# place (same size), writes the body's SHA-256 into its seal again (layout:
+# src/patch/patch_format.h: a 184-byte seal at the end, its digest at
+# offset 24), as a hostile writer could: for tests of what the reader
+# checks behind the digest.
+reseal() {
+	local f=$1 size body hex
+	size=$(stat -c %s "$f")
+	body=$((size - 184))
+	hex=$(head -c "$body" "$f" | sha256sum | cut -c1-64)
+	# shellcheck disable=SC2059
+	printf "$(sed 's/../\\x&/g' <<<"$hex")" |
+		dd of="$f" bs=1 seek=$((body + 24)) conv=notrunc status=none ||
+		fail "reseal $f: cannot write its digest"
+}
+
 # --- targets ------------------------------------------------------------------
 
 _cleanup() {

@@ -1,9 +1,11 @@
 # The patch carries the call-frame information of its code: readelf shows
 # an .eh_frame with one FDE per function the patch brings (a replaced one,
 # a new one, and a .cold piece with its parent), each relocated against the
-# patch's own code. A hostile .eh_frame is an error with one line, never a
-# crash, and the target is untouched; a patch without .eh_frame (code built
-# without unwind tables, or by an earlier nonstop) still loads and applies.
+# patch's own code. A hostile .eh_frame (in a file with a valid seal: the
+# seal refuses a merely damaged one first) is an error with one line, never
+# a crash, and the target is untouched; a patch without .eh_frame (code
+# built without unwind tables, or by an earlier nonstop) still loads and
+# applies.
 . "$TEST_LIB"
 
 # frames PATCH: "FDE pc=..." lines of readelf's view of its .eh_frame.
@@ -56,6 +58,7 @@ bad() { # NAME OFFSET BYTE...
 	shift
 	cp fix.nsp "$name.nsp"
 	poke "$name.nsp" "$@"
+	reseal "$name.nsp" # the seal would refuse it first
 	expect_exit 1 "$NONSTOP" show "$name.nsp"
 	expect_one_error_line
 	expect_stderr_match '\.eh_frame'

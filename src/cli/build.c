@@ -15,11 +15,12 @@
 static void help(void)
 {
 	printf("usage: nonstop build -o PATCH --binary BIN [--new-binary NEWBIN]\n"
-	       "                     [--name NAME] [--emit-transformer FILE] [-v]\n"
-	       "                     OLD_DIR NEW_DIR\n"
+	       "                     [--name NAME] [--emit-transformer FILE]\n"
+	       "                     [--sign KEY.pem] [-v] OLD_DIR NEW_DIR\n"
 	       "       nonstop build -o PATCH --src DIR --diff FIX.diff [--make CMD]\n"
 	       "                     [--binary BIN] [--new-binary NEWBIN] [--work WORK]\n"
-	       "                     [--name NAME] [--emit-transformer FILE] [-v]\n\n"
+	       "                     [--name NAME] [--emit-transformer FILE]\n"
+	       "                     [--sign KEY.pem] [-v]\n\n"
 	       "Compares the object files of two builds of a program (paired by their\n"
 	       "path relative to OLD_DIR and NEW_DIR, built with 'nonstop cflags') and\n"
 	       "writes a patch holding only what changed: replaced functions, new\n"
@@ -56,6 +57,17 @@ static void help(void)
 	       "the patch then brings the variable anew, with every function that\n"
 	       "uses it, and apply fills it from the live one with the transformer.\n"
 	       "--emit-transformer FILE writes transformers to start from.\n\n"
+	       "The patch file ends with a seal: the SHA-256 of all of its content,\n"
+	       "which show and apply check before they read anything else (a file\n"
+	       "damaged by even one bit is refused). With --sign, the seal also holds\n"
+	       "an Ed25519 signature by KEY.pem and its public key. Make a key pair\n"
+	       "with:\n"
+	       "  openssl genpkey -algorithm ed25519 -out KEY.pem\n"
+	       "  openssl pkey -in KEY.pem -pubout -out KEY.pub.pem\n"
+	       "and put KEY.pub.pem in the keys directory of every host that is to\n"
+	       "apply your patches (see nonstop apply --help). PATCH is written to a\n"
+	       "new file next to it, renamed over PATCH at the end: a symlink at\n"
+	       "PATCH is replaced, not followed.\n\n"
 	       "options:\n"
 	       "  -o PATCH       the patch file to write\n"
 	       "  --binary BIN   the binary built from OLD_DIR (unstripped); with --src,\n"
@@ -80,6 +92,9 @@ static void help(void)
 	       "                 and type, NONSTOP-TODO placeholders for the rest; the\n"
 	       "                 build still exits 1 (no patch is written until the\n"
 	       "                 transformer is in the new build's sources)\n"
+	       "  --sign KEY.pem sign the patch with this Ed25519 private key (PEM, as\n"
+	       "                 openssl genpkey -algorithm ed25519 makes it; other key\n"
+	       "                 types and encrypted keys are refused)\n"
 	       "  --rewrite-diff FIX  debugging aid: print FIX made line-neutral and exit\n"
 	       "  -v             print the decision taken for every function\n"
 	       "  --help         this text\n\n"
@@ -122,6 +137,9 @@ static int rewrite_diff(const char *path)
 	return NS_EXIT_OK;
 }
 
+static int build(struct ns_gen_opts opts, struct ns_srcdiff_opts so,
+		 const char *out, const struct ns_sign_key *key);
+
 int cmd_build(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -137,16 +155,15 @@ int cmd_build(int argc, char **argv)
 		{ "work",   required_argument, NULL, 'W' },
 		{ "rewrite-diff", required_argument, NULL, 'R' },
 		{ "emit-transformer", required_argument, NULL, 'T' },
+		{ "sign",   required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ns_gen_opts opts = { 0 };
 	struct ns_srcdiff_opts so = { 0 };
-	struct ns_srcdiff_result sr = { 0 };
-	const char *rewrite = NULL;
-	struct ns_gen_stats st = { 0 };
-	struct ns_patch patch;
+	const char *rewrite = NULL, *sign = NULL;
+	struct ns_sign_key *key = NULL;
 	const char *out = NULL;
-	char *name = NULL, err[1024];
+	char err[1024];
 	int c, rc;
 
 	optind = 1;
@@ -165,6 +182,7 @@ int cmd_build(int argc, char **argv)
 		case 'W': so.work = optarg; break;
 		case 'R': rewrite = optarg; break;
 		case 'T': opts.emit_transformer = optarg; break;
+		case 'K': sign = optarg; break;
 		default:
 			return ns_usage_error("build", "unknown option or missing argument '%s'",
 					      argv[optind - 1]);
@@ -190,6 +208,25 @@ int cmd_build(int argc, char **argv)
 		opts.old_dir = argv[optind];
 		opts.new_dir = argv[optind + 1];
 	}
+	/* The key is checked before the long part, the builds. */
+	if (sign && !(key = ns_sign_key_load(sign, err, sizeof(err))))
+		return ns_fail("build", "%s", err);
+	rc = build(opts, so, out, key);
+	ns_sign_key_free(key);
+	return rc;
+}
+
+/* Everything after the options: the builds (with --src), the patch, and
+ * the patch file, signed with KEY unless it is NULL. */
+static int build(struct ns_gen_opts opts, struct ns_srcdiff_opts so,
+		 const char *out, const struct ns_sign_key *key)
+{
+	struct ns_srcdiff_result sr = { 0 };
+	struct ns_gen_stats st = { 0 };
+	struct ns_patch patch;
+	char *name = NULL, err[1024];
+	int rc;
+
 	if (!opts.name) {
 		name = default_name(out);
 		if (!name || !*name) {
@@ -229,7 +266,7 @@ int cmd_build(int argc, char **argv)
 		return ns_fail("build", "%s", err);
 	}
 	ns_srcdiff_result_free(&sr);
-	if (ns_patch_write(out, &patch, err, sizeof(err))) {
+	if (ns_patch_write(out, &patch, key, err, sizeof(err))) {
 		ns_patch_free(&patch);
 		free(name);
 		return ns_fail("build", "%s", err);
@@ -239,6 +276,12 @@ int cmd_build(int argc, char **argv)
 	       st.data_added, st.data_added == 1 ? "" : "s");
 	if (st.transformed)
 		printf(", %u transformed", st.transformed);
+	if (key) {
+		char kname[NS_KEY_NAME_LEN];
+
+		ns_key_name(ns_sign_key_id(key), kname);
+		printf(", signed by key %s", kname);
+	}
 	printf("\n");
 	ns_patch_free(&patch);
 	free(name);

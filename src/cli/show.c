@@ -1,11 +1,13 @@
 /* show.c — `nonstop show [--json] PATCH`: what a patch changes, read
- * through the validating patch reader. */
+ * through the validating patch reader, and its seal: digest, signer, and
+ * whether this host's key policy trusts the signer. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "patch/patch.h"
+#include "patch/patch_trust.h"
 
 static void help(void)
 {
@@ -20,6 +22,13 @@ static void help(void)
 	       "it applies or reverts the patch (NONSTOP_PRE_APPLY ... in\n"
 	       "nonstop.h), each with whether it is the patch's own code or a\n"
 	       "function of the program.\n\n"
+	       "It also shows the patch's seal: the SHA-256 digest of its content\n"
+	       "(checked before anything is read: a damaged file is refused), and\n"
+	       "whether it is signed (build --sign): by which key (SHA256: and the\n"
+	       "SHA-256 of the raw public key, as build prints it), and whether this\n"
+	       "host trusts that key, that is whether its public key is one of the\n"
+	       "*.pem files in the keys directory ($NONSTOP_KEYS_DIR, default\n"
+	       NS_KEYS_DIR_DEFAULT "; see nonstop apply --help).\n\n"
 	       "options:\n"
 	       "  --json   one JSON object instead of text\n"
 	       "  --help   this text\n");
@@ -57,6 +66,83 @@ static void hex(const uint8_t *id, uint32_t len, char *out)
 	for (uint32_t i = 0; i < len; i++)
 		sprintf(out + 2 * i, "%02x", id[i]);
 	out[2 * len] = '\0';
+}
+
+/* The trust this host gives the patch's signer, in words: "trusted:
+ * FILE", "not trusted by this host's policy", ... */
+static void trust_words(const struct ns_patch *p, const struct ns_trust *t,
+			char *out, size_t len)
+{
+	switch (t->verdict) {
+	case NS_TRUST_TRUSTED:
+		snprintf(out, len, "trusted: %s", t->key_file);
+		break;
+	case NS_TRUST_UNTRUSTED:
+		snprintf(out, len, p->seal.is_signed ?
+			 "not trusted by this host's policy" :
+			 "this host's policy applies only patches signed by a key "
+			 "in %s", t->dir);
+		break;
+	case NS_TRUST_NO_POLICY:
+		snprintf(out, len, "this host has no key policy: no *.pem in %s",
+			 t->dir);
+		break;
+	case NS_TRUST_BROKEN:
+		snprintf(out, len, "not trusted by this host's policy, which is "
+			 "refused: %s", t->why);
+		break;
+	}
+}
+
+static const char *trust_name(enum ns_trust_verdict v)
+{
+	switch (v) {
+	case NS_TRUST_TRUSTED:   return "trusted";
+	case NS_TRUST_UNTRUSTED: return "untrusted";
+	case NS_TRUST_BROKEN:    return "policy refused";
+	default:                 return "no policy";
+	}
+}
+
+static void show_seal_text(const struct ns_patch *p)
+{
+	char dig[2 * NS_DIGEST_LEN + 1], key[NS_KEY_NAME_LEN];
+	char words[sizeof(((struct ns_trust *)0)->why) + 128];
+	struct ns_trust t;
+
+	ns_trust_lookup(&p->seal, &t);
+	trust_words(p, &t, words, sizeof(words));
+	hex(p->seal.digest, NS_DIGEST_LEN, dig);
+	printf("digest:   %s (SHA-256)\n", dig);
+	if (p->seal.is_signed) {
+		ns_key_name(p->seal.key_id, key);
+		printf("seal:     signed by key %s (%s)\n", key, words);
+	} else {
+		printf("seal:     unsigned (%s)\n", words);
+	}
+}
+
+static void show_seal_json(const struct ns_patch *p)
+{
+	char dig[2 * NS_DIGEST_LEN + 1], key[NS_KEY_NAME_LEN];
+	struct ns_trust t;
+
+	ns_trust_lookup(&p->seal, &t);
+	hex(p->seal.digest, NS_DIGEST_LEN, dig);
+	printf("\"digest\":\"%s\",\"signed_by\":", dig);
+	if (p->seal.is_signed) {
+		ns_key_name(p->seal.key_id, key);
+		printf("\"%s\"", key);
+	} else {
+		fputs("null", stdout);
+	}
+	printf(",\"trust\":\"%s\",\"key_file\":", trust_name(t.verdict));
+	ns_json_str(t.verdict == NS_TRUST_TRUSTED ? t.key_file : NULL);
+	fputs(",\"keys_dir\":", stdout);
+	ns_json_str(t.dir);
+	fputs(",\"policy_error\":", stdout);
+	ns_json_str(t.verdict == NS_TRUST_BROKEN ? t.why : NULL);
+	putchar(',');
 }
 
 static void build_id_hex(const struct ns_patch *p, char *out)
@@ -153,6 +239,7 @@ static void show_text(const struct ns_patch *p)
 	printf("result:   %s\nid:       %016llx\n",
 	       p->result_build_id_len ? bid : "not recorded (built without --new-binary)",
 	       (unsigned long long)p->id);
+	show_seal_text(p);
 	printf("entries:  %zu\n", p->nentries - count_ignored(p));
 	for (size_t i = 0; i < p->nentries; i++) {
 		const struct ns_entry *e = &p->entries[i];
@@ -218,7 +305,9 @@ static void show_json(const struct ns_patch *p)
 		printf("\"result_build_id\":\"%s\",", bid);
 	else
 		fputs("\"result_build_id\":null,", stdout);
-	printf("\"id\":\"%016llx\",\"entries\":[", (unsigned long long)p->id);
+	printf("\"id\":\"%016llx\",", (unsigned long long)p->id);
+	show_seal_json(p);
+	fputs("\"entries\":[", stdout);
 	for (size_t i = 0, n = 0; i < p->nentries; i++) {
 		if (p->entries[i].kind == NS_ENTRY_IGNORED)
 			continue;

@@ -35,6 +35,7 @@
 #include "link/shadow_root.h"
 #include "link/target.h"
 #include "patch/patch.h"
+#include "patch/patch_trust.h"
 #include "proc/mem.h"
 #include "proc/remote.h"
 #include "proc/tracee.h"
@@ -713,7 +714,8 @@ int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 
 	memset(res, 0, sizeof(*res));
 	a.tr.mem_fd = -1;
-	if (ns_patch_load(patch_path, &a.patch, res->err, sizeof(res->err)) < 0)
+	if (ns_patch_load(patch_path, &a.patch, res->err, sizeof(res->err)) < 0 ||
+	    ns_trust_check(&a.patch, res->err, sizeof(res->err)) < 0)
 		goto out;
 	snprintf(res->name, sizeof(res->name), "%s", a.patch.name);
 	if (kill(o->pid, 0) < 0 && errno == ESRCH) {

@@ -23,7 +23,11 @@
  *     undefined symbol, the source file when it names a local (static)
  *     symbol of the target; and its hooks (format version 3, only for a
  *     patch that has some): for each, its kind and the symbol of its
- *     function.
+ *     function;
+ * and after the ELF object, at the very end of the file, a fixed-size
+ * seal (patch_seal.h, layout in patch_format.h): the SHA-256 of every byte
+ * before it and, for a patch built with `--sign`, the signer's Ed25519 key
+ * and signature. The reader checks it before it parses anything else.
  *
  * Stacking: a patch built from v2 to v3 (against v2's binary) applies to a
  * process running v2, or running v1 with a patch from v1 to v2 whose result
@@ -38,6 +42,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "patch/patch_seal.h"
+
+/* The largest patch file nonstop reads (checked before reading a byte):
+ * real patches are kilobytes; this keeps a hostile file from taking
+ * nonstop's memory. */
+#define NS_PATCH_MAX_FILE (64u << 20)
 
 #define NS_PATCH_FORMAT_VERSION 2   /* written; 1 is still read */
 /* Version 3 is version 2 with a table of hooks: written only for a patch
@@ -175,18 +186,30 @@ struct ns_patch {
 	 * none. At most one hook of each kind. */
 	uint32_t hooks[NS_HOOK_KINDS];
 	uint64_t id;              /* checksum of the patch file (set on load) */
+	struct ns_patch_seal seal; /* its digest and signer (set on load) */
 };
 
-/* Writes PATCH to PATH as an ELF relocatable. 0 on success; -1 with a message
- * in ERR on failure. */
+/* Writes PATCH to PATH as an ELF relocatable followed by its seal, signed
+ * with KEY unless it is NULL. The file is made as a new temporary file in
+ * PATH's directory (mode 0644 minus the umask) and renamed over PATH: a
+ * symlink at PATH is replaced, never followed, and on failure PATH is left
+ * as it was. 0 on success; -1 with a message in ERR on failure. */
 int ns_patch_write(const char *path, const struct ns_patch *patch,
-		   char *err, size_t errlen);
+		   const struct ns_sign_key *key, char *err, size_t errlen);
 
-/* Reads and validates the patch file at PATH into OUT. Every field is
- * checked: a truncated or hostile file gives -1 and a message in ERR, never a
- * crash. On success OUT owns its memory; release it with ns_patch_free(). */
+/* Reads and validates the patch file at PATH into OUT: PATH must name a
+ * regular file (not a symlink, FIFO, device or directory) of at most
+ * NS_PATCH_MAX_FILE bytes; then as ns_patch_load_mem(). */
 int ns_patch_load(const char *path, struct ns_patch *out,
 		  char *err, size_t errlen);
+
+/* Validates the LEN bytes of a patch file at DATA (NAME names it in
+ * messages) into OUT: first its seal (digest, and signature if signed),
+ * then every field. A damaged, truncated or hostile file gives -1 and one
+ * line in ERR, never a crash. On success OUT owns its memory (DATA is not
+ * kept); release it with ns_patch_free(). */
+int ns_patch_load_mem(const char *name, const void *data, size_t len,
+		      struct ns_patch *out, char *err, size_t errlen);
 
 void ns_patch_free(struct ns_patch *patch);
 

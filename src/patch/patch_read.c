@@ -1,5 +1,7 @@
-/* patch_read.c — loads a patch file into a struct ns_patch, validating every
- * field: a truncated or hostile file is an error with a message, never a
+/* patch_read.c — loads a patch file into a struct ns_patch: opens it
+ * safely (no symlink, no FIFO, bounded size), checks its seal
+ * (patch_seal.c) before anything else, then validates every field: a
+ * damaged, truncated or hostile file is an error with a message, never a
  * crash. Also owns ns_patch_free(). Layout in patch_format.h. */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,10 +17,6 @@
 #include "patch/patch_cfi.h"
 #include "patch/patch_format.h"
 #include "util/checksum.h"
-
-/* Patch files are small; this bound keeps a hostile size from exhausting
- * memory before anything is validated. */
-#define NS_PATCH_MAX_FILE (1ULL << 30)
 
 struct reader {
 	const char *path;
@@ -54,20 +52,65 @@ static int rerr(struct reader *r, const char *fmt, ...)
 	return -1;
 }
 
-static int read_whole_file(struct reader *r)
+/* What a file of mode MODE is, for a refusal. */
+static const char *file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR:  return "a directory";
+	case S_IFIFO:  return "a FIFO";
+	case S_IFCHR:  return "a character device";
+	case S_IFBLK:  return "a block device";
+	case S_IFSOCK: return "a socket";
+	default:       return "not a regular file";
+	}
+}
+
+/* Opens the patch file without following a symlink at its path (whoever
+ * could plant one there would choose what nonstop reads) and without
+ * blocking on a FIFO; it must be a regular file of at most
+ * NS_PATCH_MAX_FILE bytes, checked before a byte is read. */
+static int open_patch(struct reader *r, size_t *size)
 {
 	struct stat st;
-	int fd = open(r->path, O_RDONLY);
+	int fd = open(r->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		int e = errno;
+
+		if (e == ELOOP && !lstat(r->path, &st) && S_ISLNK(st.st_mode))
+			return rerr(r, "is a symbolic link, and nonstop does not "
+				    "follow one: name the patch file itself");
+		return rerr(r, "%s", strerror(e));
+	}
+	if (fstat(fd, &st)) {
+		rerr(r, "%s", strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rerr(r, "is %s, not a regular file", file_kind(st.st_mode));
+		goto fail;
+	}
+	if ((uint64_t)st.st_size > NS_PATCH_MAX_FILE) {
+		rerr(r, "%lld bytes, more than the %u bytes (%u MiB) a patch file "
+		     "may have", (long long)st.st_size, NS_PATCH_MAX_FILE,
+		     NS_PATCH_MAX_FILE >> 20);
+		goto fail;
+	}
+	*size = (size_t)st.st_size;
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/* Reads the whole patch file into r->buf. */
+static int read_file(struct reader *r)
+{
 	size_t got = 0;
+	int fd = open_patch(r, &r->size);
 
 	if (fd < 0)
-		return rerr(r, "%s", strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size > NS_PATCH_MAX_FILE) {
-		close(fd);
-		return rerr(r, "not a regular file of reasonable size");
-	}
-	r->size = (size_t)st.st_size;
+		return -1;
 	r->buf = malloc(r->size ? r->size : 1);
 	if (!r->buf) {
 		close(fd);
@@ -76,6 +119,8 @@ static int read_whole_file(struct reader *r)
 	while (got < r->size) {
 		ssize_t n = read(fd, r->buf + got, r->size - got);
 
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0) {
 			close(fd);
 			return rerr(r, "read: %s", n ? strerror(errno) : "file shrank");
@@ -665,8 +710,15 @@ static int load_cfi(struct reader *r, struct ns_patch *p)
 
 static int load(struct reader *r, struct ns_patch *p)
 {
-	if (read_whole_file(r) || check_elf_header(r) || scan_sections(r) ||
-	    check_meta_header(r))
+	char why[512];
+	size_t body;
+
+	/* The seal first: nothing of a damaged or forged file is parsed. */
+	if (ns_seal_check(r->buf, r->size, &body, &p->seal, why, sizeof(why)))
+		return rerr(r, "%s", why);
+	p->id = ns_checksum(r->buf, r->size);
+	r->size = body; /* libelf sees the body, not the seal */
+	if (check_elf_header(r) || scan_sections(r) || check_meta_header(r))
 		return -1;
 	if (meta_string(r, r->h.name, 0, "patch name", &p->name) ||
 	    meta_string(r, r->h.binary, 0, "binary name", &p->binary))
@@ -678,27 +730,56 @@ static int load(struct reader *r, struct ns_patch *p)
 	if (load_sections(r, p) || load_symbols(r, p) || load_relocs(r, p) ||
 	    load_entries(r, p) || load_hooks(r, p) || load_cfi(r, p))
 		return -1;
-	p->id = ns_checksum(r->buf, r->size);
 	return 0;
+}
+
+/* Loads the file in r->buf (r->size bytes) into OUT; frees r->buf. */
+static int load_buffer(struct reader *r, struct ns_patch *out)
+{
+	int rc = -1;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		rerr(r, "libelf: %s", elf_errmsg(-1));
+	else
+		rc = load(r, out);
+	if (rc)
+		ns_patch_free(out);
+	if (r->elf)
+		elf_end(r->elf);
+	free(r->elf_to_ns);
+	free(r->buf);
+	return rc;
 }
 
 int ns_patch_load(const char *path, struct ns_patch *out,
 		  char *err, size_t errlen)
 {
 	struct reader r = { .path = path, .err = err, .errlen = errlen };
-	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return rerr(&r, "libelf: %s", elf_errmsg(-1));
-	rc = load(&r, out);
-	if (rc)
-		ns_patch_free(out);
-	if (r.elf)
-		elf_end(r.elf);
-	free(r.elf_to_ns);
-	free(r.buf);
-	return rc;
+	if (read_file(&r)) {
+		free(r.buf);
+		return -1;
+	}
+	return load_buffer(&r, out);
+}
+
+int ns_patch_load_mem(const char *name, const void *data, size_t len,
+		      struct ns_patch *out, char *err, size_t errlen)
+{
+	struct reader r = { .path = name, .err = err, .errlen = errlen };
+
+	memset(out, 0, sizeof(*out));
+	if (len > NS_PATCH_MAX_FILE)
+		return rerr(&r, "%zu bytes, more than the %u bytes a patch file "
+			    "may have", len, NS_PATCH_MAX_FILE);
+	/* A copy of its own: libelf may write to the image it is given. */
+	r.buf = malloc(len ? len : 1);
+	if (!r.buf)
+		return rerr(&r, "out of memory");
+	memcpy(r.buf, data, len);
+	r.size = len;
+	return load_buffer(&r, out);
 }
 
 void ns_patch_free(struct ns_patch *p)

@@ -1,5 +1,6 @@
 /* patch_write.c — serialises a struct ns_patch into an ELF relocatable
- * patch file (layout in patch_format.h), using libelf. */
+ * patch file (layout in patch_format.h), using libelf, seals it
+ * (patch_seal.c) and puts it in place with one rename(). */
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "patch/patch.h"
@@ -461,17 +463,123 @@ static int build_elf(struct writer *w)
 	return 0;
 }
 
+/* Reads back the LEN bytes libelf wrote to FD, into a new buffer. */
+static uint8_t *read_back(int fd, size_t len)
+{
+	uint8_t *buf = malloc(len ? len : 1);
+	size_t got = 0;
+
+	while (buf && got < len) {
+		ssize_t n = pread(fd, buf + got, len - got, (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(buf);
+			return NULL;
+		}
+		got += (size_t)n;
+	}
+	return buf;
+}
+
+/* Appends the seal of the LEN bytes of FD (patch_seal.h), signed with KEY
+ * unless it is NULL, and makes the file durable. */
+static int append_seal(struct writer *w, int fd, size_t len,
+		       const struct ns_sign_key *key, const char *path)
+{
+	uint8_t seal[NS_SEAL_SIZE];
+	char why[512];
+	uint8_t *body = read_back(fd, len);
+	size_t done = 0;
+
+	if (!body)
+		return werr(w, "patch file %s: reading it back: %s", path,
+			    strerror(errno ? errno : EIO));
+	if (ns_seal_make(body, len, key, seal, why, sizeof(why))) {
+		free(body);
+		return werr(w, "patch file %s: %s", path, why);
+	}
+	free(body);
+	while (done < sizeof(seal)) {
+		ssize_t n = pwrite(fd, seal + done, sizeof(seal) - done,
+				   (off_t)(len + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return werr(w, "patch file %s: writing its seal: %s", path,
+				    strerror(n ? errno : ENOSPC));
+		done += (size_t)n;
+	}
+	if (fsync(fd))
+		return werr(w, "patch file %s: %s", path, strerror(errno));
+	return 0;
+}
+
+/* Creates the temporary file PATH is written as: PATH.XXXXXX, a new file
+ * (O_EXCL: never an existing file or a symlink planted at that name) in
+ * PATH's directory, so that rename() can put it in place; mode 0644 minus
+ * the umask, as open() would have made PATH. */
+static int open_temp(struct writer *w, const char *path, char **tmp)
+{
+	mode_t mask;
+	int fd;
+
+	if (asprintf(tmp, "%s.XXXXXX", path) < 0) {
+		*tmp = NULL;
+		return werr(w, "patch file %s: out of memory", path);
+	}
+	fd = mkostemp(*tmp, O_CLOEXEC);
+	if (fd < 0) {
+		werr(w, "patch file %s: cannot create a temporary file next to "
+		     "it: %s", path, strerror(errno));
+		free(*tmp);
+		*tmp = NULL;
+		return -1;
+	}
+	/* umask() can only be read by setting it: put back at once (nonstop
+	 * build is single-threaded). */
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0644 & ~mask)) {
+		werr(w, "patch file %s: chmod %s: %s", path, *tmp, strerror(errno));
+		close(fd);
+		unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+		return -1;
+	}
+	return fd;
+}
+
+static void free_writer(struct writer *w)
+{
+	if (w->relas)
+		for (size_t i = 0; i < w->patch->nsections; i++)
+			free(w->relas[i]);
+	free(w->relas);
+	free(w->sym_elf);
+	free(w->elfsyms);
+	free(w->shstr.p);
+	free(w->str.p);
+	free(w->meta.p);
+	free(w->mstr.p);
+}
+
 int ns_patch_write(const char *path, const struct ns_patch *patch,
-		   char *err, size_t errlen)
+		   const struct ns_sign_key *key, char *err, size_t errlen)
 {
 	struct writer w = { .patch = patch, .err = err, .errlen = errlen };
+	char *tmp = NULL;
 	int fd, rc = -1;
+	off_t len;
 
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return werr(&w, "patch writer: libelf: %s", elf_errmsg(-1));
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	fd = open_temp(&w, path, &tmp);
 	if (fd < 0)
-		return werr(&w, "patch file %s: %s", path, strerror(errno));
+		return -1;
 	w.elf = elf_begin(fd, ELF_C_WRITE, NULL);
 	if (!w.elf) {
 		werr(&w, "patch file %s: %s", path, elf_errmsg(-1));
@@ -479,27 +587,29 @@ int ns_patch_write(const char *path, const struct ns_patch *patch,
 	}
 	if (build_elf(&w))
 		goto out;
-	if (elf_update(w.elf, ELF_C_WRITE) < 0) {
+	len = elf_update(w.elf, ELF_C_WRITE);
+	if (len < 0) {
 		werr(&w, "patch file %s: writing: %s", path, elf_errmsg(-1));
 		goto out;
 	}
+	elf_end(w.elf);
+	w.elf = NULL;
+	if (append_seal(&w, fd, (size_t)len, key, path))
+		goto out;
 	rc = 0;
 out:
 	if (w.elf)
 		elf_end(w.elf);
 	if (close(fd) && rc == 0)
 		rc = werr(&w, "patch file %s: %s", path, strerror(errno));
+	/* rename() replaces whatever PATH is (a symlink too) without
+	 * following it. */
+	if (rc == 0 && rename(tmp, path))
+		rc = werr(&w, "patch file %s: renaming %s to it: %s", path, tmp,
+			  strerror(errno));
 	if (rc)
-		unlink(path);
-	if (w.relas)
-		for (size_t i = 0; i < patch->nsections; i++)
-			free(w.relas[i]);
-	free(w.relas);
-	free(w.sym_elf);
-	free(w.elfsyms);
-	free(w.shstr.p);
-	free(w.str.p);
-	free(w.meta.p);
-	free(w.mstr.p);
+		unlink(tmp);
+	free(tmp);
+	free_writer(&w);
 	return rc;
 }
