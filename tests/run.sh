@@ -13,6 +13,9 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export ROOT
 export NONSTOP="${NONSTOP:-$ROOT/build/nonstop}"
+# No host trust policy applies to the tests' unsigned patches (the tests of
+# signatures set their own keys directory).
+export NONSTOP_KEYS_DIR="$ROOT/build/no-keys.d"
 export TESTS="$ROOT/tests"
 export CASES="$ROOT/tests/cases"
 export TEST_LIB="$ROOT/tests/lib.sh"
