@@ -25,6 +25,7 @@
 #include "core/hooks.h"
 #include "core/mapping.h"
 #include "core/pt.h"
+#include "core/syscalls.h"
 #include "core/xform.h"
 #include "link/target.h"
 #include "proc/mem.h"
@@ -303,7 +304,12 @@ static int attach(struct revert *r)
 						 (pid_t)r->rt.blk.tid)
 		       : ns_tracee_attach(&r->tr, r->o->pid);
 
-	return rc < 0 ? ns_op_fail(r->res, "%s", r->tr.err) : 0;
+	if (rc < 0)
+		return ns_op_fail(r->res, "%s", r->tr.err);
+	/* Before anything changes: the seccomp filters let the revert's
+	 * system calls through (core/syscalls.h). */
+	return ns_syscalls_check(&r->tr, r->pt ? &r->rt : NULL, r->res->err,
+				 sizeof(r->res->err));
 }
 
 int ns_revert(const struct ns_op_opts *o, const char *name,
@@ -386,10 +392,17 @@ int ns_revert_all(const struct ns_op_opts *o,
 		  void (*each)(const struct ns_op_result *res, void *arg),
 		  void *arg, struct ns_op_result *res)
 {
-	int n;
+	int n, first = applied_count(o->pid);
 
 	memset(res, 0, sizeof(*res));
-	while ((n = applied_count(o->pid)) > 0) {
+	/* Each revert takes one patch out: as many as there were at first,
+	 * at most (records the process rewrites cannot keep us here). */
+	for (int done = 0; (n = applied_count(o->pid)) > 0; done++) {
+		if (done >= first) {
+			ns_op_fail(res, "process %d still has %d patches applied "
+				   "after %d were reverted", (int)o->pid, n, done);
+			return 1;
+		}
 		if (ns_revert(o, NULL, res) != 0)
 			return 1;
 		each(res, arg);
