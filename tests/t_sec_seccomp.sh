@@ -5,7 +5,8 @@
 # needs) — is refused up front: apply exits 1 with one line on stderr
 # naming seccomp, the call and the process, and the target lives on as it
 # was: untraced, the same mappings (the main stack aside) and open files,
-# the old answers. A filter that kills only on calls nonstop never makes
+# the old answers. So is a target whose main thread runs in seccomp's
+# strict mode. A filter that kills only on calls nonstop never makes
 # (ptrace, reboot) lets apply and revert work. And a user who cannot read
 # the filter (no CAP_SYS_ADMIN) is refused, the target untouched.
 . "$TEST_LIB"
@@ -25,7 +26,8 @@ refused() {
 	local mode=$1 call=$2 maps_before fds_before
 	shift 2
 	start_target v1/prog "$mode"
-	expect_eq 2 "$(awk '/^Seccomp:/ {print $2}' "/proc/$TPID/status")" \
+	expect_eq "$([ "$mode" = strict ] && echo 1 || echo 2)" \
+		"$(awk '/^Seccomp:/ {print $2}' "/proc/$TPID/status")" \
 		"seccomp mode of the target ($mode)"
 	expect_eq 6 "$(ask call 5)" "compute(5) before"
 	maps_before=$(maps_nostack)
@@ -51,6 +53,9 @@ note "--- the filter kills on mprotect/mmap with PROT_EXEC"
 refused exec 'would kill it for mprotect'
 note "--- the filter kills on munmap: the patch could never be reverted"
 refused munmap 'would kill it for munmap'
+
+note "--- a thread in seccomp's strict mode (read, write, exit, sigreturn)"
+refused strict 'runs in seccomp strict mode, which would kill it for memfd_create'
 
 note "--- the filter kills only on calls nonstop never makes"
 start_target v1/prog other

@@ -110,6 +110,7 @@ static int skip_sigreturn(struct ns_remote *rs, double deadline)
 		return NS_CALL_FAILED;
 	r.rip -= 2;
 	r.rax = SYS_rt_sigreturn;
+	r.orig_rax = (uint64_t)-1;   /* no syscall restart on the way out */
 	if (ptrace(PTRACE_SETREGS, rs->th->tid, 0, &r) < 0)
 		goto fail;
 	return NS_CALL_OK;

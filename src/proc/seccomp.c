@@ -165,8 +165,11 @@ static int outside_whitelist(const struct bpf_insn *p, unsigned len)
 static int read_filter(pid_t tid, long index, struct ns_sc_prog *out)
 {
 	struct bpf_insn *buf = calloc(INSNS_MAX, sizeof(*buf)), *fit;
-	long n = ptrace(PTRACE_SECCOMP_GET_FILTER, tid, (void *)index, buf);
+	long n;
 
+	if (!buf)
+		return -1;
+	n = ptrace(PTRACE_SECCOMP_GET_FILTER, tid, (void *)index, buf);
 	if (n <= 0 || n > INSNS_MAX) {
 		int e = n == 0 ? EINVAL : n > INSNS_MAX ? E2BIG : errno;
 		free(buf);
@@ -193,21 +196,29 @@ static int read_filter(pid_t tid, long index, struct ns_sc_prog *out)
 static int read_filters(struct ns_seccomp *s, long count, char *err,
 			size_t errlen)
 {
-	int rc = 0;
+	size_t cap = 0;
+	int rc = 1;
 
-	s->f = calloc(FILTERS_MAX, sizeof(*s->f));
-	if (!s->f) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+	while (rc == 1 && s->n < FILTERS_MAX) {
+		if (s->n == cap) {
+			struct ns_sc_prog *f = realloc(s->f, (cap ? cap * 2 : 4) *
+						       sizeof(*f));
+			if (!f) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			s->f = f;
+			cap = cap ? cap * 2 : 4;
+		}
+		rc = read_filter(s->tid, (long)s->n, &s->f[s->n]);
+		s->n += rc == 1;
 	}
-	while (s->n < FILTERS_MAX &&
-	       (rc = read_filter(s->tid, (long)s->n, &s->f[s->n])) == 1)
-		s->n++;
-	if (rc >= 0 && s->n > 0 && (long)s->n >= count)
+	if (rc == 0 && s->n > 0 && (long)s->n >= count)
 		return 0;
 	snprintf(err, errlen, "process %d runs under a seccomp filter that this "
 		 "user cannot read (thread %d: %s)", (int)s->pid, (int)s->tid,
-		 rc >= 0 ? "filters missing" : errno == EACCES || errno == EPERM ?
+		 rc >= 0 ? "its filters changed while read" :
+		 errno == EACCES || errno == EPERM ?
 		 "reading it needs CAP_SYS_ADMIN" : strerror(errno));
 	return -1;
 }
@@ -329,12 +340,12 @@ static int32_t action_rank(uint32_t ret)
 }
 
 /* Strict mode lets through read, write, _exit and rt_sigreturn, and
- * kills the process (SIGKILL) for anything else. */
+ * kills the thread (SIGKILL) for anything else. */
 static uint32_t strict(int nr)
 {
 	return nr == SYS_read || nr == SYS_write || nr == SYS_exit ||
 	       nr == SYS_rt_sigreturn ? SECCOMP_RET_ALLOW
-				      : SECCOMP_RET_KILL_PROCESS;
+				      : SECCOMP_RET_KILL_THREAD;
 }
 
 uint32_t ns_seccomp_eval(const struct ns_seccomp *s, const struct ns_sc_call *c,
@@ -430,8 +441,9 @@ int ns_seccomp_allows(const struct ns_seccomp *s, const struct ns_sc_call *c,
 		return -1;
 	}
 	if (s->mode == SECCOMP_MODE_STRICT) {
-		snprintf(err, errlen, "process %d runs in seccomp strict mode, which "
-			 "would kill it for %s: refused", (int)s->pid, call);
+		snprintf(err, errlen, "thread %d of process %d runs in seccomp "
+			 "strict mode, which would kill it for %s: refused",
+			 (int)s->tid, (int)s->pid, call);
 		return -1;
 	}
 	describe(ret, s, call, what, sizeof(what));

@@ -8,6 +8,9 @@
  *   munmap      munmap (what a revert needs)
  *   membarrier  membarrier (what libnonstop's executor needs)
  *   other       ptrace and reboot: calls nonstop never makes
+ *   strict      no filter: the main thread enters seccomp's strict mode
+ *               (read, write, _exit and rt_sigreturn only; anything else
+ *               kills the thread) and answers with raw read and write
  * A worker thread sleeps in a loop; both pass an update point at every
  * turn when the program runs libnonstop (a weak reference otherwise).
  * Commands:
@@ -87,6 +90,43 @@ static int sandbox(const char *mode)
 			    SECCOMP_FILTER_FLAG_TSYNC, &prog);
 }
 
+static volatile int done;   /* strict: the input ended */
+
+/* The strict mode's loop: one command a line, with read and write only;
+ * at the end of the input, the worker (not in strict mode) ends the
+ * process. */
+static void strict_loop(void)
+{
+	char line[64], out[32];
+	size_t n = 0;
+
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0) < 0)
+		return;
+	write(1, "ready\n", 6);
+	for (;;) {
+		char c;
+		int len;
+
+		if (read(0, &c, 1) != 1) {
+			done = 1;
+			syscall(SYS_exit, 0);
+		}
+		if (c != '\n' && n < sizeof(line) - 1) {
+			line[n++] = c;
+			continue;
+		}
+		line[n] = 0;
+		n = 0;
+		if (!strcmp(line, "ping"))
+			len = snprintf(out, sizeof(out), "pong\n");
+		else if (!strncmp(line, "call ", 5))
+			len = snprintf(out, sizeof(out), "%d\n", compute(atoi(line + 5)));
+		else
+			len = snprintf(out, sizeof(out), "unknown command\n");
+		write(1, out, (size_t)len);
+	}
+}
+
 static void update_point(void)
 {
 	if (nonstop_update_point)
@@ -101,6 +141,8 @@ static void *worker(void *arg)
 
 		update_point();
 		nanosleep(&ts, NULL);
+		if (done)
+			exit(0);
 	}
 	return NULL;
 }
@@ -113,8 +155,15 @@ int main(int argc, char **argv)
 	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
 	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "strict")) {
+		if (pthread_create(&t, NULL, worker, NULL))
+			return 1;
+		strict_loop();
+		printf("cannot enter seccomp's strict mode: %s\n", strerror(errno));
+		return 1;
+	}
 	if (argc < 2 || sandbox(argv[1]) < 0) {
-		printf("usage: prog memfd|exec|munmap|membarrier|other (%s)\n",
+		printf("usage: prog memfd|exec|munmap|membarrier|other|strict (%s)\n",
 		       strerror(errno));
 		return 2;
 	}
