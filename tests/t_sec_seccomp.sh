@@ -10,52 +10,30 @@
 # (ptrace, reboot) lets apply and revert work. And a user who cannot read
 # the filter (no CAP_SYS_ADMIN) is refused, the target untouched.
 . "$TEST_LIB"
+. "$CASES/sec_seccomp/check.sh"
 build_case sec_seccomp
 make_patch fix.nsp
 # Should nonstop kill the target, fail fast rather than wait.
 NONSTOP_CMD_TIMEOUT=30
 
-# The maps without the main thread's [stack] line (it may grow by a page).
-maps_nostack() {
-	grep -v '\[stack\]' "/proc/$TPID/maps" || true
-}
-
-# refused MODE CALL [RUNAS...]: apply to a target under filter MODE is
-# refused naming CALL, and changes nothing.
+# refused MODE SECCOMP CALL: apply to a target under MODE (its main thread
+# in seccomp mode SECCOMP) is refused naming CALL, and changes nothing.
 refused() {
-	local mode=$1 call=$2 maps_before fds_before
-	shift 2
-	start_target v1/prog "$mode"
-	expect_eq "$([ "$mode" = strict ] && echo 1 || echo 2)" \
-		"$(awk '/^Seccomp:/ {print $2}' "/proc/$TPID/status")" \
-		"seccomp mode of the target ($mode)"
-	expect_eq 6 "$(ask call 5)" "compute(5) before"
-	maps_before=$(maps_nostack)
-	fds_before=$(ls "/proc/$TPID/fd")
-	expect_exit 1 "$@" "$NONSTOP" apply --timeout 5 "$TPID" fix.nsp
-	expect_one_error_line
-	expect_stderr_match 'seccomp'
-	expect_stderr_match "$call"
-	expect_stderr_match "process $TPID\\>"
-	expect_alive
-	if grep -q 'nonstop:' "/proc/$TPID/maps"; then
-		fail "a nonstop: mapping was left in the target: $(grep 'nonstop:' "/proc/$TPID/maps")"
-	fi
-	expect_eq "$maps_before" "$(maps_nostack)" "the target's mappings"
-	expect_eq "$fds_before" "$(ls "/proc/$TPID/fd")" "the target's open files"
-	expect_eq 6 "$(ask call 5)" "compute(5) after the refused apply (old)"
+	start_target v1/prog "$1"
+	expect_eq "$2" "$(awk '/^Seccomp:/ {print $2}' "/proc/$TPID/status")" \
+		"seccomp mode of the target ($1)"
+	expect_refused "$3"
 	stop_target
 }
 
 note "--- the filter kills on memfd_create"
-refused memfd 'would kill it for memfd_create'
+refused memfd 2 'would kill it for memfd_create'
 note "--- the filter kills on mprotect/mmap with PROT_EXEC"
-refused exec 'would kill it for mprotect'
+refused exec 2 'would kill it for mprotect'
 note "--- the filter kills on munmap: the patch could never be reverted"
-refused munmap 'would kill it for munmap'
-
+refused munmap 2 'would kill it for munmap'
 note "--- a thread in seccomp's strict mode (read, write, exit, sigreturn)"
-refused strict 'runs in seccomp strict mode, which would kill it for memfd_create'
+refused strict 1 'runs in seccomp strict mode, which would kill it for memfd_create'
 
 note "--- the filter kills only on calls nonstop never makes"
 start_target v1/prog other
@@ -73,12 +51,6 @@ chmod 644 fix.nsp
 as_user ns-attacker
 runas=("${AS_USER[@]}")
 start_target "${runas[@]}" v1/prog memfd
-expect_eq 6 "$(ask call 5)" "compute(5) before"
-maps_before=$(maps_nostack)
-expect_exit 1 "${runas[@]}" "$NONSTOP" apply --timeout 5 "$TPID" fix.nsp
-expect_one_error_line
-expect_stderr_match "process $TPID runs under a seccomp filter that this user cannot read"
-expect_alive
-expect_eq "$maps_before" "$(maps_nostack)" "the target's mappings"
-expect_eq 6 "$(ask call 5)" "compute(5) after the refused apply (old)"
+expect_refused "process $TPID runs under a seccomp filter that this user cannot read" \
+	"${runas[@]}"
 stop_target

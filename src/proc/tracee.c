@@ -319,15 +319,21 @@ double ns_tracee_now(void)
 }
 
 /* waitpid(WHO) until DEADLINE, without spinning: the kernel sends the
- * tracer SIGCHLD at every stop and exit of a tracee, so SIGCHLD is
- * blocked and waited for between two non-blocking waitpid calls. In
- * slices of at most 5 ms, in case our own parent left SIGCHLD ignored
- * (then it is never sent). The pid, 0 at the deadline, or -1 (errno). */
+ * tracer SIGCHLD at every stop and exit of a tracee, so when nothing is
+ * ready SIGCHLD is blocked and waited for between two non-blocking
+ * waitpid calls. In slices of at most 5 ms, in case our own parent left
+ * SIGCHLD ignored (then it is never sent). The pid, 0 at the deadline,
+ * or -1 (errno). */
 static pid_t wait_until(pid_t who, int *status, double deadline)
 {
 	sigset_t chld, old;
 	pid_t w;
 
+	do
+		w = waitpid(who, status, __WALL | WNOHANG);
+	while (w < 0 && errno == EINTR);
+	if (w != 0)
+		return w;     /* the usual case: what we wait for is there */
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, &old);
