@@ -156,9 +156,10 @@ static int run_call(struct ns_remote *rs, uint64_t stub, double deadline,
  * halfway. */
 static int prepare(struct ns_remote *rs, uint64_t stub)
 {
+	uint64_t at = stub + (uint64_t)(ns_call_stub_sigreturned -
+					ns_call_stub_start);
 	struct ns_sc_call back = {
-		.name = "rt_sigreturn", .nr = SYS_rt_sigreturn,
-		.ip = stub + (uint64_t)(ns_call_stub_sigreturned - ns_call_stub_start),
+		.name = "rt_sigreturn", .nr = SYS_rt_sigreturn, .ip = at,
 		.known = NS_SC_IP,
 	};
 

@@ -316,7 +316,9 @@ int ns_remote_allowed(struct ns_remote *rs, const struct ns_sc_call *c)
 
 void ns_remote_syscalls(struct ns_sc_list *l)
 {
-	ns_sc_add(l, &(struct ns_sc_call){ .name = "rt_sigreturn", .nr = SYS_rt_sigreturn });
+	struct ns_sc_call c = { .name = "rt_sigreturn", .nr = SYS_rt_sigreturn };
+
+	ns_sc_add(l, &c);
 }
 
 /* The call the borrowed thread stopped at the entry of (INFO). */

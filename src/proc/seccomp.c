@@ -410,11 +410,36 @@ static void describe(uint32_t ret, const struct ns_seccomp *s, const char *call,
 	}
 }
 
+/* Why S cannot tell whether it lets CALL through. */
+static void undecided_why(const struct ns_seccomp *s, const char *call,
+			  char *err, size_t errlen)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->f[i].bad_code == NS_SC_MALFORMED) {
+			snprintf(err, errlen, "the seccomp filter of process %d "
+				 "is malformed: nonstop cannot evaluate it: "
+				 "refused", (int)s->pid);
+			return;
+		}
+		if (s->f[i].bad_code >= 0) {
+			snprintf(err, errlen, "the seccomp filter of process %d "
+				 "has an instruction nonstop cannot evaluate "
+				 "(opcode 0x%x): refused", (int)s->pid,
+				 (unsigned)s->f[i].bad_code);
+			return;
+		}
+	}
+	snprintf(err, errlen, "the seccomp filter of process %d decides %s by a "
+		 "value nonstop cannot know in advance (an argument, or where it "
+		 "is called from): refused", (int)s->pid, call);
+}
+
 int ns_seccomp_allows(const struct ns_seccomp *s, const struct ns_sc_call *c,
 		      char *err, size_t errlen)
 {
 	char nbuf[32], what[160];
-	const char *call = c->name ? c->name : ns_sc_name(c->nr, nbuf, sizeof(nbuf));
+	const char *call = c->name ? c->name
+				   : ns_sc_name(c->nr, nbuf, sizeof(nbuf));
 	bool undecided;
 	uint32_t ret = ns_seccomp_eval(s, c, &undecided);
 	uint32_t action = ret & SECCOMP_RET_ACTION_FULL;
@@ -422,22 +447,7 @@ int ns_seccomp_allows(const struct ns_seccomp *s, const struct ns_sc_call *c,
 	if (action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG) {
 		if (!undecided)
 			return 0;
-		for (size_t i = 0; i < s->n; i++)
-			if (s->f[i].bad_code == NS_SC_MALFORMED) {
-				snprintf(err, errlen, "the seccomp filter of process "
-					 "%d is malformed: nonstop cannot evaluate it: "
-					 "refused", (int)s->pid);
-				return -1;
-			} else if (s->f[i].bad_code >= 0) {
-				snprintf(err, errlen, "the seccomp filter of process "
-					 "%d has an instruction nonstop cannot "
-					 "evaluate (opcode 0x%x): refused", (int)s->pid,
-					 (unsigned)s->f[i].bad_code);
-				return -1;
-			}
-		snprintf(err, errlen, "the seccomp filter of process %d decides "
-			 "%s by a value nonstop cannot know in advance (an argument, "
-			 "or where it is called from): refused", (int)s->pid, call);
+		undecided_why(s, call, err, errlen);
 		return -1;
 	}
 	if (s->mode == SECCOMP_MODE_STRICT) {

@@ -55,13 +55,21 @@ void ns_pt_syscalls(const struct ns_rt_handle *rt, struct ns_sc_list *l)
 		PROT_READ | PROT_WRITE, PROT_READ,
 	};
 
-	ns_sc_add(l, &(struct ns_sc_call){ .name = "membarrier", .nr = SYS_membarrier,
-		  .args = { (uint64_t)cmd }, .known = NS_SC_ARG(0) |
-		  NS_SC_ARG(1) | NS_SC_ARG(2) });
-	for (size_t i = 0; i < sizeof(prot) / sizeof(*prot); i++)
-		ns_sc_add(l, &(struct ns_sc_call){ .name = "mprotect", .nr = SYS_mprotect,
-			  .args = { 0, 4096, (uint64_t)prot[i] },
-			  .known = NS_SC_ARG(1) | NS_SC_ARG(2) });
+	struct ns_sc_call c = {
+		.name = "membarrier", .nr = SYS_membarrier,
+		.args = { (uint64_t)cmd },   /* flags 0, cpu 0 */
+		.known = NS_SC_ARG(0) | NS_SC_ARG(1) | NS_SC_ARG(2),
+	};
+
+	ns_sc_add(l, &c);
+	for (size_t i = 0; i < sizeof(prot) / sizeof(*prot); i++) {
+		c = (struct ns_sc_call){
+			.name = "mprotect", .nr = SYS_mprotect,
+			.args = { 0, 4096, (uint64_t)prot[i] },
+			.known = NS_SC_ARG(1) | NS_SC_ARG(2),
+		};
+		ns_sc_add(l, &c);
+	}
 }
 
 size_t ns_pt_plan_size(uint32_t nfuncs)
