@@ -4,7 +4,7 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Isrc -Ilib
-LDLIBS  += -ldw -lelf -lcrypto
+LDLIBS  += -ldw -lelf -lcrypto -lpcap
 
 BUILD   := build
 TOOL_SRC := $(wildcard src/*/*.c)

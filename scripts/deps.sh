@@ -5,6 +5,8 @@ need=""
 [ -f /usr/include/gelf.h ]                 || need="$need libelf-dev"
 [ -f /usr/include/elfutils/libdwfl.h ]     || need="$need libdw-dev"
 [ -f /usr/include/openssl/evp.h ]          || need="$need libssl-dev"
+# seccomp filters are evaluated with libpcap's classic BPF interpreter.
+[ -f /usr/include/pcap/bpf.h ]             || need="$need libpcap-dev"
 command -v cc    >/dev/null 2>&1           || need="$need gcc"
 command -v clang >/dev/null 2>&1           || need="$need clang"
 command -v make  >/dev/null 2>&1           || need="$need make"

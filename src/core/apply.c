@@ -28,6 +28,7 @@
 #include "core/recheck.h"
 #include "core/replace.h"
 #include "core/shadow_map.h"
+#include "core/syscalls.h"
 #include "core/unwind.h"
 #include "core/verify.h"
 #include "core/xform.h"
@@ -561,6 +562,15 @@ static int attach(struct apply *a)
 	return rc < 0 ? ns_op_fail(a->res, "%s", a->tr.err) : 0;
 }
 
+/* Before anything changes: the seccomp filters of the threads that will
+ * run them let every system call of the patch's life through
+ * (core/syscalls.h). */
+static int check_syscalls(struct apply *a)
+{
+	return ns_syscalls_check(&a->tr, a->pt ? &a->rt : NULL, a->res->err,
+				 sizeof(a->res->err));
+}
+
 /* ---- hooks ---------------------------------------------------------------- */
 
 /* The pre-apply hook, the patch mapped and nothing switched: a non-zero
@@ -725,7 +735,7 @@ int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 	if (!o->locked && ns_lock_take(o->pid, &lock, res->err,
 				       sizeof(res->err)) != 0)
 		goto out;
-	if (choose_mode(&a) < 0 || attach(&a) < 0)
+	if (choose_mode(&a) < 0 || attach(&a) < 0 || check_syscalls(&a) < 0)
 		goto out;
 	if (ns_registry_read(o->pid, a.tr.mem_fd, &a.reg) < 0) {
 		ns_op_fail(res, "cannot read the registry of process %d", (int)o->pid);

@@ -163,6 +163,8 @@ int ns_unborrow(struct ns_borrow *b, char *err, size_t errlen)
 		if (err)
 			snprintf(err, errlen, "%s", b->tr->err);
 		rc = -1;
+	} else if (b->begun && b->rs.th->gone) {
+		ns_remote_release(&b->rs);   /* exited, or let go */
 	}
 	if (b->own_safety)
 		ns_safety_free(b->safety);

@@ -43,6 +43,32 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+void ns_mapping_syscalls(struct ns_sc_list *l)
+{
+	/* Known: the flags; the unused registers, 0. */
+	enum {
+		FD = NS_SC_ALL & ~(NS_SC_IP | NS_SC_ARG(0)),
+		RANGE = NS_SC_ALL & ~(NS_SC_IP | NS_SC_ARG(0) | NS_SC_ARG(1)),
+	};
+	static const struct ns_sc_call calls[] = {
+		{ .name = "memfd_create", .nr = SYS_memfd_create,
+		  .args = { 0, MFD_CLOEXEC }, .known = FD },
+		{ .name = "ftruncate", .nr = SYS_ftruncate, .known = RANGE },
+		{ .name = "mmap", .nr = SYS_mmap,
+		  .args = { 0, 0, PROT_READ, MAP_PRIVATE | MAP_FIXED_NOREPLACE },
+		  .known = NS_SC_ARG(2) | NS_SC_ARG(3) | NS_SC_ARG(5) },
+		{ .name = "mprotect", .nr = SYS_mprotect,
+		  .args = { 0, 0, PROT_READ | PROT_EXEC }, .known = RANGE },
+		{ .name = "mprotect", .nr = SYS_mprotect,
+		  .args = { 0, 0, PROT_READ | PROT_WRITE }, .known = RANGE },
+		{ .name = "close", .nr = SYS_close, .known = FD },
+		{ .name = "munmap", .nr = SYS_munmap, .known = RANGE },
+	};
+
+	for (size_t i = 0; i < sizeof(calls) / sizeof(*calls); i++)
+		ns_sc_add(l, &calls[i]);
+}
+
 /* Runs a system call; on failure formats ERR with WHAT and returns -1. */
 static int rcall(struct ns_remote *rs, const char *what, int64_t *ret,
 		 long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,

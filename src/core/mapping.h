@@ -9,6 +9,11 @@
 #include "proc/tracee.h"
 #include "registry/registry.h"
 
+/* Adds to L the system calls a patch's mapping needs in its life: made,
+ * filled, protected, and unmapped at its revert. All six argument
+ * registers are set (addresses and descriptors not known yet). */
+void ns_mapping_syscalls(struct ns_sc_list *l);
+
 /* Maps IMG at img->base in the target as memfd "nonstop:NAME", writes its
  * bytes and sets each segment's protection. Borrows one thread for the
  * system calls; *STOP_NS gets how long it was stopped. 0, or -1 with ERR

@@ -27,6 +27,7 @@
 #include "core/mapping.h"
 #include "core/pt.h"
 #include "core/recheck.h"
+#include "core/syscalls.h"
 #include "core/xform.h"
 #include "link/target.h"
 #include "proc/mem.h"
@@ -310,7 +311,12 @@ static int attach(struct revert *r)
 						 (pid_t)r->rt.blk.tid)
 		       : ns_tracee_attach(&r->tr, r->o->pid);
 
-	return rc < 0 ? ns_op_fail(r->res, "%s", r->tr.err) : 0;
+	if (rc < 0)
+		return ns_op_fail(r->res, "%s", r->tr.err);
+	/* Before anything changes: the seccomp filters let the revert's
+	 * system calls through (core/syscalls.h). */
+	return ns_syscalls_check(&r->tr, r->pt ? &r->rt : NULL, r->res->err,
+				 sizeof(r->res->err));
 }
 
 int ns_revert(const struct ns_op_opts *o, const char *name,
@@ -400,7 +406,7 @@ int ns_revert_all(const struct ns_op_opts *o,
 {
 	struct ns_lock lock = NS_LOCK_INIT;
 	struct ns_op_opts one = *o;
-	int n, rc = 1;
+	int n, first, rc = 1;
 
 	memset(res, 0, sizeof(*res));
 	/* One lock for the whole run: no other nonstop in between. */
@@ -408,7 +414,15 @@ int ns_revert_all(const struct ns_op_opts *o,
 				       sizeof(res->err)) != 0)
 		return 1;
 	one.locked = true;
-	while ((n = applied_count(o->pid)) > 0) {
+	first = applied_count(o->pid);
+	/* Each revert takes one patch out: as many as there were at first,
+	 * at most (records the process rewrites cannot keep us here). */
+	for (int done = 0; (n = applied_count(o->pid)) > 0; done++) {
+		if (done >= first) {
+			ns_op_fail(res, "process %d still has %d patches applied "
+				   "after %d were reverted", (int)o->pid, n, done);
+			goto out;
+		}
 		if (ns_revert(&one, NULL, res) != 0)
 			goto out;
 		each(res, arg);

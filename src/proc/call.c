@@ -20,6 +20,12 @@
  * nonstop restores the thread itself: FPU state by ptrace from what it
  * read when it borrowed the thread, registers and mask at ns_remote_end.
  *
+ * Before the call, the stub's rt_sigreturn is judged against the thread's
+ * seccomp filter (it ends the call even if nonstop dies), and the
+ * thread's FPU state is kept: a function that faults, or is about to make
+ * a system call its filter would kill it for, is stopped there
+ * (ns_remote_step) and the thread put back by ptrace, FPU state included.
+ *
  * Stub (entered with rsp = frame, which is 8 mod 16):
  *     movl $1, 8(%r13)        started
  *     sub  $8, %rsp           16-byte alignment at the call
@@ -38,8 +44,6 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
-#include <sys/wait.h>
-#include <time.h>
 
 #include "proc/call.h"
 #include "proc/mem.h"
@@ -74,141 +78,39 @@ const uint8_t *ns_call_stub_code(size_t *size)
 	return ns_call_stub_start;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Waits for the next stop of TH until DEADLINE: 1 stopped (*STATUS), 0
- * not yet, -1 gone. */
-static int wait_until(struct ns_tracee *tr, struct ns_thread *th,
-		      double deadline, int *status)
-{
-	struct timespec nap = { 0, 20 * 1000 };
-
-	for (;;) {
-		pid_t w = waitpid(th->tid, status, __WALL | WNOHANG);
-
-		if (w == th->tid) {
-			if (WIFEXITED(*status) || WIFSIGNALED(*status)) {
-				th->gone = true;
-				th->stopped = false;
-				snprintf(tr->err, sizeof(tr->err), "thread %d exited "
-					 "during a call nonstop made in it", th->tid);
-				return -1;
-			}
-			th->stopped = true;
-			return 1;
-		}
-		if (w < 0 && errno != EINTR) {
-			th->gone = true;
-			snprintf(tr->err, sizeof(tr->err), "thread %d vanished",
-				 th->tid);
-			return -1;
-		}
-		if (now() > deadline)
-			return 0;
-		nanosleep(&nap, NULL);
-	}
-}
-
 /* The call did not return in time: release the thread, which finishes
  * the call and rt_sigreturns by itself. From here nonstop does not touch
  * it (it is no longer traced: marked gone for this tracee). */
 static int let_go(struct ns_remote *rs, double timeout)
 {
-	struct ns_thread *th = rs->th;
-	int status;
+	int tid = rs->th->tid;
 
-	if (ptrace(PTRACE_INTERRUPT, th->tid, 0, 0) == 0 &&
-	    wait_until(rs->tr, th, now() + 10, &status) == 1)
-		ptrace(PTRACE_DETACH, th->tid, 0, 0);
-	th->gone = true;
-	th->stopped = false;
-	ns_remote_drop_fpstate(rs);
+	ns_remote_let_go(rs);
 	snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d did not return "
 		 "from the function nonstop called in it within %.3g s (it "
 		 "may be waiting for a lock); it finishes the call by itself",
-		 th->tid, timeout);
+		 tid, timeout);
 	return NS_CALL_LET_GO;
 }
 
-/* Resumes the thread to its next syscall stop before DEADLINE. 1 at a
- * syscall stop, 0 timed out, -1 failed. A fault in the function (a
- * signal it caused) is a failure: its frame is undone by the caller. */
-static int next_syscall_stop(struct ns_remote *rs, double deadline,
-			     struct __ptrace_syscall_info *info)
-{
-	struct ns_thread *th = rs->th;
-
-	for (;;) {
-		int status, k;
-
-		if (ptrace(PTRACE_SYSCALL, th->tid, 0, 0) < 0) {
-			snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot run a "
-				 "function in thread %d: %s", th->tid, strerror(errno));
-			return -1;
-		}
-		th->stopped = false;
-		k = wait_until(rs->tr, th, deadline, &status);
-		if (k <= 0)
-			return k;
-		if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
-			if (ptrace(PTRACE_GET_SYSCALL_INFO, th->tid,
-				   (void *)sizeof(*info), info) <= 0) {
-				snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot "
-					 "inspect the system call of thread %d: %s",
-					 th->tid, strerror(errno));
-				return -1;
-			}
-			return 1;
-		}
-		if ((status >> 16) == 0) {
-			int sig = WSTOPSIG(status);
-
-			if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
-			    sig == SIGFPE) {
-				snprintf(rs->tr->err, sizeof(rs->tr->err), "the "
-					 "function nonstop called in thread %d "
-					 "faulted (signal %d)", th->tid, sig);
-				return -1;
-			}
-			if (sig != SIGTRAP)
-				th->pending_sig = sig;
-		}
-		/* Event stops (group stop, interrupt): go on. */
-	}
-}
+static const char WHAT[] = "the function nonstop called";
 
 /* At the entry of the stub's rt_sigreturn of a thread kept by hand (see
- * struct ns_remote): the call is skipped (orig_rax -1), and at its exit
- * the thread is set back on that `syscall` with rax = rt_sigreturn, so
- * that if nonstop dies from here the thread still returns by itself. The
- * caller then puts its FPU state back and ns_remote_end its registers. */
+ * struct ns_remote): the call is skipped, and at its exit the thread is
+ * set back on that `syscall` with rax = rt_sigreturn, so that if nonstop
+ * dies from here the thread still returns by itself. The caller then
+ * puts its FPU state back and ns_remote_end its registers. */
 static int skip_sigreturn(struct ns_remote *rs, double deadline)
 {
 	struct user_regs_struct r;
-	struct __ptrace_syscall_info info;
-	int k;
 
 	if (ptrace(PTRACE_GETREGS, rs->th->tid, 0, &r) < 0)
 		goto fail;
-	r.orig_rax = (uint64_t)-1;
-	if (ptrace(PTRACE_SETREGS, rs->th->tid, 0, &r) < 0)
-		goto fail;
-	k = next_syscall_stop(rs, deadline, &info);
-	if (k <= 0 || info.op != PTRACE_SYSCALL_INFO_EXIT) {
-		if (k == 0)
-			snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d "
-				 "did not come back from the function nonstop "
-				 "called in it", rs->th->tid);
+	if (ns_remote_skip_call(rs, deadline) < 0)
 		return NS_CALL_FAILED;
-	}
 	r.rip -= 2;
 	r.rax = SYS_rt_sigreturn;
+	r.orig_rax = (uint64_t)-1;   /* no syscall restart on the way out */
 	if (ptrace(PTRACE_SETREGS, rs->th->tid, 0, &r) < 0)
 		goto fail;
 	return NS_CALL_OK;
@@ -231,7 +133,7 @@ static int run_call(struct ns_remote *rs, uint64_t stub, double deadline,
 	int k;
 
 	for (;;) {
-		k = next_syscall_stop(rs, deadline, &info);
+		k = ns_remote_step(rs, deadline, WHAT, &info);
 		if (k == 0)
 			return entered ? NS_CALL_FAILED : let_go(rs, timeout);
 		if (k < 0)
@@ -239,13 +141,31 @@ static int run_call(struct ns_remote *rs, uint64_t stub, double deadline,
 		if (!entered && info.op == PTRACE_SYSCALL_INFO_ENTRY &&
 		    info.entry.nr == SYS_rt_sigreturn &&
 		    info.instruction_pointer == sigreturn_at) {
-			if (rs->fpstate)
+			if (rs->by_hand)
 				return skip_sigreturn(rs, deadline);
 			entered = true;
 		} else if (entered && info.op == PTRACE_SYSCALL_INFO_EXIT) {
 			return NS_CALL_OK;
 		}
 	}
+}
+
+/* Whether the stub's rt_sigreturn may run in the thread: it ends every
+ * call, even if nonstop dies meanwhile, with the argument registers the
+ * function leaves. Then the FPU state, put back if the call stops
+ * halfway. */
+static int prepare(struct ns_remote *rs, uint64_t stub)
+{
+	uint64_t at = stub + (uint64_t)(ns_call_stub_sigreturned -
+					ns_call_stub_start);
+	struct ns_sc_call back = {
+		.name = "rt_sigreturn", .nr = SYS_rt_sigreturn, .ip = at,
+		.known = NS_SC_IP,
+	};
+
+	if (ns_remote_allowed(rs, &back) < 0 || ns_remote_keep_fpstate(rs) < 0)
+		return -1;
+	return 0;
 }
 
 int ns_remote_call(struct ns_remote *rs, uint64_t stub, uint64_t slot,
@@ -266,6 +186,8 @@ int ns_remote_call(struct ns_remote *rs, uint64_t stub, uint64_t slot,
 			 "could not bring the thread back", rs->tr->pid);
 		return NS_CALL_FAILED;
 	}
+	if (prepare(rs, stub) < 0)
+		return NS_CALL_FAILED;
 	if (ns_mem_write(rs->tr->mem_fd, slot, &s, sizeof(s)) < 0) {
 		snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot write to "
 			 "process %d: %s", rs->tr->pid, strerror(errno));
@@ -282,10 +204,10 @@ int ns_remote_call(struct ns_remote *rs, uint64_t stub, uint64_t slot,
 	r.eflags &= ~(uint64_t)0x400; /* DF clear, as the ABI wants at a call */
 	if (ns_remote_set_regs(rs, &r) < 0)
 		return NS_CALL_FAILED;
-	rc = run_call(rs, stub, now() + timeout, timeout);
+	rc = run_call(rs, stub, ns_tracee_now() + timeout, timeout);
 	if (rc != NS_CALL_OK)
 		return rc;
-	if (rs->fpstate) {
+	if (rs->by_hand) {
 		/* Kept by hand: its FPU state back now, its registers and
 		 * mask at ns_remote_end; the kernel still knows how to go on
 		 * with its interrupted call. */

@@ -42,7 +42,10 @@ const uint8_t *ns_call_stub_code(size_t *size);
 
 enum ns_call_result {
 	NS_CALL_OK      = 0,   /* returned; *ret set */
-	NS_CALL_FAILED  = -1,  /* did not run (tr->err): nothing was called */
+	NS_CALL_FAILED  = -1,  /* did not run, or was stopped halfway (a
+				  fault, a system call the thread's seccomp
+				  filter would kill it for): tr->err; the
+				  thread waits for ns_remote_end */
 	NS_CALL_LET_GO  = -2,  /* started, did not return within the timeout:
 				  the thread was released to finish it by
 				  itself (tr->err); it is no longer traced */

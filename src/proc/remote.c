@@ -16,7 +16,14 @@
  * So we restart it ourselves, as the kernel would: back up rip over the
  * two-byte `syscall` and reload rax (restart_syscall for RESTARTBLOCK calls
  * such as nanosleep, which then sleeps only the time that was left). The
- * program sees no EINTR, no short read and no shortened sleep. */
+ * program sees no EINTR, no short read and no shortened sleep.
+ *
+ * The target is not trusted to behave. Each call is judged against the
+ * thread's seccomp filter before it runs (seccomp.h), with the
+ * rt_sigreturn that would follow it if nonstop died; every system call the
+ * thread enters while it runs nonstop's work is judged at its entry stop,
+ * which the kernel reports before it runs the filter; a fault stops the
+ * work; and every wait has a deadline. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,12 +38,15 @@
 #include <elf.h>
 
 #include "proc/maps.h"
+#include "proc/seccomp.h"
 #include "proc/mem.h"
 #include "proc/remote.h"
 #include "proc/sigframe.h"
 #include "registry/registry.h"
 #include "util/fault.h"
 
+
+static void drop_fpstate(struct ns_remote *rs);
 
 static const uint8_t SYSCALL_RET[] = { 0x0f, 0x05, 0xc3 };  /* syscall; ret */
 /* glibc's __restore_rt: mov $15 (rt_sigreturn), %rax; syscall
@@ -171,13 +181,12 @@ static int push_frame(struct ns_remote *rs)
 	return rc;
 }
 
-/* Keeps the FPU state of a borrowed thread in a nanosleep-like call (see
- * struct ns_remote). */
-static int keep_fpstate(struct ns_remote *rs)
+/* Keeps the FPU state of the borrowed thread (see struct ns_remote). */
+int ns_remote_keep_fpstate(struct ns_remote *rs)
 {
 	struct iovec iov;
 
-	if (!ns_regs_in_restart_block(&rs->saved))
+	if (rs->fpstate)
 		return 0;
 	rs->fpstate = malloc(NS_FPSTATE_MAX);
 	if (!rs->fpstate) {
@@ -196,7 +205,7 @@ static int keep_fpstate(struct ns_remote *rs)
 	}
 	snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot read the FPU state "
 		 "of thread %d: %s", rs->th->tid, strerror(errno));
-	ns_remote_drop_fpstate(rs);
+	drop_fpstate(rs);
 	return -1;
 }
 
@@ -219,12 +228,22 @@ int ns_remote_restore_fpstate(struct ns_remote *rs)
 	return 0;
 }
 
-void ns_remote_drop_fpstate(struct ns_remote *rs)
+static void drop_fpstate(struct ns_remote *rs)
 {
 	free(rs->fpstate);
 	rs->fpstate = NULL;
 	rs->fpstate_len = 0;
 	rs->fpstate_legacy = false;
+}
+
+void ns_remote_release(struct ns_remote *rs)
+{
+	drop_fpstate(rs);
+	if (rs->sc) {
+		ns_seccomp_free(rs->sc);
+		free(rs->sc);
+		rs->sc = NULL;
+	}
 }
 
 int ns_remote_begin(struct ns_remote *rs, struct ns_tracee *tr,
@@ -256,69 +275,293 @@ int ns_remote_begin_on(struct ns_remote *rs, struct ns_tracee *tr,
 			return -1;
 	rs->saved = rs->th->regs;
 	rs->sp = rs->saved.rsp;
-	if (keep_fpstate(rs) < 0)
+	rs->by_hand = ns_regs_in_restart_block(&rs->saved);
+	if (rs->by_hand && ns_remote_keep_fpstate(rs) < 0)
 		return -1;
 	if (push_frame(rs) < 0) {
-		ns_remote_drop_fpstate(rs);
+		drop_fpstate(rs);
 		return -1;
 	}
 	return 0;
 }
 
-/* Resumes with PTRACE_SYSCALL until the next syscall stop of the thread;
- * signals arriving meanwhile are kept for later delivery. */
-static int step_to_syscall_stop(struct ns_remote *rs)
+/* ---- seccomp ------------------------------------------------------------- */
+
+/* The borrowed thread's seccomp state, read once (it is stopped). */
+static struct ns_seccomp *seccomp_of(struct ns_remote *rs)
+{
+	if (rs->sc)
+		return rs->sc;
+	rs->sc = calloc(1, sizeof(*rs->sc));
+	if (!rs->sc) {
+		snprintf(rs->tr->err, sizeof(rs->tr->err), "out of memory");
+		return NULL;
+	}
+	if (ns_seccomp_read(rs->sc, rs->tr->pid, rs->th->tid, rs->tr->err,
+			    sizeof(rs->tr->err)) < 0) {
+		free(rs->sc);
+		rs->sc = NULL;
+	}
+	return rs->sc;
+}
+
+int ns_remote_allowed(struct ns_remote *rs, const struct ns_sc_call *c)
+{
+	struct ns_seccomp *sc = seccomp_of(rs);
+
+	if (!sc)
+		return -1;
+	return ns_seccomp_allows(sc, c, rs->tr->err, sizeof(rs->tr->err));
+}
+
+void ns_remote_syscalls(struct ns_sc_list *l)
+{
+	struct ns_sc_call c = { .name = "rt_sigreturn", .nr = SYS_rt_sigreturn };
+
+	ns_sc_add(l, &c);
+}
+
+/* The call the borrowed thread stopped at the entry of (INFO). */
+static struct ns_sc_call entry_call(const struct __ptrace_syscall_info *info)
+{
+	struct ns_sc_call c = {
+		.nr = (int)info->entry.nr, .ip = info->instruction_pointer,
+		.known = NS_SC_ALL, .arch = info->arch,
+	};
+
+	for (int i = 0; i < 6; i++)
+		c.args[i] = info->entry.args[i];
+	return c;
+}
+
+/* Calls the kernel shows a filter in place of one skipped at its entry:
+ * the first this thread's filter lets through without harm. (Setting
+ * orig_rax to -1, the usual way to skip, is a call -1 to the filter.) */
+static const struct { int nr; int64_t fd; } SKIP_AS[] = {
+	{ -1, 0 }, { SYS_getpid, 0 }, { SYS_gettid, 0 }, { SYS_sched_yield, 0 },
+	{ SYS_getppid, 0 }, { SYS_read, -1 }, { SYS_write, -1 }, { SYS_close, -1 },
+};
+
+int ns_remote_skip_call(struct ns_remote *rs, double deadline)
+{
+	struct ns_seccomp *sc = seccomp_of(rs);
+	struct __ptrace_syscall_info info;
+	struct user_regs_struct r;
+	size_t i;
+	int k;
+
+	if (!sc)
+		return -1;
+	if (ptrace(PTRACE_GETREGS, rs->th->tid, 0, &r) < 0) {
+		snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot read the "
+			 "registers of thread %d: %s", rs->th->tid, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < sizeof(SKIP_AS) / sizeof(*SKIP_AS); i++) {
+		struct ns_sc_call c = {
+			.nr = SKIP_AS[i].nr, .ip = r.rip, .known = NS_SC_ALL,
+			.args = { SKIP_AS[i].fd ? (uint64_t)SKIP_AS[i].fd : r.rdi,
+				  r.rsi, r.rdx, r.r10, r.r8, r.r9 },
+		};
+
+		if (!ns_seccomp_harms(sc, &c))
+			break;
+	}
+	if (i == sizeof(SKIP_AS) / sizeof(*SKIP_AS)) {
+		snprintf(rs->tr->err, sizeof(rs->tr->err), "the seccomp filter of "
+			 "process %d lets no call through harmlessly: thread %d "
+			 "cannot be brought back", (int)rs->tr->pid, rs->th->tid);
+		return -1;
+	}
+	r.orig_rax = (uint64_t)(int64_t)SKIP_AS[i].nr;
+	if (SKIP_AS[i].fd)
+		r.rdi = (uint64_t)SKIP_AS[i].fd;
+	if (ptrace(PTRACE_SETREGS, rs->th->tid, 0, &r) < 0) {
+		snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot write the "
+			 "registers of thread %d: %s", rs->th->tid, strerror(errno));
+		return -1;
+	}
+	k = ns_remote_step(rs, deadline, "a system call skipped", &info);
+	if (k == 1 && info.op == PTRACE_SYSCALL_INFO_EXIT)
+		return 0;
+	if (k == 0 || k == 1)
+		snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d did not "
+			 "come back from a system call it was made to skip",
+			 rs->th->tid);
+	return -1;
+}
+
+/* ---- stepping ------------------------------------------------------------- */
+
+/* Whether a signal-delivery stop for SIG is a fault of the code the
+ * thread runs (the kernel raised it there), not a signal sent to it. */
+static bool is_fault(pid_t tid, int sig, siginfo_t *si)
+{
+	if (sig != SIGSEGV && sig != SIGBUS && sig != SIGILL && sig != SIGFPE &&
+	    sig != SIGSYS && sig != SIGTRAP)
+		return false;
+	if (ptrace(PTRACE_GETSIGINFO, tid, 0, si) < 0)
+		return true;   /* cannot tell: the safe side is to stop */
+	return si->si_code > 0;
+}
+
+/* The work the thread was doing stops at a fault or a refused call: its
+ * FPU state back (its registers and mask: ns_remote_end). */
+static int stop_work(struct ns_remote *rs)
+{
+	char keep[sizeof(rs->tr->err)];
+
+	snprintf(keep, sizeof(keep), "%s", rs->tr->err);
+	if (ns_remote_restore_fpstate(rs) < 0)
+		return -1;
+	snprintf(rs->tr->err, sizeof(rs->tr->err), "%s", keep);
+	return -1;
+}
+
+static int fault(struct ns_remote *rs, int sig, const siginfo_t *si,
+		 const char *what)
+{
+	struct user_regs_struct r;
+	uint64_t at = 0;
+	const char *name = sigabbrev_np(sig);
+
+	if (sig == SIGSEGV || sig == SIGBUS)
+		at = (uint64_t)(uintptr_t)si->si_addr;
+	else if (ptrace(PTRACE_GETREGS, rs->th->tid, 0, &r) == 0)
+		at = r.rip;
+	snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d faulted (SIG%s "
+		 "at 0x%llx) in %s", rs->th->tid, name ? name : "?",
+		 (unsigned long long)at, what);
+	return stop_work(rs);
+}
+
+/* At a syscall entry: 0 if the call may be made, -1 (stopped, tr->err)
+ * if the filter would kill the thread for it, signal it, or hold it. */
+static int check_entry(struct ns_remote *rs, double deadline, const char *what,
+		       const struct __ptrace_syscall_info *info)
+{
+	struct ns_sc_call c = entry_call(info);
+	struct ns_seccomp *sc = seccomp_of(rs);
+	char name[32], why[200];
+
+	if (!sc)
+		return -1;
+	if (!ns_seccomp_harms(sc, &c))
+		return 0;
+	ns_seccomp_allows(sc, &c, why, sizeof(why));
+	if (ns_remote_skip_call(rs, deadline) < 0)
+		return -1;
+	snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d was stopped in %s "
+		 "before %s: %s", rs->th->tid, what,
+		 ns_sc_name(c.nr, name, sizeof(name)), why);
+	return stop_work(rs);
+}
+
+/* Event stops (group stop, interrupt) the thread may make while it runs
+ * our work, at most: a thread stopped again and again is not followed
+ * for ever. */
+#define EVENT_STOPS_MAX 10000
+
+int ns_remote_step(struct ns_remote *rs, double deadline, const char *what,
+		   struct __ptrace_syscall_info *info)
 {
 	struct ns_thread *th = rs->th;
 
-	for (;;) {
-		int status;
+	for (int events = 0; events < EVENT_STOPS_MAX; events++) {
+		siginfo_t si;
+		int status, sig;
 
 		if (ptrace(PTRACE_SYSCALL, th->tid, 0, 0) < 0) {
-			snprintf(rs->tr->err, sizeof(rs->tr->err),
-				 "cannot run a system call in thread %d: %s",
-				 th->tid, strerror(errno));
+			snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot resume "
+				 "thread %d: %s", th->tid, strerror(errno));
 			return -1;
 		}
 		th->stopped = false;
-		status = ns_tracee_wait_one(rs->tr, th);
+		status = ns_tracee_wait_one(rs->tr, th, deadline);
+		if (status == NS_WAIT_TIMEOUT)
+			return 0;
 		if (status < 0)
 			return -1;
-		if (WSTOPSIG(status) == (SIGTRAP | 0x80))
-			return 0;
-		if ((status >> 16) == 0 && WSTOPSIG(status) != SIGTRAP)
-			th->pending_sig = WSTOPSIG(status);
-		/* PTRACE_EVENT_STOP and others: just go on. */
+		sig = WSTOPSIG(status);
+		if (status >> 16 == 0 && sig == (SIGTRAP | 0x80)) {
+			if (ptrace(PTRACE_GET_SYSCALL_INFO, th->tid,
+				   (void *)sizeof(*info), info) <= 0) {
+				snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot "
+					 "inspect the system call of thread %d: %s",
+					 th->tid, strerror(errno));
+				return -1;
+			}
+			if (info->op == PTRACE_SYSCALL_INFO_ENTRY &&
+			    check_entry(rs, deadline, what, info) < 0)
+				return -1;
+			return 1;
+		}
+		if (status >> 16 == 0) {
+			if (is_fault(th->tid, sig, &si))
+				return fault(rs, sig, &si, what);
+			th->pending_sig = sig;   /* delivered when resumed */
+		}
+		/* PTRACE_EVENT_STOP and others: go on. */
 	}
+	snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d kept stopping "
+		 "while it ran %s", th->tid, what);
+	return -1;
 }
 
-/* Steps through syscall stops until the exit of the call made at the
- * gadget. The kernel says which stop is which (PTRACE_GET_SYSCALL_INFO), so
- * a stop we did not expect (a syscall of the thread's own being finished)
- * can never be taken for our result. */
-/* Runs the borrowed thread to its next syscall stop and says which
- * (PTRACE_GET_SYSCALL_INFO). 0, or -1 with tr->err. */
-static int next_syscall_stop(struct ns_remote *rs,
-			     struct __ptrace_syscall_info *info)
+void ns_remote_let_go(struct ns_remote *rs)
 {
-	if (step_to_syscall_stop(rs) < 0)
-		return -1;
-	if (ptrace(PTRACE_GET_SYSCALL_INFO, rs->th->tid, (void *)sizeof(*info),
-		   info) <= 0) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot inspect the "
-			 "system call of thread %d: %s", rs->th->tid,
-			 strerror(errno));
-		return -1;
-	}
-	return 0;
+	struct ns_thread *th = rs->th;
+
+	/* PTRACE_DETACH needs it stopped; one that will not stop stays
+	 * traced until nonstop exits, which lets it go too. */
+	if (ptrace(PTRACE_INTERRUPT, th->tid, 0, 0) == 0 &&
+	    ns_tracee_wait_one(rs->tr, th, ns_tracee_now() + 1.0) >= 0)
+		ptrace(PTRACE_DETACH, th->tid, 0, 0);
+	th->gone = true;
+	th->stopped = false;
+	ns_remote_release(rs);
 }
 
-static int run_to_exit(struct ns_remote *rs, int64_t *ret)
+/* A system call that did not come back in time: the thread is
+ * interrupted (the call is abandoned) and held for ns_remote_end to put
+ * back. */
+static int abandon(struct ns_remote *rs, const char *call)
 {
+	char why[sizeof(rs->tr->err)];
+	int status;
+
+	snprintf(why, sizeof(why), "thread %d did not finish %s within %.3g s",
+		 rs->th->tid, call, NS_REMOTE_SYSCALL_TIMEOUT);
+	if (ptrace(PTRACE_INTERRUPT, rs->th->tid, 0, 0) < 0 ||
+	    (status = ns_tracee_wait_one(rs->tr, rs->th, ns_tracee_now() +
+					 NS_REMOTE_SYSCALL_TIMEOUT)) < 0) {
+		/* Still in it: left to come back through its frame when
+		 * nonstop lets it go. */
+		rs->th->gone = true;
+		ns_remote_release(rs);
+	} else if (status >> 16 == 0 && WSTOPSIG(status) != (SIGTRAP | 0x80)) {
+		rs->th->pending_sig = WSTOPSIG(status);
+	}
+	snprintf(rs->tr->err, sizeof(rs->tr->err), "%s", why);
+	return -1;
+}
+
+/* Runs the borrowed thread through the call made at the gadget. The
+ * kernel says which stop is which (PTRACE_GET_SYSCALL_INFO), so a stop we
+ * did not expect (a syscall of the thread's own being finished) can never
+ * be taken for our result. */
+static int run_to_exit(struct ns_remote *rs, const char *call, int64_t *ret)
+{
+	double deadline = ns_tracee_now() + NS_REMOTE_SYSCALL_TIMEOUT;
+
 	for (int stops = 0; stops < 8; stops++) {
 		struct __ptrace_syscall_info info;
+		int k = ns_remote_step(rs, deadline, "the system call nonstop "
+				       "ran", &info);
 
-		if (next_syscall_stop(rs, &info) < 0)
+		if (k == 0)
+			return abandon(rs, call);
+		if (k < 0)
 			return -1;
 		if (info.op == PTRACE_SYSCALL_INFO_EXIT &&
 		    info.instruction_pointer == rs->g.syscall + 2) {
@@ -362,16 +605,42 @@ int ns_remote_set_regs(struct ns_remote *rs, const struct user_regs_struct *r)
 	return block_signals(rs);
 }
 
+/* Whether the thread may run CALL (ARGS, at the gadget), and the
+ * rt_sigreturn of its frame after it: what runs if nonstop dies then. */
+static int syscall_allowed(struct ns_remote *rs, const char *call, long nr,
+			   const uint64_t args[6])
+{
+	struct ns_sc_call c = {
+		.name = call, .nr = (int)nr, .ip = rs->g.syscall + 2,
+		.known = NS_SC_ALL,
+	};
+
+	memcpy(c.args, args, sizeof(c.args));
+	if (ns_remote_allowed(rs, &c) < 0)
+		return -1;
+	if (!rs->g.sigreturn)
+		return 0;
+	c.name = "rt_sigreturn";
+	c.nr = SYS_rt_sigreturn;
+	c.ip = rs->g.sigreturn + NS_RESTORER_LEN;
+	return ns_remote_allowed(rs, &c);
+}
+
 int ns_remote_syscall(struct ns_remote *rs, long nr, int64_t *ret,
 		      uint64_t a1, uint64_t a2, uint64_t a3,
 		      uint64_t a4, uint64_t a5, uint64_t a6)
 {
+	const uint64_t args[6] = { a1, a2, a3, a4, a5, a6 };
 	struct user_regs_struct r = rs->saved;
+	char name[32];
+	const char *call = ns_sc_name((int)nr, name, sizeof(name));
 
 	if (ns_fault("run a system call in the target")) {
 		snprintf(rs->tr->err, sizeof(rs->tr->err), "fault injected");
 		return -1;
 	}
+	if (syscall_allowed(rs, call, nr, args) < 0)
+		return -1;
 	r.rip = rs->g.syscall;
 	r.rsp = rs->sp;
 	r.rax = (uint64_t)nr;
@@ -384,35 +653,44 @@ int ns_remote_syscall(struct ns_remote *rs, long nr, int64_t *ret,
 	r.r9 = a6;
 	if (ns_remote_set_regs(rs, &r) < 0)
 		return -1;
-	return run_to_exit(rs, ret);
+	return run_to_exit(rs, call, ret);
 }
 
 /* Steps through the syscall stops of the handler until the entry of its
  * rt_sigreturn at the restorer, then lets that run: the thread is then
- * back in the registers of its frame, stopped at the exit of the call. */
-static int run_to_sigreturn(struct ns_remote *rs)
+ * back in the registers of its frame, stopped at the exit of the call.
+ * 0, 1 at the deadline (the handler still runs), -1. */
+static int run_to_sigreturn(struct ns_remote *rs, double deadline)
 {
+	static const char what[] = "the function nonstop called";
 	uint64_t at = rs->g.sigreturn + NS_RESTORER_LEN;
+	bool entered = false;
 
-	for (unsigned stops = 0; stops < 1u << 20; stops++) {
+	for (;;) {
 		struct __ptrace_syscall_info info;
+		int k = ns_remote_step(rs, deadline, what, &info);
 
-		if (next_syscall_stop(rs, &info) < 0)
-			return -1;
-		if (info.op == PTRACE_SYSCALL_INFO_ENTRY &&
-		    info.entry.nr == SYS_rt_sigreturn &&
-		    info.instruction_pointer == at)
-			return step_to_syscall_stop(rs);
+		if (k <= 0)
+			return k < 0 ? -1 : 1;
+		if (entered && info.op == PTRACE_SYSCALL_INFO_EXIT)
+			return 0;
+		entered = info.op == PTRACE_SYSCALL_INFO_ENTRY &&
+			  info.entry.nr == SYS_rt_sigreturn &&
+			  info.instruction_pointer == at;
 	}
-	snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d did not return "
-		 "from the function nonstop called", rs->th->tid);
-	return -1;
 }
 
 int ns_remote_call_handler(struct ns_remote *rs, uint64_t fn, uint64_t a1,
-			   uint64_t a2)
+			   uint64_t a2, double timeout)
 {
 	struct user_regs_struct r = rs->saved;
+	/* What ends the call, if nonstop dies meanwhile too: the restorer's
+	 * rt_sigreturn, with the argument registers FN leaves. */
+	struct ns_sc_call back = {
+		.name = "rt_sigreturn", .nr = SYS_rt_sigreturn,
+		.ip = rs->g.sigreturn + NS_RESTORER_LEN, .known = NS_SC_IP,
+	};
+	int rc;
 
 	if (!rs->g.sigreturn) {
 		snprintf(rs->tr->err, sizeof(rs->tr->err), "process %d has no "
@@ -424,6 +702,8 @@ int ns_remote_call_handler(struct ns_remote *rs, uint64_t fn, uint64_t a1,
 		snprintf(rs->tr->err, sizeof(rs->tr->err), "fault injected");
 		return -1;
 	}
+	if (ns_remote_allowed(rs, &back) < 0 || ns_remote_keep_fpstate(rs) < 0)
+		return -1;
 	r.rip = fn;
 	r.rsp = rs->sp;     /* [rsp] is the restorer: FN returns into it */
 	r.rax = 0;
@@ -433,13 +713,49 @@ int ns_remote_call_handler(struct ns_remote *rs, uint64_t fn, uint64_t a1,
 	if (ns_tracee_set_regs(rs->tr, rs->th, &r) < 0)
 		return -1;
 	rs->ran = true;
-	if (block_signals(rs) < 0 || run_to_sigreturn(rs) < 0)
+	if (block_signals(rs) < 0)
 		return -1;
-	/* rt_sigreturn put back the thread's own signal mask, and made the
-	 * kernel forget the restart block of its interrupted call. */
+	rc = run_to_sigreturn(rs, ns_tracee_now() + timeout);
+	if (rc == 1) {
+		int tid = rs->th->tid;
+
+		ns_remote_let_go(rs);
+		snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d did not "
+			 "return from the function nonstop called in it within "
+			 "%.3g s; it finishes the call by itself", tid, timeout);
+	}
+	if (rc != 0)
+		return -1;
+	/* rt_sigreturn put back the thread's own signal mask and FPU state,
+	 * and made the kernel forget the restart block of its interrupted
+	 * call. */
 	rs->masked = false;
 	rs->sigreturned = true;
 	return 0;
+}
+
+/* The registers the thread goes back to: an interrupted call re-issued.
+ * A nanosleep-like call goes on with restart_syscall, if its filter lets
+ * that through; otherwise it starts over (longer, never shorter). */
+static struct user_regs_struct home_regs(struct ns_remote *rs)
+{
+	struct user_regs_struct r = rs->saved;
+	bool after_sigreturn = rs->sigreturned;
+
+	if (!after_sigreturn && ns_regs_in_restart_block(&r)) {
+		struct ns_sc_call c = {
+			.name = "restart_syscall", .nr = SYS_restart_syscall,
+			.ip = r.rip, .known = NS_SC_ALL,
+			.args = { r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 },
+		};
+		struct ns_seccomp *sc = seccomp_of(rs);
+		char why[256];
+
+		after_sigreturn = !sc || ns_seccomp_allows(sc, &c, why,
+							   sizeof(why)) < 0;
+	}
+	ns_regs_restart_syscall(&r, after_sigreturn);
+	return r;
 }
 
 int ns_remote_end(struct ns_remote *rs, bool keep_stopped)
@@ -447,14 +763,16 @@ int ns_remote_end(struct ns_remote *rs, bool keep_stopped)
 	struct user_regs_struct r = rs->saved;
 	int rc = 0;
 
-	ns_remote_drop_fpstate(rs);
-	if (!rs->th || rs->th->gone)
+	if (!rs->th || rs->th->gone) {
+		ns_remote_release(rs);
 		return -1;
+	}
 	/* Only a thread we moved off its syscall needs the manual restart;
 	 * if no call was run, it still sits in its original stop and the
 	 * kernel restarts the call itself. */
 	if (rs->ran)
-		ns_regs_restart_syscall(&r, rs->sigreturned);
+		r = home_regs(rs);
+	ns_remote_release(rs);
 	if (rs->masked &&
 	    ptrace(PTRACE_SETSIGMASK, rs->th->tid, (void *)sizeof(rs->mask),
 		   &rs->mask) < 0)

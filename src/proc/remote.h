@@ -4,6 +4,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <sys/ptrace.h>
+
+#include "proc/seccomp.h"
 #include "proc/tracee.h"
 
 /* Code that already exists in the target and that we borrow: nothing is
@@ -29,12 +32,23 @@ struct ns_remote {
 				      restart block of its interrupted call */
 	/* A thread in a nanosleep-like call (ns_regs_in_restart_block) is
 	 * brought back from a function call without rt_sigreturn, which
-	 * would make that call fail with EINTR (call.c): its FPU state,
-	 * kept here, is then put back by ptrace. */
-	uint8_t *fpstate;          /* NULL unless so */
+	 * would make that call fail with EINTR (call.c): BY_HAND. */
+	bool     by_hand;
+	/* Its FPU state as it was when borrowed: kept for a thread by hand
+	 * (put back by ptrace after each call), and before any function
+	 * call (put back if the call is stopped halfway: a fault). */
+	uint8_t *fpstate;          /* NULL unless kept */
 	size_t   fpstate_len;
 	bool     fpstate_legacy;   /* PTRACE_GETFPREGS (no XSAVE) */
+	struct ns_seccomp *sc;     /* its seccomp filters, read on first
+				      need (proc/seccomp.h) */
 };
+
+/* Seconds a system call nonstop runs in the target may take: the calls
+ * it runs (memfd_create, ftruncate, mmap, mprotect, munmap, close of its
+ * memfd) never block, so a thread not back by then is stuck (in
+ * uninterruptible sleep, or held by a seccomp supervisor). */
+#define NS_REMOTE_SYSCALL_TIMEOUT 10.0
 
 /* Finds the gadgets in the target's executable memory (the vDSO first). */
 int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g);
@@ -57,33 +71,77 @@ int ns_remote_begin_on(struct ns_remote *rs, struct ns_tracee *tr,
  * with tr->err. */
 int ns_remote_set_regs(struct ns_remote *rs, const struct user_regs_struct *r);
 
-/* Runs system call NR with up to six arguments in the target. *RET gets the
- * raw result (-errno on failure). 0 if the call ran, -1 if it could not be
- * run (tr->err says why). */
+/* 0 if the borrowed thread's seccomp filter lets C through
+ * (proc/seccomp.h); -1 with tr->err naming the call, the process and
+ * the filter's action. */
+int ns_remote_allowed(struct ns_remote *rs, const struct ns_sc_call *c);
+
+/* Runs system call NR with up to six arguments in the target, once its
+ * seccomp filter is known to let it through, and the rt_sigreturn that
+ * would follow it if nonstop died then. *RET gets the raw result (-errno
+ * on failure). 0 if the call ran, -1 if it could not be run (tr->err
+ * says why; the thread is then where ns_remote_end can put it back).
+ * Bounded by NS_REMOTE_SYSCALL_TIMEOUT. */
 int ns_remote_syscall(struct ns_remote *rs, long nr, int64_t *ret,
 		      uint64_t a1, uint64_t a2, uint64_t a3,
 		      uint64_t a4, uint64_t a5, uint64_t a6);
 
+/* Adds to L the rt_sigreturn that brings a borrowed thread back through
+ * its frame (at the restorer, or a call's stub), which runs by itself if
+ * nonstop dies, with whatever argument registers were left. */
+void ns_remote_syscalls(struct ns_sc_list *l);
+
 /* Bytes of glibc's restorer, up to and with its `syscall`. */
 #define NS_RESTORER_LEN 9
+
+/* Resumes the borrowed thread, which runs nonstop's work (WHAT: "the
+ * function nonstop called"), to its next syscall stop before DEADLINE,
+ * and says which (PTRACE_GET_SYSCALL_INFO). Signals sent to it meanwhile
+ * are kept for later. A synchronous fault (SIGSEGV, SIGBUS, SIGILL,
+ * SIGFPE, SIGSYS, a SIGTRAP not ours), or the entry of a system call its
+ * seccomp filter would kill it for (or hold it in), stops the work at
+ * once: the signal is never delivered, the call is never made, the
+ * thread's FPU state is put back (if kept), and -1 with tr->err ("thread
+ * N faulted (SIGSEGV at 0x1000) in the function nonstop called");
+ * ns_remote_end then puts back its registers and mask. 1 at a syscall
+ * stop, 0 at the deadline (the thread still runs nonstop's work), -1. */
+int ns_remote_step(struct ns_remote *rs, double deadline, const char *what,
+		   struct __ptrace_syscall_info *info);
+
+/* At the entry stop of a system call of the borrowed thread: lets it go
+ * through without the call being made (the thread then stops at its
+ * exit, its registers as they were, but rax). The kernel still shows the
+ * filter a call there: one the filter lets through harmlessly is put in
+ * its place. 0, or -1 with tr->err. */
+int ns_remote_skip_call(struct ns_remote *rs, double deadline);
+
+/* Releases the borrowed thread, which runs nonstop's work, to finish it
+ * by itself and come back through its frame (a function call that does
+ * not return in time). It is no longer traced: marked gone. */
+void ns_remote_let_go(struct ns_remote *rs);
 
 /* Calls FN(A1, A2) in the borrowed thread the way the kernel runs a signal
  * handler: with rsp on the thread's signal frame, whose return address is
  * the restorer; when FN returns, the thread rt_sigreturns to where it was
  * and nonstop takes it back there. If nonstop dies meanwhile, FN still
  * completes and the thread returns by itself. FN's return value is lost
- * (the restorer loads rax): FN must report through memory. 0, or -1 with
- * tr->err. */
+ * (the restorer loads rax): FN must report through memory. If FN has not
+ * returned within TIMEOUT seconds, the thread is let go
+ * (ns_remote_let_go) to finish it. 0, or -1 with tr->err. */
 int ns_remote_call_handler(struct ns_remote *rs, uint64_t fn, uint64_t a1,
-			   uint64_t a2);
+			   uint64_t a2, double timeout);
 
-/* Puts back the FPU state the borrowed thread had when it was borrowed
- * (kept only for a thread in a nanosleep-like call: rs->fpstate). 0, or
- * -1 with tr->err. */
+/* Keeps the FPU state of the borrowed thread (before a function call),
+ * unless kept already. 0, or -1 with tr->err. */
+int ns_remote_keep_fpstate(struct ns_remote *rs);
+
+/* Puts back the FPU state the borrowed thread had when it was kept
+ * (rs->fpstate; nothing if none). 0, or -1 with tr->err. */
 int ns_remote_restore_fpstate(struct ns_remote *rs);
 
-/* Forgets the kept FPU state (ns_remote_end does it). */
-void ns_remote_drop_fpstate(struct ns_remote *rs);
+/* Frees what RS holds (kept FPU state, seccomp filters) without touching
+ * the thread: for a thread gone or let go (ns_remote_end does it). */
+void ns_remote_release(struct ns_remote *rs);
 
 /* Restores the borrowed thread exactly as it was (an interrupted blocking
  * system call is restarted, not failed with EINTR) and resumes it, unless

@@ -23,6 +23,10 @@
 #include "util/fault.h"
 
 #define SEIZE_OPTS (PTRACE_O_TRACECLONE | PTRACE_O_TRACESYSGOOD)
+/* Seconds to wait for threads asked to stop: a thread in uninterruptible
+ * sleep (or a process dumping core) stops only when it leaves it, and is
+ * not waited for longer. */
+#define STOP_TIMEOUT 10
 
 static void set_err(struct ns_tracee *tr, const char *fmt, const char *what,
 		    int tid, int e)
@@ -338,18 +342,116 @@ fail:
 	return -1;
 }
 
-static void alarm_noop(int sig) { (void)sig; }
-
-/* Waits for events until every thread that should be stopped is. */
-static int wait_stopped(struct ns_tracee *tr)
+double ns_tracee_now(void)
 {
-	struct sigaction sa = { .sa_handler = alarm_noop }, old;
-	int rc = 0;
+	struct timespec ts;
 
-	/* A thread in uninterruptible sleep stops only when it leaves it;
-	 * do not wait forever for it. */
-	sigaction(SIGALRM, &sa, &old);
-	alarm(10);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* waitpid(WHO) until DEADLINE, without spinning: the kernel sends the
+ * tracer SIGCHLD at every stop and exit of a tracee, so when nothing is
+ * ready SIGCHLD is blocked and waited for between two non-blocking
+ * waitpid calls. In slices of at most 5 ms, in case our own parent left
+ * SIGCHLD ignored (then it is never sent). The pid, 0 at the deadline,
+ * or -1 (errno). */
+static pid_t wait_until(pid_t who, int *status, double deadline)
+{
+	sigset_t chld, old;
+	pid_t w;
+
+	do
+		w = waitpid(who, status, __WALL | WNOHANG);
+	while (w < 0 && errno == EINTR);
+	if (w != 0)
+		return w;     /* the usual case: what we wait for is there */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
+	for (;;) {
+		double left;
+		struct timespec ts;
+
+		w = waitpid(who, status, __WALL | WNOHANG);
+		if (w > 0 || (w < 0 && errno != EINTR))
+			break;
+		left = deadline - ns_tracee_now();
+		if (left <= 0) {
+			w = 0;
+			break;
+		}
+		if (left > 0.005)
+			left = 0.005;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)(left * 1e9);
+		sigtimedwait(&chld, NULL, &ts);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return w;
+}
+
+/* Whether process PID is gone or going (a zombie, or dumping core):
+ * what the death of one of its threads by a signal usually means.
+ * Looked at for up to 50 ms: the leader becomes a zombie right after the
+ * others. */
+static bool process_going(pid_t pid)
+{
+	for (int i = 0; i < 10; i++) {
+		char fn[64], line[128];
+		bool going = false;
+		FILE *f;
+
+		snprintf(fn, sizeof(fn), "/proc/%d/status", (int)pid);
+		f = fopen(fn, "re");
+		if (!f)
+			return true;
+		while (fgets(line, sizeof(line), f)) {
+			char state = 0;
+
+			if ((sscanf(line, "State: %c", &state) == 1 &&
+			     (state == 'Z' || state == 'X')) ||
+			    !strncmp(line, "CoreDumping:\t1", 14))
+				going = true;
+		}
+		fclose(f);
+		if (going)
+			return true;
+		usleep(5000);
+	}
+	return false;
+}
+
+/* "process N exited (killed by signal SIGSYS)", or the same of a thread
+ * that died alone (SECCOMP_RET_KILL_THREAD). */
+static void exit_message(struct ns_tracee *tr, pid_t tid, int status)
+{
+	char how[64];
+	const char *sig;
+
+	if (WIFSIGNALED(status)) {
+		sig = sigabbrev_np(WTERMSIG(status));
+		snprintf(how, sizeof(how), "killed by signal %s%s",
+			 sig ? "SIG" : "", sig ? sig : "?");
+		if (!sig)
+			snprintf(how, sizeof(how), "killed by signal %d",
+				 WTERMSIG(status));
+	} else {
+		snprintf(how, sizeof(how), "exit status %d", WEXITSTATUS(status));
+	}
+	if (tid == tr->pid || tr->exited || WCOREDUMP(status) ||
+	    process_going(tr->pid))
+		snprintf(tr->err, sizeof(tr->err), "process %d exited (%s)",
+			 (int)tr->pid, how);
+	else
+		snprintf(tr->err, sizeof(tr->err), "thread %d of process %d "
+			 "exited (%s)", (int)tid, (int)tr->pid, how);
+}
+
+/* Waits for events until every thread that should be stopped is, or
+ * DEADLINE. */
+static int wait_stopped(struct ns_tracee *tr, double deadline)
+{
 	for (;;) {
 		bool all = true;
 		int status;
@@ -360,36 +462,27 @@ static int wait_stopped(struct ns_tracee *tr)
 			    !tr->t[i]->stopped)
 				all = false;
 		if (all)
-			break;
-		w = waitpid(-1, &status, __WALL);
+			return 0;
+		w = wait_until(-1, &status, deadline);
+		if (w == 0) {
+			snprintf(tr->err, sizeof(tr->err), "threads of process "
+				 "%d did not stop within %d s%s", (int)tr->pid,
+				 STOP_TIMEOUT, process_going(tr->pid) ?
+				 " (it is exiting, or dumping core)" : "");
+			return -1;
+		}
 		if (w < 0) {
-			if (errno == EINTR) {
-				snprintf(tr->err, sizeof(tr->err),
-					 "threads of %d did not stop within 10 s",
-					 (int)tr->pid);
-				rc = -1;
-				break;
-			}
-			if (errno == ECHILD) {
-				tr->exited = true;
-				snprintf(tr->err, sizeof(tr->err),
-					 "process %d exited", (int)tr->pid);
-				rc = -1;
-				break;
-			}
-			continue;
+			tr->exited = true;
+			snprintf(tr->err, sizeof(tr->err), "process %d exited",
+				 (int)tr->pid);
+			return -1;
 		}
 		handle_event(tr, w, status);
 		if (tr->exited) {
-			snprintf(tr->err, sizeof(tr->err), "process %d exited",
-				 (int)tr->pid);
-			rc = -1;
-			break;
+			exit_message(tr, w, status);
+			return -1;
 		}
 	}
-	alarm(0);
-	sigaction(SIGALRM, &old, NULL);
-	return rc;
 }
 
 static int load_regs(struct ns_tracee *tr)
@@ -428,7 +521,7 @@ int ns_tracee_stop_all(struct ns_tracee *tr)
 			return -1;
 		}
 	}
-	if (wait_stopped(tr) < 0)
+	if (wait_stopped(tr, ns_tracee_now() + STOP_TIMEOUT) < 0)
 		return -1;
 	return load_regs(tr);
 }
@@ -455,7 +548,7 @@ int ns_tracee_stop_one(struct ns_tracee *tr, struct ns_thread *th)
 		set_err(tr, "%s %d: %s", "cannot stop thread", th->tid, errno);
 		return -1;
 	}
-	if (wait_stopped(tr) < 0)
+	if (wait_stopped(tr, ns_tracee_now() + STOP_TIMEOUT) < 0)
 		return -1;
 	if (th->gone) {
 		snprintf(tr->err, sizeof(tr->err), "thread %d exited", th->tid);
@@ -486,52 +579,58 @@ int ns_tracee_set_regs(struct ns_tracee *tr, struct ns_thread *th,
 	return 0;
 }
 
-int ns_tracee_wait_one(struct ns_tracee *tr, struct ns_thread *th)
+int ns_tracee_wait_one(struct ns_tracee *tr, struct ns_thread *th,
+		       double deadline)
 {
 	int status;
+	pid_t w = wait_until(th->tid, &status, deadline);
 
-	for (;;) {
-		pid_t w = waitpid(th->tid, &status, __WALL);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			th->gone = true;
-			snprintf(tr->err, sizeof(tr->err), "thread %d vanished",
-				 th->tid);
-			return -1;
-		}
-		if (WIFEXITED(status) || WIFSIGNALED(status)) {
-			handle_event(tr, w, status);
-			snprintf(tr->err, sizeof(tr->err), "thread %d exited",
-				 th->tid);
-			return -1;
-		}
-		th->stopped = true;
-		return status;
+	if (w == 0 && process_going(tr->pid)) {
+		/* Killed, and still dumping core: its exit status comes only
+		 * when the dump is written, which may take any time. */
+		tr->exited = true;
+		snprintf(tr->err, sizeof(tr->err), "process %d exited (killed "
+			 "by a signal; it is still dumping core)", (int)tr->pid);
+		return -1;
 	}
+	if (w == 0) {
+		snprintf(tr->err, sizeof(tr->err), "thread %d of process %d did "
+			 "not stop in time", th->tid, (int)tr->pid);
+		return NS_WAIT_TIMEOUT;
+	}
+	if (w < 0) {
+		th->gone = true;
+		th->stopped = false;
+		snprintf(tr->err, sizeof(tr->err), "thread %d of process %d "
+			 "vanished", th->tid, (int)tr->pid);
+		return -1;
+	}
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		handle_event(tr, w, status);
+		exit_message(tr, w, status);
+		return -1;
+	}
+	th->stopped = true;
+	return status;
 }
 
+/* Handles the events that come for MS milliseconds, however many (a
+ * thread that stops again and again cannot hold us here). */
 void ns_tracee_pump(struct ns_tracee *tr, int ms)
 {
-	struct timespec start, now, nap = { 0, 500 * 1000 };
+	double deadline = ns_tracee_now() + ms / 1000.0;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		int status;
-		pid_t w = waitpid(-1, &status, __WALL | WNOHANG);
+		pid_t w = wait_until(-1, &status, deadline);
+
 		if (w > 0) {
 			handle_event(tr, w, status);
 			continue;
 		}
-		if (w < 0 && errno == ECHILD) {
+		if (w < 0 && errno == ECHILD)
 			tr->exited = true;
-			return;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - start.tv_sec) * 1000 +
-		    (now.tv_nsec - start.tv_nsec) / 1000000 >= ms)
-			return;
-		nanosleep(&nap, NULL);
+		return;
 	}
 }
 

@@ -47,7 +47,9 @@ int ns_tracee_attach_leader(struct ns_tracee *tr, pid_t pid);
  * own thread, and no other is ever stopped). */
 int ns_tracee_attach_thread(struct ns_tracee *tr, pid_t pid, pid_t tid);
 
-/* Stops every live thread and loads its registers. 0, or -1 with tr->err. */
+/* Stops every live thread and loads its registers. 0, or -1 with tr->err
+ * (also if they do not all stop within 10 s: a thread in uninterruptible
+ * sleep, a process dumping core). */
 int ns_tracee_stop_all(struct ns_tracee *tr);
 
 /* Resumes every stopped thread, delivering signals kept for it. */
@@ -58,7 +60,8 @@ int ns_tracee_stop_one(struct ns_tracee *tr, struct ns_thread *th);
 int ns_tracee_resume_one(struct ns_tracee *tr, struct ns_thread *th);
 
 /* Handles ptrace events (new threads, signals, exits) for MS milliseconds
- * while the threads run; used between attempts instead of sleeping. */
+ * while the threads run; used between attempts instead of sleeping.
+ * Returns after MS however many events come. */
 void ns_tracee_pump(struct ns_tracee *tr, int ms);
 
 /* Writes back the registers of a stopped thread. */
@@ -75,7 +78,16 @@ void ns_tracee_close(struct ns_tracee *tr);
 /* Number of live threads. */
 size_t ns_tracee_live(const struct ns_tracee *tr);
 
-/* Waits for the next stop of TH and records it (used by remote syscalls).
- * Returns the raw wait status, or -1. */
-int ns_tracee_wait_one(struct ns_tracee *tr, struct ns_thread *th);
+/* CLOCK_MONOTONIC in seconds: what deadlines are given in. */
+double ns_tracee_now(void);
+
+/* Waits for the next stop of TH until DEADLINE (ns_tracee_now() time) and
+ * records it (used by remote syscalls and calls). Returns the raw wait
+ * status; -1 with tr->err if TH is gone ("process N exited (killed by
+ * signal SIGSYS)") or its process is being killed (dumping core at the
+ * deadline); NS_WAIT_TIMEOUT with tr->err at the deadline (TH still
+ * runs). Stops and exits of other threads are left queued. */
+#define NS_WAIT_TIMEOUT (-2)
+int ns_tracee_wait_one(struct ns_tracee *tr, struct ns_thread *th,
+		       double deadline);
 #endif

@@ -138,6 +138,29 @@ const uint8_t *ns_gate_code(size_t *size)
 	return ns_gate_start;
 }
 
+void ns_gate_syscalls(struct ns_sc_list *l)
+{
+	/* The arguments the gate's code sets (see above); the others are
+	 * what the thread or the journal holds. */
+	enum { HOW_MASK = NS_SC_ARG(0) | NS_SC_ARG(2) | NS_SC_ARG(3) };
+	static const struct ns_sc_call calls[] = {
+		{ .name = "rt_sigprocmask", .nr = SYS_rt_sigprocmask,
+		  .args = { 0, 0, 0, 8 }, .known = HOW_MASK },   /* SIG_BLOCK */
+		{ .name = "open", .nr = SYS_open, .args = { 0, 2, 0, 8 },
+		  .known = NS_SC_ARG(1) | NS_SC_ARG(2) | NS_SC_ARG(3) }, /* O_RDWR */
+		{ .name = "pwrite64", .nr = SYS_pwrite64 },
+		{ .name = "close", .nr = SYS_close },
+		{ .name = "sched_yield", .nr = SYS_sched_yield },
+		{ .name = "rt_sigreturn", .nr = SYS_rt_sigreturn },
+		{ .name = "rt_sigprocmask", .nr = SYS_rt_sigprocmask,
+		  .args = { 2, 0, 0, 8 }, .known = HOW_MASK },   /* SIG_SETMASK */
+		{ .name = "restart_syscall", .nr = SYS_restart_syscall },
+	};
+
+	for (size_t i = 0; i < sizeof(calls) / sizeof(*calls); i++)
+		ns_sc_add(l, &calls[i]);
+}
+
 static int write_journal(const struct ns_gate *g, struct ns_tracee *tr,
 			 char *err, size_t errlen)
 {

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proc/seccomp.h"
 #include "proc/tracee.h"
 
 #define NS_GATE_BYTES_MAX 16
@@ -56,6 +57,11 @@ struct ns_gate {
 
 /* The gate's machine code (position independent) and its size. */
 const uint8_t *ns_gate_code(size_t *size);
+
+/* Adds to L the system calls the gate makes in every thread if nonstop
+ * dies mid-switch (where it will be, and the journal's contents, are not
+ * known yet): with no nonstop left to watch, they are judged up front. */
+void ns_gate_syscalls(struct ns_sc_list *l);
 
 /* Writes the journal (undecided) and moves every stopped thread of TR to
  * the gate. On failure, the threads already moved are put back. 0, or -1

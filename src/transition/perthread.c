@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <linux/membarrier.h>
 
 #include "proc/mem.h"
 #include "transition/dispatch.h"
@@ -19,6 +22,12 @@
 #define GEN_MAX 0xffffffffu
 #define POLL_MIN_US 200
 #define POLL_MAX_US 20000
+/* Seconds libnonstop's executor may take to run a plan: it takes no lock
+ * and waits for nothing (a few stores, mprotect, membarrier), so a
+ * runtime thread not back by then is stuck, whatever --timeout says
+ * (which bounds the waits for the program's threads, and is 0 for a
+ * sweep). */
+#define EXEC_TIMEOUT 10.0
 
 struct plan {
 	struct ns_rt_plan *p;
@@ -31,6 +40,36 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void ns_pt_syscalls(const struct ns_rt_handle *rt, struct ns_sc_list *l)
+{
+	/* serialise(): the command the runtime registered for; write_one():
+	 * a page made writable and back, code (read+exec) or a record (read
+	 * only). Through libc's wrappers: where from, and the registers
+	 * beyond the wrapper's arguments, are not known. */
+	int cmd = rt->blk.sync_core ? MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE
+				    : MEMBARRIER_CMD_GLOBAL;
+	static const int prot[] = {
+		PROT_READ | PROT_EXEC | PROT_WRITE, PROT_READ | PROT_EXEC,
+		PROT_READ | PROT_WRITE, PROT_READ,
+	};
+
+	struct ns_sc_call c = {
+		.name = "membarrier", .nr = SYS_membarrier,
+		.args = { (uint64_t)cmd },   /* flags 0, cpu 0 */
+		.known = NS_SC_ARG(0) | NS_SC_ARG(1) | NS_SC_ARG(2),
+	};
+
+	ns_sc_add(l, &c);
+	for (size_t i = 0; i < sizeof(prot) / sizeof(*prot); i++) {
+		c = (struct ns_sc_call){
+			.name = "mprotect", .nr = SYS_mprotect,
+			.args = { 0, 4096, (uint64_t)prot[i] },
+			.known = NS_SC_ARG(1) | NS_SC_ARG(2),
+		};
+		ns_sc_add(l, &c);
+	}
 }
 
 size_t ns_pt_plan_size(uint32_t nfuncs)
@@ -102,7 +141,8 @@ static int run(struct ns_pt *x, struct plan *pl)
 		snprintf(x->err, sizeof(x->err), "%s", x->tr->err);
 		return -1;
 	}
-	rc = ns_remote_call_handler(&rs, x->rt->blk.exec, x->rec->pt.plan, 0);
+	rc = ns_remote_call_handler(&rs, x->rt->blk.exec, x->rec->pt.plan, 0,
+				    EXEC_TIMEOUT);
 	if (rc < 0)
 		snprintf(x->err, sizeof(x->err), "%s", x->tr->err);
 	if (ns_remote_end(&rs, false) < 0 && rc == 0) {
@@ -110,8 +150,10 @@ static int run(struct ns_pt *x, struct plan *pl)
 		rc = -1;
 	}
 	if (ns_rt_refresh(x->tr->mem_fd, x->rt) < 0) {
-		snprintf(x->err, sizeof(x->err), "cannot read libnonstop's state "
-			 "in process %d: %s", (int)x->tr->pid, strerror(errno));
+		if (rc == 0)   /* otherwise x->err says why already */
+			snprintf(x->err, sizeof(x->err), "cannot read libnonstop's "
+				 "state in process %d: %s", (int)x->tr->pid,
+				 strerror(errno));
 		return -1;
 	}
 	if (rc == 0 && x->rt->blk.execs == execs) {
@@ -210,6 +252,16 @@ static int write_pads(struct ns_pt *x, bool to_disp)
 	return 0;
 }
 
+/* Puts the pads back after a failure, whose reason x->err keeps. */
+static void undo_pads(struct ns_pt *x)
+{
+	char why[sizeof(x->err)];
+
+	snprintf(why, sizeof(why), "%s", x->err);
+	write_pads(x, false);
+	snprintf(x->err, sizeof(x->err), "%s", why);
+}
+
 int ns_pt_install(struct ns_pt *x)
 {
 	struct ns_rec *r = x->rec;
@@ -219,7 +271,7 @@ int ns_pt_install(struct ns_pt *x)
 	if (write_gens(x, g, GEN_MAX) < 0)
 		return -1;
 	if (write_pads(x, true) < 0) {
-		write_pads(x, false);   /* those already written */
+		undo_pads(x);   /* those already written */
 		return -1;
 	}
 	if (plan_init(&pl, r, g) < 0)
@@ -237,7 +289,7 @@ int ns_pt_install(struct ns_pt *x)
 			    rel_to(f, f->disp), rel_to(f, f->prev));
 	}
 	if (run_plan(x, &pl) < 0) {
-		write_pads(x, false);
+		undo_pads(x);
 		return -1;
 	}
 	r->pt.gen = g;

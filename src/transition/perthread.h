@@ -61,6 +61,10 @@ struct ns_pt {
 bool ns_pt_thread_done(const struct ns_rt_thread *t, const struct ns_rec *r,
 		       char *why, size_t len);
 
+/* Adds to L the system calls libnonstop's executor (lib/exec.c) makes on
+ * the runtime thread of RT, which nonstop cannot stop halfway. */
+void ns_pt_syscalls(const struct ns_rt_handle *rt, struct ns_sc_list *l);
+
 /* The size of the plan area a patch of NFUNCS functions needs. */
 size_t ns_pt_plan_size(uint32_t nfuncs);
 

@@ -115,7 +115,7 @@ hooks_scenario() {
 	expect_eq ok "$(ask fail 1 1000)"
 	expect_exit 1 "$NONSTOP" apply "$TPID" fix.nsp
 	expect_one_error_line
-	expect_stderr_match "cannot run the pre-apply hook 'check_ready': the function nonstop called in thread [0-9]+ faulted \\(signal 4\\)"
+	expect_stderr_match "cannot run the pre-apply hook 'check_ready': thread [0-9]+ faulted \\(SIGILL at 0x[0-9a-f]+\\) in the function nonstop called"
 	hooks_nothing_left
 	hooks_runs 5 4 4 4
 	expect_eq ok "$(ask fail 1 0)"
