@@ -64,7 +64,8 @@ int ns_xform_run(struct ns_tracee *tr, const struct ns_gadgets *g, uint64_t base
 
 /* Before the patch mapping at BASE is released: -1 with ERR if a
  * transformer nonstop called in it may still be running (a nonstop died
- * during the call, or let it go), 0 otherwise. */
+ * during the call, or let it go), or if its record is damaged (then
+ * nothing tells); 0 otherwise (also when no record is there). */
 int ns_xform_release_check(struct ns_tracee *tr, uint64_t base, char *err,
 			   size_t errlen);
 #endif

@@ -4,7 +4,9 @@
  * "nonstop:NAME" so that it shows in /proc/PID/maps. The first page(s) of
  * that mapping hold the record below: which functions are redirected, the
  * bytes the redirection overwrote, and where the new code is. `status` and
- * `revert` read it back from a fresh nonstop invocation.
+ * `revert` read it back from a fresh nonstop invocation. The process can
+ * write any of it (or forge such a mapping): every record is checked as
+ * it is read (registry/rec_check.h), and one that fails is never acted on.
  *
  * Layout: struct ns_rec, its funcs[nfuncs], then (version 3) syms[nsyms].
  * Version 3 ("NSRECv3") added, before funcs[], where the patch's CFI is
