@@ -86,7 +86,7 @@ _Static_assert(NS_LINK_HOOK_MSG == sizeof(((struct ns_hook_run *)0)->msg),
 static int read_rec(struct ns_tracee *tr, uint64_t base, struct ns_rec **rec,
 		    char *err, size_t errlen)
 {
-	char magic[8], why[160];
+	char magic[8], why[256];
 	bool damaged;
 
 	*rec = NULL;
@@ -101,9 +101,8 @@ static int read_rec(struct ns_tracee *tr, uint64_t base, struct ns_rec **rec,
 	if (!*rec || !ns_rec_hooks(*rec)) {
 		free(*rec);
 		*rec = NULL;
-		snprintf(err, errlen, "the record of the patch at 0x%llx in process "
-			 "%d is damaged: %s", (unsigned long long)base, (int)tr->pid,
-			 why);
+		snprintf(err, errlen, "%s", damaged ? why : "the record of a patch "
+			 "with hooks is gone");
 		return -1;
 	}
 	return 0;

@@ -242,7 +242,7 @@ int ns_xform_release_check(struct ns_tracee *tr, uint64_t base, char *err,
 {
 	struct ns_rec *rec;
 	struct ns_call_slot s;
-	char why[160];
+	char why[256];
 	bool damaged;
 	int rc = 0;
 
@@ -253,9 +253,7 @@ int ns_xform_release_check(struct ns_tracee *tr, uint64_t base, char *err,
 	if (!rec) {
 		if (!damaged)
 			return 0;
-		snprintf(err, errlen, "the record of the patch at 0x%llx in process "
-			 "%d is damaged: %s", (unsigned long long)base, (int)tr->pid,
-			 why);
+		snprintf(err, errlen, "%s", why);
 		return -1;
 	}
 	if (!rec->xform_call || !rec->call_slot ||

@@ -208,22 +208,26 @@ struct ns_rec *ns_rec_read_at(pid_t pid, int mem_fd, uint64_t base,
 			      bool *damaged, char *why, size_t whylen)
 {
 	size_t budget = NS_REGISTRY_BYTES_MAX;
-	char name[NS_NAME_MAX];
+	char name[NS_NAME_MAX], detail[160] = "no nonstop mapping there";
 	struct ns_rec_home home;
 	struct ns_maps maps;
 	struct ns_rec *rec = NULL;
 
 	*damaged = false;
 	if (ns_maps_read(pid, &maps) < 0) {
-		snprintf(why, whylen, "cannot read the memory map: %s",
-			 strerror(errno));
+		snprintf(why, whylen, "cannot read the memory map of process %d: "
+			 "%s", (int)pid, strerror(errno));
 		return NULL;
 	}
-	if (!ns_rec_home_find(&maps, base, &home))
-		snprintf(why, whylen, "no nonstop mapping there");
-	else
-		*damaged = read_record(mem_fd, &home, &budget, &rec, name, why,
-				       whylen) == NS_REC_DAMAGED;
+	if (ns_rec_home_find(&maps, base, &home))
+		*damaged = read_record(mem_fd, &home, &budget, &rec, name, detail,
+				       sizeof(detail)) == NS_REC_DAMAGED;
+	if (*damaged)
+		snprintf(why, whylen, "the record of the patch at 0x%llx in "
+			 "process %d is damaged: %s", (unsigned long long)base,
+			 (int)pid, detail);
+	else if (!rec)
+		snprintf(why, whylen, "%s", detail);
 	ns_maps_free(&maps);
 	return rec;
 }

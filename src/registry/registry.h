@@ -242,8 +242,9 @@ int ns_registry_read(pid_t pid, int mem_fd, struct ns_registry *reg);
 void ns_registry_free(struct ns_registry *reg);
 
 /* The record at BASE in PID, read and checked as ns_registry_read does
- * (malloc'd); NULL if there is none there (*DAMAGED false) or it is
- * damaged (*DAMAGED true), WHY saying why. */
+ * (malloc'd); NULL if there is none there (*DAMAGED false, WHY says why)
+ * or it is damaged (*DAMAGED true, WHY: "the record of the patch at ADDR
+ * in process PID is damaged: ..."). */
 struct ns_rec *ns_rec_read_at(pid_t pid, int mem_fd, uint64_t base,
 			      bool *damaged, char *why, size_t whylen);
 
