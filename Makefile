@@ -87,4 +87,27 @@ fuzz: $(BUILD)/nonstop
 	fi; \
 	echo "fuzz: no crash found"
 
+# Fuzzes the readers of a target's memory (its records, libnonstop's
+# control block and thread slots, status's output) with libFuzzer for
+# FUZZ_SECONDS (default 60): fuzz/target_read_fuzz.c plays the process,
+# in place of src/proc/mem.c and maps.c. Starts from the memory of real
+# targets after real applies (fuzz/make_target_seeds.sh) and from the
+# inputs of past findings (fuzz/target_read_regress/). `make fuzz` runs
+# it before the patch reader's. Needs clang with libFuzzer; not part of
+# `make check`. Fails on a crash.
+READ_FUZZ_SRC := fuzz/target_read_fuzz.c src/runtime/rt_read.c \
+	src/core/hook_state.c src/core/xform_read.c src/cli/status_print.c \
+	$(wildcard src/registry/*.c src/patch/*.c src/util/*.c)
+.PHONY: fuzz-read
+fuzz: fuzz-read
+fuzz-read: $(BUILD)/nonstop $(BUILD)/libnonstop.so
+	@mkdir -p $(BUILD)/fuzz
+	clang -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Isrc -Ilib \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $(BUILD)/fuzz/target_read_fuzz $(READ_FUZZ_SRC) $(LDLIBS)
+	@bash fuzz/make_target_seeds.sh $(BUILD)/fuzz/read-seeds
+	@bash fuzz/run_fuzz.sh $(BUILD)/fuzz/target_read_fuzz $(or $(FUZZ_SECONDS),60) \
+		$(BUILD)/fuzz/read $(BUILD)/fuzz/read-corpus \
+		$(BUILD)/fuzz/read-seeds fuzz/target_read_regress
+
 -include $(TOOL_OBJ:.o=.d) $(LIB_OBJ:.o=.d)

@@ -13,6 +13,7 @@ command -v make  >/dev/null 2>&1           || need="$need make"
 command -v patch >/dev/null 2>&1           || need="$need patch"
 command -v readelf >/dev/null 2>&1         || need="$need binutils"
 command -v openssl >/dev/null 2>&1         || need="$need openssl"
+command -v jq    >/dev/null 2>&1           || need="$need jq"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "nonstop: installing build dependencies:$need"

@@ -1,4 +1,5 @@
-/* apply.c — `nonstop apply`: argument parsing and output. */
+/* apply.c — `nonstop apply`: argument parsing and output (what comes from
+ * the patch or the target escaped: util/escape.h). */
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -110,8 +111,12 @@ static void print_replaced(int pid, const struct ns_op_result *res)
 		return;
 	}
 	printf("replaced patch%s ", res->nreplaced == 1 ? "" : "es");
-	for (size_t i = 0; i < res->nreplaced; i++)
-		printf("%s'%s'", i ? ", " : "", res->replaced[i]);
+	for (size_t i = 0; i < res->nreplaced; i++) {
+		char name[NS_ESC_SIZE(NS_NAME_MAX)];
+
+		printf("%s'%s'", i ? ", " : "",
+		       ns_esc(res->replaced[i], name, sizeof(name)));
+	}
 	printf(" (%zu function%s back to the original code)\n", res->nrestored,
 	       res->nrestored == 1 ? "" : "s");
 }
@@ -121,6 +126,8 @@ int cmd_apply(int argc, char **argv)
 	struct ns_cli_opts o;
 	struct ns_op_opts op;
 	struct ns_op_result res;
+	char name[NS_ESC_SIZE(NS_NAME_MAX)];
+	char note[NS_ESC_SIZE(sizeof(res.frames_note))];
 	int rc = ns_cli_parse("apply", argc, argv, true, &o);
 
 	if (rc)
@@ -140,15 +147,14 @@ int cmd_apply(int argc, char **argv)
 	}
 	/* Applied, but something after the switch did not work out (the
 	 * memory of a replaced patch not released): said, not failed. */
-	if (res.warn[0])
-		fprintf(stderr, "nonstop apply: warning: %s\n", res.warn);
+	ns_cli_warn("apply", &res);
 	if (o.json) {
 		print_json(&o, op.pid, &res);
 		ns_op_result_free(&res);
 		return NS_EXIT_OK;
 	}
 	printf("applied patch '%s' to process %d: %zu function%s redirected "
-	       "(%s mode)\n", res.name, op.pid, res.nfuncs,
+	       "(%s mode)\n", ns_esc(res.name, name, sizeof(name)), op.pid, res.nfuncs,
 	       res.nfuncs == 1 ? "" : "s", ns_cli_mode_name(&res));
 	if (o.replace)
 		print_replaced(op.pid, &res);
@@ -161,7 +167,7 @@ int cmd_apply(int argc, char **argv)
 		printf("patch mapped at 0x%llx (%llu bytes)\n",
 		       (unsigned long long)res.base, (unsigned long long)res.size);
 	if (o.verbose && res.frames_note[0])
-		printf("%s\n", res.frames_note);
+		printf("%s\n", ns_esc(res.frames_note, note, sizeof(note)));
 	ns_op_result_free(&res);
 	return NS_EXIT_OK;
 }

@@ -1,6 +1,7 @@
 /* cli.h — the commands of the nonstop tool, one file each in src/cli/. */
 #ifndef NONSTOP_CLI_H
 #define NONSTOP_CLI_H
+#include "util/escape.h"
 
 /* Exit codes: part of the contract (docs/DESIGN.md). */
 #define NS_EXIT_OK      0
@@ -24,8 +25,8 @@ int ns_usage_error(const char *cmd, const char *fmt, ...)
 /* Prints "nonstop CMD: MSG" on stderr; returns NS_EXIT_FAIL. */
 int ns_fail(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Prints S on stdout as a JSON string (null if S is NULL). */
-void ns_json_str(const char *s);
+/* ns_json_str() and ns_esc(), for strings nonstop did not write: util/escape.h. */
+
 /* Parses a decimal PID; 0 if it is not one. */
 int ns_parse_pid(const char *s);
 #endif

@@ -55,24 +55,6 @@ int ns_fail(const char *cmd, const char *fmt, ...)
 	return NS_EXIT_FAIL;
 }
 
-void ns_json_str(const char *s)
-{
-	if (!s) {
-		fputs("null", stdout);
-		return;
-	}
-	putchar('"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
-	putchar('"');
-}
-
 int ns_parse_pid(const char *s)
 {
 	char *end;

@@ -1,5 +1,7 @@
 /* opts.c — option parsing and output shared by the commands that act on
- * a process. */
+ * a process. Every text line that carries a string from the target or
+ * the patch (a name, a hook's message, a reason naming them) prints it
+ * escaped (util/escape.h); JSON strings are escaped by ns_json_str. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,12 +107,25 @@ int ns_cli_op_setup(const char *cmd, const struct ns_cli_opts *o,
 int ns_cli_op_failed(const char *cmd, const struct ns_cli_opts *o, int pid,
 		     const char *err)
 {
+	char line[NS_ESC_SIZE(sizeof(((struct ns_op_result *)0)->err))];
+
 	if (o->json) {
 		printf("{\"ok\":false,\"pid\":%d,\"error\":", pid);
 		ns_json_str(err);
 		printf("}\n");
 	}
-	return ns_fail(cmd, "%s", err);
+	/* The reason names what it is about: a patch, a function, a thread
+	 * of the target, by the names the target or the patch gave them. */
+	return ns_fail(cmd, "%s", ns_esc(err, line, sizeof(line)));
+}
+
+void ns_cli_warn(const char *cmd, const struct ns_op_result *res)
+{
+	char line[NS_ESC_SIZE(sizeof(res->warn))];
+
+	if (res->warn[0])
+		fprintf(stderr, "nonstop %s: warning: %s\n", cmd,
+			ns_esc(res->warn, line, sizeof(line)));
 }
 
 const char *ns_cli_mode_name(const struct ns_op_result *res)
@@ -137,6 +152,9 @@ void ns_cli_json_switch(const struct ns_op_result *res)
 void ns_cli_print_switch(const struct ns_cli_opts *o,
 			 const struct ns_op_result *res, const char *to)
 {
+	char note[NS_ESC_SIZE(sizeof(res->note))];
+
+	ns_esc(res->note, note, sizeof(note));
 	if (res->mode != NS_MODE_PER_THREAD) {
 		ns_cli_print_pause(o, res);
 		return;
@@ -145,7 +163,7 @@ void ns_cli_print_switch(const struct ns_cli_opts *o,
 		printf("transition pending: the threads that passed an update "
 		       "point run the new code; `nonstop status` shows the others\n");
 	else if (res->retiring)
-		printf("every thread runs the old code; %s\n", res->note);
+		printf("every thread runs the old code; %s\n", note);
 	else
 		printf("%zu thread%s switched %s by %s at an update point, the "
 		       "last after %.1f ms; no thread was stopped but libnonstop's "
@@ -154,7 +172,7 @@ void ns_cli_print_switch(const struct ns_cli_opts *o,
 		       res->pt_threads == 1 ? "itself" : "themselves",
 		       res->switch_ns / 1e6, res->stopped_tid);
 	if (res->note[0] && !res->retiring)
-		printf("note: %s\n", res->note);
+		printf("note: %s\n", note);
 }
 
 void ns_cli_print_pause(const struct ns_cli_opts *o,
@@ -187,11 +205,13 @@ void ns_cli_print_hooks(const struct ns_op_result *res)
 {
 	for (size_t k = 0; k < sizeof(res->hooks) / sizeof(*res->hooks); k++) {
 		const struct ns_hook_run *h = &res->hooks[k];
+		char fn[NS_ESC_SIZE(sizeof(h->fn))], msg[NS_ESC_SIZE(sizeof(h->msg))];
 
 		if (!h->kind)
 			continue;
 		printf("%s hook '%s' returned %d%s%s\n", hook_name(h->kind),
-		       h->fn, (int)h->ret, h->msg[0] ? ": " : "", h->msg);
+		       ns_esc(h->fn, fn, sizeof(fn)), (int)h->ret,
+		       h->msg[0] ? ": " : "", ns_esc(h->msg, msg, sizeof(msg)));
 	}
 }
 

@@ -25,9 +25,14 @@ struct ns_op_result;
 int ns_cli_op_setup(const char *cmd, const struct ns_cli_opts *o,
 		    struct ns_op_opts *op);
 
-/* Reports a failed operation (as JSON too with --json); NS_EXIT_FAIL. */
+/* Reports a failed operation (as JSON too with --json): one line on
+ * stderr, ERR escaped. NS_EXIT_FAIL. */
 int ns_cli_op_failed(const char *cmd, const struct ns_cli_opts *o, int pid,
 		     const char *err);
+
+/* "nonstop CMD: warning: ..." on stderr if RES has a warning (done, but
+ * something after did not work out), escaped. */
+void ns_cli_warn(const char *cmd, const struct ns_op_result *res);
 
 /* "stop-the-world" or "per-thread": the mode an operation used. */
 const char *ns_cli_mode_name(const struct ns_op_result *res);

@@ -1,4 +1,5 @@
-/* revert.c — `nonstop revert`: argument parsing and output. */
+/* revert.c — `nonstop revert`: argument parsing and output (what comes
+ * from the target escaped: util/escape.h). */
 #include <stdio.h>
 #include <string.h>
 
@@ -47,11 +48,11 @@ struct report {
 static void report(const struct ns_op_result *res, void *arg)
 {
 	struct report *r = arg;
+	char name[NS_ESC_SIZE(NS_NAME_MAX)];
 
 	r->count++;
 	/* Reverted, but a post-revert hook failed: said, not failed. */
-	if (res->warn[0])
-		fprintf(stderr, "nonstop revert: warning: %s\n", res->warn);
+	ns_cli_warn("revert", res);
 	if (r->o->json) {
 		printf("{\"ok\":true,\"patch\":");
 		ns_json_str(res->name);
@@ -65,7 +66,8 @@ static void report(const struct ns_op_result *res, void *arg)
 		return;
 	}
 	printf("reverted patch '%s' in process %d: %zu function%s restored "
-	       "(%s mode)\n", res->name, r->pid, res->nfuncs,
+	       "(%s mode)\n", ns_esc(res->name, name, sizeof(name)), r->pid,
+	       res->nfuncs,
 	       res->nfuncs == 1 ? "" : "s", ns_cli_mode_name(res));
 	if (res->nxforms)
 		printf("state put back into %zu variable%s by the patch's "

@@ -1,17 +1,17 @@
 /* status.c — `nonstop status`: what is applied to a process, read from the
- * records nonstop keeps inside it. */
+ * records nonstop keeps inside it (checked as they are read:
+ * registry/rec_check.h), printed by status_print.c. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/opts.h"
-#include "core/hooks.h"
+#include "cli/status.h"
 #include "link/target.h"
 #include "proc/mem.h"
 #include "registry/registry.h"
@@ -29,6 +29,13 @@ static void help(void)
 	       "where it is (no thread is stopped to find out). For a patch with\n"
 	       "hooks, where each hook stands: not run, running, or what it\n"
 	       "returned (also after a nonstop that was killed).\n\n"
+	       "A record in the process with a value out of range (not as nonstop\n"
+	       "writes them) is listed as damaged, with why, and never acted on.\n"
+	       "Names read from the process (patches, functions, threads) are\n"
+	       "printed with control characters and bytes that are not UTF-8\n"
+	       "escaped (\\e, \\n, \\xHH); --json prints them as JSON strings\n"
+	       "(its \"applied_at\" is the number the record holds, which the text\n"
+	       "shows as \"unknown time\" when it is no time).\n\n"
 	       "exit: 0 listed (possibly nothing); 1 no such process or not\n"
 	       "permitted; 2 usage error\n");
 }
@@ -50,17 +57,6 @@ static size_t count_threads(int pid)
 	return n;
 }
 
-/* The threads of a process with per-thread patches, and which of them
- * are not done with a transition. */
-struct threads {
-	struct ns_rt_handle rt;
-	struct ns_rt_thread *v;
-	size_t n;
-	bool *done;
-	char (*why)[256];
-	size_t pending;
-};
-
 static bool any_per_thread(const struct ns_registry *reg)
 {
 	for (size_t i = 0; i < reg->n; i++)
@@ -72,7 +68,7 @@ static bool any_per_thread(const struct ns_registry *reg)
 /* Reads libnonstop's registry of threads; a thread is done if it is done
  * with every per-thread record's transition. */
 static int read_threads(int pid, int fd, const struct ns_registry *reg,
-			struct threads *t)
+			struct ns_status_threads *t)
 {
 	struct ns_target target;
 	char err[256];
@@ -99,217 +95,19 @@ static int read_threads(int pid, int fd, const struct ns_registry *reg,
 	return rc;
 }
 
-static void free_threads(struct threads *t)
+static void free_threads(struct ns_status_threads *t)
 {
 	free(t->v);
 	free(t->done);
 	free(t->why);
 }
 
-/* What a record's state means for the user. */
-static const char *state_text(const struct ns_rec *r)
-{
-	if (r->mode != NS_MODE_PER_THREAD)
-		return ns_rec_state_name(r->state);
-	switch (r->state) {
-	case NS_REC_APPLIED:
-		return r->pt.bypassed ? "applied per thread"
-				      : "switching per thread";
-	case NS_REC_PT_BACK:     return "reverting per thread";
-	case NS_REC_PT_RETIRING: return "retiring: reverted, memory kept";
-	default:                 return ns_rec_state_name(r->state);
-	}
-}
-
-static void print_threads(const struct threads *t)
-{
-	printf("  threads (per-thread mode, generation %u):\n", t->rt.blk.gen);
-	for (size_t i = 0; i < t->n; i++) {
-		const struct ns_rt_thread *th = &t->v[i];
-		if (th->runtime)
-			printf("     %7d  %-16s libnonstop's own thread\n",
-			       (int)th->tid, th->comm);
-		else if (t->done[i])
-			printf("     %7d  %-16s switched (generation %u)\n",
-			       (int)th->tid, th->comm, th->view);
-		else
-			printf("     %7d  %-16s not switched: %s\n", (int)th->tid,
-			       th->comm, th->where);
-	}
-}
-
-/* ---- hooks ---------------------------------------------------------------- */
-
-/* A record's hooks and where each stands: "pre-apply f (returned 0)". */
-static void print_hooks_text(int fd, struct ns_rec *r)
-{
-	struct ns_rec_hooks *h = ns_rec_hooks(r);
-	char st[64];
-	bool first = true;
-
-	if (!h)
-		return;
-	printf("       hooks:");
-	for (uint32_t k = 0; k < NS_HOOK_KINDS; k++) {
-		if (!h->fn[k])
-			continue;
-		printf("%s %s %s (%s)", first ? "" : ",", ns_hook_kind_name(k + 1),
-		       h->name[k], ns_hook_state(fd, r, k + 1, st, sizeof(st)));
-		first = false;
-	}
-	putchar('\n');
-}
-
-static void print_hooks_json(int fd, struct ns_rec *r)
-{
-	struct ns_rec_hooks *h = ns_rec_hooks(r);
-	char st[64];
-	bool first = true;
-
-	printf(",\"hooks\":[");
-	for (uint32_t k = 0; h && k < NS_HOOK_KINDS; k++) {
-		if (!h->fn[k])
-			continue;
-		printf("%s{\"kind\":\"%s\",\"function\":", first ? "" : ",",
-		       ns_hook_kind_name(k + 1));
-		ns_json_str(h->name[k]);
-		printf(",\"state\":");
-		ns_json_str(ns_hook_state(fd, r, k + 1, st, sizeof(st)));
-		putchar('}');
-		first = false;
-	}
-	putchar(']');
-}
-
-/* ---- end of hooks ---------------------------------------------------------- */
-
-static void print_text(int pid, int fd, const struct ns_registry *reg,
-		       size_t threads, const struct threads *t)
-{
-	if (reg->n == 0) {
-		printf("process %d: no patches applied (%zu threads)\n", pid, threads);
-		return;
-	}
-	size_t applied = reg->n;
-	for (size_t i = 0; i < reg->n; i++)
-		applied -= reg->v[i].rec->state == NS_REC_PT_RETIRING;
-	printf("process %d: %zu patch%s applied", pid, applied,
-	       applied == 1 ? "" : "es");
-	if (applied < reg->n)
-		printf(", %zu retiring", reg->n - applied);
-	if (t && t->pending)
-		printf(" (%zu threads, %zu not switched yet)\n", threads, t->pending);
-	else
-		printf(" (%zu threads, all on the newest code)\n", threads);
-	for (size_t i = 0; i < reg->n; i++) {
-		const struct ns_rec *r = reg->v[i].rec;
-		char when[64];
-		time_t tm = (time_t)r->applied_at;
-
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S",
-			 localtime(&tm));
-		printf("  %llu. %s  [%s, since %s, code at 0x%llx]\n",
-		       (unsigned long long)r->seq, r->name, state_text(r), when,
-		       (unsigned long long)r->code_start);
-		for (uint32_t f = 0; f < r->nfuncs; f++)
-			printf("       %s  0x%llx -> 0x%llx\n", r->funcs[f].name,
-			       (unsigned long long)r->funcs[f].old_addr,
-			       (unsigned long long)r->funcs[f].new_addr);
-		if (r->eh_frame)
-			printf("       unwind info: %llu bytes at 0x%llx, %u "
-			       "function%s; with libgcc: %s\n",
-			       (unsigned long long)r->eh_frame_size,
-			       (unsigned long long)r->eh_frame, r->nsyms,
-			       r->nsyms == 1 ? "" : "s",
-			       r->frames == NS_FRAMES_NONE ? "not registered" :
-			       ns_rec_frames_name(r->frames));
-		else
-			printf("       unwind info: none\n");
-		print_hooks_text(fd, reg->v[i].rec);
-	}
-	if (t)
-		print_threads(t);
-}
-
-static void print_json_threads(const struct threads *t)
-{
-	bool first = true;
-
-	printf("\"threads_on_old_code\":[");
-	for (size_t i = 0; t && i < t->n; i++) {
-		if (t->done[i])
-			continue;
-		printf("%s%d", first ? "" : ",", (int)t->v[i].tid);
-		first = false;
-	}
-	printf("]");
-	if (!t)
-		return;
-	printf(",\"generation\":%u,\"thread_list\":[", t->rt.blk.gen);
-	for (size_t i = 0; i < t->n; i++) {
-		const struct ns_rt_thread *th = &t->v[i];
-		printf("%s{\"tid\":%d,\"name\":", i ? "," : "", (int)th->tid);
-		ns_json_str(th->comm);
-		printf(",\"runtime\":%s,\"registered\":%s,\"view\":%u,"
-		       "\"switched\":%s,", th->runtime ? "true" : "false",
-		       th->registered ? "true" : "false", th->view,
-		       t->done[i] ? "true" : "false");
-		/* How long after the last change of generation this thread
-		 * took it up: its switch delay, if it has switched since. */
-		if (th->view == t->rt.blk.gen && th->switched_ns >= t->rt.blk.gen_ns)
-			printf("\"switch_delay_us\":%.1f,",
-			       (th->switched_ns - t->rt.blk.gen_ns) / 1e3);
-		printf("\"where\":");
-		ns_json_str(th->where);
-		printf("}");
-	}
-	printf("]");
-}
-
-static void print_json(int pid, int fd, const struct ns_registry *reg,
-		       size_t threads, const struct threads *t)
-{
-	printf("{\"pid\":%d,\"mode\":\"%s\",\"threads\":%zu,", pid,
-	       t ? "per-thread" : "stop-the-world", threads);
-	print_json_threads(t);
-	printf(",\"patches\":[");
-	for (size_t i = 0; i < reg->n; i++) {
-		const struct ns_rec *r = reg->v[i].rec;
-		printf("%s{\"name\":", i ? "," : "");
-		ns_json_str(r->name);
-		printf(",\"seq\":%llu,\"state\":\"%s\",\"mode\":\"%s\","
-		       "\"applied_at\":%llu,\"functions\":[",
-		       (unsigned long long)r->seq,
-		       ns_rec_state_name(r->state),
-		       r->mode == NS_MODE_PER_THREAD ? "per-thread" : "stop-the-world",
-		       (unsigned long long)r->applied_at);
-		for (uint32_t f = 0; f < r->nfuncs; f++) {
-			printf("%s{\"name\":", f ? "," : "");
-			ns_json_str(r->funcs[f].name);
-			printf(",\"old\":\"0x%llx\",\"new\":\"0x%llx\"}",
-			       (unsigned long long)r->funcs[f].old_addr,
-			       (unsigned long long)r->funcs[f].new_addr);
-		}
-		printf("],\"unwind\":");
-		if (r->eh_frame)
-			printf("{\"eh_frame\":\"0x%llx\",\"size\":%llu,"
-			       "\"functions\":%u,\"libgcc\":\"%s\"}",
-			       (unsigned long long)r->eh_frame,
-			       (unsigned long long)r->eh_frame_size, r->nsyms,
-			       ns_rec_frames_name(r->frames));
-		else
-			printf("null");
-		print_hooks_json(fd, reg->v[i].rec);
-		printf("}");
-	}
-	printf("]}\n");
-}
-
 int cmd_status(int argc, char **argv)
 {
 	struct ns_cli_opts o;
 	struct ns_registry reg;
-	struct threads t;
+	struct ns_status_threads t;
+	struct ns_status out;
 	int rc = ns_cli_parse("status", argc, argv, false, &o);
 	int pid, fd;
 
@@ -337,10 +135,13 @@ int cmd_status(int argc, char **argv)
 			       "%d: %s", pid, strerror(errno));
 	}
 	bool pt = any_per_thread(&reg) && read_threads(pid, fd, &reg, &t) == 0;
+	out = (struct ns_status){ .pid = pid, .mem_fd = fd, .reg = &reg,
+				  .threads = count_threads(pid),
+				  .t = pt ? &t : NULL };
 	if (o.json)
-		print_json(pid, fd, &reg, count_threads(pid), pt ? &t : NULL);
+		ns_status_json(&out);
 	else
-		print_text(pid, fd, &reg, count_threads(pid), pt ? &t : NULL);
+		ns_status_text(&out);
 	close(fd);
 	if (pt)
 		free_threads(&t);

@@ -81,11 +81,13 @@ _Static_assert(NS_LINK_HOOK_MSG == sizeof(((struct ns_hook_run *)0)->msg),
 
 /* *REC: the record at BASE if it has hooks (malloc'd), else NULL (no
  * record there: a mapping never filled; or one without hooks). -1 with
- * ERR if it cannot be read, or a record with hooks is damaged. */
+ * ERR if it cannot be read, or a record with hooks is damaged (its
+ * values out of range: rec_check.h): nothing is done with it. */
 static int read_rec(struct ns_tracee *tr, uint64_t base, struct ns_rec **rec,
 		    char *err, size_t errlen)
 {
-	char magic[8];
+	char magic[8], why[256];
+	bool damaged;
 
 	*rec = NULL;
 	if (ns_mem_read(tr->mem_fd, base, magic, sizeof(magic)) < 0) {
@@ -95,12 +97,12 @@ static int read_rec(struct ns_tracee *tr, uint64_t base, struct ns_rec **rec,
 	}
 	if (memcmp(magic, NS_REC_MAGIC_V4, sizeof(magic)))
 		return 0;
-	*rec = ns_rec_read_at(tr->mem_fd, base);
+	*rec = ns_rec_read_at(tr->pid, tr->mem_fd, base, &damaged, why, sizeof(why));
 	if (!*rec || !ns_rec_hooks(*rec)) {
 		free(*rec);
 		*rec = NULL;
-		snprintf(err, errlen, "the record of the patch at 0x%llx in process "
-			 "%d is damaged", (unsigned long long)base, (int)tr->pid);
+		snprintf(err, errlen, "%s", damaged ? why : "the record of a patch "
+			 "with hooks is gone");
 		return -1;
 	}
 	return 0;
@@ -395,30 +397,6 @@ int ns_hooks_post_revert(struct ns_tracee *tr, struct ns_safety *safety,
 	}
 	free(rec);
 	return rc;
-}
-
-const char *ns_hook_state(int mem_fd, struct ns_rec *rec, uint32_t kind,
-			  char *buf, size_t len)
-{
-	struct ns_rec_hooks *h = ns_rec_hooks(rec);
-	struct ns_call_slot s;
-	uint32_t k = kind - 1;
-
-	if (!h || !h->fn[k])
-		snprintf(buf, len, "none");
-	else if (!h->called[k])
-		snprintf(buf, len, "not run");
-	else if (ns_mem_read(mem_fd, h->slot[k], &s, sizeof(s)) < 0)
-		snprintf(buf, len, "unknown");
-	else if (s.done && (int32_t)(uint32_t)s.ret == NS_HOOK_FAULTED)
-		snprintf(buf, len, "faulted");
-	else if (s.done)
-		snprintf(buf, len, "returned %d", (int32_t)(uint32_t)s.ret);
-	else if (s.started)
-		snprintf(buf, len, "running");
-	else
-		snprintf(buf, len, "not started");
-	return buf;
 }
 
 void ns_hook_describe(const struct ns_hook_run *run, char *buf, size_t len)

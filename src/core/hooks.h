@@ -79,7 +79,8 @@ int ns_hooks_post_revert(struct ns_tracee *tr, struct ns_safety *safety,
 		     uint64_t base, double timeout, struct ns_hook_run *run,
 		     char *err, size_t errlen);
 
-/* One line on hook KIND of REC (read by `status`, no thread stopped):
+/* One line on hook KIND of REC (read by `status`, no thread stopped;
+ * core/hook_state.c):
  * "returned 0", "faulted", "running", "not started" (set up, not started:
  * about to, or its nonstop died first), "not run". */
 const char *ns_hook_state(int mem_fd, struct ns_rec *rec, uint32_t kind,

@@ -1,4 +1,5 @@
 /* recheck.c — reading a record again after a re-attach (recheck.h). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +25,20 @@ static const char *difference(const struct ns_rec *was, const struct ns_rec *now
 int ns_rec_recheck(int mem_fd, int pid, const struct ns_rec *was,
 		   uint32_t state, char *err, size_t errlen)
 {
-	struct ns_rec *now = ns_rec_read_at(mem_fd, was->base);
+	char why[512];
+	bool damaged;
+	struct ns_rec *now = ns_rec_read_at(pid, mem_fd, was->base, &damaged, why,
+					    sizeof(why));
 	const char *what = now ? difference(was, now, state) : "the record itself";
 
 	free(now);
 	if (!what)
 		return 0;
+	if (!now && damaged) {
+		snprintf(err, errlen, "%s (it changed while nonstop had let go of "
+			 "the process): nothing more is done to it", why);
+		return -1;
+	}
 	snprintf(err, errlen, "the record of patch '%s' in process %d changed "
 		 "while nonstop had let go of the process (%s is not what it "
 		 "was): nothing more is done to it", was->name, pid, what);

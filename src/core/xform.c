@@ -91,37 +91,6 @@ int ns_xform_place(const struct ns_patch *p, struct ns_module *m,
 	return 0;
 }
 
-int ns_xform_read(int mem_fd, const struct ns_rec *rec, struct ns_rec_xform **out,
-		  char *err, size_t errlen)
-{
-	size_t len = (size_t)rec->nxforms * sizeof(**out);
-
-	*out = NULL;
-	if (!rec->nxforms)
-		return 0;
-	if (rec->nxforms > 4096 || rec->xforms < rec->base ||
-	    rec->xforms - rec->base > rec->size || len > rec->size - (rec->xforms - rec->base)) {
-		snprintf(err, errlen, "patch '%s': its record is damaged (table of "
-			 "transformers outside its memory)", rec->name);
-		return -1;
-	}
-	*out = malloc(len);
-	if (!*out) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (ns_mem_read(mem_fd, rec->xforms, *out, len) < 0) {
-		snprintf(err, errlen, "cannot read the transformers of patch '%s': %s",
-			 rec->name, strerror(errno));
-		free(*out);
-		*out = NULL;
-		return -1;
-	}
-	for (uint32_t i = 0; i < rec->nxforms; i++)
-		(*out)[i].name[NS_NAME_MAX - 1] = '\0';
-	return 0;
-}
-
 /* Whether [A, A+AS) and [B, B+BS) overlap (an empty range as one byte). */
 static int overlap(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
 {
@@ -271,15 +240,25 @@ int ns_xform_run(struct ns_tracee *tr, const struct ns_gadgets *g, uint64_t base
 int ns_xform_release_check(struct ns_tracee *tr, uint64_t base, char *err,
 			   size_t errlen)
 {
-	struct ns_rec rec;
+	struct ns_rec *rec;
 	struct ns_call_slot s;
+	char why[256];
+	bool damaged;
+	int rc = 0;
 
-	if (ns_mem_read(tr->mem_fd, base, &rec, sizeof(rec)) < 0 ||
-	    memcmp(rec.magic, NS_REC_MAGIC, 8) || !rec.xform_call)
-		return 0;
-	rec.name[NS_NAME_MAX - 1] = '\0';
-	if (!rec.call_slot || ns_mem_read(tr->mem_fd, rec.call_slot, &s, sizeof(s)) < 0)
-		return 0;  /* no slot: no call could be set up */
+	/* Checked like any record (registry/rec_check.h): no record there
+	 * (a mapping never filled) has no call; a damaged one may have any,
+	 * so nothing of it is released. */
+	rec = ns_rec_read_at(tr->pid, tr->mem_fd, base, &damaged, why, sizeof(why));
+	if (!rec) {
+		if (!damaged)
+			return 0;
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	if (!rec->xform_call || !rec->call_slot ||
+	    ns_mem_read(tr->mem_fd, rec->call_slot, &s, sizeof(s)) < 0)
+		goto out;  /* no slot: no call could be set up */
 	/* Set up but never started: a thread may still be about to run it
 	 * (a nonstop died right after pointing it at the stub). */
 	for (size_t i = 0; !s.started && i < tr->n; i++) {
@@ -288,17 +267,21 @@ int ns_xform_release_check(struct ns_tracee *tr, uint64_t base, char *err,
 
 		if (th->gone || th->fresh || ns_tracee_stop_one(tr, th) < 0)
 			continue;
-		in = th->regs.rip >= rec.call_stub &&
-		     th->regs.rip < rec.call_stub + NS_LINK_CALL_STUB;
+		in = th->regs.rip >= rec->call_stub &&
+		     th->regs.rip < rec->call_stub + NS_LINK_CALL_STUB;
 		ns_tracee_resume_one(tr, th);
 		if (in)
 			s.started = 1;
 	}
 	if (s.started && !s.done) {
 		snprintf(err, errlen, "patch '%s': a transformer nonstop called in "
-			 "process %d is still running; try again", rec.name, (int)tr->pid);
-		return -1;
+			 "process %d is still running; try again", rec->name,
+			 (int)tr->pid);
+		rc = -1;
+		goto out;
 	}
 	set_call(tr->mem_fd, base, 0);
-	return 0;
+out:
+	free(rec);
+	return rc;
 }

@@ -44,8 +44,10 @@ int ns_xform_check_stack(const struct ns_patch *p, const struct ns_image *img,
  * would be dropped): -1 with ERR if one of REG did. */
 int ns_xform_check_replace(const struct ns_registry *reg, char *err, size_t errlen);
 
-/* Reads the table of the record REC (at BASE) from the target: *OUT
- * (malloc'd, REC->nxforms entries), or -1 with ERR. */
+/* Reads the table of the record REC from the target: *OUT (malloc'd,
+ * REC->nxforms entries, each checked: registry/rec_check.h), or -1 with
+ * ERR (also when an entry is out of range: the record is damaged). REC
+ * is one the registry read (where the table is was checked with it). */
 int ns_xform_read(int mem_fd, const struct ns_rec *rec, struct ns_rec_xform **out,
 		  char *err, size_t errlen);
 
@@ -62,7 +64,8 @@ int ns_xform_run(struct ns_tracee *tr, const struct ns_gadgets *g, uint64_t base
 
 /* Before the patch mapping at BASE is released: -1 with ERR if a
  * transformer nonstop called in it may still be running (a nonstop died
- * during the call, or let it go), 0 otherwise. */
+ * during the call, or let it go), or if its record is damaged (then
+ * nothing tells); 0 otherwise (also when no record is there). */
 int ns_xform_release_check(struct ns_tracee *tr, uint64_t base, char *err,
 			   size_t errlen);
 #endif

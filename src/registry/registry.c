@@ -1,15 +1,17 @@
-/* registry.c — reading and updating the records nonstop keeps in a target. */
+/* registry.c — reading and updating the records nonstop keeps in a target.
+ * A target controls every byte of them: each record is read with sizes
+ * taken from its checked header only, then checked whole (rec_check.h),
+ * before anyone sees it. */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proc/maps.h"
 #include "proc/mem.h"
+#include "registry/rec_check.h"
 #include "registry/registry.h"
-
-#define MAX_FUNCS 100000
-#define MAX_SYMS  100000
 
 size_t ns_rec_size(uint32_t nfuncs)
 {
@@ -57,25 +59,6 @@ size_t ns_rec_total_size(const struct ns_rec *rec)
 	       (is_v4(rec) ? sizeof(struct ns_rec_hooks) : 0);
 }
 
-/* A hooks block read from the target: names terminated; a hook whose slot
- * or message buffer is not inside the patch's memory (the record's base
- * and size: the mapping's first part only holds the record) is dropped
- * (its stub would write elsewhere: the block is damaged). */
-static void check_hooks(const struct ns_rec *rec, struct ns_rec_hooks *h)
-{
-	uint64_t lo = rec->base, hi = rec->base + rec->size;
-	bool msg_ok = hi > lo && h->msg >= lo && h->msg_size <= hi - lo &&
-		      h->msg <= hi - h->msg_size;
-
-	for (int k = 0; k < NS_REC_HOOKS; k++) {
-		h->name[k][NS_NAME_MAX - 1] = 0;
-		if (!msg_ok || h->slot[k] < lo || h->slot[k] > hi - 16)
-			h->fn[k] = 0;
-		if (h->called[k] > 1)
-			h->called[k] = 1;
-	}
-}
-
 /* ---- end of hooks ---------------------------------------------------------- */
 
 const char *ns_rec_state_name(uint32_t state)
@@ -102,12 +85,6 @@ const char *ns_rec_frames_name(uint32_t frames)
 	}
 }
 
-static bool is_record_mapping(const struct ns_map *m)
-{
-	return !strncmp(m->path, "/memfd:" NS_REC_MAPNAME,
-			strlen("/memfd:" NS_REC_MAPNAME)) && m->offset == 0;
-}
-
 /* A version 2 record's function: version 3's without the per-thread
  * fields. */
 struct rec_func_v2 {
@@ -116,29 +93,31 @@ struct rec_func_v2 {
 	uint32_t saved_len, pad;
 	char     name[NS_NAME_MAX];
 };
+_Static_assert(sizeof(struct rec_func_v2) == NS_REC_V2_FUNC_SIZE,
+	       "record v2 function");
 
 /* A version 2 record: the same header without the version 3 fields (read
  * as zero: stop-the-world, no CFI), its functions right after it, no
  * syms. Its fields keep their offsets, so it is updated in place as a
- * version 3 one is. */
-static struct ns_rec *read_record_v2(int mem_fd, const struct ns_map *m,
+ * version 3 one is. HDR's counts are checked (and are what was
+ * allocated for: the copy read here is given them). */
+static struct ns_rec *read_record_v2(int mem_fd, uint64_t at,
 				     const struct ns_rec *hdr)
 {
 	size_t size = (size_t)hdr->nfuncs * sizeof(struct rec_func_v2);
 	struct rec_func_v2 *f = NULL;
 	struct ns_rec *rec;
 
-	if (NS_REC_V2_SIZE + size > m->end - m->start)
-		return NULL;
 	rec = calloc(1, ns_rec_size(hdr->nfuncs));
 	f = calloc(hdr->nfuncs ? hdr->nfuncs : 1, sizeof(*f));
-	if (!rec || !f ||
-	    ns_mem_read(mem_fd, m->start, rec, NS_REC_V2_SIZE) < 0 ||
-	    ns_mem_read(mem_fd, m->start + NS_REC_V2_SIZE, f, size) < 0) {
+	if (!rec || !f || ns_mem_read(mem_fd, at, rec, NS_REC_V2_SIZE) < 0 ||
+	    ns_mem_read(mem_fd, at + NS_REC_V2_SIZE, f, size) < 0) {
 		free(rec);
 		free(f);
 		return NULL;
 	}
+	memcpy(rec->magic, hdr->magic, sizeof(rec->magic));
+	rec->nfuncs = hdr->nfuncs;
 	for (uint32_t i = 0; i < hdr->nfuncs; i++) {
 		struct ns_rec_func *d = &rec->funcs[i];
 		d->old_addr = f[i].old_addr;
@@ -154,74 +133,103 @@ static struct ns_rec *read_record_v2(int mem_fd, const struct ns_map *m,
 	return rec;
 }
 
-/* Versions 3 and 4 (version 3 and a hooks block). */
-static struct ns_rec *read_record_v3(int mem_fd, const struct ns_map *m,
-				     const struct ns_rec *hdr)
+/* Versions 3 and 4 (version 3 and a hooks block): SIZE bytes, what HDR's
+ * checked counts make. The target may change the record between the two
+ * reads: the copy is given HDR's magic and counts, so that it is never
+ * taken for more than was read. */
+static struct ns_rec *read_record_v3(int mem_fd, uint64_t at,
+				     const struct ns_rec *hdr, size_t size)
 {
-	size_t size;
-	struct ns_rec *rec;
+	struct ns_rec *rec = malloc(size);
 
-	if (hdr->nsyms > MAX_SYMS)
-		return NULL;
-	size = ns_rec_total_size(hdr);
-	if (size > m->end - m->start)
-		return NULL;
-	rec = malloc(size);
 	if (!rec)
 		return NULL;
-	if (ns_mem_read(mem_fd, m->start, rec, size) < 0) {
+	if (ns_mem_read(mem_fd, at, rec, size) < 0) {
 		free(rec);
 		return NULL;
 	}
-	/* The CFI must lie inside the patch's memory (the unwinders read
-	 * it): the record's base and size, of which the mapping M holds only
-	 * the first part (the CFI is in a later one, read-only). */
-	if (rec->eh_frame && (rec->eh_frame < rec->base ||
-			      rec->size > UINT64_MAX - rec->base ||
-			      rec->eh_frame > rec->base + rec->size ||
-			      rec->eh_frame_size > rec->base + rec->size - rec->eh_frame))
-		rec->eh_frame = rec->eh_frame_size = 0;
-	for (uint32_t i = 0; i < rec->nsyms; i++)
-		ns_rec_syms(rec)[i].name[NS_NAME_MAX - 1] = 0;
-	if (ns_rec_hooks(rec))
-		check_hooks(rec, ns_rec_hooks(rec));
+	memcpy(rec->magic, hdr->magic, sizeof(rec->magic));
+	rec->nfuncs = hdr->nfuncs;
+	rec->nsyms = hdr->nsyms;
 	return rec;
 }
 
-/* Reads and checks the record at the start of mapping M. */
-static struct ns_rec *read_record(int mem_fd, const struct ns_map *m)
+/* Reads and checks the record at HOME, taking its bytes from *BUDGET:
+ * *OUT (malloc'd) if it is valid, else the verdict and WHY (and the name
+ * it says it has in NAME). */
+static enum ns_rec_verdict read_record(int mem_fd, const struct ns_rec_home *home,
+				       size_t *budget, struct ns_rec **out,
+				       char name[NS_NAME_MAX], char *why,
+				       size_t whylen)
 {
 	struct ns_rec hdr, *rec;
-	bool v2;
+	enum ns_rec_verdict v;
+	size_t size;
 
-	if (ns_mem_read(mem_fd, m->start, &hdr, sizeof(hdr)) < 0)
-		return NULL;
-	v2 = !memcmp(hdr.magic, NS_REC_MAGIC_V2, 8);
-	if ((!v2 && !ns_rec_magic_v3(hdr.magic)) ||
-	    hdr.nfuncs > MAX_FUNCS || hdr.base != m->start)
-		return NULL;
-	rec = v2 ? read_record_v2(mem_fd, m, &hdr) : read_record_v3(mem_fd, m, &hdr);
-	if (!rec)
-		return NULL;
-	rec->name[NS_NAME_MAX - 1] = 0;
-	for (uint32_t i = 0; i < rec->nfuncs; i++) {
-		rec->funcs[i].name[NS_NAME_MAX - 1] = 0;
-		if (rec->funcs[i].saved_len > NS_SAVED_MAX)
-			rec->funcs[i].saved_len = NS_SAVED_MAX;
+	*out = NULL;
+	name[0] = 0;
+	if (ns_mem_read(mem_fd, home->start, &hdr, sizeof(hdr)) < 0) {
+		snprintf(why, whylen, "cannot read it: %s", strerror(errno));
+		return NS_REC_NOT_OURS;
 	}
-	return rec;
+	v = ns_rec_check_header(&hdr, home, why, whylen);
+	if (v != NS_REC_VALID)
+		goto named;
+	size = ns_rec_disk_size(&hdr);
+	if (size > *budget) {
+		snprintf(why, whylen, "beyond the %u MiB of records nonstop reads "
+			 "from one process", NS_REGISTRY_BYTES_MAX >> 20);
+		v = NS_REC_DAMAGED;
+		goto named;
+	}
+	*budget -= size;
+	rec = memcmp(hdr.magic, NS_REC_MAGIC_V2, 8) ?
+	      read_record_v3(mem_fd, home->start, &hdr, size) :
+	      read_record_v2(mem_fd, home->start, &hdr);
+	if (!rec) {
+		snprintf(why, whylen, "cannot read it: %s", strerror(errno));
+		v = NS_REC_DAMAGED;
+		goto named;
+	}
+	v = ns_rec_check(rec, home, why, whylen);
+	if (v == NS_REC_VALID) {
+		*out = rec;
+		return v;
+	}
+	memcpy(hdr.name, rec->name, sizeof(hdr.name));
+	free(rec);
+named:
+	memcpy(name, hdr.name, NS_NAME_MAX);
+	name[NS_NAME_MAX - 1] = 0;
+	return v;
 }
 
-struct ns_rec *ns_rec_read_at(int mem_fd, uint64_t base)
+struct ns_rec *ns_rec_read_at(pid_t pid, int mem_fd, uint64_t base,
+			      bool *damaged, char *why, size_t whylen)
 {
-	struct ns_rec hdr;
-	struct ns_map m = { .start = base, .path = "" };
+	size_t budget = NS_REGISTRY_BYTES_MAX;
+	char name[NS_NAME_MAX], detail[160] = "no nonstop mapping there";
+	struct ns_rec_home home;
+	struct ns_maps maps;
+	struct ns_rec *rec = NULL;
 
-	if (ns_mem_read(mem_fd, base, &hdr, sizeof(hdr)) < 0 || !hdr.size ||
-	    hdr.size > UINT64_MAX - base)
+	*damaged = false;
+	if (ns_maps_read(pid, &maps) < 0) {
+		snprintf(why, whylen, "cannot read the memory map of process %d: "
+			 "%s", (int)pid, strerror(errno));
 		return NULL;
-	m.end = base + hdr.size;
-	return read_record(mem_fd, &m);
+	}
+	if (ns_rec_home_find(&maps, base, &home))
+		*damaged = read_record(mem_fd, &home, &budget, &rec, name, detail,
+				       sizeof(detail)) == NS_REC_DAMAGED;
+	if (*damaged)
+		snprintf(why, whylen, "the record of the patch at 0x%llx in "
+			 "process %d is damaged: %s", (unsigned long long)base,
+			 (int)pid, detail);
+	else if (!rec)
+		snprintf(why, whylen, "%s", detail);
+	ns_maps_free(&maps);
+	return rec;
 }
 
 /* A mapping whose record area is still all zeros: created by a nonstop
@@ -251,6 +259,20 @@ static void add_orphan(struct ns_registry *reg, const struct ns_map *m)
 	reg->norphans++;
 }
 
+static void add_bad(struct ns_registry *reg, uint64_t addr, const char *name,
+		    const char *why)
+{
+	struct ns_rec_bad *b = realloc(reg->bad, (reg->nbad + 1) * sizeof(*b));
+
+	if (!b)
+		return;
+	b[reg->nbad].addr = addr;
+	snprintf(b[reg->nbad].name, sizeof(b->name), "%s", name);
+	snprintf(b[reg->nbad].why, sizeof(b->why), "%s", why);
+	reg->bad = b;
+	reg->nbad++;
+}
+
 static int by_seq(const void *a, const void *b)
 {
 	const struct ns_rec_entry *x = a, *y = b;
@@ -260,6 +282,7 @@ static int by_seq(const void *a, const void *b)
 
 int ns_registry_read(pid_t pid, int mem_fd, struct ns_registry *reg)
 {
+	size_t budget = NS_REGISTRY_BYTES_MAX;
 	struct ns_maps maps;
 
 	memset(reg, 0, sizeof(*reg));
@@ -271,15 +294,22 @@ int ns_registry_read(pid_t pid, int mem_fd, struct ns_registry *reg)
 		return -1;
 	}
 	for (size_t i = 0; i < maps.n; i++) {
+		char name[NS_NAME_MAX], why[sizeof(reg->bad->why)];
+		struct ns_rec_home home;
+		enum ns_rec_verdict v;
 		struct ns_rec *rec;
-		if (!is_record_mapping(&maps.v[i]))
+
+		if (!ns_rec_is_mapping(&maps.v[i]) ||
+		    !ns_rec_home_find(&maps, maps.v[i].start, &home))
 			continue;
-		rec = read_record(mem_fd, &maps.v[i]);
-		if (!rec) {
-			if (is_unfilled(mem_fd, &maps.v[i]))
-				add_orphan(reg, &maps.v[i]);
+		v = read_record(mem_fd, &home, &budget, &rec, name, why,
+				sizeof(why));
+		if (v == NS_REC_DAMAGED)
+			add_bad(reg, maps.v[i].start, name, why);
+		if (v == NS_REC_NOT_OURS && is_unfilled(mem_fd, &maps.v[i]))
+			add_orphan(reg, &maps.v[i]);
+		if (v != NS_REC_VALID)
 			continue;
-		}
 		reg->v[reg->n].rec = rec;
 		reg->v[reg->n].addr = maps.v[i].start;
 		reg->n++;
@@ -295,6 +325,7 @@ void ns_registry_free(struct ns_registry *reg)
 		free(reg->v[i].rec);
 	free(reg->v);
 	free(reg->orphans);
+	free(reg->bad);
 	memset(reg, 0, sizeof(*reg));
 }
 

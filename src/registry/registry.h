@@ -4,7 +4,9 @@
  * "nonstop:NAME" so that it shows in /proc/PID/maps. The first page(s) of
  * that mapping hold the record below: which functions are redirected, the
  * bytes the redirection overwrote, and where the new code is. `status` and
- * `revert` read it back from a fresh nonstop invocation.
+ * `revert` read it back from a fresh nonstop invocation. The process can
+ * write any of it (or forge such a mapping): every record is checked as
+ * it is read (registry/rec_check.h), and one that fails is never acted on.
  *
  * Layout: struct ns_rec, its funcs[nfuncs], then (version 3) syms[nsyms].
  * Version 3 ("NSRECv3") added, before funcs[], where the patch's CFI is
@@ -192,8 +194,10 @@ bool ns_rec_magic_v3(const char magic[8]);
 /* ---- end of hooks ------------------------------------------------------- */
 
 /* Size of a version 2 record's header: the prefix of version 3's (its
- * last field, padding, is version 3's mode: 0, stop-the-world). */
+ * last field, padding, is version 3's mode: 0, stop-the-world), and of
+ * its functions: version 3's without the per-thread fields. */
 #define NS_REC_V2_SIZE 232
+#define NS_REC_V2_FUNC_SIZE 120
 _Static_assert(__builtin_offsetof(struct ns_rec, pt) == NS_REC_V2_SIZE,
 	       "record v2 prefix");
 
@@ -208,21 +212,41 @@ struct ns_orphan {
 	uint64_t start, end;
 };
 
+/* A "nonstop:" mapping with our magic whose record is damaged (a value
+ * out of range: registry/rec_check.h): listed, never acted on. */
+struct ns_rec_bad {
+	uint64_t addr;
+	char     name[NS_NAME_MAX]; /* as the record says, cut and terminated:
+				       any bytes (ns_esc() to print) */
+	char     why[160];          /* which value, and why it is out of range */
+};
+
 struct ns_registry {
 	struct ns_rec_entry *v;
 	size_t n;                  /* sorted by seq */
 	struct ns_orphan *orphans;
 	size_t norphans;
+	struct ns_rec_bad *bad;    /* in the order of the mappings */
+	size_t nbad;
 };
 
-/* Reads every nonstop record of PID (through MEM_FD). Mappings that are not
- * valid records are ignored. 0, or -1 with errno. */
+/* At most this many bytes of records are read from one process (the
+ * records beyond count as damaged): a target cannot make nonstop read or
+ * allocate more, however many "nonstop:" mappings it makes. */
+#define NS_REGISTRY_BYTES_MAX (64u << 20)
+
+/* Reads every nonstop record of PID (through MEM_FD), each checked
+ * (registry/rec_check.h): mappings that are not records are ignored,
+ * damaged records go to REG->bad. 0, or -1 with errno. */
 int ns_registry_read(pid_t pid, int mem_fd, struct ns_registry *reg);
 void ns_registry_free(struct ns_registry *reg);
 
-/* The record at BASE, read and checked as ns_registry_read does, its
- * mapping taken as the size the record says (malloc'd), or NULL. */
-struct ns_rec *ns_rec_read_at(int mem_fd, uint64_t base);
+/* The record at BASE in PID, read and checked as ns_registry_read does
+ * (malloc'd); NULL if there is none there (*DAMAGED false, WHY says why)
+ * or it is damaged (*DAMAGED true, WHY: "the record of the patch at ADDR
+ * in process PID is damaged: ..."). */
+struct ns_rec *ns_rec_read_at(pid_t pid, int mem_fd, uint64_t base,
+			      bool *damaged, char *why, size_t whylen);
 
 /* The record named NAME, or the last applied if NAME is NULL (not one
  * already reverted and retiring); NULL if none. */

@@ -1,5 +1,9 @@
 /* rt.h — the tool's side of libnonstop: finding the runtime in a target,
- * reading its thread registry, and telling which threads have switched. */
+ * reading its thread registry, and telling which threads have switched.
+ * The control block and the slots are the target's memory, which it can
+ * write anything into: every value is checked where it is read (rt.c,
+ * rt_read.c), and a thread the registry names counts only if /proc shows
+ * it among the target's own. */
 #ifndef NONSTOP_RUNTIME_RT_H
 #define NONSTOP_RUNTIME_RT_H
 #include <stdbool.h>
@@ -18,12 +22,33 @@ struct ns_rt_handle {
 };
 
 /* Looks for libnonstop in T. 1 found and ready (RT filled); 0 not loaded;
- * -1 loaded but unusable (another ABI, not started): ERR says why. */
+ * -1 loaded but unusable (another ABI, not started, or a control block
+ * that fails ns_rt_check, names a thread that is not one of T's, or
+ * functions other than libnonstop's): ERR says why. */
 int ns_rt_find(struct ns_target *t, int mem_fd, struct ns_rt_handle *rt,
 	       char *err, size_t errlen);
 
-/* Reads the control block again. 0, or -1 with errno. */
+/* Reads the control block again. 0; -1 with errno (EBADMSG: the block
+ * fails ns_rt_check, or changed what never changes once the runtime is
+ * ready: its thread, functions, offsets, slots; RT then keeps the block
+ * it had). */
 int ns_rt_refresh(int mem_fd, struct ns_rt_handle *rt);
+
+/* Largest distance of the view below the thread pointer (initial-exec
+ * TLS): beyond, a value is not an offset into the static TLS block. */
+#define NS_RT_TPOFF_MAX (1 << 30)
+/* Chunks of thread slots read at most (64 slots each): the list ends
+ * there even if the target made it longer or circular. */
+#define NS_RT_CHUNKS_MAX 4096
+
+/* Checks a control block read from process PID: the magic and ABI (of a
+ * started runtime), its thread's id, the view's offset, its flags and
+ * pointers. 0, or -1 with ERR naming what is wrong. */
+int ns_rt_check(pid_t pid, const struct ns_rt *blk, char *err, size_t errlen);
+
+/* Whether the fields of two checked blocks that never change once the
+ * runtime is ready are the same. */
+bool ns_rt_same_runtime(const struct ns_rt *a, const struct ns_rt *b);
 
 /* One thread of the target, as the runtime and /proc see it. */
 struct ns_rt_thread {
@@ -40,9 +65,18 @@ struct ns_rt_thread {
 };
 
 /* Every live thread of PID (from /proc/PID/task) with what the registry
- * says of it. *V is malloc'd. 0, or -1 with errno. */
+ * says of it. *V is malloc'd. 0, or -1 with errno (EBADMSG: the chunk
+ * list of the registry loops or is misaligned). */
 int ns_rt_threads(pid_t pid, int mem_fd, const struct ns_rt_handle *rt,
 		  struct ns_rt_thread **v, size_t *n);
+
+/* Fills V[i] (N threads, their tids set) from the slots of the registry
+ * at BLK->chunks: at most NS_RT_CHUNKS_MAX chunks, each at an aligned
+ * address seen once; a slot whose values are out of range is skipped
+ * (its thread counts as not switched: the safe side). 0, or -1 with
+ * errno (EBADMSG as above). */
+int ns_rt_read_slots(int mem_fd, const struct ns_rt *blk,
+		     struct ns_rt_thread *v, size_t n);
 
 /* Whether thread TH runs code of generations [FROM, TO): those whose view
  * is in that range run the patch's code. */
