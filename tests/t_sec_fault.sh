@@ -1,10 +1,11 @@
 # timeout: 240
-# A hostile target forges libnonstop's control block (nonstop__rt, with
-# the right magic and interface, one of its own threads as the runtime
-# thread) so that nonstop calls its "executor" in that thread. Whatever
+# A hostile target forges libnonstop's control block (nonstop__rt, valid
+# in every field nonstop checks: one of its own threads as the runtime
+# thread, its own nonstop__rt_exec as the executor) so that nonstop calls
+# that executor in that thread. Whatever
 # the executor does, apply fails within a bounded time with one clear line
 # and harms nothing:
-#   - it faults (an unmapped address: SIGSEGV; ud2: SIGILL): the thread is
+#   - it faults (a call to an unmapped address: SIGSEGV; ud2: SIGILL): the thread is
 #     stopped at once, the fault is named with where, the signal is never
 #     delivered, the thread's registers and signal mask are put back, and
 #     the target lives on, untraced, answering as before;

@@ -57,7 +57,7 @@ watch_victim & WATCHER=$!
 expect_exit 1 "$NONSTOP" apply "$TPID" fix.nsp
 victim_untouched
 expect_one_error_line
-expect_stderr_match "thread $VICTIM .*not one of its threads"
+expect_stderr_match "thread $VICTIM\\b.*not one of its threads"
 expect_alive
 expect_eq 6 "$(ask call 5)" "compute(5) after the refused apply"
 

@@ -1,14 +1,15 @@
 /* Target for t_sec_fault: a hostile program that forges libnonstop's
  * control block (struct ns_rt of lib/nonstop_rt.h: compile with -I lib),
  * without libnonstop, so that nonstop takes it for a per-thread target
- * and calls its "executor" in one of the program's own threads (a thread
- * asleep in pause(), named "sleeper"). Argument MODE says what that
- * executor is:
- *   segv     0x1000, an unmapped address: the call faults (SIGSEGV)
- *   ill      a function that executes ud2 (SIGILL)
- *   syscall  a function that calls reboot, on which the program's seccomp
- *            filter kills it (SECCOMP_RET_KILL_PROCESS)
- *   kill     a function that kills its own process with SIGSYS
+ * and calls its executor, nonstop__rt_exec, in one of the program's own
+ * threads (a thread asleep in pause(), named "sleeper"). The block passes
+ * every check nonstop makes of it (its executor is the program's own
+ * nonstop__rt_exec); argument MODE says what that executor does:
+ *   segv     calls 0x1000, an unmapped address: the call faults (SIGSEGV)
+ *   ill      executes ud2 (SIGILL)
+ *   syscall  calls reboot, on which the program's seccomp filter kills it
+ *            (SECCOMP_RET_KILL_PROCESS)
+ *   kill     kills its own process with SIGSYS
  * Commands:
  *   ping     pong
  *   call N   compute(N), the function the patch changes (old: N + 1)
@@ -33,28 +34,34 @@
 
 int compute(int x);
 
-struct ns_rt nonstop__rt = { .abi = NS_RT_ABI };
+struct ns_rt nonstop__rt = { .abi = NS_RT_ABI, .view_tpoff = -8 };
 
-static int trap_fn(const void *plan)
+/* Where the block says the thread slots are: none taken. */
+static struct ns_rt_chunk slots __attribute__((aligned(64)));
+
+enum mode { SEGV = 1, ILL, SYSCALL, KILL };
+static enum mode mode;
+
+/* The executor nonstop calls. KILL: the signal goes to another thread
+ * (this one has them all blocked while nonstop runs it); this one waits
+ * for the end. */
+int nonstop__rt_exec(const struct ns_rt_plan *plan)
 {
 	(void)plan;
-	__builtin_trap();
-}
-
-static int reboot_fn(const void *plan)
-{
-	(void)plan;
-	return (int)syscall(SYS_reboot, 0, 0, 0, 0);
-}
-
-/* The signal goes to another thread (this one has them all blocked
- * while nonstop runs it); this one waits for the end. */
-static int kill_fn(const void *plan)
-{
-	(void)plan;
-	kill(getpid(), SIGSYS);
-	for (;;)
-		pause();
+	switch (mode) {
+	case SEGV:
+		((void (*)(void))(uintptr_t)0x1000)();
+		return 0;
+	case ILL:
+		__builtin_trap();
+	case SYSCALL:
+		return (int)syscall(SYS_reboot, 0, 0, 0, 0);
+	case KILL:
+		kill(getpid(), SIGSYS);
+		for (;;)
+			pause();
+	}
+	return 0;
 }
 
 static int kill_reboot(void)
@@ -84,16 +91,16 @@ static void *sleeper(void *arg)
 	return NULL;
 }
 
-static uint64_t executor(const char *mode)
+static enum mode mode_of(const char *arg)
 {
-	if (!strcmp(mode, "segv"))
-		return 0x1000;
-	if (!strcmp(mode, "ill"))
-		return (uint64_t)(uintptr_t)trap_fn;
-	if (!strcmp(mode, "syscall"))
-		return kill_reboot() < 0 ? 0 : (uint64_t)(uintptr_t)reboot_fn;
-	if (!strcmp(mode, "kill"))
-		return (uint64_t)(uintptr_t)kill_fn;
+	if (!strcmp(arg, "segv"))
+		return SEGV;
+	if (!strcmp(arg, "ill"))
+		return ILL;
+	if (!strcmp(arg, "syscall"))
+		return kill_reboot() < 0 ? 0 : SYSCALL;
+	if (!strcmp(arg, "kill"))
+		return KILL;
 	return 0;
 }
 
@@ -105,8 +112,10 @@ int main(int argc, char **argv)
 	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
 	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	nonstop__rt.exec = argc > 1 ? executor(argv[1]) : 0;
-	if (!nonstop__rt.exec) {
+	mode = argc > 1 ? mode_of(argv[1]) : 0;
+	nonstop__rt.exec = (uint64_t)(uintptr_t)nonstop__rt_exec;
+	nonstop__rt.chunks = (uint64_t)(uintptr_t)&slots;
+	if (!mode) {
 		printf("usage: prog segv|ill|syscall|kill (%s)\n", strerror(errno));
 		return 2;
 	}

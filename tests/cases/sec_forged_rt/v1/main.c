@@ -28,10 +28,23 @@ int compute(int x);
 /* What nonstop looks for: a global object of this name, in .symtab. */
 struct ns_rt nonstop__rt;
 
+/* Its executor and thread slots, so that the block is right in every
+ * field but the thread it names. */
+static struct ns_rt_chunk slots __attribute__((aligned(64)));
+
+int nonstop__rt_exec(const struct ns_rt_plan *plan)
+{
+	(void)plan;
+	return 0;
+}
+
 static void forge_rt(uint32_t tid)
 {
 	nonstop__rt.abi = NS_RT_ABI;
 	nonstop__rt.tid = tid;
+	nonstop__rt.view_tpoff = -8;
+	nonstop__rt.chunks = (uint64_t)(uintptr_t)&slots;
+	nonstop__rt.exec = (uint64_t)(uintptr_t)nonstop__rt_exec;
 	nonstop__rt.magic = NS_RT_MAGIC;
 }
 
