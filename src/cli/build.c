@@ -235,6 +235,10 @@ static int build(struct ns_gen_opts opts, struct ns_srcdiff_opts so,
 		}
 		opts.name = name;
 	}
+	if (!ns_patch_name_ok(opts.name, err, sizeof(err))) {
+		free(name);
+		return ns_usage_error("build", "%s; use --name", err);
+	}
 	if (so.src) {
 		so.patch = out;
 		so.binary = opts.binary;

@@ -28,6 +28,8 @@ static void help(void)
 	       "revert is refused, the patch stays applied), the post-revert hook\n"
 	       "after it (non-zero: a warning, the revert stands). Per-thread,\n"
 	       "they run in libnonstop's own thread.\n\n"
+	       "One nonstop works on a process at a time (see apply --help): a\n"
+	       "revert while another nonstop works on PID is refused at once.\n\n"
 	       "  --all          revert every patch, newest first; stops at the\n"
 	       "                 first that cannot be (the rest stay applied)\n"
 	       "  --timeout SEC  how long to wait for a safe moment (default 5)\n"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/escape.h"
 #include "patch/patch.h"
 #include "patch/patch_trust.h"
 
@@ -207,9 +208,11 @@ static void show_hooks_text(const struct ns_patch *p)
 	for (uint32_t k = 0; k < NS_HOOK_KINDS; k++) {
 		uint32_t sym = p->hooks[k];
 
-		if (sym)
-			printf("  %-13s %s  [%s]\n", ns_hook_kind_name(k + 1),
-			       p->syms[sym].name, hook_where(p, sym));
+		if (!sym)
+			continue;
+		printf("  %-13s ", ns_hook_kind_name(k + 1));
+		ns_esc_put(p->syms[sym].name);
+		printf("  [%s]\n", hook_where(p, sym));
 	}
 }
 
@@ -229,12 +232,30 @@ static void show_hooks_json(const struct ns_patch *p)
 	putchar(']');
 }
 
+/* " (static, FILE)  [OBJECT]" of an entry, escaped: every name in a patch
+ * file is the file's to choose. */
+static void put_file_object(const struct ns_entry *e)
+{
+	if (e->file) {
+		fputs(" (static, ", stdout);
+		ns_esc_put(e->file);
+		putchar(')');
+	}
+	fputs("  [", stdout);
+	ns_esc_put(e->object ? e->object : "?");
+	putchar(']');
+}
+
 static void show_text(const struct ns_patch *p)
 {
 	char bid[2 * NS_BUILD_ID_MAX + 1];
 
 	build_id_hex(p, bid);
-	printf("patch:    %s\nbinary:   %s\nbuild-id: %s\n", p->name, p->binary, bid);
+	fputs("patch:    ", stdout);
+	ns_esc_put(p->name);
+	fputs("\nbinary:   ", stdout);
+	ns_esc_put(p->binary);
+	printf("\nbuild-id: %s\n", bid);
 	hex(p->result_build_id, p->result_build_id_len, bid);
 	printf("result:   %s\nid:       %016llx\n",
 	       p->result_build_id_len ? bid : "not recorded (built without --new-binary)",
@@ -246,12 +267,14 @@ static void show_text(const struct ns_patch *p)
 
 		if (e->kind == NS_ENTRY_IGNORED)
 			continue;
-		printf("  %-13s %s", kind_name(e->kind), e->name);
-		if (e->kind == NS_ENTRY_TRANSFORM || e->kind == NS_ENTRY_UNTRANSFORM)
-			printf(" by %s()", p->syms[e->sym].name);
-		if (e->file)
-			printf(" (static, %s)", e->file);
-		printf("  [%s]", e->object ? e->object : "?");
+		printf("  %-13s ", kind_name(e->kind));
+		ns_esc_put(e->name);
+		if (e->kind == NS_ENTRY_TRANSFORM || e->kind == NS_ENTRY_UNTRANSFORM) {
+			fputs(" by ", stdout);
+			ns_esc_put(p->syms[e->sym].name);
+			fputs("()", stdout);
+		}
+		put_file_object(e);
 		if (e->reason)
 			printf("  %s", reason_name(e->reason));
 		if (e->kind == NS_ENTRY_REPLACE)
@@ -268,10 +291,10 @@ static void show_text(const struct ns_patch *p)
 
 		if (e->kind != NS_ENTRY_IGNORED)
 			continue;
-		printf("  %s", e->name);
-		if (e->file)
-			printf(" (static, %s)", e->file);
-		printf("  [%s]  %s\n", e->object ? e->object : "?", reason_name(e->reason));
+		fputs("  ", stdout);
+		ns_esc_put(e->name);
+		put_file_object(e);
+		printf("  %s\n", reason_name(e->reason));
 	}
 	show_hooks_text(p);
 	printf("binds to:\n");
@@ -280,9 +303,13 @@ static void show_text(const struct ns_patch *p)
 
 		if (s->kind != NS_SYM_TARGET)
 			continue;
-		printf("  %s", s->name);
-		if (s->file)
-			printf(" (static, %s)", s->file);
+		fputs("  ", stdout);
+		ns_esc_put(s->name);
+		if (s->file) {
+			fputs(" (static, ", stdout);
+			ns_esc_put(s->file);
+			putchar(')');
+		}
 		if (!strcmp(s->name, "nonstop_hook_msg"))
 			printf(" (the patch's own message buffer, for its hooks)");
 		putchar('\n');

@@ -40,6 +40,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -258,31 +259,46 @@ static int deregister(struct ns_tracee *tr, const struct ns_rec *rec,
 	return -1;
 }
 
+/* The record at BASE is read again, checked (registry.h): the addresses
+ * nonstop is about to call and pass are the ones the registry checked,
+ * not what the process may have written since. */
 int ns_frames_release(struct ns_tracee *tr, uint64_t base, char *err, size_t errlen)
 {
-	struct ns_rec rec;
-	int known;
+	char why[512];
+	bool damaged;
+	struct ns_rec *rec = ns_rec_read_at(tr->pid, tr->mem_fd, base, &damaged,
+					    why, sizeof(why));
+	int known, rc = 0;
 
-	if (ns_mem_read(tr->mem_fd, base, &rec, sizeof(rec)) < 0 ||
-	    !ns_rec_magic_v3(rec.magic) || !rec.eh_frame ||
-	    rec.frames == NS_FRAMES_NONE)
-		return 0;
-	rec.name[NS_NAME_MAX - 1] = 0;
-	if (!rec.call_stub || !rec.call_slot || !rec.frames_deregister) {
-		snprintf(err, errlen, "patch '%s': its record is damaged (frames "
-			 "registered, no way to deregister them)", rec.name);
+	if (!rec) {
+		/* Not a record (a mapping never filled): nothing registered. */
+		if (!damaged)
+			return 0;
+		snprintf(err, errlen, "%s", why);
 		return -1;
 	}
-	known = registered(tr, &rec, err, errlen);
-	if (known < 0)
-		return -1;
-	if (known && executable(tr->pid, rec.frames_deregister))
-		return deregister(tr, &rec, err, errlen);
-	/* Not registered, or libgcc is gone (unloaded: nothing knows them). */
-	if (ns_rec_set_frames(tr->mem_fd, base, NS_FRAMES_NONE) < 0) {
+	if (!ns_rec_magic_v3(rec->magic) || !rec->eh_frame ||
+	    rec->frames == NS_FRAMES_NONE)
+		goto out;
+	if (!rec->call_stub || !rec->call_slot || !rec->frames_deregister) {
+		snprintf(err, errlen, "patch '%s': its record is damaged (frames "
+			 "registered, no way to deregister them)", rec->name);
+		rc = -1;
+		goto out;
+	}
+	known = registered(tr, rec, err, errlen);
+	if (known < 0) {
+		rc = -1;
+	} else if (known && executable(tr->pid, rec->frames_deregister)) {
+		rc = deregister(tr, rec, err, errlen);
+	} else if (ns_rec_set_frames(tr->mem_fd, base, NS_FRAMES_NONE) < 0) {
+		/* Not registered, or libgcc is gone (unloaded: nothing knows
+		 * them). */
 		snprintf(err, errlen, "cannot write to process %d: %s", (int)tr->pid,
 			 strerror(errno));
-		return -1;
+		rc = -1;
 	}
-	return 0;
+out:
+	free(rec);
+	return rc;
 }

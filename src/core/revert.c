@@ -319,6 +319,26 @@ static int attach(struct revert *r)
 				 sizeof(r->res->err));
 }
 
+/* No record to revert: says so, or, if the one named is damaged (a value
+ * out of range: never acted on), why. */
+static void not_found(struct revert *r, const char *name)
+{
+	pid_t pid = r->o->pid;
+
+	for (size_t i = 0; name && i < r->reg.nbad; i++)
+		if (!strcmp(r->reg.bad[i].name, name)) {
+			ns_op_fail(r->res, "the record of patch '%s' in process %d "
+				   "is damaged (%s): it is not acted on", name,
+				   (int)pid, r->reg.bad[i].why);
+			return;
+		}
+	if (name)
+		ns_op_fail(r->res, "no patch named '%s' is applied to process %d",
+			   name, (int)pid);
+	else
+		ns_op_fail(r->res, "no patch is applied to process %d", (int)pid);
+}
+
 int ns_revert(const struct ns_op_opts *o, const char *name,
 	      struct ns_op_result *res)
 {
@@ -347,11 +367,7 @@ int ns_revert(const struct ns_op_opts *o, const char *name,
 		goto out;
 	r.e = ns_registry_find(&r.reg, name);
 	if (!r.e) {
-		if (name)
-			ns_op_fail(res, "no patch named '%s' is applied to process %d",
-			     name, (int)o->pid);
-		else
-			ns_op_fail(res, "no patch is applied to process %d", (int)o->pid);
+		not_found(&r, name);
 		goto out;
 	}
 	snprintf(res->name, sizeof(res->name), "%s", r.e->rec->name);

@@ -40,6 +40,7 @@
 #ifndef NONSTOP_PATCH_H
 #define NONSTOP_PATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -212,6 +213,13 @@ int ns_patch_load_mem(const char *name, const void *data, size_t len,
 		      struct ns_patch *out, char *err, size_t errlen);
 
 void ns_patch_free(struct ns_patch *patch);
+
+/* A patch's name: what records, maps ("nonstop:NAME") and every message
+ * show, and what `revert` takes. 1 to NS_PATCH_NAME_MAX bytes, none of
+ * them a control character (C0 or DEL) or '/'. */
+#define NS_PATCH_NAME_MAX 63
+/* Whether NAME is such a name; if not, WHY says what is wrong. */
+bool ns_patch_name_ok(const char *name, char *why, size_t whylen);
 
 /* ---- checksums of old code (patch_mask.c) -------------------------------- */
 

@@ -723,6 +723,8 @@ static int load(struct reader *r, struct ns_patch *p)
 	if (meta_string(r, r->h.name, 0, "patch name", &p->name) ||
 	    meta_string(r, r->h.binary, 0, "binary name", &p->binary))
 		return -1;
+	if (!ns_patch_name_ok(p->name, why, sizeof(why)))
+		return rerr(r, "metadata: %s", why);
 	memcpy(p->build_id, r->h.build_id, r->h.build_id_len);
 	p->build_id_len = r->h.build_id_len;
 	memcpy(p->result_build_id, r->h.result_build_id, r->h.result_build_id_len);
@@ -780,6 +782,28 @@ int ns_patch_load_mem(const char *name, const void *data, size_t len,
 	memcpy(r.buf, data, len);
 	r.size = len;
 	return load_buffer(&r, out);
+}
+
+bool ns_patch_name_ok(const char *name, char *why, size_t whylen)
+{
+	size_t n = strlen(name);
+
+	if (!n || n > NS_PATCH_NAME_MAX) {
+		snprintf(why, whylen, "the patch name is %zu bytes long (1 to %d "
+			 "allowed)", n, NS_PATCH_NAME_MAX);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c < 0x20 || c == 0x7f || c == '/') {
+			snprintf(why, whylen, "the patch name has a %s at byte %zu "
+				 "(not allowed in a name)", c == '/' ? "'/'" :
+				 "control character", i);
+			return false;
+		}
+	}
+	return true;
 }
 
 void ns_patch_free(struct ns_patch *p)

@@ -2,6 +2,7 @@
  * output (escape.h). */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/escape.h"
@@ -92,6 +93,20 @@ const char *ns_esc(const char *s, char *buf, size_t len)
 	}
 	buf[at] = 0;
 	return buf;
+}
+
+void ns_esc_put(const char *s)
+{
+	size_t n = NS_ESC_SIZE(strlen(s));
+	char small[NS_ESC_SIZE(64)], *buf = n <= sizeof(small) ? small : malloc(n);
+
+	if (!buf) {
+		fputs("(out of memory)", stdout);
+		return;
+	}
+	fputs(ns_esc(s, buf, n), stdout);
+	if (buf != small)
+		free(buf);
 }
 
 void ns_json_str(const char *s)

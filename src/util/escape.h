@@ -21,6 +21,10 @@
  * Valid UTF-8 otherwise passes unchanged. Returns BUF. */
 const char *ns_esc(const char *s, char *buf, size_t len);
 
+/* Prints S on stdout escaped as ns_esc() does, however long it is (a
+ * name from a patch file has no fixed bound). */
+void ns_esc_put(const char *s);
+
 /* Prints S on stdout as a JSON string (null if S is NULL): '"' and '\'
  * escaped, every byte below 0x20 or from 0x7f up as \u00XX (the output is
  * plain ASCII, valid JSON whatever the bytes). */
