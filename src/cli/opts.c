@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "core/core.h"
+#include "util/guard.h"
 
 int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 		 struct ns_cli_opts *o)
@@ -97,6 +98,7 @@ int ns_cli_op_setup(const char *cmd, const struct ns_cli_opts *o,
 	if (!op->pid)
 		return ns_usage_error(cmd, "'%s' is not a process id", o->args[0]);
 	op->timeout = o->timeout;
+	ns_guard_target_command(cmd, o->timeout);
 	op->verbose = o->verbose;
 	op->replace = o->replace;
 	op->mode = o->mode;

@@ -17,6 +17,10 @@
 #include "registry/registry.h"
 #include "runtime/rt.h"
 #include "transition/perthread.h"
+#include "util/guard.h"
+
+/* status waits for nothing; its deadline is ns_guard_deadline of this. */
+#define STATUS_TIMEOUT 5.0
 
 static void help(void)
 {
@@ -125,6 +129,7 @@ int cmd_status(int argc, char **argv)
 				      o.args[0]);
 	if (kill(pid, 0) < 0 && errno == ESRCH)
 		return ns_fail("status", "no process %d", pid);
+	ns_guard_target_command("status", STATUS_TIMEOUT);
 	fd = ns_mem_open(pid);
 	if (fd < 0)
 		return ns_fail("status", "cannot read process %d: %s", pid,

@@ -103,9 +103,12 @@ static int open_module(struct ns_target *t, struct ns_module *m,
 	m->fd = ns_mapfile_open(t->pid, mp, why, sizeof(why));
 	if (m->fd < 0)
 		return -1;
-	/* Read, not mapped: the file may belong to the target's user, who
-	 * could truncate it under a mapping and make nonstop fault. */
-	m->elf = elf_begin(m->fd, ELF_C_READ, NULL);
+	/* Mapped read-only, not read: libelf's read mode copies every
+	 * section it is asked for into malloc'd memory, as large as the file
+	 * claims (a sparse file of the target's user can claim gigabytes),
+	 * where a mapping uses the page cache. A file truncated under the
+	 * mapping raises SIGBUS, which ends the command cleanly (util/guard.h). */
+	m->elf = elf_begin(m->fd, ELF_C_READ_MMAP, NULL);
 	if (!m->elf || elf_kind(m->elf) != ELF_K_ELF || !gelf_getehdr(m->elf, &eh))
 		return -1;
 	m->is_exec = eh.e_type == ET_EXEC;

@@ -186,8 +186,8 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 /* A file module's ELF: the file the kernel maps at BASE (proc/mapfile.h),
  * never the path maps shows, which the process chooses (libdwfl's own
  * callback opens that path on the host, following symlinks, and blocks
- * on a FIFO put there). Read into memory, not mapped: the target's user
- * may own the file and truncate it. */
+ * on a FIFO put there). Mapped read-only, as link/target.c does and for
+ * the same reasons. */
 static int file_elf(pid_t pid, Dwarf_Addr base, char **file_name, Elf **elfp)
 {
 	char err[512];
@@ -195,7 +195,7 @@ static int file_elf(pid_t pid, Dwarf_Addr base, char **file_name, Elf **elfp)
 
 	if (fd < 0)
 		return -1;
-	*elfp = elf_begin(fd, ELF_C_READ, NULL);
+	*elfp = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!*elfp || elf_kind(*elfp) != ELF_K_ELF) {
 		if (*elfp)
 			elf_end(*elfp);
