@@ -11,8 +11,9 @@
  * file is /proc/PID/exe for the program itself, else the path resolved
  * inside the target's root (openat2 RESOLVE_IN_ROOT: no symlink leads out
  * of it) — accepted only if it is the very file mapped (same device and
- * inode as the maps line), and only a regular file is ever opened (a FIFO
- * cannot make nonstop wait). */
+ * inode as the maps line). Whatever the way, the file is first opened
+ * O_PATH and opened for reading only once it is known to be a regular
+ * file: no FIFO makes nonstop wait, no device's open routine runs as root. */
 #ifndef NONSTOP_PROC_MAPFILE_H
 #define NONSTOP_PROC_MAPFILE_H
 #include <stddef.h>
