@@ -735,7 +735,9 @@ int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 	if (!o->locked && ns_lock_take(o->pid, &lock, res->err,
 				       sizeof(res->err)) != 0)
 		goto out;
-	if (choose_mode(&a) < 0 || attach(&a) < 0 || check_syscalls(&a) < 0)
+	if (choose_mode(&a) < 0 || attach(&a) < 0 ||
+	    ns_lock_same_process(&lock, o->pid, res->err, sizeof(res->err)) < 0 ||
+	    check_syscalls(&a) < 0)
 		goto out;
 	if (ns_registry_read(o->pid, a.tr.mem_fd, &a.reg) < 0) {
 		ns_op_fail(res, "cannot read the registry of process %d", (int)o->pid);

@@ -85,6 +85,26 @@ static int start_time(pid_t pid, unsigned long long *t)
 	return 0;
 }
 
+/* The thread group of PID (/proc/PID/status, "Tgid:"), 0 if unknown. */
+static pid_t thread_group(pid_t pid)
+{
+	char fn[64], line[128];
+	pid_t tgid = 0;
+	FILE *f;
+
+	snprintf(fn, sizeof(fn), "/proc/%d/status", (int)pid);
+	f = fopen(fn, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Tgid:", 5)) {
+			tgid = (pid_t)atoi(line + 5);
+			break;
+		}
+	fclose(f);
+	return tgid;
+}
+
 /* Says who holds the lock in FD (its holder wrote its pid in it). */
 static void holder(int fd, pid_t pid, char *err, size_t errlen)
 {
@@ -167,6 +187,12 @@ int ns_lock_take(pid_t pid, struct ns_lock *l, char *err, size_t errlen)
 		snprintf(err, errlen, "no process %d", (int)pid);
 		return -1;
 	}
+	l->start = t;
+	if (thread_group(pid) != pid) {
+		snprintf(err, errlen, "%d is a thread of process %d, not a process: "
+			 "give the process's id", (int)pid, (int)thread_group(pid));
+		return -1;
+	}
 	if (lock_dir(dir, sizeof(dir), err, errlen) < 0)
 		return -1;
 	snprintf(name, sizeof(name), "%d-%llu.lock", (int)pid, t);
@@ -179,6 +205,20 @@ int ns_lock_take(pid_t pid, struct ns_lock *l, char *err, size_t errlen)
 	rc = take(dirfd, name, pid, l, err, errlen);
 	close(dirfd);
 	return rc;
+}
+
+int ns_lock_same_process(const struct ns_lock *l, pid_t pid, char *err,
+			 size_t errlen)
+{
+	unsigned long long t;
+
+	if (l->fd < 0)
+		return 0;
+	if (start_time(pid, &t) == 0 && t == l->start)
+		return 0;
+	snprintf(err, errlen, "process %d exited (its id now names another "
+		 "process)", (int)pid);
+	return -1;
 }
 
 void ns_lock_drop(struct ns_lock *l)

@@ -23,15 +23,24 @@
 
 struct ns_lock {
 	int  fd;                      /* -1: not held */
+	unsigned long long start;     /* the process's start time */
 	char path[512];
 };
 
 #define NS_LOCK_INIT { .fd = -1 }
 
-/* Takes the lock of process PID, without waiting. 0; 1 if another nonstop
- * holds it; -1 if it cannot be taken (ERR says why in each case: "another
- * nonstop (pid M) is working on process N"). */
+/* Takes the lock of process PID, without waiting. PID must be a process
+ * (a thread group's leader): another thread's id would name another lock.
+ * 0; 1 if another nonstop holds it; -1 if it cannot be taken (ERR says why
+ * in each case: "another nonstop (pid M) is working on process N"). */
 int ns_lock_take(pid_t pid, struct ns_lock *l, char *err, size_t errlen);
+
+/* Once nonstop has seized the process (its pid cannot be reused while it
+ * is held): 0 if PID is still the process whose lock L is, else -1 with
+ * ERR (it exited, and its pid is another process's now). 0 if L is not
+ * held (a caller under another's lock). */
+int ns_lock_same_process(const struct ns_lock *l, pid_t pid, char *err,
+			 size_t errlen);
 
 /* Releases it (removes the file). Idempotent. */
 void ns_lock_drop(struct ns_lock *l);

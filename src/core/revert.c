@@ -355,7 +355,8 @@ int ns_revert(const struct ns_op_opts *o, const char *name,
 	if (!o->locked && ns_lock_take(o->pid, &lock, res->err,
 				       sizeof(res->err)) != 0)
 		goto out;
-	if (choose_mode(&r, name) < 0 || attach(&r) < 0)
+	if (choose_mode(&r, name) < 0 || attach(&r) < 0 ||
+	    ns_lock_same_process(&lock, o->pid, res->err, sizeof(res->err)) < 0)
 		goto out;
 	if (ns_registry_read(o->pid, r.tr.mem_fd, &r.reg) < 0) {
 		ns_op_fail(res, "cannot read the registry of process %d", (int)o->pid);
