@@ -76,11 +76,24 @@ void ns_maps_free(struct ns_maps *maps)
 	memset(maps, 0, sizeof(*maps));
 }
 
+/* A binary search: the kernel lists mappings in address order, without
+ * overlaps, and a target can have tens of thousands of them (checking a
+ * record looks up every one of its functions). */
 const struct ns_map *ns_maps_find(const struct ns_maps *maps, uint64_t addr)
 {
-	for (size_t i = 0; i < maps->n; i++)
-		if (addr >= maps->v[i].start && addr < maps->v[i].end)
-			return &maps->v[i];
+	size_t lo = 0, hi = maps->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct ns_map *m = &maps->v[mid];
+
+		if (addr < m->start)
+			hi = mid;
+		else if (addr >= m->end)
+			lo = mid + 1;
+		else
+			return m;
+	}
 	return NULL;
 }
 

@@ -24,7 +24,8 @@ struct ns_maps {
 int ns_maps_read(pid_t pid, struct ns_maps *out);
 void ns_maps_free(struct ns_maps *maps);
 
-/* The mapping containing ADDR, or NULL. */
+/* The mapping containing ADDR, or NULL (MAPS in address order, as the
+ * kernel lists them). */
 const struct ns_map *ns_maps_find(const struct ns_maps *maps, uint64_t addr);
 
 /* Finds a free, page-aligned range of SIZE bytes lying entirely inside

@@ -73,11 +73,17 @@ static void scan(const uint8_t *buf, size_t len, uint64_t at,
 		g->sigreturn = at + (uint64_t)(p - buf);
 }
 
+/* How much executable memory the search for gadgets reads at most: the
+ * target chooses how many mappings it has (tens of thousands) and how
+ * large; glibc's restorer is in the first few megabytes of libc. */
+#define GADGET_SCAN_MAX (256u << 20)
+
 /* Finds `syscall; ret` (the vDSO first: it is small) and glibc's signal
  * restorer in the target's executable memory. */
 int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g)
 {
 	struct ns_maps maps;
+	size_t budget = GADGET_SCAN_MAX;
 
 	memset(g, 0, sizeof(*g));
 	if (ns_maps_read(tr->pid, &maps) < 0) {
@@ -93,8 +99,9 @@ int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g)
 			uint8_t *buf;
 
 			if (!gadget_source(m) || vdso != (pass == 0) ||
-			    (g->syscall && g->sigreturn))
+			    (g->syscall && g->sigreturn) || len > budget)
 				continue;
+			budget -= len;
 			buf = malloc(len);
 			if (!buf)
 				break;

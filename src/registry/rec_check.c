@@ -80,29 +80,24 @@ bool ns_rec_is_mapping(const struct ns_map *m)
 bool ns_rec_home_find(const struct ns_maps *maps, uint64_t start,
 		      struct ns_rec_home *home)
 {
-	for (size_t i = 0; i < maps->n; i++) {
-		const struct ns_map *m = &maps->v[i];
+	const struct ns_map *m = ns_maps_find(maps, start);
 
-		if (m->start != start || m->end <= m->start ||
-		    !ns_rec_is_mapping(m))
-			continue;
-		home->start = start;
-		home->first_end = home->end = m->end;
-		home->maps = maps;
-		/* The later parts of the same memfd (the code, the data: other
-		 * protections), each at its own offset. */
-		for (size_t j = i + 1; j < maps->n; j++) {
-			const struct ns_map *n = &maps->v[j];
-
-			if (n->start != home->end || n->end <= n->start ||
-			    n->inode != m->inode || strcmp(n->path, m->path) ||
-			    n->offset != n->start - start)
-				break;
-			home->end = n->end;
-		}
-		return true;
+	if (!m || m->start != start || m->end <= m->start ||
+	    !ns_rec_is_mapping(m))
+		return false;
+	home->start = start;
+	home->first_end = home->end = m->end;
+	home->maps = maps;
+	/* The later parts of the same memfd (the code, the data: other
+	 * protections), each at its own offset. */
+	for (const struct ns_map *n = m + 1; n < maps->v + maps->n; n++) {
+		if (n->start != home->end || n->end <= n->start ||
+		    n->inode != m->inode || strcmp(n->path, m->path) ||
+		    n->offset != n->start - start)
+			break;
+		home->end = n->end;
 	}
-	return false;
+	return true;
 }
 
 /* Whether [LO, HI) is the program's own code: executable private

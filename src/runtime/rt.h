@@ -70,7 +70,8 @@ struct ns_rt_thread {
 int ns_rt_threads(pid_t pid, int mem_fd, const struct ns_rt_handle *rt,
 		  struct ns_rt_thread **v, size_t *n);
 
-/* Fills V[i] (N threads, their tids set) from the slots of the registry
+/* Sorts V (N threads, their tids set) by tid and fills each from its slot
+ * in the registry
  * at BLK->chunks: at most NS_RT_CHUNKS_MAX chunks, each at an aligned
  * address seen once; a slot whose values are out of range is skipped
  * (its thread counts as not switched: the safe side). 0, or -1 with

@@ -151,19 +151,30 @@ static bool slot_sane(const struct ns_rt_slot *s)
 	return s->tid && s->tid <= INT_MAX && s->scan_hit <= NS_RT_SCAN_UNKNOWN;
 }
 
+static int by_tid(const void *a, const void *b)
+{
+	const struct ns_rt_thread *x = a, *y = b;
+
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+/* Fills the thread of V (sorted by tid) that slot S names. A slot count
+ * and a thread count both in the ten thousands must not multiply: a
+ * binary search per slot. */
 static void take_slot(const struct ns_rt_slot *s, struct ns_rt_thread *v,
 		      size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (v[i].tid != (pid_t)s->tid)
-			continue;
-		v[i].registered = true;
-		v[i].view = s->view;
-		v[i].scan_gen = s->scan_gen;
-		v[i].scan_hit = s->scan_hit;
-		v[i].scan_pc = s->scan_pc;
-		v[i].switched_ns = s->switched_ns;
-	}
+	struct ns_rt_thread key = { .tid = (pid_t)s->tid };
+	struct ns_rt_thread *t = bsearch(&key, v, n, sizeof(*v), by_tid);
+
+	if (!t)
+		return;
+	t->registered = true;
+	t->view = s->view;
+	t->scan_gen = s->scan_gen;
+	t->scan_hit = s->scan_hit;
+	t->scan_pc = s->scan_pc;
+	t->switched_ns = s->switched_ns;
 }
 
 int ns_rt_read_slots(int mem_fd, const struct ns_rt *blk,
@@ -176,6 +187,7 @@ int ns_rt_read_slots(int mem_fd, const struct ns_rt *blk,
 
 	if (!seen)
 		return -1;
+	qsort(v, n, sizeof(*v), by_tid);
 	while (at) {
 		struct ns_rt_chunk c;
 
