@@ -40,6 +40,7 @@
 #include "proc/mem.h"
 #include "proc/remote.h"
 #include "proc/tracee.h"
+#include "registry/rec_state.h"
 #include "registry/registry.h"
 #include "transition/gate.h"
 #include "transition/plan.h"
@@ -153,7 +154,8 @@ static int build_record(struct apply *a)
 						     : NS_REC_MAGIC, 8);
 	a->rec->nfuncs = n;
 	a->rec->nsyms = ns_unwind_nsyms(&a->patch);
-	a->rec->state = NS_REC_LOADED;
+	if (ns_rec_move_load(a->rec, a->res->err, sizeof(a->res->err)) < 0)
+		return -1;
 	a->rec->seq = a->reg.n ? a->reg.v[a->reg.n - 1].rec->seq + 1 : 1;
 	a->rec->patch_id = a->patch.id;
 	a->rec->applied_at = (uint64_t)time(NULL);
@@ -254,13 +256,16 @@ static void place_gate(struct apply *a)
  * code is in place. */
 static int build_plan(struct apply *a)
 {
-	uint32_t loaded = NS_REC_LOADED, applying = NS_REC_APPLYING;
-	uint32_t applied = NS_REC_APPLIED;
-	uint64_t state = a->img.base + offsetof(struct ns_rec, state);
+	struct ns_rec_step begin, commit;
 
+	if (ns_rec_move_begin(a->rec->state, a->img.base, &begin, a->res->err,
+			      sizeof(a->res->err)) < 0 ||
+	    ns_rec_move_commit(begin.to, a->img.base, &commit, a->res->err,
+			       sizeof(a->res->err)) < 0)
+		return -1;
 	if (ns_plan_init(&a->plan, plan_size(a)) < 0)
 		return ns_op_fail(a->res, "out of memory");
-	if (ns_plan_add(&a->plan, state, &loaded, &applying, sizeof(uint32_t)) < 0)
+	if (ns_plan_add_step(&a->plan, &begin) < 0)
 		goto full;
 	for (uint32_t i = 0; i < a->rec->nfuncs; i++) {
 		struct ns_rec_func *f = &a->rec->funcs[i];
@@ -276,9 +281,10 @@ static int build_plan(struct apply *a)
 		if (ns_plan_add(&a->plan, f->old_addr, now, jmp, NS_JMP_LEN) < 0)
 			goto full;
 	}
-	if (ns_replace_add_places(&a->rp, &a->plan) < 0)
-		goto full;
-	if (ns_plan_add(&a->plan, state, &applying, &applied, sizeof(uint32_t)) < 0)
+	if (ns_replace_add_places(&a->rp, &a->plan, a->res->err,
+				  sizeof(a->res->err)) < 0)
+		return -1;
+	if (ns_plan_add_step(&a->plan, &commit) < 0)
 		goto full;
 	return 0;
 full:

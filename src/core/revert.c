@@ -33,6 +33,7 @@
 #include "proc/mem.h"
 #include "proc/remote.h"
 #include "proc/tracee.h"
+#include "registry/rec_state.h"
 #include "registry/registry.h"
 #include "transition/redirect.h"
 #include "transition/transition.h"
@@ -50,6 +51,7 @@ struct revert {
 	struct ns_rt_handle rt;
 	bool pt;                      /* the patch to revert is per-thread */
 	struct ns_rec_xform *xforms;  /* its state transformers, if any */
+	struct ns_rec_step step;      /* its record REVERTING */
 };
 
 /* A patch that transformed data is reverted only with its untransformers:
@@ -109,7 +111,7 @@ static int commit(void *arg, char *err, size_t errlen)
 	int fd = r->tr.mem_fd;
 	uint32_t i;
 
-	if (ns_rec_set_state(fd, r->e->addr, NS_REC_REVERTING) < 0)
+	if (ns_rec_step_write(fd, &r->step) < 0)
 		goto fail;
 	for (i = 0; i < rec->nfuncs; i++)
 		if (ns_mem_write(fd, rec->funcs[i].old_addr, rec->funcs[i].saved,
@@ -123,7 +125,7 @@ undo:
 				   jmp);
 		ns_mem_write(fd, rec->funcs[i].old_addr, jmp, NS_JMP_LEN);
 	}
-	ns_rec_set_state(fd, r->e->addr, NS_REC_APPLIED);
+	ns_rec_step_undo(fd, &r->step);
 fail:
 	snprintf(err, errlen, "cannot write to process %d: %s",
 		 (int)r->tr.pid, strerror(errno));
@@ -131,12 +133,12 @@ fail:
 }
 
 /* What the gate restores if nonstop dies during the switch: every entry
- * jump of this patch, and the record APPLIED. */
-static struct ns_gate_entry *undo_plan(const struct ns_rec_entry *re)
+ * jump of this patch, and the record's state as it was. */
+static struct ns_gate_entry *undo_plan(const struct revert *r)
 {
-	const struct ns_rec *rec = re->rec;
+	const struct ns_rec *rec = r->e->rec;
 	struct ns_gate_entry *e = calloc(rec->nfuncs + 1, sizeof(*e));
-	uint32_t applied = NS_REC_APPLIED, i;
+	uint32_t i;
 
 	if (!e)
 		return NULL;
@@ -146,9 +148,9 @@ static struct ns_gate_entry *undo_plan(const struct ns_rec_entry *re)
 		ns_redirect_encode(rec->funcs[i].old_addr, rec->funcs[i].new_addr,
 				   e[i].bytes);
 	}
-	e[i].addr = re->addr + offsetof(struct ns_rec, state);
-	e[i].len = sizeof(applied);
-	memcpy(e[i].bytes, &applied, sizeof(applied));
+	e[i].addr = r->step.addr;
+	e[i].len = sizeof(r->step.from);
+	memcpy(e[i].bytes, &r->step.from, sizeof(r->step.from));
 	return e;
 }
 
@@ -168,10 +170,13 @@ static int switch_back(struct revert *r)
 		.code = rec->gate, .journal = rec->journal, .n = rec->nfuncs + 1,
 	};
 
+	if (ns_rec_move_revert(rec->state, r->e->addr, &r->step, r->res->err,
+			       sizeof(r->res->err)) < 0)
+		return -1;
 	snprintf(name, sizeof(name), "the code of patch '%s'", rec->name);
 	busy.name = name;
 	if (rec->gate && rec->journal_cap >= NS_GATE_JOURNAL_SIZE(gate.n)) {
-		gate.e = r->undo = undo_plan(r->e);
+		gate.e = r->undo = undo_plan(r);
 		if (!gate.e)
 			return ns_op_fail(r->res, "out of memory");
 		x.gate = &gate;

@@ -16,6 +16,7 @@
 #include <linux/membarrier.h>
 
 #include "proc/mem.h"
+#include "registry/rec_state.h"
 #include "transition/dispatch.h"
 #include "transition/perthread.h"
 
@@ -114,6 +115,13 @@ static void add_rec(struct plan *pl, uint16_t phase, struct ns_pt *x,
 		    size_t off, uint32_t value, uint32_t old)
 {
 	add(pl, phase, NS_RT_W_RO, x->rec_addr + off, 4, value, old);
+}
+
+/* The write of the record's state that makes move S (rec_state.h). */
+static void add_step(struct plan *pl, uint16_t phase,
+		     const struct ns_rec_step *s)
+{
+	add(pl, phase, NS_RT_W_RO, s->addr, sizeof(s->to), s->to, s->from);
 }
 
 /* Writes the plan into the patch's memory and has the runtime thread
@@ -266,9 +274,12 @@ int ns_pt_install(struct ns_pt *x)
 {
 	struct ns_rec *r = x->rec;
 	uint32_t g = next_gen(x);
+	struct ns_rec_step s;
 	struct plan pl;
 
-	if (write_gens(x, g, GEN_MAX) < 0)
+	if (ns_rec_move_install(r->state, x->rec_addr, &s, x->err,
+				sizeof(x->err)) < 0 ||
+	    write_gens(x, g, GEN_MAX) < 0)
 		return -1;
 	if (write_pads(x, true) < 0) {
 		undo_pads(x);   /* those already written */
@@ -277,8 +288,7 @@ int ns_pt_install(struct ns_pt *x)
 	if (plan_init(&pl, r, g) < 0)
 		goto nomem;
 	add_rec(&pl, 0, x, offsetof(struct ns_rec, pt.gen), g, 0);
-	add_rec(&pl, 0, x, offsetof(struct ns_rec, state), NS_REC_APPLIED,
-		r->state);
+	add_step(&pl, 0, &s);
 	for (uint32_t i = 0; i < r->nfuncs; i++) {
 		const struct ns_rec_func *f = &r->funcs[i];
 		if (first(f))
@@ -293,7 +303,7 @@ int ns_pt_install(struct ns_pt *x)
 		return -1;
 	}
 	r->pt.gen = g;
-	r->state = NS_REC_APPLIED;
+	ns_rec_step_done(r, &s);
 	return 0;
 nomem:
 	snprintf(x->err, sizeof(x->err), "out of memory");
@@ -326,8 +336,12 @@ int ns_pt_back(struct ns_pt *x)
 	struct ns_rec *r = x->rec;
 	uint32_t g = next_gen(x);
 	bool bypassed = r->pt.bypassed;
+	struct ns_rec_step s;
 	struct plan pl;
 
+	if (ns_rec_move_back(r->state, x->rec_addr, &s, x->err,
+			     sizeof(x->err)) < 0)
+		return -1;
 	if (plan_init(&pl, r, g) < 0) {
 		snprintf(x->err, sizeof(x->err), "out of memory");
 		return -1;
@@ -339,8 +353,7 @@ int ns_pt_back(struct ns_pt *x)
 	if (bypassed)
 		add(&pl, 0, 0, r->pt.gens, 4, 0, r->pt.gen);
 	add_rec(&pl, 0, x, offsetof(struct ns_rec, pt.back_gen), g, 0);
-	add_rec(&pl, 0, x, offsetof(struct ns_rec, state), NS_REC_PT_BACK,
-		r->state);
+	add_step(&pl, 0, &s);
 	if (bypassed) {
 		add_rec(&pl, 0, x, offsetof(struct ns_rec, pt.gen), 0, r->pt.gen);
 		add_rec(&pl, 1, x, offsetof(struct ns_rec, pt.bypassed), 0, 1);
@@ -353,7 +366,7 @@ int ns_pt_back(struct ns_pt *x)
 	if (run_plan(x, &pl) < 0)
 		return -1;
 	r->pt.back_gen = g;
-	r->state = NS_REC_PT_BACK;
+	ns_rec_step_done(r, &s);
 	if (bypassed) {
 		r->pt.bypassed = 0;
 		r->pt.gen = 0;  /* the range now starts at 0 */
@@ -384,8 +397,12 @@ int ns_pt_retire(struct ns_pt *x, const struct ns_registry *reg)
 {
 	struct ns_rec *r = x->rec;
 	uint32_t g = next_gen(x);
+	struct ns_rec_step s;
 	struct plan pl;
 
+	if (ns_rec_move_retire(r->state, x->rec_addr, &s, x->err,
+			       sizeof(x->err)) < 0)
+		return -1;
 	if (plan_init(&pl, r, g) < 0) {
 		snprintf(x->err, sizeof(x->err), "out of memory");
 		return -1;
@@ -400,14 +417,13 @@ int ns_pt_retire(struct ns_pt *x, const struct ns_registry *reg)
 			    rel_to(f, f->prev), rel_to(f, f->disp));
 	}
 	add_rec(&pl, 0, x, offsetof(struct ns_rec, pt.grace_gen), g, 0);
-	add_rec(&pl, 0, x, offsetof(struct ns_rec, state), NS_REC_PT_RETIRING,
-		r->state);
+	add_step(&pl, 0, &s);
 	pl.p->set_scan = 1;
 	scan_range(x, reg, &pl.p->scan_lo, &pl.p->scan_hi);
 	if (run_plan(x, &pl) < 0)
 		return -1;
 	r->pt.grace_gen = g;
-	r->state = NS_REC_PT_RETIRING;
+	ns_rec_step_done(r, &s);
 	return 0;
 }
 
