@@ -336,8 +336,8 @@ static struct ns_gate_entry *undo_plan(const struct ns_revert_op *r)
 				   e[i].bytes);
 	}
 	e[i].addr = r->step.addr;
-	e[i].len = sizeof(r->step.from);
-	memcpy(e[i].bytes, &r->step.from, sizeof(r->step.from));
+	e[i].len = sizeof(r->step.back);
+	memcpy(e[i].bytes, &r->step.back, sizeof(r->step.back));
 	return e;
 }
 

@@ -14,9 +14,10 @@
  * (core/mapping.h), PT_RETIRING ones once no thread can be in them
  * (core/pt.h). A move written through a plan (the commit gate's journal
  * and ns_plan_write, transition/plan.h; libnonstop's plans, whose every
- * write carries its old value) is undone by that plan, back to where it
- * started, if the switch fails or nonstop dies in it: an undo is not a
- * move of its own.
+ * write carries its old value) is undone by that plan if the switch
+ * fails or nonstop dies in it, back to where it started (the step's
+ * BACK, which the table may set otherwise): an undo is not a move of its
+ * own.
  *
  * Each move checks where it starts from: NOW is the state of the record
  * where the move is made (as read from the target, or as the moves
@@ -32,10 +33,12 @@
 #include "registry/registry.h"
 
 /* One move, as the write that makes it in the target: the record's state
- * field, what it holds before the move and after. */
+ * field, what it holds before the move and after, and what an undo of the
+ * move writes back (FROM, but where the table says otherwise). */
 struct ns_rec_step {
 	uint64_t addr;
 	uint32_t from, to;
+	uint32_t back;
 };
 
 /* Our copy of a new record (in the image, not yet in the target):
@@ -58,8 +61,8 @@ int ns_rec_move_back(uint32_t now, uint64_t rec_addr, struct ns_rec_step *s,
 int ns_rec_move_retire(uint32_t now, uint64_t rec_addr, struct ns_rec_step *s,
 		       char *err, size_t errlen);
 
-/* Writes S into the target through MEM_FD, or its FROM back (a switch
- * that failed to write what followed it); for a switch that writes its
+/* Writes S into the target through MEM_FD, or undoes it (its BACK: a
+ * switch that failed to write what followed it); for a switch that writes its
  * places itself, every thread stopped. 0, or -1 with errno. */
 int ns_rec_step_write(int mem_fd, const struct ns_rec_step *s);
 int ns_rec_step_undo(int mem_fd, const struct ns_rec_step *s);

@@ -77,11 +77,12 @@ static void add_rec(struct plan *pl, uint16_t phase, struct ns_pt *x,
 	add(pl, phase, NS_RT_W_RO, x->rec_addr + off, 4, value, old);
 }
 
-/* The write of the record's state that makes move S (rec_state.h). */
+/* The write of the record's state that makes move S (rec_state.h), with
+ * what the executor puts back if the plan fails. */
 static void add_step(struct plan *pl, uint16_t phase,
 		     const struct ns_rec_step *s)
 {
-	add(pl, phase, NS_RT_W_RO, s->addr, sizeof(s->to), s->to, s->from);
+	add(pl, phase, NS_RT_W_RO, s->addr, sizeof(s->to), s->to, s->back);
 }
 
 /* Writes the plan into the patch's memory and has the runtime thread
