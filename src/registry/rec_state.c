@@ -1,5 +1,6 @@
 /* rec_state.c — the moves of a record's state: the table, and the one
- * place that checks and makes them (rec_state.h). */
+ * place that checks and makes them (rec_state.h). docs/records.md shows
+ * the same table: a move added or changed here is changed there too. */
 #include <stddef.h>
 #include <stdio.h>
 

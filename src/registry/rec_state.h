@@ -7,7 +7,9 @@
  *   per-thread one; revert (APPLIED -> REVERTING): a stop-the-world revert,
  *   and every record apply --replace replaces; back (APPLIED -> PT_BACK)
  *   and retire (PT_BACK -> PT_RETIRING): a per-thread revert. The table
- *   says which operation makes each move, and how it lands in the target.
+ *   says which operation makes each move, and how it lands in the target;
+ *   docs/records.md ("Who moves them") shows the same table, and what a
+ *   later nonstop does with a record in each state.
  *
  * A record ends with its memory, not with a state: LOADED and REVERTING
  * records are released by their operation or by the next sweep
