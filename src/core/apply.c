@@ -357,17 +357,16 @@ static int map(struct ns_apply_op *a)
 static int pre_apply(struct ns_apply_op *a)
 {
 	struct ns_hook_run *run = &a->s.res->hooks[NS_HOOK_PRE_APPLY - 1];
-	char err[sizeof(a->s.res->err)], what[sizeof(a->s.res->err)];
-	int rc;
+	char what[sizeof(a->s.res->err)];
+	int rc = ns_hook_veto(&a->s.tr, a->s.safety, a->img.base,
+			      NS_HOOK_PRE_APPLY, a->s.o->timeout, run, what,
+			      sizeof(what));
 
-	rc = ns_hook_run(&a->s.tr, a->s.safety, a->img.base, NS_HOOK_PRE_APPLY,
-			 a->s.o->timeout, run, err, sizeof(err));
 	if (rc < 0)
-		return ns_op_fail(a->s.res, "%s", err);
-	if (rc == 1 || !run->ret)
-		return 0;
-	ns_hook_describe(run, what, sizeof(what));
-	return ns_op_fail(a->s.res, "refused: %.900s", what);
+		return ns_op_fail(a->s.res, "%s", what);
+	if (rc == 1)
+		return ns_op_fail(a->s.res, "refused: %.900s", what);
+	return 0;
 }
 
 /* Appends "; TEXT" to the one line of a failure. */

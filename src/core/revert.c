@@ -79,14 +79,14 @@ static int pre_revert(struct ns_revert_op *r)
 	if (r->e->rec->state != NS_REC_APPLIED ||
 	    !ns_hooks_pre_revert_due(&r->s.tr, r->e->addr))
 		return 0;
-	rc = ns_hook_run(&r->s.tr, NULL, r->e->addr, NS_HOOK_PRE_REVERT,
-			 r->s.o->timeout, run, err, sizeof(err));
+	rc = ns_hook_veto(&r->s.tr, NULL, r->e->addr, NS_HOOK_PRE_REVERT,
+			  r->s.o->timeout, run, what, sizeof(what));
 	if (rc < 0)
-		return ns_op_fail(r->s.res, "refused: %.900s", err);
-	if (rc == 1 || !run->ret)
-		return 0;
-	ns_hook_describe(run, what, sizeof(what));
-	return ns_op_fail(r->s.res, "refused: %.800s; the patch stays applied", what);
+		return ns_op_fail(r->s.res, "refused: %.900s", what);
+	if (rc == 1)
+		return ns_op_fail(r->s.res, "refused: %.800s; the patch stays "
+				  "applied", what);
+	return 0;
 }
 
 /* ---- end of hooks ---------------------------------------------------------- */
