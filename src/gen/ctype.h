@@ -9,7 +9,7 @@
 #include <elfutils/libdw.h>
 #include <stdint.h>
 
-#include "gen/strbuf.h"
+#include "util/strbuf.h"
 
 /* The type DIE TYPE refers to (DW_AT_type, through abstract origins):
  * 0 and *OUT, or -1 for none (void). */

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "gen/ctype.h"
-#include "gen/strbuf.h"
+#include "util/strbuf.h"
 #include "gen/types.h"
 
 #define DEPTH_MAX 32

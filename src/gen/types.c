@@ -17,7 +17,7 @@
 
 #include "gen/ctype.h"
 #include "gen/dwobj.h"
-#include "gen/strbuf.h"
+#include "util/strbuf.h"
 #include "gen/types.h"
 #include "gen/xform.h"
 
