@@ -14,25 +14,9 @@
 #include <string.h>
 
 #include "gen/ctype.h"
+#include "gen/die.h"
 
 #define DEPTH_MAX 48   /* types nest no deeper in real programs */
-
-/* ---- small DWARF helpers -------------------------------------------------- */
-
-int ctype_target(Dwarf_Die *die, Dwarf_Die *out)
-{
-	Dwarf_Attribute at;
-
-	if (!dwarf_attr_integrate(die, DW_AT_type, &at) || !dwarf_formref_die(&at, out))
-		return -1;
-	return 0;
-}
-
-static int is_qual(int tag)
-{
-	return tag == DW_TAG_const_type || tag == DW_TAG_volatile_type ||
-	       tag == DW_TAG_restrict_type || tag == DW_TAG_atomic_type;
-}
 
 static const char *qual_word(int tag)
 {
@@ -42,112 +26,6 @@ static const char *qual_word(int tag)
 	case DW_TAG_restrict_type: return "restrict";
 	default:                   return "_Atomic";
 	}
-}
-
-static int is_aggregate(int tag)
-{
-	return tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
-	       tag == DW_TAG_class_type;
-}
-
-void ctype_strip(Dwarf_Die *t, Dwarf_Die *out)
-{
-	Dwarf_Die cur = *t, next;
-
-	for (int i = 0; i < DEPTH_MAX; i++) {
-		int tag = dwarf_tag(&cur);
-
-		if ((tag != DW_TAG_typedef && !is_qual(tag)) || ctype_target(&cur, &next))
-			break;
-		cur = next;
-	}
-	*out = cur;
-}
-
-static int64_t udata(Dwarf_Die *die, unsigned name)
-{
-	Dwarf_Attribute at;
-	Dwarf_Word w;
-
-	if (!dwarf_attr_integrate(die, name, &at) || dwarf_formudata(&at, &w))
-		return -1;
-	return (int64_t)w;
-}
-
-int64_t ctype_size(Dwarf_Die *t)
-{
-	Dwarf_Word w;
-	Dwarf_Die s;
-
-	if (dwarf_aggregate_size(t, &w) == 0)
-		return (int64_t)w;
-	ctype_strip(t, &s);
-	if (dwarf_tag(&s) == DW_TAG_pointer_type)
-		return 8;
-	return udata(&s, DW_AT_byte_size);
-}
-
-int ctype_array_dims(Dwarf_Die *t, int64_t *dims, int max)
-{
-	Dwarf_Die c;
-	int n = 0;
-
-	if (dwarf_child(t, &c) != 0)
-		return 0;
-	do {
-		int64_t count, ub;
-
-		if (dwarf_tag(&c) != DW_TAG_subrange_type || n == max)
-			continue;
-		count = udata(&c, DW_AT_count);
-		if (count < 0 && (ub = udata(&c, DW_AT_upper_bound)) >= 0) {
-			int64_t lb = udata(&c, DW_AT_lower_bound);
-
-			count = ub - (lb > 0 ? lb : 0) + 1;
-		}
-		dims[n++] = count;
-	} while (dwarf_siblingof(&c, &c) == 0);
-	return n;
-}
-
-int ctype_member_bits(Dwarf_Die *m, uint64_t *bit_off, uint64_t *bit_size)
-{
-	Dwarf_Attribute at;
-	Dwarf_Word loc = 0, w;
-	int64_t bs = udata(m, DW_AT_bit_size);
-
-	*bit_size = bs > 0 ? (uint64_t)bs : 0;
-	if (dwarf_attr(m, DW_AT_data_bit_offset, &at)) {
-		if (dwarf_formudata(&at, &w))
-			return -1;
-		*bit_off = w;
-		return 0;
-	}
-	if (dwarf_attr(m, DW_AT_data_member_location, &at) &&
-	    dwarf_formudata(&at, &loc)) {
-		/* DWARF 2 style: a location expression DW_OP_plus_uconst N. */
-		Dwarf_Op *ops;
-		size_t n;
-
-		if (dwarf_getlocation(&at, &ops, &n) || n != 1 ||
-		    ops[0].atom != DW_OP_plus_uconst)
-			return -1;
-		loc = ops[0].number;
-	}
-	*bit_off = loc * 8;
-	if (bs > 0 && dwarf_attr(m, DW_AT_bit_offset, &at) && !dwarf_formudata(&at, &w)) {
-		/* DWARF 2-4: bits from the most significant bit of a storage
-		 * unit of DW_AT_byte_size (or the type's size) bytes. */
-		int64_t unit = udata(m, DW_AT_byte_size);
-		Dwarf_Die t;
-
-		if (unit < 0 && ctype_target(m, &t) == 0)
-			unit = ctype_size(&t);
-		if (unit < 0 || (uint64_t)unit * 8 < w + (uint64_t)bs)
-			return -1;
-		*bit_off += (uint64_t)unit * 8 - w - (uint64_t)bs;
-	}
-	return 0;
 }
 
 /* ---- name sets -------------------------------------------------------------- */
@@ -231,7 +109,7 @@ static void forward(struct pctx *c, const char *kw, const char *name)
 static void base_spec(struct strbuf *spec, Dwarf_Die *t)
 {
 	const char *name = dwarf_diename(t);
-	int64_t enc = udata(t, DW_AT_encoding), size = udata(t, DW_AT_byte_size);
+	int64_t enc = die_udata(t, DW_AT_encoding), size = die_udata(t, DW_AT_byte_size);
 
 	if (enc == DW_ATE_complex_float)
 		sb_puts(spec, size == 8 ? "_Complex float" : size == 16 ? "_Complex double" :
@@ -287,7 +165,7 @@ static void params(struct pctx *c, struct strbuf *inner, Dwarf_Die *t, int depth
 				continue;
 			if (n++)
 				sb_puts(inner, ", ");
-			decl(&pc, inner, ctype_target(&p, &pt) ? NULL : &pt, &empty, depth + 1);
+			decl(&pc, inner, die_type(&p, &pt) ? NULL : &pt, &empty, depth + 1);
 			sb_free(&empty);
 		} while (dwarf_siblingof(&p, &p) == 0);
 	if (varargs && n)
@@ -318,18 +196,18 @@ static void decl(struct pctx *c, struct strbuf *out, Dwarf_Die *t,
 		sb_puts(&spec, "void");
 		goto done;
 	}
-	if (t && is_qual(tag)) {
+	if (t && die_is_qualifier(tag)) {
 		Dwarf_Die s;
 		int stag;
 
-		if (ctype_target(t, &next)) {
+		if (die_type(t, &next)) {
 			sb_printf(&spec, "%s void", qual_word(tag));
 			goto done;
 		}
 		/* Before a plain type specifier: "const int", not "int const". */
-		ctype_strip(&next, &s);
+		die_strip(&next, &s);
 		stag = dwarf_tag(&s);
-		if (dwarf_tag(&next) != DW_TAG_typedef && !is_qual(dwarf_tag(&next)) &&
+		if (dwarf_tag(&next) != DW_TAG_typedef && !die_is_qualifier(dwarf_tag(&next)) &&
 		    stag != DW_TAG_pointer_type && stag != DW_TAG_array_type &&
 		    stag != DW_TAG_subroutine_type) {
 			sb_printf(&spec, "%s ", qual_word(tag));
@@ -363,7 +241,7 @@ static void decl(struct pctx *c, struct strbuf *out, Dwarf_Die *t,
 		if (c->defs && c->in_ptr) {
 			/* Through a pointer the program's typedef is not
 			 * declared in this file: spell what it stands for. */
-			decl(c, out, ctype_target(t, &next) ? NULL : &next, inner, depth + 1);
+			decl(c, out, die_type(t, &next) ? NULL : &next, inner, depth + 1);
 			return;
 		}
 		sb_printf(&spec, "%s%s", prefixed(c) ? c->defs->prefix : "",
@@ -374,12 +252,12 @@ static void decl(struct pctx *c, struct strbuf *out, Dwarf_Die *t,
 
 		pc.in_ptr = 1;
 		sb_prepend(inner, "*");
-		decl(&pc, out, ctype_target(t, &next) ? NULL : &next, inner, depth + 1);
+		decl(&pc, out, die_type(t, &next) ? NULL : &next, inner, depth + 1);
 		return;
 	}
 	case DW_TAG_array_type: {
 		int64_t dims[16];
-		int n = ctype_array_dims(t, dims, 16);
+		int n = die_array_dims(t, dims, 16);
 
 		wrap_pointer(inner);
 		for (int i = 0; i < n; i++)
@@ -389,7 +267,7 @@ static void decl(struct pctx *c, struct strbuf *out, Dwarf_Die *t,
 				sb_puts(inner, "[]");
 		if (!n)
 			sb_puts(inner, "[]");
-		decl(c, out, ctype_target(t, &next) ? NULL : &next, inner, depth + 1);
+		decl(c, out, die_type(t, &next) ? NULL : &next, inner, depth + 1);
 		return;
 	}
 	case DW_TAG_subroutine_type: {
@@ -398,7 +276,7 @@ static void decl(struct pctx *c, struct strbuf *out, Dwarf_Die *t,
 		pc.in_ptr = 1;
 		wrap_pointer(inner);
 		params(c, inner, t, depth);
-		decl(&pc, out, ctype_target(t, &next) ? NULL : &next, inner, depth + 1);
+		decl(&pc, out, die_type(t, &next) ? NULL : &next, inner, depth + 1);
 		return;
 	}
 	default:
@@ -447,7 +325,7 @@ static int needs_packed(Dwarf_Die *t, int depth);
 static uint64_t calign(Dwarf_Die *t, int depth)
 {
 	Dwarf_Die next, m;
-	int64_t a = udata(t, DW_AT_alignment), size;
+	int64_t a = die_udata(t, DW_AT_alignment), size;
 	uint64_t max = 1;
 
 	if (a > 0)
@@ -457,8 +335,8 @@ static uint64_t calign(Dwarf_Die *t, int depth)
 	switch (dwarf_tag(t)) {
 	case DW_TAG_base_type:
 	case DW_TAG_enumeration_type:
-		size = udata(t, DW_AT_byte_size);
-		if (udata(t, DW_AT_encoding) == DW_ATE_complex_float)
+		size = die_udata(t, DW_AT_byte_size);
+		if (die_udata(t, DW_AT_encoding) == DW_ATE_complex_float)
 			size /= 2;
 		return size >= 16 ? 16 : size > 0 ? (uint64_t)size : 1;
 	case DW_TAG_pointer_type:
@@ -472,10 +350,10 @@ static uint64_t calign(Dwarf_Die *t, int depth)
 			do {
 				uint64_t ma;
 
-				if (dwarf_tag(&m) != DW_TAG_member || ctype_target(&m, &next))
+				if (dwarf_tag(&m) != DW_TAG_member || die_type(&m, &next))
 					continue;
-				ma = udata(&m, DW_AT_alignment) > 0 ?
-					(uint64_t)udata(&m, DW_AT_alignment) : calign(&next, depth + 1);
+				ma = die_udata(&m, DW_AT_alignment) > 0 ?
+					(uint64_t)die_udata(&m, DW_AT_alignment) : calign(&next, depth + 1);
 				if (ma > max)
 					max = ma;
 			} while (dwarf_siblingof(&m, &m) == 0);
@@ -486,7 +364,7 @@ static uint64_t calign(Dwarf_Die *t, int depth)
 	case DW_TAG_volatile_type:
 	case DW_TAG_restrict_type:
 	case DW_TAG_atomic_type:
-		return ctype_target(t, &next) ? 1 : calign(&next, depth + 1);
+		return die_type(t, &next) ? 1 : calign(&next, depth + 1);
 	default:
 		return 1;
 	}
@@ -503,24 +381,24 @@ static int needs_packed(Dwarf_Die *t, int depth)
 {
 	Dwarf_Die m, mt;
 	uint64_t max = 1;
-	int64_t size = udata(t, DW_AT_byte_size);
+	int64_t size = die_udata(t, DW_AT_byte_size);
 
 	if (depth > DEPTH_MAX || dwarf_child(t, &m) != 0)
 		return 0;
 	do {
 		uint64_t off, bs, a;
 
-		if (dwarf_tag(&m) != DW_TAG_member || ctype_target(&m, &mt) ||
-		    ctype_member_bits(&m, &off, &bs))
+		if (dwarf_tag(&m) != DW_TAG_member || die_type(&m, &mt) ||
+		    die_member_bits(&m, &off, &bs))
 			continue;
-		a = udata(&m, DW_AT_alignment) > 0 ? (uint64_t)udata(&m, DW_AT_alignment) :
+		a = die_udata(&m, DW_AT_alignment) > 0 ? (uint64_t)die_udata(&m, DW_AT_alignment) :
 			calign(&mt, depth + 1);
 		if (!bs && (off % 8 || (off / 8) % a))
 			return 1;
 		if (a > max)
 			max = a;
 	} while (dwarf_siblingof(&m, &m) == 0);
-	return udata(t, DW_AT_alignment) <= 0 && size > 0 && (uint64_t)size % max;
+	return die_udata(t, DW_AT_alignment) <= 0 && size > 0 && (uint64_t)size % max;
 }
 
 /* ---- definitions -------------------------------------------------------------- */
@@ -529,15 +407,15 @@ static void member_decl(struct pctx *c, struct strbuf *out, Dwarf_Die *m,
 			uint64_t bit_size, int depth)
 {
 	Dwarf_Die mt, *tp = NULL;
-	int64_t a = udata(m, DW_AT_alignment);
+	int64_t a = die_udata(m, DW_AT_alignment);
 	const char *name = dwarf_diename(m);
 
-	if (ctype_target(m, &mt) == 0) {
+	if (die_type(m, &mt) == 0) {
 		/* Top-level qualifiers go: the transformer assigns every field,
 		 * and const or volatile does not change where it is. */
-		while (is_qual(dwarf_tag(&mt)) && ctype_target(&mt, &mt) == 0)
+		while (die_is_qualifier(dwarf_tag(&mt)) && die_type(&mt, &mt) == 0)
 			;
-		tp = is_qual(dwarf_tag(&mt)) ? NULL : &mt;
+		tp = die_is_qualifier(dwarf_tag(&mt)) ? NULL : &mt;
 	}
 	if (a > 0)
 		sb_printf(out, "_Alignas(%" PRId64 ") ", a);
@@ -569,7 +447,7 @@ static void pad(struct pctx *c, struct strbuf *out, Dwarf_Die *type, uint64_t po
 		return;
 	}
 	{
-		int64_t s = ctype_size(type);
+		int64_t s = die_size(type);
 		uint64_t unit = s > 0 ? (uint64_t)s * 8 : 32, nat = pos;
 		struct strbuf tn = { 0 }, inner = { 0 };
 
@@ -595,7 +473,7 @@ static void body(struct pctx *c, struct strbuf *out, Dwarf_Die *t, int depth)
 	struct pctx mc = *c;
 	Dwarf_Die m, mt;
 	int tag = dwarf_tag(t), is_union = tag == DW_TAG_union_type;
-	int64_t size = udata(t, DW_AT_byte_size), align = udata(t, DW_AT_alignment);
+	int64_t size = die_udata(t, DW_AT_byte_size), align = die_udata(t, DW_AT_alignment);
 	uint64_t pos = 0;   /* bits: end of the members so far, naturally laid out */
 	unsigned npad = 0;
 
@@ -630,18 +508,18 @@ static void body(struct pctx *c, struct strbuf *out, Dwarf_Die *t, int depth)
 			uint64_t off, bs, a;
 			int64_t ms;
 
-			if (dwarf_tag(&m) != DW_TAG_member || ctype_target(&m, &mt))
+			if (dwarf_tag(&m) != DW_TAG_member || die_type(&m, &mt))
 				continue;
-			if (ctype_member_bits(&m, &off, &bs))
+			if (die_member_bits(&m, &off, &bs))
 				off = pos, bs = 0;
-			a = udata(&m, DW_AT_alignment) > 0 ?
-				(uint64_t)udata(&m, DW_AT_alignment) : calign(&mt, depth + 1);
+			a = die_udata(&m, DW_AT_alignment) > 0 ?
+				(uint64_t)die_udata(&m, DW_AT_alignment) : calign(&mt, depth + 1);
 			if (!is_union)
 				pad(&mc, out, &mt, pos, off, bs, needs_packed(t, depth + 1) ? 1 : a,
 				    &npad, depth);
 			indent(out, mc.indent);
 			member_decl(&mc, out, &m, bs, depth);
-			ms = ctype_size(&mt);
+			ms = die_size(&mt);
 			if (bs)
 				off += bs;
 			else if (ms > 0)
@@ -676,7 +554,7 @@ static void define_members(struct pctx *c, Dwarf_Die *t, int depth)
 	if (dwarf_child(t, &m) != 0)
 		return;
 	do {
-		if (dwarf_tag(&m) == DW_TAG_member && ctype_target(&m, &mt) == 0)
+		if (dwarf_tag(&m) == DW_TAG_member && die_type(&m, &mt) == 0)
 			define(c, &mt, depth + 1);
 	} while (dwarf_siblingof(&m, &m) == 0);
 }
@@ -686,7 +564,7 @@ static void define_members(struct pctx *c, Dwarf_Die *t, int depth)
 static void layout_asserts(struct strbuf *out, const char *type_name, Dwarf_Die *t,
 			   const char *orig)
 {
-	int64_t size = ctype_size(t);
+	int64_t size = die_size(t);
 	Dwarf_Die m;
 
 	if (size >= 0)
@@ -698,7 +576,7 @@ static void layout_asserts(struct strbuf *out, const char *type_name, Dwarf_Die 
 		uint64_t off, bs;
 		const char *n = dwarf_diename(&m);
 
-		if (dwarf_tag(&m) != DW_TAG_member || !n || ctype_member_bits(&m, &off, &bs) ||
+		if (dwarf_tag(&m) != DW_TAG_member || !n || die_member_bits(&m, &off, &bs) ||
 		    bs || off % 8)
 			continue;
 		sb_printf(out, "_Static_assert(__builtin_offsetof(%s, %s) == %" PRIu64
@@ -724,28 +602,28 @@ static void define(struct pctx *c, Dwarf_Die *t, int depth)
 	case DW_TAG_volatile_type:
 	case DW_TAG_restrict_type:
 	case DW_TAG_atomic_type:
-		if (ctype_target(t, &next) == 0)
+		if (die_type(t, &next) == 0)
 			define(c, &next, depth + 1);
 		return;
 	case DW_TAG_typedef:
 		snprintf(key, sizeof(key), "%s%s", d->prefix, name ? name : "?");
 		if (ctype_names_add(d->done, key) != 1)
 			return;
-		if (ctype_target(t, &next) == 0)
+		if (die_type(t, &next) == 0)
 			define(c, &next, depth + 1);
 		sb_puts(d->out, "typedef ");
 		{
 			struct strbuf inner = { 0 };
 
 			sb_puts(&inner, key);
-			decl(c, d->out, ctype_target(t, &next) ? NULL : &next, &inner, depth + 1);
+			decl(c, d->out, die_type(t, &next) ? NULL : &next, &inner, depth + 1);
 			sb_free(&inner);
 		}
 		sb_puts(d->out, ";\n");
-		if (ctype_target(t, &next) == 0) {
-			ctype_strip(&next, &s);
+		if (die_type(t, &next) == 0) {
+			die_strip(&next, &s);
 			snprintf(orig, sizeof(orig), "%s", name ? name : "?");
-			if (is_aggregate(dwarf_tag(&s)) && !dwarf_hasattr(&s, DW_AT_declaration))
+			if (die_is_aggregate(dwarf_tag(&s)) && !dwarf_hasattr(&s, DW_AT_declaration))
 				layout_asserts(d->out, key, &s, orig);
 		}
 		sb_puts(d->out, "\n");

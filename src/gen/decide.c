@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen/dwobj.h"
 #include "gen/gen.h"
 #include "gen/lineshift.h"
 #include "gen/types.h"
@@ -22,7 +23,7 @@
 
 /* DWARF of both objects, opened when a function first differs. */
 struct dctx {
-	struct lineinfo *old, *new;
+	struct dwobj *old, *new;
 	int tried;
 };
 
@@ -53,8 +54,8 @@ static enum gen_diff lines_only(struct gen_pair *pr, struct dctx *dc, size_t i,
 
 	if (!dc->tried) {
 		dc->tried = 1;
-		dc->old = lineinfo_open(old->path);
-		dc->new = dc->old ? lineinfo_open(o->path) : NULL;
+		dc->old = dwobj_open(old->path);
+		dc->new = dc->old ? dwobj_open(o->path) : NULL;
 	}
 	if (!dc->old || !dc->new ||
 	    lineinfo_func(dc->old, oi, old->syms[oi].name, &od, &olo, &ohi) ||
@@ -213,7 +214,7 @@ int gen_decide(struct gen *g, struct gen_pair *pr)
 		rc = check_removed_statics(g, pr);
 	if (!rc)
 		rc = gen_xform_check_data(g, pr);
-	lineinfo_close(dc.old);
-	lineinfo_close(dc.new);
+	dwobj_close(dc.old);
+	dwobj_close(dc.new);
 	return rc ? -1 : 0;
 }

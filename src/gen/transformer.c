@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "gen/ctype.h"
+#include "gen/die.h"
 #include "util/strbuf.h"
 #include "gen/types.h"
 
@@ -114,12 +115,6 @@ static void todo_retyped(struct xctx *c, int depth, const char *label,
 	sb_free(&b);
 }
 
-static int is_agg(int tag)
-{
-	return tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
-	       tag == DW_TAG_class_type;
-}
-
 static void copy(struct xctx *c, const char *dst, const char *src, Dwarf_Die *dt,
 		 Dwarf_Die *st, const char *label, int depth);
 
@@ -188,7 +183,7 @@ static void copy_struct(struct xctx *c, const char *dst, const char *src,
 				/* An anonymous struct or union: its fields are
 				 * the parent's. */
 				if (anon_member(st, nanon++, &om) ||
-				    ctype_target(&m, &mt) || ctype_target(&om, &omt)) {
+				    die_type(&m, &mt) || die_type(&om, &omt)) {
 					todo(c, depth, "an anonymous member of the %s type has "
 					     "no counterpart: set its fields", c->reverse ?
 					     "old" : "new");
@@ -198,21 +193,21 @@ static void copy_struct(struct xctx *c, const char *dst, const char *src,
 				    dwarf_tag(&omt) == DW_TAG_structure_type) {
 					copy_struct(c, dst, src, &mt, &omt, depth);
 				} else if (gen_types_same(&mt, &omt) &&
-					   !ctype_member_bits(&m, &doff, &dbits) &&
-					   !ctype_member_bits(&om, &soff, &sbits)) {
+					   !die_member_bits(&m, &doff, &dbits) &&
+					   !die_member_bits(&om, &soff, &sbits)) {
 					ind(c, depth);
 					sb_printf(c->out, "__builtin_memcpy((char *)&%s + %" PRIu64
 						  ", (const char *)&%s + %" PRIu64 ", %" PRId64 ");\n",
-						  dst, doff / 8, src, soff / 8, ctype_size(&mt));
+						  dst, doff / 8, src, soff / 8, die_size(&mt));
 				} else {
 					todo(c, depth, "an anonymous union changed: set its fields");
 				}
 				continue;
 			}
 			snprintf(d, sizeof(d), "%s%s%s", dst, sep, n);
-			ctype_name(&tn, ctype_target(&m, &mt) ? NULL : &mt);
+			ctype_name(&tn, die_type(&m, &mt) ? NULL : &mt);
 			if (member_at(st, &m, &om)) {
-				ctype_member_bits(&m, &doff, &dbits);
+				die_member_bits(&m, &doff, &dbits);
 				if (c->reverse)
 					todo(c, depth, "field '%s' (%s) of the old type is not "
 					     "in the new one: set it (%s)", n, sb_str(&tn), d);
@@ -223,8 +218,8 @@ static void copy_struct(struct xctx *c, const char *dst, const char *src,
 				continue;
 			}
 			snprintf(s, sizeof(s), "%s%s%s", src, sep, n);
-			ctype_member_bits(&m, &doff, &dbits);
-			ctype_member_bits(&om, &soff, &sbits);
+			die_member_bits(&m, &doff, &dbits);
+			die_member_bits(&om, &soff, &sbits);
 			if (dbits != sbits) {
 				todo(c, depth, "field '%s' is now %" PRIu64 " bits wide, was %"
 				     PRIu64 ": convert it (%s = %s;?)", n, dbits, sbits, d, s);
@@ -232,8 +227,8 @@ static void copy_struct(struct xctx *c, const char *dst, const char *src,
 				continue;
 			}
 			sb_free(&tn);
-			copy(c, d, s, ctype_target(&m, &mt) ? NULL : &mt,
-			     ctype_target(&om, &omt) ? NULL : &omt, lab, depth);
+			copy(c, d, s, die_type(&m, &mt) ? NULL : &mt,
+			     die_type(&om, &omt) ? NULL : &omt, lab, depth);
 		} while (dwarf_siblingof(&m, &m) == 0);
 	/* What the source has and the destination lost. */
 	if (dwarf_child(st, &om) == 0)
@@ -244,7 +239,7 @@ static void copy_struct(struct xctx *c, const char *dst, const char *src,
 
 			if (dwarf_tag(&om) != DW_TAG_member || !n || !member_at(dt, &om, &m))
 				continue;
-			ctype_name(&tn, ctype_target(&om, &omt) ? NULL : &omt);
+			ctype_name(&tn, die_type(&om, &omt) ? NULL : &omt);
 			todo(c, depth, "field '%s' (%s) is gone from the %s type: use %s%s%s "
 			     "or drop this line", n, sb_str(&tn), c->reverse ? "old" : "new",
 			     src, sep, n);
@@ -256,7 +251,7 @@ static void copy_array(struct xctx *c, const char *dst, const char *src,
 		       Dwarf_Die *dt, Dwarf_Die *st, const char *label, int depth)
 {
 	int64_t dd[16], sd[16];
-	int n = ctype_array_dims(dt, dd, 16), m = ctype_array_dims(st, sd, 16);
+	int n = die_array_dims(dt, dd, 16), m = die_array_dims(st, sd, 16);
 	char d[1024], s[1024], dim[32] = "";
 	size_t dlen[16], slen[16];  /* d and s before dimension k */
 	Dwarf_Die de, se;
@@ -264,7 +259,7 @@ static void copy_array(struct xctx *c, const char *dst, const char *src,
 
 	snprintf(d, sizeof(d), "%s", dst);
 	snprintf(s, sizeof(s), "%s", src);
-	if (n != m || !n || ctype_target(dt, &de) || ctype_target(st, &se)) {
+	if (n != m || !n || die_type(dt, &de) || die_type(st, &se)) {
 		todo_retyped(c, depth, label, dst, src, dt, st, false);
 		return;
 	}
@@ -324,10 +319,10 @@ static void copy(struct xctx *c, const char *dst, const char *src, Dwarf_Die *dt
 		todo(c, depth, "%s has no type: set it (%s)", label, dst);
 		return;
 	}
-	ctype_strip(dt, &d);
-	ctype_strip(st, &s);
+	die_strip(dt, &d);
+	die_strip(st, &s);
 	tag = dwarf_tag(&d);
-	if (tag != dwarf_tag(&s) || (is_agg(tag) && !gen_types_same(&d, &s) &&
+	if (tag != dwarf_tag(&s) || (die_is_aggregate(tag) && !gen_types_same(&d, &s) &&
 				     (tag != DW_TAG_structure_type ||
 				      strcmp(dwarf_diename(&d) ? dwarf_diename(&d) : "",
 					     dwarf_diename(&s) ? dwarf_diename(&s) : "")))) {

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "gen/ctype.h"
+#include "gen/die.h"
 #include "gen/dwobj.h"
 #include "util/strbuf.h"
 #include "gen/types.h"
@@ -104,16 +105,6 @@ static const char *nn(const char *s)
 static int same_str(const char *a, const char *b)
 {
 	return !strcmp(nn(a), nn(b));
-}
-
-static int64_t attr_u(Dwarf_Die *d, unsigned name)
-{
-	Dwarf_Attribute at;
-	Dwarf_Word w;
-
-	if (!dwarf_attr_integrate(d, name, &at) || dwarf_formudata(&at, &w))
-		return -1;
-	return (int64_t)w;
 }
 
 /* "changed type from 'A' to 'B'". */
@@ -254,8 +245,8 @@ static void cmp_members(struct tcmp *c, Dwarf_Die *a, Dwarf_Die *b,
 			found(c, owner, place, "was removed");
 			continue;
 		}
-		ctype_member_bits(ma, &oa, &sa);
-		ctype_member_bits(&lb.m[j], &ob, &sb);
+		die_member_bits(ma, &oa, &sa);
+		die_member_bits(&lb.m[j], &ob, &sb);
 		if (oa != ob) {
 			moved(wa, sizeof(wa), oa, sa, ob, sb);
 			found(c, owner, place, "moved from %s", wa);
@@ -263,8 +254,8 @@ static void cmp_members(struct tcmp *c, Dwarf_Die *a, Dwarf_Die *b,
 		if (sa != sb)
 			found(c, owner, place, "changed width from %" PRIu64 " to %" PRIu64 " bits",
 			      sa, sb);
-		cmp(c, ctype_target(ma, &ta) ? NULL : &ta,
-		    ctype_target(&lb.m[j], &tb) ? NULL : &tb, owner, place, depth + 1);
+		cmp(c, die_type(ma, &ta) ? NULL : &ta,
+		    die_type(&lb.m[j], &tb) ? NULL : &tb, owner, place, depth + 1);
 	}
 	for (size_t j = 0; j < lb.n; j++) {
 		Dwarf_Die tb;
@@ -275,9 +266,9 @@ static void cmp_members(struct tcmp *c, Dwarf_Die *a, Dwarf_Die *b,
 		if (match_member(&la, &lb.m[j], &lb, j) >= 0)
 			continue;
 		member_place(place, sizeof(place), &lb.m[j]);
-		ctype_member_bits(&lb.m[j], &ob, &sb);
+		die_member_bits(&lb.m[j], &ob, &sb);
 		where_bits(wb, sizeof(wb), ob, sb);
-		ctype_name(&tn, ctype_target(&lb.m[j], &tb) ? NULL : &tb);
+		ctype_name(&tn, die_type(&lb.m[j], &tb) ? NULL : &tb);
 		found(c, owner, "", "new %s (%s%s) at %s", place, sb_str(&tn),
 		      sb ? " bit-field" : "", wb);
 		sb_free(&tn);
@@ -337,8 +328,8 @@ static int cmp(struct tcmp *c, Dwarf_Die *a, Dwarf_Die *b, const char *owner,
 	switch (ta) {
 	case DW_TAG_base_type:
 		if (!same_str(dwarf_diename(a), dwarf_diename(b)) ||
-		    attr_u(a, DW_AT_byte_size) != attr_u(b, DW_AT_byte_size) ||
-		    attr_u(a, DW_AT_encoding) != attr_u(b, DW_AT_encoding))
+		    die_udata(a, DW_AT_byte_size) != die_udata(b, DW_AT_byte_size) ||
+		    die_udata(a, DW_AT_encoding) != die_udata(b, DW_AT_encoding))
 			changed_type(c, owner, place, a, b);
 		break;
 	case DW_TAG_pointer_type:
@@ -350,7 +341,7 @@ static int cmp(struct tcmp *c, Dwarf_Die *a, Dwarf_Die *b, const char *owner,
 	case DW_TAG_volatile_type:
 	case DW_TAG_restrict_type:
 	case DW_TAG_atomic_type:
-		cmp(c, ctype_target(a, &na) ? NULL : &na, ctype_target(b, &nb) ? NULL : &nb,
+		cmp(c, die_type(a, &na) ? NULL : &na, die_type(b, &nb) ? NULL : &nb,
 		    owner, place, depth + 1);
 		break;
 	case DW_TAG_typedef:
@@ -358,17 +349,17 @@ static int cmp(struct tcmp *c, Dwarf_Die *a, Dwarf_Die *b, const char *owner,
 			changed_type(c, owner, place, a, b);
 			break;
 		}
-		cmp(c, ctype_target(a, &na) ? NULL : &na, ctype_target(b, &nb) ? NULL : &nb,
+		cmp(c, die_type(a, &na) ? NULL : &na, die_type(b, &nb) ? NULL : &nb,
 		    nn(dwarf_diename(a)), place, depth + 1);
 		break;
 	case DW_TAG_array_type: {
 		int64_t da[16], db[16];
-		int n = ctype_array_dims(a, da, 16), m = ctype_array_dims(b, db, 16);
+		int n = die_array_dims(a, da, 16), m = die_array_dims(b, db, 16);
 
 		/* The element type too: its changes are counted. */
 		if (n != m || memcmp(da, db, (size_t)n * sizeof(*da)))
 			changed_type(c, owner, place, a, b);
-		cmp(c, ctype_target(a, &na) ? NULL : &na, ctype_target(b, &nb) ? NULL : &nb,
+		cmp(c, die_type(a, &na) ? NULL : &na, die_type(b, &nb) ? NULL : &nb,
 		    owner, place, depth + 1);
 		break;
 	}
@@ -377,7 +368,7 @@ static int cmp(struct tcmp *c, Dwarf_Die *a, Dwarf_Die *b, const char *owner,
 	case DW_TAG_union_type:
 	case DW_TAG_class_type: {
 		const char *name = dwarf_diename(a);
-		int64_t sa = attr_u(a, DW_AT_byte_size), sb = attr_u(b, DW_AT_byte_size);
+		int64_t sa = die_udata(a, DW_AT_byte_size), sb = die_udata(b, DW_AT_byte_size);
 
 		if (!same_str(name, dwarf_diename(b))) {
 			changed_type(c, owner, place, a, b);
@@ -539,8 +530,8 @@ static int check_var(struct gen *g, const struct gen_pair *pr, struct dwobj *dol
 			       o->rel, s->name);
 		return 0;
 	}
-	has_a = ctype_target(&vo, &ta) == 0;
-	has_b = ctype_target(&vn, &tb) == 0;
+	has_a = die_type(&vo, &ta) == 0;
+	has_b = die_type(&vn, &tb) == 0;
 	if (!cmp(&c, has_a ? &ta : NULL, has_b ? &tb : NULL, "", "", 0))
 		goto out;
 	g->types->changed[i] = 1;
@@ -714,11 +705,11 @@ static void cmp_signature(Dwarf_Die *fa, Dwarf_Die *fb, struct strbuf *why)
 		else
 			snprintf(place, sizeof(place), "parameter %d", i + 1);
 		if (i < 0)
-			cmp(&c, ctype_target(fa, &ra) ? NULL : &ra,
-			    ctype_target(fb, &rb) ? NULL : &rb, "", place, 0);
+			cmp(&c, die_type(fa, &ra) ? NULL : &ra,
+			    die_type(fb, &rb) ? NULL : &rb, "", place, 0);
 		else
-			cmp(&c, ctype_target(&a->p[i], &ta) ? NULL : &ta,
-			    ctype_target(&b->p[i], &tb) ? NULL : &tb, "", place, 0);
+			cmp(&c, die_type(&a->p[i], &ta) ? NULL : &ta,
+			    die_type(&b->p[i], &tb) ? NULL : &tb, "", place, 0);
 		/* Inside a struct passed by value, say which parameter. */
 		if (c.n && *sb_str(&c.owner))
 			sb_printf(why, "%s: type '%s' changed its layout: %s", place,
