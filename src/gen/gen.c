@@ -32,8 +32,7 @@ static int do_pair(struct gen *g, struct gen_emit *em, const char *rel,
 	}
 	if ((has_old && gobj_load(g, opath, rel, &old)) || gobj_load(g, npath, rel, &new))
 		goto out;
-	if (o->verbose)
-		printf("%s%s\n", rel, has_old ? "" : " (new object)");
+	gen_note(g, 1, "%s%s\n", rel, has_old ? "" : " (new object)");
 	gen_correlate(pr.old, &new);
 	if (gen_types_vars(g, &pr) || gen_decide(g, &pr) || gen_types_funcs(g, &pr) ||
 	    gen_emit_pair(g, em, &pr))
@@ -258,10 +257,9 @@ int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 	for (size_t i = 0; i < nf.n; i++)
 		if (do_pair(&g, em, nf.rel[i], gen_files_has(&of, nf.rel[i])))
 			goto out;
-	if (opts->verbose)
-		for (size_t i = 0; i < of.n; i++)
-			if (!gen_files_has(&nf, of.rel[i]))
-				printf("%s: only in %s, ignored\n", of.rel[i], opts->old_dir);
+	for (size_t i = 0; i < of.n; i++)
+		if (!gen_files_has(&nf, of.rel[i]))
+			gen_note(&g, 1, "%s: only in %s, ignored\n", of.rel[i], opts->old_dir);
 	if (gen_types_refuse(&g))
 		goto out;
 	gen_emit_bind_new(em);
@@ -279,6 +277,11 @@ int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 out:
 	if (rc != NS_GEN_OK)
 		ns_patch_free(out);
+	/* The warnings are the caller's, whatever the outcome. */
+	if (g.warnings.len && !sb_failed(&g.warnings))
+		stats->warnings = g.warnings.p;
+	else
+		sb_free(&g.warnings);
 	gen_emit_free(em);
 	gen_types_free(g.types);
 	if (g.xforms)

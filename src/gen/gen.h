@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "patch/patch.h"
+#include "util/strbuf.h"
 
 /* ---- entry point -------------------------------------------------------- */
 
@@ -19,7 +20,7 @@ struct ns_gen_opts {
 	const char *new_binary; /* the binary linked from new_dir, or NULL: its
 				   build-id is the patch's result build-id */
 	const char *name;       /* patch name */
-	int         verbose;    /* print every decision on stdout */
+	int         verbose;    /* print every decision on stdout (gen_note) */
 	const char *emit_transformer; /* when variables changed their type:
 				   write a transformer stub there (types.h) */
 };
@@ -30,6 +31,10 @@ struct ns_gen_stats {
 	/* --emit-transformer: the file was written with this many
 	 * transformers and placeholders to fill (0 if not written) */
 	unsigned xform_vars, xform_todo;
+	/* Warnings, one line each ending in '\n' (the caller prints them:
+	 * the generator writes nothing to stderr), NULL if none; the caller
+	 * frees it, whatever ns_gen_build() returned. */
+	char    *warnings;
 };
 
 #define NS_GEN_OK       0
@@ -39,6 +44,33 @@ struct ns_gen_stats {
 /* Compares the two builds and fills OUT (release with ns_patch_free()). */
 int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 		 struct ns_gen_stats *stats, char *err, size_t errlen);
+
+/* ---- the run: its context and what it says (report.c) -------------------- */
+
+struct gen_types;
+struct gen_xforms;
+
+/* The generator's context: error buffer, warnings and verbosity, and what
+ * the type checks (types.h) gather over every object pair. */
+struct gen {
+	const struct ns_gen_opts *opts;
+	char   *err;
+	size_t  errlen;
+	struct strbuf warnings;       /* gen_warn(), for ns_gen_stats.warnings */
+	struct gen_types   *types;
+	struct gen_xforms  *xforms;   /* the new build's transformers */
+	struct ns_gen_stats *stats;
+};
+
+/* The error that ends the run, into the caller's buffer: returns -1. */
+int gen_fail(struct gen *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A warning, one line (no '\n'): into the result, for the caller to print. */
+void gen_warn(struct gen *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The trace of -v: printed when opts->verbose >= LEVEL. */
+void gen_note(const struct gen *g, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* ---- one relocatable object (objfile.c) --------------------------------- */
 
@@ -66,23 +98,6 @@ struct gobj {
 	struct gsym *syms;      /* indexed by .symtab index; [0] null */
 	size_t       nsyms;
 };
-
-struct gen_types;
-struct gen_xforms;
-
-/* The generator's context: error buffer and verbosity, and what the type
- * checks (types.h) gather over every object pair. */
-struct gen {
-	const struct ns_gen_opts *opts;
-	char   *err;
-	size_t  errlen;
-	struct gen_types   *types;
-	struct gen_xforms  *xforms;   /* the new build's transformers */
-	struct ns_gen_stats *stats;
-};
-
-int gen_fail(struct gen *g, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 int  gobj_load(struct gen *g, const char *path, const char *rel, struct gobj *o);
 void gobj_free(struct gobj *o);

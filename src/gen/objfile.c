@@ -2,23 +2,12 @@
  * generator's model (struct gobj: sections with their bytes and sorted
  * relocations, symbols), and refuses objects it cannot diff soundly: LTO
  * objects and objects not built with -ffunction-sections. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "elf/elf_util.h"
 #include "gen/gen.h"
-
-int gen_fail(struct gen *g, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(g->err, g->errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int rela_cmp(const void *a, const void *b)
 {

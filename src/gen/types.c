@@ -525,9 +525,8 @@ static int check_var(struct gen *g, const struct gen_pair *pr, struct dwobj *dol
 
 	if (dwobj_var(dold, (size_t)s->match, old->syms[s->match].name, &vo) ||
 	    dwobj_var(dnew, i, s->name, &vn)) {
-		if (g->opts->verbose > 1)
-			printf("  %s: %s: no DWARF for the variable: type not compared\n",
-			       o->rel, s->name);
+		gen_note(g, 2, "  %s: %s: no DWARF for the variable: type not compared\n",
+			 o->rel, s->name);
 		return 0;
 	}
 	has_a = die_type(&vo, &ta) == 0;
@@ -542,9 +541,8 @@ static int check_var(struct gen *g, const struct gen_pair *pr, struct dwobj *dol
 			 o->syms[owner].name, src_of(o));
 	else
 		snprintf(var, sizeof(var), "'%s' (%s)", name, src_of(o));
-	if (g->opts->verbose)
-		printf("  %s: %s: type changed: %s%s%s\n", o->rel, s->name,
-		       sb_str(&c.owner), *sb_str(&c.owner) ? ": " : "", sb_str(&c.what));
+	gen_note(g, 1, "  %s: %s: type changed: %s%s%s\n", o->rel, s->name,
+		 sb_str(&c.owner), *sb_str(&c.owner) ? ": " : "", sb_str(&c.what));
 	if (!*sb_str(&c.owner)) {
 		/* The variable's own type: the change names the variable. */
 		struct strbuf w = { 0 };
@@ -623,17 +621,15 @@ int gen_types_vars(struct gen *g, const struct gen_pair *pr)
 			/* Its type may have changed: the transformer says how
 			 * to move it (the patch brings a new one). */
 			ch[i] = 2;
-			if (g->opts->verbose)
-				printf("  %s: %s: transformed by %s\n", o->rel, s->name, x->fn);
+			gen_note(g, 1, "  %s: %s: transformed by %s\n", o->rel, s->name, x->fn);
 			continue;
 		}
 		if (!dold && !nodwarf) {
 			dold = dwobj_open(pr->old->path);
 			dnew = dold ? dwobj_open(o->path) : NULL;
 			if (!dnew) {
-				fprintf(stderr, "nonstop build: warning: %s: no DWARF (build "
-					"with 'nonstop cflags'): the types of its variables "
-					"were not compared\n", o->rel);
+				gen_warn(g, "%s: no DWARF (build with 'nonstop cflags'): "
+					 "the types of its variables were not compared", o->rel);
 				nodwarf = 1;
 			}
 		}
