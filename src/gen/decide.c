@@ -7,10 +7,11 @@
  * (lineshift.h) is kept, and recorded with reason NS_REASON_LINES so that
  * the patch lists it as an ignored change.
  *
- * A variable with a state transformer (xform.h) is brought anew
- * (GEN_XFORM_DATA), and every function that uses it is replaced, changed or
- * not (NS_REASON_USES_XFORM), so that no code of the old build uses the old
- * copy once the patch is applied. */
+ * A variable marked transformed (GEN_VAR_TRANSFORMED: it has a state
+ * transformer, xform.h) is brought anew (GEN_XFORM_DATA), and every
+ * function that uses it is replaced, changed or not (NS_REASON_USES_XFORM),
+ * so that no code of the old build uses the old copy once the patch is
+ * applied. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,6 @@
 #include "gen/dwobj.h"
 #include "gen/gen.h"
 #include "gen/lineshift.h"
-#include "gen/types.h"
 #include "gen/xform.h"
 
 /* DWARF of both objects, opened when a function first differs. */
@@ -131,7 +131,7 @@ static int decide_data(struct gen *g, struct gen_pair *pr, size_t i)
 		return 0;  /* read-only compiler data: copied where referenced;
 			      transformer records: read by xform.c; the
 			      shadow root: the process's */
-	if (gen_types_var_transformed(g, i)) {
+	if (pr->var[i] == GEN_VAR_TRANSFORMED) {
 		pr->decision[i] = GEN_XFORM_DATA;
 		pr->reason[i] = NS_REASON_XFORM;
 		say(g, 1, o, s->name, "transformed: the patch brings it anew");
@@ -146,7 +146,7 @@ static int decide_data(struct gen *g, struct gen_pair *pr, size_t i)
 		say(g, 1, o, s->name, "new variable");
 		return 0;
 	}
-	if (gen_types_var_changed(g, i)) {
+	if (pr->var[i] == GEN_VAR_CHANGED) {
 		/* Its bytes differ because its type did: types.c says how. */
 		say(g, 1, o, s->name, "type changed");
 		return 0;

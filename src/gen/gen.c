@@ -39,6 +39,7 @@ static int do_pair(struct gen *g, struct gen_emit *em, const char *rel,
 		goto out;
 	rc = 0;
 out:
+	free(pr.var);
 	free(pr.decision);
 	free(pr.reason);
 	gobj_free(&old);

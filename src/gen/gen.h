@@ -150,9 +150,18 @@ enum gen_diff gen_compare_data(const struct gobj *old, size_t osym,
 enum gen_decision { GEN_KEEP = 0, GEN_REPLACE, GEN_NEW_FUNC, GEN_NEW_DATA,
 		    GEN_XFORM_DATA };
 
-/* Decisions for one object pair, indexed by NEW's symbol index. */
+/* What became of a variable the two builds share: the same, its type
+ * changed (the change is refused unless transformed), or transformed (the
+ * new build gives it a NONSTOP_TRANSFORM: the patch brings it anew). Set
+ * for every variable of a pair by one step, gen_types_vars() (types.h),
+ * before anything is decided; read by the later steps. */
+enum gen_var { GEN_VAR_SAME = 0, GEN_VAR_CHANGED, GEN_VAR_TRANSFORMED };
+
+/* One object pair, indexed by NEW's symbol index: what its variables
+ * became, then what the patch does with each symbol. */
 struct gen_pair {
 	struct gobj *old, *new;  /* old may be NULL */
+	uint8_t     *var;        /* enum gen_var per new symbol */
 	uint8_t     *decision;   /* enum gen_decision per new symbol */
 	uint8_t     *reason;     /* enum ns_reason per new symbol */
 };

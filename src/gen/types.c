@@ -36,8 +36,6 @@ struct tchange {
 struct gen_types {
 	struct tchange   *ch;
 	size_t            nch, cap;
-	uint8_t          *changed;   /* per symbol of the current new object */
-	size_t            nchanged;
 	struct gen_xfile *xfile;     /* --emit-transformer */
 	struct ctype_names ids;      /* transformer names used */
 };
@@ -57,7 +55,6 @@ void gen_types_free(struct gen_types *t)
 		sb_free(&t->ch[i].vars);
 	}
 	free(t->ch);
-	free(t->changed);
 	gen_xfile_free(t->xfile);
 	ctype_names_free(&t->ids);
 	free(t);
@@ -511,7 +508,7 @@ static int emit_var(struct gen *g, const struct gen_pair *pr, size_t i,
 	return 0;
 }
 
-static int check_var(struct gen *g, const struct gen_pair *pr, struct dwobj *dold,
+static int check_var(struct gen *g, struct gen_pair *pr, struct dwobj *dold,
 		     struct dwobj *dnew, size_t i)
 {
 	const struct gobj *o = pr->new, *old = pr->old;
@@ -533,7 +530,7 @@ static int check_var(struct gen *g, const struct gen_pair *pr, struct dwobj *dol
 	has_b = die_type(&vn, &tb) == 0;
 	if (!cmp(&c, has_a ? &ta : NULL, has_b ? &tb : NULL, "", "", 0))
 		goto out;
-	g->types->changed[i] = 1;
+	pr->var[i] = GEN_VAR_CHANGED;
 	name = dwarf_diename(&vn) ? dwarf_diename(&vn) : s->name;
 	owner = s->bind == STB_LOCAL && strcmp(name, s->name) ? gen_owner_of(o, i) : -1;
 	if (owner >= 0)
@@ -577,20 +574,15 @@ static long split_piece(const struct gobj *old, const char *name)
 	return -1;
 }
 
-int gen_types_vars(struct gen *g, const struct gen_pair *pr)
+int gen_types_vars(struct gen *g, struct gen_pair *pr)
 {
-	struct gen_types *t = g->types;
 	const struct gobj *o = pr->new;
 	struct dwobj *dold = NULL, *dnew = NULL;
-	uint8_t *ch;
 	int rc = 0, nodwarf = 0;
 
-	ch = realloc(t->changed, o->nsyms ? o->nsyms : 1);
-	if (!ch)
+	pr->var = calloc(o->nsyms ? o->nsyms : 1, 1);
+	if (!pr->var)
 		return gen_fail(g, "out of memory");
-	t->changed = ch;
-	t->nchanged = o->nsyms;
-	memset(ch, 0, o->nsyms ? o->nsyms : 1);
 	for (size_t i = 1; i < o->nsyms && !rc; i++) {
 		const struct gsym *s = &o->syms[i];
 		const struct gen_xrec *x;
@@ -620,7 +612,7 @@ int gen_types_vars(struct gen *g, const struct gen_pair *pr)
 		if (x) {
 			/* Its type may have changed: the transformer says how
 			 * to move it (the patch brings a new one). */
-			ch[i] = 2;
+			pr->var[i] = GEN_VAR_TRANSFORMED;
 			gen_note(g, 1, "  %s: %s: transformed by %s\n", o->rel, s->name, x->fn);
 			continue;
 		}
@@ -639,20 +631,6 @@ int gen_types_vars(struct gen *g, const struct gen_pair *pr)
 	dwobj_close(dold);
 	dwobj_close(dnew);
 	return rc;
-}
-
-int gen_types_var_changed(const struct gen *g, size_t sym)
-{
-	const struct gen_types *t = g->types;
-
-	return t && sym < t->nchanged && t->changed[sym];
-}
-
-int gen_types_var_transformed(const struct gen *g, size_t sym)
-{
-	const struct gen_types *t = g->types;
-
-	return t && sym < t->nchanged && t->changed[sym] == 2;
 }
 
 /* ---- signatures ------------------------------------------------------------ */

@@ -29,21 +29,13 @@ struct gen_types;
 struct gen_types *gen_types_new(void);
 void gen_types_free(struct gen_types *t);
 
-/* For one pair, after correlation and before gen_decide(): compares the
- * type of every variable the two objects share and records the changes
- * (with --emit-transformer, also the C for them). -1 on a hard error
- * (message in g). */
-int gen_types_vars(struct gen *g, const struct gen_pair *pr);
-
-/* True if data symbol SYM of the new object of the pair being processed
- * changed its type, or is transformed: its initializer is then not
- * compared (the change is what gen_types_refuse() reports, the transformer
- * what replaces it). */
-int gen_types_var_changed(const struct gen *g, size_t sym);
-
-/* True if data symbol SYM of the pair's new object is transformed: it has
- * a NONSTOP_TRANSFORM (xform.h), its type changed or not. */
-int gen_types_var_transformed(const struct gen *g, size_t sym);
+/* For one pair, after correlation and before gen_decide(): fills PR->var
+ * (enum gen_var, gen.h) for every variable of the new object: transformed
+ * if it has a NONSTOP_TRANSFORM (xform.h), its type changed or not;
+ * changed if its type is not the old one's, the change then recorded for
+ * gen_types_refuse() (with --emit-transformer, also the C for it); else
+ * the same. -1 on a hard error (message in g). */
+int gen_types_vars(struct gen *g, struct gen_pair *pr);
 
 /* After gen_decide(): -1 with a message naming the function and the
  * parameter if a function the pair replaces changed its signature. */
