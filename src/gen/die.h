@@ -2,9 +2,9 @@
  * the type it refers to, an unsigned attribute, whether its code covers an
  * address, which class its tag is in, and for a type DIE its size, the
  * type under its typedefs and qualifiers, an array's bounds and a member's
- * offset in bits. Asked by the type comparison (types.c), the C writer
- * (ctype.c), the transformer writer (transformer.c) and the DWARF of one
- * object (dwobj.c, lineshift.c). */
+ * offset in bits. Asked by the type comparison (typecmp.c), the C writer
+ * (ctype.c), the transformer writer (transformer_body.c) and the DWARF of
+ * one object (dwobj.c, lineshift.c). */
 #ifndef NONSTOP_GEN_DIE_H
 #define NONSTOP_GEN_DIE_H
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gen/gen.h"
+#include "gen/transformer.h"
 #include "gen/types.h"
 #include "gen/xform.h"
 #include "gen/walk.h"
@@ -34,8 +35,8 @@ static int do_pair(struct gen *g, struct gen_emit *em, const char *rel,
 		goto out;
 	gen_note(g, 1, "%s%s\n", rel, has_old ? "" : " (new object)");
 	gen_correlate(pr.old, &new);
-	if (gen_types_vars(g, &pr) || gen_decide(g, &pr) || gen_types_funcs(g, &pr) ||
-	    gen_emit_pair(g, em, &pr))
+	if (gen_types_vars(g, &pr) || gen_transformer_pair(g, &pr) ||
+	    gen_decide(g, &pr) || gen_types_funcs(g, &pr) || gen_emit_pair(g, em, &pr))
 		goto out;
 	rc = 0;
 out:
@@ -261,7 +262,7 @@ int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 	for (size_t i = 0; i < of.n; i++)
 		if (!gen_files_has(&nf, of.rel[i]))
 			gen_note(&g, 1, "%s: only in %s, ignored\n", of.rel[i], opts->old_dir);
-	if (gen_types_refuse(&g))
+	if (gen_transformer_write(&g) || gen_types_refuse(&g))
 		goto out;
 	gen_emit_bind_new(em);
 	if (gen_xform_check_patch(&g, out))
@@ -285,6 +286,7 @@ out:
 		sb_free(&g.warnings);
 	gen_emit_free(em);
 	gen_types_free(g.types);
+	gen_xfile_free(g.xfile);
 	if (g.xforms)
 		gen_xform_free(g.xforms);
 	free(g.xforms);

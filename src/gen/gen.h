@@ -22,7 +22,7 @@ struct ns_gen_opts {
 	const char *name;       /* patch name */
 	int         verbose;    /* print every decision on stdout (gen_note) */
 	const char *emit_transformer; /* when variables changed their type:
-				   write a transformer stub there (types.h) */
+				   write a transformer stub there (transformer.h) */
 };
 
 struct ns_gen_stats {
@@ -49,6 +49,7 @@ int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 
 struct gen_types;
 struct gen_xforms;
+struct gen_xfile;
 
 /* The generator's context: error buffer, warnings and verbosity, and what
  * the type checks (types.h) gather over every object pair. */
@@ -59,6 +60,7 @@ struct gen {
 	struct strbuf warnings;       /* gen_warn(), for ns_gen_stats.warnings */
 	struct gen_types   *types;
 	struct gen_xforms  *xforms;   /* the new build's transformers */
+	struct gen_xfile   *xfile;    /* --emit-transformer (transformer.h) */
 	struct ns_gen_stats *stats;
 };
 
@@ -116,6 +118,9 @@ int  gobj_is_copied(const struct gobj *o, size_t sym);
 int  gobj_is_shadow_root(const struct gobj *o, size_t sym);
 /* True if section SEC has no named symbol (string pools, jump tables ...). */
 int  gobj_sec_anon(const struct gobj *o, size_t sec);
+/* The source file O was compiled from, for messages: its STT_FILE, else
+ * its path in the build. */
+const char *gobj_source(const struct gobj *o);
 
 /* ---- correlation (correlate.c) ------------------------------------------ */
 

@@ -259,3 +259,8 @@ int gobj_is_copied(const struct gobj *o, size_t sym)
 	return s->type == STT_OBJECT && s->bind == STB_LOCAL &&
 	       !(fl & (SHF_WRITE | SHF_EXECINSTR)) && strchr(s->name, '.');
 }
+
+const char *gobj_source(const struct gobj *o)
+{
+	return *o->file ? o->file : o->rel;
+}
