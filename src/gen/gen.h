@@ -1,6 +1,6 @@
-/* gen.h — the patch generator: internal model shared by the files of
- * src/gen/ (objfile, correlate, compare, emit, binary, walk) and its one
- * entry point, ns_gen_build(), used by `nonstop build`. */
+/* gen.h — the patch generator: the model shared by the files of src/gen/
+ * (objects, pairs and what is decided for them, the run's context) and its
+ * one entry point, ns_gen_build() (pipeline.c), used by `nonstop build`. */
 #ifndef NONSTOP_GEN_H
 #define NONSTOP_GEN_H
 

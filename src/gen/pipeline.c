@@ -1,4 +1,4 @@
-/* gen.c — ns_gen_build(): the generator's pipeline. Pairs the object files
+/* pipeline.c — ns_gen_build() (gen.h): the generator's pipeline. Pairs the object files
  * of the two builds, correlates and compares each pair, emits the patch, and
  * binds it to the target binary (build-id, size and checksum of every
  * function it replaces) and, with --new-binary, records the build-id of the
@@ -50,35 +50,58 @@ out:
 	return rc;
 }
 
+/* Opens the binary at PATH into *B and copies its build-id into ID (at
+ * most NS_BUILD_ID_MAX bytes, *LEN of them). 0, or -1 with a message. */
+static int open_binary(struct gen *g, const char *path, struct gbin **b,
+		       uint8_t *id, uint32_t *len)
+{
+	int n;
+
+	if (gbin_open(g, path, b))
+		return -1;
+	n = gbin_build_id(g, *b, id, NS_BUILD_ID_MAX);
+	if (n < 0) {
+		gbin_close(*b);
+		return -1;
+	}
+	*len = (uint32_t)n;
+	return 0;
+}
+
+/* Finds the old symbol of entry E (WHAT: "function", "variable") in B, of
+ * the size the patch was built against: 0 and *SIZE, or -1 with a message. */
+static int find_old(struct gen *g, struct gbin *b, const struct ns_entry *e,
+		    const char *what, uint64_t *size)
+{
+	if (gbin_find(g, b, e->name, e->file, size))
+		return -1;
+	if (*size != e->old_size)
+		return gen_fail(g, "%s %s: %s/%s does not match %s (size %lu vs %lu)",
+				what, e->name, g->opts->old_dir, e->object,
+				g->opts->binary, (unsigned long)e->old_size,
+				(unsigned long)*size);
+	return 0;
+}
+
 /* Fills old_size/old_sum of the REPLACE entries from the binary (the sum
  * skips the ranges of the entry's masks), and checks that every static the
  * patch binds to is there. */
 static int bind_to_binary(struct gen *g, struct ns_patch *p)
 {
 	struct gbin *b;
-	int n, rc = -1;
+	int rc = -1;
 	char *tmp;
 
-	if (gbin_open(g, g->opts->binary, &b))
+	if (open_binary(g, g->opts->binary, &b, p->build_id, &p->build_id_len))
 		return -1;
-	n = gbin_build_id(g, b, p->build_id, sizeof(p->build_id));
-	if (n < 0)
-		goto out;
-	p->build_id_len = (uint32_t)n;
 	for (size_t i = 0; i < p->nentries; i++) {
 		struct ns_entry *e = &p->entries[i];
 		uint64_t size = 0, sum = 0;
 
 		if (e->kind != NS_ENTRY_REPLACE)
 			continue;
-		if (gbin_find(g, b, e->name, e->file, &size))
+		if (find_old(g, b, e, "function", &size))
 			goto out;
-		if (size != e->old_size) {
-			gen_fail(g, "function %s: %s/%s does not match %s (size %lu vs %lu)",
-				 e->name, g->opts->old_dir, e->object, g->opts->binary,
-				 (unsigned long)e->old_size, (unsigned long)size);
-			goto out;
-		}
 		if (size < 5 && gbin_last_room(b) < 5) {
 			gen_fail(g, "refusing: function %s (%s) is too short to redirect "
 				 "(%lu bytes, a jump needs 5)", e->name, e->object,
@@ -102,16 +125,9 @@ static int bind_to_binary(struct gen *g, struct ns_patch *p)
 		const struct ns_entry *e = &p->entries[i];
 		uint64_t size = 0;
 
-		if (e->kind != NS_ENTRY_XFORM_DATA)
-			continue;
-		if (gbin_find(g, b, e->name, e->file, &size))
+		if (e->kind == NS_ENTRY_XFORM_DATA &&
+		    find_old(g, b, e, "variable", &size))
 			goto out;
-		if (size != e->old_size) {
-			gen_fail(g, "variable %s: %s/%s does not match %s (size %lu vs %lu)",
-				 e->name, g->opts->old_dir, e->object, g->opts->binary,
-				 (unsigned long)e->old_size, (unsigned long)size);
-			goto out;
-		}
 	}
 	tmp = strdup(g->opts->binary);
 	p->binary = tmp ? strdup(basename(tmp)) : NULL;
@@ -177,16 +193,13 @@ out:
 static int bind_to_result(struct gen *g, struct ns_patch *p)
 {
 	struct gbin *b;
-	int n, rc = -1;
+	int rc = -1;
 
 	if (!g->opts->new_binary)
 		return 0;
-	if (gbin_open(g, g->opts->new_binary, &b))
+	if (open_binary(g, g->opts->new_binary, &b, p->result_build_id,
+			&p->result_build_id_len))
 		return -1;
-	n = gbin_build_id(g, b, p->result_build_id, sizeof(p->result_build_id));
-	if (n < 0)
-		goto out;
-	p->result_build_id_len = (uint32_t)n;
 	if (p->result_build_id_len == p->build_id_len &&
 	    !memcmp(p->result_build_id, p->build_id, p->build_id_len)) {
 		gen_fail(g, "refusing: --new-binary %s has the build-id of --binary %s "
