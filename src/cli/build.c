@@ -8,8 +8,8 @@
 
 #include "cli/cli.h"
 #include "gen/gen.h"
-#include "gen/linemap.h"
-#include "gen/srcdiff.h"
+#include "srctree/linemap.h"
+#include "srctree/srcdiff.h"
 #include "patch/patch.h"
 
 static void help(void)

@@ -27,9 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gen/linemap.h"
-#include "gen/srcdiff.h"
-#include "gen/workdir.h"
+#include "srctree/linemap.h"
+#include "srctree/srcdiff.h"
+#include "srctree/workdir.h"
 #include "util/errbuf.h"
 
 /* What a run creates in WORK, removed before --work WORK is reused (every
