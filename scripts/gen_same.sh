@@ -9,7 +9,8 @@
 #
 #   tests/cases/CASE       v1 and every later version dir (each laid over
 #                          v1, as tests/lib.sh build_version does), gcc -O2
-#                          as the tests compile them; v1 -> each version,
+#                          as the tests compile them (with -I of src/
+#                          and lib/, which a few cases use); v1 -> each version,
 #                          and each version -> the next with --new-binary
 #   tests/gen/cases/CASE   v2 laid over v1, gcc and clang x -O0 -O2 -O3 with
 #                          the case's cflags, as tests/gen/run_corpus.sh
@@ -98,7 +99,7 @@ one_case() {
 		mkdir -p "$d/src-$v"
 		cp "$ROOT/tests/cases/$c/v1"/*.c "$d/src-$v"/
 		cp "$ROOT/tests/cases/$c/$v"/*.c "$d/src-$v"/
-		compile gcc "-O2 -std=gnu11 -Wall -pthread -I$ROOT/include -I$ROOT/lib" "$d/src-$v" "$d/$v" ||
+		compile gcc "-O2 -std=gnu11 -Wall -pthread -I$ROOT/include -I$ROOT/src -I$ROOT/lib" "$d/src-$v" "$d/$v" ||
 			{ echo "FAIL case $c: cannot compile $v"; return; }
 		gcc -pthread -o "$d/$v/prog" "$d/$v"/*.o >/dev/null 2>&1 || rm -f "$d/$v/prog"
 	done
