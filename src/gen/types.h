@@ -1,14 +1,15 @@
 /* types.h — changes of data layout and of function signatures between the
  * two builds, from DWARF (types.c).
  *
- * The state of a live variable is kept by binding new code to it (DESIGN.md,
- * "State"). That is only right if the new code reads it with the layout the
- * old code wrote: so the DWARF type of every variable that exists in both
- * builds (globals, file statics, static locals) is compared structurally
- * (typecmp.h). A variable whose type changed is refused unless the new
- * build gives a state transformer for it (NONSTOP_TRANSFORM,
- * include/nonstop.h); `build --emit-transformer` writes one to start from
- * (transformer.h, a later step that reads what this one marks).
+ * The state of a live variable is kept by binding new code to it
+ * (docs/data.md, "Changed types and state transformers"). That is only
+ * right if the new code reads it with the layout the old code wrote: so
+ * the DWARF type of every variable that exists in both builds (globals,
+ * file statics, static locals) is compared structurally (typecmp.h). A
+ * variable whose type changed is refused unless the new build gives a state
+ * transformer for it (NONSTOP_TRANSFORM, include/nonstop.h);
+ * `build --emit-transformer` writes one to start from (transformer.h, a
+ * later step that reads what this one marks).
  *
  * A replaced function is entered by callers the patch does not change, with
  * the arguments they were compiled for: its signature (return type, number
