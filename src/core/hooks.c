@@ -317,6 +317,20 @@ int ns_hook_run(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
 	return rc;
 }
 
+int ns_hook_veto(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
+		 uint32_t kind, double timeout, struct ns_hook_run *run,
+		 char *what, size_t len)
+{
+	int rc = ns_hook_run(tr, safety, base, kind, timeout, run, what, len);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 1 || !run->ret)
+		return 0;
+	ns_hook_describe(run, what, len);
+	return 1;
+}
+
 int ns_hooks_idle(struct ns_tracee *tr, uint64_t base, char *err, size_t errlen)
 {
 	struct ns_rec *rec;

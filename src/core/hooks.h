@@ -57,6 +57,14 @@ int ns_hook_run(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
 		uint32_t kind, double timeout, struct ns_hook_run *run,
 		char *err, size_t errlen);
 
+/* A pre-apply or pre-revert hook (KIND), run as ns_hook_run runs it: its
+ * veto. 0: go on (no hook, or it returned 0, now or before); 1: vetoed,
+ * WHAT says so (ns_hook_describe); -1: it could not be run, WHAT says
+ * why. */
+int ns_hook_veto(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
+		 uint32_t kind, double timeout, struct ns_hook_run *run,
+		 char *what, size_t len);
+
 /* -1 with ERR if a hook of the patch at BASE is running in the target
  * (a call let go, or set up by a nonstop that died): nothing may be done
  * to the patch until it returns; or if its record (one with hooks) cannot

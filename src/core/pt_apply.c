@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/hooks.h"
 #include "core/pt.h"
 #include "transition/dispatch.h"
 #include "transition/perthread.h"
@@ -13,21 +14,20 @@
 #define DISPATCH_SLOT 48          /* NS_DISPATCH_LEN, 16-aligned */
 #define PLAN_OFF      64          /* the plan, after the bounds */
 
-int ns_pt_check_mode(const struct ns_registry *reg, int mode, pid_t pid,
-		     char *err, size_t errlen)
+int ns_pt_refuse(struct ns_apply_op *a)
 {
-	for (size_t i = 0; i < reg->n; i++) {
-		const struct ns_rec *r = reg->v[i].rec;
-		if ((int)r->mode == mode)
-			continue;
-		snprintf(err, errlen, "patch '%s' is applied to process %d in %s "
-			 "mode; a process takes patches in one mode at a time "
-			 "(revert it first, or use --mode %s)", r->name, (int)pid,
-			 r->mode == NS_MODE_PER_THREAD ? "per-thread"
-						       : "stop-the-world",
-			 r->mode == NS_MODE_PER_THREAD ? "per-thread" : "stop");
-		return -1;
-	}
+	if (a->s.o->replace)
+		return ns_op_fail(a->s.res, "--replace works in stop-the-world "
+				  "mode only (add --mode stop)");
+	if (ns_hooks_any(&a->patch) && a->s.o->leave_pending)
+		return ns_op_fail(a->s.res, "patch '%s' has hooks: --leave-pending "
+				  "cannot be used (its post-apply hook runs once "
+				  "every thread has switched)", a->patch.name);
+	if (a->nxforms)
+		return ns_op_fail(a->s.res, "patch '%s' transforms data (state "
+				  "transformers), which the per-thread mode cannot "
+				  "do (threads would see two copies): add --mode "
+				  "stop", a->patch.name);
 	return 0;
 }
 
@@ -42,15 +42,19 @@ static bool in_patch(const struct ns_registry *reg, uint64_t addr)
 	return false;
 }
 
-int ns_pt_read_sites(struct ns_rec *rec, const struct ns_registry *reg,
-		     int mem_fd, char *err, size_t errlen)
+int ns_pt_read_entries(struct ns_apply_op *a)
 {
+	struct ns_rec *rec = a->rec;
+	const struct ns_registry *reg = &a->s.reg;
+	char *err = a->s.res->err;
+	size_t errlen = sizeof(a->s.res->err);
+
 	for (uint32_t i = 0; i < rec->nfuncs; i++) {
 		struct ns_rec_func *f = &rec->funcs[i];
 		struct ns_entry_site s;
 		char why[256];
 
-		if (ns_entry_site_read(mem_fd, f->old_addr, &s, why,
+		if (ns_entry_site_read(a->s.tr.mem_fd, f->old_addr, &s, why,
 				       sizeof(why)) < 0) {
 			snprintf(err, errlen, "function %s %s: it cannot be "
 				 "switched per thread (use --mode stop)", f->name,
@@ -77,41 +81,11 @@ int ns_pt_read_sites(struct ns_rec *rec, const struct ns_registry *reg,
 	return 0;
 }
 
-size_t ns_pt_code_size(uint32_t nfuncs)
+void ns_pt_extra_sizes(const struct ns_apply_op *a, size_t *code,
+		       size_t *data)
 {
-	return (size_t)nfuncs * DISPATCH_SLOT;
-}
-
-size_t ns_pt_data_size(uint32_t nfuncs)
-{
-	return PLAN_OFF + ns_pt_plan_size(nfuncs);
-}
-
-int ns_pt_place(struct ns_rec *rec, struct ns_image *img, size_t code_off,
-		size_t data_off, int64_t view_tpoff, char *err, size_t errlen)
-{
-	uint64_t gens = img->base + data_off;
-	uint32_t bounds[2] = { 0xffffffffu, 0xffffffffu }; /* nobody, until
-							      installed */
-
-	rec->mode = NS_MODE_PER_THREAD;
-	rec->pt.gens = gens;
-	rec->pt.plan = gens + PLAN_OFF;
-	rec->pt.plan_cap = ns_pt_plan_size(rec->nfuncs);
-	memcpy(img->buf + data_off, bounds, sizeof(bounds));
-	for (uint32_t i = 0; i < rec->nfuncs; i++) {
-		struct ns_rec_func *f = &rec->funcs[i];
-		size_t off = code_off + (size_t)i * DISPATCH_SLOT;
-
-		f->disp = img->base + off;
-		if (ns_dispatch_encode(img->buf + off, f->disp, view_tpoff, gens,
-				       gens + 4, f->new_addr, f->prev) < 0) {
-			snprintf(err, errlen, "function %s: its dispatcher is out "
-				 "of reach", f->name);
-			return -1;
-		}
-	}
-	return 0;
+	*code = (size_t)a->rec->nfuncs * DISPATCH_SLOT;
+	*data = PLAN_OFF + ns_pt_plan_size(a->rec->nfuncs);
 }
 
 /* Whether section SEC of P calls nonstop_update_point. */
@@ -127,7 +101,9 @@ static bool calls_update_point(const struct ns_patch *p, uint32_t sec)
 	return false;
 }
 
-void ns_pt_loop_note(const struct ns_patch *p, char *note, size_t len)
+/* Whether the new code of a replaced function calls nonstop_update_point:
+ * a loop function. Fills NOTE with what that means for the user. */
+static void loop_note(const struct ns_patch *p, char *note, size_t len)
 {
 	size_t at = 0;
 
@@ -147,11 +123,35 @@ void ns_pt_loop_note(const struct ns_patch *p, char *note, size_t len)
 	}
 }
 
-static void report(const struct ns_pt *x, struct ns_op_result *res)
+/* The extra code and data are where the stop-the-world mode has its gate
+ * and journal (link.h). */
+int ns_pt_place(struct ns_apply_op *a)
 {
-	res->pt_threads = x->threads;
-	res->switch_ns = x->switch_ns;
-	res->first_ns = x->first_ns;
+	struct ns_rec *rec = a->rec;
+	struct ns_image *img = &a->img;
+	size_t code_off = img->gate_off, data_off = img->journal_off;
+	uint64_t gens = img->base + data_off;
+	uint32_t bounds[2] = { 0xffffffffu, 0xffffffffu }; /* nobody, until
+							      installed */
+
+	rec->mode = NS_MODE_PER_THREAD;
+	rec->pt.gens = gens;
+	rec->pt.plan = gens + PLAN_OFF;
+	rec->pt.plan_cap = ns_pt_plan_size(rec->nfuncs);
+	memcpy(img->buf + data_off, bounds, sizeof(bounds));
+	for (uint32_t i = 0; i < rec->nfuncs; i++) {
+		struct ns_rec_func *f = &rec->funcs[i];
+		size_t off = code_off + (size_t)i * DISPATCH_SLOT;
+
+		f->disp = img->base + off;
+		if (ns_dispatch_encode(img->buf + off, f->disp,
+				       a->s.rt.blk.view_tpoff, gens, gens + 4,
+				       f->new_addr, f->prev) < 0)
+			return ns_op_fail(a->s.res, "function %s: its dispatcher "
+					  "is out of reach", f->name);
+	}
+	loop_note(&a->patch, a->s.res->note, sizeof(a->s.res->note));
+	return 0;
 }
 
 /* Takes back a patch that not every thread reached: threads that switched
@@ -183,24 +183,24 @@ static int withdraw(struct ns_pt *x, const struct ns_registry *reg)
 	return ns_pt_forget(x, reg);
 }
 
-int ns_pt_apply_switch(const struct ns_op_opts *o, struct ns_tracee *tr,
-		       const struct ns_gadgets *g, struct ns_rt_handle *rt,
-		       struct ns_registry *reg, struct ns_rec *rec,
-		       uint64_t rec_addr, struct ns_op_result *res, bool *live)
+int ns_pt_apply_switch(struct ns_apply_op *a)
 {
+	const struct ns_op_opts *o = a->s.o;
+	struct ns_op_result *res = a->s.res;
 	struct ns_pt x = {
-		.tr = tr, .g = g, .rt = rt, .rec_addr = rec_addr, .rec = rec,
-		.timeout = o->timeout,
+		.tr = &a->s.tr, .g = NULL, .rt = &a->s.rt, .rec_addr = a->img.base,
+		.rec = a->rec, .timeout = o->timeout,
 	};
 	char blocker[sizeof(x.blocker)];
 	int rc;
 
-	*live = false;
+	/* Until installed, no thread can reach its memory: it goes if this
+	 * fails. */
 	if (ns_pt_install(&x) < 0)
 		return ns_op_fail(res, "%s", x.err);
-	*live = true;
+	a->mapped = false;
 	rc = ns_pt_wait_switched(&x);
-	report(&x, res);
+	ns_pt_report(&x, res);
 	if (rc < 0)
 		return ns_op_fail(res, "%s", x.err);
 	if (rc == 0) {
@@ -217,8 +217,8 @@ int ns_pt_apply_switch(const struct ns_op_opts *o, struct ns_tracee *tr,
 		return 0;
 	}
 	snprintf(blocker, sizeof(blocker), "%s", x.blocker);
-	if (withdraw(&x, reg) == 0) {
-		*live = false;
+	if (withdraw(&x, &a->s.reg) == 0) {
+		a->mapped = true;   /* no thread can reach it any more */
 		return ns_op_fail(res, "refused: %s; no update point within %.3g s "
 				  "(--timeout): the patch was withdrawn", blocker,
 				  o->timeout);

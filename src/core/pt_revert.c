@@ -4,8 +4,9 @@
  * A revert goes through the steps of transition/perthread.h from wherever
  * the patch's record says it stands, so that a revert that timed out, or
  * a nonstop that died, is simply continued by the next `nonstop revert`:
- * APPLIED -> back -> PT_BACK -> retire -> PT_RETIRING -> released. The
- * patch's post-revert hook runs once it is PT_RETIRING (core/hooks.h). */
+ * APPLIED -> back -> PT_BACK -> retire -> PT_RETIRING (its switch back,
+ * mode.h) -> released (its release). The patch's post-revert hook runs
+ * once it is PT_RETIRING (core/hooks.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,16 +57,17 @@ static void init(struct ns_pt *x, struct ns_tracee *tr,
  * post-revert hook, on libnonstop's thread, whether or not the memory can
  * go yet. Its failure is a warning (the revert stands); one that could
  * not run yet runs at the release of the memory (ns_mapping_remove). */
-static void post_revert(struct ns_tracee *tr, struct ns_rec_entry *e,
-			double timeout, struct ns_op_result *res)
+static void post_revert(struct ns_revert_op *r)
 {
+	struct ns_op_result *res = r->s.res;
+	struct ns_rec_entry *e = r->e;
 	struct ns_hook_run *run = &res->hooks[NS_HOOK_POST_REVERT - 1];
 	char err[512], what[600];
 
 	if (!ns_rec_hooks(e->rec))
 		return;
-	if (ns_hooks_post_revert(tr, NULL, e->addr, timeout, run, err,
-				 sizeof(err)) < 0) {
+	if (ns_hooks_post_revert(&r->s.tr, NULL, e->addr, r->s.o->timeout, run,
+				 err, sizeof(err)) < 0) {
 		snprintf(res->warn, sizeof(res->warn), "patch '%s' is reverted, "
 			 "but %.800s", e->rec->name, err);
 		return;
@@ -77,24 +79,19 @@ static void post_revert(struct ns_tracee *tr, struct ns_rec_entry *e,
 	}
 }
 
-int ns_pt_revert(const struct ns_op_opts *o, struct ns_tracee *tr,
-		 const struct ns_gadgets *g, struct ns_rt_handle *rt,
-		 struct ns_registry *reg, struct ns_rec_entry *e,
-		 struct ns_op_result *res)
+int ns_pt_switch_back(struct ns_revert_op *r)
 {
+	struct ns_op_result *res = r->s.res;
+	struct ns_rec *rec = r->e->rec;
 	struct ns_pt x;
 	int rc;
 
-	init(&x, tr, g, rt, e, o->timeout);
-	res->mode = NS_MODE_PER_THREAD;
-	res->stopped_tid = (int)rt->blk.tid;
-	if (e->rec->state == NS_REC_APPLIED && ns_pt_back(&x) < 0)
+	init(&x, &r->s.tr, &r->gadgets, &r->s.rt, r->e, r->s.o->timeout);
+	if (rec->state == NS_REC_APPLIED && ns_pt_back(&x) < 0)
 		return ns_op_fail(res, "%s", x.err);
-	if (e->rec->state == NS_REC_PT_BACK) {
+	if (rec->state == NS_REC_PT_BACK) {
 		rc = ns_pt_wait_back(&x);
-		res->pt_threads = x.threads;
-		res->switch_ns = x.switch_ns;
-		res->first_ns = x.first_ns;
+		ns_pt_report(&x, res);
 		if (rc < 0)
 			return ns_op_fail(res, "%s", x.err);
 		if (rc == 1)
@@ -102,14 +99,24 @@ int ns_pt_revert(const struct ns_op_opts *o, struct ns_tracee *tr,
 					  "within %.3g s (--timeout). The threads "
 					  "that passed one run the old code; run "
 					  "revert again to finish", x.blocker,
-					  o->timeout);
-		if (ns_pt_retire(&x, reg) < 0)
+					  r->s.o->timeout);
+		if (ns_pt_retire(&x, &r->s.reg) < 0)
 			return ns_op_fail(res, "%s", x.err);
 	}
-	if (e->rec->state != NS_REC_PT_RETIRING)
+	if (rec->state != NS_REC_PT_RETIRING)
 		return ns_op_fail(res, "patch '%s' is %s: nothing to revert",
-				  e->rec->name, ns_rec_state_name(e->rec->state));
-	post_revert(tr, e, o->timeout, res);
+				  rec->name, ns_rec_state_name(rec->state));
+	return 0;
+}
+
+int ns_pt_release(struct ns_revert_op *r)
+{
+	struct ns_op_result *res = r->s.res;
+	struct ns_pt x;
+	int rc;
+
+	init(&x, &r->s.tr, &r->gadgets, &r->s.rt, r->e, r->s.o->timeout);
+	post_revert(r);
 	rc = ns_pt_wait_released(&x);
 	if (rc < 0)
 		return ns_op_fail(res, "%s", x.err);
@@ -120,9 +127,10 @@ int ns_pt_revert(const struct ns_op_opts *o, struct ns_tracee *tr,
 			 x.blocker);
 		return 0;
 	}
-	if (release(&x, g, reg, res->err, sizeof(res->err)) < 0)
+	if (release(&x, &r->gadgets, &r->s.reg, res->err, sizeof(res->err)) < 0)
 		return -1;
-	drop(reg, e);
+	drop(&r->s.reg, r->e);
+	r->e = NULL;   /* its record is gone */
 	return 0;
 }
 

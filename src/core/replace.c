@@ -157,21 +157,29 @@ size_t ns_replace_nplaces(const struct ns_replace *rp)
 	return rp->nrestore + rp->nold;
 }
 
-int ns_replace_add_places(const struct ns_replace *rp, struct ns_plan *plan)
+int ns_replace_add_places(const struct ns_replace *rp, struct ns_plan *plan,
+			  char *err, size_t errlen)
 {
-	uint32_t applied = NS_REC_APPLIED, reverting = NS_REC_REVERTING;
-
 	for (size_t i = 0; i < rp->nrestore; i++) {
 		const struct ns_replace_fn *fn = &rp->restore[i];
 
 		if (ns_plan_add(plan, fn->addr, fn->now, fn->orig, fn->len) < 0)
-			return -1;
+			goto full;
 	}
-	for (size_t i = 0; i < rp->nold; i++)
-		if (ns_plan_add(plan, rp->old[i]->addr + offsetof(struct ns_rec, state),
-				&applied, &reverting, sizeof(uint32_t)) < 0)
+	for (size_t i = 0; i < rp->nold; i++) {
+		const struct ns_rec_entry *e = rp->old[i];
+		struct ns_rec_step s;
+
+		if (ns_rec_move_revert(e->rec->state, e->addr, &s, err, errlen) < 0)
 			return -1;
+		if (ns_plan_add_step(plan, &s) < 0)
+			goto full;
+	}
 	return 0;
+full:
+	snprintf(err, errlen, "internal error: the switch has more places "
+		 "than its journal");
+	return -1;
 }
 
 size_t ns_replace_nbusy(const struct ns_replace *rp)

@@ -45,8 +45,9 @@ size_t ns_replace_nplaces(const struct ns_replace *rp);
 
 /* Appends to PLAN, after the new patch's own entries: every restored entry,
  * then every replaced record REVERTING (once no jump to its code is left).
- * 0, or -1 if PLAN is full. */
-int ns_replace_add_places(const struct ns_replace *rp, struct ns_plan *plan);
+ * 0, or -1 with ERR (PLAN is full). */
+int ns_replace_add_places(const struct ns_replace *rp, struct ns_plan *plan,
+			  char *err, size_t errlen);
 
 /* How many busy ranges ns_replace_busy() fills: the code of every replaced
  * patch (a thread in it, or returning into it, blocks the switch) and every

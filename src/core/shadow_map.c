@@ -90,23 +90,18 @@ out:
 	return rc;
 }
 
-int ns_shadow_root_get(struct ns_tracee *tr, struct ns_target *t,
-		       struct ns_module *m, uint64_t *root, bool *created,
-		       char *err, size_t errlen)
+int ns_shadow_root_find(struct ns_tracee *tr, struct ns_target *t,
+			struct ns_module *m, uint64_t *root)
 {
-	int rc;
-
-	*created = false;
 	if (ns_link_find_shadow_root(t, m, root) == 0)
 		return 0;
-	rc = find_map(tr, root);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot read the maps of process %d",
-			 (int)tr->pid);
-		return -1;
-	}
-	if (rc == 0)
-		return 0;
+	return find_map(tr, root);
+}
+
+int ns_shadow_root_create(struct ns_tracee *tr, uint64_t *root, bool *created,
+			  char *err, size_t errlen)
+{
+	*created = false;
 	return create_map(tr, root, created, err, errlen);
 }
 

@@ -28,13 +28,18 @@
 #define NS_SHADOW_MAP_SIZE  4096
 
 /* The root the patch's references to nonstop__shadow_root bind to in the
- * process TR holds: the program's own (link/shadow_root.h; M is the module
- * patched), else nonstop's mapping, created now if there is none (then
- * *CREATED). 0 with *ROOT, or -1 with ERR (if *CREATED, the root was made
- * even so: ns_shadow_root_drop_unused takes it back). */
-int ns_shadow_root_get(struct ns_tracee *tr, struct ns_target *t,
-		       struct ns_module *m, uint64_t *root, bool *created,
-		       char *err, size_t errlen);
+ * process TR holds, if it has one: the program's own (link/shadow_root.h;
+ * M is the module patched), else nonstop's mapping. Changes nothing. 0
+ * with *ROOT; 1 if there is none; -1 if the maps cannot be read. */
+int ns_shadow_root_find(struct ns_tracee *tr, struct ns_target *t,
+			struct ns_module *m, uint64_t *root);
+
+/* Makes nonstop's mapping (there is none: ns_shadow_root_find), with a
+ * thread of TR borrowed. 0 with *ROOT and *CREATED, or -1 with ERR (if
+ * *CREATED, the root was made even so: ns_shadow_root_drop_unused takes
+ * it back). */
+int ns_shadow_root_create(struct ns_tracee *tr, uint64_t *root, bool *created,
+			  char *err, size_t errlen);
 
 /* Unmaps the mapping of ROOT if its table is still empty: for an apply
  * that created it and failed with none of the patch's code left to run.

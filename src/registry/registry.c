@@ -339,12 +339,6 @@ struct ns_rec_entry *ns_registry_find(struct ns_registry *reg, const char *name)
 	return NULL;
 }
 
-int ns_rec_set_state(int mem_fd, uint64_t addr, uint32_t state)
-{
-	return ns_mem_write(mem_fd, addr + offsetof(struct ns_rec, state),
-			    &state, sizeof(state));
-}
-
 int ns_rec_set_frames(int mem_fd, uint64_t addr, uint32_t frames)
 {
 	return ns_mem_write(mem_fd, addr + offsetof(struct ns_rec, frames),

@@ -262,9 +262,6 @@ struct ns_rec_sym *ns_rec_syms(struct ns_rec *rec);
 /* Writes the frames field of the record at ADDR. */
 int ns_rec_set_frames(int mem_fd, uint64_t addr, uint32_t frames);
 
-/* Writes the state field of the record at ADDR. */
-int ns_rec_set_state(int mem_fd, uint64_t addr, uint32_t state);
-
 const char *ns_rec_state_name(uint32_t state);
 /* "none", "registering", "registered", "deregistering". */
 const char *ns_rec_frames_name(uint32_t frames);

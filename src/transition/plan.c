@@ -35,6 +35,11 @@ int ns_plan_add(struct ns_plan *p, uint64_t addr, const void *before,
 	return 0;
 }
 
+int ns_plan_add_step(struct ns_plan *p, const struct ns_rec_step *s)
+{
+	return ns_plan_add(p, s->addr, &s->back, &s->to, sizeof(s->to));
+}
+
 int ns_plan_write(const struct ns_plan *p, int mem_fd)
 {
 	size_t i;

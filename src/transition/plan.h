@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "registry/rec_state.h"
 #include "transition/gate.h"
 
 struct ns_place {
@@ -35,6 +36,10 @@ void ns_plan_free(struct ns_plan *p);
  * long (a caller that counted its places wrong). */
 int ns_plan_add(struct ns_plan *p, uint64_t addr, const void *before,
 		const void *after, uint32_t len);
+
+/* Appends the write of a record's state that makes move S
+ * (registry/rec_state.h). 0, or -1 if the plan is full. */
+int ns_plan_add_step(struct ns_plan *p, const struct ns_rec_step *s);
 
 /* Writes every place in order through MEM_FD (every thread stopped). On a
  * failed write, puts back what was written and returns -1 with errno of
