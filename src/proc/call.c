@@ -47,6 +47,7 @@
 
 #include "proc/call.h"
 #include "proc/mem.h"
+#include "util/clock.h"
 #include "util/fault.h"
 
 __asm__(
@@ -204,7 +205,7 @@ int ns_remote_call(struct ns_remote *rs, uint64_t stub, uint64_t slot,
 	r.eflags &= ~(uint64_t)0x400; /* DF clear, as the ABI wants at a call */
 	if (ns_remote_set_regs(rs, &r) < 0)
 		return NS_CALL_FAILED;
-	rc = run_call(rs, stub, ns_tracee_now() + timeout, timeout);
+	rc = run_call(rs, stub, ns_clock_s() + timeout, timeout);
 	if (rc != NS_CALL_OK)
 		return rc;
 	if (rs->by_hand) {

@@ -43,6 +43,7 @@
 #include "proc/remote.h"
 #include "proc/sigframe.h"
 #include "registry/registry.h"
+#include "util/clock.h"
 #include "util/fault.h"
 
 
@@ -522,7 +523,7 @@ void ns_remote_let_go(struct ns_remote *rs)
 	/* PTRACE_DETACH needs it stopped; one that will not stop stays
 	 * traced until nonstop exits, which lets it go too. */
 	if (ptrace(PTRACE_INTERRUPT, th->tid, 0, 0) == 0 &&
-	    ns_tracee_wait_one(rs->tr, th, ns_tracee_now() + 1.0) >= 0)
+	    ns_tracee_wait_one(rs->tr, th, ns_clock_s() + 1.0) >= 0)
 		ptrace(PTRACE_DETACH, th->tid, 0, 0);
 	th->gone = true;
 	th->stopped = false;
@@ -540,7 +541,7 @@ static int abandon(struct ns_remote *rs, const char *call)
 	snprintf(why, sizeof(why), "thread %d did not finish %s within %.3g s",
 		 rs->th->tid, call, NS_REMOTE_SYSCALL_TIMEOUT);
 	if (ptrace(PTRACE_INTERRUPT, rs->th->tid, 0, 0) < 0 ||
-	    (status = ns_tracee_wait_one(rs->tr, rs->th, ns_tracee_now() +
+	    (status = ns_tracee_wait_one(rs->tr, rs->th, ns_clock_s() +
 					 NS_REMOTE_SYSCALL_TIMEOUT)) < 0) {
 		/* Still in it: left to come back through its frame when
 		 * nonstop lets it go. */
@@ -559,7 +560,7 @@ static int abandon(struct ns_remote *rs, const char *call)
  * be taken for our result. */
 static int run_to_exit(struct ns_remote *rs, const char *call, int64_t *ret)
 {
-	double deadline = ns_tracee_now() + NS_REMOTE_SYSCALL_TIMEOUT;
+	double deadline = ns_clock_s() + NS_REMOTE_SYSCALL_TIMEOUT;
 
 	for (int stops = 0; stops < 8; stops++) {
 		struct __ptrace_syscall_info info;
@@ -722,7 +723,7 @@ int ns_remote_call_handler(struct ns_remote *rs, uint64_t fn, uint64_t a1,
 	rs->ran = true;
 	if (block_signals(rs) < 0)
 		return -1;
-	rc = run_to_sigreturn(rs, ns_tracee_now() + timeout);
+	rc = run_to_sigreturn(rs, ns_clock_s() + timeout);
 	if (rc == 1) {
 		int tid = rs->th->tid;
 

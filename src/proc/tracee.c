@@ -20,6 +20,7 @@
 #include "proc/eintr.h"
 #include "proc/mem.h"
 #include "proc/tracee.h"
+#include "util/clock.h"
 #include "util/fault.h"
 
 #define SEIZE_OPTS (PTRACE_O_TRACECLONE | PTRACE_O_TRACESYSGOOD)
@@ -342,14 +343,6 @@ fail:
 	return -1;
 }
 
-double ns_tracee_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* waitpid(WHO) until DEADLINE, without spinning: the kernel sends the
  * tracer SIGCHLD at every stop and exit of a tracee, so when nothing is
  * ready SIGCHLD is blocked and waited for between two non-blocking
@@ -376,7 +369,7 @@ static pid_t wait_until(pid_t who, int *status, double deadline)
 		w = waitpid(who, status, __WALL | WNOHANG);
 		if (w > 0 || (w < 0 && errno != EINTR))
 			break;
-		left = deadline - ns_tracee_now();
+		left = deadline - ns_clock_s();
 		if (left <= 0) {
 			w = 0;
 			break;
@@ -521,7 +514,7 @@ int ns_tracee_stop_all(struct ns_tracee *tr)
 			return -1;
 		}
 	}
-	if (wait_stopped(tr, ns_tracee_now() + STOP_TIMEOUT) < 0)
+	if (wait_stopped(tr, ns_clock_s() + STOP_TIMEOUT) < 0)
 		return -1;
 	return load_regs(tr);
 }
@@ -548,7 +541,7 @@ int ns_tracee_stop_one(struct ns_tracee *tr, struct ns_thread *th)
 		set_err(tr, "%s %d: %s", "cannot stop thread", th->tid, errno);
 		return -1;
 	}
-	if (wait_stopped(tr, ns_tracee_now() + STOP_TIMEOUT) < 0)
+	if (wait_stopped(tr, ns_clock_s() + STOP_TIMEOUT) < 0)
 		return -1;
 	if (th->gone) {
 		snprintf(tr->err, sizeof(tr->err), "thread %d exited", th->tid);
@@ -618,7 +611,7 @@ int ns_tracee_wait_one(struct ns_tracee *tr, struct ns_thread *th,
  * thread that stops again and again cannot hold us here). */
 void ns_tracee_pump(struct ns_tracee *tr, int ms)
 {
-	double deadline = ns_tracee_now() + ms / 1000.0;
+	double deadline = ns_clock_s() + ms / 1000.0;
 
 	for (;;) {
 		int status;

@@ -78,10 +78,7 @@ void ns_tracee_close(struct ns_tracee *tr);
 /* Number of live threads. */
 size_t ns_tracee_live(const struct ns_tracee *tr);
 
-/* CLOCK_MONOTONIC in seconds: what deadlines are given in. */
-double ns_tracee_now(void);
-
-/* Waits for the next stop of TH until DEADLINE (ns_tracee_now() time) and
+/* Waits for the next stop of TH until DEADLINE (ns_clock_s() time) and
  * records it (used by remote syscalls and calls). Returns the raw wait
  * status; -1 with tr->err if TH is gone ("process N exited (killed by
  * signal SIGSYS)") or its process is being killed (dumping core at the
