@@ -6,16 +6,9 @@
 
 #include <sys/ptrace.h>
 
+#include "proc/gadgets.h"
 #include "proc/seccomp.h"
 #include "proc/tracee.h"
-
-/* Code that already exists in the target and that we borrow: nothing is
- * ever written to the target's code. */
-struct ns_gadgets {
-	uint64_t syscall;          /* `syscall; ret` */
-	uint64_t sigreturn;        /* glibc's __restore_rt (`mov $15, %rax;
-				      syscall`), 0 if none */
-};
 
 struct ns_remote {
 	struct ns_tracee *tr;
@@ -49,9 +42,6 @@ struct ns_remote {
  * memfd) never block, so a thread not back by then is stuck (in
  * uninterruptible sleep, or held by a seccomp supervisor). */
 #define NS_REMOTE_SYSCALL_TIMEOUT 10.0
-
-/* Finds the gadgets in the target's executable memory (the vDSO first). */
-int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g);
 
 /* Stops one thread of TR (if not stopped already) and prepares it to run
  * system calls with gadgets G (NULL: find them now). From here until
@@ -90,9 +80,6 @@ int ns_remote_syscall(struct ns_remote *rs, long nr, int64_t *ret,
  * its frame (at the restorer, or a call's stub), which runs by itself if
  * nonstop dies, with whatever argument registers were left. */
 void ns_remote_syscalls(struct ns_sc_list *l);
-
-/* Bytes of glibc's restorer, up to and with its `syscall`. */
-#define NS_RESTORER_LEN 9
 
 /* Resumes the borrowed thread, which runs nonstop's work (WHAT: "the
  * function nonstop called"), to its next syscall stop before DEADLINE,
