@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <linux/membarrier.h>
 
+#include "proc/handler.h"
 #include "proc/mem.h"
 #include "transition/dispatch.h"
 #include "transition/perthread.h"
