@@ -6,7 +6,7 @@
  * works on any program built with `nonstop cflags`. With libnonstop loaded,
  * `nonstop apply` uses the per-thread mode instead: no thread that serves
  * the program is stopped, and each thread moves to the new code by itself
- * at its next update point (README: "Per-thread mode").
+ * at its next update point (docs/per-thread.md).
  *
  * The shadow variables (below) need no library: they are all in this
  * header, for patch code and programs alike.
@@ -72,7 +72,7 @@ void nonstop_update_point(void);
  * preferably one asleep in a system call. It runs as a signal handler
  * would, from wherever that thread was: it must not take a lock that any
  * thread may hold while it calls into a function of the program, nor call
- * nonstop_update_point() (README: "Hooks").
+ * nonstop_update_point() (docs/hooks.md).
  *
  * A failing hook may leave one line of explanation, NUL-terminated, in
  * nonstop_hook_msg: nonstop shows it. The buffer is the patch's own (the
@@ -169,7 +169,7 @@ struct nonstop__transform {
  * header; `nonstop apply` binds a patch's references to the running
  * program's root, or, if the program has none (its running version never
  * included nonstop.h), to one that nonstop keeps for the process in a
- * mapping named "nonstop:shadow" (README: "Patches that touch data"). So
+ * mapping named "nonstop:shadow" (docs/data.md). So
  * every patch, and the program itself, see the same shadow variables: a
  * patch stacked on an earlier one carries on with its values, and so does
  * a patch reverted and applied again (unless it freed them).

@@ -11,7 +11,7 @@
  * (nonstop_update_point()) between two requests, and waits at most
  * IDLE_MS for work, so that even an idle thread reaches its next update
  * point soon: `nonstop apply` then switches each thread to the new code by
- * itself, without stopping any (README, "Per-thread mode").
+ * itself, without stopping any (docs/per-thread.md).
  *
  * Protocol: one request per line, one reply line per request, answered
  * by requests.c (handle_request):

@@ -3,7 +3,7 @@
 #define NONSTOP_CLI_H
 #include "util/escape.h"
 
-/* Exit codes: part of the contract (docs/DESIGN.md). */
+/* Exit codes: part of the contract (docs/commands.md, "Exit codes"). */
 #define NS_EXIT_OK      0
 #define NS_EXIT_FAIL    1  /* refused or failed; target exactly as it was */
 #define NS_EXIT_USAGE   2

@@ -1,5 +1,5 @@
-/* lineshift.h — line-number neutrality of the binary diff (DESIGN.md,
- * "__LINE__"). A function whose only differences between the two builds are
+/* lineshift.h — line-number neutrality of the binary diff (docs/building.md,
+ * "Line numbers"). A function whose only differences between the two builds are
  * 4-byte little-endian constants encoding a source line that moved (assert's
  * line argument, a logging macro's __LINE__) is unchanged.
  *

@@ -2,10 +2,11 @@
  * two builds, from DWARF (types.c), and what `build --emit-transformer`
  * writes for them (transformer.c).
  *
- * The state of a live variable is kept by binding new code to it (DESIGN.md,
- * "State"). That is only right if the new code reads it with the layout the
- * old code wrote: so the DWARF type of every variable that exists in both
- * builds (globals, file statics, static locals) is compared structurally —
+ * The state of a live variable is kept by binding new code to it
+ * (docs/data.md, "Changed types and state transformers"). That is only
+ * right if the new code reads it with the layout the old code wrote: so
+ * the DWARF type of every variable that exists in both builds (globals,
+ * file statics, static locals) is compared structurally —
  * struct and union members by name with their byte and bit offsets, widths
  * and types, recursively through typedefs, qualifiers and arrays with their
  * bounds; enums by their enumerators' values; pointers by the name of what

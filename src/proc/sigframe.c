@@ -22,7 +22,7 @@
  *     the legacy SSE state, losing AVX registers) a size larger than the
  *     thread's own XSAVE area, which leaves out AMX tile data unless the
  *     process asked for it. We size the image from CPUID over the
- *     features we restore, which exclude AMX (see README, Limits). */
+ *     features we restore, which exclude AMX (see docs/limits.md). */
 #include <cpuid.h>
 #include <elf.h>
 #include <errno.h>

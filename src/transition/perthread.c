@@ -112,7 +112,7 @@ static void add_rec(struct plan *pl, uint16_t phase, struct ns_pt *x,
 
 /* Writes the plan into the patch's memory and has the runtime thread
  * execute it. The call returns through the thread's signal frame even if
- * nonstop dies meanwhile (proc/remote.h). */
+ * nonstop dies meanwhile (proc/handler.h). */
 static int run(struct ns_pt *x, struct plan *pl)
 {
 	struct ns_rt_plan *p = pl->p;

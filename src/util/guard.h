@@ -8,8 +8,8 @@
  * mapped). Each step bounds what it can; this is the last line behind
  * them, for the whole command:
  *  - a deadline: past it, nonstop says so and exits, which the target
- *    survives as it survives a nonstop killed at any instant (README, "When
- *    something goes wrong mid-apply"; the next command cleans up);
+ *    survives as it survives a nonstop killed at any instant (docs/failures.md,
+ *    "Surviving nonstop's death mid-apply"; the next command cleans up);
  *  - SIGBUS (a mapped file shrank): the same, said;
  *  - data memory capped (RLIMIT_DATA): an allocation past the cap fails,
  *    and the step that made it with it, instead of the host's OOM killer
