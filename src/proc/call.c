@@ -100,8 +100,7 @@ int ns_remote_call(struct ns_remote *rs, uint64_t stub, uint64_t slot,
 	r.rax = 0;
 	r.orig_rax = (uint64_t)-1;   /* no syscall restart on the way out */
 	r.eflags &= ~(uint64_t)0x400; /* DF clear, as the ABI wants at a call */
-	switch (ns_remote_run_handler(rs, &r, back, true,
-				      ns_clock_s() + timeout)) {
+	switch (ns_remote_run_handler(rs, &r, back, ns_clock_s() + timeout)) {
 	case NS_HANDLER_OK:
 		break;
 	case NS_HANDLER_LET_GO:

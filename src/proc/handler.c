@@ -59,8 +59,7 @@ fail:
 
 enum ns_handler_result ns_remote_run_handler(struct ns_remote *rs,
 					     const struct user_regs_struct *r,
-					     uint64_t back, bool by_hand,
-					     double deadline)
+					     uint64_t back, double deadline)
 {
 	const struct ns_trap entry = {
 		.op = PTRACE_SYSCALL_INFO_ENTRY, .nr = SYS_rt_sigreturn,
@@ -79,7 +78,7 @@ enum ns_handler_result ns_remote_run_handler(struct ns_remote *rs,
 	default:
 		return NS_HANDLER_FAILED;
 	}
-	if (by_hand && rs->by_hand)
+	if (rs->by_hand)
 		return skip_sigreturn(rs, deadline);
 	switch (ns_remote_run(rs, NULL, &home, deadline, WHAT, &info)) {
 	case NS_RUN_TRAPPED:
@@ -122,8 +121,7 @@ int ns_remote_call_handler(struct ns_remote *rs, uint64_t fn, uint64_t a1,
 	r.orig_rax = (uint64_t)-1;
 	r.rdi = a1;
 	r.rsi = a2;
-	switch (ns_remote_run_handler(rs, &r, back, false,
-				      ns_clock_s() + timeout)) {
+	switch (ns_remote_run_handler(rs, &r, back, ns_clock_s() + timeout)) {
 	case NS_HANDLER_OK:
 		return 0;
 	case NS_HANDLER_LATE_BACK:

@@ -19,7 +19,24 @@
  * The rt_sigreturn is then skipped at its entry (and the thread set back
  * on it, so that a death of nonstop still lets it run), and nonstop
  * restores the thread itself: FPU state by ptrace from what it kept,
- * registers and mask at ns_remote_end. */
+ * registers and mask at ns_remote_end.
+ *
+ * Both kinds of function call (libnonstop's plans, and call.c's stub for
+ * hooks, frames and transformers) had each their own loop, and now share
+ * this one, with one policy:
+ *   - a thread kept by hand is brought back by hand, whichever the call
+ *     (before, only the stub did it; libnonstop's runtime thread, which
+ *     runs the plans, sleeps in pause(), which is not nanosleep-like, so
+ *     it goes home through rt_sigreturn as before — t_pt_*);
+ *   - a fault or a refused system call fails the call, a signal sent to
+ *     the thread meanwhile stays queued for it (run.h);
+ *   - one bound, the caller's deadline: a function not at its
+ *     rt_sigreturn by then is let go to finish by itself.
+ * One difference is the caller's: a deadline that passes once the
+ * rt_sigreturn was entered (NS_HANDLER_LATE_BACK) is a late function for
+ * libnonstop's plans (let go), a failure for a stub call (whose callers
+ * read NS_CALL_LET_GO as "the function may still run", which it does
+ * not). */
 #ifndef NONSTOP_HANDLER_H
 #define NONSTOP_HANDLER_H
 #include <stdbool.h>
@@ -60,11 +77,10 @@ enum ns_handler_result {
 
 /* Runs the borrowed thread (prepared: ns_remote_handler_prepare) from
  * registers R — a function entered with rsp on the frame — until the
- * rt_sigreturn at BACK has brought it home, or, if BY_HAND allows and the
- * thread is kept by hand, until that rt_sigreturn is skipped and the
- * thread's FPU state put back. */
+ * rt_sigreturn at BACK has brought it home, or, for a thread kept by
+ * hand, until that rt_sigreturn is skipped and the thread's FPU state put
+ * back. */
 enum ns_handler_result ns_remote_run_handler(struct ns_remote *rs,
 					     const struct user_regs_struct *r,
-					     uint64_t back, bool by_hand,
-					     double deadline);
+					     uint64_t back, double deadline);
 #endif
