@@ -20,6 +20,12 @@
  *   - a signal sent to it is kept, delivered when it is resumed;
  *   - a thread that stops again and again without a system call (group
  *     stops, interrupts) is not followed for ever.
+ * The one bound in time is the caller's deadline (a system call's
+ * NS_REMOTE_SYSCALL_TIMEOUT, a function's timeout): the run ends there,
+ * the thread still running nonstop's work, for the caller to interrupt
+ * or let go. A trap's count of stops is no bound in time: it says where
+ * the trap must be (the exit of a call made at the gadget comes within
+ * its first stops, that of a call skipped at the next).
  * A run that fails puts back the thread's FPU state (if kept: struct
  * ns_remote); its registers and mask are put back by ns_remote_end.
  *

@@ -87,11 +87,11 @@ size_t ns_tracee_live(const struct ns_tracee *tr);
 /* Waits for the next stop of TH until DEADLINE (ns_clock_s() time) and
  * records it: for run.c alone, whose stepping is the one wait for a
  * syscall stop of a thread, and whose interrupt holds a thread that runs
- * nonstop's work. Returns the raw wait
- * status; -1 with tr->err if TH is gone ("process N exited (killed by
- * signal SIGSYS)") or its process is being killed (dumping core at the
- * deadline); NS_WAIT_TIMEOUT with tr->err at the deadline (TH still
- * runs). Stops and exits of other threads are left queued. */
+ * nonstop's work. Returns the raw wait status; -1 with tr->err if TH is
+ * gone ("process N exited (killed by signal SIGSYS)") or its process is
+ * being killed (dumping core at the deadline); NS_WAIT_TIMEOUT with
+ * tr->err at the deadline (TH still runs). Stops and exits of other
+ * threads are left queued. */
 #define NS_WAIT_TIMEOUT (-2)
 int ns_tracee_wait_one(struct ns_tracee *tr, struct ns_thread *th,
 		       double deadline);
