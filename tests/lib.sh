@@ -160,7 +160,7 @@ flip_bit() {
 
 # reseal PATCH: after a test changed bytes of an unsigned PATCH's body in
 # place (same size), writes the body's SHA-256 into its seal again (layout:
-# src/patch/patch_format.h: a 184-byte seal at the end, its digest at
+# src/patch/patch_seal.c: a 184-byte seal at the end, its digest at
 # offset 24), as a hostile writer could: for tests of what the reader
 # checks behind the digest.
 reseal() {

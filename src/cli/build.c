@@ -8,8 +8,8 @@
 
 #include "cli/cli.h"
 #include "gen/gen.h"
-#include "gen/linemap.h"
-#include "gen/srcdiff.h"
+#include "srctree/linemap.h"
+#include "srctree/srcdiff.h"
 #include "patch/patch.h"
 
 static void help(void)
@@ -140,6 +140,17 @@ static int rewrite_diff(const char *path)
 static int build(struct ns_gen_opts opts, struct ns_srcdiff_opts so,
 		 const char *out, const struct ns_sign_key *key);
 
+/* The generator's warnings (one per line), on stderr; frees them. */
+static void print_warnings(struct ns_gen_stats *st)
+{
+	for (char *l = st->warnings, *nl; l && *l; l = nl + 1) {
+		nl = strchr(l, '\n');
+		fprintf(stderr, "nonstop build: warning: %.*s\n", (int)(nl - l), l);
+	}
+	free(st->warnings);
+	st->warnings = NULL;
+}
+
 int cmd_build(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -253,6 +264,7 @@ static int build(struct ns_gen_opts opts, struct ns_srcdiff_opts so,
 		printf("comparing %s and %s\n", sr.old_dir, sr.new_dir);
 	}
 	rc = ns_gen_build(&opts, &patch, &st, err, sizeof(err));
+	print_warnings(&st);
 	if (rc == NS_GEN_NOCHANGE) {
 		fprintf(stderr, "nonstop build: %s\n", err);
 		ns_srcdiff_result_free(&sr);

@@ -132,10 +132,9 @@ static int add_fde(struct walk *w, Dwarf_Off off, Dwarf_Off next,
 	addend = r->r_addend + (sym->type == STT_SECTION ? 0 : (int64_t)sym->s.st_value);
 	if (!cie || !cie->usable || nrel != 1 || GELF_R_TYPE(r->r_info) != R_PC32) {
 		w->out->dropped++;
-		if (w->g->opts->verbose)
-			printf("  no unwind info carried for %s: its CFI uses a "
-			       "personality routine or an LSDA\n",
-			       func_at(o, sec, (uint64_t)addend));
+		gen_note(w->g, 1, "  no unwind info carried for %s: its CFI uses a "
+			 "personality routine or an LSDA\n",
+			 func_at(o, sec, (uint64_t)addend));
 		return 0;
 	}
 	if (cie->out < 0) {

@@ -3,7 +3,6 @@
  * zeroed; relocations are compared by the *identity* of what they refer to,
  * never by raw symbol index or section offset, because those shift between
  * builds for reasons that do not matter (see ident_target()). */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,49 +10,11 @@
 #include "gen/gen.h"
 #include "gen/lineshift.h"
 #include "patch/patch_format.h"
+#include "util/strbuf.h"
 
 #define IDENT_DEPTH 6  /* anonymous sections referring to others: bounded */
 
-struct sbuf {
-	char  *p;
-	size_t len, cap;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 128;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p)
-			abort();  /* identities are small; no sane recovery */
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb_add(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
-static void sb_hex(struct sbuf *b, const uint8_t *p, size_t n)
+static void sb_hex(struct strbuf *b, const uint8_t *p, size_t n)
 {
 	static const char hx[] = "0123456789abcdef";
 
@@ -78,11 +39,11 @@ static const char *sname(const struct ictx *c, size_t sym)
 }
 
 static void ident_target(const struct ictx *c, size_t sym, int64_t addend,
-			 uint32_t type, int depth, struct sbuf *b);
+			 uint32_t type, int depth, struct strbuf *b);
 
 /* "Section name prefix" (".rodata" of ".rodata.foo"): jump tables are named
  * after their function, which must not matter. */
-static void sb_prefix(struct sbuf *b, const char *name)
+static void sb_prefix(struct strbuf *b, const char *name)
 {
 	const char *dot = name[0] == '.' ? strchr(name + 1, '.') : NULL;
 
@@ -92,7 +53,7 @@ static void sb_prefix(struct sbuf *b, const char *name)
 /* Identity of a whole anonymous or copied section: its kind, bytes and what
  * its relocations refer to. */
 static void ident_range(const struct ictx *c, size_t sec, uint64_t from,
-			uint64_t to, int depth, struct sbuf *b)
+			uint64_t to, int depth, struct strbuf *b)
 {
 	const struct gsec *s = &c->o->secs[sec];
 
@@ -149,14 +110,14 @@ static uint64_t item_end(const struct gobj *o, size_t sec, uint64_t off)
 }
 
 static void ident_content(const struct ictx *c, size_t sec, int depth,
-			  struct sbuf *b)
+			  struct strbuf *b)
 {
 	ident_range(c, sec, 0, c->o->secs[sec].sh.sh_size, depth, b);
 }
 
 /* A reference into a section without named symbols. */
 static void ident_anon(const struct ictx *c, size_t sec, int64_t addend,
-		       uint32_t type, int depth, struct sbuf *b)
+		       uint32_t type, int depth, struct strbuf *b)
 {
 	const struct gsec *s = &c->o->secs[sec];
 	uint64_t fl = s->sh.sh_flags;
@@ -211,7 +172,7 @@ static void ident_anon(const struct ictx *c, size_t sec, int64_t addend,
  *   - a string pool: the string's content; other anonymous sections and
  *     compiler-generated read-only locals: their content, recursively. */
 static void ident_target(const struct ictx *c, size_t sym, int64_t addend,
-			 uint32_t type, int depth, struct sbuf *b)
+			 uint32_t type, int depth, struct strbuf *b)
 {
 	const struct gobj *o = c->o;
 	const struct gsym *s = &o->syms[sym];
@@ -266,7 +227,7 @@ static void ident_target(const struct ictx *c, size_t sym, int64_t addend,
 	sb_printf(b, "sym:%s%+ld", sname(c, sym), (long)addend);
 }
 
-static void reloc_ident(const struct ictx *c, const GElf_Rela *r, struct sbuf *b)
+static void reloc_ident(const struct ictx *c, const GElf_Rela *r, struct strbuf *b)
 {
 	ident_target(c, GELF_R_SYM(r->r_info), r->r_addend,
 		     (uint32_t)GELF_R_TYPE(r->r_info), 0, b);
@@ -314,7 +275,7 @@ static enum gen_diff compare_range(const struct gobj *old, size_t osec, uint64_t
 	free(ob);
 	free(nb);
 	while (d != GEN_BYTES) {
-		struct sbuf a = { 0 }, b = { 0 };
+		struct strbuf a = { 0 }, b = { 0 };
 
 		while (oi < os->nrels && (os->rels[oi].r_offset < ooff ||
 					  os->rels[oi].r_offset >= ooff + len))
@@ -337,12 +298,14 @@ static enum gen_diff compare_range(const struct gobj *old, size_t osec, uint64_t
 		}
 		reloc_ident(&oc, &os->rels[oi], &a);
 		reloc_ident(&nc, &ns->rels[ni], &b);
-		if (d == GEN_SAME && strcmp(a.p, b.p)) {
-			snprintf(why, whylen, "changed reference to %.200s", b.p);
+		if (sb_failed(&a) || sb_failed(&b))
+			abort();  /* identities are small; no sane recovery */
+		if (d == GEN_SAME && strcmp(sb_str(&a), sb_str(&b))) {
+			snprintf(why, whylen, "changed reference to %.200s", sb_str(&b));
 			d = GEN_RELOC;
 		}
-		free(a.p);
-		free(b.p);
+		sb_free(&a);
+		sb_free(&b);
 		oi++;
 		ni++;
 	}

@@ -1,12 +1,9 @@
 /* ctype.c — C text of DWARF types (ctype.h): C declarators built from the
  * inside out (a pointer prepends '*' to the declarator, an array appends its
  * bounds, parenthesising a pointer declarator, a function its parameters),
- * and the definitions of the structs, unions, enums and typedefs a type needs
- * by value, written again under a prefix with the layout the DWARF gives:
- * padding members where the natural layout would leave a member earlier,
- * __attribute__((packed)) where a member sits below its natural alignment,
- * and _Static_asserts of every size and offset so that a layout this file
- * cannot reproduce fails to compile instead of being silently wrong. */
+ * for a type's name in messages and for declarations under a prefix. The
+ * definitions of the types a declaration needs by value are ctype_def.c's;
+ * the two share ctype_priv.h. */
 #include <dwarf.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,25 +11,8 @@
 #include <string.h>
 
 #include "gen/ctype.h"
-
-#define DEPTH_MAX 48   /* types nest no deeper in real programs */
-
-/* ---- small DWARF helpers -------------------------------------------------- */
-
-int ctype_target(Dwarf_Die *die, Dwarf_Die *out)
-{
-	Dwarf_Attribute at;
-
-	if (!dwarf_attr_integrate(die, DW_AT_type, &at) || !dwarf_formref_die(&at, out))
-		return -1;
-	return 0;
-}
-
-static int is_qual(int tag)
-{
-	return tag == DW_TAG_const_type || tag == DW_TAG_volatile_type ||
-	       tag == DW_TAG_restrict_type || tag == DW_TAG_atomic_type;
-}
+#include "gen/ctype_priv.h"
+#include "gen/die.h"
 
 static const char *qual_word(int tag)
 {
@@ -42,112 +22,6 @@ static const char *qual_word(int tag)
 	case DW_TAG_restrict_type: return "restrict";
 	default:                   return "_Atomic";
 	}
-}
-
-static int is_aggregate(int tag)
-{
-	return tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
-	       tag == DW_TAG_class_type;
-}
-
-void ctype_strip(Dwarf_Die *t, Dwarf_Die *out)
-{
-	Dwarf_Die cur = *t, next;
-
-	for (int i = 0; i < DEPTH_MAX; i++) {
-		int tag = dwarf_tag(&cur);
-
-		if ((tag != DW_TAG_typedef && !is_qual(tag)) || ctype_target(&cur, &next))
-			break;
-		cur = next;
-	}
-	*out = cur;
-}
-
-static int64_t udata(Dwarf_Die *die, unsigned name)
-{
-	Dwarf_Attribute at;
-	Dwarf_Word w;
-
-	if (!dwarf_attr_integrate(die, name, &at) || dwarf_formudata(&at, &w))
-		return -1;
-	return (int64_t)w;
-}
-
-int64_t ctype_size(Dwarf_Die *t)
-{
-	Dwarf_Word w;
-	Dwarf_Die s;
-
-	if (dwarf_aggregate_size(t, &w) == 0)
-		return (int64_t)w;
-	ctype_strip(t, &s);
-	if (dwarf_tag(&s) == DW_TAG_pointer_type)
-		return 8;
-	return udata(&s, DW_AT_byte_size);
-}
-
-int ctype_array_dims(Dwarf_Die *t, int64_t *dims, int max)
-{
-	Dwarf_Die c;
-	int n = 0;
-
-	if (dwarf_child(t, &c) != 0)
-		return 0;
-	do {
-		int64_t count, ub;
-
-		if (dwarf_tag(&c) != DW_TAG_subrange_type || n == max)
-			continue;
-		count = udata(&c, DW_AT_count);
-		if (count < 0 && (ub = udata(&c, DW_AT_upper_bound)) >= 0) {
-			int64_t lb = udata(&c, DW_AT_lower_bound);
-
-			count = ub - (lb > 0 ? lb : 0) + 1;
-		}
-		dims[n++] = count;
-	} while (dwarf_siblingof(&c, &c) == 0);
-	return n;
-}
-
-int ctype_member_bits(Dwarf_Die *m, uint64_t *bit_off, uint64_t *bit_size)
-{
-	Dwarf_Attribute at;
-	Dwarf_Word loc = 0, w;
-	int64_t bs = udata(m, DW_AT_bit_size);
-
-	*bit_size = bs > 0 ? (uint64_t)bs : 0;
-	if (dwarf_attr(m, DW_AT_data_bit_offset, &at)) {
-		if (dwarf_formudata(&at, &w))
-			return -1;
-		*bit_off = w;
-		return 0;
-	}
-	if (dwarf_attr(m, DW_AT_data_member_location, &at) &&
-	    dwarf_formudata(&at, &loc)) {
-		/* DWARF 2 style: a location expression DW_OP_plus_uconst N. */
-		Dwarf_Op *ops;
-		size_t n;
-
-		if (dwarf_getlocation(&at, &ops, &n) || n != 1 ||
-		    ops[0].atom != DW_OP_plus_uconst)
-			return -1;
-		loc = ops[0].number;
-	}
-	*bit_off = loc * 8;
-	if (bs > 0 && dwarf_attr(m, DW_AT_bit_offset, &at) && !dwarf_formudata(&at, &w)) {
-		/* DWARF 2-4: bits from the most significant bit of a storage
-		 * unit of DW_AT_byte_size (or the type's size) bytes. */
-		int64_t unit = udata(m, DW_AT_byte_size);
-		Dwarf_Die t;
-
-		if (unit < 0 && ctype_target(m, &t) == 0)
-			unit = ctype_size(&t);
-		if (unit < 0 || (uint64_t)unit * 8 < w + (uint64_t)bs)
-			return -1;
-		*bit_off += (uint64_t)unit * 8 - w - (uint64_t)bs;
-	}
-	return 0;
 }
 
 /* ---- name sets -------------------------------------------------------------- */
@@ -187,28 +61,18 @@ void ctype_names_free(struct ctype_names *s)
 
 /* ---- declarators -------------------------------------------------------------- */
 
-struct pctx {
-	struct ctype_defs *defs;  /* NULL: the program's own names */
-	int in_ptr;               /* spelling what a pointer points to */
-	int indent;               /* of an inline struct body */
-};
-
-static void decl(struct pctx *c, struct strbuf *out, Dwarf_Die *t,
-		 struct strbuf *inner, int depth);
-static void body(struct pctx *c, struct strbuf *out, Dwarf_Die *t, int depth);
-
 static int prefixed(const struct pctx *c)
 {
 	return c->defs && !c->in_ptr;
 }
 
-static void indent(struct strbuf *out, int n)
+void ctype_indent(struct strbuf *out, int n)
 {
 	for (int i = 0; i < n; i++)
 		sb_puts(out, "\t");
 }
 
-static const char *tag_keyword(int tag)
+const char *ctype_tag_keyword(int tag)
 {
 	return tag == DW_TAG_union_type ? "union" :
 	       tag == DW_TAG_enumeration_type ? "enum" : "struct";
@@ -231,7 +95,7 @@ static void forward(struct pctx *c, const char *kw, const char *name)
 static void base_spec(struct strbuf *spec, Dwarf_Die *t)
 {
 	const char *name = dwarf_diename(t);
-	int64_t enc = udata(t, DW_AT_encoding), size = udata(t, DW_AT_byte_size);
+	int64_t enc = die_udata(t, DW_AT_encoding), size = die_udata(t, DW_AT_byte_size);
 
 	if (enc == DW_ATE_complex_float)
 		sb_puts(spec, size == 8 ? "_Complex float" : size == 16 ? "_Complex double" :
@@ -244,7 +108,7 @@ static void base_spec(struct strbuf *spec, Dwarf_Die *t)
 
 static void tag_spec(struct pctx *c, struct strbuf *spec, Dwarf_Die *t, int depth)
 {
-	const char *kw = tag_keyword(dwarf_tag(t)), *name = dwarf_diename(t);
+	const char *kw = ctype_tag_keyword(dwarf_tag(t)), *name = dwarf_diename(t);
 
 	if (name) {
 		if (prefixed(c))
@@ -260,7 +124,7 @@ static void tag_spec(struct pctx *c, struct strbuf *spec, Dwarf_Die *t, int dept
 		sb_puts(spec, "void");
 	} else {
 		sb_printf(spec, "%s ", kw);
-		body(c, spec, t, depth + 1);
+		ctype_body(c, spec, t, depth + 1);
 	}
 }
 
@@ -287,7 +151,7 @@ static void params(struct pctx *c, struct strbuf *inner, Dwarf_Die *t, int depth
 				continue;
 			if (n++)
 				sb_puts(inner, ", ");
-			decl(&pc, inner, ctype_target(&p, &pt) ? NULL : &pt, &empty, depth + 1);
+			ctype_decl_in(&pc, inner, die_type(&p, &pt) ? NULL : &pt, &empty, depth + 1);
 			sb_free(&empty);
 		} while (dwarf_siblingof(&p, &p) == 0);
 	if (varargs && n)
@@ -307,8 +171,8 @@ static void wrap_pointer(struct strbuf *inner)
 
 /* Appends "SPEC INNER" for type T: INNER is the declarator built so far
  * from the outside (the name, with the pointers and bounds around it). */
-static void decl(struct pctx *c, struct strbuf *out, Dwarf_Die *t,
-		 struct strbuf *inner, int depth)
+void ctype_decl_in(struct pctx *c, struct strbuf *out, Dwarf_Die *t,
+		   struct strbuf *inner, int depth)
 {
 	struct strbuf spec = { 0 };
 	Dwarf_Die next;
@@ -318,29 +182,29 @@ static void decl(struct pctx *c, struct strbuf *out, Dwarf_Die *t,
 		sb_puts(&spec, "void");
 		goto done;
 	}
-	if (t && is_qual(tag)) {
+	if (t && die_is_qualifier(tag)) {
 		Dwarf_Die s;
 		int stag;
 
-		if (ctype_target(t, &next)) {
+		if (die_type(t, &next)) {
 			sb_printf(&spec, "%s void", qual_word(tag));
 			goto done;
 		}
 		/* Before a plain type specifier: "const int", not "int const". */
-		ctype_strip(&next, &s);
+		die_strip(&next, &s);
 		stag = dwarf_tag(&s);
-		if (dwarf_tag(&next) != DW_TAG_typedef && !is_qual(dwarf_tag(&next)) &&
+		if (dwarf_tag(&next) != DW_TAG_typedef && !die_is_qualifier(dwarf_tag(&next)) &&
 		    stag != DW_TAG_pointer_type && stag != DW_TAG_array_type &&
 		    stag != DW_TAG_subroutine_type) {
 			sb_printf(&spec, "%s ", qual_word(tag));
-			decl(c, &spec, &next, inner, depth + 1);
+			ctype_decl_in(c, &spec, &next, inner, depth + 1);
 			sb_add(out, sb_str(&spec), spec.len);
 			sb_free(&spec);
 			return;
 		}
 		sb_prepend(inner, " ");
 		sb_prepend(inner, qual_word(tag));
-		decl(c, out, &next, inner, depth + 1);
+		ctype_decl_in(c, out, &next, inner, depth + 1);
 		return;
 	}
 	switch (tag) {
@@ -363,7 +227,7 @@ static void decl(struct pctx *c, struct strbuf *out, Dwarf_Die *t,
 		if (c->defs && c->in_ptr) {
 			/* Through a pointer the program's typedef is not
 			 * declared in this file: spell what it stands for. */
-			decl(c, out, ctype_target(t, &next) ? NULL : &next, inner, depth + 1);
+			ctype_decl_in(c, out, die_type(t, &next) ? NULL : &next, inner, depth + 1);
 			return;
 		}
 		sb_printf(&spec, "%s%s", prefixed(c) ? c->defs->prefix : "",
@@ -374,12 +238,12 @@ static void decl(struct pctx *c, struct strbuf *out, Dwarf_Die *t,
 
 		pc.in_ptr = 1;
 		sb_prepend(inner, "*");
-		decl(&pc, out, ctype_target(t, &next) ? NULL : &next, inner, depth + 1);
+		ctype_decl_in(&pc, out, die_type(t, &next) ? NULL : &next, inner, depth + 1);
 		return;
 	}
 	case DW_TAG_array_type: {
 		int64_t dims[16];
-		int n = ctype_array_dims(t, dims, 16);
+		int n = die_array_dims(t, dims, 16);
 
 		wrap_pointer(inner);
 		for (int i = 0; i < n; i++)
@@ -389,7 +253,7 @@ static void decl(struct pctx *c, struct strbuf *out, Dwarf_Die *t,
 				sb_puts(inner, "[]");
 		if (!n)
 			sb_puts(inner, "[]");
-		decl(c, out, ctype_target(t, &next) ? NULL : &next, inner, depth + 1);
+		ctype_decl_in(c, out, die_type(t, &next) ? NULL : &next, inner, depth + 1);
 		return;
 	}
 	case DW_TAG_subroutine_type: {
@@ -398,7 +262,7 @@ static void decl(struct pctx *c, struct strbuf *out, Dwarf_Die *t,
 		pc.in_ptr = 1;
 		wrap_pointer(inner);
 		params(c, inner, t, depth);
-		decl(&pc, out, ctype_target(t, &next) ? NULL : &next, inner, depth + 1);
+		ctype_decl_in(&pc, out, die_type(t, &next) ? NULL : &next, inner, depth + 1);
 		return;
 	}
 	default:
@@ -424,7 +288,7 @@ void ctype_name(struct strbuf *out, Dwarf_Die *t)
 	struct pctx c = { 0 };
 	struct strbuf inner = { 0 };
 
-	decl(&c, out, t, &inner, 0);
+	ctype_decl_in(&c, out, t, &inner, 0);
 	sb_free(&inner);
 }
 
@@ -435,355 +299,6 @@ void ctype_decl(struct ctype_defs *defs, struct strbuf *out, Dwarf_Die *t,
 	struct strbuf inner = { 0 };
 
 	sb_puts(&inner, d);
-	decl(&c, out, t, &inner, 0);
+	ctype_decl_in(&c, out, t, &inner, 0);
 	sb_free(&inner);
-}
-
-/* ---- layout ------------------------------------------------------------------- */
-
-static int needs_packed(Dwarf_Die *t, int depth);
-
-/* The natural alignment of type T on x86-64 (System V). */
-static uint64_t calign(Dwarf_Die *t, int depth)
-{
-	Dwarf_Die next, m;
-	int64_t a = udata(t, DW_AT_alignment), size;
-	uint64_t max = 1;
-
-	if (a > 0)
-		return (uint64_t)a;
-	if (depth > DEPTH_MAX)
-		return 1;
-	switch (dwarf_tag(t)) {
-	case DW_TAG_base_type:
-	case DW_TAG_enumeration_type:
-		size = udata(t, DW_AT_byte_size);
-		if (udata(t, DW_AT_encoding) == DW_ATE_complex_float)
-			size /= 2;
-		return size >= 16 ? 16 : size > 0 ? (uint64_t)size : 1;
-	case DW_TAG_pointer_type:
-		return 8;
-	case DW_TAG_structure_type:
-	case DW_TAG_union_type:
-	case DW_TAG_class_type:
-		if (needs_packed(t, depth + 1))
-			return 1;
-		if (dwarf_child(t, &m) == 0)
-			do {
-				uint64_t ma;
-
-				if (dwarf_tag(&m) != DW_TAG_member || ctype_target(&m, &next))
-					continue;
-				ma = udata(&m, DW_AT_alignment) > 0 ?
-					(uint64_t)udata(&m, DW_AT_alignment) : calign(&next, depth + 1);
-				if (ma > max)
-					max = ma;
-			} while (dwarf_siblingof(&m, &m) == 0);
-		return max;
-	case DW_TAG_array_type:
-	case DW_TAG_typedef:
-	case DW_TAG_const_type:
-	case DW_TAG_volatile_type:
-	case DW_TAG_restrict_type:
-	case DW_TAG_atomic_type:
-		return ctype_target(t, &next) ? 1 : calign(&next, depth + 1);
-	default:
-		return 1;
-	}
-}
-
-static uint64_t align_up(uint64_t v, uint64_t a)
-{
-	return a ? (v + a - 1) / a * a : v;
-}
-
-/* A struct whose DWARF layout puts a member below its natural alignment,
- * or whose size is not a multiple of its members' alignment, was packed. */
-static int needs_packed(Dwarf_Die *t, int depth)
-{
-	Dwarf_Die m, mt;
-	uint64_t max = 1;
-	int64_t size = udata(t, DW_AT_byte_size);
-
-	if (depth > DEPTH_MAX || dwarf_child(t, &m) != 0)
-		return 0;
-	do {
-		uint64_t off, bs, a;
-
-		if (dwarf_tag(&m) != DW_TAG_member || ctype_target(&m, &mt) ||
-		    ctype_member_bits(&m, &off, &bs))
-			continue;
-		a = udata(&m, DW_AT_alignment) > 0 ? (uint64_t)udata(&m, DW_AT_alignment) :
-			calign(&mt, depth + 1);
-		if (!bs && (off % 8 || (off / 8) % a))
-			return 1;
-		if (a > max)
-			max = a;
-	} while (dwarf_siblingof(&m, &m) == 0);
-	return udata(t, DW_AT_alignment) <= 0 && size > 0 && (uint64_t)size % max;
-}
-
-/* ---- definitions -------------------------------------------------------------- */
-
-static void member_decl(struct pctx *c, struct strbuf *out, Dwarf_Die *m,
-			uint64_t bit_size, int depth)
-{
-	Dwarf_Die mt, *tp = NULL;
-	int64_t a = udata(m, DW_AT_alignment);
-	const char *name = dwarf_diename(m);
-
-	if (ctype_target(m, &mt) == 0) {
-		/* Top-level qualifiers go: the transformer assigns every field,
-		 * and const or volatile does not change where it is. */
-		while (is_qual(dwarf_tag(&mt)) && ctype_target(&mt, &mt) == 0)
-			;
-		tp = is_qual(dwarf_tag(&mt)) ? NULL : &mt;
-	}
-	if (a > 0)
-		sb_printf(out, "_Alignas(%" PRId64 ") ", a);
-	{
-		struct strbuf inner = { 0 };
-
-		sb_puts(&inner, name ? name : "");
-		decl(c, out, tp, &inner, depth + 1);
-		sb_free(&inner);
-	}
-	if (bit_size)
-		sb_printf(out, " : %" PRIu64, bit_size);
-	sb_puts(out, ";\n");
-}
-
-/* Padding before a member at bit OFF when the natural layout, at bit POS,
- * would put it earlier: a char array before a whole member, an unnamed
- * bit-field (or ": 0") before a bit-field of TYPE. */
-static void pad(struct pctx *c, struct strbuf *out, Dwarf_Die *type, uint64_t pos,
-		uint64_t off, uint64_t bit_size, uint64_t a, unsigned *npad, int depth)
-{
-	if (!bit_size) {
-		uint64_t p = align_up(pos, 8) / 8, o = off / 8;
-
-		if (o > align_up(p, a)) {
-			indent(out, c->indent + 1);
-			sb_printf(out, "char nonstop__pad%u[%" PRIu64 "];\n", (*npad)++, o - p);
-		}
-		return;
-	}
-	{
-		int64_t s = ctype_size(type);
-		uint64_t unit = s > 0 ? (uint64_t)s * 8 : 32, nat = pos;
-		struct strbuf tn = { 0 }, inner = { 0 };
-
-		if (nat / unit != (nat + bit_size - 1) / unit)
-			nat = align_up(nat, unit);
-		if (off <= nat)
-			return;
-		decl(c, &tn, type, &inner, depth + 1);
-		indent(out, c->indent + 1);
-		if (align_up(pos, unit) == off)
-			sb_printf(out, "%s : 0;\n", sb_str(&tn));
-		else
-			sb_printf(out, "%s : %" PRIu64 ";\n", sb_str(&tn), off - pos);
-		sb_free(&tn);
-		sb_free(&inner);
-	}
-}
-
-/* "{ members }" of struct/union T, or "{ enumerators }" of enum T, at
- * c->indent, with its attributes. */
-static void body(struct pctx *c, struct strbuf *out, Dwarf_Die *t, int depth)
-{
-	struct pctx mc = *c;
-	Dwarf_Die m, mt;
-	int tag = dwarf_tag(t), is_union = tag == DW_TAG_union_type;
-	int64_t size = udata(t, DW_AT_byte_size), align = udata(t, DW_AT_alignment);
-	uint64_t pos = 0;   /* bits: end of the members so far, naturally laid out */
-	unsigned npad = 0;
-
-	sb_puts(out, "{\n");
-	mc.indent++;
-	if (tag == DW_TAG_enumeration_type) {
-		if (dwarf_child(t, &m) == 0)
-			do {
-				Dwarf_Attribute at;
-				Dwarf_Sword sv;
-				Dwarf_Word uv;
-
-				if (dwarf_tag(&m) != DW_TAG_enumerator ||
-				    !dwarf_attr(&m, DW_AT_const_value, &at))
-					continue;
-				indent(out, mc.indent);
-				sb_printf(out, "%s%s = ", c->defs->prefix,
-					  dwarf_diename(&m) ? dwarf_diename(&m) : "?");
-				if (dwarf_formsdata(&at, &sv) == 0 && sv >= INT32_MIN && sv <= INT32_MAX)
-					sb_printf(out, "%" PRId64 ",\n", (int64_t)sv);
-				else if (dwarf_formudata(&at, &uv) == 0)
-					sb_printf(out, "%" PRIu64 "ULL,\n", (uint64_t)uv);
-				else
-					sb_puts(out, "0,\n");
-			} while (dwarf_siblingof(&m, &m) == 0);
-		indent(out, c->indent);
-		sb_puts(out, "}");
-		return;
-	}
-	if (dwarf_child(t, &m) == 0)
-		do {
-			uint64_t off, bs, a;
-			int64_t ms;
-
-			if (dwarf_tag(&m) != DW_TAG_member || ctype_target(&m, &mt))
-				continue;
-			if (ctype_member_bits(&m, &off, &bs))
-				off = pos, bs = 0;
-			a = udata(&m, DW_AT_alignment) > 0 ?
-				(uint64_t)udata(&m, DW_AT_alignment) : calign(&mt, depth + 1);
-			if (!is_union)
-				pad(&mc, out, &mt, pos, off, bs, needs_packed(t, depth + 1) ? 1 : a,
-				    &npad, depth);
-			indent(out, mc.indent);
-			member_decl(&mc, out, &m, bs, depth);
-			ms = ctype_size(&mt);
-			if (bs)
-				off += bs;
-			else if (ms > 0)
-				off += (uint64_t)ms * 8;
-			if (is_union) {
-				if (off > pos)
-					pos = off;
-			} else {
-				pos = off;
-			}
-		} while (dwarf_siblingof(&m, &m) == 0);
-	if (size > 0 && align_up(pos, 8) / 8 < (uint64_t)size &&
-	    align_up(align_up(pos, 8) / 8, calign(t, depth + 1)) < (uint64_t)size) {
-		indent(out, mc.indent);
-		sb_printf(out, "char nonstop__pad%u[%" PRIu64 "];\n", npad++,
-			  (uint64_t)size - align_up(pos, 8) / 8);
-	}
-	indent(out, c->indent);
-	sb_puts(out, "}");
-	if (needs_packed(t, depth + 1))
-		sb_puts(out, " __attribute__((packed))");
-	if (align > 0)
-		sb_printf(out, " __attribute__((aligned(%" PRId64 ")))", align);
-}
-
-static void define(struct pctx *c, Dwarf_Die *t, int depth);
-
-static void define_members(struct pctx *c, Dwarf_Die *t, int depth)
-{
-	Dwarf_Die m, mt;
-
-	if (dwarf_child(t, &m) != 0)
-		return;
-	do {
-		if (dwarf_tag(&m) == DW_TAG_member && ctype_target(&m, &mt) == 0)
-			define(c, &mt, depth + 1);
-	} while (dwarf_siblingof(&m, &m) == 0);
-}
-
-/* _Static_asserts of the size of TYPE_NAME and of the offsets of the named
- * whole (not bit-field) members of struct T. */
-static void layout_asserts(struct strbuf *out, const char *type_name, Dwarf_Die *t,
-			   const char *orig)
-{
-	int64_t size = ctype_size(t);
-	Dwarf_Die m;
-
-	if (size >= 0)
-		sb_printf(out, "_Static_assert(sizeof(%s) == %" PRId64 ", \"layout of %s\");\n",
-			  type_name, size, orig);
-	if (dwarf_tag(t) != DW_TAG_structure_type || dwarf_child(t, &m) != 0)
-		return;
-	do {
-		uint64_t off, bs;
-		const char *n = dwarf_diename(&m);
-
-		if (dwarf_tag(&m) != DW_TAG_member || !n || ctype_member_bits(&m, &off, &bs) ||
-		    bs || off % 8)
-			continue;
-		sb_printf(out, "_Static_assert(__builtin_offsetof(%s, %s) == %" PRIu64
-			  ", \"layout of %s\");\n", type_name, n, off / 8, orig);
-	} while (dwarf_siblingof(&m, &m) == 0);
-}
-
-static void define(struct pctx *c, Dwarf_Die *t, int depth)
-{
-	struct ctype_defs *d = c->defs;
-	Dwarf_Die next, s;
-	const char *name;
-	char key[512], orig[512];
-	int tag;
-
-	if (!t || depth > DEPTH_MAX)
-		return;
-	tag = dwarf_tag(t);
-	name = dwarf_diename(t);
-	switch (tag) {
-	case DW_TAG_array_type:
-	case DW_TAG_const_type:
-	case DW_TAG_volatile_type:
-	case DW_TAG_restrict_type:
-	case DW_TAG_atomic_type:
-		if (ctype_target(t, &next) == 0)
-			define(c, &next, depth + 1);
-		return;
-	case DW_TAG_typedef:
-		snprintf(key, sizeof(key), "%s%s", d->prefix, name ? name : "?");
-		if (ctype_names_add(d->done, key) != 1)
-			return;
-		if (ctype_target(t, &next) == 0)
-			define(c, &next, depth + 1);
-		sb_puts(d->out, "typedef ");
-		{
-			struct strbuf inner = { 0 };
-
-			sb_puts(&inner, key);
-			decl(c, d->out, ctype_target(t, &next) ? NULL : &next, &inner, depth + 1);
-			sb_free(&inner);
-		}
-		sb_puts(d->out, ";\n");
-		if (ctype_target(t, &next) == 0) {
-			ctype_strip(&next, &s);
-			snprintf(orig, sizeof(orig), "%s", name ? name : "?");
-			if (is_aggregate(dwarf_tag(&s)) && !dwarf_hasattr(&s, DW_AT_declaration))
-				layout_asserts(d->out, key, &s, orig);
-		}
-		sb_puts(d->out, "\n");
-		return;
-	case DW_TAG_structure_type:
-	case DW_TAG_union_type:
-	case DW_TAG_class_type:
-	case DW_TAG_enumeration_type:
-		if (dwarf_hasattr(t, DW_AT_declaration))
-			return;  /* incomplete: only usable through pointers */
-		if (!name) {
-			/* Written inline where it is used; what it holds by
-			 * value is defined before. */
-			if (tag != DW_TAG_enumeration_type)
-				define_members(c, t, depth);
-			return;
-		}
-		snprintf(key, sizeof(key), "%s %s%s", tag_keyword(tag), d->prefix, name);
-		if (ctype_names_add(d->done, key) != 1)
-			return;
-		if (tag != DW_TAG_enumeration_type)
-			define_members(c, t, depth);
-		sb_printf(d->out, "%s ", key);
-		body(c, d->out, t, depth);
-		sb_puts(d->out, ";\n");
-		snprintf(orig, sizeof(orig), "%s %s", tag_keyword(tag), name);
-		if (tag != DW_TAG_enumeration_type)
-			layout_asserts(d->out, key, t, orig);
-		sb_puts(d->out, "\n");
-		return;
-	default:
-		return;  /* base types, pointers, functions: nothing to define */
-	}
-}
-
-void ctype_define(struct ctype_defs *defs, Dwarf_Die *t)
-{
-	struct pctx c = { .defs = defs };
-
-	define(&c, t, 0);
 }

@@ -9,11 +9,7 @@
 #include <elfutils/libdw.h>
 #include <stdint.h>
 
-#include "gen/strbuf.h"
-
-/* The type DIE TYPE refers to (DW_AT_type, through abstract origins):
- * 0 and *OUT, or -1 for none (void). */
-int ctype_target(Dwarf_Die *die, Dwarf_Die *out);
+#include "util/strbuf.h"
 
 /* Appends the C name of type T (NULL: void), as the program spells it. */
 void ctype_name(struct strbuf *out, Dwarf_Die *t);
@@ -54,20 +50,5 @@ void ctype_define(struct ctype_defs *defs, Dwarf_Die *t);
  * e.g. DECL "(*o)" for "struct old_item (*o)[4]". */
 void ctype_decl(struct ctype_defs *defs, struct strbuf *out, Dwarf_Die *t,
 		const char *decl);
-
-/* Type T with its typedefs and qualifiers removed (T itself if neither). */
-void ctype_strip(Dwarf_Die *t, Dwarf_Die *out);
-/* Its size in bytes, or -1 if unknown. */
-int64_t ctype_size(Dwarf_Die *t);
-
-/* The dimensions of array type T (its DW_TAG_subrange_type children):
- * element counts into DIMS (at most MAX; -1 for an unknown bound), their
- * number as the result. */
-int ctype_array_dims(Dwarf_Die *t, int64_t *dims, int max);
-
-/* A member's offset in bits from the start of its struct (bit-fields
- * included: DW_AT_data_bit_offset, or DW_AT_bit_offset of DWARF 2-4), and
- * its width in bits if it is a bit-field (else 0). -1 if unknown. */
-int ctype_member_bits(Dwarf_Die *m, uint64_t *bit_off, uint64_t *bit_size);
 
 #endif

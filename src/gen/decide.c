@@ -7,22 +7,23 @@
  * (lineshift.h) is kept, and recorded with reason NS_REASON_LINES so that
  * the patch lists it as an ignored change.
  *
- * A variable with a state transformer (xform.h) is brought anew
- * (GEN_XFORM_DATA), and every function that uses it is replaced, changed or
- * not (NS_REASON_USES_XFORM), so that no code of the old build uses the old
- * copy once the patch is applied. */
+ * A variable marked transformed (GEN_VAR_TRANSFORMED: it has a state
+ * transformer, xform.h) is brought anew (GEN_XFORM_DATA), and every
+ * function that uses it is replaced, changed or not (NS_REASON_USES_XFORM),
+ * so that no code of the old build uses the old copy once the patch is
+ * applied. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen/dwobj.h"
 #include "gen/gen.h"
 #include "gen/lineshift.h"
-#include "gen/types.h"
 #include "gen/xform.h"
 
 /* DWARF of both objects, opened when a function first differs. */
 struct dctx {
-	struct lineinfo *old, *new;
+	struct dwobj *old, *new;
 	int tried;
 };
 
@@ -31,11 +32,10 @@ static int is_func(const struct gsym *s)
 	return s->type == STT_FUNC || s->type == STT_GNU_IFUNC;
 }
 
-static void say(const struct gen *g, const struct gobj *o, const char *name,
-		const char *what)
+static void say(const struct gen *g, int level, const struct gobj *o,
+		const char *name, const char *what)
 {
-	if (g->opts->verbose)
-		printf("  %s: %s: %s\n", o->rel, name, what);
+	gen_note(g, level, "  %s: %s: %s\n", o->rel, name, what);
 }
 
 /* GEN_SAME if the function at new symbol I differs only by shifted line
@@ -53,8 +53,8 @@ static enum gen_diff lines_only(struct gen_pair *pr, struct dctx *dc, size_t i,
 
 	if (!dc->tried) {
 		dc->tried = 1;
-		dc->old = lineinfo_open(old->path);
-		dc->new = dc->old ? lineinfo_open(o->path) : NULL;
+		dc->old = dwobj_open(old->path);
+		dc->new = dc->old ? dwobj_open(o->path) : NULL;
 	}
 	if (!dc->old || !dc->new ||
 	    lineinfo_func(dc->old, oi, old->syms[oi].name, &od, &olo, &ohi) ||
@@ -86,13 +86,13 @@ static int decide_func(struct gen *g, struct gen_pair *pr, struct dctx *dc,
 
 	if (gobj_is_copied(o, i)) {
 		/* .cold pieces are carried with the function that jumps to them. */
-		say(g, o, s->name, "travels with its parent");
+		say(g, 1, o, s->name, "travels with its parent");
 		return 0;
 	}
 	if (!pr->old || s->match < 0) {
 		pr->decision[i] = GEN_NEW_FUNC;
 		pr->reason[i] = NS_REASON_NEW;
-		say(g, o, s->name, "new function");
+		say(g, 1, o, s->name, "new function");
 		return 0;
 	}
 	d = gen_compare_func(pr->old, pr->old->syms[s->match].s.st_shndx,
@@ -107,16 +107,16 @@ static int decide_func(struct gen *g, struct gen_pair *pr, struct dctx *dc,
 		pr->decision[i] = GEN_REPLACE;
 		pr->reason[i] = NS_REASON_USES_XFORM;
 		snprintf(why, sizeof(why), "unchanged, but uses '%s', which is transformed", v);
-		say(g, o, s->name, why);
+		say(g, 1, o, s->name, why);
 		return 0;
 	}
 	if (d == GEN_SAME) {
-		say(g, o, s->name, pr->reason[i] == NS_REASON_LINES ? why2 : "unchanged");
+		say(g, 1, o, s->name, pr->reason[i] == NS_REASON_LINES ? why2 : "unchanged");
 		return 0;
 	}
 	pr->decision[i] = GEN_REPLACE;
 	pr->reason[i] = d == GEN_BYTES ? NS_REASON_BYTES : NS_REASON_RELOC;
-	say(g, o, s->name, why);
+	say(g, 1, o, s->name, why);
 	return 0;
 }
 
@@ -131,10 +131,10 @@ static int decide_data(struct gen *g, struct gen_pair *pr, size_t i)
 		return 0;  /* read-only compiler data: copied where referenced;
 			      transformer records: read by xform.c; the
 			      shadow root: the process's */
-	if (gen_types_var_transformed(g, i)) {
+	if (pr->var[i] == GEN_VAR_TRANSFORMED) {
 		pr->decision[i] = GEN_XFORM_DATA;
 		pr->reason[i] = NS_REASON_XFORM;
-		say(g, o, s->name, "transformed: the patch brings it anew");
+		say(g, 1, o, s->name, "transformed: the patch brings it anew");
 		return 0;
 	}
 	if (!pr->old || s->match < 0) {
@@ -143,20 +143,19 @@ static int decide_data(struct gen *g, struct gen_pair *pr, size_t i)
 					"(not supported)", s->name, o->rel);
 		pr->decision[i] = GEN_NEW_DATA;
 		pr->reason[i] = NS_REASON_NEW;
-		say(g, o, s->name, "new variable");
+		say(g, 1, o, s->name, "new variable");
 		return 0;
 	}
-	if (gen_types_var_changed(g, i)) {
+	if (pr->var[i] == GEN_VAR_CHANGED) {
 		/* Its bytes differ because its type did: types.c says how. */
-		say(g, o, s->name, "type changed");
+		say(g, 1, o, s->name, "type changed");
 		return 0;
 	}
 	if (gen_compare_data(pr->old, (size_t)s->match, o, i, why, sizeof(why)) != GEN_SAME)
 		return gen_fail(g, "refusing: data '%s' in %s changed its initializer "
 				"(not supported without a state transformer): %s",
 				s->name, o->rel, why);
-	if (g->opts->verbose > 1)
-		say(g, o, s->name, "variable unchanged");
+	say(g, 2, o, s->name, "variable unchanged");
 	return 0;
 }
 
@@ -213,7 +212,7 @@ int gen_decide(struct gen *g, struct gen_pair *pr)
 		rc = check_removed_statics(g, pr);
 	if (!rc)
 		rc = gen_xform_check_data(g, pr);
-	lineinfo_close(dc.old);
-	lineinfo_close(dc.new);
+	dwobj_close(dc.old);
+	dwobj_close(dc.new);
 	return rc ? -1 : 0;
 }

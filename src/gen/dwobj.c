@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gen/die.h"
 #include "gen/dwobj.h"
 
 #define NEST_MAX 32  /* lexical blocks nested deeper are not searched */
@@ -34,8 +35,11 @@ static const Dwfl_Callbacks offline_cb = {
 	.section_address = dwfl_offline_section_address,
 };
 
-Dwarf *dwobj_open_offline(const char *path, Dwfl **dwfl, Dwfl_Module **mod,
-			  Dwarf_Addr *bias)
+/* Opens PATH with libdwfl's offline mode: its session (*DWFL, to
+ * dwfl_end()), module (*MOD) and relocated DWARF, with *BIAS. The DWARF, or
+ * NULL (nothing left open) if PATH cannot be opened or has none. */
+static Dwarf *open_offline(const char *path, Dwfl **dwfl, Dwfl_Module **mod,
+			   Dwarf_Addr *bias)
 {
 	Dwarf *dw = NULL;
 	int fd;
@@ -66,7 +70,7 @@ struct dwobj *dwobj_open(const char *path)
 
 	if (!d)
 		return NULL;
-	d->dw = dwobj_open_offline(path, &d->dwfl, &d->mod, &d->bias);
+	d->dw = open_offline(path, &d->dwfl, &d->mod, &d->bias);
 	if (!d->dw) {
 		free(d);
 		return NULL;
@@ -163,16 +167,18 @@ static void index_vars(struct dwobj *d)
 }
 
 /* The first DIE at the top level of a CU (a child of the CU DIE) that
- * MATCH accepts. 0, or -1 if none does. */
-static int find_top_level(struct dwobj *d, int (*match)(Dwarf_Die *, const void *),
-			  const void *arg, Dwarf_Die *out)
+ * MATCH accepts, and into *CU (unless NULL) that CU. 0, or -1 if none does. */
+static int find_top_level(Dwarf *dw, int (*match)(Dwarf_Die *, const void *),
+			  const void *arg, Dwarf_Die *cu, Dwarf_Die *out)
 {
 	Dwarf_Off off = 0, next;
 	size_t hsize;
-	Dwarf_Die cu, c;
+	Dwarf_Die cubuf, c;
 
-	while (dwarf_nextcu(d->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-		if (dwarf_offdie(d->dw, off + hsize, &cu) && dwarf_child(&cu, &c) == 0)
+	if (!cu)
+		cu = &cubuf;
+	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		if (dwarf_offdie(dw, off + hsize, cu) && dwarf_child(cu, &c) == 0)
 			do {
 				if (match(&c, arg)) {
 					*out = c;
@@ -212,23 +218,7 @@ int dwobj_var(struct dwobj *d, size_t sym, const char *name, Dwarf_Die *out)
 				return dwarf_offdie(d->dw, d->vars[i].off, out) ? 0 : -1;
 	if (strchr(name, '.'))
 		return -1;
-	return find_top_level(d, is_var_def_named, name, out);
-}
-
-/* True if ADDR is in one of the address ranges of DIE. */
-static int die_has_addr(Dwarf_Die *die, Dwarf_Addr addr)
-{
-	Dwarf_Addr base, start, end;
-	ptrdiff_t off = 0;
-
-	/* low_pc/high_pc first: dwarf_ranges() of elfutils 0.188 fails on
-	 * clang's DW_FORM_addrx low_pc in relocated objects. */
-	if (dwarf_lowpc(die, &start) == 0 && dwarf_highpc(die, &end) == 0)
-		return addr >= start && addr < end;
-	while ((off = dwarf_ranges(die, off, &base, &start, &end)) > 0)
-		if (addr >= start && addr < end)
-			return 1;
-	return 0;
+	return find_top_level(d->dw, is_var_def_named, name, NULL, out);
 }
 
 /* A subprogram whose code covers the DWARF address *ADDR. */
@@ -238,12 +228,24 @@ static int is_subprogram_at(Dwarf_Die *c, const void *addr)
 	       die_has_addr(c, *(const Dwarf_Addr *)addr);
 }
 
+Dwfl_Module *dwobj_module(struct dwobj *d)
+{
+	return d->mod;
+}
+
+int dwobj_subprogram_at(struct dwobj *d, Dwarf_Addr addr, Dwarf_Die *cu,
+			Dwarf_Die *fn)
+{
+	Dwarf_Addr at_dw = addr - d->bias;  /* the DWARF address of the code */
+
+	return find_top_level(d->dw, is_subprogram_at, &at_dw, cu, fn);
+}
+
 int dwobj_func(struct dwobj *d, size_t sym, const char *name, Dwarf_Die *out)
 {
 	GElf_Sym es;
 	GElf_Addr addr;
 	const char *sname;
-	Dwarf_Addr at_dw;
 	Dwarf_Die fn, origin;
 	Dwarf_Attribute at;
 
@@ -252,8 +254,7 @@ int dwobj_func(struct dwobj *d, size_t sym, const char *name, Dwarf_Die *out)
 	sname = dwfl_module_getsym_info(d->mod, (int)sym, &es, &addr, NULL, NULL, NULL);
 	if (!sname || strcmp(sname, name))
 		return -1;
-	at_dw = addr - d->bias;  /* the DWARF address of its code */
-	if (find_top_level(d, is_subprogram_at, &at_dw, &fn))
+	if (dwobj_subprogram_at(d, addr, NULL, &fn))
 		return -1;
 	/* A concrete instance (out-of-line copy of an inline function, a
 	 * clone) refers to the DIE that declares the parameters. */

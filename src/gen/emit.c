@@ -546,8 +546,8 @@ static int carry_cfi(struct pstate *ps)
 		}
 		d->nrelocs++;
 	}
-	if (ps->g->opts->verbose)
-		printf("  unwind info: %u FDE%s carried\n", c.kept, c.kept == 1 ? "" : "s");
+	gen_note(ps->g, 1, "  unwind info: %u FDE%s carried\n", c.kept,
+		 c.kept == 1 ? "" : "s");
 	rc = 0;
 out:
 	gen_cfi_free(&c);

@@ -1,6 +1,6 @@
-/* gen.h — the patch generator: internal model shared by the files of
- * src/gen/ (objfile, correlate, compare, emit, binary, walk) and its one
- * entry point, ns_gen_build(), used by `nonstop build`. */
+/* gen.h — the patch generator: the model shared by the files of src/gen/
+ * (objects, pairs and what is decided for them, the run's context) and its
+ * one entry point, ns_gen_build() (pipeline.c), used by `nonstop build`. */
 #ifndef NONSTOP_GEN_H
 #define NONSTOP_GEN_H
 
@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "patch/patch.h"
+#include "util/strbuf.h"
 
 /* ---- entry point -------------------------------------------------------- */
 
@@ -19,9 +20,9 @@ struct ns_gen_opts {
 	const char *new_binary; /* the binary linked from new_dir, or NULL: its
 				   build-id is the patch's result build-id */
 	const char *name;       /* patch name */
-	int         verbose;    /* print every decision on stdout */
+	int         verbose;    /* print every decision on stdout (gen_note) */
 	const char *emit_transformer; /* when variables changed their type:
-				   write a transformer stub there (types.h) */
+				   write a transformer stub there (transformer.h) */
 };
 
 struct ns_gen_stats {
@@ -30,6 +31,10 @@ struct ns_gen_stats {
 	/* --emit-transformer: the file was written with this many
 	 * transformers and placeholders to fill (0 if not written) */
 	unsigned xform_vars, xform_todo;
+	/* Warnings, one line each ending in '\n' (the caller prints them:
+	 * the generator writes nothing to stderr), NULL if none; the caller
+	 * frees it, whatever ns_gen_build() returned. */
+	char    *warnings;
 };
 
 #define NS_GEN_OK       0
@@ -39,6 +44,35 @@ struct ns_gen_stats {
 /* Compares the two builds and fills OUT (release with ns_patch_free()). */
 int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 		 struct ns_gen_stats *stats, char *err, size_t errlen);
+
+/* ---- the run: its context and what it says (report.c) -------------------- */
+
+struct gen_types;
+struct gen_xforms;
+struct gen_xfile;
+
+/* The generator's context: error buffer, warnings and verbosity, and what
+ * the type checks (types.h) gather over every object pair. */
+struct gen {
+	const struct ns_gen_opts *opts;
+	char   *err;
+	size_t  errlen;
+	struct strbuf warnings;       /* gen_warn(), for ns_gen_stats.warnings */
+	struct gen_types   *types;
+	struct gen_xforms  *xforms;   /* the new build's transformers */
+	struct gen_xfile   *xfile;    /* --emit-transformer (transformer.h) */
+	struct ns_gen_stats *stats;
+};
+
+/* The error that ends the run, into the caller's buffer: returns -1. */
+int gen_fail(struct gen *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A warning, one line (no '\n'): into the result, for the caller to print. */
+void gen_warn(struct gen *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The trace of -v: printed when opts->verbose >= LEVEL. */
+void gen_note(const struct gen *g, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* ---- one relocatable object (objfile.c) --------------------------------- */
 
@@ -67,23 +101,6 @@ struct gobj {
 	size_t       nsyms;
 };
 
-struct gen_types;
-struct gen_xforms;
-
-/* The generator's context: error buffer and verbosity, and what the type
- * checks (types.h) gather over every object pair. */
-struct gen {
-	const struct ns_gen_opts *opts;
-	char   *err;
-	size_t  errlen;
-	struct gen_types   *types;
-	struct gen_xforms  *xforms;   /* the new build's transformers */
-	struct ns_gen_stats *stats;
-};
-
-int gen_fail(struct gen *g, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
 int  gobj_load(struct gen *g, const char *path, const char *rel, struct gobj *o);
 void gobj_free(struct gobj *o);
 /* Defined, named symbol of a real object (function, variable, TLS). */
@@ -101,6 +118,9 @@ int  gobj_is_copied(const struct gobj *o, size_t sym);
 int  gobj_is_shadow_root(const struct gobj *o, size_t sym);
 /* True if section SEC has no named symbol (string pools, jump tables ...). */
 int  gobj_sec_anon(const struct gobj *o, size_t sec);
+/* The source file O was compiled from, for messages: its STT_FILE, else
+ * its path in the build. */
+const char *gobj_source(const struct gobj *o);
 
 /* ---- correlation (correlate.c) ------------------------------------------ */
 
@@ -135,9 +155,18 @@ enum gen_diff gen_compare_data(const struct gobj *old, size_t osym,
 enum gen_decision { GEN_KEEP = 0, GEN_REPLACE, GEN_NEW_FUNC, GEN_NEW_DATA,
 		    GEN_XFORM_DATA };
 
-/* Decisions for one object pair, indexed by NEW's symbol index. */
+/* What became of a variable the two builds share: the same, its type
+ * changed (the change is refused unless transformed), or transformed (the
+ * new build gives it a NONSTOP_TRANSFORM: the patch brings it anew). Set
+ * for every variable of a pair by one step, gen_types_vars() (types.h),
+ * before anything is decided; read by the later steps. */
+enum gen_var { GEN_VAR_SAME = 0, GEN_VAR_CHANGED, GEN_VAR_TRANSFORMED };
+
+/* One object pair, indexed by NEW's symbol index: what its variables
+ * became, then what the patch does with each symbol. */
 struct gen_pair {
 	struct gobj *old, *new;  /* old may be NULL */
+	uint8_t     *var;        /* enum gen_var per new symbol */
 	uint8_t     *decision;   /* enum gen_decision per new symbol */
 	uint8_t     *reason;     /* enum ns_reason per new symbol */
 };

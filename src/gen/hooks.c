@@ -147,15 +147,13 @@ int gen_hooks_of(struct gen *g, const struct gen_pair *pr,
 		const char *name = pr->new->syms[nv[i].sym].name;
 
 		if (pr->old && inherited(pr, &nv[i], ov, no)) {
-			if (g->opts->verbose)
-				printf("  %s: %s hook %s: in the old build too (an "
-				       "earlier patch's), not this patch's\n",
-				       pr->new->rel, ns_hook_kind_name(nv[i].kind), name);
+			gen_note(g, 1, "  %s: %s hook %s: in the old build too (an "
+				 "earlier patch's), not this patch's\n",
+				 pr->new->rel, ns_hook_kind_name(nv[i].kind), name);
 			continue;
 		}
-		if (g->opts->verbose)
-			printf("  %s: %s hook %s\n", pr->new->rel,
-			       ns_hook_kind_name(nv[i].kind), name);
+		gen_note(g, 1, "  %s: %s hook %s\n", pr->new->rel,
+			 ns_hook_kind_name(nv[i].kind), name);
 		nv[k++] = nv[i];
 	}
 	free(ov);

@@ -19,19 +19,14 @@
 
 #include "gen/gen.h"
 
-/* DWARF of one object, opened lazily through libdwfl (which applies the
- * relocations of .debug_* sections of an ET_REL object). */
-struct lineinfo;
+struct dwobj;
 
-/* NULL if the object cannot be opened or has no DWARF (the rule then never
- * applies: functions that differ stay changed). */
-struct lineinfo *lineinfo_open(const char *path);
-void lineinfo_close(struct lineinfo *li);
-
-/* Where the function at .symtab index SYM (named NAME) was written: its
+/* Where the function at .symtab index SYM (named NAME) of the object whose
+ * DWARF is D (dwobj_open(); NULL if it has none) was written: its
  * declaration line and the smallest and largest line of its code in the
- * line table (declaration file only). 0, or -1 if unknown. */
-int lineinfo_func(struct lineinfo *li, size_t sym, const char *name,
+ * line table (declaration file only). 0, or -1 if unknown (the rule then
+ * never applies: a function that differs stays changed). */
+int lineinfo_func(struct dwobj *d, size_t sym, const char *name,
 		  uint32_t *decl, uint32_t *lo, uint32_t *hi);
 
 /* The line rule for one function. */

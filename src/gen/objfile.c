@@ -2,23 +2,12 @@
  * generator's model (struct gobj: sections with their bytes and sorted
  * relocations, symbols), and refuses objects it cannot diff soundly: LTO
  * objects and objects not built with -ffunction-sections. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "elf/elf_util.h"
 #include "gen/gen.h"
-
-int gen_fail(struct gen *g, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(g->err, g->errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int rela_cmp(const void *a, const void *b)
 {
@@ -269,4 +258,9 @@ int gobj_is_copied(const struct gobj *o, size_t sym)
 	fl = o->secs[s->s.st_shndx].sh.sh_flags;
 	return s->type == STT_OBJECT && s->bind == STB_LOCAL &&
 	       !(fl & (SHF_WRITE | SHF_EXECINSTR)) && strchr(s->name, '.');
+}
+
+const char *gobj_source(const struct gobj *o)
+{
+	return *o->file ? o->file : o->rel;
 }

@@ -1,40 +1,39 @@
-/* transformer.c — the file `nonstop build --emit-transformer FILE` writes
- * (types.h): the old and the new types of every variable whose type changed,
- * written out from DWARF under the prefixes old_ and new_ (ctype.h), and for
- * each variable a transformer nonstop_transform_ID(old, new) that copies
- * what kept its name and its type — members by name wherever they moved,
- * array elements up to the smaller bound, recursively — and leaves a marked
- * placeholder (NONSTOP-TODO) for everything else: new fields, fields whose
- * type changed, fields that are gone, new array elements. The reverse,
- * nonstop_untransform_ID(new, old), is written the same way for revert.
- * The file compiles as it is; the placeholders are comments. It is
- * written to a new file beside FILE (O_EXCL, mode 0600) renamed over FILE:
- * a symlink at FILE is replaced, never followed. */
+/* transformer.c — `nonstop build --emit-transformer FILE` (transformer.h):
+ * a step of its own after the type comparison, which marked the variables
+ * whose type changed (GEN_VAR_CHANGED) and never calls into this file. For
+ * each such variable, the file gets its old and its new type written out
+ * from DWARF under the prefixes old_ and new_ (ctype.h), a transformer
+ * nonstop_transform_ID(old, new) and its reverse for revert,
+ * nonstop_untransform_ID(new, old) (transformer_body.h), and how to
+ * register them. The file compiles as it is; the placeholders it leaves
+ * are comments. It is written to a new file beside FILE (O_EXCL, mode
+ * 0600) renamed over FILE: a symlink at FILE is replaced, never followed. */
 #include <dwarf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <libgen.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "gen/ctype.h"
-#include "gen/strbuf.h"
-#include "gen/types.h"
+#include "gen/die.h"
+#include "gen/dwobj.h"
+#include "gen/transformer.h"
+#include "gen/transformer_body.h"
+#include "util/strbuf.h"
 
-#define DEPTH_MAX 32
-
+/* The file, built in memory over every pair, written at the end. */
 struct gen_xfile {
 	struct strbuf      fwd, olds, news, funcs, usage;
-	struct ctype_names done;
+	struct ctype_names done;    /* type names defined or declared */
+	struct ctype_names ids;     /* transformer names used */
 	struct ctype_defs  dold, dnew;
 	unsigned           nvars, ntodo;
 };
 
-struct gen_xfile *gen_xfile_new(void)
+static struct gen_xfile *xfile_new(void)
 {
 	struct gen_xfile *x = calloc(1, sizeof(*x));
 
@@ -55,346 +54,18 @@ void gen_xfile_free(struct gen_xfile *x)
 	sb_free(&x->funcs);
 	sb_free(&x->usage);
 	ctype_names_free(&x->done);
+	ctype_names_free(&x->ids);
 	free(x);
 }
 
-/* One direction of one variable: copies SRC (of type as in SDEFS) into DST
- * (DDEFS); REVERSE for the untransformer (new to old). */
-struct xctx {
-	struct gen_xfile  *x;
-	struct strbuf     *out;
-	struct ctype_defs *sdefs, *ddefs;
-	int                reverse;
-	int                loops;   /* loop variables in use */
-};
-
-static void ind(struct xctx *c, int depth)
+/* One changed variable: its display name NAME (as written in the source),
+ * its C identifier stem ID (unique in the file), where it is defined
+ * (WHERE: "main.c", or "function f in main.c" for a static local), and its
+ * old and new types (NULL: void). */
+static void add_var(struct gen_xfile *x, const char *name, const char *id,
+		    const char *where, Dwarf_Die *old_type, Dwarf_Die *new_type)
 {
-	for (int i = 0; i < depth; i++)
-		sb_puts(c->out, "\t");
-}
-
-static void todo(struct xctx *c, int depth, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void todo(struct xctx *c, int depth, const char *fmt, ...)
-{
-	char tmp[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	/* A comment must not end early. */
-	for (char *p = tmp; (p = strstr(p, "*/")); )
-		p[1] = ' ';
-	ind(c, depth);
-	sb_printf(c->out, "/* NONSTOP-TODO: %s */\n", tmp);
-	c->x->ntodo++;
-}
-
-static void tname(struct strbuf *out, Dwarf_Die *t)
-{
-	ctype_name(out, t);
-}
-
-/* The placeholder for SRC (type ST) that cannot be copied into DST (type
- * DT): a SCALAR one hints at an assignment, else at a conversion. */
-static void todo_retyped(struct xctx *c, int depth, const char *label,
-			 const char *dst, const char *src, Dwarf_Die *dt,
-			 Dwarf_Die *st, bool scalar)
-{
-	struct strbuf a = { 0 }, b = { 0 };
-
-	tname(&a, st);
-	tname(&b, dt);
-	todo(c, depth, scalar ? "%s changed type from '%s' to '%s': convert it (%s = %s;?)"
-			      : "%s changed type from '%s' to '%s': convert it (%s from %s)",
-	     label, sb_str(&a), sb_str(&b), dst, src);
-	sb_free(&a);
-	sb_free(&b);
-}
-
-static int is_agg(int tag)
-{
-	return tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
-	       tag == DW_TAG_class_type;
-}
-
-static void copy(struct xctx *c, const char *dst, const char *src, Dwarf_Die *dt,
-		 Dwarf_Die *st, const char *label, int depth);
-
-/* "field 'x'" of a member (or of an anonymous one). */
-static void mlabel(char *buf, size_t len, Dwarf_Die *m)
-{
-	const char *n = dwarf_diename(m);
-
-	snprintf(buf, len, n ? "field '%s'" : "an anonymous member", n);
-}
-
-static int member_at(Dwarf_Die *t, Dwarf_Die *want, Dwarf_Die *found)
-{
-	const char *name = dwarf_diename(want);
-	Dwarf_Die m;
-
-	if (!name || dwarf_child(t, &m) != 0)
-		return -1;
-	do {
-		const char *n = dwarf_diename(&m);
-
-		if (dwarf_tag(&m) == DW_TAG_member && n && !strcmp(n, name)) {
-			*found = m;
-			return 0;
-		}
-	} while (dwarf_siblingof(&m, &m) == 0);
-	return -1;
-}
-
-/* The N-th anonymous member of T. */
-static int anon_member(Dwarf_Die *t, int n, Dwarf_Die *found)
-{
-	Dwarf_Die m;
-	int k = 0;
-
-	if (dwarf_child(t, &m) != 0)
-		return -1;
-	do {
-		if (dwarf_tag(&m) == DW_TAG_member && !dwarf_diename(&m) && k++ == n) {
-			*found = m;
-			return 0;
-		}
-	} while (dwarf_siblingof(&m, &m) == 0);
-	return -1;
-}
-
-static void copy_struct(struct xctx *c, const char *dst, const char *src,
-			Dwarf_Die *dt, Dwarf_Die *st, int depth)
-{
-	Dwarf_Die m, om;
-	int nanon = 0;
-	const char *sep = ".";
-
-	if (dwarf_child(dt, &m) == 0)
-		do {
-			char d[1024], s[1024], lab[300];
-			Dwarf_Die mt, omt;
-			uint64_t doff, dbits, soff, sbits;
-			struct strbuf tn = { 0 };
-			const char *n = dwarf_diename(&m);
-
-			if (dwarf_tag(&m) != DW_TAG_member)
-				continue;
-			mlabel(lab, sizeof(lab), &m);
-			if (!n) {
-				/* An anonymous struct or union: its fields are
-				 * the parent's. */
-				if (anon_member(st, nanon++, &om) ||
-				    ctype_target(&m, &mt) || ctype_target(&om, &omt)) {
-					todo(c, depth, "an anonymous member of the %s type has "
-					     "no counterpart: set its fields", c->reverse ?
-					     "old" : "new");
-					continue;
-				}
-				if (dwarf_tag(&mt) == DW_TAG_structure_type &&
-				    dwarf_tag(&omt) == DW_TAG_structure_type) {
-					copy_struct(c, dst, src, &mt, &omt, depth);
-				} else if (gen_types_same(&mt, &omt) &&
-					   !ctype_member_bits(&m, &doff, &dbits) &&
-					   !ctype_member_bits(&om, &soff, &sbits)) {
-					ind(c, depth);
-					sb_printf(c->out, "__builtin_memcpy((char *)&%s + %" PRIu64
-						  ", (const char *)&%s + %" PRIu64 ", %" PRId64 ");\n",
-						  dst, doff / 8, src, soff / 8, ctype_size(&mt));
-				} else {
-					todo(c, depth, "an anonymous union changed: set its fields");
-				}
-				continue;
-			}
-			snprintf(d, sizeof(d), "%s%s%s", dst, sep, n);
-			ctype_name(&tn, ctype_target(&m, &mt) ? NULL : &mt);
-			if (member_at(st, &m, &om)) {
-				ctype_member_bits(&m, &doff, &dbits);
-				if (c->reverse)
-					todo(c, depth, "field '%s' (%s) of the old type is not "
-					     "in the new one: set it (%s)", n, sb_str(&tn), d);
-				else
-					todo(c, depth, "new field '%s' (%s): set it (%s)", n,
-					     sb_str(&tn), d);
-				sb_free(&tn);
-				continue;
-			}
-			snprintf(s, sizeof(s), "%s%s%s", src, sep, n);
-			ctype_member_bits(&m, &doff, &dbits);
-			ctype_member_bits(&om, &soff, &sbits);
-			if (dbits != sbits) {
-				todo(c, depth, "field '%s' is now %" PRIu64 " bits wide, was %"
-				     PRIu64 ": convert it (%s = %s;?)", n, dbits, sbits, d, s);
-				sb_free(&tn);
-				continue;
-			}
-			sb_free(&tn);
-			copy(c, d, s, ctype_target(&m, &mt) ? NULL : &mt,
-			     ctype_target(&om, &omt) ? NULL : &omt, lab, depth);
-		} while (dwarf_siblingof(&m, &m) == 0);
-	/* What the source has and the destination lost. */
-	if (dwarf_child(st, &om) == 0)
-		do {
-			Dwarf_Die omt;
-			struct strbuf tn = { 0 };
-			const char *n = dwarf_diename(&om);
-
-			if (dwarf_tag(&om) != DW_TAG_member || !n || !member_at(dt, &om, &m))
-				continue;
-			ctype_name(&tn, ctype_target(&om, &omt) ? NULL : &omt);
-			todo(c, depth, "field '%s' (%s) is gone from the %s type: use %s%s%s "
-			     "or drop this line", n, sb_str(&tn), c->reverse ? "old" : "new",
-			     src, sep, n);
-			sb_free(&tn);
-		} while (dwarf_siblingof(&om, &om) == 0);
-}
-
-static void copy_array(struct xctx *c, const char *dst, const char *src,
-		       Dwarf_Die *dt, Dwarf_Die *st, const char *label, int depth)
-{
-	int64_t dd[16], sd[16];
-	int n = ctype_array_dims(dt, dd, 16), m = ctype_array_dims(st, sd, 16);
-	char d[1024], s[1024], dim[32] = "";
-	size_t dlen[16], slen[16];  /* d and s before dimension k */
-	Dwarf_Die de, se;
-	int first = c->loops, open = 0;
-
-	snprintf(d, sizeof(d), "%s", dst);
-	snprintf(s, sizeof(s), "%s", src);
-	if (n != m || !n || ctype_target(dt, &de) || ctype_target(st, &se)) {
-		todo_retyped(c, depth, label, dst, src, dt, st, false);
-		return;
-	}
-	/* The loops first, the copy inside; what one dimension adds or drops
-	 * is said after its loop (so that what fills it comes last). */
-	for (int k = 0; k < n; k++) {
-		int64_t lo = dd[k] < sd[k] ? dd[k] : sd[k];
-
-		if (dd[k] < 0 || sd[k] < 0) {
-			todo(c, depth + k, "%s has an unknown bound: copy its elements", label);
-			break;
-		}
-		dlen[k] = strlen(d);
-		slen[k] = strlen(s);
-		ind(c, depth + k);
-		sb_printf(c->out, "for (unsigned long i%d = 0; i%d < %" PRId64 "; i%d++) {\n",
-			  c->loops, c->loops, lo, c->loops);
-		snprintf(d + strlen(d), sizeof(d) - strlen(d), "[i%d]", c->loops);
-		snprintf(s + strlen(s), sizeof(s) - strlen(s), "[i%d]", c->loops);
-		c->loops++;
-		open++;
-	}
-	if (open == n)
-		copy(c, d, s, &de, &se, label, depth + n);
-	for (int k = open - 1; k >= 0; k--) {
-		ind(c, depth + k);
-		sb_puts(c->out, "}\n");
-		d[dlen[k]] = '\0';
-		s[slen[k]] = '\0';
-		if (n > 1)
-			snprintf(dim, sizeof(dim), " (dimension %d)", k + 1);
-		if (dd[k] > sd[k])
-			todo(c, depth + k, "elements %" PRId64 "..%" PRId64 " of %s%s are new: "
-			     "set them (%s[%" PRId64 "] to %s[%" PRId64 "])", sd[k], dd[k] - 1,
-			     label, dim, d, sd[k], d, dd[k] - 1);
-		else if (dd[k] < sd[k])
-			todo(c, depth + k, "elements %" PRId64 "..%" PRId64 " of %s%s do not fit "
-			     "in the %s type: use them (%s[%" PRId64 "] to %s[%" PRId64 "]) or "
-			     "drop this line", dd[k], sd[k] - 1, label, dim,
-			     c->reverse ? "old" : "new", s, dd[k], s, sd[k] - 1);
-	}
-	c->loops = first;
-}
-
-/* Copies SRC (type ST) into DST (type DT), or leaves a placeholder. */
-static void copy(struct xctx *c, const char *dst, const char *src, Dwarf_Die *dt,
-		 Dwarf_Die *st, const char *label, int depth)
-{
-	Dwarf_Die d, s;
-	int tag;
-
-	if (depth > DEPTH_MAX) {
-		todo(c, depth, "%s nests too deep: copy it", label);
-		return;
-	}
-	if (!dt || !st) {
-		todo(c, depth, "%s has no type: set it (%s)", label, dst);
-		return;
-	}
-	ctype_strip(dt, &d);
-	ctype_strip(st, &s);
-	tag = dwarf_tag(&d);
-	if (tag != dwarf_tag(&s) || (is_agg(tag) && !gen_types_same(&d, &s) &&
-				     (tag != DW_TAG_structure_type ||
-				      strcmp(dwarf_diename(&d) ? dwarf_diename(&d) : "",
-					     dwarf_diename(&s) ? dwarf_diename(&s) : "")))) {
-		todo_retyped(c, depth, label, dst, src, dt, st, false);
-		return;
-	}
-	switch (tag) {
-	case DW_TAG_structure_type:
-	case DW_TAG_class_type:
-		copy_struct(c, dst, src, &d, &s, depth);
-		return;
-	case DW_TAG_union_type:
-		/* The same union (checked above): its bytes. */
-		ind(c, depth);
-		sb_printf(c->out, "__builtin_memcpy(&%s, &%s, sizeof(%s));\n", dst, src, dst);
-		return;
-	case DW_TAG_array_type:
-		copy_array(c, dst, src, &d, &s, label, depth);
-		return;
-	default:
-		break;
-	}
-	if (!gen_types_same(&d, &s)) {
-		todo_retyped(c, depth, label, dst, src, dt, st, true);
-		return;
-	}
-	ind(c, depth);
-	if (tag == DW_TAG_enumeration_type) {
-		/* Two enum types of this file: the same values (checked). */
-		struct strbuf cast = { 0 };
-
-		ctype_decl(c->ddefs, &cast, dt, "");
-		sb_printf(c->out, "%s = (%s)%s;\n", dst, sb_str(&cast), src);
-		sb_free(&cast);
-		return;
-	}
-	sb_printf(c->out, "%s = %s;\n", dst, src);
-}
-
-static void function(struct gen_xfile *x, const char *id, const char *name,
-		     Dwarf_Die *ta, Dwarf_Die *tb, int reverse)
-{
-	struct strbuf *out = &x->funcs;
-	struct xctx c = { .x = x, .out = out, .reverse = reverse,
-			  .sdefs = reverse ? &x->dnew : &x->dold,
-			  .ddefs = reverse ? &x->dold : &x->dnew };
-	const char *fn = reverse ? "untransform" : "transform";
-	char label[300];
-
-	snprintf(label, sizeof(label), "'%s'", name);
-	sb_printf(out, "void nonstop_%s_%s(const void *%s, void *%s);\n", fn, id,
-		  reverse ? "new" : "old", reverse ? "old" : "new");
-	sb_printf(out, "void nonstop_%s_%s(const void *%s, void *%s)\n{\n", fn, id,
-		  reverse ? "new" : "old", reverse ? "old" : "new");
-	/* Only what is read is const. */
-	sb_printf(out, "\t%snonstop_old_%s_t *o = old;\n", reverse ? "" : "const ", id);
-	sb_printf(out, "\t%snonstop_new_%s_t *n = new;\n\n", reverse ? "const " : "", id);
-	if (reverse)
-		copy(&c, "(*o)", "(*n)", ta, tb, label, 1);
-	else
-		copy(&c, "(*n)", "(*o)", tb, ta, label, 1);
-	sb_puts(out, "\t(void)o;\n\t(void)n;\n}\n\n");
-}
-
-void gen_xfile_var(struct gen_xfile *x, const char *name, const char *id,
-		   const char *where, Dwarf_Die *old_type, Dwarf_Die *new_type)
-{
+	struct transformer_out t = { &x->funcs, &x->dold, &x->dnew, &x->ntodo };
 	struct strbuf ot = { 0 }, nt = { 0 };
 	char tdo[400], tdn[400];
 
@@ -410,8 +81,8 @@ void gen_xfile_var(struct gen_xfile *x, const char *name, const char *id,
 	sb_puts(&x->funcs, ";\ntypedef ");
 	ctype_decl(&x->dnew, &x->funcs, new_type, tdn);
 	sb_puts(&x->funcs, ";\n\n");
-	function(x, id, name, old_type, new_type, 0);
-	function(x, id, name, old_type, new_type, 1);
+	transformer_body(&t, id, name, old_type, new_type, 0);
+	transformer_body(&t, id, name, old_type, new_type, 1);
 	if (!strncmp(where, "function ", 9))
 		sb_printf(&x->usage, " * In %s, after the declaration of the static '%s':\n",
 			  where + 9, name);
@@ -473,8 +144,10 @@ static FILE *create_beside(const char *path, char **tmp)
 	return f;
 }
 
-int gen_xfile_write(struct gen_xfile *x, const char *path, unsigned *nvars,
-		    unsigned *ntodo, char *err, size_t errlen)
+/* Writes the file; -1 with a message. *NVARS and *NTODO get the number of
+ * transformers and of placeholders left to fill. */
+static int write_file(struct gen_xfile *x, const char *path, unsigned *nvars,
+		      unsigned *ntodo, char *err, size_t errlen)
 {
 	char *tmp;
 	FILE *f;
@@ -514,4 +187,102 @@ fail:
 	unlink(tmp);
 	free(tmp);
 	return -1;
+}
+
+/* ---- the step --------------------------------------------------------------- */
+
+/* A C identifier from the parts given, unique among the transformers. */
+static void make_id(struct gen_xfile *x, char *buf, size_t len, const char *a,
+		    const char *b)
+{
+	char base[256];
+	size_t k = 0;
+
+	snprintf(base, sizeof(base), "%s%s%s", a ? a : "", a ? "_" : "", b);
+	for (char *p = base; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_'))
+			*p = '_';
+	snprintf(buf, len, "%s", base);
+	while (ctype_names_add(&x->ids, buf) == 0)
+		snprintf(buf, len, "%s_%zu", base, ++k + 1);
+}
+
+/* Variable I of the pair's new object, whose DIE is VNEW and whose types
+ * are TA (old) and TB (new), into the file. */
+static void one_var(struct gen_xfile *x, const struct gen_pair *pr, size_t i,
+		    Dwarf_Die *vnew, Dwarf_Die *ta, Dwarf_Die *tb)
+{
+	const struct gobj *o = pr->new;
+	const struct gsym *s = &o->syms[i];
+	const char *name = dwarf_diename(vnew) ? dwarf_diename(vnew) : s->name;
+	long owner = s->bind == STB_LOCAL ? gen_owner_of(o, i) : -1;
+	char where[512], id[300], stem[256];
+	int in_func = owner >= 0 && strcmp(name, s->name);  /* count.0, f.count */
+
+	if (in_func) {
+		snprintf(where, sizeof(where), "function %s in %s", o->syms[owner].name,
+			 gobj_source(o));
+		make_id(x, id, sizeof(id), o->syms[owner].name, name);
+	} else {
+		snprintf(where, sizeof(where), "%s", gobj_source(o));
+		if (s->bind == STB_LOCAL) {
+			snprintf(stem, sizeof(stem), "%s", gobj_source(o));
+			if (strrchr(stem, '.'))
+				*strrchr(stem, '.') = '\0';
+			make_id(x, id, sizeof(id), strrchr(stem, '/') ? strrchr(stem, '/') + 1 : stem,
+				name);
+		} else {
+			make_id(x, id, sizeof(id), NULL, name);
+		}
+	}
+	add_var(x, name, id, where, ta, tb);
+}
+
+int gen_transformer_pair(struct gen *g, const struct gen_pair *pr)
+{
+	const struct gobj *o = pr->new, *old = pr->old;
+	struct dwobj *dold = NULL, *dnew = NULL;
+
+	if (!g->opts->emit_transformer || !old)
+		return 0;
+	for (size_t i = 1; i < o->nsyms; i++) {
+		const struct gsym *s = &o->syms[i];
+		Dwarf_Die vo, vn, ta, tb;
+
+		if (pr->var[i] != GEN_VAR_CHANGED)
+			continue;
+		/* The comparison found these DIEs: they are there. */
+		if (!dold) {
+			dold = dwobj_open(old->path);
+			dnew = dold ? dwobj_open(o->path) : NULL;
+		}
+		if (dwobj_var(dold, (size_t)s->match, old->syms[s->match].name, &vo) ||
+		    dwobj_var(dnew, i, s->name, &vn))
+			continue;
+		if (!g->xfile && !(g->xfile = xfile_new())) {
+			dwobj_close(dold);
+			dwobj_close(dnew);
+			return gen_fail(g, "out of memory");
+		}
+		one_var(g->xfile, pr, i, &vn, die_type(&vo, &ta) ? NULL : &ta,
+			die_type(&vn, &tb) ? NULL : &tb);
+	}
+	dwobj_close(dold);
+	dwobj_close(dnew);
+	return 0;
+}
+
+int gen_transformer_write(struct gen *g)
+{
+	char err[1024];
+	unsigned nv = 0, nt = 0;
+
+	if (!g->xfile)
+		return 0;
+	if (write_file(g->xfile, g->opts->emit_transformer, &nv, &nt, err, sizeof(err)))
+		return gen_fail(g, "%s", err);
+	g->stats->xform_vars = nv;
+	g->stats->xform_todo = nt;
+	return 0;
 }

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "elf/elf_util.h"
-#include "gen/types.h"
 #include "gen/xform.h"
 #include "patch/patch_format.h"
 
@@ -206,9 +205,10 @@ static int global_transformed(const struct gen *g, const char *name)
 	return 0;
 }
 
-static const char *refers(const struct gen *g, const struct gobj *o, size_t sec,
-			  int depth)
+static const char *refers(const struct gen *g, const struct gen_pair *pr,
+			  size_t sec, int depth)
 {
+	const struct gobj *o = pr->new;
 	const struct gsec *s = &o->secs[sec];
 
 	if (depth > REFER_DEPTH)
@@ -232,12 +232,12 @@ static const char *refers(const struct gen *g, const struct gobj *o, size_t sec,
 
 			k = gobj_sym_at(o, tsec, off > 0 ? (uint64_t)off : 0);
 		}
-		if (k > 0 && gen_types_var_transformed(g, (size_t)k))
+		if (k > 0 && pr->var[k] == GEN_VAR_TRANSFORMED)
 			return o->syms[k].name;
 		/* Through a table of the compiler's or a .cold piece (copied
 		 * where used). */
 		if ((k < 0 || gobj_is_copied(o, (size_t)k)) && o->secs[tsec].nrels) {
-			const char *v = refers(g, o, tsec, depth + 1);
+			const char *v = refers(g, pr, tsec, depth + 1);
 
 			if (v)
 				return v;
@@ -251,7 +251,7 @@ const char *gen_xform_refers(const struct gen *g, const struct gen_pair *pr,
 {
 	if (!g->xforms || !g->xforms->n)
 		return NULL;
-	return refers(g, pr->new, sec, 0);
+	return refers(g, pr, sec, 0);
 }
 
 int gen_xform_check_data(struct gen *g, const struct gen_pair *pr)
@@ -268,7 +268,7 @@ int gen_xform_check_data(struct gen *g, const struct gen_pair *pr)
 		    pr->decision[i] != GEN_KEEP || gen_xform_is_record(o, i) ||
 		    gobj_is_copied(o, i))
 			continue;
-		v = refers(g, o, s->s.st_shndx, 0);
+		v = refers(g, pr, s->s.st_shndx, 0);
 		if (v)
 			return gen_fail(g, "refusing: variable '%s' in %s refers to '%s', "
 					"which the patch transforms: it would go on "

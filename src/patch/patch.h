@@ -25,7 +25,7 @@
  *     patch that has some): for each, its kind and the symbol of its
  *     function;
  * and after the ELF object, at the very end of the file, a fixed-size
- * seal (patch_seal.h, layout in patch_format.h): the SHA-256 of every byte
+ * seal (patch_seal.h, layout in patch_seal.c): the SHA-256 of every byte
  * before it and, for a patch built with `--sign`, the signer's Ed25519 key
  * and signature. The reader checks it before it parses anything else.
  *

@@ -1,7 +1,7 @@
-/* patch_format.h — the on-disk layout of a patch file: its ELF sections,
- * the ".nonstop.meta" section and the seal that ends the file. Owned by
- * patch_write.c (producer), patch_read.c (validating consumer) and
- * patch_seal.c (the seal); nothing else should depend on these structs.
+/* patch_format.h — the on-disk layout of a patch file: its ELF sections
+ * and the ".nonstop.meta" section (the seal that ends the file is
+ * patch_seal.c's). Owned by patch_write.c (producer) and patch_read.c
+ * (validating consumer); nothing else should depend on these structs.
  *
  * The ELF side of a patch file (written by patch_write.c):
  *   index 0                 null section
@@ -29,24 +29,10 @@
  *                         string, or NS_META_NOSTR for "none" (NULL).
  *
  * The seal. A patch file is the ELF object above (the "body") followed by
- * one fixed-size struct ns_seal (NS_SEAL_SIZE bytes) at the very end of the
- * file; readelf ignores it. patch_seal.c writes and checks it, and the
- * reader checks it FIRST, before libelf sees a byte of the body:
- *   magic      NS_SEAL_MAGIC; a file without it has no digest (older
- *              nonstop, or not a patch file) and is refused
- *   version    NS_SEAL_VERSION
- *   flags      0 (unsigned) or NS_SEAL_SIGNED; any other bit is refused
- *   body_size  the size of the body: the file is exactly body + seal
- *   digest     SHA-256 of every byte of the body
- *   key_id     signed: SHA-256 of public_key; unsigned: all zero
- *   public_key signed: the signer's raw Ed25519 public key (RFC 8032, 32
- *              bytes); unsigned: all zero
- *   signature  signed: Ed25519 signature over the seal's first
- *              NS_SEAL_SIGNED_BYTES bytes (every field above, digest
- *              included); unsigned: all zero
- * So every byte of the file is covered: the body by the digest, the seal
- * by the signature, or, unsigned, by these exact checks (a damaged seal of
- * an unsigned patch fails them or the digest).
+ * one fixed-size seal (NS_SEAL_SIZE bytes) at the very end of the file;
+ * readelf ignores it. Its layout is patch_seal.c's, the one file that
+ * writes and checks it; the reader checks it FIRST, before libelf sees a
+ * byte of the body.
  *
  * Versions. 2 (written) added, at the end of the header, the result build-id
  * and the mask table, and at the end of each entry its run of masks. 1 (still
@@ -131,25 +117,6 @@ struct ns_meta_sym {
 				   are STB_GLOBAL/SHN_UNDEF in .symtab */
 	uint8_t  pad[2];
 };
-
-#define NS_SEAL_MAGIC   "NS-SEAL" /* 8 bytes with its NUL */
-#define NS_SEAL_VERSION 1
-#define NS_SEAL_SIGNED  1u        /* flags: key_id, public_key, signature */
-
-struct ns_seal {
-	char     magic[8];
-	uint32_t version;
-	uint32_t flags;
-	uint64_t body_size;
-	uint8_t  digest[NS_DIGEST_LEN];
-	uint8_t  key_id[NS_DIGEST_LEN];
-	uint8_t  public_key[NS_KEY_LEN];
-	uint8_t  signature[64];
-};
-#define NS_SEAL_SIGNED_BYTES offsetof(struct ns_seal, signature)
-
-_Static_assert(sizeof(struct ns_seal) == NS_SEAL_SIZE, "seal layout");
-_Static_assert(NS_SEAL_SIGNED_BYTES == 120, "seal signed prefix");
 
 /* Sizes of the records of format version 1: prefixes of version 2's; and
  * of version 2's header, the prefix of version 3's. */

@@ -1,5 +1,5 @@
 /* patch_seal.c — makes and checks the seal that ends every patch file
- * (layout in patch_format.h): the SHA-256 of the body and, for a signed
+ * (its layout is below): the SHA-256 of the body and, for a signed
  * patch, the signer's Ed25519 public key, its key id and the signature.
  * Also loads the private key `nonstop build --sign` signs with. Every
  * cryptographic step is OpenSSL's (EVP API); nothing here is hand-rolled. */
@@ -9,15 +9,52 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "patch/patch_format.h"
 #include "patch/patch_seal.h"
+#include "util/errbuf.h"
+
+/* The seal on disk: one struct ns_seal (NS_SEAL_SIZE bytes) at the very end
+ * of the file, after the ELF object (the "body", patch_format.h); readelf
+ * ignores it. The reader checks it FIRST, before libelf sees a byte of the
+ * body:
+ *   magic      NS_SEAL_MAGIC; a file without it has no digest (older
+ *              nonstop, or not a patch file) and is refused
+ *   version    NS_SEAL_VERSION
+ *   flags      0 (unsigned) or NS_SEAL_SIGNED; any other bit is refused
+ *   body_size  the size of the body: the file is exactly body + seal
+ *   digest     SHA-256 of every byte of the body
+ *   key_id     signed: SHA-256 of public_key; unsigned: all zero
+ *   public_key signed: the signer's raw Ed25519 public key (RFC 8032, 32
+ *              bytes); unsigned: all zero
+ *   signature  signed: Ed25519 signature over the seal's first
+ *              NS_SEAL_SIGNED_BYTES bytes (every field above, digest
+ *              included); unsigned: all zero
+ * So every byte of the file is covered: the body by the digest, the seal
+ * by the signature, or, unsigned, by these exact checks (a damaged seal of
+ * an unsigned patch fails them or the digest). */
+#define NS_SEAL_MAGIC   "NS-SEAL" /* 8 bytes with its NUL */
+#define NS_SEAL_VERSION 1
+#define NS_SEAL_SIGNED  1u        /* flags: key_id, public_key, signature */
+
+struct ns_seal {
+	char     magic[8];
+	uint32_t version;
+	uint32_t flags;
+	uint64_t body_size;
+	uint8_t  digest[NS_DIGEST_LEN];
+	uint8_t  key_id[NS_DIGEST_LEN];
+	uint8_t  public_key[NS_KEY_LEN];
+	uint8_t  signature[64];
+};
+#define NS_SEAL_SIGNED_BYTES offsetof(struct ns_seal, signature)
+
+_Static_assert(sizeof(struct ns_seal) == NS_SEAL_SIZE, "seal layout");
+_Static_assert(NS_SEAL_SIGNED_BYTES == 120, "seal signed prefix");
 
 /* A PEM key is a few hundred bytes; this bounds what a key file may make
  * nonstop read. */
@@ -28,18 +65,6 @@ struct ns_sign_key {
 	uint8_t   public_key[NS_KEY_LEN];
 	uint8_t   key_id[NS_DIGEST_LEN];
 };
-
-static int serr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int serr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* OpenSSL's reason for its last failure, into BUF, for a message; clears
  * its error queue. */
@@ -101,7 +126,7 @@ static EVP_PKEY *read_key(int fd, const char *path, int priv,
 	BIO *bio;
 
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > NS_KEY_FILE_MAX) {
-		serr(err, errlen, "%s %s: not a regular file of at most %d bytes",
+		ns_errf(err, errlen, "%s %s: not a regular file of at most %d bytes",
 		     what, path, NS_KEY_FILE_MAX);
 		return NULL;
 	}
@@ -111,13 +136,13 @@ static EVP_PKEY *read_key(int fd, const char *path, int priv,
 			      PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
 	BIO_free(bio);
 	if (!pkey) {
-		serr(err, errlen, "%s %s: not %s (%s)", what, path,
+		ns_errf(err, errlen, "%s %s: not %s (%s)", what, path,
 		     priv ? "an unencrypted PEM private key" : "a PEM public key",
 		     ssl_reason(why));
 		return NULL;
 	}
 	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519) {
-		serr(err, errlen, "%s %s: key type %s; nonstop %s Ed25519 keys only "
+		ns_errf(err, errlen, "%s %s: key type %s; nonstop %s Ed25519 keys only "
 		     "(make one with: openssl genpkey -algorithm ed25519 -out "
 		     "KEY.pem)", what, path, EVP_PKEY_get0_type_name(pkey) ?
 		     EVP_PKEY_get0_type_name(pkey) : "non-Ed25519",
@@ -125,7 +150,7 @@ static EVP_PKEY *read_key(int fd, const char *path, int priv,
 		goto fail;
 	}
 	if (!EVP_PKEY_get_raw_public_key(pkey, public_key, &n) || n != NS_KEY_LEN) {
-		serr(err, errlen, "%s %s: %s", what, path, ssl_reason(why));
+		ns_errf(err, errlen, "%s %s: %s", what, path, ssl_reason(why));
 		goto fail;
 	}
 	return pkey;
@@ -149,12 +174,12 @@ struct ns_sign_key *ns_sign_key_load(const char *path, char *err, size_t errlen)
 	int fd;
 
 	if (!key) {
-		serr(err, errlen, "signing key %s: out of memory", path);
+		ns_errf(err, errlen, "signing key %s: out of memory", path);
 		return NULL;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
-		serr(err, errlen, "signing key %s: %s", path, strerror(errno));
+		ns_errf(err, errlen, "signing key %s: %s", path, strerror(errno));
 		goto fail;
 	}
 	key->pkey = read_key(fd, path, 1, key->public_key, err, errlen);
@@ -162,7 +187,7 @@ struct ns_sign_key *ns_sign_key_load(const char *path, char *err, size_t errlen)
 	if (!key->pkey)
 		goto fail;
 	if (ns_key_id(key->public_key, key->key_id)) {
-		serr(err, errlen, "signing key %s: SHA-256 failed", path);
+		ns_errf(err, errlen, "signing key %s: SHA-256 failed", path);
 		goto fail;
 	}
 	return key;
@@ -200,7 +225,7 @@ static int sign_seal(struct ns_seal *s, const struct ns_sign_key *key,
 	     n == sizeof(s->signature);
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
-		return serr(err, errlen, "signing the patch: %s", ssl_reason(why));
+		return ns_errf(err, errlen, "signing the patch: %s", ssl_reason(why));
 	return 0;
 }
 
@@ -215,7 +240,7 @@ int ns_seal_make(const uint8_t *body, size_t len, const struct ns_sign_key *key,
 	s.version = NS_SEAL_VERSION;
 	s.body_size = len;
 	if (sha256(body, len, s.digest))
-		return serr(err, errlen, "SHA-256 of the patch: %s", ssl_reason(why));
+		return ns_errf(err, errlen, "SHA-256 of the patch: %s", ssl_reason(why));
 	if (key) {
 		s.flags = NS_SEAL_SIGNED;
 		memcpy(s.key_id, key->key_id, sizeof(s.key_id));
@@ -260,27 +285,27 @@ static int check_fields(const struct ns_seal *s, size_t body_len,
 	char why[SSL_REASON_LEN];
 
 	if (s->version != NS_SEAL_VERSION)
-		return serr(err, errlen, "damaged, or sealed by a newer nonstop: "
+		return ns_errf(err, errlen, "damaged, or sealed by a newer nonstop: "
 			    "seal version %u, this nonstop reads %u", s->version,
 			    NS_SEAL_VERSION);
 	if (s->flags & ~NS_SEAL_SIGNED)
-		return serr(err, errlen, "damaged: unknown seal flags %#x", s->flags);
+		return ns_errf(err, errlen, "damaged: unknown seal flags %#x", s->flags);
 	if (s->body_size != body_len)
-		return serr(err, errlen, "damaged: its seal is for %llu bytes of "
+		return ns_errf(err, errlen, "damaged: its seal is for %llu bytes of "
 			    "content, the file has %zu",
 			    (unsigned long long)s->body_size, body_len);
 	if (!(s->flags & NS_SEAL_SIGNED)) {
 		if (!all_zero(s->key_id, sizeof(s->key_id)) ||
 		    !all_zero(s->public_key, sizeof(s->public_key)) ||
 		    !all_zero(s->signature, sizeof(s->signature)))
-			return serr(err, errlen, "damaged: its seal says it is "
+			return ns_errf(err, errlen, "damaged: its seal says it is "
 				    "unsigned but holds key or signature bytes");
 		return 0;
 	}
 	if (ns_key_id(s->public_key, id))
-		return serr(err, errlen, "SHA-256: %s", ssl_reason(why));
+		return ns_errf(err, errlen, "SHA-256: %s", ssl_reason(why));
 	if (memcmp(id, s->key_id, sizeof(id)))
-		return serr(err, errlen, "damaged: the key id in its seal is not "
+		return ns_errf(err, errlen, "damaged: the key id in its seal is not "
 			    "the SHA-256 of the public key there");
 	return 0;
 }
@@ -296,20 +321,20 @@ int ns_seal_check(const uint8_t *file, size_t len, size_t *body_len,
 	memset(out, 0, sizeof(*out));
 	if (len < sizeof(s) ||
 	    memcmp(file + len - sizeof(s), NS_SEAL_MAGIC, sizeof(s.magic)))
-		return serr(err, errlen, "no digest: written by an older nonstop, "
+		return ns_errf(err, errlen, "no digest: written by an older nonstop, "
 			    "or not a patch file (rebuild it)");
 	blen = len - sizeof(s);
 	memcpy(&s, file + blen, sizeof(s));
 	if (check_fields(&s, blen, err, errlen))
 		return -1;
 	if (sha256(file, blen, digest))
-		return serr(err, errlen, "SHA-256: %s", ssl_reason(why));
+		return ns_errf(err, errlen, "SHA-256: %s", ssl_reason(why));
 	if (memcmp(digest, s.digest, sizeof(digest)))
-		return serr(err, errlen, "damaged: its content does not match its "
+		return ns_errf(err, errlen, "damaged: its content does not match its "
 			    "digest");
 	if ((s.flags & NS_SEAL_SIGNED) && !signature_verifies(&s)) {
 		ns_key_name(s.key_id, name);
-		return serr(err, errlen, "its signature by key %s does not verify: "
+		return ns_errf(err, errlen, "its signature by key %s does not verify: "
 			    "the patch or its seal was altered after signing", name);
 	}
 	memcpy(out->digest, s.digest, sizeof(out->digest));

@@ -1,6 +1,6 @@
 /* patch_seal.h — the seal at the end of a patch file: the SHA-256 digest of
  * everything before it and, for a signed patch, the signer's Ed25519 key and
- * signature (layout in patch_format.h). Also the signing key `build --sign`
+ * signature (its layout is patch_seal.c's). Also the signing key `build --sign`
  * loads. All cryptography is OpenSSL's libcrypto (EVP). */
 #ifndef NONSTOP_PATCH_SEAL_H
 #define NONSTOP_PATCH_SEAL_H
@@ -10,7 +10,7 @@
 
 #define NS_DIGEST_LEN 32   /* SHA-256 */
 #define NS_KEY_LEN    32   /* a raw Ed25519 public key */
-#define NS_SEAL_SIZE  184  /* sizeof(struct ns_seal), patch_format.h */
+#define NS_SEAL_SIZE  184  /* sizeof(struct ns_seal), patch_seal.c */
 
 /* What a checked seal says about the patch (struct ns_patch.seal). */
 struct ns_patch_seal {

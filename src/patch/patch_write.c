@@ -1,6 +1,7 @@
 /* patch_write.c — serialises a struct ns_patch into an ELF relocatable
  * patch file (layout in patch_format.h), using libelf, seals it
- * (patch_seal.c) and puts it in place with one rename(). */
+ * (patch_seal.c) and puts it in place with one rename(). The
+ * .nonstop.meta section is built by patch_write_meta.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -13,18 +14,13 @@
 
 #include "patch/patch.h"
 #include "patch/patch_format.h"
-
-/* A growable byte buffer for string tables and the meta section. */
-struct wbuf {
-	uint8_t *p;
-	size_t   len, cap;
-};
+#include "patch/patch_write.h"
 
 /* Everything allocated while writing, released in one place. */
 struct writer {
 	const struct ns_patch *patch;
 	Elf        *elf;
-	struct wbuf shstr, str, meta, mstr;
+	struct strbuf shstr, str, meta; /* .shstrtab, .strtab, .nonstop.meta */
 	uint32_t   *sym_elf;     /* ns sym index -> .symtab index */
 	Elf64_Sym  *elfsyms;
 	Elf64_Rela **relas;      /* per section, NULL if none */
@@ -46,51 +42,16 @@ static int werr(struct writer *w, const char *fmt, ...)
 	return -1;
 }
 
-static int wbuf_add(struct wbuf *b, const void *data, size_t len)
-{
-	if (b->len + len > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		uint8_t *p;
-
-		while (cap < b->len + len)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p)
-			return -1;
-		b->p = p;
-		b->cap = cap;
-	}
-	if (len)
-		memcpy(b->p + b->len, data, len);
-	b->len += len;
-	return 0;
-}
-
 /* Appends S with its NUL; returns its offset, or -1 (out of memory / the
  * table would not fit the 32-bit offsets ELF and the meta format use). */
-static int64_t wbuf_str(struct wbuf *b, const char *s)
+int64_t wr_str(struct strbuf *b, const char *s)
 {
 	size_t off = b->len;
 
-	if (off > UINT32_MAX - 4096 || wbuf_add(b, s, strlen(s) + 1))
+	if (off > UINT32_MAX - 4096)
 		return -1;
-	return (int64_t)off;
-}
-
-/* Meta string field: NS_META_NOSTR for NULL. */
-static int meta_str(struct writer *w, const char *s, uint32_t *out)
-{
-	int64_t off;
-
-	if (!s) {
-		*out = NS_META_NOSTR;
-		return 0;
-	}
-	off = wbuf_str(&w->mstr, s);
-	if (off < 0)
-		return werr(w, "patch writer: out of memory (meta strings)");
-	*out = (uint32_t)off;
-	return 0;
+	sb_add(b, s, strlen(s) + 1);
+	return sb_failed(b) ? -1 : (int64_t)off;
 }
 
 static Elf_Scn *new_section(struct writer *w, const char *name,
@@ -104,7 +65,7 @@ static Elf_Scn *new_section(struct writer *w, const char *name,
 
 	if (!scn)
 		return NULL;
-	noff = wbuf_str(&w->shstr, name);
+	noff = wr_str(&w->shstr, name);
 	if (noff < 0)
 		return NULL;
 	sh.sh_name = (Elf64_Word)noff;
@@ -138,7 +99,8 @@ static int build_symtab(struct writer *w)
 	w->elfsyms = calloc(n, sizeof(*w->elfsyms));
 	if (!w->sym_elf || !w->elfsyms)
 		return werr(w, "patch writer: out of memory (symbols)");
-	if (wbuf_add(&w->str, "", 1))
+	sb_add(&w->str, "", 1);
+	if (sb_failed(&w->str))
 		return werr(w, "patch writer: out of memory (strtab)");
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass == 1)
@@ -154,7 +116,7 @@ static int build_symtab(struct writer *w)
 			w->sym_elf[i] = (uint32_t)k++;
 			if (!s->name)
 				return werr(w, "patch writer: symbol %zu has no name", i);
-			if (*s->name && (noff = wbuf_str(&w->str, s->name)) < 0)
+			if (*s->name && (noff = wr_str(&w->str, s->name)) < 0)
 				return werr(w, "patch writer: out of memory (strtab)");
 			e->st_name = (Elf64_Word)noff;
 			e->st_size = s->size;
@@ -251,143 +213,6 @@ static int write_rela_sections(struct writer *w, size_t symtab_index)
 	return 0;
 }
 
-/* The hook table (format version 3): one record per hook, by kind. */
-static uint32_t count_hooks(const struct ns_patch *p)
-{
-	uint32_t n = 0;
-
-	for (size_t k = 0; k < NS_HOOK_KINDS; k++)
-		n += p->hooks[k] != 0;
-	return n;
-}
-
-static int write_hooks(struct writer *w, size_t nsyms)
-{
-	const struct ns_patch *p = w->patch;
-
-	for (uint32_t k = 0; k < NS_HOOK_KINDS; k++) {
-		struct ns_meta_hook mh = { .kind = k + 1, .sym = p->hooks[k] };
-
-		if (!mh.sym)
-			continue;
-		if (mh.sym >= nsyms)
-			return werr(w, "patch writer: %s hook: bad symbol %u",
-				    ns_hook_kind_name(mh.kind), mh.sym);
-		if (wbuf_add(&w->meta, &mh, sizeof(mh)))
-			return werr(w, "patch writer: out of memory (meta)");
-	}
-	return 0;
-}
-
-static int build_meta(struct writer *w)
-{
-	const struct ns_patch *p = w->patch;
-	struct ns_meta_header h = { 0 };
-	size_t nsyms = p->nsyms ? p->nsyms : 1;
-	uint32_t nhooks = count_hooks(p);
-	/* A patch without hooks keeps format 2, which every nonstop since
-	 * masks reads. */
-	size_t hsize = nhooks ? sizeof(h) : NS_META_HEADER_V2_SIZE;
-	uint64_t nmasks = 0, end;
-
-	memcpy(h.magic, NS_META_MAGIC, sizeof(h.magic));
-	h.version = nhooks ? NS_PATCH_FORMAT_HOOKS : NS_PATCH_FORMAT_VERSION;
-	h.header_size = (uint32_t)hsize;
-	if (p->build_id_len > NS_BUILD_ID_MAX ||
-	    p->result_build_id_len > NS_BUILD_ID_MAX)
-		return werr(w, "patch writer: build-id too long (%u, %u)",
-			    p->build_id_len, p->result_build_id_len);
-	h.build_id_len = p->build_id_len;
-	memcpy(h.build_id, p->build_id, p->build_id_len);
-	h.result_build_id_len = p->result_build_id_len;
-	memcpy(h.result_build_id, p->result_build_id, p->result_build_id_len);
-	for (size_t i = 0; i < p->nentries; i++)
-		nmasks += p->entries[i].nmasks;
-	end = hsize + (uint64_t)p->nentries * sizeof(struct ns_meta_entry) +
-	      (uint64_t)nsyms * sizeof(struct ns_meta_sym) +
-	      nmasks * sizeof(struct ns_meta_mask) +
-	      nhooks * sizeof(struct ns_meta_hook);
-	if (end > UINT32_MAX / 2)
-		return werr(w, "patch writer: metadata too large");
-	h.nsections = (uint32_t)p->nsections;
-	h.nentries = (uint32_t)p->nentries;
-	h.nsyms = (uint32_t)nsyms;
-	h.nmasks = (uint32_t)nmasks;
-	h.entries_off = (uint32_t)hsize;
-	h.syms_off = h.entries_off + (uint32_t)(p->nentries * sizeof(struct ns_meta_entry));
-	h.masks_off = h.syms_off + (uint32_t)(nsyms * sizeof(struct ns_meta_sym));
-	h.hooks_off = nhooks ? h.masks_off + (uint32_t)(nmasks * sizeof(struct ns_meta_mask)) : 0;
-	h.nhooks = nhooks;
-	h.strings_off = h.masks_off + (uint32_t)(nmasks * sizeof(struct ns_meta_mask)) +
-			nhooks * (uint32_t)sizeof(struct ns_meta_hook);
-	nmasks = 0;
-	if (meta_str(w, p->name ? p->name : "", &h.name) ||
-	    meta_str(w, p->binary ? p->binary : "", &h.binary))
-		return -1;
-	if (wbuf_add(&w->meta, &h, hsize))
-		return werr(w, "patch writer: out of memory (meta)");
-	for (size_t i = 0; i < p->nentries; i++) {
-		const struct ns_entry *e = &p->entries[i];
-		struct ns_meta_entry me = { .kind = e->kind, .reason = e->reason,
-			.sym = e->sym, .old_size = e->old_size, .old_sum = e->old_sum,
-			.mask_first = (uint32_t)nmasks, .mask_count = e->nmasks };
-
-		if (!e->name || (e->kind == NS_ENTRY_IGNORED ? e->sym != 0 :
-				 (e->sym == 0 || e->sym >= nsyms)))
-			return werr(w, "patch writer: entry %zu: no name or bad symbol", i);
-		if (e->nmasks && e->kind != NS_ENTRY_REPLACE)
-			return werr(w, "patch writer: entry %zu (%s): masks on an entry "
-				    "that replaces nothing", i, e->name);
-		for (uint32_t m = 0; m < e->nmasks; m++) {
-			const struct ns_mask *k = &e->masks[m];
-
-			if (!k->len || (uint64_t)k->off + k->len > e->old_size ||
-			    (m && k->off < (uint64_t)e->masks[m - 1].off + e->masks[m - 1].len))
-				return werr(w, "patch writer: entry %zu (%s): mask %u "
-					    "not sorted or outside the function", i, e->name, m);
-		}
-		nmasks += e->nmasks;
-		if (meta_str(w, e->name, &me.name) || meta_str(w, e->file, &me.file) ||
-		    meta_str(w, e->object, &me.object))
-			return -1;
-		if (wbuf_add(&w->meta, &me, sizeof(me)))
-			return werr(w, "patch writer: out of memory (meta)");
-	}
-	for (size_t i = 0; i < nsyms; i++) {
-		struct ns_meta_sym ms = { 0 };
-
-		ms.file = NS_META_NOSTR;
-		if (i > 0) {
-			const struct ns_sym *s = &p->syms[i];
-
-			ms.elf_index = w->sym_elf[i];
-			ms.kind = s->kind;
-			ms.type = s->type;
-			ms.bind = s->bind;
-			if (meta_str(w, s->kind == NS_SYM_TARGET ? s->file : NULL, &ms.file))
-				return -1;
-		}
-		if (wbuf_add(&w->meta, &ms, sizeof(ms)))
-			return werr(w, "patch writer: out of memory (meta)");
-	}
-	for (size_t i = 0; i < p->nentries; i++)
-		for (uint32_t m = 0; m < p->entries[i].nmasks; m++) {
-			struct ns_meta_mask mm = { .off = p->entries[i].masks[m].off,
-						   .len = p->entries[i].masks[m].len };
-
-			if (wbuf_add(&w->meta, &mm, sizeof(mm)))
-				return werr(w, "patch writer: out of memory (meta)");
-		}
-	if (write_hooks(w, nsyms))
-		return -1;
-	/* Patch the string-area size into the header now that it is known. */
-	h.strings_size = (uint32_t)w->mstr.len;
-	memcpy(w->meta.p, &h, hsize);
-	if (wbuf_add(&w->meta, w->mstr.p, w->mstr.len))
-		return werr(w, "patch writer: out of memory (meta)");
-	return 0;
-}
-
 /* Creates the ELF header and every section; the buffers in W must outlive
  * elf_update(). */
 static int build_elf(struct writer *w)
@@ -405,7 +230,8 @@ static int build_elf(struct writer *w)
 	eh.e_type = ET_REL;
 	eh.e_machine = EM_X86_64;
 	eh.e_version = EV_CURRENT;
-	if (wbuf_add(&w->shstr, "", 1))
+	sb_add(&w->shstr, "", 1);
+	if (sb_failed(&w->shstr))
 		return werr(w, "patch writer: out of memory");
 	if (build_symtab(w) || write_content_sections(w))
 		return -1;
@@ -432,7 +258,7 @@ static int build_elf(struct writer *w)
 	if (!new_section(w, ".strtab", &sh, w->str.p, w->str.len, ELF_T_BYTE, 1))
 		return werr(w, "patch writer: .strtab: %s", elf_errmsg(-1));
 
-	if (build_meta(w))
+	if (wr_meta(p, w->sym_elf, &w->meta, w->err, w->errlen))
 		return -1;
 	sh.sh_type = SHT_PROGBITS;
 	sh.sh_addralign = 8;
@@ -443,7 +269,7 @@ static int build_elf(struct writer *w)
 	sh.sh_addralign = 1;
 	/* .shstrtab names itself: add its name before handing over the buffer. */
 	{
-		int64_t noff = wbuf_str(&w->shstr, ".shstrtab");
+		int64_t noff = wr_str(&w->shstr, ".shstrtab");
 		Elf_Data *d;
 
 		if (noff < 0 || !(scn = elf_newscn(w->elf)) || !(d = elf_newdata(scn)))
@@ -561,10 +387,9 @@ static void free_writer(struct writer *w)
 	free(w->relas);
 	free(w->sym_elf);
 	free(w->elfsyms);
-	free(w->shstr.p);
-	free(w->str.p);
-	free(w->meta.p);
-	free(w->mstr.p);
+	sb_free(&w->shstr);
+	sb_free(&w->str);
+	sb_free(&w->meta);
 }
 
 int ns_patch_write(const char *path, const struct ns_patch *patch,

@@ -229,10 +229,18 @@ out:
 	return rc;
 }
 
+/* Two states need the restart block: interrupted in the call (rax =
+ * -ERESTART_RESTARTBLOCK), and about to continue it (rax =
+ * restart_syscall at its `syscall`, as the kernel leaves a thread it
+ * restarts and ns_regs_restart_syscall leaves one nonstop restarts) — a
+ * thread stopped again before it ran. orig_rax >= 0 tells both from a
+ * thread interrupted in its own code; the only other state it matches, a
+ * call that has just returned 219, loses nothing by being kept by hand. */
 bool ns_regs_in_restart_block(const struct user_regs_struct *r)
 {
 	return (int64_t)r->orig_rax >= 0 &&
-	       (int64_t)r->rax == -ERESTART_RESTARTBLOCK;
+	       ((int64_t)r->rax == -ERESTART_RESTARTBLOCK ||
+		r->rax == SYS_restart_syscall);
 }
 
 /* Turns saved registers of a thread interrupted in a restartable system
@@ -258,8 +266,16 @@ void ns_regs_restart_syscall(struct user_regs_struct *r, bool after_sigreturn)
 		 * nonstop avoids this path for such threads wherever it can
 		 * (the commit gate and function calls restore them by hand;
 		 * threads for system calls are chosen among others). */
-		r->rax = after_sigreturn ? r->orig_rax : SYS_restart_syscall;
 		r->rip -= 2;
+		if (!after_sigreturn) {
+			/* orig_rax stays: the thread still needs its restart
+			 * block if it is stopped again before it runs (see
+			 * ns_regs_in_restart_block); the kernel's restart
+			 * logic ignores a positive rax. */
+			r->rax = SYS_restart_syscall;
+			return;
+		}
+		r->rax = r->orig_rax;
 		break;
 	default:
 		return;

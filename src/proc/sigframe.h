@@ -41,8 +41,10 @@ int ns_sigframe_push(struct ns_tracee *tr, struct ns_thread *th,
 		     uint64_t link, uint64_t *sp);
 /* True if TH (stopped, th->regs loaded) sits in a system call interrupted
  * with -ERESTART_RESTARTBLOCK (nanosleep, poll or futex with a timeout,
- * or restart_syscall itself): only the kernel's restart block knows how
- * much of its time is left, and rt_sigreturn forgets it. */
+ * or restart_syscall itself), or about to continue one (rax =
+ * restart_syscall at its `syscall`, stopped again before it ran): only
+ * the kernel's restart block knows how much of its time is left, and
+ * rt_sigreturn forgets it. */
 bool ns_regs_in_restart_block(const struct user_regs_struct *r);
 /* Turns the registers of a thread stopped in an interrupted, restartable
  * system call into registers that re-issue the call when they are resumed
@@ -50,6 +52,7 @@ bool ns_regs_in_restart_block(const struct user_regs_struct *r);
  * stop): back over the `syscall`, call number reloaded; nanosleep-like
  * calls continue with restart_syscall, or, after rt_sigreturn (which
  * forgets what restart_syscall needs), start over. Other registers are
- * unchanged. */
+ * unchanged; orig_rax becomes -1, except for a call left to
+ * restart_syscall (which must still be seen as one). */
 void ns_regs_restart_syscall(struct user_regs_struct *r, bool after_sigreturn);
 #endif

@@ -1,8 +1,8 @@
 /* srcdiff.h — the source-diff workflow of `nonstop build --src DIR --diff
  * FIX.diff` (srcdiff.c): builds the original tree and the fixed one in a
  * work directory, so that ns_gen_build() can compare them. */
-#ifndef NONSTOP_GEN_SRCDIFF_H
-#define NONSTOP_GEN_SRCDIFF_H
+#ifndef NONSTOP_SRCTREE_SRCDIFF_H
+#define NONSTOP_SRCTREE_SRCDIFF_H
 
 #include <stddef.h>
 

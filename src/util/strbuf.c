@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gen/strbuf.h"
+#include "util/strbuf.h"
 
 static int reserve(struct strbuf *b, size_t n)
 {
@@ -28,11 +28,12 @@ static int reserve(struct strbuf *b, size_t n)
 	return 0;
 }
 
-void sb_add(struct strbuf *b, const char *s, size_t n)
+void sb_add(struct strbuf *b, const void *s, size_t n)
 {
 	if (reserve(b, n))
 		return;
-	memcpy(b->p + b->len, s, n);
+	if (n)
+		memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
 }

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gen/linemap.h"
+#include "srctree/linemap.h"
 
 struct line {
 	const char *s;

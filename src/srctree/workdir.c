@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "gen/workdir.h"
+#include "srctree/workdir.h"
 #include "util/errbuf.h"
 
 /* Marks a directory as nonstop's: only such a one (or an empty one) is

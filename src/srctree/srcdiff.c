@@ -5,11 +5,9 @@
  *                  WORK/old ──cp -a──► WORK/new ──patch (line-neutral)──► CMD
  *
  * DIR itself is only read. WORK/new is a copy with the timestamps kept, so
- * CMD rebuilds only what the fix touches. The diff is first applied as
- * given (any offset or fuzz is the user's diff against slightly different
- * sources), then re-expressed as an exact diff of the touched files,
- * rewritten with #line directives (linemap.c) and applied again, so the
- * directives carry the true old line numbers.
+ * CMD rebuilds only what the fix touches. The fix is applied line-neutral
+ * (fixapply.c); this file runs the steps, finds the program CMD built and
+ * counts the objects the rebuild changed.
  *
  * WORK is private (workdir.c): every file written there is created anew by
  * this run, and every tool (cp, patch, diff, CMD) runs inside it, given
@@ -27,9 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gen/linemap.h"
-#include "gen/srcdiff.h"
-#include "gen/workdir.h"
+#include "srctree/fixapply.h"
+#include "srctree/srcdiff.h"
+#include "srctree/workdir.h"
+#include "srctree/worklog.h"
 #include "util/errbuf.h"
 
 /* What a run creates in WORK, removed before --work WORK is reused (every
@@ -37,45 +36,8 @@
 static const char *const made[] = {
 	"old", "new", "copy-old.log", "copy-new.log", "build-old.log", "build-new.log",
 	"patch-p1.log", "patch-p0.log", "patch.log", "patch-line-neutral.log",
-	"fix.exact.diff", "fix.line-neutral.diff", NULL
+	"fix.exact.diff", NS_FIX_NEUTRAL, NULL
 };
-#define NEUTRAL "fix.line-neutral.diff"   /* the fix as applied, kept */
-
-/* Reads what is left of the file open as FD (NUL-terminated). */
-static char *read_fd(int fd, size_t *len)
-{
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-
-	for (;;) {
-		ssize_t got;
-
-		if (n + 4096 + 1 > cap) {
-			char *b2 = realloc(buf, cap = cap ? 2 * cap : 8192);
-
-			if (!b2) {
-				free(buf);
-				errno = ENOMEM;
-				return NULL;
-			}
-			buf = b2;
-		}
-		got = read(fd, buf + n, 4096);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			free(buf);
-			return NULL;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
-}
 
 char *ns_srcdiff_read_file(const char *path, size_t *len, char *err, size_t errlen)
 {
@@ -86,73 +48,10 @@ char *ns_srcdiff_read_file(const char *path, size_t *len, char *err, size_t errl
 		ns_errf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (!(buf = read_fd(fd, len)))
+	if (!(buf = ns_read_fd(fd, len)))
 		ns_errf(err, errlen, "%s: %s", path, strerror(errno));
 	close(fd);
 	return buf;
-}
-
-/* A log of one step: created new in WORK, read back through FD. */
-struct log {
-	int   fd;
-	char *path;    /* WORK/NAME, for messages */
-};
-
-static int log_open(const struct ns_workdir *w, const char *name, struct log *l,
-		    char *err, size_t errlen)
-{
-	l->path = NULL;
-	if ((l->fd = ns_workdir_create(w, name, err, errlen)) < 0)
-		return -1;
-	if (asprintf(&l->path, "%s/%s", w->path, name) < 0) {
-		l->path = NULL;
-		close(l->fd);
-		l->fd = -1;
-		return ns_errf(err, errlen, "out of memory");
-	}
-	return 0;
-}
-
-static void log_close(struct log *l)
-{
-	if (l->fd >= 0)
-		close(l->fd);
-	free(l->path);
-	l->fd = -1;
-	l->path = NULL;
-}
-
-/* The whole of log L (NUL-terminated), or NULL. */
-static char *log_read(const struct log *l, size_t *len)
-{
-	return lseek(l->fd, 0, SEEK_SET) ? NULL : read_fd(l->fd, len);
-}
-
-/* Prints the last N lines of L, indented, on stdout. */
-static void show_tail(const struct log *l, int n)
-{
-	size_t len;
-	char *s = log_read(l, &len), *p;
-	int lines = 0;
-
-	if (!s)
-		return;
-	p = s + len;
-	if (p > s && p[-1] == '\n')
-		p--;
-	while (p > s && lines < n)
-		if (*--p == '\n')
-			lines++;
-	if (*p == '\n')
-		p++;
-	printf("  last lines of the output (%s):\n", l->path);
-	for (char *q = p; *q;) {
-		char *nl = strchr(q, '\n');
-
-		printf("  | %.*s\n", nl ? (int)(nl - q) : (int)strlen(q), q);
-		q = nl ? nl + 1 : q + strlen(q);
-	}
-	free(s);
 }
 
 static int is_dir(const char *p)
@@ -166,29 +65,29 @@ static int is_dir(const char *p)
 static int copy_tree(const struct ns_workdir *w, const char *from, const char *to,
 		     const char *logname, char *err, size_t errlen)
 {
-	struct log l;
+	struct ns_worklog l;
 	char *src = NULL;
 	int rc;
 
 	if (mkdirat(w->fd, to, 0700))
 		return ns_errf(err, errlen, "cannot create %s/%s: %s", w->path, to,
 			       strerror(errno));
-	if (log_open(w, logname, &l, err, errlen))
+	if (ns_worklog_open(w, logname, &l, err, errlen))
 		return -1;
 	if (asprintf(&src, "%s/.", from) < 0) {
-		log_close(&l);
+		ns_worklog_close(&l);
 		return ns_errf(err, errlen, "out of memory");
 	}
 	char *args[] = { "cp", "-a", "--", src, (char *)to, NULL };
 	rc = ns_workdir_run(w, NULL, l.fd, args);
 	free(src);
 	if (rc) {
-		show_tail(&l, 10);
+		ns_worklog_show_tail(&l, 10);
 		ns_errf(err, errlen, "copying %s%s%s to %s/%s failed (output in %s)",
 			from[0] == '/' ? "" : w->path, from[0] == '/' ? "" : "/", from,
 			w->path, to, l.path);
 	}
-	log_close(&l);
+	ns_worklog_close(&l);
 	return rc ? -1 : 0;
 }
 
@@ -325,219 +224,6 @@ static unsigned count_changed(const char *old, const char *new, int verbose)
 	return changed;
 }
 
-/* ---- applying the diff -------------------------------------------------- */
-
-/* Why patch refused, from its log L: the first "can't find file" or failed
- * hunk, with the file it was checking. */
-static void patch_reason(const struct log *l, char *buf, size_t len)
-{
-	char file[256] = "";
-	char *s = log_read(l, NULL), *line, *save = NULL;
-
-	snprintf(buf, len, "see %s", l->path);
-	if (!s)
-		return;
-	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "checking file ", 14) || !strncmp(line, "patching file ", 14)) {
-			snprintf(file, sizeof(file), "%s", line + 14);
-		} else if (strstr(line, "can't find file to patch")) {
-			snprintf(buf, len, "%s", line);
-			break;
-		} else if (strstr(line, "FAILED") || strstr(line, "malformed") ||
-			   strstr(line, "Only garbage") || strstr(line, "Reversed")) {
-			snprintf(buf, len, "%s%s%s", file, *file ? ": " : "", line);
-			break;
-		}
-	}
-	free(s);
-}
-
-/* Files named by "patching file X" in patch's log L (GNU patch quotes odd
- * names). */
-static char **patched_files(const struct log *l, size_t *n)
-{
-	char *s = log_read(l, NULL), *line, *save = NULL;
-	char **v = NULL;
-
-	*n = 0;
-	if (!s)
-		return NULL;
-	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *name, **v2;
-		size_t len;
-
-		if (strncmp(line, "patching file ", 14))
-			continue;
-		name = line + 14;
-		len = strlen(name);
-		if (len >= 2 && name[0] == '\'' && name[len - 1] == '\'') {
-			name[len - 1] = '\0';
-			name++;
-		}
-		if (!(v2 = realloc(v, (*n + 1) * sizeof(*v))))
-			break;
-		v = v2;
-		if (!(v[*n] = strdup(name)))
-			break;
-		(*n)++;
-	}
-	free(s);
-	return v;
-}
-
-/* Runs patch (ARGS) in WORK/new, logged to WORK/LOGNAME, into L; on failure
- * prints the tail of the log and fills WHY. 0 if it applied. */
-static int run_patch(const struct ns_workdir *w, char *const args[], const char *logname,
-		     int quiet, struct log *l, char *why, size_t whylen,
-		     char *err, size_t errlen)
-{
-	int rc;
-
-	if (log_open(w, logname, l, err, errlen)) {
-		snprintf(why, whylen, "%s", err);
-		return -1;
-	}
-	rc = ns_workdir_run(w, "new", l->fd, args);
-	if (rc) {
-		patch_reason(l, why, whylen);
-		if (!quiet)
-			show_tail(l, 10);
-	}
-	return rc ? -1 : 0;
-}
-
-/* Which -p level applies DIFF to WORK/new? Dry runs leave the tree as it
- * is. NULL, with patch's reason for -p1 in WHY, if neither. */
-static const char *diff_level(const struct ns_workdir *w, char *diff, char *why,
-			      size_t whylen, char *err, size_t errlen)
-{
-	for (int i = 0; i < 2; i++) {
-		const char *p = i ? "-p0" : "-p1";
-		char *args[] = { "patch", (char *)p, "--dry-run", "--batch", "--forward",
-				 "-i", diff, NULL };
-		char name[32], w2[512];
-		struct log l;
-		int rc;
-
-		snprintf(name, sizeof(name), "patch%s.log", p);
-		rc = run_patch(w, args, name, 1, &l, i ? w2 : why, i ? sizeof(w2) : whylen,
-			       err, errlen);
-		log_close(&l);
-		if (!rc)
-			return p;
-	}
-	return NULL;
-}
-
-/* Appends to CANON (open in WORK) the exact diff WORK/old/FILE -> WORK/new/FILE,
- * then puts WORK/new/FILE back as it was in WORK/old. */
-static int reexpress(const struct ns_workdir *w, int canon, const char *file)
-{
-	char *la = NULL, *lb = NULL, *pa = NULL, *pb = NULL;
-	struct stat st;
-	int r = -1;
-
-	if (asprintf(&la, "a/%s", file) >= 0 && asprintf(&lb, "b/%s", file) >= 0 &&
-	    asprintf(&pa, "old/%s", file) >= 0 && asprintf(&pb, "new/%s", file) >= 0) {
-		char *args[] = { "diff", "-u", "-N", "--label", la, "--label", lb, "--",
-				 pa, pb, NULL };
-		char *cp[] = { "cp", "-a", "--", pa, pb, NULL };
-		char *rm[] = { "rm", "-f", "--", pb, NULL };
-
-		r = ns_workdir_run(w, NULL, canon, args);
-		r = (r == 0 || r == 1) ? 0 : -1;
-		if (!r)
-			r = ns_workdir_run(w, NULL, -1,
-					   fstatat(w->fd, pa, &st, AT_SYMLINK_NOFOLLOW) ? rm : cp);
-	}
-	free(la);
-	free(lb);
-	free(pa);
-	free(pb);
-	return r;
-}
-
-static int apply_diff(const struct ns_srcdiff_opts *o, const struct ns_workdir *w,
-		      char *err, size_t errlen)
-{
-	char *diff = NULL, *text = NULL, *neutral = NULL, warn[2048], why[512];
-	struct log plog = { -1, NULL }, nlog = { -1, NULL };
-	char **files = NULL;
-	size_t nfiles = 0, len, nlen;
-	unsigned nwarn;
-	const char *level;
-	int canon = -1, rc = -1;
-
-	if (!(diff = realpath(o->diff, NULL)))
-		return ns_errf(err, errlen, "%s: %s", o->diff, strerror(errno));
-	if (!(level = diff_level(w, diff, why, sizeof(why), err, errlen))) {
-		ns_errf(err, errlen, "applying %s: it does not apply to %s (tried -p1 and -p0): %s",
-			o->diff, o->src, why);
-		goto out;
-	}
-	{
-		char *args[] = { "patch", (char *)level, "--batch", "--forward",
-				 "--no-backup-if-mismatch", "-i", diff, NULL };
-
-		if (run_patch(w, args, "patch.log", 0, &plog, why, sizeof(why), err, errlen)) {
-			ns_errf(err, errlen, "applying %s failed: %s", o->diff, why);
-			goto out;
-		}
-	}
-	/* The exact diff of every touched file, then the files back as they were. */
-	files = patched_files(&plog, &nfiles);
-	if (!nfiles) {
-		ns_errf(err, errlen, "applying %s: it changes no file", o->diff);
-		goto out;
-	}
-	if ((canon = ns_workdir_create(w, "fix.exact.diff", err, errlen)) < 0)
-		goto out;
-	for (size_t i = 0; i < nfiles; i++)
-		if (reexpress(w, canon, files[i])) {
-			ns_errf(err, errlen, "applying %s: cannot re-express the change of %s",
-				o->diff, files[i]);
-			goto out;
-		}
-	if (lseek(canon, 0, SEEK_SET) || !(text = read_fd(canon, &len))) {
-		ns_errf(err, errlen, "%s/fix.exact.diff: %s", w->path, strerror(errno));
-		goto out;
-	}
-	if (!(neutral = ns_linemap_rewrite(text, len, &nlen, &nwarn, warn, sizeof(warn),
-					   why, sizeof(why)))) {
-		ns_errf(err, errlen, "applying %s: %s", o->diff, why);
-		goto out;
-	}
-	if (nwarn)
-		printf("  warning: %s", warn);
-	if (ns_workdir_write(w, NEUTRAL, neutral, nlen, err, errlen))
-		goto out;
-	{
-		/* Relative to WORK/new, where patch runs: WORK's own file. */
-		char *args[] = { "patch", "-p1", "--batch", "--forward",
-				 "--no-backup-if-mismatch", "-i", "../" NEUTRAL, NULL };
-
-		if (run_patch(w, args, "patch-line-neutral.log", 0, &nlog, why, sizeof(why),
-			      err, errlen)) {
-			ns_errf(err, errlen, "applying the line-neutral form of %s (%s/%s) failed: %s",
-				o->diff, w->path, NEUTRAL, why);
-			goto out;
-		}
-	}
-	rc = 0;
-out:
-	for (size_t i = 0; i < nfiles; i++)
-		free(files[i]);
-	free(files);
-	if (canon >= 0)
-		close(canon);
-	log_close(&plog);
-	log_close(&nlog);
-	free(diff);
-	free(text);
-	free(neutral);
-	return rc;
-}
-
 /* ---- the steps ---------------------------------------------------------- */
 
 /* Runs CMD in WORK/SUB, logged to WORK/NAME.log. */
@@ -546,19 +232,19 @@ static int build(const struct ns_workdir *w, const char *what, const char *sub,
 {
 	char logname[64];
 	char *args[] = { "sh", "-c", (char *)cmd, NULL };
-	struct log l;
+	struct ns_worklog l;
 	int rc;
 
 	snprintf(logname, sizeof(logname), "%s.log", name);
-	if (log_open(w, logname, &l, err, errlen))
+	if (ns_worklog_open(w, logname, &l, err, errlen))
 		return -1;
 	rc = ns_workdir_run(w, sub, l.fd, args);
 	if (rc) {
-		show_tail(&l, 15);
+		ns_worklog_show_tail(&l, 15);
 		ns_errf(err, errlen, "%s: '%s' in %s/%s failed (exit %d; output in %s)",
 			what, cmd, w->path, sub, rc, l.path);
 	}
-	log_close(&l);
+	ns_worklog_close(&l);
 	return rc ? -1 : 0;
 }
 
@@ -685,7 +371,7 @@ int ns_srcdiff_prepare(const struct ns_srcdiff_opts *o, struct ns_srcdiff_result
 	if (copy_tree(&w, "old", "new", "copy-new.log", err, errlen))
 		goto out;
 	printf("applying %s (line-neutral)\n", o->diff);
-	if (apply_diff(o, &w, err, errlen))
+	if (ns_fix_apply(&w, o->diff, o->src, err, errlen))
 		goto out;
 	printf("rebuilding: %s in %s\n", cmd, r->new_dir);
 	if (build(&w, "rebuilding", "new", "build-new", cmd, err, errlen))

@@ -1,7 +1,7 @@
 /* linemap.h — line neutrality at the source: rewrites a unified diff so
  * that no hunk moves the line numbers of the code after it (linemap.c). */
-#ifndef NONSTOP_GEN_LINEMAP_H
-#define NONSTOP_GEN_LINEMAP_H
+#ifndef NONSTOP_SRCTREE_LINEMAP_H
+#define NONSTOP_SRCTREE_LINEMAP_H
 
 #include <stddef.h>
 

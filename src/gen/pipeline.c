@@ -1,4 +1,4 @@
-/* gen.c — ns_gen_build(): the generator's pipeline. Pairs the object files
+/* pipeline.c — ns_gen_build() (gen.h): the generator's pipeline. Pairs the object files
  * of the two builds, correlates and compares each pair, emits the patch, and
  * binds it to the target binary (build-id, size and checksum of every
  * function it replaces) and, with --new-binary, records the build-id of the
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gen/gen.h"
+#include "gen/transformer.h"
 #include "gen/types.h"
 #include "gen/xform.h"
 #include "gen/walk.h"
@@ -32,14 +33,14 @@ static int do_pair(struct gen *g, struct gen_emit *em, const char *rel,
 	}
 	if ((has_old && gobj_load(g, opath, rel, &old)) || gobj_load(g, npath, rel, &new))
 		goto out;
-	if (o->verbose)
-		printf("%s%s\n", rel, has_old ? "" : " (new object)");
+	gen_note(g, 1, "%s%s\n", rel, has_old ? "" : " (new object)");
 	gen_correlate(pr.old, &new);
-	if (gen_types_vars(g, &pr) || gen_decide(g, &pr) || gen_types_funcs(g, &pr) ||
-	    gen_emit_pair(g, em, &pr))
+	if (gen_types_vars(g, &pr) || gen_transformer_pair(g, &pr) ||
+	    gen_decide(g, &pr) || gen_types_funcs(g, &pr) || gen_emit_pair(g, em, &pr))
 		goto out;
 	rc = 0;
 out:
+	free(pr.var);
 	free(pr.decision);
 	free(pr.reason);
 	gobj_free(&old);
@@ -49,35 +50,58 @@ out:
 	return rc;
 }
 
+/* Opens the binary at PATH into *B and copies its build-id into ID (at
+ * most NS_BUILD_ID_MAX bytes, *LEN of them). 0, or -1 with a message. */
+static int open_binary(struct gen *g, const char *path, struct gbin **b,
+		       uint8_t *id, uint32_t *len)
+{
+	int n;
+
+	if (gbin_open(g, path, b))
+		return -1;
+	n = gbin_build_id(g, *b, id, NS_BUILD_ID_MAX);
+	if (n < 0) {
+		gbin_close(*b);
+		return -1;
+	}
+	*len = (uint32_t)n;
+	return 0;
+}
+
+/* Finds the old symbol of entry E (WHAT: "function", "variable") in B, of
+ * the size the patch was built against: 0 and *SIZE, or -1 with a message. */
+static int find_old(struct gen *g, struct gbin *b, const struct ns_entry *e,
+		    const char *what, uint64_t *size)
+{
+	if (gbin_find(g, b, e->name, e->file, size))
+		return -1;
+	if (*size != e->old_size)
+		return gen_fail(g, "%s %s: %s/%s does not match %s (size %lu vs %lu)",
+				what, e->name, g->opts->old_dir, e->object,
+				g->opts->binary, (unsigned long)e->old_size,
+				(unsigned long)*size);
+	return 0;
+}
+
 /* Fills old_size/old_sum of the REPLACE entries from the binary (the sum
  * skips the ranges of the entry's masks), and checks that every static the
  * patch binds to is there. */
 static int bind_to_binary(struct gen *g, struct ns_patch *p)
 {
 	struct gbin *b;
-	int n, rc = -1;
+	int rc = -1;
 	char *tmp;
 
-	if (gbin_open(g, g->opts->binary, &b))
+	if (open_binary(g, g->opts->binary, &b, p->build_id, &p->build_id_len))
 		return -1;
-	n = gbin_build_id(g, b, p->build_id, sizeof(p->build_id));
-	if (n < 0)
-		goto out;
-	p->build_id_len = (uint32_t)n;
 	for (size_t i = 0; i < p->nentries; i++) {
 		struct ns_entry *e = &p->entries[i];
 		uint64_t size = 0, sum = 0;
 
 		if (e->kind != NS_ENTRY_REPLACE)
 			continue;
-		if (gbin_find(g, b, e->name, e->file, &size))
+		if (find_old(g, b, e, "function", &size))
 			goto out;
-		if (size != e->old_size) {
-			gen_fail(g, "function %s: %s/%s does not match %s (size %lu vs %lu)",
-				 e->name, g->opts->old_dir, e->object, g->opts->binary,
-				 (unsigned long)e->old_size, (unsigned long)size);
-			goto out;
-		}
 		if (size < 5 && gbin_last_room(b) < 5) {
 			gen_fail(g, "refusing: function %s (%s) is too short to redirect "
 				 "(%lu bytes, a jump needs 5)", e->name, e->object,
@@ -101,16 +125,9 @@ static int bind_to_binary(struct gen *g, struct ns_patch *p)
 		const struct ns_entry *e = &p->entries[i];
 		uint64_t size = 0;
 
-		if (e->kind != NS_ENTRY_XFORM_DATA)
-			continue;
-		if (gbin_find(g, b, e->name, e->file, &size))
+		if (e->kind == NS_ENTRY_XFORM_DATA &&
+		    find_old(g, b, e, "variable", &size))
 			goto out;
-		if (size != e->old_size) {
-			gen_fail(g, "variable %s: %s/%s does not match %s (size %lu vs %lu)",
-				 e->name, g->opts->old_dir, e->object, g->opts->binary,
-				 (unsigned long)e->old_size, (unsigned long)size);
-			goto out;
-		}
 	}
 	tmp = strdup(g->opts->binary);
 	p->binary = tmp ? strdup(basename(tmp)) : NULL;
@@ -176,16 +193,13 @@ out:
 static int bind_to_result(struct gen *g, struct ns_patch *p)
 {
 	struct gbin *b;
-	int n, rc = -1;
+	int rc = -1;
 
 	if (!g->opts->new_binary)
 		return 0;
-	if (gbin_open(g, g->opts->new_binary, &b))
+	if (open_binary(g, g->opts->new_binary, &b, p->result_build_id,
+			&p->result_build_id_len))
 		return -1;
-	n = gbin_build_id(g, b, p->result_build_id, sizeof(p->result_build_id));
-	if (n < 0)
-		goto out;
-	p->result_build_id_len = (uint32_t)n;
 	if (p->result_build_id_len == p->build_id_len &&
 	    !memcmp(p->result_build_id, p->build_id, p->build_id_len)) {
 		gen_fail(g, "refusing: --new-binary %s has the build-id of --binary %s "
@@ -258,11 +272,10 @@ int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 	for (size_t i = 0; i < nf.n; i++)
 		if (do_pair(&g, em, nf.rel[i], gen_files_has(&of, nf.rel[i])))
 			goto out;
-	if (opts->verbose)
-		for (size_t i = 0; i < of.n; i++)
-			if (!gen_files_has(&nf, of.rel[i]))
-				printf("%s: only in %s, ignored\n", of.rel[i], opts->old_dir);
-	if (gen_types_refuse(&g))
+	for (size_t i = 0; i < of.n; i++)
+		if (!gen_files_has(&nf, of.rel[i]))
+			gen_note(&g, 1, "%s: only in %s, ignored\n", of.rel[i], opts->old_dir);
+	if (gen_transformer_write(&g) || gen_types_refuse(&g))
 		goto out;
 	gen_emit_bind_new(em);
 	if (gen_xform_check_patch(&g, out))
@@ -279,8 +292,14 @@ int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 out:
 	if (rc != NS_GEN_OK)
 		ns_patch_free(out);
+	/* The warnings are the caller's, whatever the outcome. */
+	if (g.warnings.len && !sb_failed(&g.warnings))
+		stats->warnings = g.warnings.p;
+	else
+		sb_free(&g.warnings);
 	gen_emit_free(em);
 	gen_types_free(g.types);
+	gen_xfile_free(g.xfile);
 	if (g.xforms)
 		gen_xform_free(g.xforms);
 	free(g.xforms);

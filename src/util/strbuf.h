@@ -1,9 +1,10 @@
-/* strbuf.h — a growable NUL-terminated string for the generator's text
- * output (type names, messages, the C of --emit-transformer). Running out of
- * memory sets a flag instead of failing each call: the caller checks it once,
- * at the end (sb_failed). */
-#ifndef NONSTOP_GEN_STRBUF_H
-#define NONSTOP_GEN_STRBUF_H
+/* strbuf.h — a growable buffer, NUL-terminated after its LEN bytes: the
+ * generator's text (type names, messages, identities of what relocations
+ * refer to, the C of --emit-transformer) and the patch writer's tables.
+ * Running out of memory sets a flag instead of failing each call: the
+ * caller checks it once, at the end (sb_failed). */
+#ifndef NONSTOP_UTIL_STRBUF_H
+#define NONSTOP_UTIL_STRBUF_H
 
 #include <stddef.h>
 
@@ -13,7 +14,8 @@ struct strbuf {
 	int    oom;
 };
 
-void sb_add(struct strbuf *b, const char *s, size_t n);
+/* Appends the N bytes at S (any bytes: NULs too). */
+void sb_add(struct strbuf *b, const void *s, size_t n);
 void sb_puts(struct strbuf *b, const char *s);
 void sb_printf(struct strbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

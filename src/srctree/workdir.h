@@ -9,8 +9,8 @@
  * caller's, writable by no one else), every file in it is created O_EXCL and
  * O_NOFOLLOW relative to that descriptor, and every tool starts in it by
  * fchdir(): a rename of the path meanwhile changes nothing of what is used. */
-#ifndef NONSTOP_GEN_WORKDIR_H
-#define NONSTOP_GEN_WORKDIR_H
+#ifndef NONSTOP_SRCTREE_WORKDIR_H
+#define NONSTOP_SRCTREE_WORKDIR_H
 
 #include <stddef.h>
 

@@ -1,0 +1,68 @@
+/* patch.c — what the in-memory model of a patch (patch.h) needs beyond
+ * reading and writing it: releasing it, the rule for a patch's name, and
+ * the names of the hook kinds. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "patch/patch.h"
+
+const char *ns_hook_kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case NS_HOOK_PRE_APPLY:   return "pre-apply";
+	case NS_HOOK_POST_APPLY:  return "post-apply";
+	case NS_HOOK_PRE_REVERT:  return "pre-revert";
+	case NS_HOOK_POST_REVERT: return "post-revert";
+	default:                  return "?";
+	}
+}
+
+bool ns_patch_name_ok(const char *name, char *why, size_t whylen)
+{
+	size_t n = strlen(name);
+
+	if (!n || n > NS_PATCH_NAME_MAX) {
+		snprintf(why, whylen, "the patch name is %zu bytes long (1 to %d "
+			 "allowed)", n, NS_PATCH_NAME_MAX);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c < 0x20 || c == 0x7f || c == '/') {
+			snprintf(why, whylen, "the patch name has a %s at byte %zu "
+				 "(not allowed in a name)", c == '/' ? "'/'" :
+				 "control character", i);
+			return false;
+		}
+	}
+	return true;
+}
+
+void ns_patch_free(struct ns_patch *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; p->sections && i < p->nsections; i++) {
+		free(p->sections[i].name);
+		free(p->sections[i].data);
+		free(p->sections[i].relocs);
+	}
+	for (size_t i = 0; p->syms && i < p->nsyms; i++) {
+		free(p->syms[i].name);
+		free(p->syms[i].file);
+	}
+	for (size_t i = 0; p->entries && i < p->nentries; i++) {
+		free(p->entries[i].name);
+		free(p->entries[i].file);
+		free(p->entries[i].object);
+		free(p->entries[i].masks);
+	}
+	free(p->sections);
+	free(p->syms);
+	free(p->entries);
+	free(p->name);
+	free(p->binary);
+	memset(p, 0, sizeof(*p));
+}
