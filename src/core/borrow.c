@@ -6,6 +6,7 @@
 
 #include "core/borrow.h"
 #include "proc/sigframe.h"
+#include "util/clock.h"
 
 /* Functions in whose frames a thread may hold a lock the calls nonstop
  * makes take (by prefix): libgcc's unwinder, the dynamic loader, malloc,
@@ -19,14 +20,6 @@ static const char *const hazards[] = {
 	"sysmalloc", "systrim", "tcache_", "arena_", "__malloc_",
 	"fork", "_Fork", "__libc_fork", "__run_fork_handlers",
 };
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int ns_borrow_hazard(void *arg, uint64_t pc, const char *func, const char *module)
 {
@@ -58,7 +51,7 @@ static struct ns_thread *choose_thread(struct ns_tracee *tr, struct ns_safety *s
 						     const char *, const char *),
 				       double timeout)
 {
-	double deadline = now() + timeout;
+	double deadline = ns_clock_s() + timeout;
 	struct timespec nap = { 0, 10 * 1000 * 1000 };
 
 	do {
@@ -81,7 +74,7 @@ static struct ns_thread *choose_thread(struct ns_tracee *tr, struct ns_safety *s
 			}
 		}
 		nanosleep(&nap, NULL);
-	} while (now() < deadline);
+	} while (ns_clock_s() < deadline);
 	return NULL;
 }
 

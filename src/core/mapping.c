@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/frames.h"
@@ -22,6 +21,7 @@
 #include "proc/mem.h"
 #include "proc/remote.h"
 #include "proc/sigframe.h"
+#include "util/clock.h"
 #include "util/sched.h"
 #include "registry/registry.h"
 
@@ -34,14 +34,6 @@
 #ifndef MFD_CLOEXEC
 #define MFD_CLOEXEC 1U
 #endif
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 void ns_mapping_syscalls(struct ns_sc_list *l)
 {
@@ -162,7 +154,7 @@ int ns_mapping_create(struct ns_tracee *tr, const struct ns_image *img,
 		return -1;
 	}
 	raised = ns_sched_raise(); /* one thread is stopped: be quick */
-	t0 = now_ns();
+	t0 = ns_clock_ns();
 	if (ns_remote_begin(&rs, tr, &g) < 0) {
 		snprintf(err, errlen, "%s", tr->err);
 		ns_sched_restore(raised);
@@ -187,7 +179,7 @@ out:
 		snprintf(err, errlen, "%s", tr->err);
 		rc = -1;
 	}
-	*stop_ns = now_ns() - t0;
+	*stop_ns = ns_clock_ns() - t0;
 	ns_sched_restore(raised);
 	return rc;
 }

@@ -1,30 +1,17 @@
-/* call.c — calling a function of the target in a borrowed thread (see
- * call.h for the protocol and which thread).
+/* call.c — calling a function of the target in a borrowed thread through
+ * a stub (see call.h for the protocol and which thread).
  *
  * The thread is already borrowed (ns_remote_begin*): stopped, its state in
- * a signal frame on its stack, rs->sp the frame. We point it at the stub
- * with r12 = function, r13 = slot, rdi/rsi = arguments, rsp = the frame,
- * and let it run with PTRACE_SYSCALL, passing over the system calls the
- * function makes, until the stub's rt_sigreturn. That rt_sigreturn is let
- * run: the kernel restores the thread from the frame — registers, FPU and
- * vector state (the function may have used them), signal mask — and we
- * hold the thread at the syscall's exit, home again, where it can run
- * more system calls for us or be resumed (ns_remote_end). The same
- * rt_sigreturn is what brings the thread back if nonstop dies meanwhile.
- *
- * Except for a thread borrowed in a nanosleep-like call (poll, futex or
- * nanosleep with a timeout): rt_sigreturn makes the kernel forget how to
- * go on with it, and the call would fail with EINTR. For that thread the
- * rt_sigreturn is skipped (the thread is held at its entry, and set back
- * on it once skipped, so that a death of nonstop still lets it run), and
- * nonstop restores the thread itself: FPU state by ptrace from what it
- * read when it borrowed the thread, registers and mask at ns_remote_end.
- *
- * Before the call, the stub's rt_sigreturn is judged against the thread's
- * seccomp filter (it ends the call even if nonstop dies), and the
- * thread's FPU state is kept: a function that faults, or is about to make
- * a system call its filter would kill it for, is stopped there
- * (ns_remote_step) and the thread put back by ptrace, FPU state included.
+ * a signal frame on its stack, rs->sp the frame. We zero the slot and
+ * point the thread at the stub with r12 = function, r13 = slot, rdi/rsi =
+ * arguments, rsp = the frame; the stub is then run as a signal handler
+ * whose rt_sigreturn is its own (handler.h: the stub's rt_sigreturn judged
+ * against the thread's seccomp filter and the FPU state kept before; every
+ * system call of the function judged, a fault stopped, on the way; the
+ * thread home through that rt_sigreturn, or by hand for a thread in a
+ * nanosleep-like call). This file owns the stub and its slot: the
+ * function's result, and whether it started and returned, which a later
+ * nonstop reads if this one died or let the call go.
  *
  * Stub (entered with rsp = frame, which is 8 mod 16):
  *     movl $1, 8(%r13)        started
@@ -38,15 +25,14 @@
  *     syscall                 rt_sigreturn
  *     ud2                     (rt_sigreturn does not return) */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ptrace.h>
-#include <sys/syscall.h>
 #include <sys/user.h>
 
 #include "proc/call.h"
+#include "proc/handler.h"
 #include "proc/mem.h"
+#include "util/clock.h"
 #include "util/fault.h"
 
 __asm__(
@@ -78,103 +64,15 @@ const uint8_t *ns_call_stub_code(size_t *size)
 	return ns_call_stub_start;
 }
 
-/* The call did not return in time: release the thread, which finishes
- * the call and rt_sigreturns by itself. From here nonstop does not touch
- * it (it is no longer traced: marked gone for this tracee). */
-static int let_go(struct ns_remote *rs, double timeout)
-{
-	int tid = rs->th->tid;
-
-	ns_remote_let_go(rs);
-	snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d did not return "
-		 "from the function nonstop called in it within %.3g s (it "
-		 "may be waiting for a lock); it finishes the call by itself",
-		 tid, timeout);
-	return NS_CALL_LET_GO;
-}
-
-static const char WHAT[] = "the function nonstop called";
-
-/* At the entry of the stub's rt_sigreturn of a thread kept by hand (see
- * struct ns_remote): the call is skipped, and at its exit the thread is
- * set back on that `syscall` with rax = rt_sigreturn, so that if nonstop
- * dies from here the thread still returns by itself. The caller then
- * puts its FPU state back and ns_remote_end its registers. */
-static int skip_sigreturn(struct ns_remote *rs, double deadline)
-{
-	struct user_regs_struct r;
-
-	if (ptrace(PTRACE_GETREGS, rs->th->tid, 0, &r) < 0)
-		goto fail;
-	if (ns_remote_skip_call(rs, deadline) < 0)
-		return NS_CALL_FAILED;
-	r.rip -= 2;
-	r.rax = SYS_rt_sigreturn;
-	r.orig_rax = (uint64_t)-1;   /* no syscall restart on the way out */
-	if (ptrace(PTRACE_SETREGS, rs->th->tid, 0, &r) < 0)
-		goto fail;
-	return NS_CALL_OK;
-fail:
-	snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot bring thread %d "
-		 "back from the function nonstop called in it: %s", rs->th->tid,
-		 strerror(errno));
-	return NS_CALL_FAILED;
-}
-
-/* Runs the thread until the stub's rt_sigreturn has restored it (or, for a
- * thread kept by hand, until it is skipped). */
-static int run_call(struct ns_remote *rs, uint64_t stub, double deadline,
-		    double timeout)
-{
-	uint64_t sigreturn_at = stub + (uint64_t)(ns_call_stub_sigreturned -
-						  ns_call_stub_start);
-	struct __ptrace_syscall_info info;
-	bool entered = false;
-	int k;
-
-	for (;;) {
-		k = ns_remote_step(rs, deadline, WHAT, &info);
-		if (k == 0)
-			return entered ? NS_CALL_FAILED : let_go(rs, timeout);
-		if (k < 0)
-			return NS_CALL_FAILED;
-		if (!entered && info.op == PTRACE_SYSCALL_INFO_ENTRY &&
-		    info.entry.nr == SYS_rt_sigreturn &&
-		    info.instruction_pointer == sigreturn_at) {
-			if (rs->by_hand)
-				return skip_sigreturn(rs, deadline);
-			entered = true;
-		} else if (entered && info.op == PTRACE_SYSCALL_INFO_EXIT) {
-			return NS_CALL_OK;
-		}
-	}
-}
-
-/* Whether the stub's rt_sigreturn may run in the thread: it ends every
- * call, even if nonstop dies meanwhile, with the argument registers the
- * function leaves. Then the FPU state, put back if the call stops
- * halfway. */
-static int prepare(struct ns_remote *rs, uint64_t stub)
-{
-	uint64_t at = stub + (uint64_t)(ns_call_stub_sigreturned -
-					ns_call_stub_start);
-	struct ns_sc_call back = {
-		.name = "rt_sigreturn", .nr = SYS_rt_sigreturn, .ip = at,
-		.known = NS_SC_IP,
-	};
-
-	if (ns_remote_allowed(rs, &back) < 0 || ns_remote_keep_fpstate(rs) < 0)
-		return -1;
-	return 0;
-}
-
 int ns_remote_call(struct ns_remote *rs, uint64_t stub, uint64_t slot,
 		   uint64_t fn, uint64_t a1, uint64_t a2, double timeout,
 		   uint64_t *ret)
 {
 	struct user_regs_struct r = rs->saved;
 	struct ns_call_slot s = { 0 };
-	int rc;
+	uint64_t back = stub + (uint64_t)(ns_call_stub_sigreturned -
+					  ns_call_stub_start);
+	int tid = rs->th->tid;
 
 	if (ns_fault("call a function in the target")) {
 		snprintf(rs->tr->err, sizeof(rs->tr->err), "fault injected");
@@ -186,7 +84,7 @@ int ns_remote_call(struct ns_remote *rs, uint64_t stub, uint64_t slot,
 			 "could not bring the thread back", rs->tr->pid);
 		return NS_CALL_FAILED;
 	}
-	if (prepare(rs, stub) < 0)
+	if (ns_remote_handler_prepare(rs, back) < 0)
 		return NS_CALL_FAILED;
 	if (ns_mem_write(rs->tr->mem_fd, slot, &s, sizeof(s)) < 0) {
 		snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot write to "
@@ -202,22 +100,19 @@ int ns_remote_call(struct ns_remote *rs, uint64_t stub, uint64_t slot,
 	r.rax = 0;
 	r.orig_rax = (uint64_t)-1;   /* no syscall restart on the way out */
 	r.eflags &= ~(uint64_t)0x400; /* DF clear, as the ABI wants at a call */
-	if (ns_remote_set_regs(rs, &r) < 0)
+	switch (ns_remote_run_handler(rs, &r, back, ns_clock_s() + timeout)) {
+	case NS_HANDLER_OK:
+		break;
+	case NS_HANDLER_LET_GO:
+		/* Released: it finishes the call and rt_sigreturns by
+		 * itself; nonstop no longer touches it. */
+		snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d did not "
+			 "return from the function nonstop called in it within "
+			 "%.3g s (it may be waiting for a lock); it finishes the "
+			 "call by itself", tid, timeout);
+		return NS_CALL_LET_GO;
+	default:
 		return NS_CALL_FAILED;
-	rc = run_call(rs, stub, ns_tracee_now() + timeout, timeout);
-	if (rc != NS_CALL_OK)
-		return rc;
-	if (rs->by_hand) {
-		/* Kept by hand: its FPU state back now, its registers and
-		 * mask at ns_remote_end; the kernel still knows how to go on
-		 * with its interrupted call. */
-		if (ns_remote_restore_fpstate(rs) < 0)
-			return NS_CALL_FAILED;
-	} else {
-		/* Home again, mask included: a next remote call blocks the
-		 * signals anew. */
-		rs->sigreturned = true;
-		rs->masked = false;
 	}
 	if (ns_mem_read(rs->tr->mem_fd, slot, &s, sizeof(s)) < 0 || !s.done) {
 		snprintf(rs->tr->err, sizeof(rs->tr->err), "the function "

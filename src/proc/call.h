@@ -7,9 +7,11 @@
  * writable memory, calls the function (r12) with up to two arguments,
  * stores rax and marks the call done in the slot, then does rt_sigreturn
  * on the signal frame nonstop pushed (sigframe.h) — which, with nonstop
- * alive, nonstop intercepts at its entry and skips, to go on with the
- * thread (more calls, or ns_remote_end). Nothing is written into the
- * program's own code, nothing is allocated in the target.
+ * alive, nonstop lets run and holds the thread at its exit, home again
+ * (or, for a thread in a nanosleep-like call, skips at its entry: see
+ * handler.h), to go on with the thread (more calls, or ns_remote_end).
+ * Nothing is written into the program's own code, nothing is allocated
+ * in the target.
  *
  * Which thread: the caller chooses (ns_remote_begin_on). The function runs
  * in that thread as if called from wherever it was stopped, with its

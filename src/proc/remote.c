@@ -1,13 +1,15 @@
-/* remote.c — running system calls inside the target with a borrowed thread.
+/* remote.c — borrowing a thread of the target, and the system calls it
+ * runs for nonstop.
  *
  * The thread is stopped, its registers saved, and pointed at a
- * `syscall; ret` that already exists in the target (vDSO or libc text), so
- * nothing is written into the target's code. PTRACE_SYSCALL stops it at the
- * entry and at the exit of that one call; at the exit we read the result.
- * Its stack pointer is on a signal frame of its own state whose return
- * address is glibc's signal restorer (sigframe.h): if nonstop dies at any
- * moment, the `ret` after the call leads to rt_sigreturn and the thread is
- * back where it was.
+ * `syscall; ret` that already exists in the target (gadgets.h), so
+ * nothing is written into the target's code. ns_remote_run (run.h) runs
+ * it to the exit of that one call, where we read the result. Its stack
+ * pointer is on a signal frame of its own state whose return address is
+ * glibc's signal restorer (sigframe.h): if nonstop dies at any moment,
+ * the `ret` after the call leads to rt_sigreturn and the thread is back
+ * where it was. Functions run the same way, as signal handlers on that
+ * frame (handler.h).
  *
  * Restoring is the delicate part. A thread stopped inside a blocking system
  * call (read, accept, nanosleep...) has rax = -ERESTART* and orig_rax = the
@@ -20,16 +22,14 @@
  *
  * The target is not trusted to behave. Each call is judged against the
  * thread's seccomp filter before it runs (seccomp.h), with the
- * rt_sigreturn that would follow it if nonstop died; every system call the
- * thread enters while it runs nonstop's work is judged at its entry stop,
- * which the kernel reports before it runs the filter; a fault stops the
- * work; and every wait has a deadline. */
+ * rt_sigreturn that would follow it if nonstop died; while the thread
+ * runs, ns_remote_run judges every system call it enters and stops the
+ * work at a fault; and every wait has a deadline. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -38,86 +38,14 @@
 #include <elf.h>
 
 #include "proc/maps.h"
-#include "proc/seccomp.h"
-#include "proc/mem.h"
 #include "proc/remote.h"
+#include "proc/run.h"
+#include "proc/seccomp.h"
 #include "proc/sigframe.h"
-#include "registry/registry.h"
+#include "util/clock.h"
 #include "util/fault.h"
 
-
 static void drop_fpstate(struct ns_remote *rs);
-
-static const uint8_t SYSCALL_RET[] = { 0x0f, 0x05, 0xc3 };  /* syscall; ret */
-/* glibc's __restore_rt: mov $15 (rt_sigreturn), %rax; syscall
- * (NS_RESTORER_LEN bytes) */
-static const uint8_t SIGRETURN[] = { 0x48, 0xc7, 0xc0, 0x0f, 0, 0, 0, 0x0f, 0x05 };
-
-/* Mappings a gadget may not come from: nonstop's own (revert unmaps them
- * under the borrowed thread's feet) and the vsyscall page (executing it
- * anywhere but at its entry points faults). */
-static bool gadget_source(const struct ns_map *m)
-{
-	return (m->prot & PROT_EXEC) && !strstr(m->path, NS_REC_MAPNAME) &&
-	       strcmp(m->path, "[vsyscall]") && m->end - m->start <= (64u << 20);
-}
-
-static void scan(const uint8_t *buf, size_t len, uint64_t at,
-		 struct ns_gadgets *g)
-{
-	const uint8_t *p;
-
-	if (!g->syscall && (p = memmem(buf, len, SYSCALL_RET, 3)))
-		g->syscall = at + (uint64_t)(p - buf);
-	if (!g->sigreturn && (p = memmem(buf, len, SIGRETURN, sizeof(SIGRETURN))))
-		g->sigreturn = at + (uint64_t)(p - buf);
-}
-
-/* How much executable memory the search for gadgets reads at most: the
- * target chooses how many mappings it has (tens of thousands) and how
- * large; glibc's restorer is in the first few megabytes of libc. */
-#define GADGET_SCAN_MAX (256u << 20)
-
-/* Finds `syscall; ret` (the vDSO first: it is small) and glibc's signal
- * restorer in the target's executable memory. */
-int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g)
-{
-	struct ns_maps maps;
-	size_t budget = GADGET_SCAN_MAX;
-
-	memset(g, 0, sizeof(*g));
-	if (ns_maps_read(tr->pid, &maps) < 0) {
-		snprintf(tr->err, sizeof(tr->err), "cannot read the maps of "
-			 "process %d", tr->pid);
-		return -1;
-	}
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < maps.n; i++) {
-			const struct ns_map *m = &maps.v[i];
-			bool vdso = !strcmp(m->path, "[vdso]");
-			size_t len = m->end - m->start;
-			uint8_t *buf;
-
-			if (!gadget_source(m) || vdso != (pass == 0) ||
-			    (g->syscall && g->sigreturn) || len > budget)
-				continue;
-			budget -= len;
-			buf = malloc(len);
-			if (!buf)
-				break;
-			if (ns_mem_read(tr->mem_fd, m->start, buf, len) == 0)
-				scan(buf, len, m->start, g);
-			free(buf);
-		}
-	}
-	ns_maps_free(&maps);
-	if (!g->syscall) {
-		snprintf(tr->err, sizeof(tr->err), "no `syscall; ret` "
-			 "instruction sequence found in process %d", tr->pid);
-		return -1;
-	}
-	return 0;
-}
 
 /* A thread for our system calls: one that is not in a nanosleep-like
  * call, if there is one (see ns_regs_in_restart_block: were nonstop to
@@ -295,7 +223,7 @@ int ns_remote_begin_on(struct ns_remote *rs, struct ns_tracee *tr,
 /* ---- seccomp ------------------------------------------------------------- */
 
 /* The borrowed thread's seccomp state, read once (it is stopped). */
-static struct ns_seccomp *seccomp_of(struct ns_remote *rs)
+struct ns_seccomp *ns_remote_seccomp(struct ns_remote *rs)
 {
 	if (rs->sc)
 		return rs->sc;
@@ -314,7 +242,7 @@ static struct ns_seccomp *seccomp_of(struct ns_remote *rs)
 
 int ns_remote_allowed(struct ns_remote *rs, const struct ns_sc_call *c)
 {
-	struct ns_seccomp *sc = seccomp_of(rs);
+	struct ns_seccomp *sc = ns_remote_seccomp(rs);
 
 	if (!sc)
 		return -1;
@@ -328,207 +256,6 @@ void ns_remote_syscalls(struct ns_sc_list *l)
 	ns_sc_add(l, &c);
 }
 
-/* The call the borrowed thread stopped at the entry of (INFO). */
-static struct ns_sc_call entry_call(const struct __ptrace_syscall_info *info)
-{
-	struct ns_sc_call c = {
-		.nr = (int)info->entry.nr, .ip = info->instruction_pointer,
-		.known = NS_SC_ALL, .arch = info->arch,
-	};
-
-	for (int i = 0; i < 6; i++)
-		c.args[i] = info->entry.args[i];
-	return c;
-}
-
-/* Calls the kernel shows a filter in place of one skipped at its entry:
- * the first this thread's filter lets through without harm. (Setting
- * orig_rax to -1, the usual way to skip, is a call -1 to the filter.) */
-static const struct { int nr; int64_t fd; } SKIP_AS[] = {
-	{ -1, 0 }, { SYS_getpid, 0 }, { SYS_gettid, 0 }, { SYS_sched_yield, 0 },
-	{ SYS_getppid, 0 }, { SYS_read, -1 }, { SYS_write, -1 }, { SYS_close, -1 },
-};
-
-int ns_remote_skip_call(struct ns_remote *rs, double deadline)
-{
-	struct ns_seccomp *sc = seccomp_of(rs);
-	struct __ptrace_syscall_info info;
-	struct user_regs_struct r;
-	size_t i;
-	int k;
-
-	if (!sc)
-		return -1;
-	if (ptrace(PTRACE_GETREGS, rs->th->tid, 0, &r) < 0) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot read the "
-			 "registers of thread %d: %s", rs->th->tid, strerror(errno));
-		return -1;
-	}
-	for (i = 0; i < sizeof(SKIP_AS) / sizeof(*SKIP_AS); i++) {
-		struct ns_sc_call c = {
-			.nr = SKIP_AS[i].nr, .ip = r.rip, .known = NS_SC_ALL,
-			.args = { SKIP_AS[i].fd ? (uint64_t)SKIP_AS[i].fd : r.rdi,
-				  r.rsi, r.rdx, r.r10, r.r8, r.r9 },
-		};
-
-		if (!ns_seccomp_harms(sc, &c))
-			break;
-	}
-	if (i == sizeof(SKIP_AS) / sizeof(*SKIP_AS)) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "the seccomp filter of "
-			 "process %d lets no call through harmlessly: thread %d "
-			 "cannot be brought back", (int)rs->tr->pid, rs->th->tid);
-		return -1;
-	}
-	r.orig_rax = (uint64_t)(int64_t)SKIP_AS[i].nr;
-	if (SKIP_AS[i].fd)
-		r.rdi = (uint64_t)SKIP_AS[i].fd;
-	if (ptrace(PTRACE_SETREGS, rs->th->tid, 0, &r) < 0) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot write the "
-			 "registers of thread %d: %s", rs->th->tid, strerror(errno));
-		return -1;
-	}
-	k = ns_remote_step(rs, deadline, "a system call skipped", &info);
-	if (k == 1 && info.op == PTRACE_SYSCALL_INFO_EXIT)
-		return 0;
-	if (k == 0 || k == 1)
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d did not "
-			 "come back from a system call it was made to skip",
-			 rs->th->tid);
-	return -1;
-}
-
-/* ---- stepping ------------------------------------------------------------- */
-
-/* Whether a signal-delivery stop for SIG is a fault of the code the
- * thread runs (the kernel raised it there), not a signal sent to it. */
-static bool is_fault(pid_t tid, int sig, siginfo_t *si)
-{
-	if (sig != SIGSEGV && sig != SIGBUS && sig != SIGILL && sig != SIGFPE &&
-	    sig != SIGSYS && sig != SIGTRAP)
-		return false;
-	if (ptrace(PTRACE_GETSIGINFO, tid, 0, si) < 0)
-		return true;   /* cannot tell: the safe side is to stop */
-	return si->si_code > 0;
-}
-
-/* The work the thread was doing stops at a fault or a refused call: its
- * FPU state back (its registers and mask: ns_remote_end). */
-static int stop_work(struct ns_remote *rs)
-{
-	char keep[sizeof(rs->tr->err)];
-
-	snprintf(keep, sizeof(keep), "%s", rs->tr->err);
-	if (ns_remote_restore_fpstate(rs) < 0)
-		return -1;
-	snprintf(rs->tr->err, sizeof(rs->tr->err), "%s", keep);
-	return -1;
-}
-
-static int fault(struct ns_remote *rs, int sig, const siginfo_t *si,
-		 const char *what)
-{
-	struct user_regs_struct r;
-	uint64_t at = 0;
-	const char *name = sigabbrev_np(sig);
-
-	if (sig == SIGSEGV || sig == SIGBUS)
-		at = (uint64_t)(uintptr_t)si->si_addr;
-	else if (ptrace(PTRACE_GETREGS, rs->th->tid, 0, &r) == 0)
-		at = r.rip;
-	snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d faulted (SIG%s "
-		 "at 0x%llx) in %s", rs->th->tid, name ? name : "?",
-		 (unsigned long long)at, what);
-	return stop_work(rs);
-}
-
-/* At a syscall entry: 0 if the call may be made, -1 (stopped, tr->err)
- * if the filter would kill the thread for it, signal it, or hold it. */
-static int check_entry(struct ns_remote *rs, double deadline, const char *what,
-		       const struct __ptrace_syscall_info *info)
-{
-	struct ns_sc_call c = entry_call(info);
-	struct ns_seccomp *sc = seccomp_of(rs);
-	char name[32], why[200];
-
-	if (!sc)
-		return -1;
-	if (!ns_seccomp_harms(sc, &c))
-		return 0;
-	ns_seccomp_allows(sc, &c, why, sizeof(why));
-	if (ns_remote_skip_call(rs, deadline) < 0)
-		return -1;
-	snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d was stopped in %s "
-		 "before %s: %s", rs->th->tid, what,
-		 ns_sc_name(c.nr, name, sizeof(name)), why);
-	return stop_work(rs);
-}
-
-/* Event stops (group stop, interrupt) the thread may make while it runs
- * our work, at most: a thread stopped again and again is not followed
- * for ever. */
-#define EVENT_STOPS_MAX 10000
-
-int ns_remote_step(struct ns_remote *rs, double deadline, const char *what,
-		   struct __ptrace_syscall_info *info)
-{
-	struct ns_thread *th = rs->th;
-
-	for (int events = 0; events < EVENT_STOPS_MAX; events++) {
-		siginfo_t si;
-		int status, sig;
-
-		if (ptrace(PTRACE_SYSCALL, th->tid, 0, 0) < 0) {
-			snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot resume "
-				 "thread %d: %s", th->tid, strerror(errno));
-			return -1;
-		}
-		th->stopped = false;
-		status = ns_tracee_wait_one(rs->tr, th, deadline);
-		if (status == NS_WAIT_TIMEOUT)
-			return 0;
-		if (status < 0)
-			return -1;
-		sig = WSTOPSIG(status);
-		if (status >> 16 == 0 && sig == (SIGTRAP | 0x80)) {
-			if (ptrace(PTRACE_GET_SYSCALL_INFO, th->tid,
-				   (void *)sizeof(*info), info) <= 0) {
-				snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot "
-					 "inspect the system call of thread %d: %s",
-					 th->tid, strerror(errno));
-				return -1;
-			}
-			if (info->op == PTRACE_SYSCALL_INFO_ENTRY &&
-			    check_entry(rs, deadline, what, info) < 0)
-				return -1;
-			return 1;
-		}
-		if (status >> 16 == 0) {
-			if (is_fault(th->tid, sig, &si))
-				return fault(rs, sig, &si, what);
-			th->pending_sig = sig;   /* delivered when resumed */
-		}
-		/* PTRACE_EVENT_STOP and others: go on. */
-	}
-	snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d kept stopping "
-		 "while it ran %s", th->tid, what);
-	return -1;
-}
-
-void ns_remote_let_go(struct ns_remote *rs)
-{
-	struct ns_thread *th = rs->th;
-
-	/* PTRACE_DETACH needs it stopped; one that will not stop stays
-	 * traced until nonstop exits, which lets it go too. */
-	if (ptrace(PTRACE_INTERRUPT, th->tid, 0, 0) == 0 &&
-	    ns_tracee_wait_one(rs->tr, th, ns_tracee_now() + 1.0) >= 0)
-		ptrace(PTRACE_DETACH, th->tid, 0, 0);
-	th->gone = true;
-	th->stopped = false;
-	ns_remote_release(rs);
-}
-
 /* A system call that did not come back in time: the thread is
  * interrupted (the call is abandoned) and held for ns_remote_end to put
  * back. */
@@ -539,9 +266,9 @@ static int abandon(struct ns_remote *rs, const char *call)
 
 	snprintf(why, sizeof(why), "thread %d did not finish %s within %.3g s",
 		 rs->th->tid, call, NS_REMOTE_SYSCALL_TIMEOUT);
-	if (ptrace(PTRACE_INTERRUPT, rs->th->tid, 0, 0) < 0 ||
-	    (status = ns_tracee_wait_one(rs->tr, rs->th, ns_tracee_now() +
-					 NS_REMOTE_SYSCALL_TIMEOUT)) < 0) {
+	status = ns_remote_interrupt(rs, ns_clock_s() +
+				     NS_REMOTE_SYSCALL_TIMEOUT);
+	if (status < 0) {
 		/* Still in it: left to come back through its frame when
 		 * nonstop lets it go. */
 		rs->th->gone = true;
@@ -550,34 +277,6 @@ static int abandon(struct ns_remote *rs, const char *call)
 		rs->th->pending_sig = WSTOPSIG(status);
 	}
 	snprintf(rs->tr->err, sizeof(rs->tr->err), "%s", why);
-	return -1;
-}
-
-/* Runs the borrowed thread through the call made at the gadget. The
- * kernel says which stop is which (PTRACE_GET_SYSCALL_INFO), so a stop we
- * did not expect (a syscall of the thread's own being finished) can never
- * be taken for our result. */
-static int run_to_exit(struct ns_remote *rs, const char *call, int64_t *ret)
-{
-	double deadline = ns_tracee_now() + NS_REMOTE_SYSCALL_TIMEOUT;
-
-	for (int stops = 0; stops < 8; stops++) {
-		struct __ptrace_syscall_info info;
-		int k = ns_remote_step(rs, deadline, "the system call nonstop "
-				       "ran", &info);
-
-		if (k == 0)
-			return abandon(rs, call);
-		if (k < 0)
-			return -1;
-		if (info.op == PTRACE_SYSCALL_INFO_EXIT &&
-		    info.instruction_pointer == rs->g.syscall + 2) {
-			*ret = info.exit.rval;
-			return 0;
-		}
-	}
-	snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d did not finish "
-		 "the system call nonstop asked of it", rs->th->tid);
 	return -1;
 }
 
@@ -638,6 +337,15 @@ int ns_remote_syscall(struct ns_remote *rs, long nr, int64_t *ret,
 		      uint64_t a4, uint64_t a5, uint64_t a6)
 {
 	const uint64_t args[6] = { a1, a2, a3, a4, a5, a6 };
+	/* The exit of the call made at the gadget, among the first 8 syscall
+	 * stops: the kernel says which stop is which, so a stop we did not
+	 * expect (a system call of the thread's own being finished) is never
+	 * taken for our result. */
+	const struct ns_trap at_exit = {
+		.op = PTRACE_SYSCALL_INFO_EXIT, .nr = -1,
+		.ip = rs->g.syscall + 2, .stops = 8,
+	};
+	struct __ptrace_syscall_info info;
 	struct user_regs_struct r = rs->saved;
 	char name[32];
 	const char *call = ns_sc_name((int)nr, name, sizeof(name));
@@ -658,87 +366,22 @@ int ns_remote_syscall(struct ns_remote *rs, long nr, int64_t *ret,
 	r.r10 = a4;
 	r.r8 = a5;
 	r.r9 = a6;
-	if (ns_remote_set_regs(rs, &r) < 0)
-		return -1;
-	return run_to_exit(rs, call, ret);
-}
-
-/* Steps through the syscall stops of the handler until the entry of its
- * rt_sigreturn at the restorer, then lets that run: the thread is then
- * back in the registers of its frame, stopped at the exit of the call.
- * 0, 1 at the deadline (the handler still runs), -1. */
-static int run_to_sigreturn(struct ns_remote *rs, double deadline)
-{
-	static const char what[] = "the function nonstop called";
-	uint64_t at = rs->g.sigreturn + NS_RESTORER_LEN;
-	bool entered = false;
-
-	for (;;) {
-		struct __ptrace_syscall_info info;
-		int k = ns_remote_step(rs, deadline, what, &info);
-
-		if (k <= 0)
-			return k < 0 ? -1 : 1;
-		if (entered && info.op == PTRACE_SYSCALL_INFO_EXIT)
-			return 0;
-		entered = info.op == PTRACE_SYSCALL_INFO_ENTRY &&
-			  info.entry.nr == SYS_rt_sigreturn &&
-			  info.instruction_pointer == at;
-	}
-}
-
-int ns_remote_call_handler(struct ns_remote *rs, uint64_t fn, uint64_t a1,
-			   uint64_t a2, double timeout)
-{
-	struct user_regs_struct r = rs->saved;
-	/* What ends the call, if nonstop dies meanwhile too: the restorer's
-	 * rt_sigreturn, with the argument registers FN leaves. */
-	struct ns_sc_call back = {
-		.name = "rt_sigreturn", .nr = SYS_rt_sigreturn,
-		.ip = rs->g.sigreturn + NS_RESTORER_LEN, .known = NS_SC_IP,
-	};
-	int rc;
-
-	if (!rs->g.sigreturn) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "process %d has no "
-			 "signal restorer (__restore_rt) to return through",
-			 (int)rs->tr->pid);
-		return -1;
-	}
-	if (ns_fault("call a function in the target")) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "fault injected");
-		return -1;
-	}
-	if (ns_remote_allowed(rs, &back) < 0 || ns_remote_keep_fpstate(rs) < 0)
-		return -1;
-	r.rip = fn;
-	r.rsp = rs->sp;     /* [rsp] is the restorer: FN returns into it */
-	r.rax = 0;
-	r.orig_rax = (uint64_t)-1;
-	r.rdi = a1;
-	r.rsi = a2;
-	if (ns_tracee_set_regs(rs->tr, rs->th, &r) < 0)
-		return -1;
-	rs->ran = true;
-	if (block_signals(rs) < 0)
-		return -1;
-	rc = run_to_sigreturn(rs, ns_tracee_now() + timeout);
-	if (rc == 1) {
-		int tid = rs->th->tid;
-
-		ns_remote_let_go(rs);
+	switch (ns_remote_run(rs, &r, &at_exit,
+			      ns_clock_s() + NS_REMOTE_SYSCALL_TIMEOUT,
+			      "the system call nonstop ran", &info)) {
+	case NS_RUN_TRAPPED:
+		*ret = info.exit.rval;
+		return 0;
+	case NS_RUN_LATE:
+		return abandon(rs, call);
+	case NS_RUN_MISSED:
 		snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d did not "
-			 "return from the function nonstop called in it within "
-			 "%.3g s; it finishes the call by itself", tid, timeout);
-	}
-	if (rc != 0)
+			 "finish the system call nonstop asked of it",
+			 rs->th->tid);
 		return -1;
-	/* rt_sigreturn put back the thread's own signal mask and FPU state,
-	 * and made the kernel forget the restart block of its interrupted
-	 * call. */
-	rs->masked = false;
-	rs->sigreturned = true;
-	return 0;
+	default:
+		return -1;
+	}
 }
 
 /* The registers the thread goes back to: an interrupted call re-issued.
@@ -755,7 +398,7 @@ static struct user_regs_struct home_regs(struct ns_remote *rs)
 			.ip = r.rip, .known = NS_SC_ALL,
 			.args = { r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 },
 		};
-		struct ns_seccomp *sc = seccomp_of(rs);
+		struct ns_seccomp *sc = ns_remote_seccomp(rs);
 		char why[256];
 
 		after_sigreturn = !sc || ns_seccomp_allows(sc, &c, why,

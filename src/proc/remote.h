@@ -1,4 +1,6 @@
-/* remote.h — system calls run by a thread of the target on our behalf. */
+/* remote.h — a thread of the target borrowed to run nonstop's work: its
+ * system calls here, functions in handler.h and call.h, all of it run by
+ * ns_remote_run (run.h). */
 #ifndef NONSTOP_REMOTE_H
 #define NONSTOP_REMOTE_H
 #include <stdbool.h>
@@ -6,16 +8,9 @@
 
 #include <sys/ptrace.h>
 
+#include "proc/gadgets.h"
 #include "proc/seccomp.h"
 #include "proc/tracee.h"
-
-/* Code that already exists in the target and that we borrow: nothing is
- * ever written to the target's code. */
-struct ns_gadgets {
-	uint64_t syscall;          /* `syscall; ret` */
-	uint64_t sigreturn;        /* glibc's __restore_rt (`mov $15, %rax;
-				      syscall`), 0 if none */
-};
 
 struct ns_remote {
 	struct ns_tracee *tr;
@@ -28,11 +23,12 @@ struct ns_remote {
 	bool     masked;           /* its signals blocked while it runs ours */
 	uint64_t mask;             /* its own signal mask */
 	bool     sigreturned;      /* it went through rt_sigreturn on the
-				      frame (call.c): the kernel forgot the
-				      restart block of its interrupted call */
+				      frame (handler.h): the kernel forgot
+				      the restart block of its interrupted
+				      call */
 	/* A thread in a nanosleep-like call (ns_regs_in_restart_block) is
 	 * brought back from a function call without rt_sigreturn, which
-	 * would make that call fail with EINTR (call.c): BY_HAND. */
+	 * would make that call fail with EINTR (handler.h): BY_HAND. */
 	bool     by_hand;
 	/* Its FPU state as it was when borrowed: kept for a thread by hand
 	 * (put back by ptrace after each call), and before any function
@@ -50,9 +46,6 @@ struct ns_remote {
  * uninterruptible sleep, or held by a seccomp supervisor). */
 #define NS_REMOTE_SYSCALL_TIMEOUT 10.0
 
-/* Finds the gadgets in the target's executable memory (the vDSO first). */
-int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g);
-
 /* Stops one thread of TR (if not stopped already) and prepares it to run
  * system calls with gadgets G (NULL: find them now). From here until
  * ns_remote_end, if nonstop dies, the thread returns by itself to where it
@@ -67,9 +60,13 @@ int ns_remote_begin_on(struct ns_remote *rs, struct ns_tracee *tr,
 
 /* Points the borrowed thread at registers R (their rsp on the frame) and,
  * with a frame, blocks its signals: what ns_remote_syscall does before a
- * call, for the other kinds of remote work of src/proc/ (call.c). 0, or -1
- * with tr->err. */
+ * call, for every kind of remote work (ns_remote_run). 0, or -1 with
+ * tr->err. */
 int ns_remote_set_regs(struct ns_remote *rs, const struct user_regs_struct *r);
+
+/* The borrowed thread's seccomp state, read on first need (it is
+ * stopped); NULL with tr->err if it cannot be read. */
+struct ns_seccomp *ns_remote_seccomp(struct ns_remote *rs);
 
 /* 0 if the borrowed thread's seccomp filter lets C through
  * (proc/seccomp.h); -1 with tr->err naming the call, the process and
@@ -90,46 +87,6 @@ int ns_remote_syscall(struct ns_remote *rs, long nr, int64_t *ret,
  * its frame (at the restorer, or a call's stub), which runs by itself if
  * nonstop dies, with whatever argument registers were left. */
 void ns_remote_syscalls(struct ns_sc_list *l);
-
-/* Bytes of glibc's restorer, up to and with its `syscall`. */
-#define NS_RESTORER_LEN 9
-
-/* Resumes the borrowed thread, which runs nonstop's work (WHAT: "the
- * function nonstop called"), to its next syscall stop before DEADLINE,
- * and says which (PTRACE_GET_SYSCALL_INFO). Signals sent to it meanwhile
- * are kept for later. A synchronous fault (SIGSEGV, SIGBUS, SIGILL,
- * SIGFPE, SIGSYS, a SIGTRAP not ours), or the entry of a system call its
- * seccomp filter would kill it for (or hold it in), stops the work at
- * once: the signal is never delivered, the call is never made, the
- * thread's FPU state is put back (if kept), and -1 with tr->err ("thread
- * N faulted (SIGSEGV at 0x1000) in the function nonstop called");
- * ns_remote_end then puts back its registers and mask. 1 at a syscall
- * stop, 0 at the deadline (the thread still runs nonstop's work), -1. */
-int ns_remote_step(struct ns_remote *rs, double deadline, const char *what,
-		   struct __ptrace_syscall_info *info);
-
-/* At the entry stop of a system call of the borrowed thread: lets it go
- * through without the call being made (the thread then stops at its
- * exit, its registers as they were, but rax). The kernel still shows the
- * filter a call there: one the filter lets through harmlessly is put in
- * its place. 0, or -1 with tr->err. */
-int ns_remote_skip_call(struct ns_remote *rs, double deadline);
-
-/* Releases the borrowed thread, which runs nonstop's work, to finish it
- * by itself and come back through its frame (a function call that does
- * not return in time). It is no longer traced: marked gone. */
-void ns_remote_let_go(struct ns_remote *rs);
-
-/* Calls FN(A1, A2) in the borrowed thread the way the kernel runs a signal
- * handler: with rsp on the thread's signal frame, whose return address is
- * the restorer; when FN returns, the thread rt_sigreturns to where it was
- * and nonstop takes it back there. If nonstop dies meanwhile, FN still
- * completes and the thread returns by itself. FN's return value is lost
- * (the restorer loads rax): FN must report through memory. If FN has not
- * returned within TIMEOUT seconds, the thread is let go
- * (ns_remote_let_go) to finish it. 0, or -1 with tr->err. */
-int ns_remote_call_handler(struct ns_remote *rs, uint64_t fn, uint64_t a1,
-			   uint64_t a2, double timeout);
 
 /* Keeps the FPU state of the borrowed thread (before a function call),
  * unless kept already. 0, or -1 with tr->err. */

@@ -1,12 +1,12 @@
-/* tracee.c — ptrace control of all threads of a target: seize, stop, resume,
- * detach, and the bookkeeping of the events the kernel reports meanwhile.
+/* tracee.c — ptrace control of all threads of a target once seized
+ * (seize.c): stop, resume, wait, detach, and the bookkeeping of the events
+ * the kernel reports meanwhile.
  *
  * Every thread has a wanted state (stopped or running) and a known state.
  * handle_event() is the one place where kernel reports change the known
  * state; whenever a thread stops that we want running (a signal arriving, a
  * late interrupt, a new thread's first stop), it is resumed at once, with
  * the signal it brought. */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,11 +18,10 @@
 #include <unistd.h>
 
 #include "proc/eintr.h"
-#include "proc/mem.h"
 #include "proc/tracee.h"
+#include "util/clock.h"
 #include "util/fault.h"
 
-#define SEIZE_OPTS (PTRACE_O_TRACECLONE | PTRACE_O_TRACESYSGOOD)
 /* Seconds to wait for threads asked to stop: a thread in uninterruptible
  * sleep (or a process dumping core) stops only when it leaves it, and is
  * not waited for longer. */
@@ -42,8 +41,7 @@ static struct ns_thread *find_thread(struct ns_tracee *tr, pid_t tid)
 	return NULL;
 }
 
-/* Whether TID was ever part of this tracee, gone or not. */
-static bool known_thread(const struct ns_tracee *tr, pid_t tid)
+bool ns_tracee_knows(const struct ns_tracee *tr, pid_t tid)
 {
 	for (size_t i = 0; i < tr->n; i++)
 		if (tr->t[i]->tid == tid)
@@ -51,7 +49,7 @@ static bool known_thread(const struct ns_tracee *tr, pid_t tid)
 	return false;
 }
 
-static struct ns_thread *add_thread(struct ns_tracee *tr, pid_t tid)
+struct ns_thread *ns_tracee_add(struct ns_tracee *tr, pid_t tid)
 {
 	struct ns_thread *th;
 
@@ -110,7 +108,7 @@ static void handle_event(struct ns_tracee *tr, pid_t tid, int status)
 		 * clone event: adopt it. */
 		if (!WIFSTOPPED(status))
 			return;
-		th = add_thread(tr, tid);
+		th = ns_tracee_add(tr, tid);
 		if (!th)
 			return;
 		th->fresh = true;
@@ -138,8 +136,8 @@ static void handle_event(struct ns_tracee *tr, pid_t tid, int status)
 		 * event of its parent is read: a thread we know, even gone,
 		 * is not added again (we would wait for it forever). */
 		if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &newtid) == 0 &&
-		    !known_thread(tr, (pid_t)newtid)) {
-			struct ns_thread *nt = add_thread(tr, (pid_t)newtid);
+		    !ns_tracee_knows(tr, (pid_t)newtid)) {
+			struct ns_thread *nt = ns_tracee_add(tr, (pid_t)newtid);
 			if (nt) {
 				nt->want_stop = th->want_stop;
 				nt->fresh = true;
@@ -151,203 +149,6 @@ static void handle_event(struct ns_tracee *tr, pid_t tid, int status)
 	}
 	if (!th->want_stop)
 		cont(tr, th);
-}
-
-static int attach(struct ns_tracee *tr, pid_t pid, pid_t one);
-
-/* The tracer of thread TID of PID (0: none), or -1 if the thread is gone. */
-static int tracer_of(pid_t pid, pid_t tid)
-{
-	char fn[64], line[128];
-	int tracer = -1;
-	FILE *f;
-
-	snprintf(fn, sizeof(fn), "/proc/%d/task/%d/status", (int)pid, (int)tid);
-	f = fopen(fn, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "TracerPid:", 10)) {
-			tracer = atoi(line + 10);
-			break;
-		}
-	fclose(f);
-	return tracer;
-}
-
-static int seize_new_threads(struct ns_tracee *tr, int *added)
-{
-	char fn[64];
-	struct dirent *de;
-	DIR *d;
-
-	*added = 0;
-	snprintf(fn, sizeof(fn), "/proc/%d/task", (int)tr->pid);
-	d = opendir(fn);
-	if (!d) {
-		snprintf(tr->err, sizeof(tr->err), "no process %d", (int)tr->pid);
-		return -1;
-	}
-	while ((de = readdir(d))) {
-		pid_t tid = (pid_t)atoi(de->d_name);
-		if (tid <= 0 || known_thread(tr, tid))
-			continue;
-		if (ns_fault("seize a thread")) {
-			set_err(tr, "%s %d: %s", "cannot attach to thread", tid,
-				errno);
-			closedir(d);
-			return -1;
-		}
-		if (ptrace(PTRACE_SEIZE, tid, 0, (long)SEIZE_OPTS) < 0) {
-			if (errno == ESRCH)
-				continue; /* exited meanwhile */
-			if (errno == EPERM) {
-				int tracer = tracer_of(tr->pid, tid);
-				if (tracer < 0)
-					continue; /* exited meanwhile */
-				if (tracer == getpid()) {
-					/* Created by a thread we had seized:
-					 * already ours (TRACECLONE); its first
-					 * stop is on its way. */
-					struct ns_thread *th = add_thread(tr, tid);
-					if (!th) {
-						closedir(d);
-						return -1;
-					}
-					th->fresh = true;
-					(*added)++;
-					continue;
-				}
-				if (tracer > 0) {
-					snprintf(tr->err, sizeof(tr->err),
-						 "thread %d is already traced by "
-						 "process %d (a debugger?)", tid,
-						 tracer);
-					closedir(d);
-					return -1;
-				}
-				errno = EPERM;
-			}
-			set_err(tr, "%s %d: %s (the kernel does not let this "
-				"user ptrace it; see /proc/sys/kernel/yama/"
-				"ptrace_scope)", "cannot attach to thread",
-				tid, errno);
-			closedir(d);
-			return -1;
-		}
-		if (!add_thread(tr, tid)) {
-			closedir(d);
-			return -1;
-		}
-		(*added)++;
-	}
-	closedir(d);
-	return 0;
-}
-
-/* Whether TID is a thread of process PID now: /proc/PID/task/TID exists
- * only while it is (a thread id names one thread of one process, and the
- * kernel lists it under its own process only). */
-static bool is_thread_of(pid_t pid, pid_t tid)
-{
-	char fn[64];
-
-	if (pid <= 0 || tid <= 0)
-		return false;
-	snprintf(fn, sizeof(fn), "/proc/%d/task/%d", (int)pid, (int)tid);
-	return access(fn, F_OK) == 0;
-}
-
-/* Seizes thread TID of PID alone. TID comes from the target (libnonstop's
- * control block names its runtime thread), so it is hostile input: a
- * target could name any process of the host, which root could seize. It
- * is taken only if /proc/PID/task lists it, before the seize and again
- * after it (the thread may have exited and its id gone to another process
- * in between; once seized, its id cannot be reused until we let go). */
-static int seize_one(struct ns_tracee *tr, pid_t tid)
-{
-	static const char *why = "thread %d named by process %d is not one of "
-				 "its threads (a forged control block?): refused";
-
-	if (!is_thread_of(tr->pid, tid)) {
-		snprintf(tr->err, sizeof(tr->err), why, (int)tid, (int)tr->pid);
-		return -1;
-	}
-	if (ptrace(PTRACE_SEIZE, tid, 0, (long)PTRACE_O_TRACESYSGOOD) < 0) {
-		set_err(tr, "%s %d: %s", "cannot attach to thread", tid, errno);
-		return -1;
-	}
-	if (!add_thread(tr, tid))
-		return -1;
-	if (!is_thread_of(tr->pid, tid)) {
-		/* Held: the caller's cleanup (ns_tracee_close) lets it go. */
-		snprintf(tr->err, sizeof(tr->err), why, (int)tid, (int)tr->pid);
-		return -1;
-	}
-	return 0;
-}
-
-int ns_tracee_attach_leader(struct ns_tracee *tr, pid_t pid)
-{
-	return attach(tr, pid, pid);
-}
-
-int ns_tracee_attach_thread(struct ns_tracee *tr, pid_t pid, pid_t tid)
-{
-	return attach(tr, pid, tid);
-}
-
-int ns_tracee_attach(struct ns_tracee *tr, pid_t pid)
-{
-	return attach(tr, pid, 0);
-}
-
-/* Seizes every thread of PID, or only thread ONE if it is not 0. */
-static int attach(struct ns_tracee *tr, pid_t pid, pid_t one)
-{
-	bool all = one == 0;
-	int added = 0;
-
-	memset(tr, 0, sizeof(*tr));
-	tr->pid = pid;
-	tr->mem_fd = -1;
-	if (kill(pid, 0) < 0 && errno == ESRCH) {
-		snprintf(tr->err, sizeof(tr->err), "no process %d", (int)pid);
-		return -1;
-	}
-	/* Threads may be created while we seize: repeat until a pass over
-	 * /proc/PID/task finds none we do not hold. Threads created by seized
-	 * threads are auto-attached (PTRACE_O_TRACECLONE). */
-	if (!all && seize_one(tr, one) < 0)
-		goto fail;
-	while (all) {
-		if (seize_new_threads(tr, &added) < 0)
-			goto fail;
-		if (!added)
-			break;
-	}
-	if (tr->n == 0) {
-		snprintf(tr->err, sizeof(tr->err), "no process %d", (int)pid);
-		goto fail;
-	}
-	tr->mem_fd = ns_mem_open(pid);
-	if (tr->mem_fd < 0) {
-		set_err(tr, "%s %d: %s", "cannot open the memory of process",
-			pid, errno);
-		goto fail;
-	}
-	return 0;
-fail:
-	ns_tracee_close(tr);
-	return -1;
-}
-
-double ns_tracee_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* waitpid(WHO) until DEADLINE, without spinning: the kernel sends the
@@ -376,7 +177,7 @@ static pid_t wait_until(pid_t who, int *status, double deadline)
 		w = waitpid(who, status, __WALL | WNOHANG);
 		if (w > 0 || (w < 0 && errno != EINTR))
 			break;
-		left = deadline - ns_tracee_now();
+		left = deadline - ns_clock_s();
 		if (left <= 0) {
 			w = 0;
 			break;
@@ -521,7 +322,7 @@ int ns_tracee_stop_all(struct ns_tracee *tr)
 			return -1;
 		}
 	}
-	if (wait_stopped(tr, ns_tracee_now() + STOP_TIMEOUT) < 0)
+	if (wait_stopped(tr, ns_clock_s() + STOP_TIMEOUT) < 0)
 		return -1;
 	return load_regs(tr);
 }
@@ -548,7 +349,7 @@ int ns_tracee_stop_one(struct ns_tracee *tr, struct ns_thread *th)
 		set_err(tr, "%s %d: %s", "cannot stop thread", th->tid, errno);
 		return -1;
 	}
-	if (wait_stopped(tr, ns_tracee_now() + STOP_TIMEOUT) < 0)
+	if (wait_stopped(tr, ns_clock_s() + STOP_TIMEOUT) < 0)
 		return -1;
 	if (th->gone) {
 		snprintf(tr->err, sizeof(tr->err), "thread %d exited", th->tid);
@@ -618,7 +419,7 @@ int ns_tracee_wait_one(struct ns_tracee *tr, struct ns_thread *th,
  * thread that stops again and again cannot hold us here). */
 void ns_tracee_pump(struct ns_tracee *tr, int ms)
 {
-	double deadline = ns_tracee_now() + ms / 1000.0;
+	double deadline = ns_clock_s() + ms / 1000.0;
 
 	for (;;) {
 		int status;

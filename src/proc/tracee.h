@@ -2,7 +2,7 @@
  *
  * A tracee is seized (PTRACE_SEIZE: no signal, nothing a parent's waitpid
  * could see) thread by thread, with PTRACE_O_TRACECLONE so that threads the
- * target creates while we hold it are traced too. Threads are then stopped
+ * target creates while we hold it are traced too (seize.c). Threads are then stopped
  * and resumed as a group (stop-the-world) or one at a time (to run remote
  * system calls). Signals that arrive while we hold a thread are kept and
  * delivered when it resumes.
@@ -75,18 +75,23 @@ void ns_tracee_detach(struct ns_tracee *tr);
 /* Detaches and closes the memory file. */
 void ns_tracee_close(struct ns_tracee *tr);
 
+/* The thread table, for the code that fills it (seize.c): a new entry
+ * for TID (NULL: out of memory), and whether TID was ever one of TR's
+ * threads, gone or not. */
+struct ns_thread *ns_tracee_add(struct ns_tracee *tr, pid_t tid);
+bool ns_tracee_knows(const struct ns_tracee *tr, pid_t tid);
+
 /* Number of live threads. */
 size_t ns_tracee_live(const struct ns_tracee *tr);
 
-/* CLOCK_MONOTONIC in seconds: what deadlines are given in. */
-double ns_tracee_now(void);
-
-/* Waits for the next stop of TH until DEADLINE (ns_tracee_now() time) and
- * records it (used by remote syscalls and calls). Returns the raw wait
- * status; -1 with tr->err if TH is gone ("process N exited (killed by
- * signal SIGSYS)") or its process is being killed (dumping core at the
- * deadline); NS_WAIT_TIMEOUT with tr->err at the deadline (TH still
- * runs). Stops and exits of other threads are left queued. */
+/* Waits for the next stop of TH until DEADLINE (ns_clock_s() time) and
+ * records it: for run.c alone, whose stepping is the one wait for a
+ * syscall stop of a thread, and whose interrupt holds a thread that runs
+ * nonstop's work. Returns the raw wait status; -1 with tr->err if TH is
+ * gone ("process N exited (killed by signal SIGSYS)") or its process is
+ * being killed (dumping core at the deadline); NS_WAIT_TIMEOUT with
+ * tr->err at the deadline (TH still runs). Stops and exits of other
+ * threads are left queued. */
 #define NS_WAIT_TIMEOUT (-2)
 int ns_tracee_wait_one(struct ns_tracee *tr, struct ns_thread *th,
 		       double deadline);

@@ -15,17 +15,10 @@
 #include "proc/mem.h"
 #include "transition/dispatch.h"
 #include "transition/perthread.h"
+#include "util/clock.h"
 
 #define POLL_MIN_US 200
 #define POLL_MAX_US 20000
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 void ns_pt_syscalls(const struct ns_rt_handle *rt, struct ns_sc_list *l)
 {
@@ -188,13 +181,13 @@ static int check(struct ns_pt *x, enum want w, size_t *pending)
  * timeout. 0 done, 1 timed out, -1 error. */
 static int wait_for(struct ns_pt *x, enum want w)
 {
-	uint64_t deadline = now_ns() + (uint64_t)(x->timeout * 1e9);
+	uint64_t deadline = ns_clock_ns() + (uint64_t)(x->timeout * 1e9);
 	unsigned us = POLL_MIN_US;
 	size_t pending;
 
 	for (;;) {
 		int rc = check(x, w, &pending);
-		uint64_t t = now_ns();
+		uint64_t t = ns_clock_ns();
 
 		if (rc < 0)
 			return -1;

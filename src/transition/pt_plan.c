@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proc/handler.h"
 #include "proc/mem.h"
 #include "registry/rec_state.h"
 #include "transition/dispatch.h"
@@ -87,7 +88,7 @@ static void add_step(struct plan *pl, uint16_t phase,
 
 /* Writes the plan into the patch's memory and has the runtime thread
  * execute it. The call returns through the thread's signal frame even if
- * nonstop dies meanwhile (proc/remote.h). */
+ * nonstop dies meanwhile (proc/handler.h). */
 static int run(struct ns_pt *x, struct plan *pl)
 {
 	struct ns_rt_plan *p = pl->p;

@@ -12,18 +12,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "transition/transition.h"
+#include "util/clock.h"
 #include "util/sched.h"
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* Commits behind the gate, if there is one. */
 static int commit(struct ns_transition *x)
@@ -48,7 +40,7 @@ static int commit(struct ns_transition *x)
 static int attempt(struct ns_transition *x)
 {
 	bool raised = ns_sched_raise();
-	uint64_t t0 = now_ns(), dt;
+	uint64_t t0 = ns_clock_ns(), dt;
 	int rc;
 
 	if (ns_tracee_stop_all(x->tr) < 0) {
@@ -57,20 +49,20 @@ static int attempt(struct ns_transition *x)
 		return -1;
 	}
 	x->threads = ns_tracee_live(x->tr);
-	uint64_t t1 = now_ns();
+	uint64_t t1 = ns_clock_ns();
 	rc = ns_safety_check(x->safety, x->busy, x->nbusy, &x->blocker);
-	uint64_t t2 = now_ns();
+	uint64_t t2 = ns_clock_ns();
 	if (rc == 0 && x->before_commit &&
 	    x->before_commit(x->arg, x->err, sizeof(x->err)) < 0)
 		rc = -1;
 	if (rc == 0)
 		rc = commit(x);
-	uint64_t t3 = now_ns();
+	uint64_t t3 = ns_clock_ns();
 	if (rc == 0)
 		ns_tracee_detach(x->tr); /* releases every thread */
 	else
 		ns_tracee_resume_all(x->tr);
-	dt = now_ns() - t0;
+	dt = ns_clock_ns() - t0;
 	ns_sched_restore(raised);
 	x->phase_ns[0] = t1 - t0;
 	x->phase_ns[1] = t2 - t1;
@@ -85,7 +77,7 @@ static int attempt(struct ns_transition *x)
 
 int ns_transition_run(struct ns_transition *x)
 {
-	uint64_t deadline = now_ns() + (uint64_t)(x->timeout * 1e9);
+	uint64_t deadline = ns_clock_ns() + (uint64_t)(x->timeout * 1e9);
 	int delay_ms = 5;
 
 	x->attempts = 0;
@@ -96,7 +88,7 @@ int ns_transition_run(struct ns_transition *x)
 		rc = attempt(x);
 		if (rc <= 0)
 			return rc;
-		if (now_ns() + (uint64_t)delay_ms * 1000000ULL > deadline)
+		if (ns_clock_ns() + (uint64_t)delay_ms * 1000000ULL > deadline)
 			return 1;
 		ns_tracee_pump(x->tr, delay_ms);
 		if (x->tr->exited) {

@@ -7,9 +7,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "util/fault.h"
+#include "util/clock.h"
 
 static struct {
 	bool     read;       /* environment parsed */
@@ -39,11 +39,11 @@ bool ns_fault(const char *step)
 		return false;
 	fault.step++;
 	if (fault.log) {
-		struct timespec ts;
+		uint64_t t = ns_clock_ns();
 
-		clock_gettime(CLOCK_MONOTONIC, &ts);
 		fprintf(stderr, "nonstop: step %ld: %s (at %ld.%06ld)\n",
-			fault.step, step, (long)ts.tv_sec, ts.tv_nsec / 1000);
+			fault.step, step, (long)(t / 1000000000ULL),
+			(long)(t % 1000000000ULL / 1000));
 	}
 	if (fault.step != fault.at)
 		return false;

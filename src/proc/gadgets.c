@@ -1,0 +1,86 @@
+/* gadgets.c — finding, in the target's executable memory, the code nonstop
+ * borrows (see gadgets.h): a `syscall; ret` for its system calls, and
+ * glibc's signal restorer, the return address of the signal frame that
+ * brings a borrowed thread back (sigframe.h). */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "proc/gadgets.h"
+#include "proc/maps.h"
+#include "proc/mem.h"
+#include "registry/registry.h"
+
+static const uint8_t SYSCALL_RET[] = { 0x0f, 0x05, 0xc3 };  /* syscall; ret */
+/* glibc's __restore_rt: mov $15 (rt_sigreturn), %rax; syscall
+ * (NS_RESTORER_LEN bytes) */
+static const uint8_t SIGRETURN[] = { 0x48, 0xc7, 0xc0, 0x0f, 0, 0, 0, 0x0f, 0x05 };
+_Static_assert(sizeof(SIGRETURN) == NS_RESTORER_LEN, "restorer length");
+
+/* Mappings a gadget may not come from: nonstop's own (revert unmaps them
+ * under the borrowed thread's feet) and the vsyscall page (executing it
+ * anywhere but at its entry points faults). */
+static bool gadget_source(const struct ns_map *m)
+{
+	return (m->prot & PROT_EXEC) && !strstr(m->path, NS_REC_MAPNAME) &&
+	       strcmp(m->path, "[vsyscall]") && m->end - m->start <= (64u << 20);
+}
+
+static void scan(const uint8_t *buf, size_t len, uint64_t at,
+		 struct ns_gadgets *g)
+{
+	const uint8_t *p;
+
+	if (!g->syscall && (p = memmem(buf, len, SYSCALL_RET, 3)))
+		g->syscall = at + (uint64_t)(p - buf);
+	if (!g->sigreturn && (p = memmem(buf, len, SIGRETURN, sizeof(SIGRETURN))))
+		g->sigreturn = at + (uint64_t)(p - buf);
+}
+
+/* How much executable memory the search for gadgets reads at most: the
+ * target chooses how many mappings it has (tens of thousands) and how
+ * large; glibc's restorer is in the first few megabytes of libc. */
+#define GADGET_SCAN_MAX (256u << 20)
+
+/* Finds `syscall; ret` (the vDSO first: it is small) and glibc's signal
+ * restorer in the target's executable memory. */
+int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g)
+{
+	struct ns_maps maps;
+	size_t budget = GADGET_SCAN_MAX;
+
+	memset(g, 0, sizeof(*g));
+	if (ns_maps_read(tr->pid, &maps) < 0) {
+		snprintf(tr->err, sizeof(tr->err), "cannot read the maps of "
+			 "process %d", tr->pid);
+		return -1;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < maps.n; i++) {
+			const struct ns_map *m = &maps.v[i];
+			bool vdso = !strcmp(m->path, "[vdso]");
+			size_t len = m->end - m->start;
+			uint8_t *buf;
+
+			if (!gadget_source(m) || vdso != (pass == 0) ||
+			    (g->syscall && g->sigreturn) || len > budget)
+				continue;
+			budget -= len;
+			buf = malloc(len);
+			if (!buf)
+				break;
+			if (ns_mem_read(tr->mem_fd, m->start, buf, len) == 0)
+				scan(buf, len, m->start, g);
+			free(buf);
+		}
+	}
+	ns_maps_free(&maps);
+	if (!g->syscall) {
+		snprintf(tr->err, sizeof(tr->err), "no `syscall; ret` "
+			 "instruction sequence found in process %d", tr->pid);
+		return -1;
+	}
+	return 0;
+}
