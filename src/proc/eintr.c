@@ -65,22 +65,22 @@ static bool signal_waiting(pid_t pid, pid_t tid)
 	return ((pnd | shd) & ~blk & ~ign & ~(DEFAULT_IGNORED & ~cgt)) != 0;
 }
 
-int ns_eintr_rewind(struct ns_tracee *tr, struct ns_thread *th)
+int ns_eintr_rewind(pid_t pid, pid_t tid, struct user_regs_struct *regs,
+		    char *err, size_t errlen)
 {
-	struct user_regs_struct r = th->regs;
+	struct user_regs_struct r = *regs;
 
 	if ((int64_t)r.orig_rax < 0 || (int64_t)r.rax != -EINTR ||
-	    !never_restarted((long)r.orig_rax) ||
-	    signal_waiting(tr->pid, th->tid))
+	    !never_restarted((long)r.orig_rax) || signal_waiting(pid, tid))
 		return 0;
 	r.rax = r.orig_rax;
 	r.rip -= 2;
 	if (ns_fault("re-issue a call our stop interrupted") ||
-	    ptrace(PTRACE_SETREGS, th->tid, 0, &r) < 0) {
-		snprintf(tr->err, sizeof(tr->err), "cannot write registers of "
-			 "thread %d: %s", th->tid, strerror(errno));
+	    ptrace(PTRACE_SETREGS, tid, 0, &r) < 0) {
+		snprintf(err, errlen, "cannot write registers of thread %d: %s",
+			 tid, strerror(errno));
 		return -1;
 	}
-	th->regs = r;
+	*regs = r;
 	return 0;
 }

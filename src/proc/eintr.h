@@ -11,9 +11,14 @@
  * it re-issues the call, as the kernel does for the others. */
 #ifndef NONSTOP_EINTR_H
 #define NONSTOP_EINTR_H
-#include "proc/tracee.h"
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/user.h>
 
-/* TH is stopped and th->regs loaded: rewinds it if it sits on an EINTR
- * that our stop caused. 0, or -1 with tr->err (registers not written). */
-int ns_eintr_rewind(struct ns_tracee *tr, struct ns_thread *th);
+/* Thread TID of process PID is stopped with registers R: rewinds it (R
+ * and the thread's registers both) if it sits on an EINTR that our stop
+ * caused. 0, or -1 with ERR (registers not written). It knows nothing of
+ * the tracee (tracee.c calls it at each stop). */
+int ns_eintr_rewind(pid_t pid, pid_t tid, struct user_regs_struct *regs,
+		    char *err, size_t errlen);
 #endif

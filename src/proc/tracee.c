@@ -297,7 +297,8 @@ static int load_regs(struct ns_tracee *tr)
 				th->tid, errno);
 			return -1;
 		}
-		if (ns_eintr_rewind(tr, th) < 0)
+		if (ns_eintr_rewind(tr->pid, th->tid, &th->regs, tr->err,
+				    sizeof(tr->err)) < 0)
 			return -1;
 	}
 	return 0;
@@ -360,7 +361,8 @@ int ns_tracee_stop_one(struct ns_tracee *tr, struct ns_thread *th)
 			th->tid, errno);
 		return -1;
 	}
-	return ns_eintr_rewind(tr, th);
+	return ns_eintr_rewind(tr->pid, th->tid, &th->regs, tr->err,
+			       sizeof(tr->err));
 }
 
 int ns_tracee_resume_one(struct ns_tracee *tr, struct ns_thread *th)
