@@ -11,7 +11,7 @@
 #include "proc/gadgets.h"
 #include "proc/maps.h"
 #include "proc/mem.h"
-#include "registry/registry.h"
+#include "registry/mapname.h"
 
 static const uint8_t SYSCALL_RET[] = { 0x0f, 0x05, 0xc3 };  /* syscall; ret */
 /* glibc's __restore_rt: mov $15 (rt_sigreturn), %rax; syscall

@@ -39,7 +39,7 @@
 #include <stdint.h>
 
 #include "proc/maps.h"
-#include "registry/registry.h"
+#include "registry/record.h"
 
 #define NS_REC_FUNCS_MAX  100000
 #define NS_REC_SYMS_MAX   100000
