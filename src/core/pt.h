@@ -9,6 +9,7 @@
 
 #include "core/apply_op.h"
 #include "core/core.h"
+#include "core/pt_sweep.h"
 #include "core/revert_op.h"
 #include "proc/remote.h"
 #include "proc/tracee.h"
@@ -47,11 +48,4 @@ int ns_pt_switch_back(struct ns_revert_op *r);
  * or kept for now (res->retiring). */
 int ns_pt_release(struct ns_revert_op *r);
 
-/* Releases per-thread patches left retiring whose time has come, and
- * puts back the pads of patches never installed (LOADED: ns_mapping_sweep
- * removes them). Part of the sweep of every apply and revert. 0, or -1
- * with ERR. */
-int ns_pt_sweep(struct ns_tracee *tr, const struct ns_gadgets *g,
-		struct ns_rt_handle *rt, struct ns_registry *reg,
-		char *err, size_t errlen);
 #endif

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "core/mapping.h"
-#include "core/mode.h"
-#include "core/pt.h"
+#include "core/mode_ops.h"
+#include "core/pt_sweep.h"
 #include "core/session.h"
 
 void ns_session_init(struct ns_session *s, const struct ns_op_opts *o,

@@ -1,0 +1,22 @@
+/* pt_sweep.h — the per-thread part of the sweep that opens every apply
+ * and revert (core/session.h), whatever their mode: a header apart from
+ * pt.h, whose operations need the apply and revert state, so that the
+ * session that every operation opens depends on this step alone. Defined
+ * in pt_revert.c. */
+#ifndef NONSTOP_CORE_PT_SWEEP_H
+#define NONSTOP_CORE_PT_SWEEP_H
+#include <stddef.h>
+
+#include "proc/gadgets.h"
+#include "proc/tracee.h"
+#include "registry/registry.h"
+#include "runtime/rt.h"
+
+/* Releases per-thread patches left retiring whose time has come, and
+ * puts back the pads of patches never installed (LOADED: ns_mapping_sweep
+ * removes them). Part of the sweep of every apply and revert. 0, or -1
+ * with ERR. */
+int ns_pt_sweep(struct ns_tracee *tr, const struct ns_gadgets *g,
+		struct ns_rt_handle *rt, struct ns_registry *reg,
+		char *err, size_t errlen);
+#endif
