@@ -12,7 +12,6 @@
 build_case blocking
 make_patch fix.nsp
 start_target v1/prog
-. "$CASES/kill/check.sh"	# steps, run_at
 
 # restarted: SIGSTOP then SIGCONT: the sleep goes on in restart_syscall.
 # (Again if the sleep had just ended: a sleep cut short is counted.)

@@ -18,8 +18,6 @@ build_case kill
 make_patch fix.nsp
 start_target v1/prog
 
-. "$CASES/kill/check.sh"
-
 runs=0
 napply=$(steps apply "$TPID" fix.nsp)
 v=$(kill_version) || exit 1

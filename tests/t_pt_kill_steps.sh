@@ -12,7 +12,6 @@
 #     and then no patch memory or descriptor is left in the process.
 # timeout: 900
 . "$TEST_LIB"
-. "$CASES/kill/check.sh"
 
 build_case pt --libnonstop
 make_patch fix.nsp

@@ -156,7 +156,6 @@ expect_exit 0 "$NONSTOP" build --name A -o A.nsp --binary v1/prog --new-binary v
 expect_exit 0 "$NONSTOP" build --name B -o B.nsp --binary va/prog --new-binary v2/prog va v2
 expect_exit 0 "$NONSTOP" build --name C -o C.nsp --binary v1/prog v1 v3
 start_target v1/prog
-. "$CASES/kill/check.sh"
 
 # version: checks the target (kill_healthy) and prints AB or C: what a()
 # and b() return and what `status` lists agree on one of them.

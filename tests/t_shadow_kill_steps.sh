@@ -10,7 +10,6 @@
 #     the process then has exactly one root, and the counters work.
 # timeout: 600
 . "$TEST_LIB"
-. "$CASES/kill/check.sh"
 
 build_case shadow
 expect_exit 0 "$NONSTOP" build --name A -o A.nsp --binary v1/prog --new-binary v2/prog v1 v2

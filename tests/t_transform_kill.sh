@@ -8,8 +8,6 @@
 # still be running in it).
 # timeout: 900
 . "$TEST_LIB"
-. "$CASES/kill/check.sh"
-. "$CASES/xform_table/make_v3.sh"
 
 LDEXTRA=()
 build_case xform_table

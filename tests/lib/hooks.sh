@@ -1,8 +1,8 @@
-# tests/cases/hooks/check.sh — what the hook tests run in both modes: the
+# tests/lib/hooks.sh — what the hook tests run in both modes: the
 # scenario (t_hooks: stop-the-world, t_hooks_pt: per-thread) and the
-# fault injection (t_hooks_kill_steps, t_hooks_pt_kill_steps), sourced
-# after lib.sh (and, for the latter, tests/cases/kill/check.sh) with the
-# hooks case built, fix.nsp made and the target started.
+# fault injection (t_hooks_kill_steps, t_hooks_pt_kill_steps, with
+# tests/lib/kill.sh); sourced by tests/lib.sh. They are run with the hooks
+# case (tests/cases/hooks) built, fix.nsp made and the target started.
 # The patch's hooks (v2/hooks.c) count their runs in the program's own
 # state ("runs"), note what value() returned inside them ("saw": 1 old
 # code, 2 new) and return what "fail KIND N" set.
@@ -147,11 +147,11 @@ hooks_scenario() {
 
 # ---- fault injection ----------------------------------------------------------
 
-_last=(0 0 0 0)
-V=""
+_HOOKS_LAST=(0 0 0 0)
+HOOKS_V=""
 
-# hooks_settled: sets V to old or new once the command thread runs one
-# version (per-thread: after its update point), and checks that the
+# hooks_settled: sets HOOKS_V to old or new once the command thread runs
+# one version (per-thread: after its update point), and checks that the
 # target is healthy and status agrees.
 hooks_settled() {
 	local v i st
@@ -167,7 +167,7 @@ hooks_settled() {
 	new) [ "$st" = applied ] || fail "new code, but status says '${st:-nothing}'" ;;
 	*) fail "the code did not settle on one version: $v" ;;
 	esac
-	V=$v
+	HOOKS_V=$v
 }
 
 # hooks_check OP: the hooks' counts after OP (apply, revert or clean)
@@ -179,15 +179,15 @@ hooks_check() {
 	local op=$1 pa po pr pv k t
 	hooks_settled
 	read -r pa po pr pv <<<"$(ask runs | sed 's/[a-z_]*=//g')"
-	note "after $op: $V, hooks ran pre_apply=$pa post_apply=$po pre_revert=$pr post_revert=$pv"
-	[ $((pa - _last[0])) -le 1 ] && [ $((po - _last[1])) -le 1 ] ||
+	note "after $op: $HOOKS_V, hooks ran pre_apply=$pa post_apply=$po pre_revert=$pr post_revert=$pv"
+	[ $((pa - _HOOKS_LAST[0])) -le 1 ] && [ $((po - _HOOKS_LAST[1])) -le 1 ] ||
 		fail "$op ran pre-apply or post-apply twice"
 	if [ "$op" != apply ]; then
-		[ "$pa" = "${_last[0]}" ] && [ "$po" = "${_last[1]}" ] ||
+		[ "$pa" = "${_HOOKS_LAST[0]}" ] && [ "$po" = "${_HOOKS_LAST[1]}" ] ||
 			fail "$op ran pre-apply or post-apply"
 	fi
 	[ "$po" -le "$pa" ] || fail "post-apply ran more often than pre-apply"
-	if [ "$V" = new ]; then
+	if [ "$HOOKS_V" = new ]; then
 		[ $((pa - pv)) = 1 ] || fail "applied: pre-apply ran $pa times, post-revert $pv"
 		[ $((po - pr)) -ge 0 ] && [ $((po - pr)) -le 1 ] ||
 			fail "applied: post-apply ran $po times, pre-revert $pr"
@@ -200,7 +200,7 @@ hooks_check() {
 		[ "$t" = 0 ] || [ -z "${HOOKS_TID:-}" ] || [ "$t" = "$HOOKS_TID" ] ||
 			fail "hook $k ran in thread $t, not $HOOKS_TID"
 	done
-	_last=("$pa" "$po" "$pr" "$pv")
+	_HOOKS_LAST=("$pa" "$po" "$pr" "$pv")
 }
 
 # hooks_clean: reverts whatever is left (a revert continues one begun
@@ -216,7 +216,7 @@ hooks_clean() {
 	expect_stdout_match 'no patches applied' >/dev/null
 	kill_no_leftovers
 	hooks_check clean
-	[ "$V" = old ] || fail "clean left new code"
+	[ "$HOOKS_V" = old ] || fail "clean left new code"
 }
 
 # hooks_faults MIN_APPLY MIN_REVERT: counts the steps of an apply and of
@@ -226,21 +226,21 @@ hooks_faults() {
 	local napply nrevert mode k rc runs=0
 	napply=$(steps apply "$TPID" fix.nsp)
 	hooks_check apply
-	[ "$V" = new ] || fail "apply without faults did not apply"
+	[ "$HOOKS_V" = new ] || fail "apply without faults did not apply"
 	nrevert=$(steps revert "$TPID" fix)
 	hooks_check revert
-	[ "$V" = old ] || fail "revert without faults did not revert"
-	[ "${_last[*]}" = "1 1 1 1" ] || fail "without faults the hooks ran ${_last[*]} times"
+	[ "$HOOKS_V" = old ] || fail "revert without faults did not revert"
+	[ "${_HOOKS_LAST[*]}" = "1 1 1 1" ] || fail "without faults the hooks ran ${_HOOKS_LAST[*]} times"
 	note "apply passes $napply steps, revert $nrevert"
 	[ "$napply" -ge "$1" ] && [ "$nrevert" -ge "$2" ] || fail "too few steps counted"
 	for mode in fail kill; do
 		for ((k = 1; k <= napply; k++)); do
 			rc=$(run_at $mode $k apply "$TPID" fix.nsp)
 			hooks_check apply
-			note "$mode apply at step $k: exit $rc, $V"
+			note "$mode apply at step $k: exit $rc, $HOOKS_V"
 			runs=$((runs + 1))
 			if [ $mode = fail ]; then
-				case $rc/$V in 1/old | 0/new) ;; *) fail "apply with step $k failing exited $rc, code $V" ;; esac
+				case $rc/$HOOKS_V in 1/old | 0/new) ;; *) fail "apply with step $k failing exited $rc, code $HOOKS_V" ;; esac
 			else
 				case $rc in 137 | 0) ;; *) fail "killed at step $k: exit $rc" ;; esac
 			fi
@@ -251,15 +251,15 @@ hooks_faults() {
 			hooks_check apply
 			rc=$(run_at $mode $k revert "$TPID" fix)
 			hooks_check revert
-			note "$mode revert at step $k: exit $rc, $V"
+			note "$mode revert at step $k: exit $rc, $HOOKS_V"
 			runs=$((runs + 1))
 			if [ $mode = fail ]; then
-				case $rc/$V in 1/new | 1/old | 0/old) ;; *) fail "revert with step $k failing exited $rc, code $V" ;; esac
+				case $rc/$HOOKS_V in 1/new | 1/old | 0/old) ;; *) fail "revert with step $k failing exited $rc, code $HOOKS_V" ;; esac
 			else
 				case $rc in 137 | 0) ;; *) fail "killed at step $k: exit $rc" ;; esac
 			fi
 			hooks_clean
 		done
 	done
-	note "$runs runs, the target intact after each; hooks ran ${_last[*]} times"
+	note "$runs runs, the target intact after each; hooks ran ${_HOOKS_LAST[*]} times"
 }

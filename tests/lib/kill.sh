@@ -1,6 +1,7 @@
-# tests/cases/kill/check.sh — checks and helpers shared by the tests that
-# kill nonstop or make it fail (t_kill_steps, t_kill_random, t_replace);
-# sourced after lib.sh, with the kill case's target started.
+# tests/lib/kill.sh — checks of the kill case's target (tests/cases/kill)
+# and the fault injection, for the tests that kill nonstop or make it fail
+# (t_kill_steps, t_kill_random, t_replace, t_sec_race...); sourced by
+# tests/lib.sh. They check the target started last.
 
 # kill_healthy: the target runs, no thread is stopped or traced, and it
 # counted no wrong result, register or wake-up.
