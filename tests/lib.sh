@@ -13,7 +13,8 @@
 #
 # Target programs (tests/cases/*/v1/*.c) read one command a line on stdin,
 # answer exactly one line each on stdout (line-buffered), and print "ready"
-# when they have started. They spend most of their life blocked in read().
+# when they have started (the request loop of tests/cases/include/fixture.h).
+# They spend most of their life blocked in read().
 #
 # Assertions print what was expected and what was seen, then end the test
 # with exit 1; run.sh shows the end of the output of a failing test.
@@ -44,11 +45,13 @@ note() {
 
 # The flags a case is compiled with: nonstop's, then the test's own. A case
 # may include nonstop.h (its shadow variables and a patch's hooks need no
-# library). CASE_OPT (default -O2) is the optimisation level.
+# library); its main.c includes fixture.h (tests/cases/include: the
+# request loop every target shares). CASE_OPT (default -O2) is the
+# optimisation level.
 case_cflags() {
 	local cf
 	cf=$("$NONSTOP" cflags) || fail "nonstop cflags failed"
-	echo "$cf ${CASE_OPT:--O2} -std=gnu11 -Wall -pthread -I$ROOT/include"
+	echo "$cf ${CASE_OPT:--O2} -std=gnu11 -Wall -pthread -I$ROOT/include -I$CASES/include"
 }
 
 # compile_dir SRCDIR OBJDIR [EXTRA_CFLAGS...]
