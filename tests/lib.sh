@@ -416,8 +416,9 @@ open_dir_to_others() {
 
 # --- the helpers of groups of tests -------------------------------------------
 
-# tests/lib/*.sh: what the tests of one case share (kill.sh, hooks.sh,
-# shadow.sh...). Each only defines functions and the variables they keep.
+# tests/lib/*.sh: the fault injection (kill_matrix.sh) and what the tests
+# of one case share (kill.sh, hooks.sh, shadow.sh...). Each only defines
+# functions and the variables they keep.
 for _lib in "$(dirname "${BASH_SOURCE[0]}")"/lib/*.sh; do
 	# shellcheck source=/dev/null
 	. "$_lib"
