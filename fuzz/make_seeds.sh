@@ -41,7 +41,7 @@ seed() {
 	{ printf '\000'; cat "$patch"; } >"$out/raw-$name"
 	{ printf '\001'; head -c $((size - seal_size)) "$patch"; } >"$out/sealed-$name"
 }
-cflags="$("$nonstop" cflags) -O2 -std=gnu11 -Wall -pthread -I$(pwd)/include"
+cflags="$("$nonstop" cflags) -O2 -std=gnu11 -Wall -pthread -I$(pwd)/include -I$cases/include"
 
 compile() { # SRCDIR OBJDIR: every SRCDIR/*.c by base name, as compile_dir
 	local src=$1 obj=$2 f

@@ -130,7 +130,6 @@ one_patch hooks hooks
 one_patch per-thread pt --libnonstop
 
 scenario xform
-. "$CASES/xform_table/make_v3.sh"
 LDEXTRA=()
 build_case xform_table >log 2>&1
 make_v3 . >>log 2>&1
@@ -152,7 +151,6 @@ dump_seed "$TPID" stacked
 stop_target
 
 scenario forged
-. "$CASES/sec_records/build.sh"
 build_sec_records >log 2>&1
 start_target v1/prog >>log
 ask name >/dev/null

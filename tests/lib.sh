@@ -13,7 +13,8 @@
 #
 # Target programs (tests/cases/*/v1/*.c) read one command a line on stdin,
 # answer exactly one line each on stdout (line-buffered), and print "ready"
-# when they have started. They spend most of their life blocked in read().
+# when they have started (the request loop of tests/cases/include/fixture.h).
+# They spend most of their life blocked in read().
 #
 # Assertions print what was expected and what was seen, then end the test
 # with exit 1; run.sh shows the end of the output of a failing test.
@@ -44,17 +45,20 @@ note() {
 
 # The flags a case is compiled with: nonstop's, then the test's own. A case
 # may include nonstop.h (its shadow variables and a patch's hooks need no
-# library).
+# library); its main.c includes fixture.h (tests/cases/include: the
+# request loop every target shares). CASE_OPT (default -O2) is the
+# optimisation level.
 case_cflags() {
 	local cf
 	cf=$("$NONSTOP" cflags) || fail "nonstop cflags failed"
-	echo "$cf -O2 -std=gnu11 -Wall -pthread -I$ROOT/include"
+	echo "$cf ${CASE_OPT:--O2} -std=gnu11 -Wall -pthread -I$ROOT/include -I$CASES/include"
 }
 
 # compile_dir SRCDIR OBJDIR [EXTRA_CFLAGS...]
 # Compiles every SRCDIR/*.c into OBJDIR/*.o with $(nonstop cflags). Sources
 # are compiled from inside SRCDIR by their base name, so __FILE__ and the
-# STT_FILE symbols are the same for the v1 and v2 builds.
+# STT_FILE symbols are the same for the v1 and v2 builds. CASE_CC (default
+# gcc) is the compiler; it links too (link_dir).
 compile_dir() {
 	local src=$1 obj=$2 f
 	shift 2
@@ -65,7 +69,7 @@ compile_dir() {
 	for f in "$src"/*.c; do
 		f=$(basename "$f")
 		# shellcheck disable=SC2086
-		(cd "$src" && gcc $cflags "$@" -c "$f" -o "$obj/${f%.c}.o") ||
+		(cd "$src" && "${CASE_CC:-gcc}" $cflags "$@" -c "$f" -o "$obj/${f%.c}.o") ||
 			fail "cannot compile $src/$f"
 	done
 }
@@ -74,7 +78,7 @@ compile_dir() {
 link_dir() {
 	local obj=$1 out=$2
 	shift 2
-	gcc -pthread -o "$out" "$obj"/*.o "$@" || fail "cannot link $out"
+	"${CASE_CC:-gcc}" -pthread -o "$out" "$obj"/*.o "$@" || fail "cannot link $out"
 }
 
 # build_case CASE [--no-pie|--pie]
@@ -108,6 +112,21 @@ build_case() {
 		cp "$CASES/$case/$v"/*.c "$src"/
 		compile_dir "$src" "$out/$v" ${cflags[@]+"${cflags[@]}"}
 		link_dir "$out/$v" "$out/$v/prog" ${ldflags[@]+"${ldflags[@]}"}
+	done
+}
+
+# each_compiler CASE CHECK: builds CASE (build_case) with gcc and with
+# clang (skipped if not installed), each at -O0 and at -O2, into ./CC-OPT
+# (gcc-O0, ...), and after each build runs CHECK CC-OPT.
+each_compiler() {
+	local case=$1 check=$2 cc opt
+	for cc in gcc clang; do
+		command -v $cc >/dev/null || { note "no $cc, skipped"; continue; }
+		for opt in -O0 -O2; do
+			note "--- $cc $opt"
+			CASE_CC=$cc CASE_OPT=$opt OUT=$cc$opt build_case "$case"
+			"$check" "$cc$opt"
+		done
 	done
 }
 
@@ -346,6 +365,12 @@ maps_snapshot() {
 	cat "/proc/$TPID/maps" >"$1" || fail "cannot read /proc/$TPID/maps"
 }
 
+# maps_nostack: the target's memory map without the main thread's [stack]
+# line (it may grow by a page).
+maps_nostack() {
+	grep -v '\[stack\]' "/proc/$TPID/maps" || true
+}
+
 # absent_pid: prints a pid no process has.
 absent_pid() {
 	local p=4194000
@@ -388,3 +413,14 @@ as_user() {
 open_dir_to_others() {
 	chmod 755 .
 }
+
+# --- the helpers of groups of tests -------------------------------------------
+
+# tests/lib/*.sh: the fault injection (kill_matrix.sh) and what the tests
+# of one case share (kill.sh, hooks.sh, shadow.sh...). Each only defines
+# functions and the variables they keep.
+for _lib in "$(dirname "${BASH_SOURCE[0]}")"/lib/*.sh; do
+	# shellcheck source=/dev/null
+	. "$_lib"
+done
+unset _lib

@@ -3,34 +3,22 @@
 # ("line numbers only"), in text and in --json; the patch applies and works.
 . "$TEST_LIB"
 
-variant() {
-	# shellcheck disable=SC2317
-	case_cflags() { echo "$("$NONSTOP" cflags) $VOPT -std=gnu11 -Wall -pthread"; }
-	# shellcheck disable=SC2317
-	gcc() { command "$VCC" "$@"; }
-	VCC=$1 VOPT=$2 OUT=$1$2 build_case line_shift_fix
-	unset -f gcc
+# check DIR: the build of the case in DIR (gcc-O2, ...).
+check() {
+	local d=$1
+	make_patch $d/fix.nsp $d/v1 $d/v2
+	expect_exit 0 "$NONSTOP" show $d/fix.nsp
+	expect_stdout_match '^entries: +1$'
+	expect_stdout_match '^  replace +fixme .*bytes changed'
+	expect_stdout_match '^ignored: +2$'
+	expect_stdout_match '^  checked  \[lines\.o\]  line numbers only$'
+	expect_stdout_match '^  logged  \[lines\.o\]  line numbers only$'
+	expect_stdout_no_match 'replace +(checked|logged|masked|before)'
+	expect_exit 0 "$NONSTOP" show --json $d/fix.nsp
+	expect_stdout_match '"ignored":\[\{"kind":"ignored","name":"checked","file":null,"object":"lines\.o","reason":"line numbers only"\},\{"kind":"ignored","name":"logged"'
+	expect_stdout_match '"entries":\[\{"kind":"replace","name":"fixme"[^]]*\]'
 }
-
-for cc in gcc clang; do
-	command -v $cc >/dev/null || { note "no $cc, skipped"; continue; }
-	for opt in -O0 -O2; do
-		note "--- $cc $opt"
-		variant $cc $opt
-		d=$cc$opt
-		make_patch $d/fix.nsp $d/v1 $d/v2
-		expect_exit 0 "$NONSTOP" show $d/fix.nsp
-		expect_stdout_match '^entries: +1$'
-		expect_stdout_match '^  replace +fixme .*bytes changed'
-		expect_stdout_match '^ignored: +2$'
-		expect_stdout_match '^  checked  \[lines\.o\]  line numbers only$'
-		expect_stdout_match '^  logged  \[lines\.o\]  line numbers only$'
-		expect_stdout_no_match 'replace +(checked|logged|masked|before)'
-		expect_exit 0 "$NONSTOP" show --json $d/fix.nsp
-		expect_stdout_match '"ignored":\[\{"kind":"ignored","name":"checked","file":null,"object":"lines\.o","reason":"line numbers only"\},\{"kind":"ignored","name":"logged"'
-		expect_stdout_match '"entries":\[\{"kind":"replace","name":"fixme"[^]]*\]'
-	done
-done
+each_compiler line_shift_fix check
 
 # The patch with ignored entries applies: only fixme changes.
 start_target gcc-O2/v1/prog

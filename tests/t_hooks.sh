@@ -13,7 +13,6 @@
 # A patch built on top of one with hooks, from sources that keep its file
 # of hooks, has none of its own: stacked, only the first one's run.
 . "$TEST_LIB"
-. "$CASES/hooks/check.sh"
 
 build_case hooks
 make_patch fix.nsp

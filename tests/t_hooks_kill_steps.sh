@@ -3,7 +3,7 @@
 # a patch with hooks, in stop-the-world mode (NONSTOP_FAULT_AT, with and
 # without NONSTOP_FAULT_KILL; src/util/fault.h), against the hooks case,
 # whose four hooks count their runs in the target. After each run and
-# after the next commands cleaned up (tests/cases/hooks/check.sh,
+# after the next commands cleaned up (tests/lib/hooks.sh,
 # hooks_faults):
 #   - the target runs, no thread stopped or traced, one version of the
 #     code, and `status` agrees; once cleaned up, no patch memory or
@@ -18,8 +18,6 @@
 #     command's sweep), pre-revert as often as post-apply.
 # timeout: 900
 . "$TEST_LIB"
-. "$CASES/kill/check.sh"
-. "$CASES/hooks/check.sh"
 
 build_case hooks
 make_patch fix.nsp

@@ -10,7 +10,6 @@
 # libnonstop's own thread, the only one nonstop stops. --leave-pending is
 # refused for a patch with hooks.
 . "$TEST_LIB"
-. "$CASES/hooks/check.sh"
 
 build_case hooks --libnonstop
 make_patch fix.nsp

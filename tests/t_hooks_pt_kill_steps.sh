@@ -2,13 +2,11 @@
 # The per-thread mode with hooks when nonstop fails, or is killed, at any
 # step of an apply and of a revert (NONSTOP_FAULT_AT, with and without
 # NONSTOP_FAULT_KILL), against the hooks case linked with libnonstop: the
-# checks of t_hooks_kill_steps (tests/cases/hooks/check.sh,
+# checks of t_hooks_kill_steps (tests/lib/hooks.sh,
 # hooks_faults), once the threads have passed their update points, and
 # every hook run in libnonstop's own thread.
 # timeout: 900
 . "$TEST_LIB"
-. "$CASES/kill/check.sh"
-. "$CASES/hooks/check.sh"
 
 build_case hooks --libnonstop
 make_patch fix.nsp

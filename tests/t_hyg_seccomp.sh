@@ -9,11 +9,6 @@
 build_case hyg_seccomp
 make_patch fix.nsp
 
-# The maps without the main thread's [stack] line (it may grow by a page).
-maps_nostack() {
-	grep -v '\[stack\]' "/proc/$TPID/maps" || true
-}
-
 for mode in memfd exec all; do
 	note "--- seccomp denies: $mode"
 	start_target v1/prog "$mode"

@@ -7,11 +7,10 @@
 # drawn uniformly over the time an apply or a revert takes.
 # After every kill the target must run, with no thread stopped or traced,
 # no wrong result, register or wake-up, and both functions old or both new
-# as `status` says (tests/cases/kill/check.sh); the next nonstop command
+# as `status` says (tests/lib/kill.sh); the next nonstop command
 # must then work, and clean up what the killed one left.
 # timeout: 900
 . "$TEST_LIB"
-. "$CASES/kill/check.sh"
 
 RUNS=${KILL_RUNS:-240}
 

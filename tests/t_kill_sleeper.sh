@@ -12,7 +12,6 @@
 build_case blocking
 make_patch fix.nsp
 start_target v1/prog
-. "$CASES/kill/check.sh"	# steps, run_at
 
 # restarted: SIGSTOP then SIGCONT: the sleep goes on in restart_syscall.
 # (Again if the sleep had just ended: a sleep cut short is counted.)
@@ -35,33 +34,35 @@ expect_eq new "$(ask answer)" "answer after a whole apply"
 nrevert=$(steps revert "$TPID" fix)
 expect_eq old "$(ask answer)" "answer after a whole revert"
 note "apply passes $napply steps, revert $nrevert"
-runs=0
-for op in apply revert; do
-	n=$napply
-	[ $op = revert ] && n=$nrevert
-	for ((k = 1; k <= n; k++)); do
-		v=$(ask answer)
-		if [ $op = apply ] && [ "$v" = new ]; then
-			expect_exit 0 "$NONSTOP" revert "$TPID" fix >/dev/null
-		elif [ $op = revert ] && [ "$v" = old ]; then
-			expect_exit 0 "$NONSTOP" apply "$TPID" fix.nsp >/dev/null
-		fi
-		restarted
-		if [ $op = apply ]; then
-			rc=$(run_at kill $k apply "$TPID" fix.nsp)
-		else
-			rc=$(run_at kill $k revert "$TPID" fix)
-		fi
-		case $rc in 137 | 0) ;; *) fail "$op killed at step $k: exit $rc" ;; esac
-		v=$(ask answer)
-		case $v in old | new) ;; *) fail "$op killed at step $k: answer '$v'" ;; esac
-		expect_alive >/dev/null
-		[ "$(ask early)" = 0 ] || fail "$op killed at step $k: a sleep ended early"
-		runs=$((runs + 1))
-	done
-done
+
+# before_run MODE OP K: from the version OP starts from, the sleep
+# restarted.
+before_run() {
+	local op=$2 v
+	v=$(ask answer)
+	if [ "$op" = apply ] && [ "$v" = new ]; then
+		expect_exit 0 "$NONSTOP" revert "$TPID" fix >/dev/null
+	elif [ "$op" = revert ] && [ "$v" = old ]; then
+		expect_exit 0 "$NONSTOP" apply "$TPID" fix.nsp >/dev/null
+	fi
+	restarted
+}
+
+# after_run MODE OP K RC: one version, the target alive, no sleep cut short.
+after_run() {
+	local op=$2 k=$3 v
+	kill_verdict "$@" ""
+	v=$(ask answer)
+	case $v in old | new) ;; *) fail "$op killed at step $k: answer '$v'" ;; esac
+	expect_alive >/dev/null
+	[ "$(ask early)" = 0 ] || fail "$op killed at step $k: a sleep ended early"
+}
+
+kill_op apply "$napply" apply "$TPID" fix.nsp
+kill_op revert "$nrevert" revert "$TPID" fix
+KILL_MODES=kill kill_matrix after_run before_run
 # The last sleeps that spanned a run end (at most 2 s later) before the count.
 sleep 2.2
 expect_eq 0 "$(ask early)" "sleeps that ended early or failed"
 expect_eq 0 "$(ask eintr)" "failed read() calls"
-note "$runs runs, no sleep cut short"
+note "$KILL_MATRIX_RUNS runs, no sleep cut short"

@@ -12,7 +12,6 @@
 #     and then no patch memory or descriptor is left in the process.
 # timeout: 900
 . "$TEST_LIB"
-. "$CASES/kill/check.sh"
 
 build_case pt --libnonstop
 make_patch fix.nsp
@@ -21,7 +20,7 @@ start_target v1/prog
 # settled: prints old or new once every worker and the loop thread run
 # one version, after checking that none ever mixed and that status agrees.
 settled() {
-	local v i st
+	local v i
 	expect_alive >&2
 	[ "$(ask mixed)" = 0 ] || fail "a worker mixed versions"
 	for ((i = 0; i < 200; i++)); do
@@ -29,27 +28,13 @@ settled() {
 		case $v in "workers=old loop=old" | "workers=new loop=new") break ;; esac
 		sleep 0.02
 	done
-	st=$("$NONSTOP" status --json "$TPID" | grep -o '"state":"[a-z]*"' | cut -d'"' -f4 | tail -n 1 || true)
 	case $v in
-	"workers=old loop=old") [ "$st" != applied ] || fail "old code, but status says '$st'"
-		echo old ;;
-	"workers=new loop=new") [ "$st" = applied ] || fail "new code, but status says '${st:-nothing}'"
-		echo new ;;
+	"workers=old loop=old") v=old ;;
+	"workers=new loop=new") v=new ;;
 	*) fail "the threads did not settle on one version: $v" ;;
 	esac
-}
-
-# clean: reverts whatever is left (a revert continues one begun before, and
-# sweeps what a killed nonstop left), then nothing of nonstop may remain.
-clean() {
-	local i
-	for ((i = 0; i < 3; i++)); do
-		"$NONSTOP" revert "$TPID" fix >/dev/null 2>&1 || true
-		"$NONSTOP" status "$TPID" | grep -q 'no patches applied' && break
-	done
-	expect_exit 0 "$NONSTOP" status "$TPID" >/dev/null
-	expect_stdout_match 'no patches applied' >/dev/null
-	kill_no_leftovers
+	status_agrees "$v" "$(patch_states | tail -n 1)"
+	echo "$v"
 }
 
 napply=$(steps apply "$TPID" fix.nsp)
@@ -59,33 +44,25 @@ nrevert=$(steps revert "$TPID" fix)
 note "per-thread apply passes $napply steps, revert $nrevert"
 [ "$napply" -gt 8 ] && [ "$nrevert" -gt 4 ] || fail "too few steps counted"
 
-runs=0
-for mode in fail kill; do
-	for ((k = 1; k <= napply; k++)); do
-		rc=$(run_at $mode $k apply "$TPID" fix.nsp)
-		v=$(settled) || exit 1
-		note "$mode apply at step $k: exit $rc, $v"
-		runs=$((runs + 1))
-		if [ $mode = fail ]; then
-			case $rc/$v in 1/old | 0/new) ;; *) fail "apply with step $k failing exited $rc, code $v" ;; esac
-		else
-			case $rc in 137 | 0) ;; *) fail "killed at step $k: exit $rc" ;; esac
-		fi
-		clean
-	done
-	for ((k = 1; k <= nrevert; k++)); do
+# before_run MODE OP K: a revert run starts from the patch applied.
+before_run() {
+	if [ "$2" = revert ]; then
 		expect_exit 0 "$NONSTOP" apply "$TPID" fix.nsp
-		rc=$(run_at $mode $k revert "$TPID" fix)
-		v=$(settled) || exit 1
-		note "$mode revert at step $k: exit $rc, $v"
-		runs=$((runs + 1))
-		if [ $mode = fail ]; then
-			case $rc/$v in 1/new | 1/old | 0/old) ;; *) fail "revert with step $k failing exited $rc, code $v" ;; esac
-		else
-			case $rc in 137 | 0) ;; *) fail "killed at step $k: exit $rc" ;; esac
-		fi
-		clean
-	done
-done
+	fi
+}
+
+# after_run MODE OP K RC: one version, the usual exit code, then clean.
+after_run() {
+	local v
+	v=$(settled) || exit 1
+	note "$1 $2 at step $3: exit $4, $v"
+	kill_verdict "$@" "$v"
+	# Whatever is left reverted, nothing of nonstop may remain.
+	kill_clean fix
+}
+
+kill_op apply "$napply" apply "$TPID" fix.nsp
+kill_op revert "$nrevert" revert "$TPID" fix
+kill_matrix after_run before_run
 [ "$(settled)" = old ] || fail "not back to the old code at the end"
-note "$runs runs, the target intact after each"
+note "$KILL_MATRIX_RUNS runs, the target intact after each"

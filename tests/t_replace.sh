@@ -156,7 +156,6 @@ expect_exit 0 "$NONSTOP" build --name A -o A.nsp --binary v1/prog --new-binary v
 expect_exit 0 "$NONSTOP" build --name B -o B.nsp --binary va/prog --new-binary v2/prog va v2
 expect_exit 0 "$NONSTOP" build --name C -o C.nsp --binary v1/prog v1 v3
 start_target v1/prog
-. "$CASES/kill/check.sh"
 
 # version: checks the target (kill_healthy) and prints AB or C: what a()
 # and b() return and what `status` lists agree on one of them.
@@ -192,37 +191,42 @@ note "apply --replace passes $n steps"
 [ "$n" -gt 20 ] || fail "too few steps counted"
 back_to_ab
 
-runs=0
-for mode in fail kill; do
-	for ((k = 1; k <= n; k++)); do
-		rc=$(run_at $mode $k apply --replace "$TPID" C.nsp)
-		v=$(version) || exit 1
-		left=$(mappings)
-		note "$mode apply --replace at step $k: exit $rc, $v, memory of: $left"
-		runs=$((runs + 1))
-		if [ $mode = fail ]; then
-			case $rc/$v in
-			1/AB) [ "$left" = "A B" ] || fail "a failed --replace left '$left'" ;;
-			0/C) # The switch stands; a release that failed says so.
-				[ "$left" = C ] || grep -q 'warning: the memory of replaced patch' fault.err ||
-					fail "memory of '$left' left without a warning: $(cat fault.err)" ;;
-			*) fail "apply --replace with step $k failing exited $rc, running $v" ;;
-			esac
-		else
-			case $rc in 137 | 0) ;; *) fail "killed at step $k: exit $rc" ;; esac
-		fi
-		# Leftovers of a killed run are removed by the next command; the
-		# next run starts from A and B alone, so that step k is the same
-		# step as counted.
-		if [ "$v" = C ] || [ "$left" != "A B" ] ||
-			ls -l "/proc/$TPID/fd" | grep -q 'memfd:nonstop'; then
-			back_to_ab
-		fi
-	done
-	note "$mode: every step of apply --replace ($n) survived"
-done
+# after_run MODE OP K RC: A+B or C, as status says; a failed run leaves
+# no memory of C.
+after_run() {
+	local mode=$1 k=$3 rc=$4 v left
+	v=$(version) || exit 1
+	left=$(mappings)
+	note "$mode apply --replace at step $k: exit $rc, $v, memory of: $left"
+	if [ "$mode" = fail ]; then
+		case $rc/$v in
+		1/AB) [ "$left" = "A B" ] || fail "a failed --replace left '$left'" ;;
+		0/C) # The switch stands; a release that failed says so.
+			[ "$left" = C ] || grep -q 'warning: the memory of replaced patch' fault.err ||
+				fail "memory of '$left' left without a warning: $(cat fault.err)" ;;
+		*) fail "apply --replace with step $k failing exited $rc, running $v" ;;
+		esac
+	else
+		kill_verdict "$@" "$v"
+	fi
+	# Leftovers of a killed run are removed by the next command; the
+	# next run starts from A and B alone, so that step k is the same
+	# step as counted.
+	if [ "$v" = C ] || [ "$left" != "A B" ] ||
+		ls -l "/proc/$TPID/fd" | grep -q 'memfd:nonstop'; then
+		back_to_ab
+	fi
+}
+
+# after_mode MODE
+after_mode() {
+	note "$1: every step of apply --replace ($n) survived"
+}
+
+kill_op apply "$n" apply --replace "$TPID" C.nsp
+kill_matrix after_run "" after_mode
 expect_exit 0 "$NONSTOP" revert --all "$TPID"
 kill_no_leftovers
 expect_eq "a=old b=old" "$(ask v)" "the functions at the end"
 kill_healthy
-note "$runs runs, the target intact after each"
+note "$KILL_MATRIX_RUNS runs, the target intact after each"

@@ -25,10 +25,6 @@ make_patch fix.nsp
 # The old nonstop spun for ever here: fail fast rather than wait.
 NONSTOP_CMD_TIMEOUT=30
 
-maps_nostack() {
-	grep -v '\[stack\]' "/proc/$TPID/maps" || true
-}
-
 # harmless MODE ERE: apply against executor MODE fails with ERE, and the
 # target is as it was.
 harmless() {

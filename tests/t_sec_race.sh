@@ -9,7 +9,6 @@
 # patch a concurrent apply had just put at the same address: both said
 # they succeeded, and the target crashed.)
 . "$TEST_LIB"
-. "$CASES/kill/check.sh"
 
 note "--- a second nonstop while an apply waits"
 build_case spin

@@ -6,7 +6,6 @@
 # target's memory map and data are as they were, the target alive. A
 # valid forged record is reverted, its name printed escaped.
 . "$TEST_LIB"
-. "$CASES/sec_records/build.sh"
 build_sec_records
 open_dir_to_others
 as_user ns-attacker

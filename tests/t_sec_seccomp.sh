@@ -10,7 +10,6 @@
 # (ptrace, reboot) lets apply and revert work. And a user who cannot read
 # the filter (no CAP_SYS_ADMIN) is refused, the target untouched.
 . "$TEST_LIB"
-. "$CASES/sec_seccomp/check.sh"
 build_case sec_seccomp
 make_patch fix.nsp
 # Should nonstop kill the target, fail fast rather than wait.

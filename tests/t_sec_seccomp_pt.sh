@@ -8,7 +8,6 @@
 # answers. A filter that kills only on calls nonstop never makes lets the
 # per-thread apply and revert work.
 . "$TEST_LIB"
-. "$CASES/sec_seccomp/check.sh"
 build_case sec_seccomp --libnonstop
 make_patch fix.nsp
 # Should nonstop kill the target, fail fast rather than wait.

@@ -7,7 +7,6 @@
 # listed as damaged. An apply refused because of the forged record names
 # it escaped, on one line of stderr. The target runs on, untouched.
 . "$TEST_LIB"
-. "$CASES/sec_records/build.sh"
 command -v jq >/dev/null || fail "jq is missing (scripts/deps.sh installs it)"
 build_sec_records
 open_dir_to_others

@@ -5,9 +5,8 @@
 # are per item and kept across calls; patch B, stacked on A (built on its
 # result), carries on with A's counters; reverting keeps the root and the
 # counters, which A applied again finds; free_all releases them (the heap
-# shrinks). The steps: tests/cases/shadow/scenario.sh.
+# shrinks). The steps: tests/lib/shadow.sh.
 . "$TEST_LIB"
-. "$CASES/shadow/scenario.sh"
 
 build_case shadow
 build_version shadow v3 v2 v3

@@ -6,10 +6,9 @@
 # its free, none is another object's or another thread's; with the workers
 # held, the whole table agrees with their counts. The patch refers to the
 # program's root, and binds to it (no nonstop:shadow mapping). Applied and reverted under
-# that load (tests/cases/shadow_mt/scenario.sh).
+# that load (tests/lib/shadow_mt.sh).
 # timeout: 300
 . "$TEST_LIB"
-. "$CASES/shadow_mt/scenario.sh"
 
 build_case shadow_mt
 make_patch fix.nsp

@@ -1,9 +1,8 @@
 # Shadow variables in the per-thread mode: the scenario of t_shadow
-# (tests/cases/shadow/scenario.sh) on the same program linked with
+# (tests/lib/shadow.sh) on the same program linked with
 # libnonstop. nonstop creates the shadow root with a system call run by
 # libnonstop's own thread, the only one it stops.
 . "$TEST_LIB"
-. "$CASES/shadow/scenario.sh"
 
 build_case shadow --libnonstop
 build_version --libnonstop shadow v3 v2 v3

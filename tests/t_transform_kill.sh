@@ -8,8 +8,6 @@
 # still be running in it).
 # timeout: 900
 . "$TEST_LIB"
-. "$CASES/kill/check.sh"
-. "$CASES/xform_table/make_v3.sh"
 
 LDEXTRA=()
 build_case xform_table
@@ -28,17 +26,17 @@ NEW="100 alpha hits=2 level=1 prio=7 hot=1 seen=20|101 beta hits=0 level=2 prio=
 # (and first_used(), which reads the table without changing), status
 # agreeing; fails on anything else.
 version() {
-	local got st
+	local got st v
 	expect_alive >&2
 	got="$(ask show 0)|$(ask show 1)|$(ask first)"
-	st=$("$NONSTOP" status --json "$TPID" | grep -o '"state":"[a-z]*"' | cut -d'"' -f4 || true)
+	st=$(patch_states)
 	case $got in
-	"$OLD") [ "$st" != applied ] || fail "old code, but status says '$st'"
-		echo old ;;
-	"$NEW") [ "$st" = applied ] || fail "new code, but status says '${st:-nothing}'"
-		echo new ;;
+	"$OLD") v=old ;;
+	"$NEW") v=new ;;
 	*) fail "neither version, or data lost: '$got' (status '${st:-nothing}')" ;;
 	esac
+	status_agrees "$v" "$st"
+	echo "$v"
 }
 
 napply=$(steps apply "$TPID" fix.nsp)
@@ -48,43 +46,7 @@ nrevert=$(steps revert "$TPID" fix)
 note "apply passes $napply steps, revert $nrevert"
 [ "$napply" -gt 10 ] && [ "$nrevert" -gt 5 ] || fail "too few steps counted"
 
-for mode in fail kill; do
-	for ((k = 1; k <= napply; k++)); do
-		rc=$(run_at $mode $k apply "$TPID" fix.nsp)
-		v=$(version) || exit 1
-		note "$mode apply at step $k: exit $rc, $v"
-		if [ $mode = fail ]; then
-			case $rc/$v in
-			1/old) kill_no_leftovers ;;
-			0/new) ;;
-			*) fail "apply with step $k failing exited $rc, code $v" ;;
-			esac
-		else
-			case $rc in 137 | 0) ;; *) fail "killed at step $k: exit $rc" ;; esac
-		fi
-		if [ "$v" = new ]; then
-			expect_exit 0 "$NONSTOP" revert "$TPID" fix >/dev/null
-		fi
-	done
-	expect_exit 0 "$NONSTOP" apply "$TPID" fix.nsp >/dev/null
-	for ((k = 1; k <= nrevert; k++)); do
-		rc=$(run_at $mode $k revert "$TPID" fix)
-		v=$(version) || exit 1
-		note "$mode revert at step $k: exit $rc, $v"
-		if [ $mode = fail ]; then
-			case $rc/$v in
-			1/new | 1/old | 0/old) ;;
-			*) fail "revert with step $k failing exited $rc, code $v" ;;
-			esac
-		else
-			case $rc in 137 | 0) ;; *) fail "killed at step $k: exit $rc" ;; esac
-		fi
-		if [ "$v" = old ]; then
-			expect_exit 0 "$NONSTOP" apply "$TPID" fix.nsp >/dev/null
-		fi
-	done
-	expect_exit 0 "$NONSTOP" revert "$TPID" fix >/dev/null
-	kill_no_leftovers
-	note "$mode: every step of apply ($napply) and revert ($nrevert) survived"
-done
+kill_op apply "$napply" apply "$TPID" fix.nsp
+kill_op revert "$nrevert" revert "$TPID" fix
+kill_matrix_switch version
 [ "$(version)" = old ] || fail "not back to the old version at the end"

@@ -10,8 +10,6 @@
 # timeout: 240
 . "$TEST_LIB"
 
-. "$CASES/xform_table/make_v3.sh"
-
 LDEXTRA=()
 build_case xform_table
 make_v3 .

@@ -3,7 +3,6 @@
 # version the first produces) is refused, and so is --replace of the first.
 # Both refusals leave the process as it was.
 . "$TEST_LIB"
-. "$CASES/xform_table/make_v3.sh"
 
 LDEXTRA=()
 build_case xform_table

@@ -6,10 +6,8 @@
  * its depth. Unchanged in v2. Linked with -rdynamic, so that the frames of
  * the program are named in backtrace_symbols_fd's output. */
 #include <execinfo.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
+
+#include "fixture.h"
 
 int traced(void);
 
@@ -22,28 +20,18 @@ __attribute__((noinline)) int bt(void)
 
 __attribute__((noinline)) int handle(const char *line)
 {
-	if (!strcmp(line, "ping"))
-		return printf("pong\n");
 	if (!strcmp(line, "trace"))
 		return printf("%d\n", traced());
 	if (!strcmp(line, "bt"))
 		return printf("%d\n", bt());
-	return printf("unknown command: %s\n", line);
+	return 0;
 }
 
 int main(void)
 {
-	char line[256];
-
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	if (bt() <= 0)
 		return 1;
 	printf("ready\n");
-	while (fgets(line, sizeof(line), stdin)) {
-		line[strcspn(line, "\n")] = '\0';
-		handle(line);
-	}
-	return 0;
+	return fixture_loop(handle);
 }

@@ -15,12 +15,10 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fixture.h"
 
 const char *answer(void);
 
@@ -42,22 +40,19 @@ static void sleep_forever(void)
 	}
 }
 
-static void command(const char *line)
+static int command(const char *line)
 {
-	if (!strcmp(line, "ping"))
-		printf("pong\n");
-	else if (!strcmp(line, "eintr"))
-		printf("%lu\n", atomic_load(&read_errors));
-	else if (!strcmp(line, "short"))
-		printf("%lu\n", atomic_load(&short_reads));
-	else if (!strcmp(line, "sleeps"))
-		printf("%lu\n", atomic_load(&sleeps));
-	else if (!strcmp(line, "early"))
-		printf("%lu\n", atomic_load(&early));
-	else if (!strcmp(line, "answer"))
-		printf("%s\n", answer());
-	else
-		printf("unknown command: %s\n", line);
+	if (!strcmp(line, "eintr"))
+		return printf("%lu\n", atomic_load(&read_errors));
+	if (!strcmp(line, "short"))
+		return printf("%lu\n", atomic_load(&short_reads));
+	if (!strcmp(line, "sleeps"))
+		return printf("%lu\n", atomic_load(&sleeps));
+	if (!strcmp(line, "early"))
+		return printf("%lu\n", atomic_load(&early));
+	if (!strcmp(line, "answer"))
+		return printf("%s\n", answer());
+	return 0;
 }
 
 static void *reader(void *arg)
@@ -83,7 +78,7 @@ static void *reader(void *arg)
 		start = buf;
 		while ((nl = strchr(start, '\n'))) {
 			*nl = '\0';
-			command(start);
+			fixture_answer(start, command);
 			start = nl + 1;
 		}
 		have = strlen(start);
@@ -97,9 +92,7 @@ int main(void)
 {
 	pthread_t t;
 
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	printf("ready\n");
 	if (pthread_create(&t, NULL, reader, NULL)) {
 		printf("cannot start the reader\n");

@@ -5,10 +5,8 @@
  *   stats   prints "errors=E calls=C new=N spawned=S" (see threads/). */
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
+
+#include "fixture.h"
 
 #define THREADS 2
 
@@ -46,38 +44,33 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static int command(const char *line)
+{
+	if (!strcmp(line, "stats"))
+		return printf("errors=%lu calls=%lu new=%lu spawned=%lu\n",
+			      atomic_load(&errors), atomic_load(&calls),
+			      atomic_load(&news), atomic_load(&spawned));
+	if (!strcmp(line, "errors"))
+		return printf("%lu\n", atomic_load(&errors));
+	if (!strcmp(line, "calls"))
+		return printf("%lu\n", atomic_load(&calls));
+	if (!strcmp(line, "spawned"))
+		return printf("%lu\n", atomic_load(&spawned));
+	if (!strcmp(line, "new"))
+		return printf("%lu\n", atomic_load(&news));
+	return 0;
+}
+
 int main(void)
 {
-	char line[256];
 	pthread_t t;
 
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	for (long i = 0; i < THREADS; i++)
 		if (pthread_create(&t, NULL, worker, (void *)i)) {
 			printf("cannot start threads\n");
 			return 1;
 		}
 	printf("ready\n");
-	while (fgets(line, sizeof(line), stdin)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ping"))
-			printf("pong\n");
-		else if (!strcmp(line, "stats"))
-			printf("errors=%lu calls=%lu new=%lu spawned=%lu\n",
-			       atomic_load(&errors), atomic_load(&calls),
-			       atomic_load(&news), atomic_load(&spawned));
-		else if (!strcmp(line, "errors"))
-			printf("%lu\n", atomic_load(&errors));
-		else if (!strcmp(line, "calls"))
-			printf("%lu\n", atomic_load(&calls));
-		else if (!strcmp(line, "spawned"))
-			printf("%lu\n", atomic_load(&spawned));
-		else if (!strcmp(line, "new"))
-			printf("%lu\n", atomic_load(&news));
-		else
-			printf("unknown command: %s\n", line);
-	}
-	return 0;
+	return fixture_loop(command);
 }

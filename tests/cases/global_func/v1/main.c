@@ -1,27 +1,20 @@
 /* Target of the tests: "call N" prints compute(N). Unchanged in v2. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
+#include "fixture.h"
 
 int compute(int x);
 
+static int command(const char *line)
+{
+	const char *arg;
+
+	if ((arg = FIXTURE_ARG(line, "call ")))
+		return printf("%d\n", compute(atoi(arg)));
+	return 0;
+}
+
 int main(void)
 {
-	char line[256];
-
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	printf("ready\n");
-	while (fgets(line, sizeof(line), stdin)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ping"))
-			printf("pong\n");
-		else if (!strncmp(line, "call ", 5))
-			printf("%d\n", compute(atoi(line + 5)));
-		else
-			printf("unknown command: %s\n", line);
-	}
-	return 0;
+	return fixture_loop(command);
 }

@@ -1,30 +1,21 @@
 /* Target: "bump" prints bump(), "get" prints the global counter. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
+#include "fixture.h"
 
 extern long counter;
 long bump(void);
 
+static int command(const char *line)
+{
+	if (!strcmp(line, "bump"))
+		return printf("%ld\n", bump());
+	if (!strcmp(line, "get"))
+		return printf("%ld\n", counter);
+	return 0;
+}
+
 int main(void)
 {
-	char line[256];
-
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	printf("ready\n");
-	while (fgets(line, sizeof(line), stdin)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ping"))
-			printf("pong\n");
-		else if (!strcmp(line, "bump"))
-			printf("%ld\n", bump());
-		else if (!strcmp(line, "get"))
-			printf("%ld\n", counter);
-		else
-			printf("unknown command: %s\n", line);
-	}
-	return 0;
+	return fixture_loop(command);
 }

@@ -20,14 +20,10 @@
  *                1000: it faults; 1001: it waits until N changes)
  *   ping         pong */
 #include <dirent.h>
-#include <poll.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "nonstop.h"
 
 #pragma weak nonstop_update_point
@@ -87,58 +83,46 @@ static int runtime_asleep(void)
 	return found;
 }
 
-static void print4(volatile int *v)
+static int print4(volatile int *v)
 {
-	printf("pre_apply=%d post_apply=%d pre_revert=%d post_revert=%d\n",
-	       v[1], v[2], v[3], v[4]);
+	return printf("pre_apply=%d post_apply=%d pre_revert=%d post_revert=%d\n",
+		      v[1], v[2], v[3], v[4]);
 }
 
-static void command(char *line)
+static int command(const char *line)
 {
 	int k, n;
 
 	if (!strcmp(line, "v"))
-		printf("%s\n", value() == 3 ? "v3" : value() == 2 ? "new" :
-		       value() == 1 ? "old" : "?");
-	else if (!strcmp(line, "runs"))
-		print4(hook_runs);
-	else if (!strcmp(line, "saw"))
-		print4(hook_saw);
-	else if (sscanf(line, "tid %d", &k) == 1 && k >= 1 && k <= 4)
-		printf("%d\n", hook_tid[k]);
-	else if (sscanf(line, "fail %d %d", &k, &n) == 2 && k >= 1 && k <= 4) {
+		return printf("%s\n", value() == 3 ? "v3" : value() == 2 ? "new" :
+			      value() == 1 ? "old" : "?");
+	if (!strcmp(line, "runs"))
+		return print4(hook_runs);
+	if (!strcmp(line, "saw"))
+		return print4(hook_saw);
+	if (sscanf(line, "tid %d", &k) == 1 && k >= 1 && k <= 4)
+		return printf("%d\n", hook_tid[k]);
+	if (sscanf(line, "fail %d %d", &k, &n) == 2 && k >= 1 && k <= 4) {
 		hook_fail[k] = n;
-		printf("ok\n");
-	} else if (!strcmp(line, "ping"))
-		printf("pong\n");
-	else
-		printf("unknown command: %s\n", line);
+		return printf("ok\n");
+	}
+	return 0;
 }
 
 int main(void)
 {
 	pthread_t t;
-	char line[64];
 
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	for (int i = 0; i < 2; i++)
 		pthread_create(&t, NULL, worker, NULL);
 	for (int i = 0; nonstop_update_point && !runtime_asleep() && i < 5000; i++)
 		usleep(1000);
 	printf("ready\n");
-	for (;;) {
-		struct pollfd p = { .fd = 0, .events = POLLIN };
-
-		/* Per-thread, this thread passes update points; otherwise it
-		 * waits in fgets, where it holds stdin's lock: nonstop never
-		 * borrows it for a hook (t_hooks makes one wait). */
-		update_point();
-		if (nonstop_update_point && poll(&p, 1, 10) <= 0)
-			continue;
-		if (!fgets(line, sizeof(line), stdin))
-			return 0;
-		line[strcspn(line, "\n")] = '\0';
-		command(line);
-	}
+	/* Per-thread, this thread passes update points; otherwise it waits
+	 * in fgets, where it holds stdin's lock: nonstop never borrows it
+	 * for a hook (t_hooks makes one wait). */
+	if (nonstop_update_point)
+		return fixture_poll_loop(command, nonstop_update_point);
+	return fixture_loop(command);
 }

@@ -24,16 +24,14 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fixture.h"
 
 const char *answer(void);
 
@@ -201,40 +199,41 @@ static void poke(void)
 	printf("%s\n", line);
 }
 
+static int command(const char *line)
+{
+	if (!strcmp(line, "answer"))
+		return printf("%s\n", answer());
+	if (!strcmp(line, "poke")) {
+		poke();
+		return 1;
+	}
+	if (!strcmp(line, "stats") || !strcmp(line, "errnos")) {
+		char out[512] = "";
+
+		for (int k = 0; k < NKIND; k++) {
+			char one[80];
+
+			if (line[0] == 's')
+				snprintf(one, sizeof(one), "%s%s=%lu/%lu/%lu",
+					 k ? " " : "", names[k],
+					 atomic_load(&woke[k]),
+					 atomic_load(&failed[k]),
+					 atomic_load(&early[k]));
+			else
+				snprintf(one, sizeof(one), "%s%s=%d",
+					 k ? " " : "", names[k],
+					 atomic_load(&lasterr[k]));
+			strcat(out, one);
+		}
+		return printf("%s\n", out);
+	}
+	return 0;
+}
+
 static void *commands(void *arg)
 {
-	char line[256];
-
 	(void)arg;
-	while (fgets(line, sizeof(line), stdin)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ping")) {
-			printf("pong\n");
-		} else if (!strcmp(line, "answer")) {
-			printf("%s\n", answer());
-		} else if (!strcmp(line, "poke")) {
-			poke();
-		} else if (!strcmp(line, "stats") || !strcmp(line, "errnos")) {
-			char out[512] = "";
-			for (int k = 0; k < NKIND; k++) {
-				char one[80];
-				if (line[0] == 's')
-					snprintf(one, sizeof(one), "%s%s=%lu/%lu/%lu",
-						 k ? " " : "", names[k],
-						 atomic_load(&woke[k]),
-						 atomic_load(&failed[k]),
-						 atomic_load(&early[k]));
-				else
-					snprintf(one, sizeof(one), "%s%s=%d",
-						 k ? " " : "", names[k],
-						 atomic_load(&lasterr[k]));
-				strcat(out, one);
-			}
-			printf("%s\n", out);
-		} else {
-			printf("unknown command: %s\n", line);
-		}
-	}
+	fixture_loop(command);
 	exit(0);
 }
 
@@ -244,9 +243,7 @@ int main(int argc, char **argv)
 	pthread_t t;
 	int mode = -1;
 
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	for (int k = 0; k < NKIND; k++)
 		if (argc > 1 && !strcmp(argv[1], names[k]))
 			mode = k;

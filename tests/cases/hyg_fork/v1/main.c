@@ -16,16 +16,13 @@
  *              bad results in the parent's own thread */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fixture.h"
 
 int compute(int x);
 
@@ -111,17 +108,18 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static void command(const char *line)
+static int command(const char *line)
 {
-	if (!strcmp(line, "ping")) {
-		printf("pong\n");
-	} else if (!strncmp(line, "call ", 5)) {
-		printf("%d\n", compute(atoi(line + 5)));
-	} else if (!strcmp(line, "fork on")) {
+	const char *arg;
+
+	if ((arg = FIXTURE_ARG(line, "call ")))
+		return printf("%d\n", compute(atoi(arg)));
+	if (!strcmp(line, "fork on")) {
 		atomic_store(&busy[1], 1);
 		atomic_store(&forking, 1);
-		printf("ok\n");
-	} else if (!strcmp(line, "fork off")) {
+		return printf("ok\n");
+	}
+	if (!strcmp(line, "fork off")) {
 		struct timespec nap = { 0, 1000 * 1000 };
 		int i;
 
@@ -129,16 +127,15 @@ static void command(const char *line)
 		/* The main thread's own child is reaped: it is here. */
 		for (i = 0; i < 3000 && atomic_load(&busy[1]); i++)
 			nanosleep(&nap, NULL);
-		printf("%s\n", atomic_load(&busy[1]) ? "stuck" : "ok");
-	} else if (!strcmp(line, "stats")) {
-		printf("forks=%lu ok=%lu badexit=%lu crashed=%lu lastsig=%d "
-		       "forkerr=%lu errors=%lu\n", atomic_load(&forks),
-		       atomic_load(&ok), atomic_load(&badexit),
-		       atomic_load(&crashed), atomic_load(&lastsig),
-		       atomic_load(&forkerr), atomic_load(&errors));
-	} else {
-		printf("unknown command: %s\n", line);
+		return printf("%s\n", atomic_load(&busy[1]) ? "stuck" : "ok");
 	}
+	if (!strcmp(line, "stats"))
+		return printf("forks=%lu ok=%lu badexit=%lu crashed=%lu lastsig=%d "
+			      "forkerr=%lu errors=%lu\n", atomic_load(&forks),
+			      atomic_load(&ok), atomic_load(&badexit),
+			      atomic_load(&crashed), atomic_load(&lastsig),
+			      atomic_load(&forkerr), atomic_load(&errors));
+	return 0;
 }
 
 int main(void)
@@ -147,9 +144,7 @@ int main(void)
 	size_t have = 0;
 	pthread_t t;
 
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	if (pthread_create(&t, NULL, forker, NULL) ||
 	    pthread_create(&t, NULL, worker, NULL)) {
 		printf("cannot start threads\n");
@@ -177,7 +172,7 @@ int main(void)
 		start = buf;
 		while ((nl = strchr(start, '\n'))) {
 			*nl = '\0';
-			command(start);
+			fixture_answer(start, command);
 			start = nl + 1;
 		}
 		have = strlen(start);

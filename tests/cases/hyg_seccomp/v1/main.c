@@ -17,14 +17,12 @@
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fixture.h"
 
 int compute(int x);
 
@@ -100,17 +98,27 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static int command(const char *line)
+{
+	const char *arg;
+
+	if ((arg = FIXTURE_ARG(line, "call ")))
+		return printf("%d\n", compute(atoi(arg)));
+	if (!strcmp(line, "probe")) {
+		probe();
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
-	char line[256];
 	pthread_t t;
 	int m = !strcmp(mode, "memfd") || !strcmp(mode, "all");
 	int x = !strcmp(mode, "exec") || !strcmp(mode, "all");
 
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	if (!m && !x) {
 		printf("usage: prog memfd|exec|all\n");
 		return 2;
@@ -124,16 +132,5 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("ready\n");
-	while (fgets(line, sizeof(line), stdin)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ping"))
-			printf("pong\n");
-		else if (!strncmp(line, "call ", 5))
-			printf("%d\n", compute(atoi(line + 5)));
-		else if (!strcmp(line, "probe"))
-			probe();
-		else
-			printf("unknown command: %s\n", line);
-	}
-	return 0;
+	return fixture_loop(command);
 }

@@ -20,14 +20,12 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fixture.h"
 
 #ifndef sigev_notify_thread_id
 #define sigev_notify_thread_id _sigev_un._tid
@@ -102,6 +100,25 @@ static void hsee(void)
 		printf("mixed old=%lu new=%lu bad=%lu\n", o, n, b);
 }
 
+static int command(const char *line)
+{
+	const char *arg;
+
+	if ((arg = FIXTURE_ARG(line, "call ")))
+		return printf("%d\n", compute(atoi(arg)));
+	if (!strcmp(line, "hsee")) {
+		hsee();
+		return 1;
+	}
+	if (!strcmp(line, "stats"))
+		return printf("handled=%lu leader=%lu bad=%lu errors=%lu\n",
+			      atomic_load(&handled), atomic_load(&on_leader),
+			      atomic_load(&hbad), atomic_load(&errors));
+	if (!strcmp(line, "bad"))
+		return printf("%lu\n", atomic_load(&hbad) + atomic_load(&errors));
+	return 0;
+}
+
 int main(void)
 {
 	struct itimerval it = { { 0, 200 }, { 0, 200 } };
@@ -109,13 +126,10 @@ int main(void)
 	struct sigevent sev;
 	struct sigaction sa;
 	sigset_t alrm;
-	char line[256];
 	pthread_t t;
 	timer_t tm;
 
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	leader_tid = (pid_t)syscall(SYS_gettid);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_timer;
@@ -142,22 +156,5 @@ int main(void)
 		return 1;
 	}
 	printf("ready\n");
-	while (fgets(line, sizeof(line), stdin)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ping"))
-			printf("pong\n");
-		else if (!strncmp(line, "call ", 5))
-			printf("%d\n", compute(atoi(line + 5)));
-		else if (!strcmp(line, "hsee"))
-			hsee();
-		else if (!strcmp(line, "stats"))
-			printf("handled=%lu leader=%lu bad=%lu errors=%lu\n",
-			       atomic_load(&handled), atomic_load(&on_leader),
-			       atomic_load(&hbad), atomic_load(&errors));
-		else if (!strcmp(line, "bad"))
-			printf("%lu\n", atomic_load(&hbad) + atomic_load(&errors));
-		else
-			printf("unknown command: %s\n", line);
-	}
-	return 0;
+	return fixture_loop(command);
 }

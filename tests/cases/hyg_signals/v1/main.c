@@ -27,12 +27,10 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fixture.h"
 
 int compute(int x);
 
@@ -40,6 +38,7 @@ static atomic_ulong errors, usr1, rt1, rt2;
 static atomic_ulong sent[3], recvd[3];
 static atomic_int storm_on, storm_idle = 1;
 static pthread_t leader, worker1;
+static sigset_t blocked;   /* SIGUSR1, SIGRTMIN+1, SIGRTMIN+2 */
 
 static void on_rt(int sig, siginfo_t *si, void *uc)
 {
@@ -107,16 +106,64 @@ static void *storm(void *arg)
 	return NULL;
 }
 
+static int command(const char *line)
+{
+	const char *arg;
+
+	if ((arg = FIXTURE_ARG(line, "call ")))
+		return printf("%d\n", compute(atoi(arg)));
+	if (!strcmp(line, "errors"))
+		return printf("%lu\n", atomic_load(&errors));
+	if (!strcmp(line, "pend")) {
+		union sigval v = { .sival_int = 0 };
+		int bad = kill(getpid(), SIGUSR1);
+
+		for (int i = 0; i < 3; i++)
+			bad |= sigqueue(getpid(), SIGRTMIN + 1, v);
+		for (int i = 0; i < 2; i++)
+			bad |= pthread_sigqueue(leader, SIGRTMIN + 2, v);
+		return printf("%s\n", bad ? "cannot send" : "ok");
+	}
+	if (!strcmp(line, "pending")) {
+		sigset_t p;
+
+		sigpending(&p);
+		return printf("usr1=%d rt1=%d rt2=%d\n", sigismember(&p, SIGUSR1),
+			      sigismember(&p, SIGRTMIN + 1),
+			      sigismember(&p, SIGRTMIN + 2));
+	}
+	if (!strcmp(line, "unblock")) {
+		pthread_sigmask(SIG_UNBLOCK, &blocked, NULL);
+		return printf("usr1=%lu rt1=%lu rt2=%lu\n", atomic_load(&usr1),
+			      atomic_load(&rt1), atomic_load(&rt2));
+	}
+	if (!strcmp(line, "storm on")) {
+		atomic_store(&storm_on, 1);
+		return printf("ok\n");
+	}
+	if (!strcmp(line, "storm off")) {
+		struct timespec nap = { 0, 1000 * 1000 };
+
+		atomic_store(&storm_on, 0);
+		atomic_store(&storm_idle, 0);
+		while (!atomic_load(&storm_idle))
+			nanosleep(&nap, NULL);
+		return printf("ok\n");
+	}
+	if (!strcmp(line, "rt"))
+		return printf("sent=%lu,%lu,%lu recv=%lu,%lu,%lu\n",
+			      atomic_load(&sent[0]), atomic_load(&sent[1]),
+			      atomic_load(&sent[2]), atomic_load(&recvd[0]),
+			      atomic_load(&recvd[1]), atomic_load(&recvd[2]));
+	return 0;
+}
+
 int main(void)
 {
 	struct sigaction sa;
-	sigset_t blk;
-	char line[256];
 	pthread_t t;
 
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART | SA_SIGINFO;
@@ -127,11 +174,11 @@ int main(void)
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGRTMIN + 1, &sa, NULL);
 	sigaction(SIGRTMIN + 2, &sa, NULL);
-	sigemptyset(&blk);
-	sigaddset(&blk, SIGUSR1);
-	sigaddset(&blk, SIGRTMIN + 1);
-	sigaddset(&blk, SIGRTMIN + 2);
-	pthread_sigmask(SIG_BLOCK, &blk, NULL);
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGUSR1);
+	sigaddset(&blocked, SIGRTMIN + 1);
+	sigaddset(&blocked, SIGRTMIN + 2);
+	pthread_sigmask(SIG_BLOCK, &blocked, NULL);
 	leader = pthread_self();
 	if (pthread_create(&worker1, NULL, worker, (void *)1L) ||
 	    pthread_create(&t, NULL, worker, (void *)2L) ||
@@ -140,50 +187,5 @@ int main(void)
 		return 1;
 	}
 	printf("ready\n");
-	while (fgets(line, sizeof(line), stdin)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ping")) {
-			printf("pong\n");
-		} else if (!strncmp(line, "call ", 5)) {
-			printf("%d\n", compute(atoi(line + 5)));
-		} else if (!strcmp(line, "errors")) {
-			printf("%lu\n", atomic_load(&errors));
-		} else if (!strcmp(line, "pend")) {
-			union sigval v = { .sival_int = 0 };
-			int bad = kill(getpid(), SIGUSR1);
-			for (int i = 0; i < 3; i++)
-				bad |= sigqueue(getpid(), SIGRTMIN + 1, v);
-			for (int i = 0; i < 2; i++)
-				bad |= pthread_sigqueue(leader, SIGRTMIN + 2, v);
-			printf("%s\n", bad ? "cannot send" : "ok");
-		} else if (!strcmp(line, "pending")) {
-			sigset_t p;
-			sigpending(&p);
-			printf("usr1=%d rt1=%d rt2=%d\n", sigismember(&p, SIGUSR1),
-			       sigismember(&p, SIGRTMIN + 1),
-			       sigismember(&p, SIGRTMIN + 2));
-		} else if (!strcmp(line, "unblock")) {
-			pthread_sigmask(SIG_UNBLOCK, &blk, NULL);
-			printf("usr1=%lu rt1=%lu rt2=%lu\n", atomic_load(&usr1),
-			       atomic_load(&rt1), atomic_load(&rt2));
-		} else if (!strcmp(line, "storm on")) {
-			atomic_store(&storm_on, 1);
-			printf("ok\n");
-		} else if (!strcmp(line, "storm off")) {
-			struct timespec nap = { 0, 1000 * 1000 };
-			atomic_store(&storm_on, 0);
-			atomic_store(&storm_idle, 0);
-			while (!atomic_load(&storm_idle))
-				nanosleep(&nap, NULL);
-			printf("ok\n");
-		} else if (!strcmp(line, "rt")) {
-			printf("sent=%lu,%lu,%lu recv=%lu,%lu,%lu\n",
-			       atomic_load(&sent[0]), atomic_load(&sent[1]),
-			       atomic_load(&sent[2]), atomic_load(&recvd[0]),
-			       atomic_load(&recvd[1]), atomic_load(&recvd[2]));
-		} else {
-			printf("unknown command: %s\n", line);
-		}
-	}
-	return 0;
+	return fixture_loop(command);
 }

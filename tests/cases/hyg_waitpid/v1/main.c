@@ -7,11 +7,9 @@
  * It is started by parent.c, whose waitpid() must see nothing of an update. */
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <time.h>
+
+#include "fixture.h"
 
 int compute(int x);
 
@@ -43,14 +41,22 @@ static void *sleeper(void *arg)
 	return NULL;
 }
 
+static int command(const char *line)
+{
+	const char *arg;
+
+	if ((arg = FIXTURE_ARG(line, "call ")))
+		return printf("%d\n", compute(atoi(arg)));
+	if (!strcmp(line, "errors"))
+		return printf("%lu\n", atomic_load(&errors));
+	return 0;
+}
+
 int main(void)
 {
-	char line[256];
 	pthread_t t;
 
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	if (pthread_create(&t, NULL, worker, (void *)1L) ||
 	    pthread_create(&t, NULL, worker, (void *)2L) ||
 	    pthread_create(&t, NULL, sleeper, NULL)) {
@@ -58,16 +64,5 @@ int main(void)
 		return 1;
 	}
 	printf("ready\n");
-	while (fgets(line, sizeof(line), stdin)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ping"))
-			printf("pong\n");
-		else if (!strncmp(line, "call ", 5))
-			printf("%d\n", compute(atoi(line + 5)));
-		else if (!strcmp(line, "errors"))
-			printf("%lu\n", atomic_load(&errors));
-		else
-			printf("unknown command: %s\n", line);
-	}
-	return 0;
+	return fixture_loop(command);
 }

@@ -23,11 +23,10 @@
 #include <execinfo.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fixture.h"
 
 int a(int x);
 int b(int x);
@@ -86,33 +85,30 @@ static void *sleeper(void *arg)
 	return NULL;
 }
 
+static int command(const char *line)
+{
+	if (!strcmp(line, "v"))
+		return printf("a=%s b=%s\n", a(0) == 3 ? "v3" : a(0) == 2 ? "new" : "old",
+			      b(0) == 20 ? "new" : "old");
+	if (!strcmp(line, "bad"))
+		return printf("%lu\n", atomic_load(&bad_result) +
+			      atomic_load(&bad_fp) + atomic_load(&bad_sleep));
+	if (!strcmp(line, "why"))
+		return printf("results=%lu fp=%lu sleeps=%lu\n",
+			      atomic_load(&bad_result), atomic_load(&bad_fp),
+			      atomic_load(&bad_sleep));
+	if (!strcmp(line, "bt")) {
+		void *frames[64];
+
+		return printf("%d\n", backtrace(frames, 64));
+	}
+	return 0;
+}
+
 static void *commands(void *arg)
 {
-	char line[64];
-
 	(void)arg;
-	while (fgets(line, sizeof(line), stdin)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "v"))
-			printf("a=%s b=%s\n", a(0) == 3 ? "v3" : a(0) == 2 ? "new" : "old",
-			       b(0) == 20 ? "new" : "old");
-		else if (!strcmp(line, "bad"))
-			printf("%lu\n", atomic_load(&bad_result) +
-			       atomic_load(&bad_fp) + atomic_load(&bad_sleep));
-		else if (!strcmp(line, "why"))
-			printf("results=%lu fp=%lu sleeps=%lu\n",
-			       atomic_load(&bad_result), atomic_load(&bad_fp),
-			       atomic_load(&bad_sleep));
-		else if (!strcmp(line, "ping"))
-			printf("pong\n");
-		else if (!strcmp(line, "bt")) {
-			void *frames[64];
-
-			printf("%d\n", backtrace(frames, 64));
-		}
-		else
-			printf("unknown command: %s\n", line);
-	}
+	fixture_loop(command);
 	_exit(0);
 }
 
@@ -122,8 +118,7 @@ int main(void)
 
 	void *frames[4];
 
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	if (backtrace(frames, 4) <= 0)
 		return 1;
 	for (int i = 0; i < 3; i++)

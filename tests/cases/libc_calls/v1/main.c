@@ -1,30 +1,24 @@
 /* Target: "label N" prints label(N). This program does not use snprintf or
  * strlen, so v1/prog does not import them; the v2 label() does. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
+#include "fixture.h"
 
 void label(int x, char *buf, unsigned long len);
 
-int main(void)
+static int command(const char *line)
 {
-	char line[256], out[256];
+	const char *arg;
+	char out[256];
 
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("ready\n");
-	while (fgets(line, sizeof(line), stdin)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ping"))
-			printf("pong\n");
-		else if (!strncmp(line, "label ", 6)) {
-			label(atoi(line + 6), out, sizeof(out));
-			printf("%s\n", out);
-		}
-		else
-			printf("unknown command: %s\n", line);
+	if ((arg = FIXTURE_ARG(line, "label "))) {
+		label(atoi(arg), out, sizeof(out));
+		return printf("%s\n", out);
 	}
 	return 0;
+}
+
+int main(void)
+{
+	fixture_init();
+	printf("ready\n");
+	return fixture_loop(command);
 }

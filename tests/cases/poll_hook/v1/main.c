@@ -11,12 +11,10 @@
  *            program set (the ABI makes it callee-saved: a hook that
  *            changes it must not change it for the program)
  *   answer   answer(), the function the patch changes */
-#include <poll.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fixture.h"
 
 const char *answer(void);
 
@@ -30,22 +28,19 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void command(const char *line)
+static int command(const char *line)
 {
-	if (!strcmp(line, "ping"))
-		printf("pong\n");
-	else if (!strcmp(line, "eintr"))
-		printf("%lu\n", eintr);
-	else if (!strcmp(line, "early"))
-		printf("%lu\n", early);
-	else if (!strcmp(line, "timeouts"))
-		printf("%lu\n", timeouts);
-	else if (!strcmp(line, "mxcsr"))
-		printf("%lu\n", mxcsr_changed);
-	else if (!strcmp(line, "answer"))
-		printf("%s\n", answer());
-	else
-		printf("unknown command: %s\n", line);
+	if (!strcmp(line, "eintr"))
+		return printf("%lu\n", eintr);
+	if (!strcmp(line, "early"))
+		return printf("%lu\n", early);
+	if (!strcmp(line, "timeouts"))
+		return printf("%lu\n", timeouts);
+	if (!strcmp(line, "mxcsr"))
+		return printf("%lu\n", mxcsr_changed);
+	if (!strcmp(line, "answer"))
+		return printf("%s\n", answer());
+	return 0;
 }
 
 /* Commands arrive one whole line per write. */
@@ -59,7 +54,7 @@ static int take_commands(void)
 	buf[n] = '\0';
 	for (start = buf; (nl = strchr(start, '\n')); start = nl + 1) {
 		*nl = '\0';
-		command(start);
+		fixture_answer(start, command);
 	}
 	return 0;
 }
@@ -78,9 +73,7 @@ int main(void)
 {
 	unsigned mine = mxcsr();
 
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	printf("ready\n");
 	for (;;) {
 		struct pollfd p = { .fd = 0, .events = POLLIN };

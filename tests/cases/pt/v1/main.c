@@ -15,14 +15,11 @@
  *   iters   total worker iterations (state that must survive patching)
  *   spawn   starts one more event-loop thread ("loop2")
  *   ping    pong */
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "nonstop.h"
 
 #define WORKERS 4
@@ -85,32 +82,29 @@ static const char *workers_state(void)
 	return version_name(v);
 }
 
-static void command(const char *line)
+static int command(const char *line)
 {
 	if (!strcmp(line, "v"))
-		printf("workers=%s loop=%s\n", workers_state(),
-		       version_name(atomic_load(&loop_seen)));
-	else if (!strcmp(line, "mixed"))
-		printf("%lu\n", atomic_load(&mixed));
-	else if (!strcmp(line, "iters"))
-		printf("%lu\n", atomic_load(&iters));
-	else if (!strcmp(line, "spawn")) {
+		return printf("workers=%s loop=%s\n", workers_state(),
+			      version_name(atomic_load(&loop_seen)));
+	if (!strcmp(line, "mixed"))
+		return printf("%lu\n", atomic_load(&mixed));
+	if (!strcmp(line, "iters"))
+		return printf("%lu\n", atomic_load(&iters));
+	if (!strcmp(line, "spawn")) {
 		pthread_t t;
-		printf("%s\n", pthread_create(&t, NULL, loop_thread, "2") ?
-		       "failed" : "spawned");
-	} else if (!strcmp(line, "ping"))
-		printf("pong\n");
-	else
-		printf("unknown command: %s\n", line);
+
+		return printf("%s\n", pthread_create(&t, NULL, loop_thread, "2") ?
+			      "failed" : "spawned");
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	pthread_t t;
-	char line[64];
 
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	for (long i = 0; i < WORKERS; i++)
 		pthread_create(&t, NULL, worker, (void *)i);
 	pthread_create(&t, NULL, loop_thread, NULL);
@@ -119,15 +113,5 @@ int main(int argc, char **argv)
 	while (atomic_load(&iters) < 100 || !atomic_load(&loop_seen))
 		usleep(1000);
 	printf("ready\n");
-	for (;;) {
-		struct pollfd p = { .fd = 0, .events = POLLIN };
-
-		nonstop_update_point();
-		if (poll(&p, 1, 10) <= 0)
-			continue;
-		if (!fgets(line, sizeof(line), stdin))
-			return 0;
-		line[strcspn(line, "\n")] = '\0';
-		command(line);
-	}
+	return fixture_poll_loop(command, nonstop_update_point);
 }

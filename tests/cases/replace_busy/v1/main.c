@@ -9,10 +9,9 @@
  *   ping     pong */
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
+
+#include "fixture.h"
 
 void hold(void);
 int answer(void);
@@ -46,31 +45,27 @@ static void start_hold(void)
 		pthread_join(holder, NULL);
 }
 
+static int command(const char *line)
+{
+	if (!strcmp(line, "hold")) {
+		start_hold();
+		return 1;
+	}
+	if (!strcmp(line, "release")) {
+		atomic_store(&holding, 0);
+		pthread_join(holder, NULL);
+		return printf("released\n");
+	}
+	if (!strcmp(line, "answer"))
+		return printf("%d\n", answer());
+	if (!strcmp(line, "holds"))
+		return printf("%lu\n", atomic_load(&holds));
+	return 0;
+}
+
 int main(void)
 {
-	char line[256];
-
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	printf("ready\n");
-	while (fgets(line, sizeof(line), stdin)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ping")) {
-			printf("pong\n");
-		} else if (!strcmp(line, "hold")) {
-			start_hold();
-		} else if (!strcmp(line, "release")) {
-			atomic_store(&holding, 0);
-			pthread_join(holder, NULL);
-			printf("released\n");
-		} else if (!strcmp(line, "answer")) {
-			printf("%d\n", answer());
-		} else if (!strcmp(line, "holds")) {
-			printf("%lu\n", atomic_load(&holds));
-		} else {
-			printf("unknown command: %s\n", line);
-		}
-	}
-	return 0;
+	return fixture_loop(command);
 }

@@ -23,13 +23,10 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "nonstop_rt.h"
 
 int compute(int x);
@@ -104,14 +101,23 @@ static enum mode mode_of(const char *arg)
 	return 0;
 }
 
+static int command(const char *line)
+{
+	const char *arg;
+
+	if ((arg = FIXTURE_ARG(line, "call ")))
+		return printf("%d\n", compute(atoi(arg)));
+	if (!strcmp(line, "sleeper"))
+		return printf("%u\n", __atomic_load_n(&nonstop__rt.tid,
+						      __ATOMIC_ACQUIRE));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	char line[256];
 	pthread_t t;
 
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	mode = argc > 1 ? mode_of(argv[1]) : 0;
 	nonstop__rt.exec = (uint64_t)(uintptr_t)nonstop__rt_exec;
 	nonstop__rt.chunks = (uint64_t)(uintptr_t)&slots;
@@ -127,17 +133,5 @@ int main(int argc, char **argv)
 		usleep(1000);
 	__atomic_store_n(&nonstop__rt.magic, NS_RT_MAGIC, __ATOMIC_RELEASE);
 	printf("ready\n");
-	while (fgets(line, sizeof(line), stdin)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ping"))
-			printf("pong\n");
-		else if (!strncmp(line, "call ", 5))
-			printf("%d\n", compute(atoi(line + 5)));
-		else if (!strcmp(line, "sleeper"))
-			printf("%u\n", __atomic_load_n(&nonstop__rt.tid,
-						       __ATOMIC_ACQUIRE));
-		else
-			printf("unknown command: %s\n", line);
-	}
-	return 0;
+	return fixture_loop(command);
 }

@@ -12,14 +12,11 @@
  * Built with -I src -I lib of the nonstop tree (the real layouts). */
 #define _GNU_SOURCE
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "nonstop_rt.h"
 #include "registry/registry.h"
 
@@ -72,26 +69,24 @@ static int forge_record(void)
 	return 0;
 }
 
+static int command(const char *line)
+{
+	const char *arg;
+
+	if ((arg = FIXTURE_ARG(line, "call ")))
+		return printf("%d\n", compute(atoi(arg)));
+	if ((arg = FIXTURE_ARG(line, "forge "))) {
+		forge_rt((uint32_t)atoi(arg));
+		return printf("forged\n");
+	}
+	if (!strcmp(line, "forge-rec"))
+		return printf(forge_record() ? "failed\n" : "forged-rec\n");
+	return 0;
+}
+
 int main(void)
 {
-	char line[256];
-
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	printf("ready\n");
-	while (fgets(line, sizeof(line), stdin)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ping"))
-			printf("pong\n");
-		else if (!strncmp(line, "call ", 5))
-			printf("%d\n", compute(atoi(line + 5)));
-		else if (!strncmp(line, "forge ", 6)) {
-			forge_rt((uint32_t)atoi(line + 6));
-			printf("forged\n");
-		} else if (!strcmp(line, "forge-rec"))
-			printf(forge_record() ? "failed\n" : "forged-rec\n");
-		else
-			printf("unknown command: %s\n", line);
-	}
-	return 0;
+	return fixture_loop(command);
 }

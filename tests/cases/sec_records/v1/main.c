@@ -26,13 +26,10 @@
  *   scratch       the sum of scratch's bytes */
 #define _GNU_SOURCE   /* memfd_create */
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "registry/registry.h"
 
 #define PAGE 4096UL
@@ -147,40 +144,42 @@ static void forge(const char *kind)
 	printf("ok %p\n", (void *)m);
 }
 
-int main(void)
+static int command(const char *line)
 {
-	char line[256];
+	const char *arg;
 
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("ready\n");
-	while (fgets(line, sizeof(line), stdin)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ping")) {
-			printf("pong\n");
-		} else if (!strncmp(line, "call ", 5)) {
-			printf("%d\n", compute(atoi(line + 5)));
-		} else if (!strcmp(line, "name")) {
-			prctl(PR_SET_NAME, "\x1b]2;x\x07\r\nEVIL", 0, 0, 0);
-			printf("ok\n");
-		} else if (!strncmp(line, "forge ", 6)) {
-			forge(line + 6);
-		} else if (!strcmp(line, "drop")) {
-			size_t n = nforged;
-			while (nforged)
-				munmap(forged[--nforged], 3 * PAGE);
-			printf("ok %zu\n", n);
-		} else if (!strcmp(line, "canary")) {
-			printf("%.15s\n", canary);
-		} else if (!strcmp(line, "scratch")) {
-			unsigned long sum = 0;
-			for (size_t i = 0; i < sizeof(scratch); i++)
-				sum += scratch[i];
-			printf("%lu\n", sum);
-		} else {
-			printf("unknown command: %s\n", line);
-		}
+	if ((arg = FIXTURE_ARG(line, "call ")))
+		return printf("%d\n", compute(atoi(arg)));
+	if (!strcmp(line, "name")) {
+		prctl(PR_SET_NAME, "\x1b]2;x\x07\r\nEVIL", 0, 0, 0);
+		return printf("ok\n");
+	}
+	if ((arg = FIXTURE_ARG(line, "forge "))) {
+		forge(arg);
+		return 1;
+	}
+	if (!strcmp(line, "drop")) {
+		size_t n = nforged;
+
+		while (nforged)
+			munmap(forged[--nforged], 3 * PAGE);
+		return printf("ok %zu\n", n);
+	}
+	if (!strcmp(line, "canary"))
+		return printf("%.15s\n", canary);
+	if (!strcmp(line, "scratch")) {
+		unsigned long sum = 0;
+
+		for (size_t i = 0; i < sizeof(scratch); i++)
+			sum += scratch[i];
+		return printf("%lu\n", sum);
 	}
 	return 0;
+}
+
+int main(void)
+{
+	fixture_init();
+	printf("ready\n");
+	return fixture_loop(command);
 }

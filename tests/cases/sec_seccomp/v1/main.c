@@ -21,17 +21,14 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fixture.h"
 
 int compute(int x);
 void nonstop_update_point(void) __attribute__((weak));
@@ -147,14 +144,20 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static int command(const char *line)
+{
+	const char *arg;
+
+	if ((arg = FIXTURE_ARG(line, "call ")))
+		return printf("%d\n", compute(atoi(arg)));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	char line[256];
 	pthread_t t;
 
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	if (argc > 1 && !strcmp(argv[1], "strict")) {
 		if (pthread_create(&t, NULL, worker, NULL))
 			return 1;
@@ -172,20 +175,5 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("ready\n");
-	for (;;) {
-		struct pollfd p = { .fd = 0, .events = POLLIN };
-
-		update_point();
-		if (poll(&p, 1, 10) <= 0)
-			continue;
-		if (!fgets(line, sizeof(line), stdin))
-			return 0;
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ping"))
-			printf("pong\n");
-		else if (!strncmp(line, "call ", 5))
-			printf("%d\n", compute(atoi(line + 5)));
-		else
-			printf("unknown command: %s\n", line);
-	}
+	return fixture_poll_loop(command, nonstop_update_point);
 }

@@ -16,11 +16,8 @@
  * every 10 ms (declared weak here: the program does not include
  * nonstop.h, and without libnonstop it has none). */
 #include <malloc.h>
-#include <poll.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
+
+#include "fixture.h"
 
 /* (build_case copies only .c files: what visit.c shares is repeated.) */
 #define NITEMS 1000
@@ -37,53 +34,38 @@ extern void nonstop_update_point(void) __attribute__((weak));
 
 struct item items[NITEMS];
 
-static void command(char *line)
+static int command(const char *line)
 {
-	char *arg = strchr(line, ' ');
+	const char *arg = strchr(line, ' ');
 	int i = arg ? atoi(arg + 1) : 0;
 
 	if (i < 0 || i >= NITEMS)
 		i = 0;
-	if (!strncmp(line, "hit ", 4))
-		printf("%d\n", visit(&items[i]));
-	else if (!strcmp(line, "hitall")) {
+	if (FIXTURE_ARG(line, "hit "))
+		return printf("%d\n", visit(&items[i]));
+	if (!strcmp(line, "hitall")) {
 		long sum = 0;
+
 		for (int k = 0; k < NITEMS; k++)
 			sum += visit(&items[k]);
-		printf("%ld\n", sum);
-	} else if (!strncmp(line, "peek ", 5))
-		printf("%d\n", peek(&items[i]));
-	else if (!strcmp(line, "check"))
-		printf("%d\n", check(items));
-	else if (!strcmp(line, "drop"))
-		printf("%d\n", drop());
-	else if (!strcmp(line, "heap"))
-		printf("%zu\n", mallinfo2().uordblks);
-	else if (!strcmp(line, "ping"))
-		printf("pong\n");
-	else
-		printf("unknown command: %s\n", line);
+		return printf("%ld\n", sum);
+	}
+	if (FIXTURE_ARG(line, "peek "))
+		return printf("%d\n", peek(&items[i]));
+	if (!strcmp(line, "check"))
+		return printf("%d\n", check(items));
+	if (!strcmp(line, "drop"))
+		return printf("%d\n", drop());
+	if (!strcmp(line, "heap"))
+		return printf("%zu\n", mallinfo2().uordblks);
+	return 0;
 }
 
 int main(void)
 {
-	char line[64];
-
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	for (int k = 0; k < NITEMS; k++)
 		items[k].id = k;
 	printf("ready\n");
-	for (;;) {
-		struct pollfd p = { .fd = 0, .events = POLLIN };
-
-		if (nonstop_update_point)
-			nonstop_update_point();
-		if (poll(&p, 1, 10) <= 0)
-			continue;
-		if (!fgets(line, sizeof(line), stdin))
-			return 0;
-		line[strcspn(line, "\n")] = '\0';
-		command(line);
-	}
+	return fixture_poll_loop(command, nonstop_update_point);
 }

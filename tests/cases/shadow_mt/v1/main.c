@@ -18,14 +18,11 @@
  *   verify   with the workers held: the patch's whole-table check (0: ok)
  *   go       lets the workers run again
  *   ping     pong */
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "nonstop.h"
 
 /* Linked with libnonstop or not (t_shadow_mt_pt, t_shadow_mt). */
@@ -93,49 +90,36 @@ static void hold_workers(void)
 	} while (!all);
 }
 
-static void command(const char *line)
+static int command(const char *line)
 {
 	if (!strcmp(line, "iters"))
-		printf("%lu\n", atomic_load(&iters));
-	else if (!strcmp(line, "checks"))
-		printf("%lu\n", checks());
-	else if (!strcmp(line, "errors"))
-		printf("%lu\n", errors());
-	else if (!strcmp(line, "hold")) {
+		return printf("%lu\n", atomic_load(&iters));
+	if (!strcmp(line, "checks"))
+		return printf("%lu\n", checks());
+	if (!strcmp(line, "errors"))
+		return printf("%lu\n", errors());
+	if (!strcmp(line, "hold")) {
 		hold_workers();
-		printf("held\n");
-	} else if (!strcmp(line, "verify"))
-		printf("%ld\n", verify());
-	else if (!strcmp(line, "go")) {
+		return printf("held\n");
+	}
+	if (!strcmp(line, "verify"))
+		return printf("%ld\n", verify());
+	if (!strcmp(line, "go")) {
 		atomic_store(&hold, 0);
-		printf("going\n");
-	} else if (!strcmp(line, "ping"))
-		printf("pong\n");
-	else
-		printf("unknown command: %s\n", line);
+		return printf("going\n");
+	}
+	return 0;
 }
 
 int main(void)
 {
 	pthread_t t;
-	char line[64];
 
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	for (long i = 0; i < WORKERS; i++)
 		pthread_create(&t, NULL, worker, (void *)i);
 	while (atomic_load(&iters) < 1000)
 		usleep(1000);
 	printf("ready\n");
-	for (;;) {
-		struct pollfd p = { .fd = 0, .events = POLLIN };
-
-		update_point();
-		if (poll(&p, 1, 10) <= 0)
-			continue;
-		if (!fgets(line, sizeof(line), stdin))
-			return 0;
-		line[strcspn(line, "\n")] = '\0';
-		command(line);
-	}
+	return fixture_poll_loop(command, nonstop_update_point);
 }

@@ -4,12 +4,10 @@
  *   answer  answer(), changed by the patch along with spin() */
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "fixture.h"
 
 extern atomic_ulong spins;
 void spin(void);
@@ -25,14 +23,22 @@ static void *spinner(void *arg)
 	return NULL;
 }
 
+static int command(const char *line)
+{
+	if (!strcmp(line, "tid"))
+		return printf("%ld\n", atomic_load(&spinner_tid));
+	if (!strcmp(line, "spins"))
+		return printf("%lu\n", atomic_load(&spins));
+	if (!strcmp(line, "answer"))
+		return printf("%s\n", answer());
+	return 0;
+}
+
 int main(void)
 {
-	char line[256];
 	pthread_t t;
 
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	if (pthread_create(&t, NULL, spinner, NULL)) {
 		printf("cannot start the spinner\n");
 		return 1;
@@ -40,18 +46,5 @@ int main(void)
 	while (!atomic_load(&spinner_tid) || !atomic_load(&spins))
 		usleep(1000);
 	printf("ready\n");
-	while (fgets(line, sizeof(line), stdin)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ping"))
-			printf("pong\n");
-		else if (!strcmp(line, "tid"))
-			printf("%ld\n", atomic_load(&spinner_tid));
-		else if (!strcmp(line, "spins"))
-			printf("%lu\n", atomic_load(&spins));
-		else if (!strcmp(line, "answer"))
-			printf("%s\n", answer());
-		else
-			printf("unknown command: %s\n", line);
-	}
-	return 0;
+	return fixture_loop(command);
 }

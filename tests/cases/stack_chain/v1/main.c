@@ -2,37 +2,30 @@
  * prints handle(N), "bias N" sets the global bias compute() adds, "calls"
  * prints how often scale() ran (state that must survive every patch).
  * Unchanged in every version. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
+#include "fixture.h"
 
 int compute(int x);
 int handle(int x);
 extern int bias, calls;
 
+static int command(const char *line)
+{
+	const char *arg;
+
+	if ((arg = FIXTURE_ARG(line, "call ")))
+		return printf("%d\n", compute(atoi(arg)));
+	if ((arg = FIXTURE_ARG(line, "handle ")))
+		return printf("%d\n", handle(atoi(arg)));
+	if ((arg = FIXTURE_ARG(line, "bias ")))
+		return printf("bias %d\n", bias = atoi(arg));
+	if (!strcmp(line, "calls"))
+		return printf("%d\n", calls);
+	return 0;
+}
+
 int main(void)
 {
-	char line[256];
-
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	printf("ready\n");
-	while (fgets(line, sizeof(line), stdin)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ping"))
-			printf("pong\n");
-		else if (!strncmp(line, "call ", 5))
-			printf("%d\n", compute(atoi(line + 5)));
-		else if (!strncmp(line, "handle ", 7))
-			printf("%d\n", handle(atoi(line + 7)));
-		else if (!strncmp(line, "bias ", 5))
-			printf("bias %d\n", bias = atoi(line + 5));
-		else if (!strcmp(line, "calls"))
-			printf("%d\n", calls);
-		else
-			printf("unknown command: %s\n", line);
-	}
-	return 0;
+	return fixture_loop(command);
 }

@@ -1,27 +1,18 @@
 /* Target: "greet" prints greeting(). */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
+#include "fixture.h"
 
 const char *greeting(void);
 
+static int command(const char *line)
+{
+	if (!strcmp(line, "greet"))
+		return printf("%s\n", greeting());
+	return 0;
+}
+
 int main(void)
 {
-	char line[256];
-
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	printf("ready\n");
-	while (fgets(line, sizeof(line), stdin)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ping"))
-			printf("pong\n");
-		else if (!strcmp(line, "greet"))
-			printf("%s\n", greeting());
-		else
-			printf("unknown command: %s\n", line);
-	}
-	return 0;
+	return fixture_loop(command);
 }

@@ -6,11 +6,9 @@
  * step() of patch A parks job 7 in a new function park(), which sleeps
  * until "release". Unchanged in every version. */
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
+
+#include "fixture.h"
 
 int run_job(int n);
 int compute(int x);
@@ -32,45 +30,43 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static int command(const char *line)
+{
+	const char *arg;
+
+	if ((arg = FIXTURE_ARG(line, "job "))) {
+		int n = atoi(arg);
+
+		if (write(job_pipe[1], &n, sizeof(n)) != sizeof(n))
+			exit(1);
+		return printf("queued\n");
+	}
+	if (!strcmp(line, "done"))
+		return printf("%d\n", jobs_done);
+	if (!strcmp(line, "result"))
+		return printf("%d\n", last_result);
+	if (!strcmp(line, "parked"))
+		return printf("%d\n", parked);
+	if (!strcmp(line, "release")) {
+		park_release = 1;
+		return printf("released\n");
+	}
+	if (!strcmp(line, "worker"))
+		return printf("%d\n", worker_tid);
+	if ((arg = FIXTURE_ARG(line, "call ")))
+		return printf("%d\n", compute(atoi(arg)));
+	return 0;
+}
+
 int main(void)
 {
-	char line[256];
 	pthread_t t;
 
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	if (pipe(job_pipe) || pthread_create(&t, NULL, worker, NULL))
 		return 1;
 	while (!worker_tid)
 		usleep(1000);
 	printf("ready\n");
-	while (fgets(line, sizeof(line), stdin)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ping")) {
-			printf("pong\n");
-		} else if (!strncmp(line, "job ", 4)) {
-			int n = atoi(line + 4);
-
-			if (write(job_pipe[1], &n, sizeof(n)) != sizeof(n))
-				return 1;
-			printf("queued\n");
-		} else if (!strcmp(line, "done")) {
-			printf("%d\n", jobs_done);
-		} else if (!strcmp(line, "result")) {
-			printf("%d\n", last_result);
-		} else if (!strcmp(line, "parked")) {
-			printf("%d\n", parked);
-		} else if (!strcmp(line, "release")) {
-			park_release = 1;
-			printf("released\n");
-		} else if (!strcmp(line, "worker")) {
-			printf("%d\n", worker_tid);
-		} else if (!strncmp(line, "call ", 5)) {
-			printf("%d\n", compute(atoi(line + 5)));
-		} else {
-			printf("unknown command: %s\n", line);
-		}
-	}
-	return 0;
+	return fixture_loop(command);
 }

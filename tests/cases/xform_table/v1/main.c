@@ -5,11 +5,9 @@
  * thread has looked at the table. The table is live state (table.c); the
  * worker thread uses it all the time. */
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <time.h>
+
+#include "fixture.h"
 
 int add(const char *name);
 int hit(int i);
@@ -32,39 +30,37 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static int command(const char *line)
+{
+	const char *arg;
+	char buf[256];
+
+	if ((arg = FIXTURE_ARG(line, "add ")))
+		return printf("%d\n", add(arg));
+	if ((arg = FIXTURE_ARG(line, "hit ")))
+		return printf("%d\n", hit(atoi(arg)));
+	if ((arg = FIXTURE_ARG(line, "show "))) {
+		show(atoi(arg), buf, sizeof(buf));
+		return printf("%s\n", buf);
+	}
+	if (!strcmp(line, "n"))
+		return printf("%d\n", entries());
+	if ((arg = FIXTURE_ARG(line, "drop ")))
+		return printf("%d\n", drop(atoi(arg)));
+	if (!strcmp(line, "first"))
+		return printf("%d\n", first_used());
+	if (!strcmp(line, "beats"))
+		return printf("%ld\n", beats());
+	return 0;
+}
+
 int main(void)
 {
-	char line[256], buf[256];
 	pthread_t t;
 
-	/* Under Yama ptrace_scope=1, let nonstop (not our parent) attach. */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixture_init();
 	if (pthread_create(&t, NULL, worker, NULL))
 		return 1;
 	printf("ready\n");
-	while (fgets(line, sizeof(line), stdin)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ping")) {
-			printf("pong\n");
-		} else if (!strncmp(line, "add ", 4)) {
-			printf("%d\n", add(line + 4));
-		} else if (!strncmp(line, "hit ", 4)) {
-			printf("%d\n", hit(atoi(line + 4)));
-		} else if (!strncmp(line, "show ", 5)) {
-			show(atoi(line + 5), buf, sizeof(buf));
-			printf("%s\n", buf);
-		} else if (!strcmp(line, "n")) {
-			printf("%d\n", entries());
-		} else if (!strncmp(line, "drop ", 5)) {
-			printf("%d\n", drop(atoi(line + 5)));
-		} else if (!strcmp(line, "first")) {
-			printf("%d\n", first_used());
-		} else if (!strcmp(line, "beats")) {
-			printf("%ld\n", beats());
-		} else {
-			printf("unknown command: %s\n", line);
-		}
-	}
-	return 0;
+	return fixture_loop(command);
 }

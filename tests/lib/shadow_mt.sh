@@ -1,6 +1,7 @@
-# tests/cases/shadow_mt/scenario.sh — shadow variables under concurrent use,
-# run by t_shadow_mt (stop-the-world) and t_shadow_mt_pt (per-thread);
-# sourced after lib.sh, with the case built and its target started.
+# tests/lib/shadow_mt.sh — shadow variables under concurrent use, run by
+# t_shadow_mt (stop-the-world) and t_shadow_mt_pt (per-thread) (sourced by
+# tests/lib.sh), with the case tests/cases/shadow_mt built and its target
+# started.
 #
 #   mt_scenario MODE     MODE: the mode apply and revert must report
 

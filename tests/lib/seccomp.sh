@@ -1,10 +1,5 @@
-# check.sh — sourced by t_sec_seccomp*.sh: an apply refused for the
-# target's seccomp filter changes nothing.
-
-# The maps without the main thread's [stack] line (it may grow by a page).
-maps_nostack() {
-	grep -v '\[stack\]' "/proc/$TPID/maps" || true
-}
+# tests/lib/seccomp.sh — for t_sec_seccomp*.sh (sourced by tests/lib.sh):
+# an apply refused for the target's seccomp filter changes nothing.
 
 # expect_refused CALL [PREFIX...]: `apply` (run after PREFIX, e.g. as
 # another user) exits 1 with one line naming seccomp, CALL (an ERE) and

@@ -1,8 +1,8 @@
-# tests/cases/hooks/check.sh — what the hook tests run in both modes: the
+# tests/lib/hooks.sh — what the hook tests run in both modes: the
 # scenario (t_hooks: stop-the-world, t_hooks_pt: per-thread) and the
-# fault injection (t_hooks_kill_steps, t_hooks_pt_kill_steps), sourced
-# after lib.sh (and, for the latter, tests/cases/kill/check.sh) with the
-# hooks case built, fix.nsp made and the target started.
+# fault injection (t_hooks_kill_steps, t_hooks_pt_kill_steps, with
+# tests/lib/kill_matrix.sh); sourced by tests/lib.sh. They are run with the
+# hooks case (tests/cases/hooks) built, fix.nsp made and the target started.
 # The patch's hooks (v2/hooks.c) count their runs in the program's own
 # state ("runs"), note what value() returned inside them ("saw": 1 old
 # code, 2 new) and return what "fail KIND N" set.
@@ -147,27 +147,25 @@ hooks_scenario() {
 
 # ---- fault injection ----------------------------------------------------------
 
-_last=(0 0 0 0)
-V=""
+_HOOKS_LAST=(0 0 0 0)
+HOOKS_V=""
 
-# hooks_settled: sets V to old or new once the command thread runs one
-# version (per-thread: after its update point), and checks that the
+# hooks_settled: sets HOOKS_V to old or new once the command thread runs
+# one version (per-thread: after its update point), and checks that the
 # target is healthy and status agrees.
 hooks_settled() {
-	local v i st
+	local v i
 	expect_alive >&2
 	for ((i = 0; i < 200; i++)); do
 		v=$(ask v)
 		case $v in old | new) break ;; esac
 		sleep 0.02
 	done
-	st=$("$NONSTOP" status --json "$TPID" | grep -o '"state":"[a-z]*"' | cut -d'"' -f4 | tail -n 1 || true)
 	case $v in
-	old) [ "$st" != applied ] || fail "old code, but status says '$st'" ;;
-	new) [ "$st" = applied ] || fail "new code, but status says '${st:-nothing}'" ;;
+	old | new) status_agrees "$v" "$(patch_states | tail -n 1)" ;;
 	*) fail "the code did not settle on one version: $v" ;;
 	esac
-	V=$v
+	HOOKS_V=$v
 }
 
 # hooks_check OP: the hooks' counts after OP (apply, revert or clean)
@@ -179,15 +177,15 @@ hooks_check() {
 	local op=$1 pa po pr pv k t
 	hooks_settled
 	read -r pa po pr pv <<<"$(ask runs | sed 's/[a-z_]*=//g')"
-	note "after $op: $V, hooks ran pre_apply=$pa post_apply=$po pre_revert=$pr post_revert=$pv"
-	[ $((pa - _last[0])) -le 1 ] && [ $((po - _last[1])) -le 1 ] ||
+	note "after $op: $HOOKS_V, hooks ran pre_apply=$pa post_apply=$po pre_revert=$pr post_revert=$pv"
+	[ $((pa - _HOOKS_LAST[0])) -le 1 ] && [ $((po - _HOOKS_LAST[1])) -le 1 ] ||
 		fail "$op ran pre-apply or post-apply twice"
 	if [ "$op" != apply ]; then
-		[ "$pa" = "${_last[0]}" ] && [ "$po" = "${_last[1]}" ] ||
+		[ "$pa" = "${_HOOKS_LAST[0]}" ] && [ "$po" = "${_HOOKS_LAST[1]}" ] ||
 			fail "$op ran pre-apply or post-apply"
 	fi
 	[ "$po" -le "$pa" ] || fail "post-apply ran more often than pre-apply"
-	if [ "$V" = new ]; then
+	if [ "$HOOKS_V" = new ]; then
 		[ $((pa - pv)) = 1 ] || fail "applied: pre-apply ran $pa times, post-revert $pv"
 		[ $((po - pr)) -ge 0 ] && [ $((po - pr)) -le 1 ] ||
 			fail "applied: post-apply ran $po times, pre-revert $pr"
@@ -200,66 +198,51 @@ hooks_check() {
 		[ "$t" = 0 ] || [ -z "${HOOKS_TID:-}" ] || [ "$t" = "$HOOKS_TID" ] ||
 			fail "hook $k ran in thread $t, not $HOOKS_TID"
 	done
-	_last=("$pa" "$po" "$pr" "$pv")
+	_HOOKS_LAST=("$pa" "$po" "$pr" "$pv")
 }
 
-# hooks_clean: reverts whatever is left (a revert continues one begun
-# before, and sweeps what a killed nonstop left, running a post-revert
-# hook that is due), then nothing of nonstop may remain.
+# hooks_clean: reverts whatever is left (kill_clean: a post-revert hook
+# that is due runs then), then nothing of nonstop may remain, and the
+# hooks' counts balance.
 hooks_clean() {
-	local i
-	for ((i = 0; i < 3; i++)); do
-		"$NONSTOP" revert "$TPID" fix >/dev/null 2>&1 || true
-		"$NONSTOP" status "$TPID" | grep -q 'no patches applied' && break
-	done
-	expect_exit 0 "$NONSTOP" status "$TPID" >/dev/null
-	expect_stdout_match 'no patches applied' >/dev/null
-	kill_no_leftovers
+	kill_clean fix
 	hooks_check clean
-	[ "$V" = old ] || fail "clean left new code"
+	[ "$HOOKS_V" = old ] || fail "clean left new code"
+}
+
+# _hooks_before MODE OP K: a revert run starts from the patch applied.
+_hooks_before() {
+	if [ "$2" = revert ]; then
+		expect_exit 0 "$NONSTOP" apply "$TPID" fix.nsp >/dev/null
+		hooks_check apply
+	fi
+}
+
+# _hooks_after MODE OP K RC: the counts, the usual exit code, clean.
+_hooks_after() {
+	hooks_check "$2"
+	note "$1 $2 at step $3: exit $4, $HOOKS_V"
+	kill_verdict "$@" "$HOOKS_V"
+	hooks_clean
 }
 
 # hooks_faults MIN_APPLY MIN_REVERT: counts the steps of an apply and of
 # a revert (at least MIN_APPLY and MIN_REVERT), then fails and kills
-# nonstop at each, checking after every run and every clean-up.
+# nonstop at each (kill_matrix), checking after every run and every
+# clean-up.
 hooks_faults() {
-	local napply nrevert mode k rc runs=0
+	local napply nrevert
 	napply=$(steps apply "$TPID" fix.nsp)
 	hooks_check apply
-	[ "$V" = new ] || fail "apply without faults did not apply"
+	[ "$HOOKS_V" = new ] || fail "apply without faults did not apply"
 	nrevert=$(steps revert "$TPID" fix)
 	hooks_check revert
-	[ "$V" = old ] || fail "revert without faults did not revert"
-	[ "${_last[*]}" = "1 1 1 1" ] || fail "without faults the hooks ran ${_last[*]} times"
+	[ "$HOOKS_V" = old ] || fail "revert without faults did not revert"
+	[ "${_HOOKS_LAST[*]}" = "1 1 1 1" ] || fail "without faults the hooks ran ${_HOOKS_LAST[*]} times"
 	note "apply passes $napply steps, revert $nrevert"
 	[ "$napply" -ge "$1" ] && [ "$nrevert" -ge "$2" ] || fail "too few steps counted"
-	for mode in fail kill; do
-		for ((k = 1; k <= napply; k++)); do
-			rc=$(run_at $mode $k apply "$TPID" fix.nsp)
-			hooks_check apply
-			note "$mode apply at step $k: exit $rc, $V"
-			runs=$((runs + 1))
-			if [ $mode = fail ]; then
-				case $rc/$V in 1/old | 0/new) ;; *) fail "apply with step $k failing exited $rc, code $V" ;; esac
-			else
-				case $rc in 137 | 0) ;; *) fail "killed at step $k: exit $rc" ;; esac
-			fi
-			hooks_clean
-		done
-		for ((k = 1; k <= nrevert; k++)); do
-			expect_exit 0 "$NONSTOP" apply "$TPID" fix.nsp >/dev/null
-			hooks_check apply
-			rc=$(run_at $mode $k revert "$TPID" fix)
-			hooks_check revert
-			note "$mode revert at step $k: exit $rc, $V"
-			runs=$((runs + 1))
-			if [ $mode = fail ]; then
-				case $rc/$V in 1/new | 1/old | 0/old) ;; *) fail "revert with step $k failing exited $rc, code $V" ;; esac
-			else
-				case $rc in 137 | 0) ;; *) fail "killed at step $k: exit $rc" ;; esac
-			fi
-			hooks_clean
-		done
-	done
-	note "$runs runs, the target intact after each; hooks ran ${_last[*]} times"
+	kill_op apply "$napply" apply "$TPID" fix.nsp
+	kill_op revert "$nrevert" revert "$TPID" fix
+	kill_matrix _hooks_after _hooks_before
+	note "$KILL_MATRIX_RUNS runs, the target intact after each; hooks ran ${_HOOKS_LAST[*]} times"
 }

@@ -1,5 +1,6 @@
-# tests/cases/xform_table/make_v3.sh — sourced by the tests of state
-# transformers (after lib.sh): builds the new version the way a user does.
+# tests/lib/transform.sh — for the tests of state transformers on the case
+# tests/cases/xform_table (sourced by tests/lib.sh): builds the new version
+# the way a user does.
 #
 # make_v3 DIR [CFLAGS...]: in DIR (which holds v1/, v2/ and src-v2/ from
 # build_case), runs `nonstop build --emit-transformer` (refused: exit 1),

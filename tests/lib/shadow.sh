@@ -1,6 +1,7 @@
-# tests/cases/shadow/scenario.sh — the shadow-variable scenario that
-# t_shadow (stop-the-world) and t_shadow_pt (per-thread) run; sourced after
-# lib.sh, with the case built (v1, v2, v3) and its target started.
+# tests/lib/shadow.sh — the shadow-variable scenario that t_shadow
+# (stop-the-world) and t_shadow_pt (per-thread) run (sourced by
+# tests/lib.sh), with the case tests/cases/shadow built (v1, v2, v3) and
+# its target started.
 #
 #   shadow_scenario MODE     MODE: the mode apply must report
 #                            ("stop-the-world" or "per-thread")

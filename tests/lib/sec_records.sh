@@ -1,7 +1,7 @@
-# tests/cases/sec_records/build.sh — what the t_sec_* tests of forged
-# records share, sourced after lib.sh: building the case (its main.c
-# includes src/registry/registry.h, to forge records with nonstop's own
-# layout) and looking at what nonstop printed.
+# tests/lib/sec_records.sh — what the t_sec_* tests of forged records
+# share (sourced by tests/lib.sh): building the case tests/cases/sec_records
+# (its main.c includes src/registry/registry.h, to forge records with
+# nonstop's own layout) and looking at what nonstop printed.
 
 # build_sec_records: v1/prog and v2/prog (compute multiplies), both linked
 # with libnonstop, and fix.nsp from v1 to v2.
