@@ -78,6 +78,8 @@ static int run(struct ns_session *s, struct ns_transition *x)
 	res->attempts = x->attempts;
 	memcpy(res->phase_ns, x->phase_ns, sizeof(x->phase_ns));
 	res->threads = x->threads;
+	if (x->warn[0] && !res->warn[0])
+		snprintf(res->warn, sizeof(res->warn), "%s", x->warn);
 	if (rc == 1)
 		return ns_op_fail(res, "refused: %s; no safe moment within %.3g s "
 				  "(--timeout)", x->blocker.what, s->o->timeout);

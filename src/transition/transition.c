@@ -29,9 +29,9 @@ static int commit(struct ns_transition *x)
 	if (x->gate && ns_gate_release(x->gate, x->tr, err, sizeof(err)) < 0 &&
 	    rc == 0) {
 		/* The switch stands; the threads left at the gate will find
-		 * it decided and return by themselves. Say so, but it is not
-		 * a failure. */
-		fprintf(stderr, "nonstop: %s\n", err);
+		 * it decided and return by themselves. Said as a warning: it
+		 * is not a failure. */
+		snprintf(x->warn, sizeof(x->warn), "%s", err);
 	}
 	return rc < 0 ? -1 : 0;
 }

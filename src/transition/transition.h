@@ -35,6 +35,8 @@ struct ns_transition {
 	size_t   threads;             /* threads stopped in the last attempt */
 	struct ns_blocker blocker;    /* why the last attempt was unsafe */
 	char err[512];
+	char warn[512];               /* committed, but: one line, or empty
+					 (the caller reports it) */
 };
 
 /* Stops every thread, checks, commits, and resumes every thread by
