@@ -97,6 +97,7 @@ fuzz: $(BUILD)/nonstop
 # `make check`. Fails on a crash.
 READ_FUZZ_SRC := fuzz/target_read_fuzz.c src/runtime/rt_read.c \
 	src/core/hook_state.c src/core/xform_read.c src/cli/status_print.c \
+	src/proc/maps_list.c \
 	$(wildcard src/registry/*.c src/patch/*.c src/util/*.c)
 .PHONY: fuzz-read
 fuzz: fuzz-read

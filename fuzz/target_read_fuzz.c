@@ -2,8 +2,9 @@
  * a target's memory. Owns one thing: playing a process whose memory and
  * memory map are the input, for the readers linked with it in place of
  * src/proc/mem.c and src/proc/maps.c (this file defines ns_mem_read,
- * ns_mem_write, ns_maps_read, ns_maps_free and ns_maps_find over the
- * input), then running them: ns_registry_read, ns_rec_read_at on every
+ * ns_mem_write and ns_maps_read over the input; the list's own functions,
+ * ns_maps_find's bisection among them, are src/proc/maps_list.c's), then
+ * running them: ns_registry_read, ns_rec_read_at on every
  * "nonstop:" mapping, the table of state transformers of every record
  * (ns_xform_read), libnonstop's control block check (ns_rt_check) and
  * slot reader (ns_rt_read_slots), and status's text and JSON output
@@ -167,22 +168,6 @@ int ns_maps_read(pid_t pid, struct ns_maps *out)
 		out->n++;
 	}
 	return 0;
-}
-
-void ns_maps_free(struct ns_maps *maps)
-{
-	for (size_t i = 0; i < maps->n; i++)
-		free(maps->v[i].path);
-	free(maps->v);
-	memset(maps, 0, sizeof(*maps));
-}
-
-const struct ns_map *ns_maps_find(const struct ns_maps *maps, uint64_t addr)
-{
-	for (size_t i = 0; i < maps->n; i++)
-		if (addr >= maps->v[i].start && addr < maps->v[i].end)
-			return &maps->v[i];
-	return NULL;
 }
 
 static int by_start(const void *a, const void *b)
