@@ -22,15 +22,15 @@
 static void load(const uint8_t *data, size_t len)
 {
 	struct ns_patch patch;
-	char err[512];
+	struct ns_err err = { 0 };
 
-	if (ns_patch_load_mem("fuzz-input", data, len, &patch, err, sizeof(err)) == 0)
+	if (ns_patch_load_mem("fuzz-input", data, len, &patch, &err) == 0)
 		ns_patch_free(&patch);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char err[512];
+	struct ns_err err = { 0 };
 	uint8_t *file;
 
 	if (size == 0)
@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!file)
 		return 0;
 	memcpy(file, data + 1, size - 1);
-	if (ns_seal_make(file, size - 1, NULL, file + size - 1, err, sizeof(err)))
+	if (ns_seal_make(file, size - 1, NULL, file + size - 1, &err))
 		abort(); /* sealing cannot fail: a bug, not an input */
 	load(file, size - 1 + NS_SEAL_SIZE);
 	free(file);

@@ -265,12 +265,13 @@ static size_t fake_threads(const struct ns_rt *blk, const uint8_t *data,
  * mapping read as a single record. */
 static void run_records(pid_t pid, struct ns_registry *reg)
 {
-	char err[1024];
+	char why[1024];
 
 	for (size_t i = 0; i < reg->n; i++) {
+		struct ns_err err = { 0 };
 		struct ns_rec_xform *x;
 
-		if (ns_xform_read(-1, reg->v[i].rec, &x, err, sizeof(err)) == 0)
+		if (ns_xform_read(-1, reg->v[i].rec, &x, &err) == 0)
 			free(x);
 	}
 	for (size_t i = 0; i < proc.n; i++) {
@@ -279,8 +280,8 @@ static void run_records(pid_t pid, struct ns_registry *reg)
 
 		if (proc.v[i].kind != 1 && proc.v[i].kind != 3)
 			continue;   /* no "nonstop:" mapping: nothing to read */
-		rec = ns_rec_read_at(pid, -1, proc.v[i].start, &damaged, err,
-				     sizeof(err));
+		rec = ns_rec_read_at(pid, -1, proc.v[i].start, &damaged, why,
+				     sizeof(why));
 		free(rec);
 	}
 }
@@ -320,7 +321,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ns_status st;
 	uint64_t rt_addr;
 	pid_t pid = getpid();
-	char err[256] = "none";
+	struct ns_err err = { 0 };
 	bool pt = false;
 
 	check_escape(data, size);
@@ -329,7 +330,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	run_records(pid, &reg);
 	if (rt_addr && ns_mem_read(-1, rt_addr, &t.rt.blk, sizeof(t.rt.blk)) == 0 &&
-	    ns_rt_check(pid, &t.rt.blk, err, sizeof(err)) == 0) {
+	    ns_rt_check(pid, &t.rt.blk, &err) == 0) {
 		t.rt.addr = rt_addr;
 		t.n = fake_threads(&t.rt.blk, data, size, v);
 		t.v = v;
@@ -340,7 +341,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			done[i] = v[i].registered && v[i].view == t.rt.blk.gen;
 	}
 	if (getenv("TARGET_READ_FUZZ_VERBOSE"))
-		say(&reg, rt_addr, pt ? "ok" : err);
+		say(&reg, rt_addr, pt ? "ok" : err.set ? err.msg : "none");
 	st = (struct ns_status){ .pid = pid, .mem_fd = -1, .reg = &reg,
 				 .threads = t.n, .t = pt ? &t : NULL };
 	ns_status_text(&st);

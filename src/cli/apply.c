@@ -146,7 +146,7 @@ int cmd_apply(int argc, char **argv)
 		return rc;
 	if (ns_apply(&op, o.args[1], &res) != 0) {
 		ns_op_result_free(&res);
-		return ns_cli_op_failed("apply", &o, op.pid, res.err);
+		return ns_cli_op_failed("apply", &o, op.pid, ns_err_msg(&res.err));
 	}
 	/* Applied, but something after the switch did not work out (the
 	 * memory of a replaced patch not released): said, not failed. */

@@ -119,17 +119,18 @@ static char *default_name(const char *path)
 /* --rewrite-diff FIX: prints FIX made line-neutral (linemap.c). */
 static int rewrite_diff(const char *path)
 {
-	char err[512], warn[2048], *text, *res;
+	struct ns_err err = { 0 };
+	char warn[2048], *text, *res;
 	size_t len, rlen;
 	unsigned nwarn;
 
-	if (!(text = ns_srcdiff_read_file(path, &len, err, sizeof(err))))
-		return ns_fail("build", "%s", err);
+	if (!(text = ns_srcdiff_read_file(path, &len, &err)))
+		return ns_fail("build", "%s", err.msg);
 	res = ns_linemap_rewrite(text, len, &rlen, &nwarn, warn, sizeof(warn),
-				 err, sizeof(err));
+				 &err);
 	free(text);
 	if (!res)
-		return ns_fail("build", "%s: %s", path, err);
+		return ns_fail("build", "%s: %s", path, err.msg);
 	fwrite(res, 1, rlen, stdout);
 	if (nwarn)
 		fprintf(stderr, "nonstop build: warning: %s", warn);
@@ -174,7 +175,7 @@ int cmd_build(int argc, char **argv)
 	const char *rewrite = NULL, *sign = NULL;
 	struct ns_sign_key *key = NULL;
 	const char *out = NULL;
-	char err[1024];
+	struct ns_err err = { 0 };
 	int c, rc;
 
 	optind = 1;
@@ -220,8 +221,8 @@ int cmd_build(int argc, char **argv)
 		opts.new_dir = argv[optind + 1];
 	}
 	/* The key is checked before the long part, the builds. */
-	if (sign && !(key = ns_sign_key_load(sign, err, sizeof(err))))
-		return ns_fail("build", "%s", err);
+	if (sign && !(key = ns_sign_key_load(sign, &err)))
+		return ns_fail("build", "%s", err.msg);
 	rc = build(opts, so, out, key);
 	ns_sign_key_free(key);
 	return rc;
@@ -235,7 +236,8 @@ static int build(struct ns_gen_opts opts, struct ns_srcdiff_opts so,
 	struct ns_srcdiff_result sr = { 0 };
 	struct ns_gen_stats st = { 0 };
 	struct ns_patch patch;
-	char *name = NULL, err[1024];
+	struct ns_err err = { 0 };
+	char *name = NULL, why[256];
 	int rc;
 
 	if (!opts.name) {
@@ -246,27 +248,27 @@ static int build(struct ns_gen_opts opts, struct ns_srcdiff_opts so,
 		}
 		opts.name = name;
 	}
-	if (!ns_patch_name_ok(opts.name, err, sizeof(err))) {
+	if (!ns_patch_name_ok(opts.name, why, sizeof(why))) {
 		free(name);
-		return ns_usage_error("build", "%s; use --name", err);
+		return ns_usage_error("build", "%s; use --name", why);
 	}
 	if (so.src) {
 		so.patch = out;
 		so.binary = opts.binary;
 		so.verbose = opts.verbose;
-		if (ns_srcdiff_prepare(&so, &sr, err, sizeof(err))) {
+		if (ns_srcdiff_prepare(&so, &sr, &err)) {
 			free(name);
-			return ns_fail("build", "%s", err);
+			return ns_fail("build", "%s", err.msg);
 		}
 		opts.old_dir = sr.old_dir;
 		opts.new_dir = sr.new_dir;
 		opts.binary = sr.binary;
 		printf("comparing %s and %s\n", sr.old_dir, sr.new_dir);
 	}
-	rc = ns_gen_build(&opts, &patch, &st, err, sizeof(err));
+	rc = ns_gen_build(&opts, &patch, &st, &err);
 	print_warnings(&st);
 	if (rc == NS_GEN_NOCHANGE) {
-		fprintf(stderr, "nonstop build: %s\n", err);
+		fprintf(stderr, "nonstop build: %s\n", err.msg);
 		ns_srcdiff_result_free(&sr);
 		free(name);
 		return NS_EXIT_NOCHANGE;
@@ -279,13 +281,13 @@ static int build(struct ns_gen_opts opts, struct ns_srcdiff_opts so,
 			       st.xform_todo == 1 ? "" : "s");
 		ns_srcdiff_result_free(&sr);
 		free(name);
-		return ns_fail("build", "%s", err);
+		return ns_fail("build", "%s", err.msg);
 	}
 	ns_srcdiff_result_free(&sr);
-	if (ns_patch_write(out, &patch, key, err, sizeof(err))) {
+	if (ns_patch_write(out, &patch, key, &err)) {
 		ns_patch_free(&patch);
 		free(name);
-		return ns_fail("build", "%s", err);
+		return ns_fail("build", "%s", err.msg);
 	}
 	printf("wrote %s: %u function%s replaced, %u added, %u variable%s added",
 	       out, st.replaced, st.replaced == 1 ? "" : "s", st.added,

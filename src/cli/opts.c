@@ -109,7 +109,7 @@ int ns_cli_op_setup(const char *cmd, const struct ns_cli_opts *o,
 int ns_cli_op_failed(const char *cmd, const struct ns_cli_opts *o, int pid,
 		     const char *err)
 {
-	char line[NS_ESC_SIZE(sizeof(((struct ns_op_result *)0)->err))];
+	char line[NS_ESC_SIZE(NS_ERR_MAX)];
 
 	if (o->json) {
 		printf("{\"ok\":false,\"pid\":%d,\"error\":", pid);

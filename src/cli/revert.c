@@ -101,13 +101,13 @@ int cmd_revert(int argc, char **argv)
 	r.pid = op.pid;
 	if (o.all) {
 		if (ns_revert_all(&op, report, &r, &res) != 0)
-			return ns_cli_op_failed("revert", &o, op.pid, res.err);
+			return ns_cli_op_failed("revert", &o, op.pid, ns_err_msg(&res.err));
 		if (r.count == 0 && !o.json)
 			printf("process %d: no patches applied\n", op.pid);
 		return NS_EXIT_OK;
 	}
 	if (ns_revert(&op, o.nargs == 2 ? o.args[1] : NULL, &res) != 0)
-		return ns_cli_op_failed("revert", &o, op.pid, res.err);
+		return ns_cli_op_failed("revert", &o, op.pid, ns_err_msg(&res.err));
 	report(&res, &r);
 	return NS_EXIT_OK;
 }

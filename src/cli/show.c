@@ -375,7 +375,7 @@ int cmd_show(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ns_patch p;
-	char err[1024];
+	struct ns_err err = { 0 };
 	int c, json = 0;
 
 	optind = 1;
@@ -390,8 +390,8 @@ int cmd_show(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return ns_usage_error("show", "expected one PATCH file");
-	if (ns_patch_load(argv[optind], &p, err, sizeof(err)))
-		return ns_fail("show", "%s", err);
+	if (ns_patch_load(argv[optind], &p, &err))
+		return ns_fail("show", "%s", err.msg);
 	if (json)
 		show_json(&p);
 	else

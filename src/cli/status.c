@@ -75,13 +75,13 @@ static int read_threads(int pid, int fd, const struct ns_registry *reg,
 			struct ns_status_threads *t)
 {
 	struct ns_target target;
-	char err[256];
+	struct ns_err err = { 0 };
 	int rc = -1;
 
 	memset(t, 0, sizeof(*t));
-	if (ns_target_open(&target, pid, err, sizeof(err)) < 0)
+	if (ns_target_open(&target, pid, &err) < 0)
 		return -1;
-	if (ns_rt_find(&target, fd, &t->rt, err, sizeof(err)) == 1 &&
+	if (ns_rt_find(&target, fd, &t->rt, &err) == 1 &&
 	    ns_rt_threads(pid, fd, &t->rt, &t->v, &t->n) == 0) {
 		t->done = calloc(t->n ? t->n : 1, sizeof(*t->done));
 		t->why = calloc(t->n ? t->n : 1, sizeof(*t->why));

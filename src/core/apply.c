@@ -51,12 +51,10 @@ static int find_module(struct ns_apply_op *a)
 
 	if (s->o->replace)
 		a->mod = ns_verify_module_original(&a->patch, &s->target, &s->reg,
-						   s->o->pid, s->res->err,
-						   sizeof(s->res->err));
+						   s->o->pid, &s->res->err);
 	else
 		a->mod = ns_verify_module(&a->patch, &s->target, &s->reg,
-					  s->o->pid, s->res->err,
-					  sizeof(s->res->err));
+					  s->o->pid, &s->res->err);
 	return a->mod ? 0 : -1;
 }
 
@@ -67,8 +65,7 @@ static int verify_functions(struct ns_apply_op *a)
 	struct ns_session *s = &a->s;
 
 	return ns_verify_patch(&a->patch, a->mod, &s->reg, s->o->replace,
-			       s->tr.mem_fd, s->o->pid, a->rec, s->res->err,
-			       sizeof(s->res->err));
+			       s->tr.mem_fd, s->o->pid, a->rec, &s->res->err);
 }
 
 static int check_not_applied(struct ns_apply_op *a)
@@ -126,7 +123,7 @@ static int build_record(struct ns_apply_op *a)
 						     : NS_REC_MAGIC, 8);
 	a->rec->nfuncs = n;
 	a->rec->nsyms = ns_unwind_nsyms(&a->patch);
-	if (ns_rec_move_load(a->rec, a->s.res->err, sizeof(a->s.res->err)) < 0)
+	if (ns_rec_move_load(a->rec, &a->s.res->err) < 0)
 		return -1;
 	a->rec->seq = a->s.reg.n ? a->s.reg.v[a->s.reg.n - 1].rec->seq + 1 : 1;
 	a->rec->patch_id = a->patch.id;
@@ -188,8 +185,7 @@ static int plan_replace(struct ns_apply_op *a)
 {
 	if (!a->s.o->replace)
 		return 0;
-	if (ns_replace_plan(&a->rp, &a->s.reg, a->mod, a->rec, &a->s.tr,
-			    a->s.res->err, sizeof(a->s.res->err)) < 0)
+	if (ns_replace_plan(&a->rp, &a->s.reg, a->mod, a->rec, &a->s.tr) < 0)
 		return -1;
 	for (size_t i = 0; i < a->rp.nold; i++)
 		if (ns_rec_hooks(a->rp.old[i]->rec))
@@ -219,8 +215,7 @@ static int check_mode(struct ns_apply_op *a)
  * the per-thread mode apply it: its refuse.) */
 static int check_xforms(struct ns_apply_op *a)
 {
-	if (a->s.o->replace && ns_xform_check_replace(&a->s.reg, a->s.res->err,
-						      sizeof(a->s.res->err)) < 0)
+	if (a->s.o->replace && ns_xform_check_replace(&a->s.reg, &a->s.res->err) < 0)
 		return -1;
 	if (a->nxforms && a->s.o->replace)
 		return ns_op_fail(a->s.res, "patch '%s' transforms data: --replace "
@@ -240,8 +235,7 @@ static int layout(struct ns_apply_op *a)
 	a->xform_off = (ns_rec_total_size(a->rec) + 7) & ~(size_t)7;
 	return ns_link_layout(&a->patch,
 			      a->xform_off + ns_xform_table_size(&a->patch),
-			      code, data, &a->img, a->s.res->err,
-			      sizeof(a->s.res->err));
+			      code, data, &a->img, &a->s.res->err);
 }
 
 /* A patch that uses shadow variables binds to the process's root: the
@@ -273,7 +267,7 @@ static int find_shadow_root(struct ns_apply_op *a)
 static int resolve(struct ns_apply_op *a)
 {
 	return ns_link_resolve(&a->patch, &a->s.target, a->mod, a->s.tr.mem_fd,
-			       &a->img, a->s.res->err, sizeof(a->s.res->err));
+			       &a->img, &a->s.res->err);
 }
 
 /* Places the image and fills what depends on where it is: relocation,
@@ -284,10 +278,9 @@ static int link_image(struct ns_apply_op *a)
 	uint64_t base;
 
 	if (place(a, &base) < 0 ||
-	    ns_link_relocate(&a->patch, &a->img, base, a->s.res->err,
-			     sizeof(a->s.res->err)) < 0 ||
+	    ns_link_relocate(&a->patch, &a->img, base, &a->s.res->err) < 0 ||
 	    ns_xform_place(&a->patch, a->mod, &a->img, a->xform_off, a->rec,
-			   a->s.res->err, sizeof(a->s.res->err)) < 0)
+			   &a->s.res->err) < 0)
 		return -1;
 	fill_record(a);
 	if (a->s.mode->place(a) < 0)
@@ -306,8 +299,7 @@ static int make_shadow_root(struct ns_apply_op *a)
 	if (!a->shadow_missing)
 		return 0;
 	if (ns_shadow_root_create(&a->s.tr, &a->img.shadow_root,
-				  &a->shadow_created, a->s.res->err,
-				  sizeof(a->s.res->err)) < 0)
+				  &a->shadow_created) < 0)
 		return -1;
 	return resolve(a) < 0 || link_image(a) < 0 ? -1 : 0;
 }
@@ -316,7 +308,7 @@ static int make_shadow_root(struct ns_apply_op *a)
 static int find_gadgets(struct ns_apply_op *a)
 {
 	if (a->nxforms && ns_remote_find_gadgets(&a->s.tr, &a->gadgets) < 0)
-		return ns_op_fail(a->s.res, "%s", a->s.tr.err);
+		return -1;
 	return 0;
 }
 
@@ -328,7 +320,7 @@ static int prepare(struct ns_apply_op *a)
 	    plan_replace(a) < 0 || layout(a) < 0 || find_shadow_root(a) < 0 ||
 	    resolve(a) < 0 ||
 	    ns_xform_check_stack(&a->patch, &a->img, &a->s.reg, a->s.tr.mem_fd,
-				 a->s.res->err, sizeof(a->s.res->err)) < 0 ||
+				 &a->s.res->err) < 0 ||
 	    link_image(a) < 0 || find_gadgets(a) < 0)
 		return -1;
 	return make_shadow_root(a);
@@ -341,13 +333,12 @@ static int map(struct ns_apply_op *a)
 	struct ns_op_result *res = a->s.res;
 
 	if (ns_mapping_create(&a->s.tr, &a->img, a->patch.name,
-			      &res->load_stop_ns, res->err, sizeof(res->err)) < 0)
+			      &res->load_stop_ns) < 0)
 		return -1;
 	a->mapped = a->loaded = true;
 	return ns_frames_register(&a->s.tr, &a->s.target, a->s.safety, a->rec,
 				  a->s.o->timeout, res->frames_note,
-				  sizeof(res->frames_note), res->err,
-				  sizeof(res->err));
+				  sizeof(res->frames_note));
 }
 
 /* ---- hooks ---------------------------------------------------------------- */
@@ -357,72 +348,68 @@ static int map(struct ns_apply_op *a)
 static int pre_apply(struct ns_apply_op *a)
 {
 	struct ns_hook_run *run = &a->s.res->hooks[NS_HOOK_PRE_APPLY - 1];
-	char what[sizeof(a->s.res->err)];
+	char what[NS_ERR_MAX];
 	int rc = ns_hook_veto(&a->s.tr, a->s.safety, a->img.base,
 			      NS_HOOK_PRE_APPLY, a->s.o->timeout, run, what,
 			      sizeof(what));
 
-	if (rc < 0)
-		return ns_op_fail(a->s.res, "%s", what);
 	if (rc == 1)
 		return ns_op_fail(a->s.res, "refused: %.900s", what);
-	return 0;
-}
-
-/* Appends "; TEXT" to the one line of a failure. */
-static void add_to_err(struct ns_op_result *res, const char *text)
-{
-	size_t n = strlen(res->err);
-
-	snprintf(res->err + n, sizeof(res->err) - n, "; %s", text);
+	return rc < 0 ? -1 : 0;
 }
 
 /* A failed apply whose memory goes: its post-revert hook first if its
  * pre-apply hook had succeeded (what it did is said). A hook still
- * running keeps the memory (the failure already says so). */
+ * running keeps the memory (the failure already says so). What fails
+ * here is said after the cause of the failure, not instead of it: the
+ * tracee reports into MORE meanwhile. */
 static void undo_pre_apply(struct ns_apply_op *a)
 {
 	struct ns_hook_run *run = &a->s.res->hooks[NS_HOOK_POST_REVERT - 1];
-	char err[512], what[512];
+	struct ns_err *cause = a->s.tr.err, more = { 0 };
+	char what[512];
 
-	if (!a->mapped || a->s.tr.exited || !ns_hooks_any(&a->patch) ||
-	    ns_hooks_idle(&a->s.tr, a->img.base, err, sizeof(err)) < 0)
+	if (!a->mapped || a->s.tr.exited || !ns_hooks_any(&a->patch))
 		return;
-	if (ns_hooks_post_revert(&a->s.tr, NULL, a->img.base, a->s.o->timeout, run,
-			     err, sizeof(err)) < 0) {
-		add_to_err(a->s.res, err);
-		return;
-	}
-	if (run->kind) {
+	a->s.tr.err = &more;
+	if (ns_hooks_idle(&a->s.tr, a->img.base) < 0) {
+		/* kept: said by the cause already */
+	} else if (ns_hooks_post_revert(&a->s.tr, NULL, a->img.base,
+					a->s.o->timeout, run) < 0) {
+		ns_err_append(cause, "%.500s", more.msg);
+	} else if (run->kind) {
 		ns_hook_describe(run, what, sizeof(what));
-		add_to_err(a->s.res, what);
+		ns_err_append(cause, "%s", what);
 	}
+	a->s.tr.err = cause;
 }
 
 /* A post-apply hook that failed: the patch is reverted as `nonstop revert`
  * would (its pre-revert hook, the pair of the failed one, is not run; its
- * post-revert hook is). WHY is the first part of the one line. */
-static int roll_back(struct ns_apply_op *a, const char *why)
+ * post-revert hook is). The failure so far is the first part of the one
+ * line. */
+static int roll_back(struct ns_apply_op *a)
 {
+	struct ns_err *err = &a->s.res->err;
 	struct ns_op_result *rb = calloc(1, sizeof(*rb));
 	struct ns_op_opts o = *a->s.o;
 
 	if (!rb)
-		return ns_op_fail(a->s.res, "%.900s; out of memory: the patch stays "
-				  "applied", why);
+		return ns_err_replace(err, "%.900s; out of memory: the patch "
+				      "stays applied", ns_err_msg(err));
 	ns_tracee_close(&a->s.tr);   /* the revert takes the process */
 	o.locked = true;           /* under this apply's lock */
 	if (ns_revert(&o, a->rec->name, rb) != 0) {
-		ns_op_fail(a->s.res, "%.400s; rolling the patch back failed: %.500s",
-			   why, rb->err);
+		ns_err_replace(err, "%.400s; rolling the patch back failed: "
+			       "%.500s", ns_err_msg(err), ns_err_msg(&rb->err));
 	} else {
 		a->s.res->hooks[NS_HOOK_POST_REVERT - 1] =
 			rb->hooks[NS_HOOK_POST_REVERT - 1];
-		ns_op_fail(a->s.res, "%.900s; the patch was rolled back%s", why,
-			   rb->retiring ? " (its memory is kept until no thread "
-			   "can be in it)" : "");
+		ns_err_replace(err, "%.900s; the patch was rolled back%s",
+			       ns_err_msg(err), rb->retiring ? " (its memory is "
+			       "kept until no thread can be in it)" : "");
 		if (rb->warn[0])   /* its post-revert hook failed */
-			add_to_err(a->s.res, rb->warn);
+			ns_err_append(err, "%s", rb->warn);
 	}
 	ns_op_result_free(rb);
 	free(rb);
@@ -435,37 +422,39 @@ static int roll_back(struct ns_apply_op *a, const char *why)
 static int post_apply(struct ns_apply_op *a)
 {
 	struct ns_hook_run *run = &a->s.res->hooks[NS_HOOK_POST_APPLY - 1];
-	char err[sizeof(a->s.res->err)], what[sizeof(a->s.res->err)];
+	struct ns_err *err = &a->s.res->err;
+	char what[NS_ERR_MAX];
 	int rc;
 
 	if (!a->patch.hooks[NS_HOOK_POST_APPLY - 1])
 		return 0;
-	rc = a->s.mode->hook_threads(a, err, sizeof(err));
+	rc = a->s.mode->hook_threads(a);
 	if (rc == 1)
-		return roll_back(a, err);
+		return roll_back(a);
 	if (rc < 0)
 		return -1;
 	rc = ns_hook_run(&a->s.tr, NULL, a->img.base, NS_HOOK_POST_APPLY,
-			 a->s.o->timeout, run, err, sizeof(err));
+			 a->s.o->timeout, run);
 	if (rc == 1 || (rc == 0 && !run->ret))
 		return 0;
-	if (rc < 0 && ns_hooks_idle(&a->s.tr, a->img.base, what, sizeof(what)) < 0)
-		return ns_op_fail(a->s.res, "patch '%s' is applied, but %.900s",
-				  a->patch.name, err);
-	if (rc == 0)
-		ns_hook_describe(run, err, sizeof(err));
-	return roll_back(a, err);
+	/* A hook that could not be run, or is still running, is the cause;
+	 * a failure to tell whether it still runs does not replace it. */
+	if (rc < 0 && ns_hooks_idle(&a->s.tr, a->img.base) < 0)
+		return ns_err_replace(err, "patch '%s' is applied, but %.900s",
+				      a->patch.name, ns_err_msg(err));
+	if (rc == 0) {
+		ns_hook_describe(run, what, sizeof(what));
+		ns_err_set(err, "%s", what);
+	}
+	return roll_back(a);
 }
 
 /* ---- end of hooks ---------------------------------------------------------- */
 
 static void cleanup(struct ns_apply_op *a)
 {
-	char err[256];
-
 	if (a->mapped && !a->s.tr.exited)
-		ns_mapping_remove(&a->s.tr, a->img.base, a->img.size, NULL, false,
-				  err, sizeof(err));
+		ns_mapping_remove(&a->s.tr, a->img.base, a->img.size, NULL, false);
 	/* A failed apply that made the shadow-variable root takes it back
 	 * if none of the patch's code can have used it: never mapped, or
 	 * taken out again (not a per-thread patch left live). */
@@ -485,8 +474,8 @@ static int load_patch(struct ns_apply_op *a, const char *path)
 {
 	struct ns_op_result *res = a->s.res;
 
-	if (ns_patch_load(path, &a->patch, res->err, sizeof(res->err)) < 0 ||
-	    ns_trust_check(&a->patch, res->err, sizeof(res->err)) < 0)
+	if (ns_patch_load(path, &a->patch, &res->err) < 0 ||
+	    ns_trust_check(&a->patch, &res->err) < 0)
 		return -1;
 	snprintf(res->name, sizeof(res->name), "%s", a->patch.name);
 	a->nxforms = ns_xform_count(&a->patch);

@@ -53,6 +53,7 @@ static struct ns_thread *choose_thread(struct ns_tracee *tr, struct ns_safety *s
 {
 	double deadline = ns_clock_s() + timeout;
 	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	bool mark = ns_err_mark(tr->err);
 
 	do {
 		for (int pass = 0; pass < 3; pass++) {
@@ -62,9 +63,10 @@ static struct ns_thread *choose_thread(struct ns_tracee *tr, struct ns_safety *s
 				if (th->gone || th->fresh)
 					continue;
 				if (ns_tracee_stop_one(tr, th) < 0) {
-					if (th->gone)
-						continue; /* it exited */
-					return NULL;
+					if (!th->gone)
+						return NULL;
+					ns_err_forget(tr->err, mark);   /* it exited */
+					continue;
 				}
 				if (fits_pass(th, pass) &&
 				    ns_safety_frames(s, th, hazard, NULL) == 0)
@@ -79,15 +81,14 @@ static struct ns_thread *choose_thread(struct ns_tracee *tr, struct ns_safety *s
 }
 
 /* The gadgets a call needs; the signal restorer brings the thread back. */
-static int gadgets(struct ns_tracee *tr, struct ns_gadgets *g, char *err,
-		   size_t errlen)
+static int gadgets(struct ns_tracee *tr, struct ns_gadgets *g)
 {
-	if (ns_remote_find_gadgets(tr, g) < 0) {
-		snprintf(err, errlen, "%s", tr->err);
+	struct ns_err *err = tr->err;
+
+	if (ns_remote_find_gadgets(tr, g) < 0)
 		return -1;
-	}
 	if (!g->sigreturn) {
-		snprintf(err, errlen, "process %d has no signal restorer "
+		ns_err_set(err, "process %d has no signal restorer "
 			 "(__restore_rt) to bring a borrowed thread back",
 			 (int)tr->pid);
 		return -1;
@@ -96,10 +97,9 @@ static int gadgets(struct ns_tracee *tr, struct ns_gadgets *g, char *err,
 }
 
 static int begin(struct ns_borrow *b, struct ns_thread *th,
-		 const struct ns_gadgets *g, char *err, size_t errlen)
+		 const struct ns_gadgets *g)
 {
 	if (ns_remote_begin_on(&b->rs, b->tr, th, g) < 0) {
-		snprintf(err, errlen, "%s", b->tr->err);
 		ns_tracee_resume_one(b->tr, th);
 		return -1;
 	}
@@ -109,7 +109,7 @@ static int begin(struct ns_borrow *b, struct ns_thread *th,
 
 int ns_borrow(struct ns_borrow *b, struct ns_tracee *tr, struct ns_safety *s,
 	      int (*hazard)(void *, uint64_t, const char *, const char *),
-	      double timeout, const char *what, char *err, size_t errlen)
+	      double timeout, const char *what)
 {
 	struct ns_thread *th;
 	struct ns_gadgets g;
@@ -117,10 +117,10 @@ int ns_borrow(struct ns_borrow *b, struct ns_tracee *tr, struct ns_safety *s,
 	memset(b, 0, sizeof(*b));
 	b->tr = tr;
 	b->safety = s;
-	if (gadgets(tr, &g, err, errlen) < 0)
+	if (gadgets(tr, &g) < 0)
 		return -1;
 	if (!b->safety) {
-		b->safety = ns_safety_new(tr, err, errlen);
+		b->safety = ns_safety_new(tr);
 		if (!b->safety)
 			return -1;
 		b->own_safety = true;
@@ -128,33 +128,31 @@ int ns_borrow(struct ns_borrow *b, struct ns_tracee *tr, struct ns_safety *s,
 	th = choose_thread(tr, b->safety, hazard ? hazard : ns_borrow_hazard,
 			   timeout);
 	if (!th) {
-		snprintf(err, errlen, "no thread of process %d was at a point "
+		ns_err_set(tr->err, "no thread of process %d was at a point "
 			 "where it could %s within %.3g s", (int)tr->pid, what,
 			 timeout);
 		return -1;
 	}
-	return begin(b, th, &g, err, errlen);
+	return begin(b, th, &g);
 }
 
 int ns_borrow_thread(struct ns_borrow *b, struct ns_tracee *tr,
-		     struct ns_thread *th, char *err, size_t errlen)
+		     struct ns_thread *th)
 {
 	struct ns_gadgets g;
 
 	memset(b, 0, sizeof(*b));
 	b->tr = tr;
-	if (gadgets(tr, &g, err, errlen) < 0)
+	if (gadgets(tr, &g) < 0)
 		return -1;
-	return begin(b, th, &g, err, errlen);
+	return begin(b, th, &g);
 }
 
-int ns_unborrow(struct ns_borrow *b, char *err, size_t errlen)
+int ns_unborrow(struct ns_borrow *b)
 {
 	int rc = 0;
 
 	if (b->begun && !b->rs.th->gone && ns_remote_end(&b->rs, false) < 0) {
-		if (err)
-			snprintf(err, errlen, "%s", b->tr->err);
 		rc = -1;
 	} else if (b->begun && b->rs.th->gone) {
 		ns_remote_release(&b->rs);   /* exited, or let go */
@@ -168,13 +166,18 @@ int ns_unborrow(struct ns_borrow *b, char *err, size_t errlen)
 
 bool ns_borrow_thread_in(struct ns_tracee *tr, uint64_t at, uint64_t len)
 {
+	bool mark = ns_err_mark(tr->err);
 	bool in = false;
 
 	for (size_t i = 0; i < tr->n && !in; i++) {
 		struct ns_thread *th = tr->t[i];
 
-		if (th->gone || th->fresh || ns_tracee_stop_one(tr, th) < 0)
+		if (th->gone || th->fresh)
 			continue;
+		if (ns_tracee_stop_one(tr, th) < 0) {
+			ns_err_forget(tr->err, mark);   /* gone: not in it */
+			continue;
+		}
 		in = th->regs.rip >= at && th->regs.rip < at + len;
 		ns_tracee_resume_one(tr, th);
 	}

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "util/err.h"
 
 #include "proc/remote.h"
 #include "proc/tracee.h"
@@ -45,14 +46,14 @@ struct ns_borrow {
  * NULL: ns_borrow_hazard) flags, within TIMEOUT seconds, and borrows it.
  * SAFETY unwinds the threads (NULL: made here). WHAT completes the
  * message "no thread ... was at a point where it could WHAT". 0, or -1
- * with ERR; call ns_unborrow() in both cases. */
+ * with tr->err; call ns_unborrow() in both cases. */
 int ns_borrow(struct ns_borrow *b, struct ns_tracee *tr, struct ns_safety *s,
 	      int (*hazard)(void *, uint64_t, const char *, const char *),
-	      double timeout, const char *what, char *err, size_t errlen);
+	      double timeout, const char *what);
 
 /* Borrows thread TH of TR as it is (libnonstop's own thread). */
 int ns_borrow_thread(struct ns_borrow *b, struct ns_tracee *tr,
-		     struct ns_thread *th, char *err, size_t errlen);
+		     struct ns_thread *th);
 
 /* Whether some thread of TR is in [AT, AT + LEN): on a call's stub, about
  * to run a call (a nonstop died right after pointing it there). Stops
@@ -60,6 +61,7 @@ int ns_borrow_thread(struct ns_borrow *b, struct ns_tracee *tr,
 bool ns_borrow_thread_in(struct ns_tracee *tr, uint64_t at, uint64_t len);
 
 /* Puts the borrowed thread back (unless a call let it go) and frees what
- * ns_borrow() took. ERR (NULL: not wanted) gets why it failed. */
-int ns_unborrow(struct ns_borrow *b, char *err, size_t errlen);
+ * ns_borrow() took. 0, or -1 with tr->err (after an earlier failure,
+ * that one stays the cause: util/err.h). */
+int ns_unborrow(struct ns_borrow *b);
 #endif

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "registry/registry.h"
+#include "util/err.h"
 
 /* One hook run by an operation (core/hooks.h). */
 struct ns_hook_run {
@@ -48,7 +49,7 @@ struct ns_op_result {
 	char     frames_note[512];    /* apply: whether the patch's frames are
 					 registered with the target's unwinder,
 					 or why not (apply -v) */
-	char     err[1024];           /* one line naming what and why */
+	struct ns_err err;            /* the one error value (util/err.h) */
 	/* The hooks this operation ran, by kind - 1 (patch.h) */
 	struct ns_hook_run hooks[4];
 };

@@ -61,7 +61,7 @@
 static uint64_t libgcc_func(struct ns_target *t, const char *name)
 {
 	struct ns_symval v;
-	char why[256];
+	struct ns_err absent = { 0 };   /* not a failure: the next module is tried */
 
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < t->nmods; i++) {
@@ -69,8 +69,7 @@ static uint64_t libgcc_func(struct ns_target *t, const char *name)
 			bool want = pass == 0 ? strstr(m->path, "libgcc_s") != NULL
 					      : m->is_main;
 
-			if (want && ns_module_lookup(m, name, NULL, &v, why,
-						     sizeof(why)) == 0 &&
+			if (want && ns_module_lookup(m, name, NULL, &v, &absent) == 0 &&
 			    v.type == STT_FUNC)
 				return v.addr;
 		}
@@ -83,13 +82,14 @@ static uint64_t libgcc_func(struct ns_target *t, const char *name)
 
 /* Zeroes the call slot, then records which call is about to be set up. */
 static int announce(struct ns_tracee *tr, uint64_t base, const struct ns_rec *rec,
-		    uint32_t frames, char *err, size_t errlen)
+		    uint32_t frames)
 {
+	struct ns_err *err = tr->err;
 	struct ns_call_slot zero = { 0 };
 
 	if (ns_mem_write(tr->mem_fd, rec->call_slot, &zero, sizeof(zero)) < 0 ||
 	    ns_rec_set_frames(tr->mem_fd, base, frames) < 0) {
-		snprintf(err, errlen, "cannot write to process %d: %s",
+		ns_err_set(err, "cannot write to process %d: %s",
 			 (int)tr->pid, strerror(errno));
 		return -1;
 	}
@@ -108,22 +108,22 @@ static int read_slot(struct ns_tracee *tr, const struct ns_rec *rec,
  * finds safe. */
 static int borrow(struct ns_borrow *b, struct ns_tracee *tr,
 		  struct ns_safety *safety, const struct ns_rec *rec,
-		  double timeout, char *err, size_t errlen)
+		  double timeout)
 {
 	if (rec->mode == NS_MODE_PER_THREAD && tr->n == 1 && !tr->t[0]->gone)
-		return ns_borrow_thread(b, tr, tr->t[0], err, errlen);
-	return ns_borrow(b, tr, safety, NULL, timeout, CALL_WHAT, err, errlen);
+		return ns_borrow_thread(b, tr, tr->t[0]);
+	return ns_borrow(b, tr, safety, NULL, timeout, CALL_WHAT);
 }
 
 int ns_frames_register(struct ns_tracee *tr, struct ns_target *t,
 		       struct ns_safety *safety, const struct ns_rec *rec,
-		       double timeout, char *note, size_t notelen,
-		       char *err, size_t errlen)
+		       double timeout, char *note, size_t notelen)
 {
+	struct ns_err *err = tr->err;
 	uint64_t reg, dereg, ret;
 	struct ns_borrow b;
 	struct ns_call_slot slot;
-	char why[512];
+	bool mark = ns_err_mark(err);
 	int rc;
 
 	if (!rec->eh_frame || !rec->call_stub) {
@@ -139,49 +139,48 @@ int ns_frames_register(struct ns_tracee *tr, struct ns_target *t,
 			 "program's own backtrace() stops at new code)", (int)tr->pid);
 		return 0;
 	}
-	if (borrow(&b, tr, safety, rec, timeout < 1 ? timeout : 1, why,
-		   sizeof(why)) < 0) {
-		ns_unborrow(&b, NULL, 0);
+	if (borrow(&b, tr, safety, rec, timeout < 1 ? timeout : 1) < 0) {
+		ns_unborrow(&b);
 		snprintf(note, notelen, "the patch's frames are not registered with "
-			 "libgcc: %s", why);
+			 "libgcc: %s", ns_err_msg(err));
+		ns_err_forget(err, mark);   /* a note, not a failure */
 		return 0;
 	}
 	if (ns_mem_write(tr->mem_fd, rec->base + offsetof(struct ns_rec, frames_deregister),
 			 &dereg, sizeof(dereg)) < 0 ||
-	    announce(tr, rec->base, rec, NS_FRAMES_REGISTERING, err, errlen) < 0) {
-		snprintf(err, errlen, "cannot write to process %d: %s", (int)tr->pid,
+	    announce(tr, rec->base, rec, NS_FRAMES_REGISTERING) < 0) {
+		ns_err_set(err, "cannot write to process %d: %s", (int)tr->pid,
 			 strerror(errno));
-		ns_unborrow(&b, NULL, 0);
+		ns_unborrow(&b);
 		return -1;
 	}
 	rc = ns_remote_call(&b.rs, rec->call_stub, rec->call_slot, reg,
 			    rec->eh_frame, rec->frames_object, timeout, &ret);
 	if (rc == NS_CALL_OK) {
 		if (ns_rec_set_frames(tr->mem_fd, rec->base, NS_FRAMES_REGISTERED) < 0) {
-			snprintf(err, errlen, "cannot write to process %d: %s",
+			ns_err_set(err, "cannot write to process %d: %s",
 				 (int)tr->pid, strerror(errno));
-			ns_unborrow(&b, NULL, 0);
+			ns_unborrow(&b);
 			return -1;
 		}
 		snprintf(note, notelen, "the patch's frames are registered with "
 			 "libgcc's unwinder (thread %d borrowed to call "
 			 "__register_frame_info)", b.rs.th->tid);
-		return ns_unborrow(&b, err, errlen);
+		return ns_unborrow(&b);
 	}
-	snprintf(err, errlen, "cannot register the patch's frames with libgcc: %s",
-		 tr->err);
+	ns_err_wrap(err, "cannot register the patch's frames with libgcc");
 	/* A call that never started registered nothing. */
 	if (rc == NS_CALL_FAILED && read_slot(tr, rec, &slot) == 0 && !slot.started)
 		ns_rec_set_frames(tr->mem_fd, rec->base, NS_FRAMES_NONE);
-	ns_unborrow(&b, NULL, 0);
+	ns_unborrow(&b);
 	return -1;
 }
 
 /* Whether libgcc knows the frames of REC now: 1 yes, 0 no, -1 a call is
  * still running in the target (ERR). */
-static int registered(struct ns_tracee *tr, const struct ns_rec *rec,
-		      char *err, size_t errlen)
+static int registered(struct ns_tracee *tr, const struct ns_rec *rec)
 {
+	struct ns_err *err = tr->err;
 	struct ns_call_slot s;
 	bool pending;
 
@@ -190,14 +189,14 @@ static int registered(struct ns_tracee *tr, const struct ns_rec *rec,
 	if (rec->frames == NS_FRAMES_REGISTERED)
 		return 1;
 	if (read_slot(tr, rec, &s) < 0) {
-		snprintf(err, errlen, "cannot read process %d: %s", (int)tr->pid,
+		ns_err_set(err, "cannot read process %d: %s", (int)tr->pid,
 			 strerror(errno));
 		return -1;
 	}
 	pending = !s.done && (s.started ||
 				 ns_borrow_thread_in(tr, rec->call_stub, NS_LINK_CALL_STUB));
 	if (pending) {
-		snprintf(err, errlen, "patch '%s': a call into libgcc for its "
+		ns_err_set(err, "patch '%s': a call into libgcc for its "
 			 "frames is still running in process %d; try again",
 			 rec->name, (int)tr->pid);
 		return -1;
@@ -223,24 +222,22 @@ static bool executable(pid_t pid, uint64_t addr)
 	return x;
 }
 
-static int deregister(struct ns_tracee *tr, const struct ns_rec *rec,
-		      char *err, size_t errlen)
+static int deregister(struct ns_tracee *tr, const struct ns_rec *rec)
 {
+	struct ns_err *err = tr->err;
 	struct ns_call_slot slot;
 	struct ns_borrow b;
 	uint64_t ret;
 	int rc;
 
-	if (borrow(&b, tr, NULL, rec, RELEASE_TIMEOUT, err, errlen) < 0) {
-		size_t n = strlen(err);
-
-		snprintf(err + n, errlen - n, "; the frames of patch '%s' stay "
-			 "registered and its memory is kept", rec->name);
-		ns_unborrow(&b, NULL, 0);
+	if (borrow(&b, tr, NULL, rec, RELEASE_TIMEOUT) < 0) {
+		ns_err_append(err, "the frames of patch '%s' stay registered "
+			      "and its memory is kept", rec->name);
+		ns_unborrow(&b);
 		return -1;
 	}
-	if (announce(tr, rec->base, rec, NS_FRAMES_DEREGISTERING, err, errlen) < 0) {
-		ns_unborrow(&b, NULL, 0);
+	if (announce(tr, rec->base, rec, NS_FRAMES_DEREGISTERING) < 0) {
+		ns_unborrow(&b);
 		return -1;
 	}
 	rc = ns_remote_call(&b.rs, rec->call_stub, rec->call_slot,
@@ -249,21 +246,22 @@ static int deregister(struct ns_tracee *tr, const struct ns_rec *rec,
 	if (rc == NS_CALL_OK) {
 		if (ns_rec_set_frames(tr->mem_fd, rec->base, NS_FRAMES_NONE) < 0)
 			rc = NS_CALL_FAILED; /* the slot says it is done */
-		return ns_unborrow(&b, err, errlen) < 0 || rc ? -1 : 0;
+		return ns_unborrow(&b) < 0 || rc ? -1 : 0;
 	}
-	snprintf(err, errlen, "cannot deregister the frames of patch '%s' from "
-		 "libgcc: %s", rec->name, tr->err);
+	ns_err_wrap(err, "cannot deregister the frames of patch '%s' from "
+		    "libgcc", rec->name);
 	if (rc == NS_CALL_FAILED && read_slot(tr, rec, &slot) == 0 && !slot.started)
 		ns_rec_set_frames(tr->mem_fd, rec->base, NS_FRAMES_REGISTERED);
-	ns_unborrow(&b, NULL, 0);
+	ns_unborrow(&b);
 	return -1;
 }
 
 /* The record at BASE is read again, checked (registry.h): the addresses
  * nonstop is about to call and pass are the ones the registry checked,
  * not what the process may have written since. */
-int ns_frames_release(struct ns_tracee *tr, uint64_t base, char *err, size_t errlen)
+int ns_frames_release(struct ns_tracee *tr, uint64_t base)
 {
+	struct ns_err *err = tr->err;
 	char why[512];
 	bool damaged;
 	struct ns_rec *rec = ns_rec_read_at(tr->pid, tr->mem_fd, base, &damaged,
@@ -274,27 +272,27 @@ int ns_frames_release(struct ns_tracee *tr, uint64_t base, char *err, size_t err
 		/* Not a record (a mapping never filled): nothing registered. */
 		if (!damaged)
 			return 0;
-		snprintf(err, errlen, "%s", why);
+		ns_err_set(err, "%s", why);
 		return -1;
 	}
 	if (!ns_rec_magic_v3(rec->magic) || !rec->eh_frame ||
 	    rec->frames == NS_FRAMES_NONE)
 		goto out;
 	if (!rec->call_stub || !rec->call_slot || !rec->frames_deregister) {
-		snprintf(err, errlen, "patch '%s': its record is damaged (frames "
+		ns_err_set(err, "patch '%s': its record is damaged (frames "
 			 "registered, no way to deregister them)", rec->name);
 		rc = -1;
 		goto out;
 	}
-	known = registered(tr, rec, err, errlen);
+	known = registered(tr, rec);
 	if (known < 0) {
 		rc = -1;
 	} else if (known && executable(tr->pid, rec->frames_deregister)) {
-		rc = deregister(tr, rec, err, errlen);
+		rc = deregister(tr, rec);
 	} else if (ns_rec_set_frames(tr->mem_fd, base, NS_FRAMES_NONE) < 0) {
 		/* Not registered, or libgcc is gone (unloaded: nothing knows
 		 * them). */
-		snprintf(err, errlen, "cannot write to process %d: %s", (int)tr->pid,
+		ns_err_set(err, "cannot write to process %d: %s", (int)tr->pid,
 			 strerror(errno));
 		rc = -1;
 	}

@@ -83,15 +83,15 @@ _Static_assert(NS_LINK_HOOK_MSG == sizeof(((struct ns_hook_run *)0)->msg),
  * record there: a mapping never filled; or one without hooks). -1 with
  * ERR if it cannot be read, or a record with hooks is damaged (its
  * values out of range: rec_check.h): nothing is done with it. */
-static int read_rec(struct ns_tracee *tr, uint64_t base, struct ns_rec **rec,
-		    char *err, size_t errlen)
+static int read_rec(struct ns_tracee *tr, uint64_t base, struct ns_rec **rec)
 {
+	struct ns_err *err = tr->err;
 	char magic[8], why[256];
 	bool damaged;
 
 	*rec = NULL;
 	if (ns_mem_read(tr->mem_fd, base, magic, sizeof(magic)) < 0) {
-		snprintf(err, errlen, "cannot read process %d: %s", (int)tr->pid,
+		ns_err_set(err, "cannot read process %d: %s", (int)tr->pid,
 			 strerror(errno));
 		return -1;
 	}
@@ -101,7 +101,7 @@ static int read_rec(struct ns_tracee *tr, uint64_t base, struct ns_rec **rec,
 	if (!*rec || !ns_rec_hooks(*rec)) {
 		free(*rec);
 		*rec = NULL;
-		snprintf(err, errlen, "%s", damaged ? why : "the record of a patch "
+		ns_err_set(err, "%s", damaged ? why : "the record of a patch "
 			 "with hooks is gone");
 		return -1;
 	}
@@ -161,9 +161,9 @@ static void read_msg(struct ns_tracee *tr, const struct ns_rec_hooks *h,
 }
 
 /* Zeroes the message buffer and the slot, then says the call is set up. */
-static int announce(struct ns_tracee *tr, struct ns_rec *rec, uint32_t k,
-		    char *err, size_t errlen)
+static int announce(struct ns_tracee *tr, struct ns_rec *rec, uint32_t k)
 {
+	struct ns_err *err = tr->err;
 	struct ns_rec_hooks *h = ns_rec_hooks(rec);
 	struct ns_call_slot zero = { 0 };
 	uint64_t called = ns_rec_hooks_addr(rec) +
@@ -177,7 +177,7 @@ static int announce(struct ns_tracee *tr, struct ns_rec *rec, uint32_t k,
 	    ns_mem_write(tr->mem_fd, called, &one, sizeof(one)) == 0)
 		rc = 0;
 	else
-		snprintf(err, errlen, "cannot write to process %d: %s",
+		ns_err_set(err, "cannot write to process %d: %s",
 			 (int)tr->pid, clear ? strerror(errno) : "out of memory");
 	free(clear);
 	return rc;
@@ -211,50 +211,50 @@ static void settle_failed(struct ns_tracee *tr, struct ns_rec *rec, uint32_t k)
  * tracee holds, in the per-thread mode; else one chosen. */
 static int borrow_for(struct ns_borrow *b, struct ns_tracee *tr,
 		      struct ns_safety *safety, const struct ns_rec *rec,
-		      uint32_t kind, double timeout, char *err, size_t errlen)
+		      uint32_t kind, double timeout)
 {
+	struct ns_err *err = tr->err;
 	char what[128];
 
 	if (rec->mode == NS_MODE_PER_THREAD) {
 		if (tr->n != 1 || tr->t[0]->gone) {
 			memset(b, 0, sizeof(*b));
-			snprintf(err, errlen, "libnonstop's thread is not held");
+			ns_err_set(err, "libnonstop's thread is not held");
 			return -1;
 		}
-		return ns_borrow_thread(b, tr, tr->t[0], err, errlen);
+		return ns_borrow_thread(b, tr, tr->t[0]);
 	}
 	snprintf(what, sizeof(what), "run the %s hook safely (outside malloc, "
 		 "stdio, the dynamic loader and libgcc's unwinder)",
 		 ns_hook_kind_name(kind));
-	return ns_borrow(b, tr, safety, hook_hazard, timeout, what, err, errlen);
+	return ns_borrow(b, tr, safety, hook_hazard, timeout, what);
 }
 
 /* Calls hook KIND of REC in a borrowed thread. */
 static int call(struct ns_tracee *tr, struct ns_safety *safety,
 		struct ns_rec *rec, uint32_t kind, double timeout,
-		struct ns_hook_run *run, char *err, size_t errlen)
+		struct ns_hook_run *run)
 {
+	struct ns_err *err = tr->err;
 	struct ns_rec_hooks *h = ns_rec_hooks(rec);
 	uint32_t k = kind - 1;
 	struct ns_borrow b;
 	uint64_t ret = 0;
-	char why[512];
 	int rc;
 
 	fill_run(run, rec, kind, 0);
 	if (!rec->call_stub) {
-		snprintf(err, errlen, "patch '%s': its record has no call stub for "
+		ns_err_set(err, "patch '%s': its record has no call stub for "
 			 "its hooks", rec->name);
 		return -1;
 	}
-	if (borrow_for(&b, tr, safety, rec, kind, timeout, why, sizeof(why)) < 0) {
-		ns_unborrow(&b, NULL, 0);
-		snprintf(err, errlen, "cannot run the %s hook '%s': %s",
-			 ns_hook_kind_name(kind), h->name[k], why);
-		return -1;
+	if (borrow_for(&b, tr, safety, rec, kind, timeout) < 0) {
+		ns_unborrow(&b);
+		return ns_err_wrap(err, "cannot run the %s hook '%s'",
+				   ns_hook_kind_name(kind), h->name[k]);
 	}
-	if (announce(tr, rec, k, err, errlen) < 0) {
-		ns_unborrow(&b, NULL, 0);
+	if (announce(tr, rec, k) < 0) {
+		ns_unborrow(&b);
 		return -1;
 	}
 	rc = ns_remote_call(&b.rs, rec->call_stub, h->slot[k], h->fn[k], 0, 0,
@@ -262,31 +262,31 @@ static int call(struct ns_tracee *tr, struct ns_safety *safety,
 	if (rc == NS_CALL_OK) {
 		run->ret = (int32_t)(uint32_t)ret;
 		read_msg(tr, h, run);
-		return ns_unborrow(&b, err, errlen);
+		return ns_unborrow(&b);
 	}
 	if (rc == NS_CALL_LET_GO)
-		snprintf(err, errlen, "the %s hook '%s' did not return within %.3g s "
+		ns_err_replace(err, "the %s hook '%s' did not return within %.3g s "
 			 "(it goes on in thread %d; patch '%s' stays as it is "
 			 "until it returns)", ns_hook_kind_name(kind), h->name[k],
 			 timeout, b.rs.th->tid, rec->name);
 	else
-		snprintf(err, errlen, "cannot run the %s hook '%s': %s",
-			 ns_hook_kind_name(kind), h->name[k], tr->err);
+		ns_err_wrap(err, "cannot run the %s hook '%s'",
+			    ns_hook_kind_name(kind), h->name[k]);
 	if (rc == NS_CALL_FAILED)
 		settle_failed(tr, rec, k);
-	ns_unborrow(&b, NULL, 0);
+	ns_unborrow(&b);
 	return -1;
 }
 
 int ns_hook_run(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
-		uint32_t kind, double timeout, struct ns_hook_run *run,
-		char *err, size_t errlen)
+		uint32_t kind, double timeout, struct ns_hook_run *run)
 {
+	struct ns_err *err = tr->err;
 	struct ns_rec *rec;
 	int32_t ret;
 	int rc = 1;
 
-	if (read_rec(tr, base, &rec, err, errlen) < 0)
+	if (read_rec(tr, base, &rec) < 0)
 		return -1;
 	if (!rec)
 		return 1;
@@ -297,16 +297,16 @@ int ns_hook_run(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
 		/* Once is enough; but a pre-revert veto is asked again at the
 		 * next revert. */
 		if (ret != 0 && kind == NS_HOOK_PRE_REVERT) {
-			rc = call(tr, safety, rec, kind, timeout, run, err, errlen);
+			rc = call(tr, safety, rec, kind, timeout, run);
 			break;
 		}
 		fill_run(run, rec, kind, ret);
 		break;
 	case NOT_RUN:
-		rc = call(tr, safety, rec, kind, timeout, run, err, errlen);
+		rc = call(tr, safety, rec, kind, timeout, run);
 		break;
 	case RUNNING:
-		snprintf(err, errlen, "the %s hook '%s' of patch '%s' is still "
+		ns_err_set(err, "the %s hook '%s' of patch '%s' is still "
 			 "running in process %d (try again when it has returned)",
 			 ns_hook_kind_name(kind), ns_rec_hooks(rec)->name[kind - 1],
 			 rec->name, (int)tr->pid);
@@ -321,7 +321,7 @@ int ns_hook_veto(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
 		 uint32_t kind, double timeout, struct ns_hook_run *run,
 		 char *what, size_t len)
 {
-	int rc = ns_hook_run(tr, safety, base, kind, timeout, run, what, len);
+	int rc = ns_hook_run(tr, safety, base, kind, timeout, run);
 
 	if (rc < 0)
 		return -1;
@@ -331,18 +331,19 @@ int ns_hook_veto(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
 	return 1;
 }
 
-int ns_hooks_idle(struct ns_tracee *tr, uint64_t base, char *err, size_t errlen)
+int ns_hooks_idle(struct ns_tracee *tr, uint64_t base)
 {
+	struct ns_err *err = tr->err;
 	struct ns_rec *rec;
 	int32_t ret;
 	int rc = 0;
 
-	if (read_rec(tr, base, &rec, err, errlen) < 0)
+	if (read_rec(tr, base, &rec) < 0)
 		return -1;
 	for (uint32_t kind = 1; rec && kind <= NS_HOOK_KINDS && !rc; kind++) {
 		if (status(tr, rec, kind, &ret) != RUNNING)
 			continue;
-		snprintf(err, errlen, "the %s hook '%s' of patch '%s' is still "
+		ns_err_set(err, "the %s hook '%s' of patch '%s' is still "
 			 "running in process %d (try again when it has returned)",
 			 ns_hook_kind_name(kind), ns_rec_hooks(rec)->name[kind - 1],
 			 rec->name, (int)tr->pid);
@@ -357,11 +358,13 @@ bool ns_hooks_pre_revert_due(struct ns_tracee *tr, uint64_t base)
 	struct ns_rec *rec;
 	int32_t post_ret, pre_ret;
 	enum status post, pre;
-	char err[256];
+	bool mark = ns_err_mark(tr->err);
 	bool due;
 
-	if (read_rec(tr, base, &rec, err, sizeof(err)) < 0 || !rec)
+	if (read_rec(tr, base, &rec) < 0 || !rec) {
+		ns_err_forget(tr->err, mark);
 		return false;   /* (ns_hooks_idle, first, refuses the former) */
+	}
 	post = status(tr, rec, NS_HOOK_POST_APPLY, &post_ret);
 	pre = status(tr, rec, NS_HOOK_PRE_REVERT, &pre_ret);
 	due = pre != ABSENT && !(pre == RETURNED && pre_ret == 0) &&
@@ -383,16 +386,16 @@ static bool post_revert_due(struct ns_tracee *tr, struct ns_rec *rec)
 }
 
 int ns_hooks_post_revert(struct ns_tracee *tr, struct ns_safety *safety,
-		     uint64_t base, double timeout, struct ns_hook_run *run,
-		     char *err, size_t errlen)
+		     uint64_t base, double timeout, struct ns_hook_run *run)
 {
+	struct ns_err *err = tr->err;
 	struct ns_hook_run mine;
 	struct ns_rec *rec;
 	int32_t ret;
 	int rc = 0;
 
-	if (ns_hooks_idle(tr, base, err, errlen) < 0 ||
-	    read_rec(tr, base, &rec, err, errlen) < 0)
+	if (ns_hooks_idle(tr, base) < 0 ||
+	    read_rec(tr, base, &rec) < 0)
 		return -1;
 	if (!rec)
 		return 0;
@@ -400,14 +403,9 @@ int ns_hooks_post_revert(struct ns_tracee *tr, struct ns_safety *safety,
 	    post_revert_due(tr, rec)) {
 		if (!run)
 			run = &mine;
-		if (call(tr, safety, rec, NS_HOOK_POST_REVERT, timeout, run,
-			 err, errlen) < 0) {
-			size_t n = strlen(err);
-
-			snprintf(err + n, errlen - n, "; the memory of patch '%s' "
-				 "is kept", rec->name);
-			rc = -1;
-		}
+		if (call(tr, safety, rec, NS_HOOK_POST_REVERT, timeout, run) < 0)
+			rc = ns_err_append(err, "the memory of patch '%s' is "
+					   "kept", rec->name);
 	}
 	free(rec);
 	return rc;

@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "util/err.h"
 
 #include "core/core.h"
 #include "link/link.h"
@@ -51,25 +52,24 @@ void ns_hooks_record(struct ns_rec *rec, const struct ns_patch *p,
  * (1) or it already ran and returned 0 (1, RUN filled with that). SAFETY
  * unwinds TR's threads to choose one (NULL: made here). 0 when it ran:
  * RUN->ret is its result, RUN->msg its message; -1 if it could not be
- * run, or did not return within TIMEOUT seconds (ERR; then it goes on in
+ * run, or did not return within TIMEOUT seconds (tr->err; then it goes on in
  * the target, and the record says so), or if the record cannot be read. */
 int ns_hook_run(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
-		uint32_t kind, double timeout, struct ns_hook_run *run,
-		char *err, size_t errlen);
+		uint32_t kind, double timeout, struct ns_hook_run *run);
 
 /* A pre-apply or pre-revert hook (KIND), run as ns_hook_run runs it: its
  * veto. 0: go on (no hook, or it returned 0, now or before); 1: vetoed,
- * WHAT says so (ns_hook_describe); -1: it could not be run, WHAT says
- * why. */
+ * WHAT says so (ns_hook_describe); -1: it could not be run (tr->err
+ * says why). */
 int ns_hook_veto(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
 		 uint32_t kind, double timeout, struct ns_hook_run *run,
 		 char *what, size_t len);
 
-/* -1 with ERR if a hook of the patch at BASE is running in the target
+/* -1 with tr->err if a hook of the patch at BASE is running in the target
  * (a call let go, or set up by a nonstop that died): nothing may be done
  * to the patch until it returns; or if its record (one with hooks) cannot
  * be read. 0 otherwise. */
-int ns_hooks_idle(struct ns_tracee *tr, uint64_t base, char *err, size_t errlen);
+int ns_hooks_idle(struct ns_tracee *tr, uint64_t base);
 
 /* Whether a revert of the patch at BASE runs its pre-revert hook: it has
  * one, its post-apply hook returned 0 (or it has none), and it did not
@@ -81,11 +81,10 @@ bool ns_hooks_pre_revert_due(struct ns_tracee *tr, uint64_t base);
  * returned 0) and has not run: after a switch back, and before any
  * release of a patch's memory (ns_mapping_remove). RUN (may be NULL)
  * gets what it did (kind 0: nothing). 0 when the memory may go, -1 with
- * ERR when it must stay (a hook is running, or the post-revert hook could
+ * tr->err when it must stay (a hook is running, or the post-revert hook could
  * not be run). */
 int ns_hooks_post_revert(struct ns_tracee *tr, struct ns_safety *safety,
-		     uint64_t base, double timeout, struct ns_hook_run *run,
-		     char *err, size_t errlen);
+		     uint64_t base, double timeout, struct ns_hook_run *run);
 
 /* One line on hook KIND of REC (read by `status`, no thread stopped;
  * core/hook_state.c):

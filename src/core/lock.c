@@ -21,7 +21,7 @@
  * (lock.h). Created if missing; refused if it is not a directory of this
  * user that nobody else can write (anyone who could write it could take
  * or remove the locks). */
-static int lock_dir(char *dir, size_t len, char *err, size_t errlen)
+static int lock_dir(char *dir, size_t len, struct ns_err *err)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	struct stat st;
@@ -35,21 +35,21 @@ static int lock_dir(char *dir, size_t len, char *err, size_t errlen)
 	else
 		n = snprintf(dir, len, "/tmp/nonstop-%u", (unsigned)geteuid());
 	if (n < 0 || (size_t)n >= len) {
-		snprintf(err, errlen, "the lock directory's path is too long "
+		ns_err_set(err, "the lock directory's path is too long "
 			 "(XDG_RUNTIME_DIR)");
 		return -1;
 	}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create the lock directory %s: %s",
+		ns_err_set(err, "cannot create the lock directory %s: %s",
 			 dir, strerror(errno));
 		return -1;
 	}
 	if (lstat(dir, &st) < 0) {
-		snprintf(err, errlen, "lock directory %s: %s", dir, strerror(errno));
+		ns_err_set(err, "lock directory %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
-		snprintf(err, errlen, "the lock directory %s is not a directory of "
+		ns_err_set(err, "the lock directory %s is not a directory of "
 			 "user %u that only it can write (owner %u, mode %03o): "
 			 "remove it", dir, (unsigned)geteuid(), (unsigned)st.st_uid,
 			 (unsigned)(st.st_mode & 0777));
@@ -106,17 +106,17 @@ static pid_t thread_group(pid_t pid)
 }
 
 /* Says who holds the lock in FD (its holder wrote its pid in it). */
-static void holder(int fd, pid_t pid, char *err, size_t errlen)
+static void holder(int fd, pid_t pid, struct ns_err *err)
 {
 	char buf[32] = "";
 	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
 	int who = n > 0 ? atoi(buf) : 0;
 
 	if (who > 0)
-		snprintf(err, errlen, "another nonstop (pid %d) is working on "
+		ns_err_set(err, "another nonstop (pid %d) is working on "
 			 "process %d: try again when it is done", who, (int)pid);
 	else
-		snprintf(err, errlen, "another nonstop is working on process %d: "
+		ns_err_set(err, "another nonstop is working on process %d: "
 			 "try again when it is done", (int)pid);
 }
 
@@ -134,7 +134,7 @@ static bool still_linked(int dirfd, const char *name, int fd)
 
 /* Opens and locks NAME in DIRFD. 0 held (L->fd); 1 busy; -1 error. */
 static int take(int dirfd, const char *name, pid_t pid, struct ns_lock *l,
-		char *err, size_t errlen)
+		struct ns_err *err)
 {
 	for (int i = 0; i < RETRIES; i++) {
 		int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW |
@@ -143,7 +143,7 @@ static int take(int dirfd, const char *name, pid_t pid, struct ns_lock *l,
 		int n;
 
 		if (fd < 0) {
-			snprintf(err, errlen, "cannot open the lock file %s: %s",
+			ns_err_set(err, "cannot open the lock file %s: %s",
 				 l->path, strerror(errno));
 			return -1;
 		}
@@ -151,9 +151,9 @@ static int take(int dirfd, const char *name, pid_t pid, struct ns_lock *l,
 			int e = errno;
 
 			if (e == EWOULDBLOCK)
-				holder(fd, pid, err, errlen);
+				holder(fd, pid, err);
 			else
-				snprintf(err, errlen, "cannot lock %s: %s", l->path,
+				ns_err_set(err, "cannot lock %s: %s", l->path,
 					 strerror(e));
 			close(fd);
 			return e == EWOULDBLOCK ? 1 : -1;
@@ -164,7 +164,7 @@ static int take(int dirfd, const char *name, pid_t pid, struct ns_lock *l,
 		}
 		n = snprintf(me, sizeof(me), "%d\n", (int)getpid());
 		if (ftruncate(fd, 0) < 0 || pwrite(fd, me, (size_t)n, 0) != n) {
-			snprintf(err, errlen, "cannot write the lock file %s: %s",
+			ns_err_set(err, "cannot write the lock file %s: %s",
 				 l->path, strerror(errno));
 			close(fd);
 			return -1;
@@ -172,11 +172,11 @@ static int take(int dirfd, const char *name, pid_t pid, struct ns_lock *l,
 		l->fd = fd;
 		return 0;
 	}
-	snprintf(err, errlen, "the lock file %s keeps vanishing", l->path);
+	ns_err_set(err, "the lock file %s keeps vanishing", l->path);
 	return -1;
 }
 
-int ns_lock_take(pid_t pid, struct ns_lock *l, char *err, size_t errlen)
+int ns_lock_take(pid_t pid, struct ns_lock *l, struct ns_err *err)
 {
 	char dir[400], name[64];
 	unsigned long long t;
@@ -184,31 +184,30 @@ int ns_lock_take(pid_t pid, struct ns_lock *l, char *err, size_t errlen)
 
 	l->fd = -1;
 	if (start_time(pid, &t) < 0) {
-		snprintf(err, errlen, "no process %d", (int)pid);
+		ns_err_set(err, "no process %d", (int)pid);
 		return -1;
 	}
 	l->start = t;
 	if (thread_group(pid) != pid) {
-		snprintf(err, errlen, "%d is a thread of process %d, not a process: "
+		ns_err_set(err, "%d is a thread of process %d, not a process: "
 			 "give the process's id", (int)pid, (int)thread_group(pid));
 		return -1;
 	}
-	if (lock_dir(dir, sizeof(dir), err, errlen) < 0)
+	if (lock_dir(dir, sizeof(dir), err) < 0)
 		return -1;
 	snprintf(name, sizeof(name), "%d-%llu.lock", (int)pid, t);
 	snprintf(l->path, sizeof(l->path), "%s/%s", dir, name);
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0) {
-		snprintf(err, errlen, "lock directory %s: %s", dir, strerror(errno));
+		ns_err_set(err, "lock directory %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	rc = take(dirfd, name, pid, l, err, errlen);
+	rc = take(dirfd, name, pid, l, err);
 	close(dirfd);
 	return rc;
 }
 
-int ns_lock_same_process(const struct ns_lock *l, pid_t pid, char *err,
-			 size_t errlen)
+int ns_lock_same_process(const struct ns_lock *l, pid_t pid, struct ns_err *err)
 {
 	unsigned long long t;
 
@@ -216,7 +215,7 @@ int ns_lock_same_process(const struct ns_lock *l, pid_t pid, char *err,
 		return 0;
 	if (start_time(pid, &t) == 0 && t == l->start)
 		return 0;
-	snprintf(err, errlen, "process %d exited (its id now names another "
+	ns_err_set(err, "process %d exited (its id now names another "
 		 "process)", (int)pid);
 	return -1;
 }

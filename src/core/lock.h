@@ -20,6 +20,7 @@
 #define NONSTOP_CORE_LOCK_H
 #include <stddef.h>
 #include <sys/types.h>
+#include "util/err.h"
 
 struct ns_lock {
 	int  fd;                      /* -1: not held */
@@ -33,14 +34,13 @@ struct ns_lock {
  * (a thread group's leader): another thread's id would name another lock.
  * 0; 1 if another nonstop holds it; -1 if it cannot be taken (ERR says why
  * in each case: "another nonstop (pid M) is working on process N"). */
-int ns_lock_take(pid_t pid, struct ns_lock *l, char *err, size_t errlen);
+int ns_lock_take(pid_t pid, struct ns_lock *l, struct ns_err *err);
 
 /* Once nonstop has seized the process (its pid cannot be reused while it
  * is held): 0 if PID is still the process whose lock L is, else -1 with
  * ERR (it exited, and its pid is another process's now). 0 if L is not
  * held (a caller under another's lock). */
-int ns_lock_same_process(const struct ns_lock *l, pid_t pid, char *err,
-			 size_t errlen);
+int ns_lock_same_process(const struct ns_lock *l, pid_t pid, struct ns_err *err);
 
 /* Releases it (removes the file). Idempotent. */
 void ns_lock_drop(struct ns_lock *l);

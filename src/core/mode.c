@@ -14,14 +14,12 @@ int ns_mode_choose_apply(struct ns_session *s)
 
 	if (fd < 0)
 		return -1;
-	if (ns_target_open(&s->target, o->pid, s->res->err,
-			   sizeof(s->res->err)) < 0) {
+	if (ns_target_open(&s->target, o->pid, &s->res->err) < 0) {
 		close(fd);
 		return -1;
 	}
 	found = o->mode == NS_OPT_MODE_STOP ? 0 :
-		ns_rt_find(&s->target, fd, &s->rt, s->res->err,
-			   sizeof(s->res->err));
+		ns_rt_find(&s->target, fd, &s->rt, &s->res->err);
 	close(fd);
 	if (found < 0)
 		return -1;
@@ -41,7 +39,7 @@ int ns_mode_choose_revert(struct ns_session *s, const char *name)
 	struct ns_registry reg;
 	struct ns_rec_entry *e;
 	int fd = ns_op_mem_open(o->pid, s->res), found;
-	bool pt;
+	bool pt, mark;
 
 	if (fd < 0)
 		return -1;
@@ -54,19 +52,20 @@ int ns_mode_choose_revert(struct ns_session *s, const char *name)
 	pt = e && e->rec->mode == NS_MODE_PER_THREAD;
 	ns_registry_free(&reg);
 	/* libnonstop is looked for whatever the mode: the sweep releases
-	 * per-thread patches whose time has come (session.h). */
+	 * per-thread patches whose time has come (session.h). Not finding
+	 * it is a failure only for a per-thread patch. */
+	mark = ns_err_mark(&s->res->err);
 	found = 0;
-	if (ns_target_open(&s->target, o->pid, s->res->err,
-			   sizeof(s->res->err)) == 0)
-		found = ns_rt_find(&s->target, fd, &s->rt, s->res->err,
-				   sizeof(s->res->err));
+	if (ns_target_open(&s->target, o->pid, &s->res->err) == 0)
+		found = ns_rt_find(&s->target, fd, &s->rt, &s->res->err);
 	close(fd);
 	if (pt && found != 1)
 		return found < 0 ? -1 :
-			ns_op_fail(s->res, "patch '%s' was applied per thread, but "
-				   "libnonstop is not running in process %d",
-				   name ? name : "(last)", (int)o->pid);
-	s->res->err[0] = 0;
+			ns_err_replace(&s->res->err, "patch '%s' was applied per "
+				       "thread, but libnonstop is not running in "
+				       "process %d", name ? name : "(last)",
+				       (int)o->pid);
+	ns_err_forget(&s->res->err, mark);
 	s->mode = pt ? &ns_mode_per_thread : &ns_mode_stop;
 	s->res->mode = (int)s->mode->rec_mode;
 	return 0;

@@ -46,9 +46,9 @@ struct ns_mode {
 	 * still go if what follows fails (no: the patch runs). */
 	int (*apply_switch)(struct ns_apply_op *a);
 	/* Once switched, the threads the post-apply hook may run on. 0;
-	 * 1 if they cannot be had (WHY: the patch is rolled back); -1 with
-	 * the result's err (the patch stays). */
-	int (*hook_threads)(struct ns_apply_op *a, char *why, size_t len);
+	 * 1 if they cannot be had (res->err says why: the patch is rolled
+	 * back); -1 with res->err (the patch stays). */
+	int (*hook_threads)(struct ns_apply_op *a);
 
 	/* ---- revert ---- */
 	/* Every thread back on the old code: the record REVERTING (stop-

@@ -14,15 +14,14 @@ static int attach(struct ns_session *s)
 {
 	ns_sched_background();
 	if (ns_tracee_attach_thread(&s->tr, s->o->pid, (pid_t)s->rt.blk.tid) < 0)
-		return ns_op_fail(s->res, "%s", s->tr.err);
+		return -1;
 	s->res->stopped_tid = (int)s->rt.blk.tid;
 	return 0;
 }
 
 static int check_syscalls(struct ns_session *s)
 {
-	return ns_syscalls_check(&s->tr, &s->rt, s->res->err,
-				 sizeof(s->res->err));
+	return ns_syscalls_check(&s->tr, &s->rt);
 }
 
 /* Nothing is unwound: libnonstop's thread, asleep and holding no lock, is
@@ -34,9 +33,9 @@ static int prepare_unwind(struct ns_session *s)
 }
 
 /* libnonstop's thread is still held. */
-static int hook_threads(struct ns_apply_op *a, char *why, size_t len)
+static int hook_threads(struct ns_apply_op *a)
 {
-	(void)a, (void)why, (void)len;
+	(void)a;
 	return 0;
 }
 

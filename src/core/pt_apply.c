@@ -46,8 +46,7 @@ int ns_pt_read_entries(struct ns_apply_op *a)
 {
 	struct ns_rec *rec = a->rec;
 	const struct ns_registry *reg = &a->s.reg;
-	char *err = a->s.res->err;
-	size_t errlen = sizeof(a->s.res->err);
+	struct ns_err *err = &a->s.res->err;
 
 	for (uint32_t i = 0; i < rec->nfuncs; i++) {
 		struct ns_rec_func *f = &rec->funcs[i];
@@ -56,7 +55,7 @@ int ns_pt_read_entries(struct ns_apply_op *a)
 
 		if (ns_entry_site_read(a->s.tr.mem_fd, f->old_addr, &s, why,
 				       sizeof(why)) < 0) {
-			snprintf(err, errlen, "function %s %s: it cannot be "
+			ns_err_set(err, "function %s %s: it cannot be "
 				 "switched per thread (use --mode stop)", f->name,
 				 why);
 			return -1;
@@ -64,7 +63,7 @@ int ns_pt_read_entries(struct ns_apply_op *a)
 		f->entry = s.entry;
 		if (s.redirected) {
 			if (!in_patch(reg, s.target)) {
-				snprintf(err, errlen, "function %s: its entry "
+				ns_err_set(err, "function %s: its entry "
 					 "jumps to code no applied patch owns "
 					 "(0x%llx)", f->name,
 					 (unsigned long long)s.target);
@@ -156,7 +155,8 @@ int ns_pt_place(struct ns_apply_op *a)
 
 /* Takes back a patch that not every thread reached: threads that switched
  * go back at their next update point. 0 when no thread can reach its
- * memory any more (the caller removes it); -1 with the reason in X->err
+ * memory any more (the caller removes it); -1 with the reason in the
+ * tracee's err
  * (then part of it may still be live). */
 static int withdraw(struct ns_pt *x, const struct ns_registry *reg)
 {
@@ -167,7 +167,7 @@ static int withdraw(struct ns_pt *x, const struct ns_registry *reg)
 	rc = ns_pt_wait_back(x);
 	if (rc != 0) {
 		if (rc == 1)
-			snprintf(x->err, sizeof(x->err), "it is being withdrawn, "
+			ns_err_set(x->tr->err, "it is being withdrawn, "
 				 "but %s", x->blocker);
 		return -1;
 	}
@@ -176,7 +176,7 @@ static int withdraw(struct ns_pt *x, const struct ns_registry *reg)
 	rc = ns_pt_wait_released(x);
 	if (rc != 0) {
 		if (rc == 1)
-			snprintf(x->err, sizeof(x->err), "its memory stays until "
+			ns_err_set(x->tr->err, "its memory stays until "
 				 "%s", x->blocker);
 		return -1;
 	}
@@ -197,17 +197,21 @@ int ns_pt_apply_switch(struct ns_apply_op *a)
 	/* Until installed, no thread can reach its memory: it goes if this
 	 * fails. */
 	if (ns_pt_install(&x) < 0)
-		return ns_op_fail(res, "%s", x.err);
+		return -1;
 	a->mapped = false;
 	rc = ns_pt_wait_switched(&x);
 	ns_pt_report(&x, res);
 	if (rc < 0)
-		return ns_op_fail(res, "%s", x.err);
+		return -1;
 	if (rc == 0) {
+		/* The switch stands: a failure now is a warning. */
+		bool mark = ns_err_mark(&res->err);
+
 		if (ns_pt_complete(&x) < 0)
 			snprintf(res->warn, sizeof(res->warn), "every thread "
 				 "switched, but the dispatchers stay: %.900s",
-				 x.err);
+				 ns_err_msg(&res->err));
+		ns_err_forget(&res->err, mark);
 		return 0;
 	}
 	if (o->leave_pending) {
@@ -223,6 +227,7 @@ int ns_pt_apply_switch(struct ns_apply_op *a)
 				  "(--timeout): the patch was withdrawn", blocker,
 				  o->timeout);
 	}
-	return ns_op_fail(res, "refused: %s; no update point within %.3g s "
-			  "(--timeout): %s", blocker, o->timeout, x.err);
+	return ns_err_replace(&res->err, "refused: %s; no update point within "
+			      "%.3g s (--timeout): %s", blocker, o->timeout,
+			      ns_err_msg(&res->err));
 }

@@ -30,14 +30,11 @@ static void drop(struct ns_registry *reg, const struct ns_rec_entry *e)
 
 /* The patch is released: pads restored, memory unmapped. */
 static int release(struct ns_pt *x, const struct ns_gadgets *g,
-		   const struct ns_registry *reg, char *err, size_t errlen)
+		   const struct ns_registry *reg)
 {
-	if (ns_pt_forget(x, reg) < 0) {
-		snprintf(err, errlen, "%s", x->err);
+	if (ns_pt_forget(x, reg) < 0)
 		return -1;
-	}
-	return ns_mapping_remove(x->tr, x->rec->base, x->rec->size, g, false,
-				 err, errlen);
+	return ns_mapping_remove(x->tr, x->rec->base, x->rec->size, g, false);
 }
 
 static void init(struct ns_pt *x, struct ns_tracee *tr,
@@ -62,14 +59,15 @@ static void post_revert(struct ns_revert_op *r)
 	struct ns_op_result *res = r->s.res;
 	struct ns_rec_entry *e = r->e;
 	struct ns_hook_run *run = &res->hooks[NS_HOOK_POST_REVERT - 1];
-	char err[512], what[600];
+	bool mark = ns_err_mark(&res->err);
+	char what[600];
 
 	if (!ns_rec_hooks(e->rec))
 		return;
-	if (ns_hooks_post_revert(&r->s.tr, NULL, e->addr, r->s.o->timeout, run,
-				 err, sizeof(err)) < 0) {
+	if (ns_hooks_post_revert(&r->s.tr, NULL, e->addr, r->s.o->timeout, run) < 0) {
 		snprintf(res->warn, sizeof(res->warn), "patch '%s' is reverted, "
-			 "but %.800s", e->rec->name, err);
+			 "but %.800s", e->rec->name, ns_err_msg(&res->err));
+		ns_err_forget(&res->err, mark);
 		return;
 	}
 	if (run->kind && run->ret) {
@@ -88,12 +86,12 @@ int ns_pt_switch_back(struct ns_revert_op *r)
 
 	init(&x, &r->s.tr, &r->gadgets, &r->s.rt, r->e, r->s.o->timeout);
 	if (rec->state == NS_REC_APPLIED && ns_pt_back(&x) < 0)
-		return ns_op_fail(res, "%s", x.err);
+		return -1;
 	if (rec->state == NS_REC_PT_BACK) {
 		rc = ns_pt_wait_back(&x);
 		ns_pt_report(&x, res);
 		if (rc < 0)
-			return ns_op_fail(res, "%s", x.err);
+			return -1;
 		if (rc == 1)
 			return ns_op_fail(res, "not finished: %s; no update point "
 					  "within %.3g s (--timeout). The threads "
@@ -101,7 +99,7 @@ int ns_pt_switch_back(struct ns_revert_op *r)
 					  "revert again to finish", x.blocker,
 					  r->s.o->timeout);
 		if (ns_pt_retire(&x, &r->s.reg) < 0)
-			return ns_op_fail(res, "%s", x.err);
+			return -1;
 	}
 	if (rec->state != NS_REC_PT_RETIRING)
 		return ns_op_fail(res, "patch '%s' is %s: nothing to revert",
@@ -119,7 +117,7 @@ int ns_pt_release(struct ns_revert_op *r)
 	post_revert(r);
 	rc = ns_pt_wait_released(&x);
 	if (rc < 0)
-		return ns_op_fail(res, "%s", x.err);
+		return -1;
 	if (rc == 1) {
 		res->retiring = true;
 		snprintf(res->note, sizeof(res->note), "its memory is kept until "
@@ -127,7 +125,7 @@ int ns_pt_release(struct ns_revert_op *r)
 			 x.blocker);
 		return 0;
 	}
-	if (release(&x, &r->gadgets, &r->s.reg, res->err, sizeof(res->err)) < 0)
+	if (release(&x, &r->gadgets, &r->s.reg) < 0)
 		return -1;
 	drop(&r->s.reg, r->e);
 	r->e = NULL;   /* its record is gone */
@@ -137,9 +135,10 @@ int ns_pt_release(struct ns_revert_op *r)
 /* A patch mapped but never installed: its pads may hold jumps to its
  * dispatchers (written before the install), which no entry leads to. Put
  * back the compiler's nops where the entry is still the compiler's. */
-static int restore_pads(struct ns_tracee *tr, const struct ns_rec *r,
-			char *err, size_t errlen)
+static int restore_pads(struct ns_tracee *tr, const struct ns_rec *r)
 {
+	struct ns_err *err = tr->err;
+
 	for (uint32_t i = 0; i < r->nfuncs; i++) {
 		const struct ns_rec_func *f = &r->funcs[i];
 		uint8_t now[NS_PAD_LEN + 2];
@@ -151,7 +150,7 @@ static int restore_pads(struct ns_tracee *tr, const struct ns_rec *r,
 		    memcmp(now + NS_PAD_LEN, f->saved + NS_PAD_LEN, 2))
 			continue;
 		if (ns_mem_write(tr->mem_fd, pad, f->saved, NS_PAD_LEN) < 0) {
-			snprintf(err, errlen, "cannot write to process %d",
+			ns_err_set(err, "cannot write to process %d",
 				 (int)tr->pid);
 			return -1;
 		}
@@ -160,8 +159,7 @@ static int restore_pads(struct ns_tracee *tr, const struct ns_rec *r,
 }
 
 int ns_pt_sweep(struct ns_tracee *tr, const struct ns_gadgets *g,
-		struct ns_rt_handle *rt, struct ns_registry *reg,
-		char *err, size_t errlen)
+		struct ns_rt_handle *rt, struct ns_registry *reg)
 {
 	for (size_t i = 0; i < reg->n;) {
 		struct ns_rec_entry *e = &reg->v[i];
@@ -175,22 +173,20 @@ int ns_pt_sweep(struct ns_tracee *tr, const struct ns_gadgets *g,
 		}
 		if (e->rec->state == NS_REC_LOADED) {
 			/* Unmapped by ns_mapping_sweep, which follows. */
-			if (restore_pads(tr, e->rec, err, errlen) < 0)
+			if (restore_pads(tr, e->rec) < 0)
 				return -1;
 			i++;
 			continue;
 		}
 		init(&x, tr, g, rt, e, 0);
 		int rc = ns_pt_released(&x);
-		if (rc < 0) {
-			snprintf(err, errlen, "%s", x.err);
+		if (rc < 0)
 			return -1;
-		}
 		if (rc == 0) {
 			i++;
 			continue;
 		}
-		if (release(&x, g, reg, err, errlen) < 0)
+		if (release(&x, g, reg) < 0)
 			return -1;
 		drop(reg, e);
 	}

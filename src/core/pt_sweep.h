@@ -6,6 +6,7 @@
 #ifndef NONSTOP_CORE_PT_SWEEP_H
 #define NONSTOP_CORE_PT_SWEEP_H
 #include <stddef.h>
+#include "util/err.h"
 
 #include "proc/gadgets.h"
 #include "proc/tracee.h"
@@ -15,8 +16,7 @@
 /* Releases per-thread patches left retiring whose time has come, and
  * puts back the pads of patches never installed (LOADED: ns_mapping_sweep
  * removes them). Part of the sweep of every apply and revert. 0, or -1
- * with ERR. */
+ * with tr->err. */
 int ns_pt_sweep(struct ns_tracee *tr, const struct ns_gadgets *g,
-		struct ns_rt_handle *rt, struct ns_registry *reg,
-		char *err, size_t errlen);
+		struct ns_rt_handle *rt, struct ns_registry *reg);
 #endif

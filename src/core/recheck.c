@@ -23,7 +23,7 @@ static const char *difference(const struct ns_rec *was, const struct ns_rec *now
 }
 
 int ns_rec_recheck(int mem_fd, int pid, const struct ns_rec *was,
-		   uint32_t state, char *err, size_t errlen)
+		   uint32_t state, struct ns_err *err)
 {
 	char why[512];
 	bool damaged;
@@ -35,11 +35,11 @@ int ns_rec_recheck(int mem_fd, int pid, const struct ns_rec *was,
 	if (!what)
 		return 0;
 	if (!now && damaged) {
-		snprintf(err, errlen, "%s (it changed while nonstop had let go of "
+		ns_err_set(err, "%s (it changed while nonstop had let go of "
 			 "the process): nothing more is done to it", why);
 		return -1;
 	}
-	snprintf(err, errlen, "the record of patch '%s' in process %d changed "
+	ns_err_set(err, "the record of patch '%s' in process %d changed "
 		 "while nonstop had let go of the process (%s is not what it "
 		 "was): nothing more is done to it", was->name, pid, what);
 	return -1;

@@ -11,6 +11,7 @@
 #define NONSTOP_CORE_RECHECK_H
 #include <stddef.h>
 #include <stdint.h>
+#include "util/err.h"
 
 #include "registry/registry.h"
 
@@ -18,5 +19,5 @@
  * ("the record of patch 'x' in process N changed while nonstop let go of
  * it (...)"). PID is for the message. */
 int ns_rec_recheck(int mem_fd, int pid, const struct ns_rec *was,
-		   uint32_t state, char *err, size_t errlen);
+		   uint32_t state, struct ns_err *err);
 #endif

@@ -57,12 +57,12 @@ static bool restored(const struct ns_replace *rp, uint64_t addr)
  * not known to be either way. */
 static int collect_old(struct ns_replace *rp, const struct ns_registry *reg,
 		       const struct ns_module *mod, pid_t pid,
-		       char *err, size_t errlen)
+		       struct ns_err *err)
 {
 	rp->old = calloc(reg->n ? reg->n : 1, sizeof(*rp->old));
 	rp->what = calloc(reg->n ? reg->n : 1, sizeof(*rp->what));
 	if (!rp->old || !rp->what) {
-		snprintf(err, errlen, "out of memory");
+		ns_err_set(err, "out of memory");
 		return -1;
 	}
 	for (size_t i = 0; i < reg->n; i++) {
@@ -71,7 +71,7 @@ static int collect_old(struct ns_replace *rp, const struct ns_registry *reg,
 		if (!ns_verify_rec_in_module(r, mod))
 			continue;
 		if (r->state != NS_REC_APPLIED) {
-			snprintf(err, errlen, "--replace: patch '%s' in process %d "
+			ns_err_set(err, "--replace: patch '%s' in process %d "
 				 "is %s, not applied (a nonstop died in its switch); "
 				 "revert it first", r->name, (int)pid,
 				 ns_rec_state_name(r->state));
@@ -88,7 +88,7 @@ static int collect_old(struct ns_replace *rp, const struct ns_registry *reg,
  * is now and as the program had it. */
 static int add_restore(struct ns_replace *rp, const struct ns_registry *reg,
 		       const struct ns_rec_func *f, int mem_fd, pid_t pid,
-		       char *err, size_t errlen)
+		       struct ns_err *err)
 {
 	struct ns_replace_fn *fn = &rp->restore[rp->nrestore];
 
@@ -97,7 +97,7 @@ static int add_restore(struct ns_replace *rp, const struct ns_registry *reg,
 	fn->len = f->saved_len;
 	fn->name = f->name;
 	if (ns_mem_read(mem_fd, fn->addr, fn->now, fn->len) < 0) {
-		snprintf(err, errlen, "function %s: cannot read it in process %d: %s",
+		ns_err_set(err, "function %s: cannot read it in process %d: %s",
 			 f->name, (int)pid, strerror(errno));
 		return -1;
 	}
@@ -109,7 +109,7 @@ static int add_restore(struct ns_replace *rp, const struct ns_registry *reg,
 
 static int collect_restore(struct ns_replace *rp, const struct ns_registry *reg,
 			   const struct ns_rec *rec, int mem_fd, pid_t pid,
-			   char *err, size_t errlen)
+			   struct ns_err *err)
 {
 	size_t n = 0;
 
@@ -117,7 +117,7 @@ static int collect_restore(struct ns_replace *rp, const struct ns_registry *reg,
 		n += rp->old[i]->rec->nfuncs;
 	rp->restore = calloc(n ? n : 1, sizeof(*rp->restore));
 	if (!rp->restore) {
-		snprintf(err, errlen, "out of memory");
+		ns_err_set(err, "out of memory");
 		return -1;
 	}
 	for (size_t i = 0; i < rp->nold; i++) {
@@ -128,7 +128,7 @@ static int collect_restore(struct ns_replace *rp, const struct ns_registry *reg,
 
 			if (in_rec(rec, f->old_addr) || restored(rp, f->old_addr))
 				continue;
-			if (add_restore(rp, reg, f, mem_fd, pid, err, errlen) < 0)
+			if (add_restore(rp, reg, f, mem_fd, pid, err) < 0)
 				return -1;
 		}
 	}
@@ -137,18 +137,18 @@ static int collect_restore(struct ns_replace *rp, const struct ns_registry *reg,
 
 int ns_replace_plan(struct ns_replace *rp, const struct ns_registry *reg,
 		    const struct ns_module *mod, const struct ns_rec *rec,
-		    struct ns_tracee *tr, char *err, size_t errlen)
+		    struct ns_tracee *tr)
 {
+	struct ns_err *err = tr->err;
+
 	memset(rp, 0, sizeof(*rp));
-	if (collect_old(rp, reg, mod, tr->pid, err, errlen) < 0 ||
-	    collect_restore(rp, reg, rec, tr->mem_fd, tr->pid, err, errlen) < 0)
+	if (collect_old(rp, reg, mod, tr->pid, err) < 0 ||
+	    collect_restore(rp, reg, rec, tr->mem_fd, tr->pid, err) < 0)
 		return -1;
 	/* Found now, while every thread is seized: after the switch only the
 	 * leader is, and a search reads libc's code. */
-	if (rp->nold && ns_remote_find_gadgets(tr, &rp->gadgets) < 0) {
-		snprintf(err, errlen, "%s", tr->err);
+	if (rp->nold && ns_remote_find_gadgets(tr, &rp->gadgets) < 0)
 		return -1;
-	}
 	return 0;
 }
 
@@ -158,7 +158,7 @@ size_t ns_replace_nplaces(const struct ns_replace *rp)
 }
 
 int ns_replace_add_places(const struct ns_replace *rp, struct ns_plan *plan,
-			  char *err, size_t errlen)
+			  struct ns_err *err)
 {
 	for (size_t i = 0; i < rp->nrestore; i++) {
 		const struct ns_replace_fn *fn = &rp->restore[i];
@@ -170,14 +170,14 @@ int ns_replace_add_places(const struct ns_replace *rp, struct ns_plan *plan,
 		const struct ns_rec_entry *e = rp->old[i];
 		struct ns_rec_step s;
 
-		if (ns_rec_move_revert(e->rec->state, e->addr, &s, err, errlen) < 0)
+		if (ns_rec_move_revert(e->rec->state, e->addr, &s, err) < 0)
 			return -1;
 		if (ns_plan_add_step(plan, &s) < 0)
 			goto full;
 	}
 	return 0;
 full:
-	snprintf(err, errlen, "internal error: the switch has more places "
+	ns_err_set(err, "internal error: the switch has more places "
 		 "than its journal");
 	return -1;
 }
@@ -206,9 +206,13 @@ void ns_replace_busy(const struct ns_replace *rp, struct ns_range *out)
 }
 
 int ns_replace_release(struct ns_replace *rp, struct ns_tracee *tr, pid_t pid,
-		       char *err, size_t errlen)
+		       char *warn, size_t warnlen)
 {
-	char why[512] = "", names[256] = "";
+	/* The apply stands: what fails here is a warning. The first failure
+	 * (set once in tr->err) is the one the warning gives; then it is
+	 * forgotten. */
+	bool mark = ns_err_mark(tr->err);
+	char names[256] = "";
 	size_t kept = 0, len = 0;
 	bool attached;
 
@@ -218,32 +222,28 @@ int ns_replace_release(struct ns_replace *rp, struct ns_tracee *tr, pid_t pid,
 	 * detach; the leader alone can be borrowed for the munmaps. */
 	ns_tracee_close(tr);
 	attached = ns_tracee_attach_leader(tr, pid) == 0;
-	if (!attached)
-		snprintf(why, sizeof(why), "%s", tr->err);
 	/* Each is tried: one that fails is no reason to keep the others. */
 	for (size_t i = 0; i < rp->nold; i++) {
 		const struct ns_rec *r = rp->old[i]->rec;
-		char e[512];
 
 		if (attached &&
-		    ns_rec_recheck(tr->mem_fd, pid, r, NS_REC_REVERTING, e,
-				   sizeof(e)) == 0 &&
+		    ns_rec_recheck(tr->mem_fd, pid, r, NS_REC_REVERTING,
+				   tr->err) == 0 &&
 		    ns_mapping_remove(tr, r->base, r->size, &rp->gadgets,
-				      false, e, sizeof(e)) == 0)
+				      false) == 0)
 			continue;
-		if (!why[0])
-			snprintf(why, sizeof(why), "%s", e);
 		if (len < sizeof(names))
 			len += (size_t)snprintf(names + len, sizeof(names) - len,
 						"%s'%s'", kept ? ", " : "", r->name);
 		kept++;
 	}
-	if (!kept)
-		return 0;
-	snprintf(err, errlen, "the memory of replaced patch%s %s could not be "
-		 "released (%s); the next nonstop apply or revert releases it",
-		 kept == 1 ? "" : "es", names, why);
-	return -1;
+	if (kept)
+		snprintf(warn, warnlen, "the memory of replaced patch%s %s could "
+			 "not be released (%s); the next nonstop apply or "
+			 "revert releases it", kept == 1 ? "" : "es", names,
+			 ns_err_msg(tr->err));
+	ns_err_forget(tr->err, mark);
+	return kept ? -1 : 0;
 }
 
 void ns_replace_free(struct ns_replace *rp)

@@ -4,6 +4,7 @@
 #define NONSTOP_REPLACE_H
 #include <stddef.h>
 #include <stdint.h>
+#include "util/err.h"
 
 #include "link/target.h"
 #include "proc/remote.h"
@@ -34,11 +35,11 @@ struct ns_replace {
 /* Before anything is written, with every thread of TR seized: the records
  * of REG that the patch whose record is REC replaces (every one applied to
  * MOD), and the functions they redirect that REC does not. Reads entries
- * through tr->mem_fd. 0, or -1 with one line in ERR (a record of MOD that
+ * through tr->mem_fd. 0, or -1 with one line in tr->err (a record of MOD that
  * is half applied). RP refers into REG and REC: they must outlive it. */
 int ns_replace_plan(struct ns_replace *rp, const struct ns_registry *reg,
 		    const struct ns_module *mod, const struct ns_rec *rec,
-		    struct ns_tracee *tr, char *err, size_t errlen);
+		    struct ns_tracee *tr);
 
 /* How many places ns_replace_add_places() adds to the switch. */
 size_t ns_replace_nplaces(const struct ns_replace *rp);
@@ -47,7 +48,7 @@ size_t ns_replace_nplaces(const struct ns_replace *rp);
  * then every replaced record REVERTING (once no jump to its code is left).
  * 0, or -1 with ERR (PLAN is full). */
 int ns_replace_add_places(const struct ns_replace *rp, struct ns_plan *plan,
-			  char *err, size_t errlen);
+			  struct ns_err *err);
 
 /* How many busy ranges ns_replace_busy() fills: the code of every replaced
  * patch (a thread in it, or returning into it, blocks the switch) and every
@@ -56,11 +57,11 @@ size_t ns_replace_nbusy(const struct ns_replace *rp);
 void ns_replace_busy(const struct ns_replace *rp, struct ns_range *out);
 
 /* After the switch (TR detached): releases the memory of every replaced
- * patch, borrowing the thread-group leader. 0, or -1 with ERR naming the
+ * patch, borrowing the thread-group leader. 0, or -1 with WARN naming the
  * patches whose memory stays (their records are REVERTING: the next
- * ns_mapping_sweep removes them). */
+ * ns_mapping_sweep removes them): a warning, the apply stands. */
 int ns_replace_release(struct ns_replace *rp, struct ns_tracee *tr, pid_t pid,
-		       char *err, size_t errlen);
+		       char *warn, size_t warnlen);
 
 void ns_replace_free(struct ns_replace *rp);
 #endif

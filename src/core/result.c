@@ -14,7 +14,7 @@ int ns_op_fail(struct ns_op_result *res, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(res->err, sizeof(res->err), fmt, ap);
+	ns_err_vset(&res->err, fmt, ap);
 	va_end(ap);
 	return -1;
 }

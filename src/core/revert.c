@@ -31,8 +31,7 @@ static int read_xforms(struct ns_revert_op *r)
 {
 	const struct ns_rec *rec = r->e->rec;
 
-	if (ns_xform_read(r->s.tr.mem_fd, rec, &r->xforms, r->s.res->err,
-			  sizeof(r->s.res->err)) < 0)
+	if (ns_xform_read(r->s.tr.mem_fd, rec, &r->xforms, &r->s.res->err) < 0)
 		return -1;
 	for (uint32_t i = 0; i < rec->nxforms; i++)
 		if (!r->xforms[i].unfn)
@@ -71,18 +70,19 @@ static int check_conflicts(struct ns_revert_op *r)
 static int pre_revert(struct ns_revert_op *r)
 {
 	struct ns_hook_run *run = &r->s.res->hooks[NS_HOOK_PRE_REVERT - 1];
-	char err[sizeof(r->s.res->err)], what[sizeof(r->s.res->err)];
+	struct ns_err *err = &r->s.res->err;
+	char what[NS_ERR_MAX];
 	int rc;
 
-	if (ns_hooks_idle(&r->s.tr, r->e->addr, err, sizeof(err)) < 0)
-		return ns_op_fail(r->s.res, "refused: %.900s", err);
+	if (ns_hooks_idle(&r->s.tr, r->e->addr) < 0)
+		return ns_err_replace(err, "refused: %.900s", ns_err_msg(err));
 	if (r->e->rec->state != NS_REC_APPLIED ||
 	    !ns_hooks_pre_revert_due(&r->s.tr, r->e->addr))
 		return 0;
 	rc = ns_hook_veto(&r->s.tr, NULL, r->e->addr, NS_HOOK_PRE_REVERT,
 			  r->s.o->timeout, run, what, sizeof(what));
 	if (rc < 0)
-		return ns_op_fail(r->s.res, "refused: %.900s", what);
+		return ns_err_replace(err, "refused: %.900s", ns_err_msg(err));
 	if (rc == 1)
 		return ns_op_fail(r->s.res, "refused: %.800s; the patch stays "
 				  "applied", what);
@@ -126,7 +126,7 @@ static int find_record(struct ns_revert_op *r, const char *name)
 static int find_gadgets(struct ns_revert_op *r)
 {
 	if (ns_remote_find_gadgets(&r->s.tr, &r->gadgets) < 0)
-		return ns_op_fail(r->s.res, "%s", r->s.tr.err);
+		return -1;
 	return 0;
 }
 
@@ -183,8 +183,7 @@ int ns_revert_all(const struct ns_op_opts *o,
 
 	memset(res, 0, sizeof(*res));
 	/* One lock for the whole run: no other nonstop in between. */
-	if (!o->locked && ns_lock_take(o->pid, &lock, res->err,
-				       sizeof(res->err)) != 0)
+	if (!o->locked && ns_lock_take(o->pid, &lock, &res->err) != 0)
 		return 1;
 	one.locked = true;
 	first = applied_count(o->pid);

@@ -18,6 +18,7 @@ void ns_session_init(struct ns_session *s, const struct ns_op_opts *o,
 	s->res = res;
 	s->lock = (struct ns_lock)NS_LOCK_INIT;
 	s->tr.mem_fd = -1;
+	s->tr.err = &res->err;   /* the operation's one error value */
 }
 
 int ns_session_lock(struct ns_session *s)
@@ -26,8 +27,7 @@ int ns_session_lock(struct ns_session *s)
 
 	if (kill(pid, 0) < 0 && errno == ESRCH)
 		return ns_op_fail(s->res, "no process %d", (int)pid);
-	if (!s->o->locked && ns_lock_take(pid, &s->lock, s->res->err,
-					  sizeof(s->res->err)) != 0)
+	if (!s->o->locked && ns_lock_take(pid, &s->lock, &s->res->err) != 0)
 		return -1;
 	return 0;
 }
@@ -38,7 +38,7 @@ int ns_session_hold(struct ns_session *s)
 	pid_t pid = s->o->pid;
 
 	if (s->mode->attach(s) < 0 ||
-	    ns_lock_same_process(&s->lock, pid, res->err, sizeof(res->err)) < 0 ||
+	    ns_lock_same_process(&s->lock, pid, &res->err) < 0 ||
 	    s->mode->check_syscalls(s) < 0)
 		return -1;
 	if (ns_registry_read(pid, s->tr.mem_fd, &s->reg) < 0)
@@ -47,10 +47,9 @@ int ns_session_hold(struct ns_session *s)
 	/* Leftovers of an earlier nonstop: per-thread patches whose time to
 	 * go has come (whatever the mode of this operation), then every
 	 * mapping no patch runs from (core/mapping.h). */
-	if (s->rt.addr && ns_pt_sweep(&s->tr, NULL, &s->rt, &s->reg, res->err,
-				      sizeof(res->err)) < 0)
+	if (s->rt.addr && ns_pt_sweep(&s->tr, NULL, &s->rt, &s->reg) < 0)
 		return -1;
-	return ns_mapping_sweep(&s->tr, &s->reg, res->err, sizeof(res->err));
+	return ns_mapping_sweep(&s->tr, &s->reg);
 }
 
 void ns_session_close(struct ns_session *s)

@@ -57,23 +57,21 @@ static int find_map(struct ns_tracee *tr, uint64_t *root)
 /* Maps a new one, with a borrowed thread, and writes its magic: from then
  * on it is the process's root (*CREATED), even if giving the thread back
  * fails. */
-static int create_map(struct ns_tracee *tr, uint64_t *root, bool *created,
-		      char *err, size_t errlen)
+static int create_map(struct ns_tracee *tr, uint64_t *root, bool *created)
 {
+	struct ns_err *err = tr->err;
 	struct ns_remote rs;
 	uint64_t addr;
 	int64_t r;
 	int rc = -1;
 
-	if (ns_remote_begin(&rs, tr, NULL) < 0) {
-		snprintf(err, errlen, "%s", tr->err);
+	if (ns_remote_begin(&rs, tr, NULL) < 0)
 		return -1;
-	}
 	if (ns_mapping_memfd(&rs, NS_SHADOW_MAP_NAME, 0, NS_SHADOW_MAP_SIZE,
-			     PROT_READ | PROT_WRITE, &addr, err, errlen) < 0)
+			     PROT_READ | PROT_WRITE, &addr) < 0)
 		goto out;
 	if (ns_mem_write(tr->mem_fd, addr, NS_SHADOW_MAP_MAGIC, 8) < 0) {
-		snprintf(err, errlen, "cannot write to process %d: the "
+		ns_err_set(err, "cannot write to process %d: the "
 			 "shadow-variable root", (int)tr->pid);
 		ns_remote_syscall(&rs, SYS_munmap, &r, addr, NS_SHADOW_MAP_SIZE,
 				  0, 0, 0, 0);
@@ -84,7 +82,6 @@ static int create_map(struct ns_tracee *tr, uint64_t *root, bool *created,
 	rc = 0;
 out:
 	if (ns_remote_end(&rs, false) < 0 && rc == 0) {
-		snprintf(err, errlen, "%s", tr->err);
 		rc = -1;
 	}
 	return rc;
@@ -98,11 +95,11 @@ int ns_shadow_root_find(struct ns_tracee *tr, struct ns_target *t,
 	return find_map(tr, root);
 }
 
-int ns_shadow_root_create(struct ns_tracee *tr, uint64_t *root, bool *created,
-			  char *err, size_t errlen)
+int ns_shadow_root_create(struct ns_tracee *tr, uint64_t *root, bool *created)
 {
+
 	*created = false;
-	return create_map(tr, root, created, err, errlen);
+	return create_map(tr, root, created);
 }
 
 void ns_shadow_root_drop_unused(struct ns_tracee *tr, uint64_t root)

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "util/err.h"
 
 #include "link/target.h"
 #include "proc/tracee.h"
@@ -35,11 +36,10 @@ int ns_shadow_root_find(struct ns_tracee *tr, struct ns_target *t,
 			struct ns_module *m, uint64_t *root);
 
 /* Makes nonstop's mapping (there is none: ns_shadow_root_find), with a
- * thread of TR borrowed. 0 with *ROOT and *CREATED, or -1 with ERR (if
+ * thread of TR borrowed. 0 with *ROOT and *CREATED, or -1 with tr->err (if
  * *CREATED, the root was made even so: ns_shadow_root_drop_unused takes
  * it back). */
-int ns_shadow_root_create(struct ns_tracee *tr, uint64_t *root, bool *created,
-			  char *err, size_t errlen);
+int ns_shadow_root_create(struct ns_tracee *tr, uint64_t *root, bool *created);
 
 /* Unmaps the mapping of ROOT if its table is still empty: for an apply
  * that created it and failed with none of the patch's code left to run.

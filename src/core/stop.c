@@ -35,34 +35,30 @@
 static int attach(struct ns_session *s)
 {
 	if (ns_tracee_attach(&s->tr, s->o->pid) < 0)
-		return ns_op_fail(s->res, "%s", s->tr.err);
+		return -1;
 	return 0;
 }
 
 /* Every thread may be borrowed, or run the commit gate. */
 static int check_syscalls(struct ns_session *s)
 {
-	return ns_syscalls_check(&s->tr, NULL, s->res->err, sizeof(s->res->err));
+	return ns_syscalls_check(&s->tr, NULL);
 }
 
 static int prepare_unwind(struct ns_session *s)
 {
-	s->safety = ns_safety_new(&s->tr, s->res->err, sizeof(s->res->err));
+	s->safety = ns_safety_new(&s->tr);
 	return s->safety ? 0 : -1;
 }
 
 /* Takes the process again after a switch let go of it: every thread, or
  * the leader alone (to borrow it for a munmap: attaching to all would
- * mean stopping all again to detach). 0, or -1 with ERR. */
-static int retake(struct ns_session *s, bool all, char *err, size_t errlen)
+ * mean stopping all again to detach). 0, or -1 with res->err. */
+static int retake(struct ns_session *s, bool all)
 {
 	ns_tracee_close(&s->tr);
-	if ((all ? ns_tracee_attach(&s->tr, s->o->pid) :
-		   ns_tracee_attach_leader(&s->tr, s->o->pid)) < 0) {
-		snprintf(err, errlen, "%s", s->tr.err);
-		return -1;
-	}
-	return 0;
+	return all ? ns_tracee_attach(&s->tr, s->o->pid)
+		   : ns_tracee_attach_leader(&s->tr, s->o->pid);
 }
 
 /* Every thread stopped and none in the code that changes: commit() of X
@@ -84,7 +80,7 @@ static int run(struct ns_session *s, struct ns_transition *x)
 		return ns_op_fail(res, "refused: %s; no safe moment within %.3g s "
 				  "(--timeout)", x->blocker.what, s->o->timeout);
 	if (rc < 0)
-		return ns_op_fail(res, "%s", x->err);
+		return -1;
 	return 0;
 }
 
@@ -141,10 +137,8 @@ static int build_plan(struct ns_apply_op *a)
 	struct ns_rec_step begin, commit;
 
 	ns_plan_free(&a->plan);   /* of an earlier placement (apply.c) */
-	if (ns_rec_move_begin(a->rec->state, a->img.base, &begin, res->err,
-			      sizeof(res->err)) < 0 ||
-	    ns_rec_move_commit(begin.to, a->img.base, &commit, res->err,
-			       sizeof(res->err)) < 0)
+	if (ns_rec_move_begin(a->rec->state, a->img.base, &begin, &res->err) < 0 ||
+	    ns_rec_move_commit(begin.to, a->img.base, &commit, &res->err) < 0)
 		return -1;
 	if (ns_plan_init(&a->plan, plan_size(a)) < 0)
 		return ns_op_fail(res, "out of memory");
@@ -164,8 +158,7 @@ static int build_plan(struct ns_apply_op *a)
 		if (ns_plan_add(&a->plan, f->old_addr, now, jmp, NS_JMP_LEN) < 0)
 			goto full;
 	}
-	if (ns_replace_add_places(&a->rp, &a->plan, res->err,
-				  sizeof(res->err)) < 0)
+	if (ns_replace_add_places(&a->rp, &a->plan, &res->err) < 0)
 		return -1;
 	if (ns_plan_add_step(&a->plan, &commit) < 0)
 		goto full;
@@ -183,12 +176,12 @@ static int place(struct ns_apply_op *a)
 
 /* Every thread is stopped and none is in the old functions: writes the
  * plan (undone on a failed write). */
-static int commit_apply(void *arg, char *err, size_t errlen)
+static int commit_apply(void *arg, struct ns_err *err)
 {
 	struct ns_apply_op *a = arg;
 
 	if (ns_plan_write(&a->plan, a->s.tr.mem_fd) < 0) {
-		snprintf(err, errlen, "cannot write to process %d: %s",
+		ns_err_set(err, "cannot write to process %d: %s",
 			 (int)a->s.tr.pid, strerror(errno));
 		return -1;
 	}
@@ -236,14 +229,15 @@ static int busy_ranges(struct ns_apply_op *a, size_t *n)
 
 /* Every thread stopped, none in a function that uses a transformed
  * variable: fills the new variables from the live ones. */
-static int transform(void *arg, char *err, size_t errlen)
+static int transform(void *arg, struct ns_err *err)
 {
 	struct ns_apply_op *a = arg;
 	int let_go;
 
+	(void)err;   /* the tracee's: ns_xform_run reports there */
 	return ns_xform_run(&a->s.tr, &a->gadgets, a->img.base, a->rec,
 			    (const struct ns_rec_xform *)(a->img.buf + a->xform_off),
-			    a->nxforms, 0, a->s.o->timeout, &let_go, err, errlen);
+			    a->nxforms, 0, a->s.o->timeout, &let_go);
 }
 
 static int apply_switch(struct ns_apply_op *a)
@@ -273,19 +267,19 @@ static int apply_switch(struct ns_apply_op *a)
 
 /* The switch let go of every thread: they are taken again, to choose the
  * one the hook runs on. */
-static int hook_threads(struct ns_apply_op *a, char *why, size_t len)
+static int hook_threads(struct ns_apply_op *a)
 {
-	char err[sizeof(a->s.res->err)];
+	struct ns_err *err = &a->s.res->err;
 
-	if (retake(&a->s, true, err, sizeof(err)) < 0) {
-		snprintf(why, len, "cannot run the post-apply hook: %s", err);
+	if (retake(&a->s, true) < 0) {
+		ns_err_wrap(err, "cannot run the post-apply hook");
 		return 1;
 	}
 	if (ns_rec_recheck(a->s.tr.mem_fd, a->s.o->pid, a->rec, NS_REC_APPLIED,
-			   err, sizeof(err)) < 0)
-		return ns_op_fail(a->s.res, "patch '%s' is applied, but its "
-				  "post-apply hook was not run: %.800s",
-				  a->patch.name, err);
+			   err) < 0)
+		return ns_err_replace(err, "patch '%s' is applied, but its "
+				      "post-apply hook was not run: %.800s",
+				      a->patch.name, ns_err_msg(err));
 	return 0;
 }
 
@@ -293,7 +287,7 @@ static int hook_threads(struct ns_apply_op *a, char *why, size_t len)
 
 /* Every thread stopped, none in the patch: the record REVERTING, the
  * entries restored (undone on a failed write). */
-static int commit_revert(void *arg, char *err, size_t errlen)
+static int commit_revert(void *arg, struct ns_err *err)
 {
 	struct ns_revert_op *r = arg;
 	struct ns_rec *rec = r->e->rec;
@@ -316,7 +310,7 @@ undo:
 	}
 	ns_rec_step_undo(fd, &r->step);
 fail:
-	snprintf(err, errlen, "cannot write to process %d: %s",
+	ns_err_set(err, "cannot write to process %d: %s",
 		 (int)r->s.tr.pid, strerror(errno));
 	return -1;
 }
@@ -345,14 +339,15 @@ static struct ns_gate_entry *undo_plan(const struct ns_revert_op *r)
 
 /* Every thread stopped, none in the patch: puts the state of the
  * transformed variables back into the program's. */
-static int untransform(void *arg, char *err, size_t errlen)
+static int untransform(void *arg, struct ns_err *err)
 {
 	struct ns_revert_op *r = arg;
 	int let_go;
 
+	(void)err;   /* the tracee's: ns_xform_run reports there */
 	return ns_xform_run(&r->s.tr, &r->gadgets, r->e->addr, r->e->rec,
 			    r->xforms, r->e->rec->nxforms, 1, r->s.o->timeout,
-			    &let_go, err, errlen);
+			    &let_go);
 }
 
 /* The switch back. A record of an older nonstop may have no gate, or a
@@ -373,8 +368,7 @@ static int switch_back(struct ns_revert_op *r)
 	};
 	int rc;
 
-	if (ns_rec_move_revert(rec->state, r->e->addr, &r->step, s->res->err,
-			       sizeof(s->res->err)) < 0)
+	if (ns_rec_move_revert(rec->state, r->e->addr, &r->step, &s->res->err) < 0)
 		return -1;
 	snprintf(name, sizeof(name), "the code of patch '%s'", rec->name);
 	busy.name = name;
@@ -402,12 +396,13 @@ static int post_revert(struct ns_revert_op *r)
 {
 	struct ns_op_result *res = r->s.res;
 	struct ns_hook_run *run = &res->hooks[NS_HOOK_POST_REVERT - 1];
-	char err[512], what[600];
+	char what[600];
 
 	if (ns_hooks_post_revert(&r->s.tr, NULL, r->e->addr, r->s.o->timeout,
-				 run, err, sizeof(err)) < 0)
-		return ns_op_fail(res, "patch '%s' is reverted, but %.800s",
-				  r->e->rec->name, err);
+				 run) < 0)
+		return ns_err_replace(&res->err, "patch '%s' is reverted, but "
+				      "%.800s", r->e->rec->name,
+				      ns_err_msg(&res->err));
 	if (run->kind && run->ret) {
 		ns_hook_describe(run, what, sizeof(what));
 		snprintf(res->warn, sizeof(res->warn), "patch '%s' is "
@@ -424,19 +419,19 @@ static int release(struct ns_revert_op *r)
 	struct ns_session *s = &r->s;
 	struct ns_rec *rec = r->e->rec;
 	bool hooks = ns_rec_hooks(rec) != NULL;
-	char err[sizeof(s->res->err)];
+	struct ns_err *err = &s->res->err;
 
-	if (retake(s, hooks, err, sizeof(err)) < 0)
-		return ns_op_fail(s->res, "patch '%s' is reverted, but its memory "
-				  "could not be released: %.800s", rec->name, err);
+	if (retake(s, hooks) < 0)
+		return ns_err_replace(err, "patch '%s' is reverted, but its memory "
+				      "could not be released: %.800s", rec->name,
+				      ns_err_msg(err));
 	if (ns_rec_recheck(s->tr.mem_fd, s->o->pid, rec, NS_REC_REVERTING,
-			   err, sizeof(err)) < 0)
-		return ns_op_fail(s->res, "patch '%s' is reverted, but %.900s",
-				  rec->name, err);
+			   err) < 0)
+		return ns_err_replace(err, "patch '%s' is reverted, but %.900s",
+				      rec->name, ns_err_msg(err));
 	if (hooks && post_revert(r) < 0)
 		return -1;
-	return ns_mapping_remove(&s->tr, rec->base, rec->size, &r->gadgets, false,
-				 s->res->err, sizeof(s->res->err));
+	return ns_mapping_remove(&s->tr, rec->base, rec->size, &r->gadgets, false);
 }
 
 const struct ns_mode ns_mode_stop = {

@@ -9,8 +9,7 @@
 #include "transition/gate.h"
 #include "transition/perthread.h"
 
-int ns_syscalls_check(struct ns_tracee *tr, const struct ns_rt_handle *rt,
-		      char *err, size_t errlen)
+int ns_syscalls_check(struct ns_tracee *tr, const struct ns_rt_handle *rt)
 {
 	struct ns_sc_list l = { .n = 0 };
 
@@ -20,5 +19,5 @@ int ns_syscalls_check(struct ns_tracee *tr, const struct ns_rt_handle *rt,
 		ns_pt_syscalls(rt, &l);
 	else
 		ns_gate_syscalls(&l);
-	return ns_seccomp_check_tracee(tr, &l, err, errlen);
+	return ns_seccomp_check_tracee(tr, &l);
 }

@@ -13,6 +13,7 @@
 #ifndef NONSTOP_CORE_SYSCALLS_H
 #define NONSTOP_CORE_SYSCALLS_H
 #include <stddef.h>
+#include "util/err.h"
 
 #include "proc/tracee.h"
 #include "runtime/rt.h"
@@ -21,8 +22,7 @@
  * (RT NULL), every thread, which may be borrowed or run the commit gate;
  * in the per-thread mode, libnonstop's thread (RT), the only one TR
  * holds, which runs every call and the plans. 0 if the filters let them
- * all through, or -1 with ERR naming the first refused, the process and
+ * all through, or -1 with tr->err naming the first refused, the process and
  * the filter's action. */
-int ns_syscalls_check(struct ns_tracee *tr, const struct ns_rt_handle *rt,
-		      char *err, size_t errlen);
+int ns_syscalls_check(struct ns_tracee *tr, const struct ns_rt_handle *rt);
 #endif

@@ -109,7 +109,7 @@ static struct ns_module *shown_module(const struct ns_patch *p, struct ns_target
 
 struct ns_module *ns_verify_module(const struct ns_patch *p, struct ns_target *t,
 				   const struct ns_registry *reg, pid_t pid,
-				   char *err, size_t errlen)
+				   struct ns_err *err)
 {
 	char want[2 * NS_BUILD_ID_MAX + 1], have[2 * NS_BUILD_ID_MAX + 1] = "";
 	char now[2 * NS_BUILD_ID_MAX + 1];
@@ -129,7 +129,7 @@ struct ns_module *ns_verify_module(const struct ns_patch *p, struct ns_target *t
 		const struct ns_rec *r = reg->v[i].rec;
 
 		if (!strcmp(r->name, p->name) || r->patch_id == p->id) {
-			snprintf(err, errlen, "patch '%s' is already applied to process %d",
+			ns_err_set(err, "patch '%s' is already applied to process %d",
 				 r->name, (int)pid);
 			return NULL;
 		}
@@ -137,7 +137,7 @@ struct ns_module *ns_verify_module(const struct ns_patch *p, struct ns_target *t
 	ns_hex(p->build_id, p->build_id_len, want);
 	m = shown_module(p, t);
 	if (!m) {
-		snprintf(err, errlen, "patch '%s' was built for %s at build-id %s; "
+		ns_err_set(err, "patch '%s' was built for %s at build-id %s; "
 			 "process %d has no ELF module", p->name, p->binary, want,
 			 (int)pid);
 		return NULL;
@@ -145,7 +145,7 @@ struct ns_module *ns_verify_module(const struct ns_patch *p, struct ns_target *t
 	ns_hex(m->build_id, m->build_id_len, have);
 	top = topmost(reg, m);
 	if (!top) {
-		snprintf(err, errlen, "patch '%s' was built for %s at build-id %s; "
+		ns_err_set(err, "patch '%s' was built for %s at build-id %s; "
 			 "process %d runs %s at build-id %s (no patch applied to it)",
 			 p->name, p->binary, want, (int)pid, m->path,
 			 have[0] ? have : "none");
@@ -153,12 +153,12 @@ struct ns_module *ns_verify_module(const struct ns_patch *p, struct ns_target *t
 		ns_hex(top->result_build_id,
 		       top->result_build_id_len > NS_BUILD_ID_MAX ? NS_BUILD_ID_MAX :
 		       top->result_build_id_len, now);
-		snprintf(err, errlen, "patch '%s' was built for %s at build-id %s; "
+		ns_err_set(err, "patch '%s' was built for %s at build-id %s; "
 			 "process %d runs %s at build-id %s, which its last patch "
 			 "'%s' turned into build-id %s", p->name, p->binary, want,
 			 (int)pid, m->path, have[0] ? have : "none", top->name, now);
 	} else {
-		snprintf(err, errlen, "patch '%s' was built for %s at build-id %s; "
+		ns_err_set(err, "patch '%s' was built for %s at build-id %s; "
 			 "process %d runs %s at build-id %s with patch '%s' on top, "
 			 "which does not record the build-id it produces (built "
 			 "without --new-binary)", p->name, p->binary, want, (int)pid,
@@ -170,7 +170,7 @@ struct ns_module *ns_verify_module(const struct ns_patch *p, struct ns_target *t
 struct ns_module *ns_verify_module_original(const struct ns_patch *p,
 					    struct ns_target *t,
 					    const struct ns_registry *reg,
-					    pid_t pid, char *err, size_t errlen)
+					    pid_t pid, struct ns_err *err)
 {
 	char want[2 * NS_BUILD_ID_MAX + 1], have[2 * NS_BUILD_ID_MAX + 1] = "";
 	char why[NS_NAME_MAX + 64] = "";
@@ -181,7 +181,7 @@ struct ns_module *ns_verify_module_original(const struct ns_patch *p,
 	ns_hex(p->build_id, p->build_id_len, want);
 	m = shown_module(p, t);
 	if (!m) {
-		snprintf(err, errlen, "--replace: patch '%s' was built for %s at "
+		ns_err_set(err, "--replace: patch '%s' was built for %s at "
 			 "build-id %s; process %d has no ELF module", p->name,
 			 p->binary, want, (int)pid);
 		return NULL;
@@ -197,7 +197,7 @@ struct ns_module *ns_verify_module_original(const struct ns_patch *p,
 			snprintf(why, sizeof(why), ", the version patch '%s' "
 				 "produces", r->name);
 	}
-	snprintf(err, errlen, "--replace needs a patch built against the original "
+	ns_err_set(err, "--replace needs a patch built against the original "
 		 "program: patch '%s' was built for %s at build-id %s%s; process %d "
 		 "runs %s at build-id %s", p->name, p->binary, want, why, (int)pid,
 		 m->path, have[0] ? have : "none");
@@ -247,21 +247,19 @@ void ns_verify_unpatched(const struct ns_registry *reg, uint64_t addr,
 static int verify_one(const struct ns_entry *e, struct ns_module *mod,
 		      const struct ns_registry *reg, bool stacked, bool original,
 		      int mem_fd, pid_t pid, struct ns_rec_func *rf,
-		      char *err, size_t errlen)
+		      struct ns_err *err)
 {
 	const struct ns_rec *by = NULL;
 	struct ns_symval v;
 	uint64_t addr, size, sum;
 	uint32_t fi = 0;
-	char why[512], whose[NS_NAME_MAX + 48] = "";
+	char whose[NS_NAME_MAX + 48] = "";
 	uint8_t *buf;
 
-	if (ns_module_lookup(mod, e->name, e->file, &v, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "function %s: %s", e->name, why);
-		return -1;
-	}
+	if (ns_module_lookup(mod, e->name, e->file, &v, err) < 0)
+		return ns_err_wrap(err, "function %s", e->name);
 	if (v.size < NS_JMP_LEN && ns_module_room(mod, v.addr) < NS_JMP_LEN) {
-		snprintf(err, errlen, "function %s: too short to redirect (%llu bytes)",
+		ns_err_set(err, "function %s: too short to redirect (%llu bytes)",
 			 e->name, (unsigned long long)v.size);
 		return -1;
 	}
@@ -269,7 +267,7 @@ static int verify_one(const struct ns_entry *e, struct ns_module *mod,
 	 * earlier patch's jump, if any), or for a patch replacing every
 	 * earlier one, the entry as the program had it. */
 	if (ns_mem_read(mem_fd, v.addr, rf->saved, NS_JMP_LEN) < 0) {
-		snprintf(err, errlen, "function %s: cannot read it in process %d: %s",
+		ns_err_set(err, "function %s: cannot read it in process %d: %s",
 			 e->name, (int)pid, strerror(errno));
 		return -1;
 	}
@@ -285,7 +283,7 @@ static int verify_one(const struct ns_entry *e, struct ns_module *mod,
 		snprintf(whose, sizeof(whose), " (the code of patch '%s')", by->name);
 	}
 	if (size != e->old_size) {
-		snprintf(err, errlen, "function %s: %llu bytes in process %d%s, %llu in "
+		ns_err_set(err, "function %s: %llu bytes in process %d%s, %llu in "
 			 "the build the patch was made for", e->name,
 			 (unsigned long long)size, (int)pid, whose,
 			 (unsigned long long)e->old_size);
@@ -293,11 +291,11 @@ static int verify_one(const struct ns_entry *e, struct ns_module *mod,
 	}
 	buf = malloc(size ? size : 1);
 	if (!buf) {
-		snprintf(err, errlen, "out of memory");
+		ns_err_set(err, "out of memory");
 		return -1;
 	}
 	if (ns_mem_read(mem_fd, addr, buf, size) < 0) {
-		snprintf(err, errlen, "function %s: cannot read it in process %d%s: %s",
+		ns_err_set(err, "function %s: cannot read it in process %d%s: %s",
 			 e->name, (int)pid, whose, strerror(errno));
 		free(buf);
 		return -1;
@@ -307,7 +305,7 @@ static int verify_one(const struct ns_entry *e, struct ns_module *mod,
 	sum = ns_mask_checksum(buf, size, e->masks, e->nmasks);
 	free(buf);
 	if (sum != e->old_sum) {
-		snprintf(err, errlen, "function %s in process %d%s differs from the code "
+		ns_err_set(err, "function %s in process %d%s differs from the code "
 			 "the patch was built against", e->name, (int)pid, whose);
 		return -1;
 	}
@@ -319,7 +317,7 @@ static int verify_one(const struct ns_entry *e, struct ns_module *mod,
 
 int ns_verify_patch(const struct ns_patch *p, struct ns_module *mod,
 		    const struct ns_registry *reg, bool original, int mem_fd,
-		    pid_t pid, struct ns_rec *rec, char *err, size_t errlen)
+		    pid_t pid, struct ns_rec *rec, struct ns_err *err)
 {
 	bool stacked = !original && stacked_on(p, reg, mod) != NULL;
 	uint32_t k = 0;
@@ -330,12 +328,12 @@ int ns_verify_patch(const struct ns_patch *p, struct ns_module *mod,
 		if (e->kind != NS_ENTRY_REPLACE)
 			continue;
 		if (k >= rec->nfuncs) {
-			snprintf(err, errlen, "internal error: record has %u functions",
+			ns_err_set(err, "internal error: record has %u functions",
 				 rec->nfuncs);
 			return -1;
 		}
 		if (verify_one(e, mod, reg, stacked, original, mem_fd, pid,
-			       &rec->funcs[k++], err, errlen) < 0)
+			       &rec->funcs[k++], err) < 0)
 			return -1;
 	}
 	return 0;

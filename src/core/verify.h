@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "util/err.h"
 
 #include "link/target.h"
 #include "patch/patch.h"
@@ -18,7 +19,7 @@
  * the process runs and the one P needs. Reads nothing from the process. */
 struct ns_module *ns_verify_module(const struct ns_patch *p, struct ns_target *t,
 				   const struct ns_registry *reg, pid_t pid,
-				   char *err, size_t errlen);
+				   struct ns_err *err);
 
 /* For a cumulative patch (apply --replace): the module whose own build-id
  * is P's, whatever is applied to it. NULL with one line in ERR naming both
@@ -26,7 +27,7 @@ struct ns_module *ns_verify_module(const struct ns_patch *p, struct ns_target *t
 struct ns_module *ns_verify_module_original(const struct ns_patch *p,
 					    struct ns_target *t,
 					    const struct ns_registry *reg,
-					    pid_t pid, char *err, size_t errlen);
+					    pid_t pid, struct ns_err *err);
 
 /* Checks every function P replaces in MOD against the code the process runs
  * for it now, read through MEM_FD: its size, and its checksum with P's masks.
@@ -38,7 +39,7 @@ struct ns_module *ns_verify_module_original(const struct ns_patch *p,
  * process. */
 int ns_verify_patch(const struct ns_patch *p, struct ns_module *mod,
 		    const struct ns_registry *reg, bool original, int mem_fd,
-		    pid_t pid, struct ns_rec *rec, char *err, size_t errlen);
+		    pid_t pid, struct ns_rec *rec, struct ns_err *err);
 
 /* Whether record R patches module M (see verify.c). */
 bool ns_verify_rec_in_module(const struct ns_rec *r, const struct ns_module *m);

@@ -53,7 +53,7 @@ static uint64_t fn_of(const struct ns_patch *p, const struct ns_image *img,
 
 int ns_xform_place(const struct ns_patch *p, struct ns_module *m,
 		   struct ns_image *img, size_t table_off, struct ns_rec *rec,
-		   char *err, size_t errlen)
+		   struct ns_err *err)
 {
 	struct ns_rec_xform *t = (struct ns_rec_xform *)(img->buf + table_off);
 	uint32_t k = 0;
@@ -61,17 +61,14 @@ int ns_xform_place(const struct ns_patch *p, struct ns_module *m,
 	for (size_t i = 0; i < p->nentries; i++) {
 		const struct ns_entry *e = &p->entries[i];
 		struct ns_symval v;
-		char why[512];
 
 		if (e->kind != NS_ENTRY_XFORM_DATA)
 			continue;
-		if (ns_module_lookup(m, e->name, e->file, &v, why, sizeof(why))) {
-			snprintf(err, errlen, "cannot find the variable the patch transforms: %s",
-				 why);
-			return -1;
-		}
+		if (ns_module_lookup(m, e->name, e->file, &v, err))
+			return ns_err_wrap(err, "cannot find the variable the "
+					   "patch transforms");
 		if (v.type != STT_OBJECT || v.size != e->old_size) {
-			snprintf(err, errlen, "variable %s in %s is not the one the patch "
+			ns_err_set(err, "variable %s in %s is not the one the patch "
 				 "transforms (%lu bytes, the patch expects %lu)", e->name,
 				 m->path, (unsigned long)v.size, (unsigned long)e->old_size);
 			return -1;
@@ -99,7 +96,7 @@ static int overlap(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
 
 int ns_xform_check_stack(const struct ns_patch *p, const struct ns_image *img,
 			 const struct ns_registry *reg, int mem_fd,
-			 char *err, size_t errlen)
+			 struct ns_err *err)
 {
 	for (size_t r = 0; r < reg->n; r++) {
 		const struct ns_rec *rec = reg->v[r].rec;
@@ -107,7 +104,7 @@ int ns_xform_check_stack(const struct ns_patch *p, const struct ns_image *img,
 
 		if (!rec->nxforms)
 			continue;
-		if (ns_xform_read(mem_fd, rec, &x, err, errlen) < 0)
+		if (ns_xform_read(mem_fd, rec, &x, err) < 0)
 			return -1;
 		for (uint32_t k = 0; k < rec->nxforms; k++)
 			for (size_t i = 1; i < p->nsyms; i++) {
@@ -116,7 +113,7 @@ int ns_xform_check_stack(const struct ns_patch *p, const struct ns_image *img,
 				if (p->syms[i].kind != NS_SYM_TARGET || p->syms[i].type == STT_TLS ||
 				    !overlap(a, p->syms[i].size, x[k].old_var, x[k].old_size))
 					continue;
-				snprintf(err, errlen, "refusing: variable '%s' was transformed "
+				ns_err_set(err, "refusing: variable '%s' was transformed "
 					 "by patch '%s': its live value is in that patch, "
 					 "which a later patch cannot refer to (not supported)",
 					 x[k].name, rec->name);
@@ -128,7 +125,7 @@ int ns_xform_check_stack(const struct ns_patch *p, const struct ns_image *img,
 
 			for (uint32_t k = 0; e->kind == NS_ENTRY_XFORM_DATA && k < rec->nxforms; k++)
 				if (!strcmp(e->name, x[k].name)) {
-					snprintf(err, errlen, "refusing: variable '%s' was "
+					ns_err_set(err, "refusing: variable '%s' was "
 						 "already transformed by patch '%s' (not "
 						 "supported)", e->name, rec->name);
 					free(x);
@@ -140,13 +137,13 @@ int ns_xform_check_stack(const struct ns_patch *p, const struct ns_image *img,
 	return 0;
 }
 
-int ns_xform_check_replace(const struct ns_registry *reg, char *err, size_t errlen)
+int ns_xform_check_replace(const struct ns_registry *reg, struct ns_err *err)
 {
 	for (size_t r = 0; r < reg->n; r++) {
 		const struct ns_rec *rec = reg->v[r].rec;
 
 		if (rec->nxforms && rec->state == NS_REC_APPLIED) {
-			snprintf(err, errlen, "refusing: patch '%s' transformed data; "
+			ns_err_set(err, "refusing: patch '%s' transformed data; "
 				 "--replace cannot take it out (revert it first)", rec->name);
 			return -1;
 		}
@@ -180,8 +177,9 @@ static struct ns_thread *pick(struct ns_tracee *tr)
 
 int ns_xform_run(struct ns_tracee *tr, const struct ns_gadgets *g, uint64_t base,
 		 const struct ns_rec *rec, const struct ns_rec_xform *x, uint32_t n,
-		 int reverse, double timeout, int *let_go, char *err, size_t errlen)
+		 int reverse, double timeout, int *let_go)
 {
+	struct ns_err *err = tr->err;
 	struct ns_thread *th = pick(tr);
 	struct ns_remote rs;
 	int rc = 0;
@@ -190,26 +188,24 @@ int ns_xform_run(struct ns_tracee *tr, const struct ns_gadgets *g, uint64_t base
 	if (!n)
 		return 0;
 	if (!rec->call_stub || !rec->call_slot) {
-		snprintf(err, errlen, "patch '%s' has no room for calling its transformers",
+		ns_err_set(err, "patch '%s' has no room for calling its transformers",
 			 rec->name);
 		return -1;
 	}
 	if (!th) {
-		snprintf(err, errlen, "no thread of process %d to run the transformers in",
+		ns_err_set(err, "no thread of process %d to run the transformers in",
 			 (int)tr->pid);
 		return -1;
 	}
-	if (ns_remote_begin_on(&rs, tr, th, g) < 0) {
-		snprintf(err, errlen, "%s", tr->err);
+	if (ns_remote_begin_on(&rs, tr, th, g) < 0)
 		return -1;
-	}
 	for (uint32_t k = 0; k < n && rc == 0; k++) {
 		const struct ns_rec_xform *t = &x[reverse ? n - 1 - k : k];
 		uint64_t fn = reverse ? t->unfn : t->fn, ret;
 		int c;
 
 		if (set_call(tr->mem_fd, base, 1) < 0) {
-			snprintf(err, errlen, "cannot write to process %d: %s", (int)tr->pid,
+			ns_err_set(err, "cannot write to process %d: %s", (int)tr->pid,
 				 strerror(errno));
 			rc = -1;
 			break;
@@ -223,23 +219,23 @@ int ns_xform_run(struct ns_tracee *tr, const struct ns_gadgets *g, uint64_t base
 			set_call(tr->mem_fd, base, 0);
 		if (c == NS_CALL_OK)
 			continue;
-		snprintf(err, errlen, "the %stransformer of '%s' (patch '%s') failed: %s",
-			 reverse ? "un" : "", t->name, rec->name, tr->err);
+		ns_err_wrap(err, "the %stransformer of '%s' (patch '%s') failed",
+			    reverse ? "un" : "", t->name, rec->name);
 		if (c == NS_CALL_LET_GO)
 			*let_go = 1;
 		rc = -1;
 	}
 	/* A call let go released the thread: nothing to put back. */
 	if (!*let_go && ns_remote_end(&rs, true) < 0 && rc == 0) {
-		snprintf(err, errlen, "%s", tr->err);
 		rc = -1;
 	}
 	return rc;
 }
 
-int ns_xform_release_check(struct ns_tracee *tr, uint64_t base, char *err,
-			   size_t errlen)
+int ns_xform_release_check(struct ns_tracee *tr, uint64_t base)
 {
+	struct ns_err *err = tr->err;
+	bool mark = ns_err_mark(err);
 	struct ns_rec *rec;
 	struct ns_call_slot s;
 	char why[256];
@@ -253,7 +249,7 @@ int ns_xform_release_check(struct ns_tracee *tr, uint64_t base, char *err,
 	if (!rec) {
 		if (!damaged)
 			return 0;
-		snprintf(err, errlen, "%s", why);
+		ns_err_set(err, "%s", why);
 		return -1;
 	}
 	if (!rec->xform_call || !rec->call_slot ||
@@ -265,8 +261,12 @@ int ns_xform_release_check(struct ns_tracee *tr, uint64_t base, char *err,
 		struct ns_thread *th = tr->t[i];
 		int in;
 
-		if (th->gone || th->fresh || ns_tracee_stop_one(tr, th) < 0)
+		if (th->gone || th->fresh)
 			continue;
+		if (ns_tracee_stop_one(tr, th) < 0) {
+			ns_err_forget(err, mark);   /* gone: not in it */
+			continue;
+		}
 		in = th->regs.rip >= rec->call_stub &&
 		     th->regs.rip < rec->call_stub + NS_LINK_CALL_STUB;
 		ns_tracee_resume_one(tr, th);
@@ -274,7 +274,7 @@ int ns_xform_release_check(struct ns_tracee *tr, uint64_t base, char *err,
 			s.started = 1;
 	}
 	if (s.started && !s.done) {
-		snprintf(err, errlen, "patch '%s': a transformer nonstop called in "
+		ns_err_set(err, "patch '%s': a transformer nonstop called in "
 			 "process %d is still running; try again", rec->name,
 			 (int)tr->pid);
 		rc = -1;

@@ -11,6 +11,7 @@
 #define NONSTOP_XFORM_H
 #include <stddef.h>
 #include <stdint.h>
+#include "util/err.h"
 
 #include "link/link.h"
 #include "link/target.h"
@@ -30,7 +31,7 @@ size_t   ns_xform_table_size(const struct ns_patch *p);
  * patch was built for. 0, or -1 with ERR. */
 int ns_xform_place(const struct ns_patch *p, struct ns_module *m,
 		   struct ns_image *img, size_t table_off, struct ns_rec *rec,
-		   char *err, size_t errlen);
+		   struct ns_err *err);
 
 /* Refuses (-1, ERR) a patch P that refers to (or transforms again) a
  * variable an applied patch of REG transformed: the live state is in that
@@ -38,34 +39,33 @@ int ns_xform_place(const struct ns_patch *p, struct ns_module *m,
  * addresses P's symbols resolved to. */
 int ns_xform_check_stack(const struct ns_patch *p, const struct ns_image *img,
 			 const struct ns_registry *reg, int mem_fd,
-			 char *err, size_t errlen);
+			 struct ns_err *err);
 
 /* --replace takes out no patch that transformed data (its variables
  * would be dropped): -1 with ERR if one of REG did. */
-int ns_xform_check_replace(const struct ns_registry *reg, char *err, size_t errlen);
+int ns_xform_check_replace(const struct ns_registry *reg, struct ns_err *err);
 
 /* Reads the table of the record REC from the target: *OUT (malloc'd,
  * REC->nxforms entries, each checked: registry/rec_check.h), or -1 with
  * ERR (also when an entry is out of range: the record is damaged). REC
  * is one the registry read (where the table is was checked with it). */
 int ns_xform_read(int mem_fd, const struct ns_rec *rec, struct ns_rec_xform **out,
-		  char *err, size_t errlen);
+		  struct ns_err *err);
 
 /* Every thread of TR stopped, the safety check passed: runs the
  * transformers of the record at BASE (REC, its table X of N) in a stopped
  * thread borrowed with gadgets G, each as fn(old, new), or with REVERSE
  * the untransformers as unfn(new, old), last first. The thread is left
- * stopped as it was. 0, or -1 with ERR; *LET_GO set if a call did not
+ * stopped as it was. 0, or -1 with tr->err; *LET_GO set if a call did not
  * return in time and its thread was released to finish it (the patch's
  * memory must then stay). */
 int ns_xform_run(struct ns_tracee *tr, const struct ns_gadgets *g, uint64_t base,
 		 const struct ns_rec *rec, const struct ns_rec_xform *x, uint32_t n,
-		 int reverse, double timeout, int *let_go, char *err, size_t errlen);
+		 int reverse, double timeout, int *let_go);
 
-/* Before the patch mapping at BASE is released: -1 with ERR if a
+/* Before the patch mapping at BASE is released: -1 with tr->err if a
  * transformer nonstop called in it may still be running (a nonstop died
  * during the call, or let it go), or if its record is damaged (then
  * nothing tells); 0 otherwise (also when no record is there). */
-int ns_xform_release_check(struct ns_tracee *tr, uint64_t base, char *err,
-			   size_t errlen);
+int ns_xform_release_check(struct ns_tracee *tr, uint64_t base);
 #endif

@@ -13,7 +13,7 @@
 #include "registry/rec_check.h"
 
 int ns_xform_read(int mem_fd, const struct ns_rec *rec, struct ns_rec_xform **out,
-		  char *err, size_t errlen)
+		  struct ns_err *err)
 {
 	size_t len = (size_t)rec->nxforms * sizeof(**out);
 	char why[160];
@@ -24,16 +24,16 @@ int ns_xform_read(int mem_fd, const struct ns_rec *rec, struct ns_rec_xform **ou
 	/* Where the table is, and how long, was checked with the record. */
 	*out = malloc(len);
 	if (!*out) {
-		snprintf(err, errlen, "out of memory");
+		ns_err_set(err, "out of memory");
 		return -1;
 	}
 	if (ns_mem_read(mem_fd, rec->xforms, *out, len) < 0) {
-		snprintf(err, errlen, "cannot read the transformers of patch '%s': %s",
+		ns_err_set(err, "cannot read the transformers of patch '%s': %s",
 			 rec->name, strerror(errno));
 		goto fail;
 	}
 	if (ns_rec_check_xforms(rec, *out, rec->nxforms, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "patch '%s': its record is damaged (%s)",
+		ns_err_set(err, "patch '%s': its record is damaged (%s)",
 			 rec->name, why);
 		goto fail;
 	}

@@ -8,28 +8,28 @@
 
 #include "elf/elf_util.h"
 
-int ns_elf_open(const char *path, struct ns_elf *out, char *err, size_t errlen)
+int ns_elf_open(const char *path, struct ns_elf *out, struct ns_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->path = path;
 	out->fd = -1;
 	if (elf_version(EV_CURRENT) == EV_NONE) {
-		snprintf(err, errlen, "%s: libelf: %s", path, elf_errmsg(-1));
+		ns_err_set(err, "%s: libelf: %s", path, elf_errmsg(-1));
 		return -1;
 	}
 	out->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (out->fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		ns_err_set(err, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	out->elf = elf_begin(out->fd, ELF_C_READ_MMAP, NULL);
 	if (!out->elf || elf_kind(out->elf) != ELF_K_ELF) {
-		snprintf(err, errlen, "%s: not an ELF file", path);
+		ns_err_set(err, "%s: not an ELF file", path);
 		goto fail;
 	}
 	if (elf_getshdrnum(out->elf, &out->shnum) ||
 	    elf_getshdrstrndx(out->elf, &out->shstrndx)) {
-		snprintf(err, errlen, "%s: bad section table: %s", path, elf_errmsg(-1));
+		ns_err_set(err, "%s: bad section table: %s", path, elf_errmsg(-1));
 		goto fail;
 	}
 	return 0;

@@ -3,6 +3,7 @@
  * here knows about patches. */
 #ifndef NONSTOP_ELF_UTIL_H
 #define NONSTOP_ELF_UTIL_H
+#include "util/err.h"
 
 #include <gelf.h>
 #include <stddef.h>
@@ -17,7 +18,7 @@ struct ns_elf {
 };
 
 /* Opens PATH read-only as an ELF file. 0, or -1 with "PATH: reason" in ERR. */
-int ns_elf_open(const char *path, struct ns_elf *out, char *err, size_t errlen);
+int ns_elf_open(const char *path, struct ns_elf *out, struct ns_err *err);
 void ns_elf_close(struct ns_elf *e);
 
 /* Name of section SCN ("" if it has none or it is invalid). */

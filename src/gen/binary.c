@@ -27,7 +27,7 @@ int gbin_open(struct gen *g, const char *path, struct gbin **out)
 	*out = NULL;
 	if (!b)
 		return gen_fail(g, "%s: out of memory", path);
-	if (ns_elf_open(path, &b->e, g->err, g->errlen)) {
+	if (ns_elf_open(path, &b->e, g->err)) {
 		free(b);
 		return -1;
 	}

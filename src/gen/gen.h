@@ -3,6 +3,7 @@
  * one entry point, ns_gen_build() (pipeline.c), used by `nonstop build`. */
 #ifndef NONSTOP_GEN_H
 #define NONSTOP_GEN_H
+#include "util/err.h"
 
 #include <gelf.h>
 #include <stdbool.h>
@@ -43,7 +44,7 @@ struct ns_gen_stats {
 
 /* Compares the two builds and fills OUT (release with ns_patch_free()). */
 int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
-		 struct ns_gen_stats *stats, char *err, size_t errlen);
+		 struct ns_gen_stats *stats, struct ns_err *err);
 
 /* ---- the run: its context and what it says (report.c) -------------------- */
 
@@ -55,8 +56,7 @@ struct gen_xfile;
  * the type checks (types.h) gather over every object pair. */
 struct gen {
 	const struct ns_gen_opts *opts;
-	char   *err;
-	size_t  errlen;
+	struct ns_err   *err;
 	struct strbuf warnings;       /* gen_warn(), for ns_gen_stats.warnings */
 	struct gen_types   *types;
 	struct gen_xforms  *xforms;   /* the new build's transformers */

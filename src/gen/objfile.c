@@ -163,7 +163,7 @@ int gobj_load(struct gen *g, const char *path, const char *rel, struct gobj *o)
 	o->rel = strdup(rel);
 	if (!o->path || !o->rel)
 		return gen_fail(g, "%s: out of memory", rel);
-	if (ns_elf_open(path, &e, g->err, g->errlen))
+	if (ns_elf_open(path, &e, g->err))
 		return -1;
 	if (!gelf_getehdr(e.elf, &eh) || eh.e_type != ET_REL ||
 	    eh.e_machine != EM_X86_64 || gelf_getclass(e.elf) != ELFCLASS64) {

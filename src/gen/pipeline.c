@@ -235,9 +235,9 @@ static void count(const struct ns_patch *p, struct ns_gen_stats *st)
 }
 
 int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
-		 struct ns_gen_stats *stats, char *err, size_t errlen)
+		 struct ns_gen_stats *stats, struct ns_err *err)
 {
-	struct gen g = { .opts = opts, .err = err, .errlen = errlen, .stats = stats };
+	struct gen g = { .opts = opts, .err = err, .stats = stats };
 	struct gen_files of = { 0 }, nf = { 0 };
 	struct gen_emit *em = NULL;
 	int rc = NS_GEN_FAIL;

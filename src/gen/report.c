@@ -1,5 +1,5 @@
 /* report.c — what the generator tells its caller, and how: the one error
- * that ends a run (gen_fail, into the caller's buffer), warnings (gen_warn,
+ * that ends a run (gen_fail, into the caller's error value: util/err.h), warnings (gen_warn,
  * kept in the result for the caller to print: the library writes nothing
  * to stderr), and the trace of decisions -v asks for (gen_note). */
 #include <stdarg.h>
@@ -12,7 +12,7 @@ int gen_fail(struct gen *g, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(g->err, g->errlen, fmt, ap);
+	ns_err_vset(g->err, fmt, ap);
 	va_end(ap);
 	return -1;
 }

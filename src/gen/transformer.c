@@ -147,7 +147,7 @@ static FILE *create_beside(const char *path, char **tmp)
 /* Writes the file; -1 with a message. *NVARS and *NTODO get the number of
  * transformers and of placeholders left to fill. */
 static int write_file(struct gen_xfile *x, const char *path, unsigned *nvars,
-		      unsigned *ntodo, char *err, size_t errlen)
+		      unsigned *ntodo, struct ns_err *err)
 {
 	char *tmp;
 	FILE *f;
@@ -155,11 +155,11 @@ static int write_file(struct gen_xfile *x, const char *path, unsigned *nvars,
 
 	if (sb_failed(&x->fwd) || sb_failed(&x->olds) || sb_failed(&x->news) ||
 	    sb_failed(&x->funcs) || sb_failed(&x->usage) || x->done.oom) {
-		snprintf(err, errlen, "%s: out of memory", path);
+		ns_err_set(err, "%s: out of memory", path);
 		return -1;
 	}
 	if (!(f = create_beside(path, &tmp))) {
-		snprintf(err, errlen, "%s: cannot create a file beside it: %s", path,
+		ns_err_set(err, "%s: cannot create a file beside it: %s", path,
 			 strerror(errno));
 		return -1;
 	}
@@ -172,11 +172,11 @@ static int write_file(struct gen_xfile *x, const char *path, unsigned *nvars,
 	fprintf(f, "/* Registration:\n%s */\n", sb_str(&x->usage));
 	bad = ferror(f);
 	if (fclose(f) || bad) {
-		snprintf(err, errlen, "%s: write error", tmp);
+		ns_err_set(err, "%s: write error", tmp);
 		goto fail;
 	}
 	if (rename(tmp, path)) {
-		snprintf(err, errlen, "%s: cannot replace it: %s", path, strerror(errno));
+		ns_err_set(err, "%s: cannot replace it: %s", path, strerror(errno));
 		goto fail;
 	}
 	free(tmp);
@@ -275,13 +275,12 @@ int gen_transformer_pair(struct gen *g, const struct gen_pair *pr)
 
 int gen_transformer_write(struct gen *g)
 {
-	char err[1024];
 	unsigned nv = 0, nt = 0;
 
 	if (!g->xfile)
 		return 0;
-	if (write_file(g->xfile, g->opts->emit_transformer, &nv, &nt, err, sizeof(err)))
-		return gen_fail(g, "%s", err);
+	if (write_file(g->xfile, g->opts->emit_transformer, &nv, &nt, g->err))
+		return -1;
 	g->stats->xform_vars = nv;
 	g->stats->xform_todo = nt;
 	return 0;

@@ -128,10 +128,10 @@ static int check_duplicates(struct gen *g)
 static int has_records(const char *path)
 {
 	struct ns_elf e;
-	char err[256];
+	struct ns_err err = { 0 };
 	int has;
 
-	if (ns_elf_open(path, &e, err, sizeof(err)))
+	if (ns_elf_open(path, &e, &err))
 		return 1;
 	has = ns_elf_find_section(&e, GEN_XFORM_SECTION) != NULL;
 	ns_elf_close(&e);

@@ -124,8 +124,7 @@ static bool needs_frames_data(const struct ns_patch *p)
 }
 
 int ns_link_layout(const struct ns_patch *p, size_t hdr, size_t gate,
-		   size_t journal, struct ns_image *img, char *err,
-		   size_t errlen)
+		   size_t journal, struct ns_image *img, struct ns_err *err)
 {
 	size_t off[3] = { 0, 0, 0 }, nstubs, ngot;
 
@@ -198,19 +197,33 @@ int ns_link_layout(const struct ns_patch *p, size_t hdr, size_t gate,
 			       p->sections[s].size);
 	return 0;
 nomem:
-	snprintf(err, errlen, "out of memory laying out the patch");
+	ns_err_set(err, "out of memory laying out the patch");
 	ns_image_free(img);
 	return -1;
 }
 
+/* *V: S as M defines it, or else (S names no file) as M imports it, from
+ * the module the target's dynamic linker bound it to. */
+static int resolve_target(struct ns_target *t, struct ns_module *m,
+			  int mem_fd, const struct ns_sym *s,
+			  struct ns_symval *v, struct ns_err *err)
+{
+	struct ns_err not_own = { 0 };   /* not a failure: maybe an import */
+
+	if (ns_module_lookup(m, s->name, s->file, v, s->file ? err : &not_own) == 0 ||
+	    (!s->file && ns_target_resolve_import(t, m, mem_fd, s->name, v,
+						  err) == 0))
+		return 0;
+	return ns_err_replace(err, "cannot resolve %s", ns_err_msg(err));
+}
+
 int ns_link_resolve(const struct ns_patch *p, struct ns_target *t,
 		    struct ns_module *m, int mem_fd, struct ns_image *img,
-		    char *err, size_t errlen)
+		    struct ns_err *err)
 {
 	for (size_t i = 1; i < p->nsyms; i++) {
 		const struct ns_sym *s = &p->syms[i];
 		struct ns_symval v;
-		char why[512];
 
 		/* Shadow variables: one table per process, whatever the
 		 * patch brought (link/shadow_root.h). */
@@ -218,7 +231,7 @@ int ns_link_resolve(const struct ns_patch *p, struct ns_target *t,
 			if (!img->shadow_root && !ns_link_needs_shadow_root(p))
 				continue;  /* nothing refers to it */
 			if (!img->shadow_root) {
-				snprintf(err, errlen, "internal error: no "
+				ns_err_set(err, "internal error: no "
 					 "shadow-variable root to bind '%s' to",
 					 s->name);
 				return -1;
@@ -228,16 +241,12 @@ int ns_link_resolve(const struct ns_patch *p, struct ns_target *t,
 		}
 		if (s->kind != NS_SYM_TARGET || linker_provided(s))
 			continue;  /* (the latter: ns_link_relocate) */
-		if (ns_module_lookup(m, s->name, s->file, &v, why, sizeof(why)) &&
-		    (s->file || ns_target_resolve_import(t, m, mem_fd, s->name,
-							 &v, why, sizeof(why)))) {
-			snprintf(err, errlen, "cannot resolve %s", why);
+		if (resolve_target(t, m, mem_fd, s, &v, err) < 0)
 			return -1;
-		}
 		if (v.type == STT_TLS) {
 			int64_t tpoff;
 			if (ns_module_tpoff(m, v.addr, &tpoff) < 0) {
-				snprintf(err, errlen, "thread-local variable '%s': "
+				ns_err_set(err, "thread-local variable '%s': "
 					 "only those of the main program are "
 					 "supported", s->name);
 				return -1;
@@ -265,8 +274,7 @@ static int put32(uint8_t *where, int64_t v, bool is_signed)
 
 /* Applies one relocation at image offset OFF. */
 static int apply_one(const struct ns_patch *p, struct ns_image *img,
-		     const struct ns_reloc *rl, size_t off, char *err,
-		     size_t errlen)
+		     const struct ns_reloc *rl, size_t off, struct ns_err *err)
 {
 	uint8_t *where = img->buf + off;
 	uint64_t P = img->base + off;
@@ -277,7 +285,7 @@ static int apply_one(const struct ns_patch *p, struct ns_image *img,
 		       rl->type == R_X86_64_GOTTPOFF;
 
 	if (tls_ref != (p->syms[rl->sym].type == STT_TLS)) {
-		snprintf(err, errlen, "relocation type %u against '%s' mixes "
+		ns_err_set(err, "relocation type %u against '%s' mixes "
 			 "thread-local and ordinary data", rl->type,
 			 p->syms[rl->sym].name ? p->syms[rl->sym].name : "?");
 		return -1;
@@ -329,11 +337,11 @@ static int apply_one(const struct ns_patch *p, struct ns_image *img,
 		break;
 	}
 	default:
-		snprintf(err, errlen, "relocation type %u is not supported",
+		ns_err_set(err, "relocation type %u is not supported",
 			 rl->type);
 		return -1;
 	}
-	snprintf(err, errlen, "reference to '%s' cannot reach it from the patch "
+	ns_err_set(err, "reference to '%s' cannot reach it from the patch "
 		 "(relocation type %u)", p->syms[rl->sym].name ?
 		 p->syms[rl->sym].name : "?", rl->type);
 	return -1;
@@ -358,7 +366,7 @@ static void write_slots(const struct ns_patch *p, struct ns_image *img)
 }
 
 int ns_link_relocate(const struct ns_patch *p, struct ns_image *img,
-		     uint64_t base, char *err, size_t errlen)
+		     uint64_t base, struct ns_err *err)
 {
 	img->base = base;
 	for (size_t i = 1; i < p->nsyms; i++) {
@@ -376,7 +384,7 @@ int ns_link_relocate(const struct ns_patch *p, struct ns_image *img,
 		for (size_t r = 0; r < sec->nrelocs; r++)
 			if (apply_one(p, img, &sec->relocs[r],
 				      img->sec_off[s] + sec->relocs[r].offset,
-				      err, errlen) < 0)
+				      err) < 0)
 				return -1;
 	}
 	return 0;

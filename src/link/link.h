@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "util/err.h"
 
 #include "link/target.h"
 #include "patch/patch.h"
@@ -71,20 +72,19 @@ bool ns_link_needs_calls(const struct ns_patch *p);
 /* Lays the patch out behind a record area of HDR bytes, with room for
  * GATE bytes of code and JOURNAL bytes of writable data. */
 int ns_link_layout(const struct ns_patch *p, size_t hdr, size_t gate,
-		   size_t journal, struct ns_image *img, char *err,
-		   size_t errlen);
+		   size_t journal, struct ns_image *img, struct ns_err *err);
 
 /* Resolves every symbol the patch takes from the target, in module M first
  * (locals by source file), then through M's imports; the shadow-variable
  * root to img->shadow_root. */
 int ns_link_resolve(const struct ns_patch *p, struct ns_target *t,
 		    struct ns_module *m, int mem_fd, struct ns_image *img,
-		    char *err, size_t errlen);
+		    struct ns_err *err);
 
 /* Places the image at BASE and applies every relocation. Fails, naming the
  * symbol, if a reference cannot reach its target. */
 int ns_link_relocate(const struct ns_patch *p, struct ns_image *img,
-		     uint64_t base, char *err, size_t errlen);
+		     uint64_t base, struct ns_err *err);
 
 /* Address of symbol SYM of the patch (after relocation). */
 uint64_t ns_link_sym_addr(const struct ns_image *img, uint32_t sym);

@@ -36,10 +36,9 @@ bool ns_link_needs_shadow_root(const struct ns_patch *p)
 static int module_root(struct ns_module *m, uint64_t *addr)
 {
 	struct ns_symval v;
-	char why[512];
+	struct ns_err absent = { 0 };   /* not a failure: M has none */
 
-	if (ns_module_lookup(m, NS_SHADOW_ROOT_SYM, NULL, &v, why,
-			     sizeof(why)) < 0 || v.type != STT_OBJECT)
+	if (ns_module_lookup(m, NS_SHADOW_ROOT_SYM, NULL, &v, &absent) < 0 || v.type != STT_OBJECT)
 		return -1;
 	*addr = v.addr;
 	return 0;

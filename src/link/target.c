@@ -94,13 +94,13 @@ static bool is_main_program(pid_t pid, int fd)
 static int open_module(struct ns_target *t, struct ns_module *m,
 		       const struct ns_map *mp)
 {
-	char why[512];
+	struct ns_err why = { 0 };
 	GElf_Ehdr eh;
 	uint64_t vaddr;
 	const void *id;
 	ssize_t idlen;
 
-	m->fd = ns_mapfile_open(t->pid, mp, why, sizeof(why));
+	m->fd = ns_mapfile_open(t->pid, mp, &why);
 	if (m->fd < 0)
 		return -1;
 	/* Mapped read-only, not read: libelf's read mode copies every
@@ -135,19 +135,19 @@ static void close_module(struct ns_module *m)
 	free(m->path);
 }
 
-int ns_target_open(struct ns_target *t, pid_t pid, char *err, size_t errlen)
+int ns_target_open(struct ns_target *t, pid_t pid, struct ns_err *err)
 {
 	memset(t, 0, sizeof(*t));
 	t->pid = pid;
 	elf_version(EV_CURRENT);
 	if (ns_maps_read(pid, &t->maps) < 0) {
-		snprintf(err, errlen, "cannot read /proc/%d/maps: %s", (int)pid,
+		ns_err_set(err, "cannot read /proc/%d/maps: %s", (int)pid,
 			 strerror(errno));
 		return -1;
 	}
 	t->mods = calloc(t->maps.n ? t->maps.n : 1, sizeof(*t->mods));
 	if (!t->mods) {
-		snprintf(err, errlen, "out of memory");
+		ns_err_set(err, "out of memory");
 		return -1;
 	}
 	for (size_t i = 0; i < t->maps.n; i++) {
@@ -213,7 +213,7 @@ static Elf_Scn *find_symtab(Elf *elf, Elf64_Word type, GElf_Shdr *sh)
 }
 
 int ns_module_lookup(struct ns_module *m, const char *name, const char *file,
-		     struct ns_symval *out, char *err, size_t errlen)
+		     struct ns_symval *out, struct ns_err *err)
 {
 	GElf_Shdr sh;
 	Elf_Scn *scn = find_symtab(m->elf, SHT_SYMTAB, &sh);
@@ -223,7 +223,7 @@ int ns_module_lookup(struct ns_module *m, const char *name, const char *file,
 	if (!scn && !file)
 		scn = find_symtab(m->elf, SHT_DYNSYM, &sh);
 	if (!scn) {
-		snprintf(err, errlen, "%s has no symbol table (stripped?)",
+		ns_err_set(err, "%s has no symbol table (stripped?)",
 			 m->path);
 		return -1;
 	}
@@ -236,11 +236,11 @@ int ns_module_lookup(struct ns_module *m, const char *name, const char *file,
 		return 0;
 	}
 	if (found > 1)
-		snprintf(err, errlen, "symbol '%s'%s%s is ambiguous in %s "
+		ns_err_set(err, "symbol '%s'%s%s is ambiguous in %s "
 			 "(%d definitions)", name, file ? " of " : "",
 			 file ? file : "", m->path, found);
 	else
-		snprintf(err, errlen, "symbol '%s'%s%s not found in %s", name,
+		ns_err_set(err, "symbol '%s'%s%s not found in %s", name,
 			 file ? " of " : "", file ? file : "", m->path);
 	return -1;
 }
@@ -354,7 +354,7 @@ static int lookup_dynsym(struct ns_module *m, const char *name,
  * needed when the process already did. */
 static int resolve_ifunc(struct ns_target *t, struct ns_module *def,
 			 int mem_fd, const char *name, struct ns_symval *out,
-			 char *err, size_t errlen)
+			 struct ns_err *err)
 {
 	uint64_t v, resolver = out->addr - def->bias;
 
@@ -364,7 +364,7 @@ static int resolve_ifunc(struct ns_target *t, struct ns_module *def,
 			goto found;
 	if (lookup_got(def, mem_fd, NULL, resolver, &v) == 0 && v)
 		goto found;
-	snprintf(err, errlen, "'%s' is an ifunc in %s whose resolved address "
+	ns_err_set(err, "'%s' is an ifunc in %s whose resolved address "
 		 "the process does not hold anywhere; import it in the program "
 		 "first", name, def->path);
 	return -1;
@@ -376,7 +376,7 @@ found:
 
 int ns_target_resolve_import(struct ns_target *t, struct ns_module *m,
 			     int mem_fd, const char *name, struct ns_symval *out,
-			     char *err, size_t errlen)
+			     struct ns_err *err)
 {
 	uint64_t v;
 
@@ -391,10 +391,10 @@ int ns_target_resolve_import(struct ns_target *t, struct ns_module *m,
 		if (o == m || lookup_dynsym(o, name, out) < 0)
 			continue;
 		if (out->type == STT_GNU_IFUNC)
-			return resolve_ifunc(t, o, mem_fd, name, out, err, errlen);
+			return resolve_ifunc(t, o, mem_fd, name, out, err);
 		return 0;
 	}
-	snprintf(err, errlen, "symbol '%s' not found in process %d", name,
+	ns_err_set(err, "symbol '%s' not found in process %d", name,
 		 (int)t->pid);
 	return -1;
 }

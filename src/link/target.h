@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "util/err.h"
 
 #include "patch/patch.h"
 #include "proc/maps.h"
@@ -38,7 +39,7 @@ struct ns_target {
  * mapped it (proc/mapfile.h): deleted or replaced files, and files of a
  * chrooted or containerised process, are the ones it runs. Mappings of one
  * file (device and inode) make one module. 0, or -1 with ERR. */
-int ns_target_open(struct ns_target *t, pid_t pid, char *err, size_t errlen);
+int ns_target_open(struct ns_target *t, pid_t pid, struct ns_err *err);
 void ns_target_close(struct ns_target *t);
 
 /* The module whose GNU build-id is ID, or NULL. */
@@ -61,7 +62,7 @@ int ns_module_tpoff(const struct ns_module *m, uint64_t tls_off,
  * file FILE if FILE is set, else among its global definitions. 0 if found
  * exactly once; -1 with ERR if absent or ambiguous. */
 int ns_module_lookup(struct ns_module *m, const char *name, const char *file,
-		     struct ns_symval *out, char *err, size_t errlen);
+		     struct ns_symval *out, struct ns_err *err);
 
 /* Bytes at ADDR (a function of module M) that no other code owns: up to the
  * next symbol or the end of its section. Alignment padding after a short
@@ -73,7 +74,7 @@ uint64_t ns_module_room(struct ns_module *m, uint64_t addr);
  * program sees them), then in the dynamic symbols of every other module. */
 int ns_target_resolve_import(struct ns_target *t, struct ns_module *m,
 			     int mem_fd, const char *name, struct ns_symval *out,
-			     char *err, size_t errlen);
+			     struct ns_err *err);
 
 /* Formats a build-id as hex into BUF (at least 2*len+1 bytes). */
 void ns_hex(const uint8_t *id, size_t len, char *buf);

@@ -39,6 +39,7 @@
  */
 #ifndef NONSTOP_PATCH_H
 #define NONSTOP_PATCH_H
+#include "util/err.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -196,13 +197,13 @@ struct ns_patch {
  * symlink at PATH is replaced, never followed, and on failure PATH is left
  * as it was. 0 on success; -1 with a message in ERR on failure. */
 int ns_patch_write(const char *path, const struct ns_patch *patch,
-		   const struct ns_sign_key *key, char *err, size_t errlen);
+		   const struct ns_sign_key *key, struct ns_err *err);
 
 /* Reads and validates the patch file at PATH into OUT: PATH must name a
  * regular file (not a symlink, FIFO, device or directory) of at most
  * NS_PATCH_MAX_FILE bytes; then as ns_patch_load_mem(). */
 int ns_patch_load(const char *path, struct ns_patch *out,
-		  char *err, size_t errlen);
+		  struct ns_err *err);
 
 /* Validates the LEN bytes of a patch file at DATA (NAME names it in
  * messages) into OUT: first its seal (digest, and signature if signed),
@@ -210,7 +211,7 @@ int ns_patch_load(const char *path, struct ns_patch *out,
  * line in ERR, never a crash. On success OUT owns its memory (DATA is not
  * kept); release it with ns_patch_free(). */
 int ns_patch_load_mem(const char *name, const void *data, size_t len,
-		      struct ns_patch *out, char *err, size_t errlen);
+		      struct ns_patch *out, struct ns_err *err);
 
 void ns_patch_free(struct ns_patch *patch);
 

@@ -23,16 +23,13 @@
 
 int rd_err(struct reader *r, const char *fmt, ...)
 {
+	char what[NS_ERR_MAX];
 	va_list ap;
-	int n;
 
-	n = snprintf(r->err, r->errlen, "patch file %s: ", r->path);
-	if (n < 0 || (size_t)n >= r->errlen)
-		return -1;
 	va_start(ap, fmt);
-	vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
+	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return -1;
+	return ns_err_set(r->err, "patch file %s: %s", r->path, what);
 }
 
 /* What a file of mode MODE is, for a refusal. */
@@ -417,12 +414,12 @@ static int load_cfi(struct reader *r, struct ns_patch *p)
 
 static int load(struct reader *r, struct ns_patch *p)
 {
-	char why[512];
+	char why[256];
 	size_t body;
 
 	/* The seal first: nothing of a damaged or forged file is parsed. */
-	if (ns_seal_check(r->buf, r->size, &body, &p->seal, why, sizeof(why)))
-		return rd_err(r, "%s", why);
+	if (ns_seal_check(r->buf, r->size, &body, &p->seal, r->err))
+		return ns_err_wrap(r->err, "patch file %s", r->path);
 	p->id = ns_checksum(r->buf, r->size);
 	r->size = body; /* libelf sees the body, not the seal */
 	if (check_elf_header(r) || scan_sections(r) || rd_meta_header(r))
@@ -461,9 +458,9 @@ static int load_buffer(struct reader *r, struct ns_patch *out)
 }
 
 int ns_patch_load(const char *path, struct ns_patch *out,
-		  char *err, size_t errlen)
+		  struct ns_err *err)
 {
-	struct reader r = { .path = path, .err = err, .errlen = errlen };
+	struct reader r = { .path = path, .err = err };
 
 	memset(out, 0, sizeof(*out));
 	if (read_file(&r)) {
@@ -474,9 +471,9 @@ int ns_patch_load(const char *path, struct ns_patch *out,
 }
 
 int ns_patch_load_mem(const char *name, const void *data, size_t len,
-		      struct ns_patch *out, char *err, size_t errlen)
+		      struct ns_patch *out, struct ns_err *err)
 {
-	struct reader r = { .path = name, .err = err, .errlen = errlen };
+	struct reader r = { .path = name, .err = err };
 
 	memset(out, 0, sizeof(*out));
 	if (len > NS_PATCH_MAX_FILE)

@@ -4,6 +4,7 @@
  * the ".nonstop.meta" section). Private to those two files. */
 #ifndef NONSTOP_PATCH_READ_H
 #define NONSTOP_PATCH_READ_H
+#include "util/err.h"
 
 #include <gelf.h>
 #include <stddef.h>
@@ -26,8 +27,7 @@ struct reader {
 	size_t      metasize;
 	struct ns_meta_header h;  /* version 1: zero past its 120 bytes */
 	size_t      entry_size;   /* of an ns_meta_entry in this version */
-	char       *err;
-	size_t      errlen;
+	struct ns_err       *err;
 };
 
 /* Puts "patch file PATH: " and the message into r->err; returns -1. */

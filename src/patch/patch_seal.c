@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "patch/patch_seal.h"
-#include "util/errbuf.h"
+#include "util/err.h"
 
 /* The seal on disk: one struct ns_seal (NS_SEAL_SIZE bytes) at the very end
  * of the file, after the ELF object (the "body", patch_format.h); readelf
@@ -116,7 +116,7 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
  * device). Its raw public key goes to PUBLIC_KEY; returns the key, or NULL
  * with a message in ERR. */
 static EVP_PKEY *read_key(int fd, const char *path, int priv,
-			  uint8_t *public_key, char *err, size_t errlen)
+			  uint8_t *public_key, struct ns_err *err)
 {
 	const char *what = priv ? "signing key" : "public key";
 	char why[SSL_REASON_LEN];
@@ -126,7 +126,7 @@ static EVP_PKEY *read_key(int fd, const char *path, int priv,
 	BIO *bio;
 
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > NS_KEY_FILE_MAX) {
-		ns_errf(err, errlen, "%s %s: not a regular file of at most %d bytes",
+		ns_err_set(err, "%s %s: not a regular file of at most %d bytes",
 		     what, path, NS_KEY_FILE_MAX);
 		return NULL;
 	}
@@ -136,13 +136,13 @@ static EVP_PKEY *read_key(int fd, const char *path, int priv,
 			      PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
 	BIO_free(bio);
 	if (!pkey) {
-		ns_errf(err, errlen, "%s %s: not %s (%s)", what, path,
+		ns_err_set(err, "%s %s: not %s (%s)", what, path,
 		     priv ? "an unencrypted PEM private key" : "a PEM public key",
 		     ssl_reason(why));
 		return NULL;
 	}
 	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519) {
-		ns_errf(err, errlen, "%s %s: key type %s; nonstop %s Ed25519 keys only "
+		ns_err_set(err, "%s %s: key type %s; nonstop %s Ed25519 keys only "
 		     "(make one with: openssl genpkey -algorithm ed25519 -out "
 		     "KEY.pem)", what, path, EVP_PKEY_get0_type_name(pkey) ?
 		     EVP_PKEY_get0_type_name(pkey) : "non-Ed25519",
@@ -150,7 +150,7 @@ static EVP_PKEY *read_key(int fd, const char *path, int priv,
 		goto fail;
 	}
 	if (!EVP_PKEY_get_raw_public_key(pkey, public_key, &n) || n != NS_KEY_LEN) {
-		ns_errf(err, errlen, "%s %s: %s", what, path, ssl_reason(why));
+		ns_err_set(err, "%s %s: %s", what, path, ssl_reason(why));
 		goto fail;
 	}
 	return pkey;
@@ -160,34 +160,34 @@ fail:
 }
 
 int ns_public_key_read(int fd, const char *path, uint8_t *public_key,
-		       char *err, size_t errlen)
+		       struct ns_err *err)
 {
-	EVP_PKEY *pkey = read_key(fd, path, 0, public_key, err, errlen);
+	EVP_PKEY *pkey = read_key(fd, path, 0, public_key, err);
 
 	EVP_PKEY_free(pkey);
 	return pkey ? 0 : -1;
 }
 
-struct ns_sign_key *ns_sign_key_load(const char *path, char *err, size_t errlen)
+struct ns_sign_key *ns_sign_key_load(const char *path, struct ns_err *err)
 {
 	struct ns_sign_key *key = calloc(1, sizeof(*key));
 	int fd;
 
 	if (!key) {
-		ns_errf(err, errlen, "signing key %s: out of memory", path);
+		ns_err_set(err, "signing key %s: out of memory", path);
 		return NULL;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
-		ns_errf(err, errlen, "signing key %s: %s", path, strerror(errno));
+		ns_err_set(err, "signing key %s: %s", path, strerror(errno));
 		goto fail;
 	}
-	key->pkey = read_key(fd, path, 1, key->public_key, err, errlen);
+	key->pkey = read_key(fd, path, 1, key->public_key, err);
 	close(fd);
 	if (!key->pkey)
 		goto fail;
 	if (ns_key_id(key->public_key, key->key_id)) {
-		ns_errf(err, errlen, "signing key %s: SHA-256 failed", path);
+		ns_err_set(err, "signing key %s: SHA-256 failed", path);
 		goto fail;
 	}
 	return key;
@@ -211,7 +211,7 @@ const uint8_t *ns_sign_key_id(const struct ns_sign_key *key)
 
 /* Signs the first NS_SEAL_SIGNED_BYTES of S into its signature. */
 static int sign_seal(struct ns_seal *s, const struct ns_sign_key *key,
-		     char *err, size_t errlen)
+		     struct ns_err *err)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	char why[SSL_REASON_LEN];
@@ -225,12 +225,12 @@ static int sign_seal(struct ns_seal *s, const struct ns_sign_key *key,
 	     n == sizeof(s->signature);
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
-		return ns_errf(err, errlen, "signing the patch: %s", ssl_reason(why));
+		return ns_err_set(err, "signing the patch: %s", ssl_reason(why));
 	return 0;
 }
 
 int ns_seal_make(const uint8_t *body, size_t len, const struct ns_sign_key *key,
-		 uint8_t *seal, char *err, size_t errlen)
+		 uint8_t *seal, struct ns_err *err)
 {
 	char why[SSL_REASON_LEN];
 	struct ns_seal s;
@@ -240,12 +240,12 @@ int ns_seal_make(const uint8_t *body, size_t len, const struct ns_sign_key *key,
 	s.version = NS_SEAL_VERSION;
 	s.body_size = len;
 	if (sha256(body, len, s.digest))
-		return ns_errf(err, errlen, "SHA-256 of the patch: %s", ssl_reason(why));
+		return ns_err_set(err, "SHA-256 of the patch: %s", ssl_reason(why));
 	if (key) {
 		s.flags = NS_SEAL_SIGNED;
 		memcpy(s.key_id, key->key_id, sizeof(s.key_id));
 		memcpy(s.public_key, key->public_key, sizeof(s.public_key));
-		if (sign_seal(&s, key, err, errlen))
+		if (sign_seal(&s, key, err))
 			return -1;
 	}
 	memcpy(seal, &s, sizeof(s));
@@ -279,39 +279,39 @@ static int signature_verifies(const struct ns_seal *s)
 
 /* The fields of S, each exactly as the writer makes them. */
 static int check_fields(const struct ns_seal *s, size_t body_len,
-			char *err, size_t errlen)
+			struct ns_err *err)
 {
 	uint8_t id[NS_DIGEST_LEN];
 	char why[SSL_REASON_LEN];
 
 	if (s->version != NS_SEAL_VERSION)
-		return ns_errf(err, errlen, "damaged, or sealed by a newer nonstop: "
+		return ns_err_set(err, "damaged, or sealed by a newer nonstop: "
 			    "seal version %u, this nonstop reads %u", s->version,
 			    NS_SEAL_VERSION);
 	if (s->flags & ~NS_SEAL_SIGNED)
-		return ns_errf(err, errlen, "damaged: unknown seal flags %#x", s->flags);
+		return ns_err_set(err, "damaged: unknown seal flags %#x", s->flags);
 	if (s->body_size != body_len)
-		return ns_errf(err, errlen, "damaged: its seal is for %llu bytes of "
+		return ns_err_set(err, "damaged: its seal is for %llu bytes of "
 			    "content, the file has %zu",
 			    (unsigned long long)s->body_size, body_len);
 	if (!(s->flags & NS_SEAL_SIGNED)) {
 		if (!all_zero(s->key_id, sizeof(s->key_id)) ||
 		    !all_zero(s->public_key, sizeof(s->public_key)) ||
 		    !all_zero(s->signature, sizeof(s->signature)))
-			return ns_errf(err, errlen, "damaged: its seal says it is "
+			return ns_err_set(err, "damaged: its seal says it is "
 				    "unsigned but holds key or signature bytes");
 		return 0;
 	}
 	if (ns_key_id(s->public_key, id))
-		return ns_errf(err, errlen, "SHA-256: %s", ssl_reason(why));
+		return ns_err_set(err, "SHA-256: %s", ssl_reason(why));
 	if (memcmp(id, s->key_id, sizeof(id)))
-		return ns_errf(err, errlen, "damaged: the key id in its seal is not "
+		return ns_err_set(err, "damaged: the key id in its seal is not "
 			    "the SHA-256 of the public key there");
 	return 0;
 }
 
 int ns_seal_check(const uint8_t *file, size_t len, size_t *body_len,
-		  struct ns_patch_seal *out, char *err, size_t errlen)
+		  struct ns_patch_seal *out, struct ns_err *err)
 {
 	uint8_t digest[NS_DIGEST_LEN];
 	char name[NS_KEY_NAME_LEN], why[SSL_REASON_LEN];
@@ -321,20 +321,20 @@ int ns_seal_check(const uint8_t *file, size_t len, size_t *body_len,
 	memset(out, 0, sizeof(*out));
 	if (len < sizeof(s) ||
 	    memcmp(file + len - sizeof(s), NS_SEAL_MAGIC, sizeof(s.magic)))
-		return ns_errf(err, errlen, "no digest: written by an older nonstop, "
+		return ns_err_set(err, "no digest: written by an older nonstop, "
 			    "or not a patch file (rebuild it)");
 	blen = len - sizeof(s);
 	memcpy(&s, file + blen, sizeof(s));
-	if (check_fields(&s, blen, err, errlen))
+	if (check_fields(&s, blen, err))
 		return -1;
 	if (sha256(file, blen, digest))
-		return ns_errf(err, errlen, "SHA-256: %s", ssl_reason(why));
+		return ns_err_set(err, "SHA-256: %s", ssl_reason(why));
 	if (memcmp(digest, s.digest, sizeof(digest)))
-		return ns_errf(err, errlen, "damaged: its content does not match its "
+		return ns_err_set(err, "damaged: its content does not match its "
 			    "digest");
 	if ((s.flags & NS_SEAL_SIGNED) && !signature_verifies(&s)) {
 		ns_key_name(s.key_id, name);
-		return ns_errf(err, errlen, "its signature by key %s does not verify: "
+		return ns_err_set(err, "its signature by key %s does not verify: "
 			    "the patch or its seal was altered after signing", name);
 	}
 	memcpy(out->digest, s.digest, sizeof(out->digest));

@@ -4,6 +4,7 @@
  * loads. All cryptography is OpenSSL's libcrypto (EVP). */
 #ifndef NONSTOP_PATCH_SEAL_H
 #define NONSTOP_PATCH_SEAL_H
+#include "util/err.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -26,7 +27,7 @@ struct ns_sign_key;
 /* Loads the PEM private key at PATH (as `openssl genpkey -algorithm
  * ed25519` writes it). Any other key type, an encrypted key or a file that
  * is not a key is refused: NULL with a message in ERR. */
-struct ns_sign_key *ns_sign_key_load(const char *path, char *err, size_t errlen);
+struct ns_sign_key *ns_sign_key_load(const char *path, struct ns_err *err);
 void ns_sign_key_free(struct ns_sign_key *key);
 /* The key id of KEY (NS_DIGEST_LEN bytes): SHA-256 of its public key. */
 const uint8_t *ns_sign_key_id(const struct ns_sign_key *key);
@@ -35,14 +36,14 @@ const uint8_t *ns_sign_key_id(const struct ns_sign_key *key);
  * digest, and with KEY (may be NULL: unsigned) the key and signature. 0, or
  * -1 with a message in ERR. */
 int ns_seal_make(const uint8_t *body, size_t len, const struct ns_sign_key *key,
-		 uint8_t *seal, char *err, size_t errlen);
+		 uint8_t *seal, struct ns_err *err);
 
 /* Checks the seal at the end of FILE (LEN bytes): its fields, the digest of
  * the body and, if signed, the signature. 0 with the body's length in
  * *BODY_LEN and what the seal says in OUT; -1 with a message in ERR (to be
  * put after "patch file NAME: "). */
 int ns_seal_check(const uint8_t *file, size_t len, size_t *body_len,
-		  struct ns_patch_seal *out, char *err, size_t errlen);
+		  struct ns_patch_seal *out, struct ns_err *err);
 
 /* "SHA256:" and the hex of KEY_ID: how a key is named to users. */
 #define NS_KEY_NAME_LEN (7 + 2 * NS_DIGEST_LEN + 1)
@@ -53,7 +54,7 @@ void ns_key_name(const uint8_t *key_id, char *out);
  * messages), into PUBLIC_KEY (NS_KEY_LEN raw bytes). Any other key type is
  * refused. 0, or -1 with a message in ERR. */
 int ns_public_key_read(int fd, const char *path, uint8_t *public_key,
-		       char *err, size_t errlen);
+		       struct ns_err *err);
 
 /* The SHA-256 of a raw public key: its key id. 0, or -1. */
 int ns_key_id(const uint8_t *public_key, uint8_t *key_id);

@@ -93,7 +93,8 @@ static int is_key_name(const char *name)
 static int read_key_file(struct ns_trust *t, int dfd, const char *name,
 			 uint8_t *public_key)
 {
-	char path[PATH_MAX], why[PATH_MAX + 256];
+	struct ns_err why = { 0 };
+	char path[PATH_MAX];
 	struct stat st;
 	int fd, rc;
 
@@ -112,10 +113,10 @@ static int read_key_file(struct ns_trust *t, int dfd, const char *name,
 		close(fd);
 		return -1;
 	}
-	rc = ns_public_key_read(fd, path, public_key, why, sizeof(why));
+	rc = ns_public_key_read(fd, path, public_key, &why);
 	close(fd);
 	if (rc)
-		return broken(t, "%s", why);
+		return broken(t, "%s", why.msg);
 	return 0;
 }
 
@@ -163,7 +164,7 @@ void ns_trust_lookup(const struct ns_patch_seal *seal, struct ns_trust *t)
 	close(dfd);
 }
 
-int ns_trust_check(const struct ns_patch *p, char *err, size_t errlen)
+int ns_trust_check(const struct ns_patch *p, struct ns_err *err)
 {
 	char name[NS_KEY_NAME_LEN];
 	struct ns_trust t;
@@ -174,19 +175,19 @@ int ns_trust_check(const struct ns_patch *p, char *err, size_t errlen)
 	case NS_TRUST_TRUSTED:
 		return 0;
 	case NS_TRUST_BROKEN:
-		snprintf(err, errlen, "this host's key policy is refused, and so "
+		ns_err_set(err, "this host's key policy is refused, and so "
 			 "is every patch until it is fixed: %s", t.why);
 		return -1;
 	case NS_TRUST_UNTRUSTED:
 		break;
 	}
 	if (!p->seal.is_signed) {
-		snprintf(err, errlen, "patch '%s' is not signed, and this host "
+		ns_err_set(err, "patch '%s' is not signed, and this host "
 			 "applies only patches signed by a key in %s", p->name, t.dir);
 		return -1;
 	}
 	ns_key_name(p->seal.key_id, name);
-	snprintf(err, errlen, "patch '%s' is signed by key %s, which is not in "
+	ns_err_set(err, "patch '%s' is signed by key %s, which is not in "
 		 "%s: this host applies only patches signed by a key there",
 		 p->name, name, t.dir);
 	return -1;

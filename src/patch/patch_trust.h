@@ -10,6 +10,7 @@
  * (fail closed), naming the file and why. */
 #ifndef NONSTOP_PATCH_TRUST_H
 #define NONSTOP_PATCH_TRUST_H
+#include "util/err.h"
 
 #include <limits.h>
 #include <stddef.h>
@@ -43,6 +44,6 @@ void ns_trust_lookup(const struct ns_patch_seal *seal, struct ns_trust *t);
 
 /* apply's gate: 0 if this host's policy lets PATCH be applied; else -1
  * and one line in ERR saying why. */
-int ns_trust_check(const struct ns_patch *patch, char *err, size_t errlen);
+int ns_trust_check(const struct ns_patch *patch, struct ns_err *err);
 
 #endif

@@ -26,8 +26,7 @@ struct writer {
 	Elf64_Rela **relas;      /* per section, NULL if none */
 	size_t      nelfsyms;
 	size_t      first_global;
-	char       *err;
-	size_t      errlen;
+	struct ns_err       *err;
 };
 
 static int werr(struct writer *w, const char *fmt, ...)
@@ -37,7 +36,7 @@ static int werr(struct writer *w, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(w->err, w->errlen, fmt, ap);
+	ns_err_vset(w->err, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -258,7 +257,7 @@ static int build_elf(struct writer *w)
 	if (!new_section(w, ".strtab", &sh, w->str.p, w->str.len, ELF_T_BYTE, 1))
 		return werr(w, "patch writer: .strtab: %s", elf_errmsg(-1));
 
-	if (wr_meta(p, w->sym_elf, &w->meta, w->err, w->errlen))
+	if (wr_meta(p, w->sym_elf, &w->meta, w->err))
 		return -1;
 	sh.sh_type = SHT_PROGBITS;
 	sh.sh_addralign = 8;
@@ -315,16 +314,15 @@ static int append_seal(struct writer *w, int fd, size_t len,
 		       const struct ns_sign_key *key, const char *path)
 {
 	uint8_t seal[NS_SEAL_SIZE];
-	char why[512];
 	uint8_t *body = read_back(fd, len);
 	size_t done = 0;
 
 	if (!body)
 		return werr(w, "patch file %s: reading it back: %s", path,
 			    strerror(errno ? errno : EIO));
-	if (ns_seal_make(body, len, key, seal, why, sizeof(why))) {
+	if (ns_seal_make(body, len, key, seal, w->err)) {
 		free(body);
-		return werr(w, "patch file %s: %s", path, why);
+		return ns_err_wrap(w->err, "patch file %s", path);
 	}
 	free(body);
 	while (done < sizeof(seal)) {
@@ -393,9 +391,9 @@ static void free_writer(struct writer *w)
 }
 
 int ns_patch_write(const char *path, const struct ns_patch *patch,
-		   const struct ns_sign_key *key, char *err, size_t errlen)
+		   const struct ns_sign_key *key, struct ns_err *err)
 {
-	struct writer w = { .patch = patch, .err = err, .errlen = errlen };
+	struct writer w = { .patch = patch, .err = err };
 	char *tmp = NULL;
 	int fd, rc = -1;
 	off_t len;

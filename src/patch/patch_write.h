@@ -3,6 +3,7 @@
  * ".nonstop.meta" section). Private to those two files. */
 #ifndef NONSTOP_PATCH_WRITE_H
 #define NONSTOP_PATCH_WRITE_H
+#include "util/err.h"
 
 #include <stdint.h>
 
@@ -18,6 +19,6 @@ int64_t wr_str(struct strbuf *b, const char *s);
  * SYM_ELF[i] is the .symtab index of P->syms[i]. 0, or -1 with a message
  * in ERR. */
 int wr_meta(const struct ns_patch *p, const uint32_t *sym_elf, struct strbuf *meta,
-	    char *err, size_t errlen);
+	    struct ns_err *err);
 
 #endif

@@ -9,15 +9,14 @@
 
 #include "patch/patch_format.h"
 #include "patch/patch_write.h"
-#include "util/errbuf.h"
+#include "util/err.h"
 
 struct mwriter {
 	const struct ns_patch *patch;
 	const uint32_t *sym_elf;  /* ns sym index -> .symtab index */
 	struct strbuf  *meta;     /* the section */
 	struct strbuf   mstr;     /* its string area, appended last */
-	char           *err;
-	size_t          errlen;
+	struct ns_err           *err;
 };
 
 /* Appends the N bytes at DATA to B: 0, or -1 out of memory. */
@@ -38,7 +37,7 @@ static int meta_str(struct mwriter *w, const char *s, uint32_t *out)
 	}
 	off = wr_str(&w->mstr, s);
 	if (off < 0)
-		return ns_errf(w->err, w->errlen, "patch writer: out of memory (meta strings)");
+		return ns_err_set(w->err, "patch writer: out of memory (meta strings)");
 	*out = (uint32_t)off;
 	return 0;
 }
@@ -63,10 +62,10 @@ static int write_hooks(struct mwriter *w, size_t nsyms)
 		if (!mh.sym)
 			continue;
 		if (mh.sym >= nsyms)
-			return ns_errf(w->err, w->errlen, "patch writer: %s hook: bad symbol %u",
+			return ns_err_set(w->err, "patch writer: %s hook: bad symbol %u",
 				    ns_hook_kind_name(mh.kind), mh.sym);
 		if (put(w->meta, &mh, sizeof(mh)))
-			return ns_errf(w->err, w->errlen, "patch writer: out of memory (meta)");
+			return ns_err_set(w->err, "patch writer: out of memory (meta)");
 	}
 	return 0;
 }
@@ -87,7 +86,7 @@ static int build_meta(struct mwriter *w)
 	h.header_size = (uint32_t)hsize;
 	if (p->build_id_len > NS_BUILD_ID_MAX ||
 	    p->result_build_id_len > NS_BUILD_ID_MAX)
-		return ns_errf(w->err, w->errlen, "patch writer: build-id too long (%u, %u)",
+		return ns_err_set(w->err, "patch writer: build-id too long (%u, %u)",
 			    p->build_id_len, p->result_build_id_len);
 	h.build_id_len = p->build_id_len;
 	memcpy(h.build_id, p->build_id, p->build_id_len);
@@ -100,7 +99,7 @@ static int build_meta(struct mwriter *w)
 	      nmasks * sizeof(struct ns_meta_mask) +
 	      nhooks * sizeof(struct ns_meta_hook);
 	if (end > UINT32_MAX / 2)
-		return ns_errf(w->err, w->errlen, "patch writer: metadata too large");
+		return ns_err_set(w->err, "patch writer: metadata too large");
 	h.nsections = (uint32_t)p->nsections;
 	h.nentries = (uint32_t)p->nentries;
 	h.nsyms = (uint32_t)nsyms;
@@ -117,7 +116,7 @@ static int build_meta(struct mwriter *w)
 	    meta_str(w, p->binary ? p->binary : "", &h.binary))
 		return -1;
 	if (put(w->meta, &h, hsize))
-		return ns_errf(w->err, w->errlen, "patch writer: out of memory (meta)");
+		return ns_err_set(w->err, "patch writer: out of memory (meta)");
 	for (size_t i = 0; i < p->nentries; i++) {
 		const struct ns_entry *e = &p->entries[i];
 		struct ns_meta_entry me = { .kind = e->kind, .reason = e->reason,
@@ -126,16 +125,16 @@ static int build_meta(struct mwriter *w)
 
 		if (!e->name || (e->kind == NS_ENTRY_IGNORED ? e->sym != 0 :
 				 (e->sym == 0 || e->sym >= nsyms)))
-			return ns_errf(w->err, w->errlen, "patch writer: entry %zu: no name or bad symbol", i);
+			return ns_err_set(w->err, "patch writer: entry %zu: no name or bad symbol", i);
 		if (e->nmasks && e->kind != NS_ENTRY_REPLACE)
-			return ns_errf(w->err, w->errlen, "patch writer: entry %zu (%s): masks on an entry "
+			return ns_err_set(w->err, "patch writer: entry %zu (%s): masks on an entry "
 				    "that replaces nothing", i, e->name);
 		for (uint32_t m = 0; m < e->nmasks; m++) {
 			const struct ns_mask *k = &e->masks[m];
 
 			if (!k->len || (uint64_t)k->off + k->len > e->old_size ||
 			    (m && k->off < (uint64_t)e->masks[m - 1].off + e->masks[m - 1].len))
-				return ns_errf(w->err, w->errlen, "patch writer: entry %zu (%s): mask %u "
+				return ns_err_set(w->err, "patch writer: entry %zu (%s): mask %u "
 					    "not sorted or outside the function", i, e->name, m);
 		}
 		nmasks += e->nmasks;
@@ -143,7 +142,7 @@ static int build_meta(struct mwriter *w)
 		    meta_str(w, e->object, &me.object))
 			return -1;
 		if (put(w->meta, &me, sizeof(me)))
-			return ns_errf(w->err, w->errlen, "patch writer: out of memory (meta)");
+			return ns_err_set(w->err, "patch writer: out of memory (meta)");
 	}
 	for (size_t i = 0; i < nsyms; i++) {
 		struct ns_meta_sym ms = { 0 };
@@ -160,7 +159,7 @@ static int build_meta(struct mwriter *w)
 				return -1;
 		}
 		if (put(w->meta, &ms, sizeof(ms)))
-			return ns_errf(w->err, w->errlen, "patch writer: out of memory (meta)");
+			return ns_err_set(w->err, "patch writer: out of memory (meta)");
 	}
 	for (size_t i = 0; i < p->nentries; i++)
 		for (uint32_t m = 0; m < p->entries[i].nmasks; m++) {
@@ -168,7 +167,7 @@ static int build_meta(struct mwriter *w)
 						   .len = p->entries[i].masks[m].len };
 
 			if (put(w->meta, &mm, sizeof(mm)))
-				return ns_errf(w->err, w->errlen, "patch writer: out of memory (meta)");
+				return ns_err_set(w->err, "patch writer: out of memory (meta)");
 		}
 	if (write_hooks(w, nsyms))
 		return -1;
@@ -176,15 +175,15 @@ static int build_meta(struct mwriter *w)
 	h.strings_size = (uint32_t)w->mstr.len;
 	memcpy(w->meta->p, &h, hsize);
 	if (put(w->meta, sb_str(&w->mstr), w->mstr.len))
-		return ns_errf(w->err, w->errlen, "patch writer: out of memory (meta)");
+		return ns_err_set(w->err, "patch writer: out of memory (meta)");
 	return 0;
 }
 
 int wr_meta(const struct ns_patch *p, const uint32_t *sym_elf, struct strbuf *meta,
-	    char *err, size_t errlen)
+	    struct ns_err *err)
 {
 	struct mwriter w = { .patch = p, .sym_elf = sym_elf, .meta = meta,
-			     .err = err, .errlen = errlen };
+			     .err = err };
 	int rc = build_meta(&w);
 
 	sb_free(&w.mstr);

@@ -75,11 +75,11 @@ int ns_remote_call(struct ns_remote *rs, uint64_t stub, uint64_t slot,
 	int tid = rs->th->tid;
 
 	if (ns_fault("call a function in the target")) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "fault injected");
+		ns_err_set(rs->tr->err, "fault injected");
 		return NS_CALL_FAILED;
 	}
 	if (!rs->g.sigreturn) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "process %d has no "
+		ns_err_set(rs->tr->err, "process %d has no "
 			 "signal restorer (__restore_rt): a function call in it "
 			 "could not bring the thread back", rs->tr->pid);
 		return NS_CALL_FAILED;
@@ -87,7 +87,7 @@ int ns_remote_call(struct ns_remote *rs, uint64_t stub, uint64_t slot,
 	if (ns_remote_handler_prepare(rs, back) < 0)
 		return NS_CALL_FAILED;
 	if (ns_mem_write(rs->tr->mem_fd, slot, &s, sizeof(s)) < 0) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot write to "
+		ns_err_set(rs->tr->err, "cannot write to "
 			 "process %d: %s", rs->tr->pid, strerror(errno));
 		return NS_CALL_FAILED;
 	}
@@ -106,7 +106,9 @@ int ns_remote_call(struct ns_remote *rs, uint64_t stub, uint64_t slot,
 	case NS_HANDLER_LET_GO:
 		/* Released: it finishes the call and rt_sigreturns by
 		 * itself; nonstop no longer touches it. */
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d did not "
+		/* What the runner said on the way (a stop that did not
+		 * come) is part of this: said as this. */
+		ns_err_replace(rs->tr->err, "thread %d did not "
 			 "return from the function nonstop called in it within "
 			 "%.3g s (it may be waiting for a lock); it finishes the "
 			 "call by itself", tid, timeout);
@@ -115,7 +117,7 @@ int ns_remote_call(struct ns_remote *rs, uint64_t stub, uint64_t slot,
 		return NS_CALL_FAILED;
 	}
 	if (ns_mem_read(rs->tr->mem_fd, slot, &s, sizeof(s)) < 0 || !s.done) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "the function "
+		ns_err_set(rs->tr->err, "the function "
 			 "nonstop called in thread %d did not report back",
 			 rs->th->tid);
 		return NS_CALL_FAILED;

@@ -66,7 +66,7 @@ static bool signal_waiting(pid_t pid, pid_t tid)
 }
 
 int ns_eintr_rewind(pid_t pid, pid_t tid, struct user_regs_struct *regs,
-		    char *err, size_t errlen)
+		    struct ns_err *err)
 {
 	struct user_regs_struct r = *regs;
 
@@ -77,7 +77,7 @@ int ns_eintr_rewind(pid_t pid, pid_t tid, struct user_regs_struct *regs,
 	r.rip -= 2;
 	if (ns_fault("re-issue a call our stop interrupted") ||
 	    ptrace(PTRACE_SETREGS, tid, 0, &r) < 0) {
-		snprintf(err, errlen, "cannot write registers of thread %d: %s",
+		ns_err_set(err, "cannot write registers of thread %d: %s",
 			 tid, strerror(errno));
 		return -1;
 	}

@@ -14,11 +14,12 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <sys/user.h>
+#include "util/err.h"
 
 /* Thread TID of process PID is stopped with registers R: rewinds it (R
  * and the thread's registers both) if it sits on an EINTR that our stop
  * caused. 0, or -1 with ERR (registers not written). It knows nothing of
  * the tracee (tracee.c calls it at each stop). */
 int ns_eintr_rewind(pid_t pid, pid_t tid, struct user_regs_struct *regs,
-		    char *err, size_t errlen);
+		    struct ns_err *err);
 #endif

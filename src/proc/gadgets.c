@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "util/err.h"
 #include "proc/gadgets.h"
 #include "proc/maps.h"
 #include "proc/mem.h"
@@ -53,7 +54,7 @@ int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g)
 
 	memset(g, 0, sizeof(*g));
 	if (ns_maps_read(tr->pid, &maps) < 0) {
-		snprintf(tr->err, sizeof(tr->err), "cannot read the maps of "
+		ns_err_set(tr->err, "cannot read the maps of "
 			 "process %d", tr->pid);
 		return -1;
 	}
@@ -78,7 +79,7 @@ int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g)
 	}
 	ns_maps_free(&maps);
 	if (!g->syscall) {
-		snprintf(tr->err, sizeof(tr->err), "no `syscall; ret` "
+		ns_err_set(tr->err, "no `syscall; ret` "
 			 "instruction sequence found in process %d", tr->pid);
 		return -1;
 	}

@@ -51,7 +51,7 @@ static enum ns_handler_result skip_sigreturn(struct ns_remote *rs,
 		return NS_HANDLER_FAILED;
 	return NS_HANDLER_OK;
 fail:
-	snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot bring thread %d "
+	ns_err_set(rs->tr->err, "cannot bring thread %d "
 		 "back from the function nonstop called in it: %s", rs->th->tid,
 		 strerror(errno));
 	return NS_HANDLER_FAILED;
@@ -104,13 +104,13 @@ int ns_remote_call_handler(struct ns_remote *rs, uint64_t fn, uint64_t a1,
 	int tid = rs->th->tid;
 
 	if (!rs->g.sigreturn) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "process %d has no "
+		ns_err_set(rs->tr->err, "process %d has no "
 			 "signal restorer (__restore_rt) to return through",
 			 (int)rs->tr->pid);
 		return -1;
 	}
 	if (ns_fault("call a function in the target")) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "fault injected");
+		ns_err_set(rs->tr->err, "fault injected");
 		return -1;
 	}
 	if (ns_remote_handler_prepare(rs, back) < 0)
@@ -128,7 +128,9 @@ int ns_remote_call_handler(struct ns_remote *rs, uint64_t fn, uint64_t a1,
 		ns_remote_let_go(rs);
 		/* fall through */
 	case NS_HANDLER_LET_GO:
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d did not "
+		/* What the runner said on the way (a stop that did not
+		 * come) is part of this: said as this. */
+		ns_err_replace(rs->tr->err, "thread %d did not "
 			 "return from the function nonstop called in it within "
 			 "%.3g s; it finishes the call by itself", tid, timeout);
 		return -1;

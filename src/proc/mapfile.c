@@ -97,7 +97,7 @@ static int in_root(pid_t pid, const struct ns_map *m)
 	return reopen(fd, m, true);
 }
 
-int ns_mapfile_open(pid_t pid, const struct ns_map *m, char *err, size_t errlen)
+int ns_mapfile_open(pid_t pid, const struct ns_map *m, struct ns_err *err)
 {
 	int fd = by_map_files(pid, m), e = errno;
 
@@ -114,37 +114,36 @@ int ns_mapfile_open(pid_t pid, const struct ns_map *m, char *err, size_t errlen)
 	if (fd >= 0)
 		return fd;
 	if (e == EINVAL)
-		snprintf(err, errlen, "the file mapped at 0x%llx in process %d (%s) "
+		ns_err_set(err, "the file mapped at 0x%llx in process %d (%s) "
 			 "is not a regular file", (unsigned long long)m->start,
 			 (int)pid, m->path);
 	else if (e == ESTALE)
-		snprintf(err, errlen, "the file at %s in process %d is not the "
+		ns_err_set(err, "the file at %s in process %d is not the "
 			 "one mapped at 0x%llx (replaced since)", m->path, (int)pid,
 			 (unsigned long long)m->start);
 	else
-		snprintf(err, errlen, "cannot open the file mapped at 0x%llx in "
+		ns_err_set(err, "cannot open the file mapped at 0x%llx in "
 			 "process %d (%s): %s", (unsigned long long)m->start,
 			 (int)pid, m->path, strerror(e));
 	return -1;
 }
 
-int ns_mapfile_open_at(pid_t pid, unsigned long long addr, char *err,
-		       size_t errlen)
+int ns_mapfile_open_at(pid_t pid, unsigned long long addr, struct ns_err *err)
 {
 	struct ns_maps maps;
 	const struct ns_map *m;
 	int fd = -1;
 
 	if (ns_maps_read(pid, &maps) < 0) {
-		snprintf(err, errlen, "cannot read the maps of process %d: %s",
+		ns_err_set(err, "cannot read the maps of process %d: %s",
 			 (int)pid, strerror(errno));
 		return -1;
 	}
 	m = ns_maps_find(&maps, addr);
 	if (m)
-		fd = ns_mapfile_open(pid, m, err, errlen);
+		fd = ns_mapfile_open(pid, m, err);
 	else
-		snprintf(err, errlen, "nothing is mapped at 0x%llx in process %d",
+		ns_err_set(err, "nothing is mapped at 0x%llx in process %d",
 			 addr, (int)pid);
 	ns_maps_free(&maps);
 	return fd;

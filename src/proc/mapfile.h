@@ -18,14 +18,14 @@
 #define NONSTOP_PROC_MAPFILE_H
 #include <stddef.h>
 #include <sys/types.h>
+#include "util/err.h"
 
 #include "proc/maps.h"
 
 /* Opens, read-only, the file mapping M of process PID maps. The
  * descriptor, or -1 with ERR. */
-int ns_mapfile_open(pid_t pid, const struct ns_map *m, char *err, size_t errlen);
+int ns_mapfile_open(pid_t pid, const struct ns_map *m, struct ns_err *err);
 
 /* The same for the mapping of PID that contains ADDR. */
-int ns_mapfile_open_at(pid_t pid, unsigned long long addr, char *err,
-		       size_t errlen);
+int ns_mapfile_open_at(pid_t pid, unsigned long long addr, struct ns_err *err);
 #endif

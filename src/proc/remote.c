@@ -56,6 +56,7 @@ static void drop_fpstate(struct ns_remote *rs);
 static struct ns_thread *pick_thread(struct ns_tracee *tr)
 {
 	struct ns_thread *first = NULL;
+	bool mark = ns_err_mark(tr->err);
 	size_t i;
 
 	for (i = 0; i < tr->n; i++) {
@@ -74,9 +75,10 @@ static struct ns_thread *pick_thread(struct ns_tracee *tr)
 		if (th->gone || th->stopped)
 			continue;
 		if (ns_tracee_stop_one(tr, th) < 0) {
-			if (th->gone)
-				continue;
-			return NULL;
+			if (!th->gone)
+				return NULL;
+			ns_err_forget(tr->err, mark);   /* it exited */
+			continue;
 		}
 		if (!ns_regs_in_restart_block(&th->regs))
 			return th;
@@ -84,7 +86,7 @@ static struct ns_thread *pick_thread(struct ns_tracee *tr)
 			return NULL;
 	}
 	if (!first || first->gone) {
-		snprintf(tr->err, sizeof(tr->err), "process %d exited", tr->pid);
+		ns_err_set(tr->err, "process %d exited", tr->pid);
 		return NULL;
 	}
 	return first;
@@ -104,7 +106,7 @@ static int push_frame(struct ns_remote *rs)
 	if (!rs->g.sigreturn)
 		return 0;
 	if (ns_maps_read(rs->tr->pid, &maps) < 0) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot read the "
+		ns_err_set(rs->tr->err, "cannot read the "
 			 "maps of process %d", rs->tr->pid);
 		return -1;
 	}
@@ -124,7 +126,7 @@ int ns_remote_keep_fpstate(struct ns_remote *rs)
 		return 0;
 	rs->fpstate = malloc(NS_FPSTATE_MAX);
 	if (!rs->fpstate) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "out of memory");
+		ns_err_set(rs->tr->err, "out of memory");
 		return -1;
 	}
 	iov.iov_base = rs->fpstate;
@@ -137,7 +139,7 @@ int ns_remote_keep_fpstate(struct ns_remote *rs)
 		rs->fpstate_legacy = true;
 		return 0;
 	}
-	snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot read the FPU state "
+	ns_err_set(rs->tr->err, "cannot read the FPU state "
 		 "of thread %d: %s", rs->th->tid, strerror(errno));
 	drop_fpstate(rs);
 	return -1;
@@ -155,7 +157,7 @@ int ns_remote_restore_fpstate(struct ns_remote *rs)
 	else
 		r = ptrace(PTRACE_SETREGSET, rs->th->tid, (void *)NT_X86_XSTATE, &iov);
 	if (r < 0) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot restore the "
+		ns_err_set(rs->tr->err, "cannot restore the "
 			 "FPU state of thread %d: %s", rs->th->tid, strerror(errno));
 		return -1;
 	}
@@ -228,11 +230,10 @@ struct ns_seccomp *ns_remote_seccomp(struct ns_remote *rs)
 		return rs->sc;
 	rs->sc = calloc(1, sizeof(*rs->sc));
 	if (!rs->sc) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "out of memory");
+		ns_err_set(rs->tr->err, "out of memory");
 		return NULL;
 	}
-	if (ns_seccomp_read(rs->sc, rs->tr->pid, rs->th->tid, rs->tr->err,
-			    sizeof(rs->tr->err)) < 0) {
+	if (ns_seccomp_read(rs->sc, rs->tr->pid, rs->th->tid, rs->tr->err) < 0) {
 		free(rs->sc);
 		rs->sc = NULL;
 	}
@@ -245,7 +246,7 @@ int ns_remote_allowed(struct ns_remote *rs, const struct ns_sc_call *c)
 
 	if (!sc)
 		return -1;
-	return ns_seccomp_allows(sc, c, rs->tr->err, sizeof(rs->tr->err));
+	return ns_seccomp_allows(sc, c, rs->tr->err);
 }
 
 void ns_remote_syscalls(struct ns_sc_list *l)
@@ -270,7 +271,7 @@ static int block_signals(struct ns_remote *rs)
 	if (ptrace(PTRACE_GETSIGMASK, rs->th->tid, (void *)sizeof(rs->mask),
 		   &rs->mask) < 0 ||
 	    ptrace(PTRACE_SETSIGMASK, rs->th->tid, (void *)sizeof(all), &all) < 0) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot set the signal "
+		ns_err_set(rs->tr->err, "cannot set the signal "
 			 "mask of thread %d: %s", rs->th->tid, strerror(errno));
 		return -1;
 	}
@@ -300,11 +301,14 @@ static struct user_regs_struct home_regs(struct ns_remote *rs)
 			.ip = r.rip, .known = NS_SC_ALL,
 			.args = { r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 },
 		};
+		bool mark = ns_err_mark(rs->tr->err);
 		struct ns_seccomp *sc = ns_remote_seccomp(rs);
-		char why[256];
+		struct ns_err refused = { 0 };   /* an answer, not a failure */
 
-		after_sigreturn = !sc || ns_seccomp_allows(sc, &c, why,
-							   sizeof(why)) < 0;
+		/* A filter that cannot be read is taken as one that refuses:
+		 * an answer too, not this thread's failure. */
+		after_sigreturn = !sc || ns_seccomp_allows(sc, &c, &refused) < 0;
+		ns_err_forget(rs->tr->err, mark);
 	}
 	ns_regs_restart_syscall(&r, after_sigreturn);
 	return r;

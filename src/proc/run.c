@@ -57,7 +57,7 @@ int ns_remote_skip_call(struct ns_remote *rs, double deadline)
 	if (!sc)
 		return -1;
 	if (ptrace(PTRACE_GETREGS, rs->th->tid, 0, &r) < 0) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot read the "
+		ns_err_set(rs->tr->err, "cannot read the "
 			 "registers of thread %d: %s", rs->th->tid, strerror(errno));
 		return -1;
 	}
@@ -72,7 +72,7 @@ int ns_remote_skip_call(struct ns_remote *rs, double deadline)
 			break;
 	}
 	if (i == sizeof(SKIP_AS) / sizeof(*SKIP_AS)) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "the seccomp filter of "
+		ns_err_set(rs->tr->err, "the seccomp filter of "
 			 "process %d lets no call through harmlessly: thread %d "
 			 "cannot be brought back", (int)rs->tr->pid, rs->th->tid);
 		return -1;
@@ -81,7 +81,7 @@ int ns_remote_skip_call(struct ns_remote *rs, double deadline)
 	if (SKIP_AS[i].fd)
 		r.rdi = (uint64_t)SKIP_AS[i].fd;
 	if (ptrace(PTRACE_SETREGS, rs->th->tid, 0, &r) < 0) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot write the "
+		ns_err_set(rs->tr->err, "cannot write the "
 			 "registers of thread %d: %s", rs->th->tid, strerror(errno));
 		return -1;
 	}
@@ -90,7 +90,7 @@ int ns_remote_skip_call(struct ns_remote *rs, double deadline)
 	if (k == NS_RUN_TRAPPED)
 		return 0;
 	if (k != NS_RUN_FAILED)
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d did not "
+		ns_err_set(rs->tr->err, "thread %d did not "
 			 "come back from a system call it was made to skip",
 			 rs->th->tid);
 	return -1;
@@ -114,12 +114,8 @@ static bool is_fault(pid_t tid, int sig, siginfo_t *si)
  * FPU state back (its registers and mask: ns_remote_end). */
 static int stop_work(struct ns_remote *rs)
 {
-	char keep[sizeof(rs->tr->err)];
-
-	snprintf(keep, sizeof(keep), "%s", rs->tr->err);
-	if (ns_remote_restore_fpstate(rs) < 0)
-		return -1;
-	snprintf(rs->tr->err, sizeof(rs->tr->err), "%s", keep);
+	ns_remote_restore_fpstate(rs);   /* its failure does not replace the
+					    cause, set already (util/err.h) */
 	return -1;
 }
 
@@ -134,7 +130,7 @@ static int fault(struct ns_remote *rs, int sig, const siginfo_t *si,
 		at = (uint64_t)(uintptr_t)si->si_addr;
 	else if (ptrace(PTRACE_GETREGS, rs->th->tid, 0, &r) == 0)
 		at = r.rip;
-	snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d faulted (SIG%s "
+	ns_err_set(rs->tr->err, "thread %d faulted (SIG%s "
 		 "at 0x%llx) in %s", rs->th->tid, name ? name : "?",
 		 (unsigned long long)at, what);
 	return stop_work(rs);
@@ -147,18 +143,19 @@ static int check_entry(struct ns_remote *rs, double deadline, const char *what,
 {
 	struct ns_sc_call c = entry_call(info);
 	struct ns_seccomp *sc = ns_remote_seccomp(rs);
-	char name[32], why[200];
+	struct ns_err why = { 0 };
+	char name[32];
 
 	if (!sc)
 		return -1;
 	if (!ns_seccomp_harms(sc, &c))
 		return 0;
-	ns_seccomp_allows(sc, &c, why, sizeof(why));
+	ns_seccomp_allows(sc, &c, &why);
 	if (ns_remote_skip_call(rs, deadline) < 0)
 		return -1;
-	snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d was stopped in %s "
+	ns_err_set(rs->tr->err, "thread %d was stopped in %s "
 		 "before %s: %s", rs->th->tid, what,
-		 ns_sc_name(c.nr, name, sizeof(name)), why);
+		 ns_sc_name(c.nr, name, sizeof(name)), why.msg);
 	return stop_work(rs);
 }
 
@@ -182,7 +179,7 @@ static int step(struct ns_remote *rs, double deadline, const char *what,
 		int status, sig;
 
 		if (ptrace(PTRACE_SYSCALL, th->tid, 0, 0) < 0) {
-			snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot resume "
+			ns_err_set(rs->tr->err, "cannot resume "
 				 "thread %d: %s", th->tid, strerror(errno));
 			return -1;
 		}
@@ -196,7 +193,7 @@ static int step(struct ns_remote *rs, double deadline, const char *what,
 		if (status >> 16 == 0 && sig == (SIGTRAP | 0x80)) {
 			if (ptrace(PTRACE_GET_SYSCALL_INFO, th->tid,
 				   (void *)sizeof(*info), info) <= 0) {
-				snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot "
+				ns_err_set(rs->tr->err, "cannot "
 					 "inspect the system call of thread %d: %s",
 					 th->tid, strerror(errno));
 				return -1;
@@ -213,7 +210,7 @@ static int step(struct ns_remote *rs, double deadline, const char *what,
 		}
 		/* PTRACE_EVENT_STOP and others: go on. */
 	}
-	snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d kept stopping "
+	ns_err_set(rs->tr->err, "thread %d kept stopping "
 		 "while it ran %s", th->tid, what);
 	return -1;
 }
@@ -255,7 +252,7 @@ int ns_remote_interrupt(struct ns_remote *rs, double deadline)
 	int status;
 
 	if (ptrace(PTRACE_INTERRUPT, rs->th->tid, 0, 0) < 0) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "cannot stop thread "
+		ns_err_set(rs->tr->err, "cannot stop thread "
 			 "%d: %s", rs->th->tid, strerror(errno));
 		return -1;
 	}

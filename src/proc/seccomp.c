@@ -193,8 +193,7 @@ static int read_filter(pid_t tid, long index, struct ns_sc_prog *out)
 /* Every filter of S's thread, newest first, until the kernel has no more
  * (a filter may be added meanwhile by another thread: the count the
  * status gave is a floor). */
-static int read_filters(struct ns_seccomp *s, long count, char *err,
-			size_t errlen)
+static int read_filters(struct ns_seccomp *s, long count, struct ns_err *err)
 {
 	size_t cap = 0;
 	int rc = 1;
@@ -204,7 +203,7 @@ static int read_filters(struct ns_seccomp *s, long count, char *err,
 			struct ns_sc_prog *f = realloc(s->f, (cap ? cap * 2 : 4) *
 						       sizeof(*f));
 			if (!f) {
-				snprintf(err, errlen, "out of memory");
+				ns_err_set(err, "out of memory");
 				return -1;
 			}
 			s->f = f;
@@ -215,7 +214,7 @@ static int read_filters(struct ns_seccomp *s, long count, char *err,
 	}
 	if (rc == 0 && s->n > 0 && (long)s->n >= count)
 		return 0;
-	snprintf(err, errlen, "process %d runs under a seccomp filter that this "
+	ns_err_set(err, "process %d runs under a seccomp filter that this "
 		 "user cannot read (thread %d: %s)", (int)s->pid, (int)s->tid,
 		 rc >= 0 ? "its filters changed while read" :
 		 errno == EACCES || errno == EPERM ?
@@ -224,7 +223,7 @@ static int read_filters(struct ns_seccomp *s, long count, char *err,
 }
 
 int ns_seccomp_read(struct ns_seccomp *s, pid_t pid, pid_t tid,
-		    char *err, size_t errlen)
+		    struct ns_err *err)
 {
 	long count;
 
@@ -232,13 +231,13 @@ int ns_seccomp_read(struct ns_seccomp *s, pid_t pid, pid_t tid,
 	s->pid = pid;
 	s->tid = tid;
 	if (read_mode(pid, tid, &s->mode, &count) < 0) {
-		snprintf(err, errlen, "cannot read the seccomp mode of thread %d "
+		ns_err_set(err, "cannot read the seccomp mode of thread %d "
 			 "of process %d: %s", (int)tid, (int)pid, strerror(errno));
 		return -1;
 	}
 	if (s->mode != SECCOMP_MODE_FILTER)
 		return 0;
-	if (read_filters(s, count, err, errlen) < 0) {
+	if (read_filters(s, count, err) < 0) {
 		ns_seccomp_free(s);
 		return -1;
 	}
@@ -412,30 +411,30 @@ static void describe(uint32_t ret, const struct ns_seccomp *s, const char *call,
 
 /* Why S cannot tell whether it lets CALL through. */
 static void undecided_why(const struct ns_seccomp *s, const char *call,
-			  char *err, size_t errlen)
+			  struct ns_err *err)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		if (s->f[i].bad_code == NS_SC_MALFORMED) {
-			snprintf(err, errlen, "the seccomp filter of process %d "
+			ns_err_set(err, "the seccomp filter of process %d "
 				 "is malformed: nonstop cannot evaluate it: "
 				 "refused", (int)s->pid);
 			return;
 		}
 		if (s->f[i].bad_code >= 0) {
-			snprintf(err, errlen, "the seccomp filter of process %d "
+			ns_err_set(err, "the seccomp filter of process %d "
 				 "has an instruction nonstop cannot evaluate "
 				 "(opcode 0x%x): refused", (int)s->pid,
 				 (unsigned)s->f[i].bad_code);
 			return;
 		}
 	}
-	snprintf(err, errlen, "the seccomp filter of process %d decides %s by a "
+	ns_err_set(err, "the seccomp filter of process %d decides %s by a "
 		 "value nonstop cannot know in advance (an argument, or where it "
 		 "is called from): refused", (int)s->pid, call);
 }
 
 int ns_seccomp_allows(const struct ns_seccomp *s, const struct ns_sc_call *c,
-		      char *err, size_t errlen)
+		      struct ns_err *err)
 {
 	char nbuf[32], what[160];
 	const char *call = c->name ? c->name
@@ -447,17 +446,17 @@ int ns_seccomp_allows(const struct ns_seccomp *s, const struct ns_sc_call *c,
 	if (action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG) {
 		if (!undecided)
 			return 0;
-		undecided_why(s, call, err, errlen);
+		undecided_why(s, call, err);
 		return -1;
 	}
 	if (s->mode == SECCOMP_MODE_STRICT) {
-		snprintf(err, errlen, "thread %d of process %d runs in seccomp "
+		ns_err_set(err, "thread %d of process %d runs in seccomp "
 			 "strict mode, which would kill it for %s: refused",
 			 (int)s->tid, (int)s->pid, call);
 		return -1;
 	}
 	describe(ret, s, call, what, sizeof(what));
-	snprintf(err, errlen, "the seccomp filter of process %d %s: refused",
+	ns_err_set(err, "the seccomp filter of process %d %s: refused",
 		 (int)s->pid, what);
 	return -1;
 }
@@ -479,51 +478,52 @@ bool ns_seccomp_harms(const struct ns_seccomp *s, const struct ns_sc_call *c)
 /* Reads the seccomp state of TH, stopping it for a moment if its filters
  * are to be read and it runs. */
 static int read_thread(struct ns_tracee *tr, struct ns_thread *th,
-		       struct ns_seccomp *s, char *err, size_t errlen)
+		       struct ns_seccomp *s)
 {
+	struct ns_err *err = tr->err;
 	bool was_stopped = th->stopped;
 	long count;
 	int mode, rc;
 
 	memset(s, 0, sizeof(*s));
 	if (read_mode(tr->pid, th->tid, &mode, &count) < 0) {
-		snprintf(err, errlen, "cannot read the seccomp mode of thread %d "
+		ns_err_set(err, "cannot read the seccomp mode of thread %d "
 			 "of process %d: %s", (int)th->tid, (int)tr->pid,
 			 strerror(errno));
 		return -1;
 	}
 	if (mode != SECCOMP_MODE_FILTER)
-		return ns_seccomp_read(s, tr->pid, th->tid, err, errlen);
-	if (!was_stopped && ns_tracee_stop_one(tr, th) < 0) {
-		snprintf(err, errlen, "%s", tr->err);
+		return ns_seccomp_read(s, tr->pid, th->tid, err);
+	if (!was_stopped && ns_tracee_stop_one(tr, th) < 0)
 		return -1;
-	}
-	rc = ns_seccomp_read(s, tr->pid, th->tid, err, errlen);
+	rc = ns_seccomp_read(s, tr->pid, th->tid, err);
 	if (!was_stopped && ns_tracee_resume_one(tr, th) < 0 && rc == 0) {
-		snprintf(err, errlen, "%s", tr->err);
 		ns_seccomp_free(s);
 		rc = -1;
 	}
 	return rc;
 }
 
-int ns_seccomp_check_tracee(struct ns_tracee *tr, const struct ns_sc_list *l,
-			    char *err, size_t errlen)
+int ns_seccomp_check_tracee(struct ns_tracee *tr, const struct ns_sc_list *l)
 {
+	struct ns_err *err = tr->err;
+
 	for (size_t i = 0; i < tr->n; i++) {
 		struct ns_thread *th = tr->t[i];
 		struct ns_seccomp s;
+		bool mark = ns_err_mark(err);
 		int rc = 0;
 
 		if (th->gone)
 			continue;
-		if (read_thread(tr, th, &s, err, errlen) < 0) {
-			if (th->gone)
-				continue;   /* it exited meanwhile */
-			return -1;
+		if (read_thread(tr, th, &s) < 0) {
+			if (!th->gone)
+				return -1;
+			ns_err_forget(err, mark);   /* it exited meanwhile */
+			continue;
 		}
 		for (size_t k = 0; k < l->n && rc == 0; k++)
-			rc = ns_seccomp_allows(&s, &l->v[k], err, errlen);
+			rc = ns_seccomp_allows(&s, &l->v[k], err);
 		ns_seccomp_free(&s);
 		if (rc < 0)
 			return -1;

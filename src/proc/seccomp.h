@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "util/err.h"
 
 #include "proc/tracee.h"
 
@@ -77,7 +78,7 @@ struct ns_seccomp {
  * that holds the thread). 0, or -1 with ERR ("process N runs under a
  * seccomp filter that this user cannot read"). */
 int ns_seccomp_read(struct ns_seccomp *s, pid_t pid, pid_t tid,
-		    char *err, size_t errlen);
+		    struct ns_err *err);
 
 void ns_seccomp_free(struct ns_seccomp *s);
 
@@ -91,7 +92,7 @@ uint32_t ns_seccomp_eval(const struct ns_seccomp *s, const struct ns_sc_call *c,
  * "the seccomp filter of process 123 would kill it for memfd_create:
  * refused". */
 int ns_seccomp_allows(const struct ns_seccomp *s, const struct ns_sc_call *c,
-		      char *err, size_t errlen);
+		      struct ns_err *err);
 
 /* Whether the call C, if made anyway, could harm the thread: kill it,
  * signal it, or hold it for another process (SECCOMP_RET_USER_NOTIF) —
@@ -107,8 +108,7 @@ const char *ns_sc_name(int nr, char *buf, size_t len);
  * will run them (all in stop-the-world mode; libnonstop's own thread in
  * the per-thread mode, the only one TR then holds). A thread in filter
  * mode is stopped for a moment to read its filters, unless stopped
- * already. 0 if all are let through, or -1 with ERR naming the first
+ * already. 0 if all are let through, or -1 with tr->err naming the first
  * refused. */
-int ns_seccomp_check_tracee(struct ns_tracee *tr, const struct ns_sc_list *l,
-			    char *err, size_t errlen);
+int ns_seccomp_check_tracee(struct ns_tracee *tr, const struct ns_sc_list *l);
 #endif

@@ -15,6 +15,7 @@
 #include <sys/ptrace.h>
 #include <unistd.h>
 
+#include "util/err.h"
 #include "proc/mem.h"
 #include "proc/tracee.h"
 #include "util/fault.h"
@@ -24,7 +25,7 @@
 /* "cannot attach to thread TID: <E>" and HINT. */
 static void attach_err(struct ns_tracee *tr, pid_t tid, int e, const char *hint)
 {
-	snprintf(tr->err, sizeof(tr->err), "cannot attach to thread %d: %s%s",
+	ns_err_set(tr->err, "cannot attach to thread %d: %s%s",
 		 (int)tid, strerror(e), hint);
 }
 
@@ -58,7 +59,7 @@ static int seize_new_threads(struct ns_tracee *tr, int *added)
 	snprintf(fn, sizeof(fn), "/proc/%d/task", (int)tr->pid);
 	d = opendir(fn);
 	if (!d) {
-		snprintf(tr->err, sizeof(tr->err), "no process %d", (int)tr->pid);
+		ns_err_set(tr->err, "no process %d", (int)tr->pid);
 		return -1;
 	}
 	while ((de = readdir(d))) {
@@ -91,8 +92,7 @@ static int seize_new_threads(struct ns_tracee *tr, int *added)
 					continue;
 				}
 				if (tracer > 0) {
-					snprintf(tr->err, sizeof(tr->err),
-						 "thread %d is already traced by "
+					ns_err_set(tr->err, "thread %d is already traced by "
 						 "process %d (a debugger?)", tid,
 						 tracer);
 					closedir(d);
@@ -141,7 +141,7 @@ static int seize_one(struct ns_tracee *tr, pid_t tid)
 				 "its threads (a forged control block?): refused";
 
 	if (!is_thread_of(tr->pid, tid)) {
-		snprintf(tr->err, sizeof(tr->err), why, (int)tid, (int)tr->pid);
+		ns_err_set(tr->err, why, (int)tid, (int)tr->pid);
 		return -1;
 	}
 	if (ptrace(PTRACE_SEIZE, tid, 0, (long)PTRACE_O_TRACESYSGOOD) < 0) {
@@ -152,7 +152,7 @@ static int seize_one(struct ns_tracee *tr, pid_t tid)
 		return -1;
 	if (!is_thread_of(tr->pid, tid)) {
 		/* Held: the caller's cleanup (ns_tracee_close) lets it go. */
-		snprintf(tr->err, sizeof(tr->err), why, (int)tid, (int)tr->pid);
+		ns_err_set(tr->err, why, (int)tid, (int)tr->pid);
 		return -1;
 	}
 	return 0;
@@ -161,14 +161,16 @@ static int seize_one(struct ns_tracee *tr, pid_t tid)
 /* Seizes every thread of PID, or only thread ONE if it is not 0. */
 static int attach(struct ns_tracee *tr, pid_t pid, pid_t one)
 {
+	struct ns_err *err = tr->err;   /* the caller's, kept */
 	bool all = one == 0;
 	int added = 0;
 
 	memset(tr, 0, sizeof(*tr));
+	tr->err = err;
 	tr->pid = pid;
 	tr->mem_fd = -1;
 	if (kill(pid, 0) < 0 && errno == ESRCH) {
-		snprintf(tr->err, sizeof(tr->err), "no process %d", (int)pid);
+		ns_err_set(tr->err, "no process %d", (int)pid);
 		return -1;
 	}
 	/* Threads may be created while we seize: repeat until a pass over
@@ -183,12 +185,12 @@ static int attach(struct ns_tracee *tr, pid_t pid, pid_t one)
 			break;
 	}
 	if (tr->n == 0) {
-		snprintf(tr->err, sizeof(tr->err), "no process %d", (int)pid);
+		ns_err_set(tr->err, "no process %d", (int)pid);
 		goto fail;
 	}
 	tr->mem_fd = ns_mem_open(pid);
 	if (tr->mem_fd < 0) {
-		snprintf(tr->err, sizeof(tr->err), "cannot open the memory of "
+		ns_err_set(tr->err, "cannot open the memory of "
 			 "process %d: %s", (int)pid, strerror(errno));
 		goto fail;
 	}

@@ -36,6 +36,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
+#include "util/err.h"
 #include "proc/mem.h"
 #include "proc/sigframe.h"
 #include "util/fault.h"
@@ -113,7 +114,7 @@ static int read_fpstate(struct ns_tracee *tr, struct ns_thread *th,
 		/* No XSAVE: the legacy image, which the kernel restores
 		 * with FXRSTOR when the magic is absent. */
 		if (ptrace(PTRACE_GETFPREGS, th->tid, 0, buf) < 0) {
-			snprintf(tr->err, sizeof(tr->err), "cannot read the "
+			ns_err_set(tr->err, "cannot read the "
 				 "FPU state of thread %d: %s", th->tid,
 				 strerror(errno));
 			return -1;
@@ -126,7 +127,7 @@ static int read_fpstate(struct ns_tracee *tr, struct ns_thread *th,
 	sw.xfeatures = xcr0 & ~AMX_FEATURES;
 	size = xsave_size(sw.xfeatures);
 	if (size > iov.iov_len || size + sizeof(magic2) > NS_FPSTATE_MAX) {
-		snprintf(tr->err, sizeof(tr->err), "unexpected XSAVE layout "
+		ns_err_set(tr->err, "unexpected XSAVE layout "
 			 "(%u bytes needed, %zu given) in thread %d", size,
 			 iov.iov_len, th->tid);
 		return -1;
@@ -171,7 +172,7 @@ static int stack_has_room(struct ns_tracee *tr, struct ns_thread *th,
 	if (m && lo >= m->start &&
 	    (m->prot & (PROT_READ | PROT_WRITE)) == (PROT_READ | PROT_WRITE))
 		return 0;
-	snprintf(tr->err, sizeof(tr->err), "thread %d has no room on its stack "
+	ns_err_set(tr->err, "thread %d has no room on its stack "
 		 "(rsp %#llx) for a signal frame", th->tid,
 		 (unsigned long long)(hi + RED_ZONE));
 	return -1;
@@ -189,13 +190,13 @@ int ns_sigframe_push(struct ns_tracee *tr, struct ns_thread *th,
 	int rc = -1;
 
 	if (!fp) {
-		snprintf(tr->err, sizeof(tr->err), "out of memory");
+		ns_err_set(tr->err, "out of memory");
 		return -1;
 	}
 	if (read_fpstate(tr, th, fp, &fplen) < 0)
 		goto out;
 	if (ptrace(PTRACE_GETSIGMASK, th->tid, (void *)sizeof(mask), &mask) < 0) {
-		snprintf(tr->err, sizeof(tr->err), "cannot read the signal mask "
+		ns_err_set(tr->err, "cannot read the signal mask "
 			 "of thread %d: %s", th->tid, strerror(errno));
 		goto out;
 	}
@@ -206,7 +207,7 @@ int ns_sigframe_push(struct ns_tracee *tr, struct ns_thread *th,
 		goto out;
 	frame = calloc(1, len);
 	if (!frame) {
-		snprintf(tr->err, sizeof(tr->err), "out of memory");
+		ns_err_set(tr->err, "out of memory");
 		goto out;
 	}
 	memcpy(frame, &ret, sizeof(ret));
@@ -216,7 +217,7 @@ int ns_sigframe_push(struct ns_tracee *tr, struct ns_thread *th,
 	memcpy(frame + (fp_at - at), fp, fplen);
 	if (ns_fault("write a signal frame") ||
 	    ns_mem_write(tr->mem_fd, at, frame, len) < 0) {
-		snprintf(tr->err, sizeof(tr->err), "cannot write a signal frame "
+		ns_err_set(tr->err, "cannot write a signal frame "
 			 "on the stack of thread %d: %s", th->tid,
 			 strerror(errno));
 		goto out;

@@ -22,11 +22,12 @@
  * back. */
 static int abandon(struct ns_remote *rs, const char *call)
 {
-	char why[sizeof(rs->tr->err)];
 	int status;
 
-	snprintf(why, sizeof(why), "thread %d did not finish %s within %.3g s",
-		 rs->th->tid, call, NS_REMOTE_SYSCALL_TIMEOUT);
+	/* The cause, set first: what fails while putting it back does not
+	 * replace it (util/err.h). */
+	ns_err_set(rs->tr->err, "thread %d did not finish %s within %.3g s",
+		   rs->th->tid, call, NS_REMOTE_SYSCALL_TIMEOUT);
 	status = ns_remote_interrupt(rs, ns_clock_s() +
 				     NS_REMOTE_SYSCALL_TIMEOUT);
 	if (status < 0) {
@@ -37,7 +38,6 @@ static int abandon(struct ns_remote *rs, const char *call)
 	} else if (status >> 16 == 0 && WSTOPSIG(status) != (SIGTRAP | 0x80)) {
 		rs->th->pending_sig = WSTOPSIG(status);
 	}
-	snprintf(rs->tr->err, sizeof(rs->tr->err), "%s", why);
 	return -1;
 }
 
@@ -81,7 +81,7 @@ int ns_remote_syscall(struct ns_remote *rs, long nr, int64_t *ret,
 	const char *call = ns_sc_name((int)nr, name, sizeof(name));
 
 	if (ns_fault("run a system call in the target")) {
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "fault injected");
+		ns_err_set(rs->tr->err, "fault injected");
 		return -1;
 	}
 	if (syscall_allowed(rs, call, nr, args) < 0)
@@ -105,7 +105,7 @@ int ns_remote_syscall(struct ns_remote *rs, long nr, int64_t *ret,
 	case NS_RUN_LATE:
 		return abandon(rs, call);
 	case NS_RUN_MISSED:
-		snprintf(rs->tr->err, sizeof(rs->tr->err), "thread %d did not "
+		ns_err_set(rs->tr->err, "thread %d did not "
 			 "finish the system call nonstop asked of it",
 			 rs->th->tid);
 		return -1;

@@ -30,7 +30,7 @@
 static void set_err(struct ns_tracee *tr, const char *fmt, const char *what,
 		    int tid, int e)
 {
-	snprintf(tr->err, sizeof(tr->err), fmt, what, tid, strerror(e));
+	ns_err_set(tr->err, fmt, what, tid, strerror(e));
 }
 
 static struct ns_thread *find_thread(struct ns_tracee *tr, pid_t tid)
@@ -242,10 +242,10 @@ static void exit_message(struct ns_tracee *tr, pid_t tid, int status)
 	}
 	if (tid == tr->pid || tr->exited || WCOREDUMP(status) ||
 	    process_going(tr->pid))
-		snprintf(tr->err, sizeof(tr->err), "process %d exited (%s)",
+		ns_err_set(tr->err, "process %d exited (%s)",
 			 (int)tr->pid, how);
 	else
-		snprintf(tr->err, sizeof(tr->err), "thread %d of process %d "
+		ns_err_set(tr->err, "thread %d of process %d "
 			 "exited (%s)", (int)tid, (int)tr->pid, how);
 }
 
@@ -266,7 +266,7 @@ static int wait_stopped(struct ns_tracee *tr, double deadline)
 			return 0;
 		w = wait_until(-1, &status, deadline);
 		if (w == 0) {
-			snprintf(tr->err, sizeof(tr->err), "threads of process "
+			ns_err_set(tr->err, "threads of process "
 				 "%d did not stop within %d s%s", (int)tr->pid,
 				 STOP_TIMEOUT, process_going(tr->pid) ?
 				 " (it is exiting, or dumping core)" : "");
@@ -274,7 +274,7 @@ static int wait_stopped(struct ns_tracee *tr, double deadline)
 		}
 		if (w < 0) {
 			tr->exited = true;
-			snprintf(tr->err, sizeof(tr->err), "process %d exited",
+			ns_err_set(tr->err, "process %d exited",
 				 (int)tr->pid);
 			return -1;
 		}
@@ -297,8 +297,7 @@ static int load_regs(struct ns_tracee *tr)
 				th->tid, errno);
 			return -1;
 		}
-		if (ns_eintr_rewind(tr->pid, th->tid, &th->regs, tr->err,
-				    sizeof(tr->err)) < 0)
+		if (ns_eintr_rewind(tr->pid, th->tid, &th->regs, tr->err) < 0)
 			return -1;
 	}
 	return 0;
@@ -353,7 +352,7 @@ int ns_tracee_stop_one(struct ns_tracee *tr, struct ns_thread *th)
 	if (wait_stopped(tr, ns_clock_s() + STOP_TIMEOUT) < 0)
 		return -1;
 	if (th->gone) {
-		snprintf(tr->err, sizeof(tr->err), "thread %d exited", th->tid);
+		ns_err_set(tr->err, "thread %d exited", th->tid);
 		return -1;
 	}
 	if (ptrace(PTRACE_GETREGS, th->tid, 0, &th->regs) < 0) {
@@ -361,8 +360,7 @@ int ns_tracee_stop_one(struct ns_tracee *tr, struct ns_thread *th)
 			th->tid, errno);
 		return -1;
 	}
-	return ns_eintr_rewind(tr->pid, th->tid, &th->regs, tr->err,
-			       sizeof(tr->err));
+	return ns_eintr_rewind(tr->pid, th->tid, &th->regs, tr->err);
 }
 
 int ns_tracee_resume_one(struct ns_tracee *tr, struct ns_thread *th)
@@ -392,19 +390,19 @@ int ns_tracee_wait_one(struct ns_tracee *tr, struct ns_thread *th,
 		/* Killed, and still dumping core: its exit status comes only
 		 * when the dump is written, which may take any time. */
 		tr->exited = true;
-		snprintf(tr->err, sizeof(tr->err), "process %d exited (killed "
+		ns_err_set(tr->err, "process %d exited (killed "
 			 "by a signal; it is still dumping core)", (int)tr->pid);
 		return -1;
 	}
 	if (w == 0) {
-		snprintf(tr->err, sizeof(tr->err), "thread %d of process %d did "
+		ns_err_set(tr->err, "thread %d of process %d did "
 			 "not stop in time", th->tid, (int)tr->pid);
 		return NS_WAIT_TIMEOUT;
 	}
 	if (w < 0) {
 		th->gone = true;
 		th->stopped = false;
-		snprintf(tr->err, sizeof(tr->err), "thread %d of process %d "
+		ns_err_set(tr->err, "thread %d of process %d "
 			 "vanished", th->tid, (int)tr->pid);
 		return -1;
 	}
@@ -452,9 +450,14 @@ void ns_tracee_detach(struct ns_tracee *tr)
 	for (size_t i = 0; i < tr->n; i++)
 		if (!tr->t[i]->gone && !tr->t[i]->stopped)
 			any_running = true;
-	/* PTRACE_DETACH needs a stopped tracee. */
-	if (any_running && !tr->exited)
+	/* PTRACE_DETACH needs a stopped tracee. A stop that fails is no
+	 * failure of the caller's (a detach cannot fail): forgotten. */
+	if (any_running && !tr->exited) {
+		bool mark = ns_err_mark(tr->err);
+
 		(void)ns_tracee_stop_all(tr);
+		ns_err_forget(tr->err, mark);
+	}
 	for (size_t i = 0; i < tr->n; i++) {
 		struct ns_thread *th = tr->t[i];
 		if (!th->gone)

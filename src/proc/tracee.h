@@ -32,11 +32,13 @@ struct ns_tracee {
 	struct ns_thread **t; /* stable pointers: threads come and go */
 	size_t n, cap;
 	bool  exited;       /* the whole process is gone */
-	char  err[256];     /* last error, for the user */
+	struct ns_err *err; /* the operation's one error value (util/err.h):
+			       failures are set there, once */
 };
 
 /* Seizes every thread of PID (without stopping them). 0, or -1 with
- * tr->err set. The kernel's ptrace permission check applies. */
+ * tr->err set. The kernel's ptrace permission check applies. tr->err
+ * must point at the operation's error value first (it is kept). */
 int ns_tracee_attach(struct ns_tracee *tr, pid_t pid);
 
 /* Seizes only the thread-group leader: enough to borrow it for system

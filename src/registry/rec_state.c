@@ -47,7 +47,7 @@ static const struct {
 /* Fills S with move M of the record at REC_ADDR from state NOW, if the
  * table has it. */
 static int move(enum move m, uint32_t now, uint64_t rec_addr,
-		struct ns_rec_step *s, char *err, size_t errlen)
+		struct ns_rec_step *s, struct ns_err *err)
 {
 	const char *name = "?";
 
@@ -63,55 +63,55 @@ static int move(enum move m, uint32_t now, uint64_t rec_addr,
 		s->back = moves[i].back ? moves[i].back : now;
 		return 0;
 	}
-	snprintf(err, errlen, "internal error: a record that is %s has no "
+	ns_err_set(err, "internal error: a record that is %s has no "
 		 "move '%s'", now ? ns_rec_state_name(now) : "new", name);
 	return -1;
 }
 
-int ns_rec_move_load(struct ns_rec *rec, char *err, size_t errlen)
+int ns_rec_move_load(struct ns_rec *rec, struct ns_err *err)
 {
 	struct ns_rec_step s;
 
-	if (move(LOAD, rec->state, 0, &s, err, errlen) < 0)
+	if (move(LOAD, rec->state, 0, &s, err) < 0)
 		return -1;
 	ns_rec_step_done(rec, &s);
 	return 0;
 }
 
 int ns_rec_move_begin(uint32_t now, uint64_t rec_addr, struct ns_rec_step *s,
-		      char *err, size_t errlen)
+		      struct ns_err *err)
 {
-	return move(BEGIN, now, rec_addr, s, err, errlen);
+	return move(BEGIN, now, rec_addr, s, err);
 }
 
 int ns_rec_move_commit(uint32_t now, uint64_t rec_addr, struct ns_rec_step *s,
-		       char *err, size_t errlen)
+		       struct ns_err *err)
 {
-	return move(COMMIT, now, rec_addr, s, err, errlen);
+	return move(COMMIT, now, rec_addr, s, err);
 }
 
 int ns_rec_move_install(uint32_t now, uint64_t rec_addr, struct ns_rec_step *s,
-			char *err, size_t errlen)
+			struct ns_err *err)
 {
-	return move(INSTALL, now, rec_addr, s, err, errlen);
+	return move(INSTALL, now, rec_addr, s, err);
 }
 
 int ns_rec_move_revert(uint32_t now, uint64_t rec_addr, struct ns_rec_step *s,
-		       char *err, size_t errlen)
+		       struct ns_err *err)
 {
-	return move(REVERT, now, rec_addr, s, err, errlen);
+	return move(REVERT, now, rec_addr, s, err);
 }
 
 int ns_rec_move_back(uint32_t now, uint64_t rec_addr, struct ns_rec_step *s,
-		     char *err, size_t errlen)
+		     struct ns_err *err)
 {
-	return move(BACK, now, rec_addr, s, err, errlen);
+	return move(BACK, now, rec_addr, s, err);
 }
 
 int ns_rec_move_retire(uint32_t now, uint64_t rec_addr, struct ns_rec_step *s,
-		       char *err, size_t errlen)
+		       struct ns_err *err)
 {
-	return move(RETIRE, now, rec_addr, s, err, errlen);
+	return move(RETIRE, now, rec_addr, s, err);
 }
 
 int ns_rec_step_write(int mem_fd, const struct ns_rec_step *s)

@@ -31,6 +31,7 @@
 #define NONSTOP_REC_STATE_H
 #include <stddef.h>
 #include <stdint.h>
+#include "util/err.h"
 
 #include "registry/registry.h"
 
@@ -45,23 +46,23 @@ struct ns_rec_step {
 
 /* Our copy of a new record (in the image, not yet in the target):
  * LOADED. 0, or -1 with ERR if it has a state already. */
-int ns_rec_move_load(struct ns_rec *rec, char *err, size_t errlen);
+int ns_rec_move_load(struct ns_rec *rec, struct ns_err *err);
 
 /* The moves in the target of the record at REC_ADDR, from state NOW:
  * each fills S and returns 0, or -1 with ERR if NOW is not where the
  * move starts from. */
 int ns_rec_move_begin(uint32_t now, uint64_t rec_addr, struct ns_rec_step *s,
-		      char *err, size_t errlen);
+		      struct ns_err *err);
 int ns_rec_move_commit(uint32_t now, uint64_t rec_addr, struct ns_rec_step *s,
-		       char *err, size_t errlen);
+		       struct ns_err *err);
 int ns_rec_move_install(uint32_t now, uint64_t rec_addr, struct ns_rec_step *s,
-			char *err, size_t errlen);
+			struct ns_err *err);
 int ns_rec_move_revert(uint32_t now, uint64_t rec_addr, struct ns_rec_step *s,
-		       char *err, size_t errlen);
+		       struct ns_err *err);
 int ns_rec_move_back(uint32_t now, uint64_t rec_addr, struct ns_rec_step *s,
-		     char *err, size_t errlen);
+		     struct ns_err *err);
 int ns_rec_move_retire(uint32_t now, uint64_t rec_addr, struct ns_rec_step *s,
-		       char *err, size_t errlen);
+		       struct ns_err *err);
 
 /* Writes S into the target through MEM_FD, or undoes it (its BACK: a
  * switch that failed to write what followed it); for a switch that writes its

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "util/err.h"
 
 #include "link/target.h"
 #include "nonstop_rt.h"
@@ -26,7 +27,7 @@ struct ns_rt_handle {
  * that fails ns_rt_check, names a thread that is not one of T's, or
  * functions other than libnonstop's): ERR says why. */
 int ns_rt_find(struct ns_target *t, int mem_fd, struct ns_rt_handle *rt,
-	       char *err, size_t errlen);
+	       struct ns_err *err);
 
 /* Reads the control block again. 0; -1 with errno (EBADMSG: the block
  * fails ns_rt_check, or changed what never changes once the runtime is
@@ -44,7 +45,7 @@ int ns_rt_refresh(int mem_fd, struct ns_rt_handle *rt);
 /* Checks a control block read from process PID: the magic and ABI (of a
  * started runtime), its thread's id, the view's offset, its flags and
  * pointers. 0, or -1 with ERR naming what is wrong. */
-int ns_rt_check(pid_t pid, const struct ns_rt *blk, char *err, size_t errlen);
+int ns_rt_check(pid_t pid, const struct ns_rt *blk, struct ns_err *err);
 
 /* Whether the fields of two checked blocks that never change once the
  * runtime is ready are the same. */

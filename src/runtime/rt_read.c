@@ -26,18 +26,18 @@
  * not a generation (the tool adds to it). */
 #define GEN_MAX_SANE (1u << 31)
 
-int ns_rt_check(pid_t pid, const struct ns_rt *blk, char *err, size_t errlen)
+int ns_rt_check(pid_t pid, const struct ns_rt *blk, struct ns_err *err)
 {
 	const char *what = NULL;
 
 	if (blk->abi != NS_RT_ABI) {
-		snprintf(err, errlen, "process %d runs libnonstop with runtime "
+		ns_err_set(err, "process %d runs libnonstop with runtime "
 			 "interface %u; this nonstop speaks %u (use the nonstop it "
 			 "was built with)", (int)pid, blk->abi, NS_RT_ABI);
 		return -1;
 	}
 	if (blk->magic != NS_RT_MAGIC || !blk->tid) {
-		snprintf(err, errlen, "libnonstop in process %d has not started "
+		ns_err_set(err, "libnonstop in process %d has not started "
 			 "(its runtime thread is missing)", (int)pid);
 		return -1;
 	}
@@ -55,7 +55,7 @@ int ns_rt_check(pid_t pid, const struct ns_rt *blk, char *err, size_t errlen)
 	else if (!blk->exec)
 		what = "the address of its executor";
 	if (what) {
-		snprintf(err, errlen, "libnonstop's control block in process %d is "
+		ns_err_set(err, "libnonstop's control block in process %d is "
 			 "damaged: %s is out of range", (int)pid, what);
 		return -1;
 	}

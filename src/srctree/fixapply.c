@@ -17,7 +17,7 @@
 #include "srctree/fixapply.h"
 #include "srctree/linemap.h"
 #include "srctree/worklog.h"
-#include "util/errbuf.h"
+#include "util/err.h"
 
 /* Why patch refused, from its log L: the first "can't find file" or failed
  * hunk, with the file it was checking. */
@@ -81,12 +81,12 @@ static char **patched_files(const struct ns_worklog *l, size_t *n)
  * prints the tail of the log and fills WHY. 0 if it applied. */
 static int run_patch(const struct ns_workdir *w, char *const args[], const char *logname,
 		     int quiet, struct ns_worklog *l, char *why, size_t whylen,
-		     char *err, size_t errlen)
+		     struct ns_err *err)
 {
 	int rc;
 
-	if (ns_worklog_open(w, logname, l, err, errlen)) {
-		snprintf(why, whylen, "%s", err);
+	if (ns_worklog_open(w, logname, l, err)) {
+		snprintf(why, whylen, "%s", ns_err_msg(err));
 		return -1;
 	}
 	rc = ns_workdir_run(w, "new", l->fd, args);
@@ -101,8 +101,10 @@ static int run_patch(const struct ns_workdir *w, char *const args[], const char 
 /* Which -p level applies DIFF to WORK/new? Dry runs leave the tree as it
  * is. NULL, with patch's reason for -p1 in WHY, if neither. */
 static const char *diff_level(const struct ns_workdir *w, char *diff, char *why,
-			      size_t whylen, char *err, size_t errlen)
+			      size_t whylen, struct ns_err *err)
 {
+	bool mark = ns_err_mark(err);
+
 	for (int i = 0; i < 2; i++) {
 		const char *p = i ? "-p0" : "-p1";
 		char *args[] = { "patch", (char *)p, "--dry-run", "--batch", "--forward",
@@ -113,10 +115,12 @@ static const char *diff_level(const struct ns_workdir *w, char *diff, char *why,
 
 		snprintf(name, sizeof(name), "patch%s.log", p);
 		rc = run_patch(w, args, name, 1, &l, i ? w2 : why, i ? sizeof(w2) : whylen,
-			       err, errlen);
+			       err);
 		ns_worklog_close(&l);
-		if (!rc)
+		if (!rc) {
+			ns_err_forget(err, mark);   /* a dry run that failed */
 			return p;
+		}
 	}
 	return NULL;
 }
@@ -150,7 +154,7 @@ static int reexpress(const struct ns_workdir *w, int canon, const char *file)
 }
 
 int ns_fix_apply(const struct ns_workdir *w, const char *fix, const char *src,
-		 char *err, size_t errlen)
+		 struct ns_err *err)
 {
 	char *diff = NULL, *text = NULL, *neutral = NULL, warn[2048], why[512];
 	struct ns_worklog plog = { -1, NULL }, nlog = { -1, NULL };
@@ -161,9 +165,9 @@ int ns_fix_apply(const struct ns_workdir *w, const char *fix, const char *src,
 	int canon = -1, rc = -1;
 
 	if (!(diff = realpath(fix, NULL)))
-		return ns_errf(err, errlen, "%s: %s", fix, strerror(errno));
-	if (!(level = diff_level(w, diff, why, sizeof(why), err, errlen))) {
-		ns_errf(err, errlen, "applying %s: it does not apply to %s (tried -p1 and -p0): %s",
+		return ns_err_set(err, "%s: %s", fix, strerror(errno));
+	if (!(level = diff_level(w, diff, why, sizeof(why), err))) {
+		ns_err_replace(err, "applying %s: it does not apply to %s (tried -p1 and -p0): %s",
 			fix, src, why);
 		goto out;
 	}
@@ -171,37 +175,37 @@ int ns_fix_apply(const struct ns_workdir *w, const char *fix, const char *src,
 		char *args[] = { "patch", (char *)level, "--batch", "--forward",
 				 "--no-backup-if-mismatch", "-i", diff, NULL };
 
-		if (run_patch(w, args, "patch.log", 0, &plog, why, sizeof(why), err, errlen)) {
-			ns_errf(err, errlen, "applying %s failed: %s", fix, why);
+		if (run_patch(w, args, "patch.log", 0, &plog, why, sizeof(why), err)) {
+			ns_err_replace(err, "applying %s failed: %s", fix, why);
 			goto out;
 		}
 	}
 	/* The exact diff of every touched file, then the files back as they were. */
 	files = patched_files(&plog, &nfiles);
 	if (!nfiles) {
-		ns_errf(err, errlen, "applying %s: it changes no file", fix);
+		ns_err_set(err, "applying %s: it changes no file", fix);
 		goto out;
 	}
-	if ((canon = ns_workdir_create(w, "fix.exact.diff", err, errlen)) < 0)
+	if ((canon = ns_workdir_create(w, "fix.exact.diff", err)) < 0)
 		goto out;
 	for (size_t i = 0; i < nfiles; i++)
 		if (reexpress(w, canon, files[i])) {
-			ns_errf(err, errlen, "applying %s: cannot re-express the change of %s",
+			ns_err_set(err, "applying %s: cannot re-express the change of %s",
 				fix, files[i]);
 			goto out;
 		}
 	if (lseek(canon, 0, SEEK_SET) || !(text = ns_read_fd(canon, &len))) {
-		ns_errf(err, errlen, "%s/fix.exact.diff: %s", w->path, strerror(errno));
+		ns_err_set(err, "%s/fix.exact.diff: %s", w->path, strerror(errno));
 		goto out;
 	}
-	if (!(neutral = ns_linemap_rewrite(text, len, &nlen, &nwarn, warn, sizeof(warn),
-					   why, sizeof(why)))) {
-		ns_errf(err, errlen, "applying %s: %s", fix, why);
+	if (!(neutral = ns_linemap_rewrite(text, len, &nlen, &nwarn, warn,
+					   sizeof(warn), err))) {
+		ns_err_wrap(err, "applying %s", fix);
 		goto out;
 	}
 	if (nwarn)
 		printf("  warning: %s", warn);
-	if (ns_workdir_write(w, NS_FIX_NEUTRAL, neutral, nlen, err, errlen))
+	if (ns_workdir_write(w, NS_FIX_NEUTRAL, neutral, nlen, err))
 		goto out;
 	{
 		/* Relative to WORK/new, where patch runs: WORK's own file. */
@@ -209,8 +213,8 @@ int ns_fix_apply(const struct ns_workdir *w, const char *fix, const char *src,
 				 "--no-backup-if-mismatch", "-i", "../" NS_FIX_NEUTRAL, NULL };
 
 		if (run_patch(w, args, "patch-line-neutral.log", 0, &nlog, why, sizeof(why),
-			      err, errlen)) {
-			ns_errf(err, errlen, "applying the line-neutral form of %s (%s/%s) failed: %s",
+			      err)) {
+			ns_err_replace(err, "applying the line-neutral form of %s (%s/%s) failed: %s",
 				fix, w->path, NS_FIX_NEUTRAL, why);
 			goto out;
 		}

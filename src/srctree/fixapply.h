@@ -3,6 +3,7 @@
  * rebuilding it. */
 #ifndef NONSTOP_SRCTREE_FIXAPPLY_H
 #define NONSTOP_SRCTREE_FIXAPPLY_H
+#include "util/err.h"
 
 #include <stddef.h>
 
@@ -19,6 +20,6 @@
  * fix.exact.diff and NS_FIX_NEUTRAL. SRC (the user's tree) only names it
  * in messages. 0, or -1 with a message in ERR. */
 int ns_fix_apply(const struct ns_workdir *w, const char *fix, const char *src,
-		 char *err, size_t errlen);
+		 struct ns_err *err);
 
 #endif

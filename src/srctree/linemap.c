@@ -130,7 +130,7 @@ static char ltype(const struct line *l)
 
 char *ns_linemap_rewrite(const char *in, size_t len, size_t *outlen,
 			 unsigned *nwarn, char *warn, size_t warnlen,
-			 char *err, size_t errlen)
+			 struct ns_err *err)
 {
 	struct line *ls = NULL;
 	size_t nl = 0, cap = 0, i;
@@ -157,7 +157,7 @@ char *ns_linemap_rewrite(const char *in, size_t len, size_t *outlen,
 		ls[nl].n = e ? (size_t)(e - p) : (size_t)(end - p);
 		ls[nl].nl = e != NULL;
 		if (ls[nl].n && ls[nl].s[ls[nl].n - 1] == '\r') {
-			snprintf(err, errlen, "line %zu: CRLF line endings are not supported", nl + 1);
+			ns_err_set(err, "line %zu: CRLF line endings are not supported", nl + 1);
 			goto fail;
 		}
 		nl++;
@@ -195,7 +195,7 @@ char *ns_linemap_rewrite(const char *in, size_t len, size_t *outlen,
 			continue;
 		}
 		if (parse_header(l, &a, &b, &c, &d, &rest)) {
-			snprintf(err, errlen, "line %zu: malformed hunk header", i + 1);
+			ns_err_set(err, "line %zu: malformed hunk header", i + 1);
 			goto fail;
 		}
 		hunkno++;
@@ -216,12 +216,12 @@ char *ns_linemap_rewrite(const char *in, size_t len, size_t *outlen,
 			case '+': nrem--; break;
 			case '\\': break;
 			default:
-				snprintf(err, errlen, "%s: hunk %u: unexpected line %zu in a hunk",
+				ns_err_set(err, "%s: hunk %u: unexpected line %zu in a hunk",
 					 file, hunkno, j + 1);
 				goto fail;
 			}
 			if (orem < 0 || nrem < 0) {
-				snprintf(err, errlen, "%s: hunk %u: more lines than its header says",
+				ns_err_set(err, "%s: hunk %u: more lines than its header says",
 					 file, hunkno);
 				goto fail;
 			}
@@ -278,7 +278,7 @@ char *ns_linemap_rewrite(const char *in, size_t len, size_t *outlen,
 			offset = 0;
 		}
 		if (orem > 0 || nrem > 0) {
-			snprintf(err, errlen, "%s: hunk %u: truncated (%ld old and %ld new lines missing)",
+			ns_err_set(err, "%s: hunk %u: truncated (%ld old and %ld new lines missing)",
 				 file, hunkno, orem, nrem);
 			goto fail;
 		}
@@ -309,7 +309,7 @@ char *ns_linemap_rewrite(const char *in, size_t len, size_t *outlen,
 	*outlen = outsz;
 	return out;
 oom:
-	snprintf(err, errlen, "out of memory");
+	ns_err_set(err, "out of memory");
 fail:
 	if (bf)
 		fclose(bf);

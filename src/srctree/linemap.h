@@ -2,6 +2,7 @@
  * that no hunk moves the line numbers of the code after it (linemap.c). */
 #ifndef NONSTOP_SRCTREE_LINEMAP_H
 #define NONSTOP_SRCTREE_LINEMAP_H
+#include "util/err.h"
 
 #include <stddef.h>
 
@@ -18,6 +19,6 @@
  * empty); *NWARN counts them. */
 char *ns_linemap_rewrite(const char *in, size_t len, size_t *outlen,
 			 unsigned *nwarn, char *warn, size_t warnlen,
-			 char *err, size_t errlen);
+			 struct ns_err *err);
 
 #endif

@@ -29,7 +29,7 @@
 #include "srctree/srcdiff.h"
 #include "srctree/workdir.h"
 #include "srctree/worklog.h"
-#include "util/errbuf.h"
+#include "util/err.h"
 
 /* What a run creates in WORK, removed before --work WORK is reused (every
  * file is created O_EXCL, one per step). */
@@ -39,17 +39,17 @@ static const char *const made[] = {
 	"fix.exact.diff", NS_FIX_NEUTRAL, NULL
 };
 
-char *ns_srcdiff_read_file(const char *path, size_t *len, char *err, size_t errlen)
+char *ns_srcdiff_read_file(const char *path, size_t *len, struct ns_err *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	char *buf;
 
 	if (fd < 0) {
-		ns_errf(err, errlen, "%s: %s", path, strerror(errno));
+		ns_err_set(err, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	if (!(buf = ns_read_fd(fd, len)))
-		ns_errf(err, errlen, "%s: %s", path, strerror(errno));
+		ns_err_set(err, "%s: %s", path, strerror(errno));
 	close(fd);
 	return buf;
 }
@@ -63,27 +63,27 @@ static int is_dir(const char *p)
 
 /* cp -a FROM/. WORK/TO, logged to WORK/LOGNAME. */
 static int copy_tree(const struct ns_workdir *w, const char *from, const char *to,
-		     const char *logname, char *err, size_t errlen)
+		     const char *logname, struct ns_err *err)
 {
 	struct ns_worklog l;
 	char *src = NULL;
 	int rc;
 
 	if (mkdirat(w->fd, to, 0700))
-		return ns_errf(err, errlen, "cannot create %s/%s: %s", w->path, to,
+		return ns_err_set(err, "cannot create %s/%s: %s", w->path, to,
 			       strerror(errno));
-	if (ns_worklog_open(w, logname, &l, err, errlen))
+	if (ns_worklog_open(w, logname, &l, err))
 		return -1;
 	if (asprintf(&src, "%s/.", from) < 0) {
 		ns_worklog_close(&l);
-		return ns_errf(err, errlen, "out of memory");
+		return ns_err_set(err, "out of memory");
 	}
 	char *args[] = { "cp", "-a", "--", src, (char *)to, NULL };
 	rc = ns_workdir_run(w, NULL, l.fd, args);
 	free(src);
 	if (rc) {
 		ns_worklog_show_tail(&l, 10);
-		ns_errf(err, errlen, "copying %s%s%s to %s/%s failed (output in %s)",
+		ns_err_set(err, "copying %s%s%s to %s/%s failed (output in %s)",
 			from[0] == '/' ? "" : w->path, from[0] == '/' ? "" : "/", from,
 			w->path, to, l.path);
 	}
@@ -157,7 +157,7 @@ static int scan_tree(const char *root)
 /* The program CMD built in OLD: the one executable ELF file written since
  * START, else the only one in the tree. */
 static int find_binary(const char *old, time_t start, char **out,
-		       char *err, size_t errlen)
+		       struct ns_err *err)
 {
 	char list[512] = "";
 	int rc = -1;
@@ -167,12 +167,12 @@ static int find_binary(const char *old, time_t start, char **out,
 		scan.start = start;
 		scan.newer = pass == 0;
 		if (scan_tree(old)) {
-			ns_errf(err, errlen, "cannot scan %s", old);
+			ns_err_set(err, "cannot scan %s", old);
 			goto out;
 		}
 		if (scan.n == 1) {
 			if (asprintf(out, "%s/%s", old, scan.paths[0]) < 0)
-				ns_errf(err, errlen, "out of memory");
+				ns_err_set(err, "out of memory");
 			else
 				rc = 0;
 			goto out;
@@ -184,10 +184,10 @@ static int find_binary(const char *old, time_t start, char **out,
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
 			 i ? ", " : "", scan.paths[i]);
 	if (scan.n)
-		ns_errf(err, errlen, "the build produced several programs (%s); name one with "
+		ns_err_set(err, "the build produced several programs (%s); name one with "
 			"--binary (relative to the source tree)", list);
 	else
-		ns_errf(err, errlen, "the build produced no executable ELF file; name the "
+		ns_err_set(err, "the build produced no executable ELF file; name the "
 			"program with --binary (relative to the source tree)");
 out:
 	scan_reset();
@@ -228,7 +228,7 @@ static unsigned count_changed(const char *old, const char *new, int verbose)
 
 /* Runs CMD in WORK/SUB, logged to WORK/NAME.log. */
 static int build(const struct ns_workdir *w, const char *what, const char *sub,
-		 const char *name, const char *cmd, char *err, size_t errlen)
+		 const char *name, const char *cmd, struct ns_err *err)
 {
 	char logname[64];
 	char *args[] = { "sh", "-c", (char *)cmd, NULL };
@@ -236,12 +236,12 @@ static int build(const struct ns_workdir *w, const char *what, const char *sub,
 	int rc;
 
 	snprintf(logname, sizeof(logname), "%s.log", name);
-	if (ns_worklog_open(w, logname, &l, err, errlen))
+	if (ns_worklog_open(w, logname, &l, err))
 		return -1;
 	rc = ns_workdir_run(w, sub, l.fd, args);
 	if (rc) {
 		ns_worklog_show_tail(&l, 15);
-		ns_errf(err, errlen, "%s: '%s' in %s/%s failed (exit %d; output in %s)",
+		ns_err_set(err, "%s: '%s' in %s/%s failed (exit %d; output in %s)",
 			what, cmd, w->path, sub, rc, l.path);
 	}
 	ns_worklog_close(&l);
@@ -274,12 +274,12 @@ static char *real_path_of(const char *path, const char *suffix)
 /* The program built in WORK/old: --binary (relative to DIR, or absolute),
  * else the one executable CMD produced since START. */
 static int program(const struct ns_srcdiff_opts *o, const char *src, time_t start,
-		   struct ns_srcdiff_result *r, char *err, size_t errlen)
+		   struct ns_srcdiff_result *r, struct ns_err *err)
 {
 	char *b = NULL;
 
 	if (!o->binary)
-		return find_binary(r->old_dir, start, &r->binary, err, errlen);
+		return find_binary(r->old_dir, start, &r->binary, err);
 	if (o->binary[0] == '/') {
 		char *rb = realpath(o->binary, NULL);
 
@@ -289,7 +289,7 @@ static int program(const struct ns_srcdiff_opts *o, const char *src, time_t star
 			r->binary = NULL;
 		free(rb);
 		if (!b && !r->binary)
-			return ns_errf(err, errlen, "--binary %s: %s", o->binary, strerror(errno));
+			return ns_err_set(err, "--binary %s: %s", o->binary, strerror(errno));
 	} else {
 		b = strdup(o->binary);
 	}
@@ -297,9 +297,9 @@ static int program(const struct ns_srcdiff_opts *o, const char *src, time_t star
 		r->binary = NULL;
 	free(b);
 	if (!r->binary)
-		return ns_errf(err, errlen, "out of memory");
+		return ns_err_set(err, "out of memory");
 	if (access(r->binary, R_OK))
-		return ns_errf(err, errlen, "--binary %s: %s after building the original tree: %s",
+		return ns_err_set(err, "--binary %s: %s after building the original tree: %s",
 			       o->binary, r->binary, strerror(errno));
 	return 0;
 }
@@ -307,7 +307,7 @@ static int program(const struct ns_srcdiff_opts *o, const char *src, time_t star
 /* Makes WORK: --work's directory checked (and cleared of an earlier run),
  * else a fresh PATCH.work.XXXXXX next to PATCH. Never inside SRC. */
 static int make_work(const struct ns_srcdiff_opts *o, const char *src,
-		     struct ns_workdir *w, char *err, size_t errlen)
+		     struct ns_workdir *w, struct ns_err *err)
 {
 	char *work = o->work ? real_path_of(o->work, "") : real_path_of(o->patch, ".work.XXXXXX");
 	int rc;
@@ -315,22 +315,22 @@ static int make_work(const struct ns_srcdiff_opts *o, const char *src,
 	w->fd = -1;
 	w->path = NULL;
 	if (!work)
-		return ns_errf(err, errlen, "work directory %s%s: %s", o->work ? o->work : o->patch,
+		return ns_err_set(err, "work directory %s%s: %s", o->work ? o->work : o->patch,
 			       o->work ? "" : ".work", strerror(errno));
 	if (inside(work, src) || inside(src, work)) {
-		ns_errf(err, errlen, "the work directory %s is inside the source tree %s; "
+		ns_err_set(err, "the work directory %s is inside the source tree %s; "
 			"choose another with --work (or write PATCH elsewhere)", work, src);
 		free(work);
 		return -1;
 	}
-	rc = o->work ? ns_workdir_reuse(w, work, made, err, errlen)
-		     : ns_workdir_fresh(w, work, err, errlen);
+	rc = o->work ? ns_workdir_reuse(w, work, made, err)
+		     : ns_workdir_fresh(w, work, err);
 	free(work);
 	return rc;
 }
 
 int ns_srcdiff_prepare(const struct ns_srcdiff_opts *o, struct ns_srcdiff_result *r,
-		       char *err, size_t errlen)
+		       struct ns_err *err)
 {
 	const char *cmd = o->make ? o->make : "make";
 	struct ns_workdir w = { -1, NULL };
@@ -340,46 +340,46 @@ int ns_srcdiff_prepare(const struct ns_srcdiff_opts *o, struct ns_srcdiff_result
 
 	memset(r, 0, sizeof(*r));
 	if (!is_dir(o->src))
-		return ns_errf(err, errlen, "--src %s: not a directory", o->src);
+		return ns_err_set(err, "--src %s: not a directory", o->src);
 	if (access(o->diff, R_OK))
-		return ns_errf(err, errlen, "--diff %s: %s", o->diff, strerror(errno));
+		return ns_err_set(err, "--diff %s: %s", o->diff, strerror(errno));
 	if (!(src = realpath(o->src, NULL))) {
-		ns_errf(err, errlen, "%s: %s", o->src, strerror(errno));
+		ns_err_set(err, "%s: %s", o->src, strerror(errno));
 		goto out;
 	}
-	if (make_work(o, src, &w, err, errlen))
+	if (make_work(o, src, &w, err))
 		goto out;
 	printf("work directory: %s\n", w.path);
 	if (asprintf(&r->old_dir, "%s/old", w.path) < 0 ||
 	    asprintf(&r->new_dir, "%s/new", w.path) < 0) {
-		ns_errf(err, errlen, "out of memory");
+		ns_err_set(err, "out of memory");
 		goto out;
 	}
 
 	printf("copying %s to %s\n", o->src, r->old_dir);
-	if (copy_tree(&w, src, "old", "copy-old.log", err, errlen))
+	if (copy_tree(&w, src, "old", "copy-old.log", err))
 		goto out;
 	start = time(NULL);
 	printf("building the original tree: %s in %s\n", cmd, r->old_dir);
-	if (build(&w, "building the original tree", "old", "build-old", cmd, err, errlen))
+	if (build(&w, "building the original tree", "old", "build-old", cmd, err))
 		goto out;
-	if (program(o, src, start, r, err, errlen))
+	if (program(o, src, start, r, err))
 		goto out;
 	printf("  program: %s\n", r->binary);
 
 	printf("copying %s to %s (timestamps kept)\n", r->old_dir, r->new_dir);
-	if (copy_tree(&w, "old", "new", "copy-new.log", err, errlen))
+	if (copy_tree(&w, "old", "new", "copy-new.log", err))
 		goto out;
 	printf("applying %s (line-neutral)\n", o->diff);
-	if (ns_fix_apply(&w, o->diff, o->src, err, errlen))
+	if (ns_fix_apply(&w, o->diff, o->src, err))
 		goto out;
 	printf("rebuilding: %s in %s\n", cmd, r->new_dir);
-	if (build(&w, "rebuilding", "new", "build-new", cmd, err, errlen))
+	if (build(&w, "rebuilding", "new", "build-new", cmd, err))
 		goto out;
 	r->changed = count_changed(r->old_dir, r->new_dir, o->verbose);
 	printf("rebuilding: %u object%s changed\n", r->changed, r->changed == 1 ? "" : "s");
 	/* The generator reads WORK/old and WORK/new by path. */
-	if (ns_workdir_check(&w, err, errlen))
+	if (ns_workdir_check(&w, err))
 		goto out;
 	rc = 0;
 out:

@@ -3,6 +3,7 @@
  * work directory, so that ns_gen_build() can compare them. */
 #ifndef NONSTOP_SRCTREE_SRCDIFF_H
 #define NONSTOP_SRCTREE_SRCDIFF_H
+#include "util/err.h"
 
 #include <stddef.h>
 
@@ -30,10 +31,10 @@ struct ns_srcdiff_result {
  * a message naming the step in ERR (the tail of a failed command's output
  * is printed first). */
 int  ns_srcdiff_prepare(const struct ns_srcdiff_opts *o,
-			struct ns_srcdiff_result *r, char *err, size_t errlen);
+			struct ns_srcdiff_result *r, struct ns_err *err);
 void ns_srcdiff_result_free(struct ns_srcdiff_result *r);
 
 /* Reads file PATH whole (NUL-terminated); NULL with a message in ERR. */
-char *ns_srcdiff_read_file(const char *path, size_t *len, char *err, size_t errlen);
+char *ns_srcdiff_read_file(const char *path, size_t *len, struct ns_err *err);
 
 #endif

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "srctree/workdir.h"
-#include "util/errbuf.h"
+#include "util/err.h"
 
 /* Marks a directory as nonstop's: only such a one (or an empty one) is
  * reused, so --work never clears a directory of the user's by mistake. */
@@ -22,7 +22,7 @@
 
 /* Opens PATH as W without following a symlink, and checks what was opened:
  * a directory of the effective user's that no one else can write to. */
-static int pin(struct ns_workdir *w, const char *path, char *err, size_t errlen)
+static int pin(struct ns_workdir *w, const char *path, struct ns_err *err)
 {
 	struct stat st;
 	int fd;
@@ -31,29 +31,29 @@ static int pin(struct ns_workdir *w, const char *path, char *err, size_t errlen)
 	if (fd < 0) {
 		if (errno == ELOOP || (errno == ENOTDIR && !lstat(path, &st) &&
 				       S_ISLNK(st.st_mode)))
-			return ns_errf(err, errlen, "work directory %s: is a symbolic link, which "
+			return ns_err_set(err, "work directory %s: is a symbolic link, which "
 				       "nonstop does not follow; name a real directory", path);
-		return ns_errf(err, errlen, "work directory %s: %s", path, strerror(errno));
+		return ns_err_set(err, "work directory %s: %s", path, strerror(errno));
 	}
 	if (fstat(fd, &st)) {
-		ns_errf(err, errlen, "work directory %s: %s", path, strerror(errno));
+		ns_err_set(err, "work directory %s: %s", path, strerror(errno));
 		goto bad;
 	}
 	if (st.st_uid != geteuid()) {
-		ns_errf(err, errlen, "work directory %s: owned by uid %u, not by the user "
+		ns_err_set(err, "work directory %s: owned by uid %u, not by the user "
 			"running nonstop (uid %u); choose another with --work", path,
 			(unsigned)st.st_uid, (unsigned)geteuid());
 		goto bad;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		ns_errf(err, errlen, "work directory %s: writable by %s (mode %04o); "
+		ns_err_set(err, "work directory %s: writable by %s (mode %04o); "
 			"choose another with --work, or chmod go-w it", path,
 			st.st_mode & S_IWOTH ? "others" : "its group",
 			(unsigned)(st.st_mode & 07777));
 		goto bad;
 	}
 	if (!(w->path = strdup(path))) {
-		ns_errf(err, errlen, "out of memory");
+		ns_err_set(err, "out of memory");
 		goto bad;
 	}
 	w->fd = fd;
@@ -95,7 +95,7 @@ static int has_marker(int fd)
 }
 
 int ns_workdir_fresh(struct ns_workdir *w, const char *template,
-		     char *err, size_t errlen)
+		     struct ns_err *err)
 {
 	char *path = strdup(template);
 	int rc = -1;
@@ -103,12 +103,12 @@ int ns_workdir_fresh(struct ns_workdir *w, const char *template,
 	w->fd = -1;
 	w->path = NULL;
 	if (!path)
-		return ns_errf(err, errlen, "out of memory");
+		return ns_err_set(err, "out of memory");
 	if (!mkdtemp(path))
-		ns_errf(err, errlen, "cannot create a work directory %s: %s", template,
+		ns_err_set(err, "cannot create a work directory %s: %s", template,
 			strerror(errno));
-	else if (!pin(w, path, err, errlen))
-		rc = ns_workdir_write(w, MARKER, MARKER_TEXT, strlen(MARKER_TEXT), err, errlen);
+	else if (!pin(w, path, err))
+		rc = ns_workdir_write(w, MARKER, MARKER_TEXT, strlen(MARKER_TEXT), err);
 	free(path);
 	if (rc)
 		ns_workdir_close(w);
@@ -118,7 +118,7 @@ int ns_workdir_fresh(struct ns_workdir *w, const char *template,
 /* Removes the entries STALE of W (rm -rf inside it: a symlink is removed,
  * never followed). */
 static int clear_stale(const struct ns_workdir *w, const char *const stale[],
-		       char *err, size_t errlen)
+		       struct ns_err *err)
 {
 	size_t n = 0;
 	char **argv;
@@ -129,7 +129,7 @@ static int clear_stale(const struct ns_workdir *w, const char *const stale[],
 	if (!n)
 		return 0;
 	if (!(argv = calloc(n + 4, sizeof(*argv))))
-		return ns_errf(err, errlen, "out of memory");
+		return ns_err_set(err, "out of memory");
 	argv[0] = "rm";
 	argv[1] = "-rf";
 	argv[2] = "--";
@@ -137,39 +137,39 @@ static int clear_stale(const struct ns_workdir *w, const char *const stale[],
 	rc = ns_workdir_run(w, NULL, -1, argv);
 	free(argv);
 	if (rc)
-		return ns_errf(err, errlen, "work directory %s: cannot remove what the previous "
+		return ns_err_set(err, "work directory %s: cannot remove what the previous "
 			       "run left (rm exited %d)", w->path, rc);
 	return 0;
 }
 
 int ns_workdir_reuse(struct ns_workdir *w, const char *path,
-		     const char *const stale[], char *err, size_t errlen)
+		     const char *const stale[], struct ns_err *err)
 {
 	int empty;
 
 	w->fd = -1;
 	w->path = NULL;
 	if (mkdir(path, 0700) && errno != EEXIST)
-		return ns_errf(err, errlen, "cannot create the work directory %s: %s", path,
+		return ns_err_set(err, "cannot create the work directory %s: %s", path,
 			       strerror(errno));
-	if (pin(w, path, err, errlen))
+	if (pin(w, path, err))
 		return -1;
 	if (has_marker(w->fd)) {
-		if (clear_stale(w, stale, err, errlen))
+		if (clear_stale(w, stale, err))
 			goto bad;
 		return 0;
 	}
 	empty = is_empty(w->fd);
 	if (empty < 0) {
-		ns_errf(err, errlen, "work directory %s: %s", path, strerror(errno));
+		ns_err_set(err, "work directory %s: %s", path, strerror(errno));
 		goto bad;
 	}
 	if (!empty) {
-		ns_errf(err, errlen, "the work directory %s exists and is not one of "
+		ns_err_set(err, "the work directory %s exists and is not one of "
 			"nonstop's; remove it or choose another with --work", path);
 		goto bad;
 	}
-	if (ns_workdir_write(w, MARKER, MARKER_TEXT, strlen(MARKER_TEXT), err, errlen))
+	if (ns_workdir_write(w, MARKER, MARKER_TEXT, strlen(MARKER_TEXT), err))
 		goto bad;
 	return 0;
 bad:
@@ -178,20 +178,20 @@ bad:
 }
 
 int ns_workdir_create(const struct ns_workdir *w, const char *name,
-		      char *err, size_t errlen)
+		      struct ns_err *err)
 {
 	int fd = openat(w->fd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			0600);
 
 	if (fd < 0)
-		ns_errf(err, errlen, "cannot create %s/%s: %s", w->path, name, strerror(errno));
+		ns_err_set(err, "cannot create %s/%s: %s", w->path, name, strerror(errno));
 	return fd;
 }
 
 int ns_workdir_write(const struct ns_workdir *w, const char *name,
-		     const char *s, size_t n, char *err, size_t errlen)
+		     const char *s, size_t n, struct ns_err *err)
 {
-	int fd = ns_workdir_create(w, name, err, errlen);
+	int fd = ns_workdir_create(w, name, err);
 	size_t done = 0;
 
 	if (fd < 0)
@@ -202,7 +202,7 @@ int ns_workdir_write(const struct ns_workdir *w, const char *name,
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
-			ns_errf(err, errlen, "cannot write %s/%s: %s", w->path, name,
+			ns_err_set(err, "cannot write %s/%s: %s", w->path, name,
 				k < 0 ? strerror(errno) : "short write");
 			close(fd);
 			return -1;
@@ -210,7 +210,7 @@ int ns_workdir_write(const struct ns_workdir *w, const char *name,
 		done += (size_t)k;
 	}
 	if (close(fd))
-		return ns_errf(err, errlen, "cannot write %s/%s: %s", w->path, name,
+		return ns_err_set(err, "cannot write %s/%s: %s", w->path, name,
 			       strerror(errno));
 	return 0;
 }
@@ -248,13 +248,13 @@ int ns_workdir_run(const struct ns_workdir *w, const char *sub, int logfd,
 	return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
-int ns_workdir_check(const struct ns_workdir *w, char *err, size_t errlen)
+int ns_workdir_check(const struct ns_workdir *w, struct ns_err *err)
 {
 	struct stat now, held;
 
 	if (lstat(w->path, &now) || fstat(w->fd, &held) || now.st_dev != held.st_dev ||
 	    now.st_ino != held.st_ino)
-		return ns_errf(err, errlen, "work directory %s: was moved or replaced while "
+		return ns_err_set(err, "work directory %s: was moved or replaced while "
 			       "nonstop built in it", w->path);
 	return 0;
 }

@@ -11,6 +11,7 @@
  * fchdir(): a rename of the path meanwhile changes nothing of what is used. */
 #ifndef NONSTOP_SRCTREE_WORKDIR_H
 #define NONSTOP_SRCTREE_WORKDIR_H
+#include "util/err.h"
 
 #include <stddef.h>
 
@@ -23,7 +24,7 @@ struct ns_workdir {
  * as for mkdtemp: mode 0700, a name no one had) and marks it as nonstop's.
  * 0, or -1 with a message in ERR. */
 int ns_workdir_fresh(struct ns_workdir *w, const char *template,
-		     char *err, size_t errlen);
+		     struct ns_err *err);
 
 /* Takes PATH (absolute) as the work directory: created 0700 if missing;
  * else it must be a real directory (not a symlink), owned by the effective
@@ -32,17 +33,17 @@ int ns_workdir_fresh(struct ns_workdir *w, const char *template,
  * STALE (NULL-terminated, relative) are then removed without following
  * symlinks. 0, or -1 with a message in ERR naming PATH and why. */
 int ns_workdir_reuse(struct ns_workdir *w, const char *path,
-		     const char *const stale[], char *err, size_t errlen);
+		     const char *const stale[], struct ns_err *err);
 
 /* Creates the new file NAME in W (O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
  * O_CLOEXEC, mode 0600): its descriptor, or -1 with a message in ERR. */
 int ns_workdir_create(const struct ns_workdir *w, const char *name,
-		      char *err, size_t errlen);
+		      struct ns_err *err);
 
 /* Creates the new file NAME in W holding the N bytes of S. 0, or -1 with a
  * message in ERR. */
 int ns_workdir_write(const struct ns_workdir *w, const char *name,
-		     const char *s, size_t n, char *err, size_t errlen);
+		     const char *s, size_t n, struct ns_err *err);
 
 /* Runs ARGV (searched in PATH) in W, or in its subdirectory SUB, with stdin
  * from /dev/null and stdout and stderr to LOGFD (-1: /dev/null). Its exit
@@ -52,7 +53,7 @@ int ns_workdir_run(const struct ns_workdir *w, const char *sub, int logfd,
 
 /* 0 if W's path still names the directory W holds open (the generator reads
  * the trees by path), else -1 with a message in ERR. */
-int ns_workdir_check(const struct ns_workdir *w, char *err, size_t errlen);
+int ns_workdir_check(const struct ns_workdir *w, struct ns_err *err);
 
 void ns_workdir_close(struct ns_workdir *w);
 

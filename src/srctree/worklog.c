@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "srctree/worklog.h"
-#include "util/errbuf.h"
+#include "util/err.h"
 
 /* Reads what is left of the file open as FD (NUL-terminated). */
 char *ns_read_fd(int fd, size_t *len)
@@ -48,16 +48,16 @@ char *ns_read_fd(int fd, size_t *len)
 }
 
 int ns_worklog_open(const struct ns_workdir *w, const char *name,
-		    struct ns_worklog *l, char *err, size_t errlen)
+		    struct ns_worklog *l, struct ns_err *err)
 {
 	l->path = NULL;
-	if ((l->fd = ns_workdir_create(w, name, err, errlen)) < 0)
+	if ((l->fd = ns_workdir_create(w, name, err)) < 0)
 		return -1;
 	if (asprintf(&l->path, "%s/%s", w->path, name) < 0) {
 		l->path = NULL;
 		close(l->fd);
 		l->fd = -1;
-		return ns_errf(err, errlen, "out of memory");
+		return ns_err_set(err, "out of memory");
 	}
 	return 0;
 }

@@ -4,6 +4,7 @@
  * workdir.h), to say why a step failed. */
 #ifndef NONSTOP_SRCTREE_WORKLOG_H
 #define NONSTOP_SRCTREE_WORKLOG_H
+#include "util/err.h"
 
 #include <stddef.h>
 
@@ -17,7 +18,7 @@ struct ns_worklog {
 /* Creates the log NAME in W (ns_workdir_create). 0, or -1 with a message in
  * ERR (L is then closed). */
 int ns_worklog_open(const struct ns_workdir *w, const char *name,
-		    struct ns_worklog *l, char *err, size_t errlen);
+		    struct ns_worklog *l, struct ns_err *err);
 
 /* Closes L (a closed one too). */
 void ns_worklog_close(struct ns_worklog *l);

@@ -161,16 +161,16 @@ void ns_gate_syscalls(struct ns_sc_list *l)
 		ns_sc_add(l, &calls[i]);
 }
 
-static int write_journal(const struct ns_gate *g, struct ns_tracee *tr,
-			 char *err, size_t errlen)
+static int write_journal(const struct ns_gate *g, struct ns_tracee *tr)
 {
+	struct ns_err *err = tr->err;
 	size_t size = NS_GATE_JOURNAL_SIZE(g->n);
 	uint8_t *j = calloc(1, size);
 	uint64_t all = ~0ULL;
 	int rc = -1;
 
 	if (!j) {
-		snprintf(err, errlen, "out of memory");
+		ns_err_set(err, "out of memory");
 		return -1;
 	}
 	memcpy(j + 8, &g->n, sizeof(g->n));
@@ -185,7 +185,7 @@ static int write_journal(const struct ns_gate *g, struct ns_tracee *tr,
 		memcpy(e + 16, g->e[i].bytes, NS_GATE_BYTES_MAX);
 	}
 	if (ns_mem_write(tr->mem_fd, g->journal, j, size) < 0)
-		snprintf(err, errlen, "cannot write the journal into process "
+		ns_err_set(err, "cannot write the journal into process "
 			 "%d: %s", (int)tr->pid, strerror(errno));
 	else
 		rc = 0;
@@ -227,28 +227,28 @@ static int move_one(struct ns_gate *g, struct ns_tracee *tr,
 	at.rdi = g->journal;
 	at.orig_rax = (uint64_t)-1; /* no syscall restart on the way out */
 	if (ns_fault("move a thread to the commit gate")) {
-		snprintf(tr->err, sizeof(tr->err), "fault injected");
+		ns_err_set(tr->err, "fault injected");
 		return -1;
 	}
 	return ns_tracee_set_regs(tr, th, &at);
 }
 
-int ns_gate_arm(struct ns_gate *g, struct ns_tracee *tr, char *err,
-		size_t errlen)
+int ns_gate_arm(struct ns_gate *g, struct ns_tracee *tr)
 {
+	struct ns_err *err = tr->err;
 	struct ns_maps maps;
 	size_t i;
 
 	g->saved = calloc(tr->n + 1, sizeof(*g->saved));
 	g->nsaved = tr->n;
 	if (!g->saved) {
-		snprintf(err, errlen, "out of memory");
+		ns_err_set(err, "out of memory");
 		return -1;
 	}
-	if (write_journal(g, tr, err, errlen) < 0)
+	if (write_journal(g, tr) < 0)
 		return -1;
 	if (ns_maps_read(tr->pid, &maps) < 0) {
-		snprintf(err, errlen, "cannot read the maps of process %d",
+		ns_err_set(err, "cannot read the maps of process %d",
 			 (int)tr->pid);
 		return -1;
 	}
@@ -259,7 +259,6 @@ int ns_gate_arm(struct ns_gate *g, struct ns_tracee *tr, char *err,
 		if (th->gone || !th->stopped)
 			continue;
 		if (move_one(g, tr, th, &maps) < 0) {
-			snprintf(err, errlen, "%s", tr->err);
 			put_back(g, tr, i);
 			ns_maps_free(&maps);
 			return -1;
@@ -269,9 +268,10 @@ int ns_gate_arm(struct ns_gate *g, struct ns_tracee *tr, char *err,
 	return 0;
 }
 
-int ns_gate_release(struct ns_gate *g, struct ns_tracee *tr, char *err,
-		    size_t errlen)
+int ns_gate_release(struct ns_gate *g, struct ns_tracee *tr)
 {
+	struct ns_err *err = tr->err;
+	bool earlier = ns_err_mark(err);   /* a failed commit: its cause */
 	uint32_t decided = 1;
 	int rc;
 
@@ -281,9 +281,10 @@ int ns_gate_release(struct ns_gate *g, struct ns_tracee *tr, char *err,
 	(void)ns_mem_write(tr->mem_fd, g->journal + J_DECISION, &decided,
 			   sizeof(decided));
 	rc = put_back(g, tr, g->nsaved);
-	if (rc)
-		snprintf(err, errlen, "could not put every thread of process %d "
-			 "back from the commit gate", (int)tr->pid);
+	/* Said as this, not as the thread's own failure on the way. */
+	if (rc && !earlier)
+		ns_err_replace(err, "could not put every thread of process %d "
+			       "back from the commit gate", (int)tr->pid);
 	free(g->saved);
 	g->saved = NULL;
 	return rc;

@@ -26,6 +26,7 @@
 #define NONSTOP_GATE_H
 #include <stddef.h>
 #include <stdint.h>
+#include "util/err.h"
 
 #include "proc/seccomp.h"
 #include "proc/tracee.h"
@@ -65,14 +66,12 @@ void ns_gate_syscalls(struct ns_sc_list *l);
 
 /* Writes the journal (undecided) and moves every stopped thread of TR to
  * the gate. On failure, the threads already moved are put back. 0, or -1
- * with ERR. */
-int ns_gate_arm(struct ns_gate *g, struct ns_tracee *tr, char *err,
-		size_t errlen);
+ * with tr->err. */
+int ns_gate_arm(struct ns_gate *g, struct ns_tracee *tr);
 
 /* Marks the switch decided (whatever the writes left is final), then puts
- * every thread back where it was. 0, or -1 with ERR: a thread could not be
+ * every thread back where it was. 0, or -1 with tr->err: a thread could not be
  * put back (it will run the gate, find the journal decided and return by
  * itself). */
-int ns_gate_release(struct ns_gate *g, struct ns_tracee *tr, char *err,
-		    size_t errlen);
+int ns_gate_release(struct ns_gate *g, struct ns_tracee *tr);
 #endif

@@ -36,8 +36,7 @@ struct pelf {
 	Elf64_Sym *syms;
 	char      *str;         /* .strtab */
 	size_t     strlen;
-	char      *err;
-	size_t     errlen;
+	struct ns_err      *err;
 };
 
 static const char shstr[] = "\0.text\0.eh_frame\0.symtab\0.strtab\0.shstrtab";
@@ -49,7 +48,7 @@ static const char shstr[] = "\0.text\0.eh_frame\0.symtab\0.strtab\0.shstrtab";
 
 static int fail(struct pelf *p, const char *what)
 {
-	snprintf(p->err, p->errlen, "patch '%s': cannot describe its code for "
+	ns_err_set(p->err, "patch '%s': cannot describe its code for "
 		 "unwinding: %s: %s", p->rec->name, what, elf_errmsg(-1));
 	return -1;
 }
@@ -149,31 +148,31 @@ static int build(struct pelf *p)
 	return 0;
 }
 
-int ns_patch_elf(int mem_fd, const struct ns_rec *rec, char *err, size_t errlen)
+int ns_patch_elf(int mem_fd, const struct ns_rec *rec, struct ns_err *err)
 {
-	struct pelf p = { .rec = rec, .err = err, .errlen = errlen };
+	struct pelf p = { .rec = rec, .err = err };
 	int fd = -1, rc = -1;
 
 	if (!rec->eh_frame || !rec->eh_frame_size || rec->eh_frame_size > MAX_EH_FRAME ||
 	    rec->code_end <= rec->code_start) {
-		snprintf(err, errlen, "patch '%s' has no unwind info", rec->name);
+		ns_err_set(err, "patch '%s' has no unwind info", rec->name);
 		return -1;
 	}
 	p.eh = malloc(rec->eh_frame_size);
 	p.syms = calloc((size_t)rec->nsyms + 1, sizeof(*p.syms));
 	p.str = malloc((size_t)rec->nsyms * NS_NAME_MAX + 1);
 	if (!p.eh || !p.syms || !p.str) {
-		snprintf(err, errlen, "out of memory");
+		ns_err_set(err, "out of memory");
 		goto out;
 	}
 	if (ns_mem_read(mem_fd, rec->eh_frame, p.eh, rec->eh_frame_size) < 0) {
-		snprintf(err, errlen, "patch '%s': cannot read its unwind info: %s",
+		ns_err_set(err, "patch '%s': cannot read its unwind info: %s",
 			 rec->name, strerror(errno));
 		goto out;
 	}
 	fd = memfd_create("nonstop-unwind", MFD_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, errlen, "memfd_create: %s", strerror(errno));
+		ns_err_set(err, "memfd_create: %s", strerror(errno));
 		goto out;
 	}
 	if (elf_version(EV_CURRENT) == EV_NONE ||

@@ -3,6 +3,7 @@
 #ifndef NONSTOP_PATCH_ELF_H
 #define NONSTOP_PATCH_ELF_H
 #include <stddef.h>
+#include "util/err.h"
 
 #include "registry/registry.h"
 
@@ -11,5 +12,5 @@
  * symbol table of its functions, into a memfd of nonstop's own. Returns
  * the descriptor (the caller owns it), or -1 with ERR: the patch has no
  * CFI, or it could not be read or written. */
-int ns_patch_elf(int mem_fd, const struct ns_rec *rec, char *err, size_t errlen);
+int ns_patch_elf(int mem_fd, const struct ns_rec *rec, struct ns_err *err);
 #endif

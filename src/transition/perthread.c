@@ -143,11 +143,11 @@ static int check(struct ns_pt *x, enum want w, size_t *pending)
 
 	if (ns_rt_threads(x->tr->pid, x->tr->mem_fd, x->rt, &v, &n) < 0) {
 		if (errno == ENOENT) {
-			snprintf(x->err, sizeof(x->err), "process %d exited",
+			ns_err_set(x->tr->err, "process %d exited",
 				 (int)x->tr->pid);
 			return -1;
 		}
-		snprintf(x->err, sizeof(x->err), "cannot read the threads of "
+		ns_err_set(x->tr->err, "cannot read the threads of "
 			 "process %d: %s", (int)x->tr->pid, strerror(errno));
 		return -1;
 	}

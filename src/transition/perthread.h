@@ -52,7 +52,6 @@ struct ns_pt {
 	uint64_t first_ns;
 	size_t   threads;            /* threads that had to switch */
 	char     blocker[512];       /* who did not switch, and where */
-	char     err[1024];
 };
 
 /* Whether thread T is done with the transition record R is in (switched

@@ -98,42 +98,38 @@ static int run(struct ns_pt *x, struct plan *pl)
 	int rc;
 
 	if (size > x->rec->pt.plan_cap) {
-		snprintf(x->err, sizeof(x->err), "internal: plan of %zu bytes "
+		ns_err_set(x->tr->err, "internal: plan of %zu bytes "
 			 "does not fit", size);
 		return -1;
 	}
 	if (ns_mem_write(x->tr->mem_fd, x->rec->pt.plan, p, size) < 0) {
-		snprintf(x->err, sizeof(x->err), "cannot write to process %d: %s",
+		ns_err_set(x->tr->err, "cannot write to process %d: %s",
 			 (int)x->tr->pid, strerror(errno));
 		return -1;
 	}
-	if (ns_remote_begin(&rs, x->tr, x->g) < 0) {
-		snprintf(x->err, sizeof(x->err), "%s", x->tr->err);
+	if (ns_remote_begin(&rs, x->tr, x->g) < 0)
 		return -1;
-	}
 	rc = ns_remote_call_handler(&rs, x->rt->blk.exec, x->rec->pt.plan, 0,
 				    EXEC_TIMEOUT);
 	if (rc < 0)
-		snprintf(x->err, sizeof(x->err), "%s", x->tr->err);
 	if (ns_remote_end(&rs, false) < 0 && rc == 0) {
-		snprintf(x->err, sizeof(x->err), "%s", x->tr->err);
 		rc = -1;
 	}
 	if (ns_rt_refresh(x->tr->mem_fd, x->rt) < 0) {
-		if (rc == 0)   /* otherwise x->err says why already */
-			snprintf(x->err, sizeof(x->err), "cannot read libnonstop's "
+		if (rc == 0)   /* otherwise x->tr->err says why already */
+			ns_err_set(x->tr->err, "cannot read libnonstop's "
 				 "state in process %d: %s", (int)x->tr->pid,
 				 strerror(errno));
 		return -1;
 	}
 	if (rc == 0 && x->rt->blk.execs == execs) {
-		snprintf(x->err, sizeof(x->err), "libnonstop in process %d did "
+		ns_err_set(x->tr->err, "libnonstop in process %d did "
 			 "not run nonstop's plan", (int)x->tr->pid);
 		return -1;
 	}
 	if (rc == 0 && x->rt->blk.last_error) {
 		int64_t e = x->rt->blk.last_error;
-		snprintf(x->err, sizeof(x->err), "libnonstop in process %d could "
+		ns_err_set(x->tr->err, "libnonstop in process %d could "
 			 "not rewrite the code: %s", (int)x->tr->pid,
 			 e == NS_RT_EPLAN ? "malformed plan" : strerror((int)-e));
 		return -1;
@@ -189,7 +185,7 @@ static int write_gens(struct ns_pt *x, uint32_t from, uint32_t to)
 	uint32_t g[2] = { from, to };
 
 	if (ns_mem_write(x->tr->mem_fd, x->rec->pt.gens, g, sizeof(g)) < 0) {
-		snprintf(x->err, sizeof(x->err), "cannot write to process %d: %s",
+		ns_err_set(x->tr->err, "cannot write to process %d: %s",
 			 (int)x->tr->pid, strerror(errno));
 		return -1;
 	}
@@ -214,7 +210,7 @@ static int write_pads(struct ns_pt *x, bool to_disp)
 		else
 			memcpy(pad, f->saved, NS_PAD_LEN);
 		if (ns_mem_write(x->tr->mem_fd, s.pad, pad, NS_PAD_LEN) < 0) {
-			snprintf(x->err, sizeof(x->err), "cannot write to process "
+			ns_err_set(x->tr->err, "cannot write to process "
 				 "%d: %s", (int)x->tr->pid, strerror(errno));
 			return -1;
 		}
@@ -222,14 +218,10 @@ static int write_pads(struct ns_pt *x, bool to_disp)
 	return 0;
 }
 
-/* Puts the pads back after a failure, whose reason x->err keeps. */
+/* Puts the pads back after a failure, whose reason x->tr->err keeps. */
 static void undo_pads(struct ns_pt *x)
 {
-	char why[sizeof(x->err)];
-
-	snprintf(why, sizeof(why), "%s", x->err);
-	write_pads(x, false);
-	snprintf(x->err, sizeof(x->err), "%s", why);
+	write_pads(x, false);   /* a failure here does not replace it */
 }
 
 int ns_pt_install(struct ns_pt *x)
@@ -239,8 +231,7 @@ int ns_pt_install(struct ns_pt *x)
 	struct ns_rec_step s;
 	struct plan pl;
 
-	if (ns_rec_move_install(r->state, x->rec_addr, &s, x->err,
-				sizeof(x->err)) < 0 ||
+	if (ns_rec_move_install(r->state, x->rec_addr, &s, x->tr->err) < 0 ||
 	    write_gens(x, g, GEN_MAX) < 0)
 		return -1;
 	if (write_pads(x, true) < 0) {
@@ -268,7 +259,7 @@ int ns_pt_install(struct ns_pt *x)
 	ns_rec_step_done(r, &s);
 	return 0;
 nomem:
-	snprintf(x->err, sizeof(x->err), "out of memory");
+	ns_err_set(x->tr->err, "out of memory");
 	return -1;
 }
 
@@ -278,7 +269,7 @@ int ns_pt_complete(struct ns_pt *x)
 	struct plan pl;
 
 	if (plan_init(&pl, r, 0) < 0) {
-		snprintf(x->err, sizeof(x->err), "out of memory");
+		ns_err_set(x->tr->err, "out of memory");
 		return -1;
 	}
 	add_rec(&pl, 0, x, offsetof(struct ns_rec, pt.bypassed), 1, 0);
@@ -301,11 +292,10 @@ int ns_pt_back(struct ns_pt *x)
 	struct ns_rec_step s;
 	struct plan pl;
 
-	if (ns_rec_move_back(r->state, x->rec_addr, &s, x->err,
-			     sizeof(x->err)) < 0)
+	if (ns_rec_move_back(r->state, x->rec_addr, &s, x->tr->err) < 0)
 		return -1;
 	if (plan_init(&pl, r, g) < 0) {
-		snprintf(x->err, sizeof(x->err), "out of memory");
+		ns_err_set(x->tr->err, "out of memory");
 		return -1;
 	}
 	/* Once complete, every thread has run P's code, including any whose
@@ -362,11 +352,10 @@ int ns_pt_retire(struct ns_pt *x, const struct ns_registry *reg)
 	struct ns_rec_step s;
 	struct plan pl;
 
-	if (ns_rec_move_retire(r->state, x->rec_addr, &s, x->err,
-			       sizeof(x->err)) < 0)
+	if (ns_rec_move_retire(r->state, x->rec_addr, &s, x->tr->err) < 0)
 		return -1;
 	if (plan_init(&pl, r, g) < 0) {
-		snprintf(x->err, sizeof(x->err), "out of memory");
+		ns_err_set(x->tr->err, "out of memory");
 		return -1;
 	}
 	for (uint32_t i = 0; i < r->nfuncs; i++) {
@@ -406,7 +395,7 @@ int ns_pt_forget(struct ns_pt *x, const struct ns_registry *reg)
 			continue;
 		if (ns_mem_write(x->tr->mem_fd, f->old_addr - NS_PAD_LEN,
 				 f->saved, NS_PAD_LEN) < 0) {
-			snprintf(x->err, sizeof(x->err), "cannot write to process "
+			ns_err_set(x->tr->err, "cannot write to process "
 				 "%d: %s", (int)x->tr->pid, strerror(errno));
 			return -1;
 		}
@@ -418,7 +407,7 @@ int ns_pt_forget(struct ns_pt *x, const struct ns_registry *reg)
 	if (others)
 		return 0;
 	if (plan_init(&pl, x->rec, 0) < 0) {
-		snprintf(x->err, sizeof(x->err), "out of memory");
+		ns_err_set(x->tr->err, "out of memory");
 		return -1;
 	}
 	pl.p->set_scan = 1;

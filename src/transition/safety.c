@@ -190,8 +190,8 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
  * the same reasons. */
 static int file_elf(pid_t pid, Dwarf_Addr base, char **file_name, Elf **elfp)
 {
-	char err[512];
-	int fd = ns_mapfile_open_at(pid, base, err, sizeof(err));
+	struct ns_err err = { 0 };
+	int fd = ns_mapfile_open_at(pid, base, &err);
 
 	if (fd < 0)
 		return -1;
@@ -251,7 +251,7 @@ static struct patch_mod *patch_at(struct ns_safety *s, uint64_t start)
 static void read_patches(struct ns_safety *s)
 {
 	struct ns_registry reg;
-	char err[256];
+	struct ns_err err = { 0 };
 
 	if (ns_registry_read(s->tr->pid, s->tr->mem_fd, &reg) < 0)
 		return;
@@ -262,7 +262,7 @@ static void read_patches(struct ns_safety *s)
 
 		if (!r->eh_frame)
 			continue;
-		pm->fd = ns_patch_elf(s->tr->mem_fd, r, err, sizeof(err));
+		pm->fd = ns_patch_elf(s->tr->mem_fd, r, &err);
 		if (pm->fd < 0)
 			continue;
 		pm->base = r->base;
@@ -292,12 +292,13 @@ static int warm_module(Dwfl_Module *mod, void **userdata, const char *name,
 	return DWARF_CB_OK;
 }
 
-struct ns_safety *ns_safety_new(struct ns_tracee *tr, char *err, size_t errlen)
+struct ns_safety *ns_safety_new(struct ns_tracee *tr)
 {
+	struct ns_err *err = tr->err;
 	struct ns_safety *s = calloc(1, sizeof(*s));
 
 	if (!s) {
-		snprintf(err, errlen, "out of memory");
+		ns_err_set(err, "out of memory");
 		return NULL;
 	}
 	s->tr = tr;
@@ -315,7 +316,7 @@ struct ns_safety *ns_safety_new(struct ns_tracee *tr, char *err, size_t errlen)
 	dwfl_getmodules(s->dwfl, warm_module, s, 0);
 	return s;
 fail:
-	snprintf(err, errlen, "cannot prepare unwinding of process %d: %s",
+	ns_err_set(err, "cannot prepare unwinding of process %d: %s",
 		 (int)tr->pid, dwfl_errmsg(-1));
 	ns_safety_free(s);
 	return NULL;

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "util/err.h"
 
 #include "proc/tracee.h"
 
@@ -23,8 +24,8 @@ struct ns_blocker {
 struct ns_safety;
 
 /* Prepares unwinding of TR's threads (reads the modules' CFI). Call before
- * stopping the threads: this is the slow part. NULL with ERR on failure. */
-struct ns_safety *ns_safety_new(struct ns_tracee *tr, char *err, size_t errlen);
+ * stopping the threads: this is the slow part. NULL with tr->err on failure. */
+struct ns_safety *ns_safety_new(struct ns_tracee *tr);
 void ns_safety_free(struct ns_safety *s);
 
 /* With every thread of the tracee stopped: 0 if no thread is executing in,

@@ -20,18 +20,19 @@
 /* Commits behind the gate, if there is one. */
 static int commit(struct ns_transition *x)
 {
-	char err[256];
+	bool mark = ns_err_mark(x->tr->err);
 	int rc;
 
-	if (x->gate && ns_gate_arm(x->gate, x->tr, x->err, sizeof(x->err)) < 0)
+	if (x->gate && ns_gate_arm(x->gate, x->tr) < 0)
 		return -1;
-	rc = x->commit(x->arg, x->err, sizeof(x->err));
-	if (x->gate && ns_gate_release(x->gate, x->tr, err, sizeof(err)) < 0 &&
+	rc = x->commit(x->arg, x->tr->err);
+	if (x->gate && ns_gate_release(x->gate, x->tr) < 0 &&
 	    rc == 0) {
 		/* The switch stands; the threads left at the gate will find
 		 * it decided and return by themselves. Said as a warning: it
 		 * is not a failure. */
-		snprintf(x->warn, sizeof(x->warn), "%s", err);
+		snprintf(x->warn, sizeof(x->warn), "%.500s", ns_err_msg(x->tr->err));
+		ns_err_forget(x->tr->err, mark);
 	}
 	return rc < 0 ? -1 : 0;
 }
@@ -44,7 +45,6 @@ static int attempt(struct ns_transition *x)
 	int rc;
 
 	if (ns_tracee_stop_all(x->tr) < 0) {
-		snprintf(x->err, sizeof(x->err), "%s", x->tr->err);
 		ns_tracee_resume_all(x->tr);
 		return -1;
 	}
@@ -53,7 +53,7 @@ static int attempt(struct ns_transition *x)
 	rc = ns_safety_check(x->safety, x->busy, x->nbusy, &x->blocker);
 	uint64_t t2 = ns_clock_ns();
 	if (rc == 0 && x->before_commit &&
-	    x->before_commit(x->arg, x->err, sizeof(x->err)) < 0)
+	    x->before_commit(x->arg, x->tr->err) < 0)
 		rc = -1;
 	if (rc == 0)
 		rc = commit(x);
@@ -92,7 +92,7 @@ int ns_transition_run(struct ns_transition *x)
 			return 1;
 		ns_tracee_pump(x->tr, delay_ms);
 		if (x->tr->exited) {
-			snprintf(x->err, sizeof(x->err), "process %d exited",
+			ns_err_set(x->tr->err, "process %d exited",
 				 (int)x->tr->pid);
 			return -1;
 		}

@@ -2,6 +2,7 @@
 #ifndef NONSTOP_TRANSITION_H
 #define NONSTOP_TRANSITION_H
 #include <stdint.h>
+#include "util/err.h"
 
 #include "proc/tracee.h"
 #include "transition/gate.h"
@@ -16,12 +17,12 @@ struct ns_transition {
 	double timeout;               /* seconds to wait for a safe moment */
 	/* Called with every thread stopped and the check passed: writes the
 	 * switch. Must leave the target as it was if it fails. */
-	int (*commit)(void *arg, char *err, size_t errlen);
+	int (*commit)(void *arg, struct ns_err *err);
 	/* If set, called like commit() just before it (every thread
 	 * stopped, the check passed), outside the commit gate: the state
 	 * transformers run there (core/xform.h). Must leave every thread
 	 * stopped as it was; a failure fails the transition. */
-	int (*before_commit)(void *arg, char *err, size_t errlen);
+	int (*before_commit)(void *arg, struct ns_err *err);
 	void *arg;
 	/* If set, every thread waits at this gate during commit(), so that
 	 * the switch is all or nothing even if nonstop dies (gate.h). */
@@ -34,7 +35,6 @@ struct ns_transition {
 	unsigned attempts;
 	size_t   threads;             /* threads stopped in the last attempt */
 	struct ns_blocker blocker;    /* why the last attempt was unsafe */
-	char err[512];
 	char warn[512];               /* committed, but: one line, or empty
 					 (the caller reports it) */
 };
