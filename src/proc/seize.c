@@ -158,6 +158,22 @@ static int seize_one(struct ns_tracee *tr, pid_t tid)
 	return 0;
 }
 
+int ns_tracee_seize_thread(struct ns_tracee *tr, pid_t tid,
+			   struct ns_thread **out)
+{
+	*out = NULL;
+	if (ns_tracee_knows(tr, tid))
+		return ns_err_set(tr->err, "thread %d of process %d is held "
+				  "already", (int)tid, (int)tr->pid);
+	if (seize_one(tr, tid) < 0) {
+		if (tr->n && tr->t[tr->n - 1]->tid == tid)
+			ns_tracee_let_go_thread(tr, tr->t[tr->n - 1]);
+		return -1;
+	}
+	*out = tr->t[tr->n - 1];
+	return 0;
+}
+
 /* Seizes every thread of PID, or only thread ONE if it is not 0. */
 static int attach(struct ns_tracee *tr, pid_t pid, pid_t one)
 {

@@ -443,6 +443,29 @@ void ns_tracee_close(struct ns_tracee *tr)
 	tr->mem_fd = -1;
 }
 
+void ns_tracee_let_go_thread(struct ns_tracee *tr, struct ns_thread *th)
+{
+	size_t i;
+
+	if (!th->gone && !th->stopped) {
+		/* PTRACE_DETACH needs it stopped; a failure to stop it is
+		 * not the caller's (it is let go all the same). */
+		bool mark = ns_err_mark(tr->err);
+
+		ns_tracee_stop_one(tr, th);
+		ns_err_forget(tr->err, mark);
+	}
+	if (!th->gone)
+		ptrace(PTRACE_DETACH, th->tid, 0, (long)th->pending_sig);
+	for (i = 0; i < tr->n && tr->t[i] != th; i++)
+		;
+	if (i == tr->n)
+		return;
+	memmove(&tr->t[i], &tr->t[i + 1], (tr->n - i - 1) * sizeof(tr->t[0]));
+	tr->n--;
+	free(th);
+}
+
 void ns_tracee_detach(struct ns_tracee *tr)
 {
 	bool any_running = false;

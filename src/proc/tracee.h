@@ -49,6 +49,16 @@ int ns_tracee_attach_leader(struct ns_tracee *tr, pid_t pid);
  * own thread, and no other is ever stopped). */
 int ns_tracee_attach_thread(struct ns_tracee *tr, pid_t pid, pid_t tid);
 
+/* Seizes one more thread, TID, of TR's process (checked as seize.c
+ * checks every thread: a task of the process before and after), not
+ * stopped: *OUT. 0, or -1 with tr->err. */
+int ns_tracee_seize_thread(struct ns_tracee *tr, pid_t tid,
+			   struct ns_thread **out);
+
+/* Lets thread TH alone go (stopped or not; its kept signal delivered) and
+ * forgets it: TR holds what it held before. */
+void ns_tracee_let_go_thread(struct ns_tracee *tr, struct ns_thread *th);
+
 /* Stops every live thread and loads its registers. 0, or -1 with tr->err
  * (also if they do not all stop within 10 s: a thread in uninterruptible
  * sleep, a process dumping core). */

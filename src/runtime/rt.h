@@ -56,7 +56,10 @@ struct ns_rt_thread {
 	pid_t    tid;
 	char     comm[17];
 	bool     runtime;            /* the runtime's own thread */
-	bool     registered;         /* has passed an update point */
+	bool     registered;         /* has a slot (from its start, or its
+					first update point) */
+	uint64_t slot_addr;          /* that slot, in the target */
+	uint64_t passes;             /* update points at which it switched */
 	uint32_t view;               /* its generation (0 if unregistered) */
 	uint32_t scan_gen, scan_hit; /* its last stack check (nonstop_rt.h) */
 	uint64_t scan_pc;

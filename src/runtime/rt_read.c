@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -161,8 +162,8 @@ static int by_tid(const void *a, const void *b)
 /* Fills the thread of V (sorted by tid) that slot S names. A slot count
  * and a thread count both in the ten thousands must not multiply: a
  * binary search per slot. */
-static void take_slot(const struct ns_rt_slot *s, struct ns_rt_thread *v,
-		      size_t n)
+static void take_slot(const struct ns_rt_slot *s, uint64_t addr,
+		      struct ns_rt_thread *v, size_t n)
 {
 	struct ns_rt_thread key = { .tid = (pid_t)s->tid };
 	struct ns_rt_thread *t = bsearch(&key, v, n, sizeof(*v), by_tid);
@@ -170,6 +171,8 @@ static void take_slot(const struct ns_rt_slot *s, struct ns_rt_thread *v,
 	if (!t)
 		return;
 	t->registered = true;
+	t->slot_addr = addr;
+	t->passes = s->passes;
 	t->view = s->view;
 	t->scan_gen = s->scan_gen;
 	t->scan_hit = s->scan_hit;
@@ -202,7 +205,9 @@ int ns_rt_read_slots(int mem_fd, const struct ns_rt *blk,
 			goto out;
 		for (int s = 0; s < NS_RT_SLOTS; s++)
 			if (slot_sane(&c.slot[s]))
-				take_slot(&c.slot[s], v, n);
+				take_slot(&c.slot[s], at + offsetof(struct ns_rt_chunk,
+								    slot) +
+					  (uint64_t)s * sizeof(c.slot[0]), v, n);
 		at = c.next;
 	}
 	rc = 0;
