@@ -95,6 +95,12 @@ __attribute__((constructor)) static void ns_rt_init(void)
 	register_membarrier();
 	if (ns_rt_registry_init() < 0)
 		return;
+	/* The thread that loads libnonstop (the main thread, for a program
+	 * linked with it or started with LD_PRELOAD) takes its slot now, as
+	 * pthread_create's threads do at their start: nonstop can then
+	 * switch it while it sleeps in a system call without ever passing
+	 * an update point (src/transition/pt_blocked.h). */
+	ns_rt_thread_start();
 	pthread_atfork(NULL, NULL, after_fork_child);
 	if (start_thread() < 0)
 		return;
