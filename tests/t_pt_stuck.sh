@@ -1,6 +1,9 @@
-# A thread that never reaches an update point is reported, never forced.
-# The target has a thread "stuck" in pause(). apply --timeout 1 refuses,
-# naming that thread and where it is, and withdraws the patch: the other
+# A thread that never reaches an update point, and that nonstop cannot
+# switch while it sleeps, is reported, never forced. The target has a
+# thread "stuck" in pause() inside stuck_wait(), a function the patch
+# replaces. apply --timeout 1 refuses, naming that thread, where it is and
+# why nonstop could not switch it, and what would help, and withdraws the
+# patch: the other
 # threads go back to the old code, never mixing, and no patch memory is
 # left. With --leave-pending the transition stays pending instead: the
 # workers run the new code, status lists the thread that has not switched,
@@ -17,6 +20,9 @@ expect_exit 1 "$NONSTOP" apply --timeout 1 "$TPID" fix.nsp
 expect_one_error_line
 expect_stderr_match 'thread [0-9]+ \(stuck\) has not passed an update point'
 expect_stderr_match 'blocked in system call pause'
+expect_stderr_match 'has not passed an update point ever'
+expect_stderr_match 'could not switch it while asleep: its stack holds stuck_wait'
+expect_stderr_match '\-\-mode stop'
 expect_stderr_match 'withdrawn'
 wait_answer "workers=old loop=old" v
 expect_eq 0 "$(ask mixed)" "mixed pairs"

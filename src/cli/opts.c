@@ -141,9 +141,11 @@ void ns_cli_json_switch(const struct ns_op_result *res)
 	if (res->mode != NS_MODE_PER_THREAD)
 		return;
 	printf(",\"stopped_threads\":[%d],\"switched_threads\":%zu,"
+	       "\"switched_asleep\":%zu,"
 	       "\"switch_us\":%.1f,\"first_switch_us\":%.1f,"
 	       "\"pending\":%s,\"retiring\":%s", res->stopped_tid,
-	       res->pt_threads, res->switch_ns / 1e3, res->first_ns / 1e3,
+	       res->pt_threads, res->pt_asleep, res->switch_ns / 1e3,
+	       res->first_ns / 1e3,
 	       res->pending ? "true" : "false", res->retiring ? "true" : "false");
 	if (res->note[0]) {
 		printf(",\"note\":");
@@ -166,13 +168,22 @@ void ns_cli_print_switch(const struct ns_cli_opts *o,
 		       "point run the new code; `nonstop status` shows the others\n");
 	else if (res->retiring)
 		printf("every thread runs the old code; %s\n", note);
-	else
+	else if (!res->pt_asleep)
 		printf("%zu thread%s switched %s by %s at an update point, the "
 		       "last after %.1f ms; no thread was stopped but libnonstop's "
 		       "own (thread %d)\n", res->pt_threads,
 		       res->pt_threads == 1 ? "" : "s", to,
 		       res->pt_threads == 1 ? "itself" : "themselves",
 		       res->switch_ns / 1e6, res->stopped_tid);
+	else
+		printf("%zu thread%s switched %s, the last after %.1f ms: %zu by "
+		       "%s at an update point, %zu asleep in a system call by "
+		       "nonstop (each held while asleep, its stack checked); no "
+		       "running thread was stopped but libnonstop's own (thread "
+		       "%d)\n", res->pt_threads, res->pt_threads == 1 ? "" : "s",
+		       to, res->switch_ns / 1e6, res->pt_threads - res->pt_asleep,
+		       res->pt_threads - res->pt_asleep == 1 ? "itself" :
+		       "themselves", res->pt_asleep, res->stopped_tid);
 	if (res->note[0] && !res->retiring)
 		printf("note: %s\n", note);
 }

@@ -13,12 +13,35 @@
 #include <linux/membarrier.h>
 
 #include "proc/mem.h"
+#include "registry/registry.h"
 #include "transition/dispatch.h"
 #include "transition/perthread.h"
+#include "transition/pt_blocked.h"
 #include "util/clock.h"
 
 #define POLL_MIN_US 200
 #define POLL_MAX_US 20000
+/* A thread asleep in a system call is left this long to pass an update
+ * point of its own before nonstop switches it (pt_blocked.h), and is
+ * tried again this often when it could not be. */
+#define BLOCKED_AFTER_NS  (20 * 1000000ULL)
+#define BLOCKED_RETRY_NS  (250 * 1000000ULL)
+#define BLOCKED_MAX       64
+
+/* What the wait knows of the threads asleep it tried to switch: when to
+ * try again, and why it could not (said with the thread in x->blocker). */
+struct tried {
+	pid_t    tid;
+	uint64_t next_ns;
+	char     why[160];
+};
+
+struct blocked {
+	struct tried t[BLOCKED_MAX];
+	size_t n;
+	struct ns_rt_thread cand[BLOCKED_MAX];  /* asleep, not done: this look */
+	size_t ncand;
+};
 
 void ns_pt_syscalls(const struct ns_rt_handle *rt, struct ns_sc_list *l)
 {
@@ -57,7 +80,9 @@ enum want {
 			   stack clean of P's memory */
 };
 
-/* Whether thread T is where W wants it; if not, WHY says so. */
+/* Whether thread T is where W wants it; if not, WHY says so. A thread
+ * that has a slot has not necessarily passed an update point: threads
+ * take theirs when they start. */
 static bool done(const struct ns_rt_thread *t, const struct ns_rec *r,
 		 enum want w, char *why, size_t len)
 {
@@ -68,7 +93,7 @@ static bool done(const struct ns_rt_thread *t, const struct ns_rec *r,
 		if (t->registered && t->view >= r->pt.gen)
 			return true;
 		snprintf(why, len, "thread %d (%s) has not passed an update point "
-			 "%s (%s)", (int)t->tid, name, t->registered ?
+			 "%s (%s)", (int)t->tid, name, t->passes ?
 			 "since the patch was installed" : "ever", t->where);
 		return false;
 	case WANT_BACK:
@@ -134,9 +159,20 @@ static void note_switch(struct ns_pt *x, const struct ns_rt_thread *t)
 		x->switch_ns = d;
 }
 
+static const struct tried *tried_of(const struct blocked *b, pid_t tid)
+{
+	for (size_t i = 0; b && i < b->n; i++)
+		if (b->t[i].tid == tid)
+			return &b->t[i];
+	return NULL;
+}
+
 /* One look at every thread: 1 if all are where W wants them, 0 if not
- * (x->blocker names the first few that are not), -1 on error. */
-static int check(struct ns_pt *x, enum want w, size_t *pending)
+ * (x->blocker names the first few that are not, with why nonstop could
+ * not switch those asleep it tried; B, if given, gets those asleep), -1
+ * on error. */
+static int check(struct ns_pt *x, enum want w, size_t *pending,
+		 struct blocked *b)
 {
 	struct ns_rt_thread *v;
 	size_t n, left = 0, len = 0;
@@ -154,14 +190,25 @@ static int check(struct ns_pt *x, enum want w, size_t *pending)
 	x->blocker[0] = 0;
 	x->threads = 0;
 	x->first_ns = x->switch_ns = 0;
+	if (b)
+		b->ncand = 0;
 	for (size_t i = 0; i < n; i++) {
-		char why[256];
+		const struct tried *tr;
+		char why[512];
 		if (v[i].runtime)
 			continue;
 		x->threads++;
 		if (done(&v[i], x->rec, w, why, sizeof(why))) {
 			note_switch(x, &v[i]);
 			continue;
+		}
+		if (b && v[i].blocked && b->ncand < BLOCKED_MAX)
+			b->cand[b->ncand++] = v[i];
+		if ((tr = tried_of(b, v[i].tid)) && tr->why[0]) {
+			size_t l = strlen(why);
+
+			snprintf(why + l, sizeof(why) - l, "; nonstop could not "
+				 "switch it while asleep: %s", tr->why);
 		}
 		if (left < 3 && len < sizeof(x->blocker))
 			len += (size_t)snprintf(x->blocker + len,
@@ -179,27 +226,154 @@ static int check(struct ns_pt *x, enum want w, size_t *pending)
 
 /* Polls until W holds, from every 200 us to every 20 ms, up to the
  * timeout. 0 done, 1 timed out, -1 error. */
+/* What a thread switched from outside must not have on its stack: for a
+ * switch, the functions the patch replaces, as the program has them and
+ * as an earlier patch does (any per-thread patch's code: the versions a
+ * thread may run); for a switch back, the patch's code. Malloc'd in *R. */
+static int busy_ranges(struct ns_pt *x, enum want w, struct ns_range **r,
+		       size_t *n)
+{
+	const struct ns_rec *rec = x->rec;
+	struct ns_registry reg = { 0 };
+	size_t k = 0, cap = rec->nfuncs + 1;
+
+	if (w == WANT_SWITCHED) {
+		if (ns_registry_read(x->tr->pid, x->tr->mem_fd, &reg) < 0)
+			return ns_err_set(x->tr->err, "cannot read the registry "
+					  "of process %d", (int)x->tr->pid);
+		cap += reg.n;
+	}
+	*r = calloc(cap, sizeof(**r));
+	if (!*r) {
+		ns_registry_free(&reg);
+		return ns_err_set(x->tr->err, "out of memory");
+	}
+	if (w == WANT_SWITCHED) {
+		for (uint32_t i = 0; i < rec->nfuncs; i++)
+			(*r)[k++] = (struct ns_range){ rec->funcs[i].old_addr,
+				rec->funcs[i].old_addr + rec->funcs[i].old_size,
+				"the function the patch replaces" };
+		for (size_t i = 0; i < reg.n; i++)
+			if (reg.v[i].addr != x->rec_addr &&
+			    reg.v[i].rec->mode == NS_MODE_PER_THREAD)
+				(*r)[k++] = (struct ns_range){
+					reg.v[i].rec->code_start,
+					reg.v[i].rec->code_end,
+					"an earlier patch's code" };
+	} else if (w == WANT_BACK) {
+		(*r)[k++] = (struct ns_range){ rec->code_start, rec->code_end,
+					       "the patch's code" };
+	} else {
+		/* The range every thread's own update point checks now: this
+		 * patch's memory and any other retiring's (pt_plan.c). */
+		uint64_t lo_hi[2];
+
+		if (ns_mem_read(x->tr->mem_fd, x->rt->addr +
+				offsetof(struct ns_rt, scan_lo), lo_hi,
+				sizeof(lo_hi)) < 0) {
+			free(*r);
+			*r = NULL;
+			return ns_err_set(x->tr->err, "cannot read libnonstop's "
+					  "control block in process %d",
+					  (int)x->tr->pid);
+		}
+		(*r)[k++] = (struct ns_range){ lo_hi[0], lo_hi[1],
+					       "the memory of a reverted patch" };
+	}
+	ns_registry_free(&reg);
+	*n = k;
+	return 0;
+}
+
+static struct tried *tried_slot(struct blocked *b, pid_t tid)
+{
+	struct tried *t = (struct tried *)tried_of(b, tid);
+
+	if (t || b->n == BLOCKED_MAX)
+		return t;
+	t = &b->t[b->n++];
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	return t;
+}
+
+/* Switches from outside the threads asleep that are due (pt_blocked.h).
+ * The number switched, or -1 on error. */
+static int switch_asleep(struct ns_pt *x, enum want w, struct blocked *b,
+			 struct ns_range **busy, size_t *nbusy,
+			 struct ns_safety **safety)
+{
+	uint64_t now = ns_clock_ns();
+	int switched = 0;
+
+	for (size_t i = 0; i < b->ncand; i++) {
+		const struct ns_rt_thread *t = &b->cand[i];
+		struct tried *tr = tried_slot(b, t->tid);
+
+		if (!tr || tr->next_ns > now)
+			continue;
+		if (!*busy && busy_ranges(x, w, busy, nbusy) < 0)
+			return -1;
+		tr->next_ns = now + BLOCKED_RETRY_NS;
+		if (ns_pt_switch_blocked(x, t, *busy, *nbusy, w == WANT_GRACE,
+					 safety, tr->why, sizeof(tr->why)) == 1) {
+			tr->why[0] = 0;
+			x->switched_asleep++;
+			switched++;
+		}
+	}
+	return switched;
+}
+
+/* Polls until W holds, from every 200 us to every 20 ms, up to the
+ * timeout; threads asleep in a system call are switched by nonstop once
+ * they have had BLOCKED_AFTER_NS to do it themselves. 0 done, 1 timed
+ * out, -1 error. */
 static int wait_for(struct ns_pt *x, enum want w)
 {
-	uint64_t deadline = ns_clock_ns() + (uint64_t)(x->timeout * 1e9);
+	uint64_t start = ns_clock_ns();
+	uint64_t deadline = start + (uint64_t)(x->timeout * 1e9);
 	unsigned us = POLL_MIN_US;
-	size_t pending;
+	struct blocked *b = calloc(1, sizeof(*b));
+	struct ns_safety *safety = NULL;
+	struct ns_range *busy = NULL;
+	size_t pending, nbusy = 0;
+	int rc;
 
+	if (!b)
+		return ns_err_set(x->tr->err, "out of memory");
 	for (;;) {
-		int rc = check(x, w, &pending);
-		uint64_t t = ns_clock_ns();
+		uint64_t t;
 
-		if (rc < 0)
-			return -1;
-		if (rc == 1)
-			return 0;
-		if (t >= deadline)
-			return 1;
+		rc = check(x, w, &pending, b);
+		t = ns_clock_ns();
+		if (rc != 0) {
+			rc = rc == 1 ? 0 : -1;   /* all there, or an error */
+			break;
+		}
+		if (b->ncand && t - start >= BLOCKED_AFTER_NS) {
+			int k = switch_asleep(x, w, b, &busy, &nbusy, &safety);
+
+			if (k < 0) {
+				rc = -1;
+				break;
+			}
+			if (k > 0)
+				continue;   /* look again at once */
+		}
+		if (t >= deadline) {
+			rc = 1;
+			break;
+		}
 		struct timespec d = { 0, (long)us * 1000 };
 		nanosleep(&d, NULL);
 		if (us < POLL_MAX_US)
 			us *= 2;
 	}
+	ns_safety_free(safety);
+	free(busy);
+	free(b);
+	return rc;
 }
 
 int ns_pt_wait_switched(struct ns_pt *x)
@@ -221,5 +395,5 @@ int ns_pt_released(struct ns_pt *x)
 {
 	size_t pending;
 
-	return check(x, WANT_GRACE, &pending);
+	return check(x, WANT_GRACE, &pending, NULL);
 }

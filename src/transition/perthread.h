@@ -51,6 +51,8 @@ struct ns_pt {
 	uint64_t switch_ns;
 	uint64_t first_ns;
 	size_t   threads;            /* threads that had to switch */
+	size_t   switched_asleep;    /* of those, switched by nonstop while
+					asleep in a system call (pt_blocked.h) */
 	char     blocker[512];       /* who did not switch, and where */
 };
 

@@ -6,7 +6,11 @@
  * a mix (it must never happen in the per-thread mode). An
  * event-loop thread never leaves event_loop() (loop.c), which calls
  * handler() at each turn after its update point. With --stuck, a thread named "stuck"
- * blocks in pause() and never reaches an update point. Commands on stdin,
+ * blocks in pause() inside stuck_wait(), which every patch replaces, and
+ * never reaches an update point: nonstop cannot switch it either. With
+ * --asleep, a thread named "asleep" blocks in pause() outside any function
+ * a patch replaces, never passing an update point: nonstop switches it
+ * while it sleeps; each SIGUSR1 ("wake") makes it call handler() once. Commands on stdin,
  * read by a thread that polls with a timeout and passes an update point
  * at every turn:
  *   v       workers=old|new|v3|both (the version of the last pair each
@@ -14,8 +18,11 @@
  *   mixed   pairs of mixed versions seen (0, or the test fails)
  *   iters   total worker iterations (state that must survive patching)
  *   spawn   starts one more event-loop thread ("loop2")
+ *   wake    (--asleep) wakes "asleep" once: asleep=2 old, 3 new (v2/v3), 4 (v4)
+ *   wakes   how many times "asleep" woke (from pause(): a signal, or EINTR)
  *   ping    pong */
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
@@ -58,12 +65,35 @@ static void *loop_thread(void *arg)
 	return NULL;
 }
 
+int stuck_wait(void);
+int handler(int x);
+static atomic_int asleep_saw;          /* handler(1) when it last woke */
+static atomic_int asleep_wakes;        /* times it woke */
+static pthread_t asleep_t;
+
 static void *stuck_thread(void *arg)
 {
 	(void)arg;
 	prctl(PR_SET_NAME, "stuck", 0, 0, 0);
 	for (;;)
+		stuck_wait();
+	return NULL;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static void *asleep_thread(void *arg)
+{
+	(void)arg;
+	prctl(PR_SET_NAME, "asleep", 0, 0, 0);
+	for (;;) {
 		pause();
+		atomic_fetch_add(&asleep_wakes, 1);
+		atomic_store(&asleep_saw, handler(1));
+	}
 	return NULL;
 }
 
@@ -91,6 +121,15 @@ static int command(const char *line)
 		return printf("%lu\n", atomic_load(&mixed));
 	if (!strcmp(line, "iters"))
 		return printf("%lu\n", atomic_load(&iters));
+	if (!strcmp(line, "wake")) {
+		atomic_store(&asleep_saw, 0);
+		pthread_kill(asleep_t, SIGUSR1);
+		for (int i = 0; i < 2000 && !atomic_load(&asleep_saw); i++)
+			usleep(1000);
+		return printf("asleep=%d\n", atomic_load(&asleep_saw));
+	}
+	if (!strcmp(line, "wakes"))
+		return printf("%d\n", atomic_load(&asleep_wakes));
 	if (!strcmp(line, "spawn")) {
 		pthread_t t;
 
@@ -110,6 +149,10 @@ int main(int argc, char **argv)
 	pthread_create(&t, NULL, loop_thread, NULL);
 	if (argc > 1 && !strcmp(argv[1], "--stuck"))
 		pthread_create(&t, NULL, stuck_thread, NULL);
+	if (argc > 1 && !strcmp(argv[1], "--asleep")) {
+		signal(SIGUSR1, on_usr1);
+		pthread_create(&asleep_t, NULL, asleep_thread, NULL);
+	}
 	while (atomic_load(&iters) < 100 || !atomic_load(&loop_seen))
 		usleep(1000);
 	printf("ready\n");
