@@ -153,6 +153,14 @@ int ns_pt_place(struct ns_apply_op *a)
 	return 0;
 }
 
+/* What gets a patch applied that the per-thread mode could not: said
+ * with every such refusal (loading libnonstop must never leave a user
+ * with a patch stop-the-world would have applied, and no way to it). */
+#define HOW_TO_APPLY "To apply it: --mode stop (every thread paused a moment), " \
+	"or NONSTOP_UPDATE_POINTS=waits in the program's environment (its " \
+	"epoll_wait, poll and select become update points), or a call of " \
+	"nonstop_update_point() in the loop of the threads named"
+
 /* Takes back a patch that not every thread reached: threads that switched
  * go back at their next update point. 0 when no thread can reach its
  * memory any more (the caller removes it); -1 with the reason in the
@@ -224,8 +232,8 @@ int ns_pt_apply_switch(struct ns_apply_op *a)
 	if (withdraw(&x, &a->s.reg) == 0) {
 		a->mapped = true;   /* no thread can reach it any more */
 		return ns_op_fail(res, "refused: %s; no update point within %.3g s "
-				  "(--timeout): the patch was withdrawn", blocker,
-				  o->timeout);
+				  "(--timeout): the patch was withdrawn. %s",
+				  blocker, o->timeout, HOW_TO_APPLY);
 	}
 	return ns_err_replace(&res->err, "refused: %s; no update point within "
 			      "%.3g s (--timeout): %s", blocker, o->timeout,
