@@ -54,7 +54,7 @@ updated=0
 apt_update() {
 	[ $updated = 1 ] && return 0
 	say "apt-get update"
-	"${APT_ENV[@]}" apt-get update -qq >"$CACHE/apt-update.log" 2>&1 ||
+	"${APT_ENV[@]}" apt-get update -qq --error-on=any >"$CACHE/apt-update.log" 2>&1 ||
 		die "apt-get update failed (no network, or no Debian mirror reachable?): $(tail -n 5 "$CACHE/apt-update.log")"
 	updated=1
 }
