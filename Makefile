@@ -1,6 +1,7 @@
 # nonstop — build rules. `make` builds the tool and the runtime library,
 # `make check` runs every test, `make demo` runs the live-patch demo,
-# `make demo-shadow` the demo of a fix that keeps state in a shadow variable.
+# `make demo-shadow` the demo of a fix that keeps state in a shadow variable,
+# `make real-memcached` the real-server test alone.
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Isrc -Ilib
@@ -13,7 +14,7 @@ LIB_SRC  := $(wildcard lib/*.c)
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 DEPS_OK  := $(BUILD)/.deps-ok
 
-.PHONY: all deps check demo demo-shadow bench clean
+.PHONY: all deps check demo demo-shadow bench clean real-memcached
 all: $(BUILD)/nonstop $(BUILD)/libnonstop.so $(BUILD)/libnonstop.a
 
 # Build dependencies are checked (and installed on Debian as root) once.
@@ -41,6 +42,12 @@ $(BUILD)/libnonstop.a: $(LIB_OBJ)
 
 check: all
 	@bash tests/run.sh
+
+# memcached from Debian's source package, built with `nonstop cflags`, patched
+# and reverted under load (tests/t_real_memcached.sh; also part of make check).
+# MEMCACHED_MODE=stop forces stop-the-world; the default asserts per-thread.
+real-memcached: all
+	@bash tests/run.sh t_real_memcached
 
 demo: all
 	@bash examples/demo/demo.sh
