@@ -33,8 +33,17 @@ const char *nonstop_version(void);
  *
  * Cheap when nothing is pending (two loads and a compare; nothing is
  * written); thread-safe; may be called from any thread, as often as
- * wanted. Do not call it from a signal handler. */
+ * wanted. Do not call it from a signal handler.
+ *
+ * Built with -DNONSTOP_NO_UPDATE_POINTS, every call is compiled out: the
+ * program then needs no libnonstop to link, and under the per-thread mode
+ * (LD_PRELOAD=libnonstop.so) its threads switch only where nonstop finds
+ * them asleep in a system call, or at their waits with
+ * NONSTOP_UPDATE_POINTS=waits (docs/per-thread.md): a program as it ships. */
 void nonstop_update_point(void);
+#ifdef NONSTOP_NO_UPDATE_POINTS
+#define nonstop_update_point() ((void)0)
+#endif
 
 /* ---- hooks ---------------------------------------------------------------
  * A patch may bring functions that nonstop runs inside the process when it

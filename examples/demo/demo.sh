@@ -15,7 +15,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 NONSTOP=${NONSTOP:-build/nonstop}
-OUT=build/demo
+OUT=${DEMO_OUT:-build/demo}
 LOAD_SECONDS=${DEMO_LOAD_SECONDS:-60}
 CONNS=4
 
@@ -35,6 +35,15 @@ ask() {
 CFLAGS="$($NONSTOP cflags) -O2 -std=gnu11 -Wall -Wextra -pthread -I$ROOT/include"
 # The server links libnonstop: its loops pass update points (per-thread mode).
 LIBNONSTOP="-L$ROOT/build -lnonstop -Wl,-rpath,$ROOT/build"
+# DEMO_AS_SHIPPED=1: the server as a program ships, without one update point
+# (compiled out) and without libnonstop linked; it is started with
+# LD_PRELOAD=libnonstop.so and NONSTOP_UPDATE_POINTS=waits, and its threads
+# switch at their waits or asleep (docs/per-thread.md).
+AS_SHIPPED=${DEMO_AS_SHIPPED:-0}
+if [ "$AS_SHIPPED" = 1 ]; then
+	CFLAGS="$CFLAGS -DNONSTOP_NO_UPDATE_POINTS"
+	LIBNONSTOP=""
+fi
 
 rm -rf "$OUT"
 mkdir -p "$OUT/v1" "$OUT/v2"
@@ -55,7 +64,14 @@ step "Build the client"
 run gcc -O2 -std=gnu11 -Wall -pthread -o "$OUT/client" examples/client/client.c
 
 step "Start server v1 on an ephemeral port"
-start_server "$OUT/v1/server"
+if [ "$AS_SHIPPED" = 1 ]; then
+	echo "(as shipped: LD_PRELOAD=$ROOT/build/libnonstop.so NONSTOP_UPDATE_POINTS=waits)"
+	export LD_PRELOAD="$ROOT/build/libnonstop.so" NONSTOP_UPDATE_POINTS=waits
+	start_server "$OUT/v1/server"
+	unset LD_PRELOAD NONSTOP_UPDATE_POINTS
+else
+	start_server "$OUT/v1/server"
+fi
 echo "server pid $server_pid, port $port, $(awk '/^Threads:/ {print $2}' /proc/$server_pid/status) threads"
 
 step "Load: $CONNS persistent connections sending 'WC hello  world' until after the revert (at most $LOAD_SECONDS s)"
