@@ -315,7 +315,8 @@ static int switch_asleep(struct ns_pt *x, enum want w, struct blocked *b,
 		if (!*busy && busy_ranges(x, w, busy, nbusy) < 0)
 			return -1;
 		tr->next_ns = now + BLOCKED_RETRY_NS;
-		if (ns_pt_switch_blocked(x, t, *busy, *nbusy, w == WANT_GRACE,
+		if (ns_pt_switch_blocked(x->tr, x->rt, t, *busy, *nbusy,
+					 w == WANT_GRACE,
 					 safety, tr->why, sizeof(tr->why)) == 1) {
 			tr->why[0] = 0;
 			x->switched_asleep++;

@@ -52,16 +52,17 @@ static int stack_clear(struct ns_safety *s, struct ns_thread *th,
 /* The writes, TH stopped: its slot first (the side the tool checks), then
  * its view, which the dispatchers read. The slot's thread is checked
  * again: the registry is the target's, and TH holds it while stopped. */
-static int write_gen(struct ns_pt *x, const struct ns_rt_thread *t,
+static int write_gen(struct ns_tracee *tr, const struct ns_rt_handle *rt,
+		     const struct ns_rt_thread *t,
 		     struct ns_thread *th, bool scanned, char *why, size_t len)
 {
-	int fd = x->tr->mem_fd;
-	uint64_t view_at = th->regs.fs_base + (uint64_t)x->rt->blk.view_tpoff;
+	int fd = tr->mem_fd;
+	uint64_t view_at = th->regs.fs_base + (uint64_t)rt->blk.view_tpoff;
 	uint64_t now = ns_clock_ns();
 	struct ns_rt_slot slot;
 	uint32_t gen;
 
-	if (ns_mem_read(fd, x->rt->addr + offsetof(struct ns_rt, gen), &gen,
+	if (ns_mem_read(fd, rt->addr + offsetof(struct ns_rt, gen), &gen,
 			sizeof(gen)) < 0 ||
 	    ns_mem_read(fd, t->slot_addr, &slot, sizeof(slot)) < 0 ||
 	    slot.tid != (uint32_t)t->tid) {
@@ -102,11 +103,11 @@ static int write_gen(struct ns_pt *x, const struct ns_rt_thread *t,
 	return 1;
 }
 
-int ns_pt_switch_blocked(struct ns_pt *x, const struct ns_rt_thread *t,
+int ns_pt_switch_blocked(struct ns_tracee *tr, const struct ns_rt_handle *rt,
+			 const struct ns_rt_thread *t,
 			 const struct ns_range *busy, size_t n, bool scanned,
 			 struct ns_safety **safety, char *why, size_t len)
 {
-	struct ns_tracee *tr = x->tr;
 	bool mark = ns_err_mark(tr->err);
 	struct ns_thread *th = NULL;
 	int rc = 0;
@@ -132,7 +133,7 @@ int ns_pt_switch_blocked(struct ns_pt *x, const struct ns_rt_thread *t,
 		goto out;
 	}
 	if (stack_clear(*safety, th, busy, n, why, len))
-		rc = write_gen(x, t, th, scanned, why, len);
+		rc = write_gen(tr, rt, t, th, scanned, why, len);
 out:
 	if (th)
 		ns_tracee_let_go_thread(tr, th);

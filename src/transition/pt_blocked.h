@@ -30,19 +30,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proc/tracee.h"
 #include "runtime/rt.h"
-#include "transition/perthread.h"
 #include "transition/safety.h"
 
-/* Tries to switch thread T of X, seen asleep in a system call, to the
+/* Tries to switch thread T of TR's process (TR holds libnonstop's thread,
+ * RT), seen asleep in a system call, to the
  * runtime's current target generation, if none of its frames is in BUSY
  * (N ranges); with SCANNED, BUSY is the stack-check range of a release
  * (ns_rt.scan_*) and the slot says the thread's stack was found clean of
  * it, as its own update point would. *SAFETY is the unwinder, made here the first time (NULL:
  * none yet; the caller frees it). 1 switched; 0 not now, WHY says why
  * (it was running, its stack holds what changes, it could not be held or
- * unwound): nothing of it changed, and x->tr->err is as it was. */
-int ns_pt_switch_blocked(struct ns_pt *x, const struct ns_rt_thread *t,
+ * unwound): nothing of it changed, and tr->err is as it was. */
+int ns_pt_switch_blocked(struct ns_tracee *tr, const struct ns_rt_handle *rt,
+			 const struct ns_rt_thread *t,
 			 const struct ns_range *busy, size_t n, bool scanned,
 			 struct ns_safety **safety, char *why, size_t len);
 #endif
