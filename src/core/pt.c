@@ -42,6 +42,7 @@ static int hook_threads(struct ns_apply_op *a)
 void ns_pt_report(const struct ns_pt *x, struct ns_op_result *res)
 {
 	res->pt_threads = x->threads;
+	res->pt_waiting = x->waiting;
 	res->switch_ns = x->switch_ns;
 	res->first_ns = x->first_ns;
 }
