@@ -33,7 +33,15 @@ const char *nonstop_version(void);
  *
  * Cheap when nothing is pending (two loads and a compare; nothing is
  * written); thread-safe; may be called from any thread, as often as
- * wanted. Do not call it from a signal handler. */
+ * wanted. Do not call it from a signal handler.
+ *
+ * With NONSTOP_UPDATE_POINTS=waits in the program's environment when it
+ * starts, every call of poll, ppoll, select, pselect, epoll_wait,
+ * epoll_pwait and epoll_pwait2 is an update point too (libnonstop defines
+ * them and forwards to the C library's), and a thread asleep in one is at
+ * an update point: a program whose threads wait in their event loops
+ * needs no call of its own. Every wait then is one, a wait inside a
+ * request handler too (docs/per-thread.md). */
 void nonstop_update_point(void);
 
 /* ---- hooks ---------------------------------------------------------------
