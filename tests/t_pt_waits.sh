@@ -81,7 +81,7 @@ wait_answer loop=new v
 # The waiter entered its wait after the apply: until it returns, the
 # patch's memory stays; the next nonstop releases it.
 expect_exit 0 "$NONSTOP" revert --timeout 1 "$TPID"
-expect_stdout_match 'memory is kept until thread [0-9]+ \(waiter\) waits in epoll_wait'
+expect_stdout_match 'memory is kept until thread [0-9]+ \(waiter\) is waiting in epoll_wait'
 wait_answer loop=old v
 expect_eq waiter=old "$(ask wake)"
 expect_exit 0 "$NONSTOP" status "$TPID"

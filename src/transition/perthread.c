@@ -76,8 +76,8 @@ enum done {
  * nothing of P's ever ran on it. A later wait would have a later view, so
  * a word read after /proc showed the thread asleep (rt_read.c reads /proc
  * first) says that the thread was in that wait, not in a signal handler,
- * at that moment; and no handler that starts later can reach P, whose
- * entries are restored before the release is asked. */
+ * at that moment; and no handler that starts later can reach P: the
+ * release is looked for only once the retire restored P's entries. */
 static enum done done(const struct ns_rt_thread *t, const struct ns_rec *r,
 		      enum want w, uint32_t installed, char *why, size_t len)
 {
@@ -114,9 +114,9 @@ static enum done done(const struct ns_rt_thread *t, const struct ns_rec *r,
 		    NS_RT_WAIT_SINCE(t->wait) < installed)
 			return DONE;
 		if (t->registered && t->view < r->pt.grace_gen && ns_rt_at_wait(t))
-			snprintf(why, len, "thread %d (%s) waits in %s, called "
-				 "before the revert: its stack is looked at when "
-				 "the call returns", (int)t->tid, name,
+			snprintf(why, len, "thread %d (%s) is waiting in %s: its "
+				 "stack, which may hold the patch's code, is looked "
+				 "at when the call returns", (int)t->tid, name,
 				 ns_rt_wait_name(t->wait));
 		else if (!t->registered || t->view < r->pt.grace_gen ||
 			 t->scan_gen < r->pt.grace_gen)
