@@ -31,6 +31,10 @@ $(BUILD)/obj/lib/%.o: lib/%.c $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
 
+# A thread cancelled in a wrapped wait unwinds through the wrapper's
+# cleanup (lib/waits.c).
+$(BUILD)/obj/lib/waits.o: CFLAGS += -fexceptions
+
 $(BUILD)/nonstop: $(TOOL_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

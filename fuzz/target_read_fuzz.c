@@ -34,6 +34,7 @@
 #include <string.h>
 #include <errno.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cli/status.h"
@@ -242,7 +243,8 @@ static void check_escape(const uint8_t *data, size_t size)
 
 /* The threads status would list, as /proc would give them: a few tids,
  * the runtime's among them, their names taken from the input (any bytes
- * but NUL, as the kernel allows). */
+ * but NUL, as the kernel allows); every second one asleep in epoll_wait,
+ * so that a slot's wait word (waits mode) is taken at its word. */
 static size_t fake_threads(const struct ns_rt *blk, const uint8_t *data,
 			   size_t size, struct ns_rt_thread *v)
 {
@@ -254,7 +256,10 @@ static size_t fake_threads(const struct ns_rt *blk, const uint8_t *data,
 
 		v[n].tid = (pid_t)(n + 1) * 1000;
 		memcpy(v[n].comm, data + from, size < 16 ? size : 16);
-		snprintf(v[n].where, sizeof(v[n].where), "running");
+		v[n].blocked = n & 1;
+		v[n].syscall = n & 1 ? SYS_epoll_wait : -1;
+		snprintf(v[n].where, sizeof(v[n].where), n & 1 ?
+			 "blocked in system call epoll_wait" : "running");
 	}
 	v[n - 1].tid = (pid_t)blk->tid;
 	v[n - 1].runtime = true;

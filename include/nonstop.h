@@ -35,6 +35,14 @@ const char *nonstop_version(void);
  * written); thread-safe; may be called from any thread, as often as
  * wanted. Do not call it from a signal handler.
  *
+ * With NONSTOP_UPDATE_POINTS=waits in the program's environment when it
+ * starts, every call of poll, ppoll, select, pselect, epoll_wait,
+ * epoll_pwait and epoll_pwait2 is an update point too (libnonstop defines
+ * them and forwards to the C library's), and a thread asleep in one is at
+ * an update point: a program whose threads wait in their event loops
+ * needs no call of its own. Every wait then is one, a wait inside a
+ * request handler too (docs/per-thread.md).
+ *
  * Built with -DNONSTOP_NO_UPDATE_POINTS, every call is compiled out: the
  * program then needs no libnonstop to link, and under the per-thread mode
  * (LD_PRELOAD=libnonstop.so) its threads switch only where nonstop finds

@@ -13,7 +13,8 @@
  * serialises its instruction stream (membarrier SYNC_CORE), so no thread
  * can reach the writes of the next phase with a stale view of the last.
  * Then the target generation moves: threads switch at their next update
- * point. The call completes even if the tool is killed meanwhile (the
+ * point (in waits mode, a last serialisation follows: see the generation's
+ * store below). The call completes even if the tool is killed meanwhile (the
  * tool's call returns through a signal frame by itself). */
 #include <errno.h>
 #include <stdint.h>
@@ -128,6 +129,12 @@ int nonstop__rt_exec(const struct ns_rt_plan *p)
 	if (p->gen) {
 		nonstop__rt.gen_ns = ns_rt_now_ns();
 		__atomic_store_n(&nonstop__rt.gen, p->gen, __ATOMIC_RELEASE);
+		/* Waits mode: a thread whose slot says it waits is counted
+		 * as at an update point from now on; the barrier this puts
+		 * into every thread orders its load of the generation after
+		 * it clears that word (update_point.c, ns_rt_wait_end). */
+		if (nonstop__rt.waits)
+			serialise();
 	}
 out:
 	nonstop__rt.execs++;

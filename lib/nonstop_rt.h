@@ -19,14 +19,17 @@
 #include <stdint.h>
 
 #define NS_RT_MAGIC     0x3154524f4e534eULL /* "NSNORT1" */
-#define NS_RT_ABI       1
+#define NS_RT_ABI       2           /* 2: slots of 64 bytes with a wait
+					word; the control block's waits */
 #define NS_RT_SLOTS     64          /* slots per chunk */
 #define NS_RT_PLAN_MAGIC 0x4e4c5054u /* "TPLN" */
 #define NS_RT_WRITES_MAX 4096
 
 /* One registered thread. A slot is taken by a thread at its first update
  * point and given back when the thread exits; it is never freed, so the
- * tool may read any slot at any time. */
+ * tool may read any slot at any time. A slot is one cache line of its own:
+ * a thread writes its slot at every wait in waits mode (below), and must
+ * not take the line from another thread that does the same. */
 struct ns_rt_slot {
 	uint32_t tid;          /* 0: free */
 	uint32_t view;         /* the generation the thread runs */
@@ -37,7 +40,15 @@ struct ns_rt_slot {
 	uint32_t scan_hit;     /* NS_RT_SCAN_* */
 	uint64_t scan_pc;      /* the frame found, if scan_hit == HIT */
 	uint64_t switched_ns;  /* CLOCK_MONOTONIC of its last switch */
-};
+	/* NONSTOP_UPDATE_POINTS=waits (ns_rt.waits): the wait the thread is
+	 * in, one word written with one store; 0 when it is in none. Set
+	 * after the update point on the way into the call, cleared before
+	 * the one on the way out: while it is set, the thread runs nothing
+	 * of the program's (but a signal handler) before its next update
+	 * point. */
+	uint64_t wait;         /* NS_RT_WAIT_* */
+	uint64_t reserved[2];  /* 0 */
+} __attribute__((aligned(64)));
 
 enum {
 	NS_RT_SCAN_CLEAN = 1,  /* no frame in the range */
@@ -45,8 +56,33 @@ enum {
 	NS_RT_SCAN_UNKNOWN = 3 /* the stack could not be walked to its end */
 };
 
+/* The wait word of a slot: which call (bits 0-7), flags (8-15), and the
+ * thread's view when it entered the call (bits 32-63): its view for as
+ * long as the word is set. */
+enum {
+	NS_RT_WAIT_POLL = 1,   /* poll, __poll_chk */
+	NS_RT_WAIT_PPOLL,      /* ppoll, __ppoll_chk */
+	NS_RT_WAIT_SELECT,
+	NS_RT_WAIT_PSELECT,
+	NS_RT_WAIT_EPOLL_WAIT,
+	NS_RT_WAIT_EPOLL_PWAIT,
+	NS_RT_WAIT_EPOLL_PWAIT2,
+	NS_RT_WAIT_KINDS = NS_RT_WAIT_EPOLL_PWAIT2
+};
+/* A second wait, made by a signal handler that interrupted the first:
+ * code of the program's (the handler) runs inside the first wait, which
+ * is no longer an update point for the tool. Set until the first ends. */
+#define NS_RT_WAIT_NESTED      0x100ULL
+#define NS_RT_WAIT_KIND(w)     ((uint32_t)((w) & 0xff))
+#define NS_RT_WAIT_SINCE(w)    ((uint32_t)((w) >> 32))
+#define NS_RT_WAIT_WORD(kind, since) \
+	((uint64_t)(since) << 32 | (uint64_t)(kind))
+/* The bits a runtime ever sets. */
+#define NS_RT_WAIT_BITS        (0xffffffff000000ffULL | NS_RT_WAIT_NESTED)
+
 struct ns_rt_chunk {
 	uint64_t next;         /* struct ns_rt_chunk *, 0 at the end */
+	uint64_t pad[7];       /* the slots start on a cache line */
 	struct ns_rt_slot slot[NS_RT_SLOTS];
 };
 
@@ -98,6 +134,13 @@ struct ns_rt {
 	uint64_t gen_ns;       /* CLOCK_MONOTONIC when gen last moved */
 	uint64_t execs;        /* plans executed */
 	int64_t  last_error;   /* of the last plan, 0 if it succeeded */
+	/* 1: NONSTOP_UPDATE_POINTS=waits was in the environment at start:
+	 * the calls where event loops wait (poll, select, epoll_wait and
+	 * their kin) are update points, and a thread in one says so in its
+	 * slot's wait word. A plan that moves the generation then ends with
+	 * a membarrier, which the wrappers' ordering relies on (exec.c). */
+	uint32_t waits;
+	uint32_t reserved;     /* 0 */
 };
 
 extern struct ns_rt nonstop__rt;

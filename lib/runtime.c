@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -32,6 +33,8 @@ static void *runtime_thread(void *arg)
 	(void)arg;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	/* The hooks nonstop runs here may wait: never an update point. */
+	ns_rt_wait_exempt();
 	__atomic_store_n(&nonstop__rt.tid, (uint32_t)syscall(SYS_gettid),
 			 __ATOMIC_RELEASE);
 	for (;;)
@@ -89,12 +92,17 @@ static void after_fork_child(void)
 
 __attribute__((constructor)) static void ns_rt_init(void)
 {
+	const char *up = getenv("NONSTOP_UPDATE_POINTS");
+
 	nonstop__rt.view_tpoff = ns_rt_view_tpoff();
 	nonstop__rt.exec = (uint64_t)(uintptr_t)nonstop__rt_exec;
 	nonstop__rt.update_point = (uint64_t)(uintptr_t)nonstop_update_point;
 	register_membarrier();
 	if (ns_rt_registry_init() < 0)
 		return;
+	/* Read once: the wrappers (waits.c) only forward unless it is set. */
+	nonstop__rt.waits = up && !strcmp(up, "waits");
+	ns_rt_waits_init((int)nonstop__rt.waits);
 	/* The thread that loads libnonstop (the main thread, for a program
 	 * linked with it or started with LD_PRELOAD) takes its slot now, as
 	 * pthread_create's threads do at their start: nonstop can then

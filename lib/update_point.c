@@ -16,7 +16,14 @@
  * called from inside patched code (an event loop that was itself patched)
  * keeps that code alive. The walk uses libgcc's unwinder, in the thread's
  * own context at a point the program chose, so it takes no lock another
- * thread could hold forever. */
+ * thread could hold forever.
+ *
+ * With NONSTOP_UPDATE_POINTS=waits, the wrappers of waits.c make every
+ * wait of an event loop an update point: ns_rt_wait_begin() and
+ * ns_rt_wait_end() below, around the call. A thread marked waiting in its
+ * slot counts for the tool as being at an update point; the ordering that
+ * makes this sound is described at ns_rt_wait_end(). */
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,6 +44,11 @@ __attribute__((tls_model("initial-exec"), visibility("default")))
 __thread uint32_t nonstop__view;
 static __attribute__((tls_model("initial-exec")))
 __thread struct ns_rt_slot *self;
+/* Wrapped waits this thread is in (waits mode): more than one only when a
+ * signal handler that interrupted a wait waits in turn. The runtime
+ * thread starts at 1 for good: it never passes an update point. */
+static __attribute__((tls_model("initial-exec")))
+__thread unsigned in_wait;
 
 static pthread_key_t exit_key;
 
@@ -102,6 +114,7 @@ static void give_back(void *slot)
 	struct ns_rt_slot *s = slot;
 
 	s->scan_gen = 0;
+	__atomic_store_n(&s->wait, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->tid, 0, __ATOMIC_RELEASE);
 }
 
@@ -114,6 +127,7 @@ static struct ns_rt_slot *register_self(void)
 	s->view = nonstop__view;
 	s->passes = 0;
 	s->scan_gen = 0;
+	__atomic_store_n(&s->wait, 0, __ATOMIC_RELAXED);
 	self = s;
 	pthread_setspecific(exit_key, s);
 	return s;
@@ -218,4 +232,79 @@ void nonstop_update_point(void)
 	if (__builtin_expect(gen == nonstop__view && self != NULL, 1))
 		return;
 	switch_to(gen);
+}
+
+/* ---- waits mode (waits.c) ---------------------------------------------- */
+
+/* An update point for the wrappers: errno is the program's, whatever the
+ * switch does (a slot taken, the stack walked). */
+static inline void pass(void)
+{
+	uint32_t gen = __atomic_load_n(&nonstop__rt.gen, __ATOMIC_ACQUIRE);
+	int e;
+
+	if (__builtin_expect(gen == nonstop__view && self != NULL, 1))
+		return;
+	e = errno;
+	switch_to(gen);
+	errno = e;
+}
+
+void ns_rt_wait_exempt(void)
+{
+	in_wait = 1;
+}
+
+void ns_rt_wait_begin(uint32_t kind)
+{
+	struct ns_rt_slot *s;
+
+	if (in_wait++) {
+		/* A signal handler, waiting while its thread waits: code of
+		 * the program's runs, on the view of before the wait. No
+		 * update point here (it would switch the interrupted code's
+		 * view under it), and the thread is no longer at one for the
+		 * tool until the first wait ends (the flag stays: the handler
+		 * may go on after this call returns). */
+		s = self;
+		if (s)
+			__atomic_store_n(&s->wait, __atomic_load_n(&s->wait,
+				__ATOMIC_RELAXED) | NS_RT_WAIT_NESTED,
+				__ATOMIC_RELEASE);
+		return;
+	}
+	pass();
+	/* Also the stack check a retiring patch asks for: a request always
+	 * comes with a new generation, so pass() made it if one is
+	 * pending. The word says the view the thread keeps until it is
+	 * cleared. */
+	s = self;
+	if (s)
+		__atomic_store_n(&s->wait, NS_RT_WAIT_WORD(kind, nonstop__view),
+				 __ATOMIC_RELEASE);
+}
+
+/* The tool counts a thread whose word is set as being at an update point:
+ * it must pass one, with the newest generation, before it runs any code
+ * of the program's. So the word is cleared before the update point, never
+ * after, and the generation is loaded after the word is cleared — a store
+ * then a load, which x86 may reorder in the processor. The other half is
+ * the runtime's: a plan that moves the generation ends with a membarrier
+ * (exec.c), which puts a full barrier into every thread of the process
+ * before it returns, and the tool reads the slots after the plan. A word
+ * it sees set was therefore cleared, if it was, after that barrier in
+ * this thread (one cleared before it was visible when the membarrier
+ * returned), so the load of the generation that follows the clear comes
+ * after the barrier too, and sees the new generation. Here only the
+ * compiler must keep the order: a signal fence. */
+void ns_rt_wait_end(void)
+{
+	struct ns_rt_slot *s = self;
+
+	if (--in_wait)
+		return;
+	if (s)
+		__atomic_store_n(&s->wait, 0, __ATOMIC_RELEASE);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	pass();
 }

@@ -141,10 +141,11 @@ void ns_cli_json_switch(const struct ns_op_result *res)
 	if (res->mode != NS_MODE_PER_THREAD)
 		return;
 	printf(",\"stopped_threads\":[%d],\"switched_threads\":%zu,"
-	       "\"switched_asleep\":%zu,"
+	       "\"switched_asleep\":%zu,\"waiting_threads\":%zu,"
 	       "\"switch_us\":%.1f,\"first_switch_us\":%.1f,"
 	       "\"pending\":%s,\"retiring\":%s", res->stopped_tid,
-	       res->pt_threads, res->pt_asleep, res->switch_ns / 1e3,
+	       res->pt_threads, res->pt_asleep, res->pt_waiting,
+	       res->switch_ns / 1e3,
 	       res->first_ns / 1e3,
 	       res->pending ? "true" : "false", res->retiring ? "true" : "false");
 	if (res->note[0]) {
@@ -184,6 +185,12 @@ void ns_cli_print_switch(const struct ns_cli_opts *o,
 		       to, res->switch_ns / 1e6, res->pt_threads - res->pt_asleep,
 		       res->pt_threads - res->pt_asleep == 1 ? "itself" :
 		       "themselves", res->pt_asleep, res->stopped_tid);
+	if (!res->pending && !res->retiring && res->pt_waiting)
+		printf("%zu of them %s in poll, select or epoll_wait "
+		       "(NONSTOP_UPDATE_POINTS=waits), at an update point: %s "
+		       "the change as its call returns\n", res->pt_waiting,
+		       res->pt_waiting == 1 ? "waits" : "wait",
+		       res->pt_waiting == 1 ? "it takes" : "each takes");
 	if (res->note[0] && !res->retiring)
 		printf("note: %s\n", note);
 }

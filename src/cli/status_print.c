@@ -42,7 +42,8 @@ static const char *state_text(const struct ns_rec *r)
 
 static void print_threads(const struct ns_status_threads *t)
 {
-	printf("  threads (per-thread mode, generation %u):\n", t->rt.blk.gen);
+	printf("  threads (per-thread mode, generation %u%s):\n", t->rt.blk.gen,
+	       t->rt.blk.waits ? ", NONSTOP_UPDATE_POINTS=waits" : "");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct ns_rt_thread *th = &t->v[i];
 		char name[NS_ESC_SIZE(sizeof(th->comm))];
@@ -51,6 +52,16 @@ static void print_threads(const struct ns_status_threads *t)
 		if (th->runtime)
 			printf("     %7d  %-16s libnonstop's own thread\n",
 			       (int)th->tid, name);
+		else if (t->done[i] && ns_rt_at_wait(th) &&
+			 th->view < t->rt.blk.gen)
+			printf("     %7d  %-16s waiting in %s (an update point): "
+			       "generation %u until the call returns\n",
+			       (int)th->tid, name, ns_rt_wait_name(th->wait),
+			       th->view);
+		else if (t->done[i] && ns_rt_at_wait(th))
+			printf("     %7d  %-16s switched (generation %u), waiting "
+			       "in %s (an update point)\n", (int)th->tid, name,
+			       th->view, ns_rt_wait_name(th->wait));
 		else if (t->done[i])
 			printf("     %7d  %-16s switched (generation %u)\n",
 			       (int)th->tid, name, th->view);
@@ -189,7 +200,9 @@ static void print_json_threads(const struct ns_status_threads *t)
 	printf("]");
 	if (!t)
 		return;
-	printf(",\"generation\":%u,\"thread_list\":[", t->rt.blk.gen);
+	printf(",\"generation\":%u,\"update_points_waits\":%s,"
+	       "\"thread_list\":[", t->rt.blk.gen,
+	       t->rt.blk.waits ? "true" : "false");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct ns_rt_thread *th = &t->v[i];
 		printf("%s{\"tid\":%d,\"name\":", i ? "," : "", (int)th->tid);
@@ -205,6 +218,12 @@ static void print_json_threads(const struct ns_status_threads *t)
 			       (th->switched_ns - t->rt.blk.gen_ns) / 1e3);
 		printf("\"where\":");
 		ns_json_str(th->where);
+		/* Waits mode: the call it is at an update point in. */
+		printf(",\"waiting\":");
+		if (ns_rt_at_wait(th))
+			ns_json_str(ns_rt_wait_name(th->wait));
+		else
+			printf("null");
 		printf("}");
 	}
 	printf("]");

@@ -42,6 +42,8 @@ struct ns_op_result {
 	size_t   pt_threads;          /* threads that had to switch */
 	size_t   pt_asleep;           /* of those, switched by nonstop while
 					 asleep in a system call */
+	size_t   pt_waiting;          /* of them, at an update point in a
+					 wait, switching as it returns */
 	uint64_t switch_ns;           /* until the last of them switched */
 	uint64_t first_ns;            /* until the first did */
 	bool     pending;             /* --leave-pending: not all switched */

@@ -43,6 +43,7 @@ void ns_pt_report(const struct ns_pt *x, struct ns_op_result *res)
 {
 	res->pt_threads = x->threads;
 	res->pt_asleep = x->switched_asleep;
+	res->pt_waiting = x->waiting;
 	res->switch_ns = x->switch_ns;
 	res->first_ns = x->first_ns;
 }

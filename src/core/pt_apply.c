@@ -130,8 +130,9 @@ int ns_pt_place(struct ns_apply_op *a)
 	struct ns_image *img = &a->img;
 	size_t code_off = img->gate_off, data_off = img->journal_off;
 	uint64_t gens = img->base + data_off;
-	uint32_t bounds[2] = { 0xffffffffu, 0xffffffffu }; /* nobody, until
-							      installed */
+	/* FROM, TO: nobody, until installed; the generation installed
+	 * with (perthread.h) */
+	uint32_t bounds[3] = { 0xffffffffu, 0xffffffffu, 0 };
 
 	rec->mode = NS_MODE_PER_THREAD;
 	rec->pt.gens = gens;

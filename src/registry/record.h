@@ -63,7 +63,9 @@ enum ns_rec_mode {
  * whose view is in [from, to) run the patch's code; FROM and TO live in
  * the patch's writable memory (at GENS), where its dispatchers read them. */
 struct ns_rec_pt {
-	uint64_t gens;             /* address of u32 from, u32 to */
+	uint64_t gens;             /* address of u32 from, u32 to, u32 the
+				      generation installed with
+				      (transition/perthread.h) */
 	uint64_t plan, plan_cap;   /* room for the runtime's plans */
 	uint32_t gen;              /* FROM: the generation it was installed
 				      with (0 once it is being reverted after

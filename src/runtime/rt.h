@@ -64,7 +64,9 @@ struct ns_rt_thread {
 	uint32_t scan_gen, scan_hit; /* its last stack check (nonstop_rt.h) */
 	uint64_t scan_pc;
 	uint64_t switched_ns;        /* CLOCK_MONOTONIC of its last switch */
+	uint64_t wait;               /* its slot's wait word (NS_RT_WAIT_*) */
 	bool     blocked;            /* asleep in a system call */
+	long     syscall;            /* that call's number, -1 if none */
 	char     where[96];          /* "blocked in system call read", "running" */
 };
 
@@ -82,6 +84,21 @@ int ns_rt_threads(pid_t pid, int mem_fd, const struct ns_rt_handle *rt,
  * errno (EBADMSG as above). */
 int ns_rt_read_slots(int mem_fd, const struct ns_rt *blk,
 		     struct ns_rt_thread *v, size_t n);
+
+/* Whether thread TH is at an update point in a wait (waits mode, lib/
+ * waits.c): its slot says it is in a wrapped call made by the program (not
+ * by a signal handler inside one), and /proc shows it asleep in that
+ * call's system call — not running a signal handler, which would run code
+ * of the program's on the view it had. Whatever it runs once the call
+ * returns first passes an update point. */
+bool ns_rt_at_wait(const struct ns_rt_thread *th);
+
+/* Whether system call NR is one of those the wrapped waits make (poll,
+ * ppoll, select, pselect6, epoll_wait, epoll_pwait, epoll_pwait2). */
+bool ns_rt_wait_syscall(long nr);
+
+/* The call of wait word W: "epoll_wait", or "?" if none. */
+const char *ns_rt_wait_name(uint64_t w);
 
 /* Whether thread TH runs code of generations [FROM, TO): those whose view
  * is in that range run the patch's code. */

@@ -49,7 +49,7 @@ int ns_rt_check(pid_t pid, const struct ns_rt *blk, struct ns_err *err)
 		what = "the offset of the threads' view";
 	else if (blk->gen >= GEN_MAX_SANE)
 		what = "its generation";
-	else if (blk->sync_core > 1)
+	else if (blk->sync_core > 1 || blk->waits > 1)
 		what = "a flag";
 	else if (!blk->chunks || blk->chunks % 8)
 		what = "the address of its thread slots";
@@ -68,7 +68,7 @@ bool ns_rt_same_runtime(const struct ns_rt *a, const struct ns_rt *b)
 	return a->magic == b->magic && a->abi == b->abi && a->tid == b->tid &&
 	       a->view_tpoff == b->view_tpoff && a->sync_core == b->sync_core &&
 	       a->chunks == b->chunks && a->exec == b->exec &&
-	       a->update_point == b->update_point;
+	       a->update_point == b->update_point && a->waits == b->waits;
 }
 
 static const char *syscall_name(long nr)
@@ -90,6 +90,8 @@ static const char *syscall_name(long nr)
 	case SYS_clock_nanosleep: return "clock_nanosleep";
 	case SYS_epoll_wait: return "epoll_wait";
 	case SYS_epoll_pwait: return "epoll_pwait";
+	case SYS_epoll_pwait2: return "epoll_pwait2";
+	case SYS_restart_syscall: return "restart_syscall";
 	case SYS_wait4: return "wait4";
 	case SYS_pause: return "pause";
 	case SYS_rt_sigtimedwait: return "rt_sigtimedwait";
@@ -99,14 +101,15 @@ static const char *syscall_name(long nr)
 }
 
 /* Where a thread is, without stopping it: in a system call (the kernel
- * shows its number while the thread sleeps in it), or running. */
-static bool where(pid_t pid, pid_t tid, char *buf, size_t len)
+ * shows its number while the thread sleeps in it: *NR), or running. */
+static bool where(pid_t pid, pid_t tid, char *buf, size_t len, long *nr_out)
 {
 	bool blocked = false;
 	char fn[64], line[256];
 	FILE *f;
 	long nr;
 
+	*nr_out = -1;
 	snprintf(buf, len, "running");
 	snprintf(fn, sizeof(fn), "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
 	f = fopen(fn, "r");
@@ -116,6 +119,7 @@ static bool where(pid_t pid, pid_t tid, char *buf, size_t len)
 	    nr >= 0) {
 		const char *name = syscall_name(nr);
 		blocked = true;
+		*nr_out = nr;
 		if (name)
 			snprintf(buf, len, "blocked in system call %s", name);
 		else
@@ -146,10 +150,67 @@ static void comm(pid_t pid, pid_t tid, char *buf, size_t len)
 }
 
 /* Whether slot S holds values a runtime writes: a thread id, a stack
- * check result it knows. */
+ * check result and a wait it knows. */
 static bool slot_sane(const struct ns_rt_slot *s)
 {
-	return s->tid && s->tid <= INT_MAX && s->scan_hit <= NS_RT_SCAN_UNKNOWN;
+	return s->tid && s->tid <= INT_MAX && s->scan_hit <= NS_RT_SCAN_UNKNOWN &&
+	       !(s->wait & ~NS_RT_WAIT_BITS) &&
+	       NS_RT_WAIT_KIND(s->wait) <= NS_RT_WAIT_KINDS;
+}
+
+const char *ns_rt_wait_name(uint64_t w)
+{
+	static const char *const names[NS_RT_WAIT_KINDS + 1] = {
+		[NS_RT_WAIT_POLL] = "poll",
+		[NS_RT_WAIT_PPOLL] = "ppoll",
+		[NS_RT_WAIT_SELECT] = "select",
+		[NS_RT_WAIT_PSELECT] = "pselect",
+		[NS_RT_WAIT_EPOLL_WAIT] = "epoll_wait",
+		[NS_RT_WAIT_EPOLL_PWAIT] = "epoll_pwait",
+		[NS_RT_WAIT_EPOLL_PWAIT2] = "epoll_pwait2",
+	};
+	uint32_t k = NS_RT_WAIT_KIND(w);
+
+	return k <= NS_RT_WAIT_KINDS && names[k] ? names[k] : "?";
+}
+
+/* Whether system call NR is one the C library's call KIND makes (each
+ * may use another of its kin; restart_syscall continues one with a
+ * timeout after the thread was stopped). */
+static bool wait_syscall(uint32_t kind, long nr)
+{
+	if (nr == SYS_restart_syscall)
+		return true;
+	switch (kind) {
+	case NS_RT_WAIT_POLL:
+	case NS_RT_WAIT_PPOLL:
+		return nr == SYS_poll || nr == SYS_ppoll;
+	case NS_RT_WAIT_SELECT:
+	case NS_RT_WAIT_PSELECT:
+		return nr == SYS_select || nr == SYS_pselect6;
+	case NS_RT_WAIT_EPOLL_WAIT:
+	case NS_RT_WAIT_EPOLL_PWAIT:
+	case NS_RT_WAIT_EPOLL_PWAIT2:
+		return nr == SYS_epoll_wait || nr == SYS_epoll_pwait ||
+		       nr == SYS_epoll_pwait2;
+	default:
+		return false;
+	}
+}
+
+bool ns_rt_wait_syscall(long nr)
+{
+	return nr != SYS_restart_syscall &&
+	       (wait_syscall(NS_RT_WAIT_POLL, nr) ||
+		wait_syscall(NS_RT_WAIT_SELECT, nr) ||
+		wait_syscall(NS_RT_WAIT_EPOLL_WAIT, nr));
+}
+
+bool ns_rt_at_wait(const struct ns_rt_thread *th)
+{
+	return th->registered && NS_RT_WAIT_KIND(th->wait) &&
+	       !(th->wait & NS_RT_WAIT_NESTED) && th->blocked &&
+	       wait_syscall(NS_RT_WAIT_KIND(th->wait), th->syscall);
 }
 
 static int by_tid(const void *a, const void *b)
@@ -178,6 +239,7 @@ static void take_slot(const struct ns_rt_slot *s, uint64_t addr,
 	t->scan_hit = s->scan_hit;
 	t->scan_pc = s->scan_pc;
 	t->switched_ns = s->switched_ns;
+	t->wait = s->wait;
 }
 
 int ns_rt_read_slots(int mem_fd, const struct ns_rt *blk,
@@ -249,7 +311,11 @@ int ns_rt_threads(pid_t pid, int mem_fd, const struct ns_rt_handle *rt,
 		v[n].tid = tid;
 		v[n].runtime = (uint32_t)tid == rt->blk.tid;
 		comm(pid, tid, v[n].comm, sizeof(v[n].comm));
-		v[n].blocked = where(pid, tid, v[n].where, sizeof(v[n].where));
+		/* Before the slots: a wait word read after /proc showed the
+		 * thread asleep in the call's system call tells whether that
+		 * sleep is in the wait the word names (ns_rt_at_wait). */
+		v[n].blocked = where(pid, tid, v[n].where, sizeof(v[n].where),
+				     &v[n].syscall);
 		n++;
 	}
 	closedir(d);

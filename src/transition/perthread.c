@@ -80,29 +80,53 @@ enum want {
 			   stack clean of P's memory */
 };
 
-/* Whether thread T is where W wants it; if not, WHY says so. A thread
- * that has a slot has not necessarily passed an update point: threads
- * take theirs when they start. */
-static bool done(const struct ns_rt_thread *t, const struct ns_rec *r,
-		 enum want w, char *why, size_t len)
+enum done {
+	NOT_DONE,
+	DONE,
+	DONE_WAITING,   /* at an update point in a wait, not yet switched */
+};
+
+/* Whether thread T is where W wants it (INSTALLED: the generation P was
+ * installed with, 0 if not known); if not, WHY says so. A thread that has
+ * a slot has not necessarily passed an update point: threads take theirs
+ * when they start (its count of update points says).
+ *
+ * A thread at an update point in a wait (ns_rt_at_wait: its slot says so,
+ * /proc shows it asleep in the call) is done for the switch and for the
+ * way back: it passes an update point, with the generation of now, before
+ * anything else of the program's runs on it. It has not looked at its
+ * stack, though, and has P's code on it if it entered the wait from P's
+ * code: for the release, it counts only if it has been in that wait since
+ * before P was installed (its word's view is below P's generation): then
+ * nothing of P's ever ran on it. A later wait would have a later view, so
+ * a word read after /proc showed the thread asleep (rt_read.c reads /proc
+ * first) says that the thread was in that wait, not in a signal handler,
+ * at that moment; and no handler that starts later can reach P: the
+ * release is looked for only once the retire restored P's entries. */
+static enum done done(const struct ns_rt_thread *t, const struct ns_rec *r,
+		      enum want w, uint32_t installed, char *why, size_t len)
 {
 	const char *name = t->comm[0] ? t->comm : "?";
 
 	switch (w) {
 	case WANT_SWITCHED:
 		if (t->registered && t->view >= r->pt.gen)
-			return true;
+			return DONE;
+		if (ns_rt_at_wait(t))
+			return DONE_WAITING;
 		snprintf(why, len, "thread %d (%s) has not passed an update point "
 			 "%s (%s)", (int)t->tid, name, t->passes ?
 			 "since the patch was installed" : "ever", t->where);
-		return false;
+		return NOT_DONE;
 	case WANT_BACK:
 		if (!ns_rt_in(t, r->pt.gen, r->pt.back_gen))
-			return true;
+			return DONE;
+		if (ns_rt_at_wait(t))
+			return DONE_WAITING;
 		snprintf(why, len, "thread %d (%s) still runs the new code: it "
 			 "has not passed an update point since the revert (%s)",
 			 (int)t->tid, name, t->where);
-		return false;
+		return NOT_DONE;
 	case WANT_GRACE:
 		/* A thread that never switched to the patch (its view is
 		 * below the patch's range) never ran its code: the
@@ -110,9 +134,17 @@ static bool done(const struct ns_rt_thread *t, const struct ns_rec *r,
 		 * nothing on the stack. Asleep in a system call, it is not
 		 * in the middle of one either. */
 		if (t->view < r->pt.gen && t->blocked)
-			return true;
-		if (!t->registered || t->view < r->pt.grace_gen ||
-		    t->scan_gen < r->pt.grace_gen)
+			return DONE;
+		if (installed && ns_rt_at_wait(t) &&
+		    NS_RT_WAIT_SINCE(t->wait) < installed)
+			return DONE;
+		if (t->registered && t->view < r->pt.grace_gen && ns_rt_at_wait(t))
+			snprintf(why, len, "thread %d (%s) is waiting in %s: its "
+				 "stack, which may hold the patch's code, is looked "
+				 "at when the call returns", (int)t->tid, name,
+				 ns_rt_wait_name(t->wait));
+		else if (!t->registered || t->view < r->pt.grace_gen ||
+			 t->scan_gen < r->pt.grace_gen)
 			snprintf(why, len, "thread %d (%s) has not passed an update "
 				 "point since the revert (%s)", (int)t->tid, name,
 				 t->where);
@@ -125,10 +157,10 @@ static bool done(const struct ns_rt_thread *t, const struct ns_rec *r,
 				 "walked to its end at its update point",
 				 (int)t->tid, name);
 		else
-			return true;
-		return false;
+			return DONE;
+		return NOT_DONE;
 	}
-	return false;
+	return NOT_DONE;
 }
 
 bool ns_pt_thread_done(const struct ns_rt_thread *t, const struct ns_rec *r,
@@ -137,10 +169,17 @@ bool ns_pt_thread_done(const struct ns_rt_thread *t, const struct ns_rec *r,
 	if (r->mode != NS_MODE_PER_THREAD)
 		return true;
 	if (r->state == NS_REC_APPLIED && !r->pt.bypassed)
-		return done(t, r, WANT_SWITCHED, why, len);
+		return done(t, r, WANT_SWITCHED, 0, why, len) != NOT_DONE;
 	if (r->state == NS_REC_PT_BACK)
-		return done(t, r, WANT_BACK, why, len);
+		return done(t, r, WANT_BACK, 0, why, len) != NOT_DONE;
 	return true;
+}
+
+/* Whether thread T, not done, sleeps in a wait that waits mode would make
+ * an update point (it is not on). */
+static bool waits_would(const struct ns_pt *x, const struct ns_rt_thread *t)
+{
+	return !x->rt->blk.waits && t->blocked && ns_rt_wait_syscall(t->syscall);
 }
 
 /* When thread T switched, after the generation moved (each thread notes
@@ -167,6 +206,21 @@ static const struct tried *tried_of(const struct blocked *b, pid_t tid)
 	return NULL;
 }
 
+/* The generation P was installed with (perthread.h), as its data keeps
+ * it: 0 if it cannot be read or is not one (a patch installed by a
+ * nonstop that did not keep it), which counts no thread as clean. */
+static uint32_t installed_gen(const struct ns_pt *x)
+{
+	uint32_t g;
+
+	if (x->rec->pt.gen)
+		return x->rec->pt.gen;
+	if (ns_mem_read(x->tr->mem_fd, x->rec->pt.gens + 8, &g, sizeof(g)) < 0 ||
+	    !g || g >= x->rec->pt.back_gen)
+		return 0;
+	return g;
+}
+
 /* One look at every thread: 1 if all are where W wants them, 0 if not
  * (x->blocker names the first few that are not, with why nonstop could
  * not switch those asleep it tried; B, if given, gets those asleep), -1
@@ -176,6 +230,8 @@ static int check(struct ns_pt *x, enum want w, size_t *pending,
 {
 	struct ns_rt_thread *v;
 	size_t n, left = 0, len = 0;
+	uint32_t installed = w == WANT_GRACE ? installed_gen(x) : 0;
+	bool hint = false;
 
 	if (ns_rt_threads(x->tr->pid, x->tr->mem_fd, x->rt, &v, &n) < 0) {
 		if (errno == ENOENT) {
@@ -188,7 +244,7 @@ static int check(struct ns_pt *x, enum want w, size_t *pending,
 		return -1;
 	}
 	x->blocker[0] = 0;
-	x->threads = 0;
+	x->threads = x->waiting = 0;
 	x->first_ns = x->switch_ns = 0;
 	if (b)
 		b->ncand = 0;
@@ -198,7 +254,11 @@ static int check(struct ns_pt *x, enum want w, size_t *pending,
 		if (v[i].runtime)
 			continue;
 		x->threads++;
-		if (done(&v[i], x->rec, w, why, sizeof(why))) {
+		enum done d = done(&v[i], x->rec, w, installed, why,
+				   sizeof(why));
+		if (d == DONE_WAITING)
+			x->waiting++;
+		if (d != NOT_DONE) {
 			note_switch(x, &v[i]);
 			continue;
 		}
@@ -210,6 +270,7 @@ static int check(struct ns_pt *x, enum want w, size_t *pending,
 			snprintf(why + l, sizeof(why) - l, "; nonstop could not "
 				 "switch it while asleep: %s", tr->why);
 		}
+		hint |= w != WANT_GRACE && waits_would(x, &v[i]);
 		if (left < 3 && len < sizeof(x->blocker))
 			len += (size_t)snprintf(x->blocker + len,
 						sizeof(x->blocker) - len, "%s%s",
@@ -217,8 +278,12 @@ static int check(struct ns_pt *x, enum want w, size_t *pending,
 		left++;
 	}
 	if (left > 3 && len < sizeof(x->blocker))
-		snprintf(x->blocker + len, sizeof(x->blocker) - len,
-			 "; and %zu more", left - 3);
+		len += (size_t)snprintf(x->blocker + len, sizeof(x->blocker) - len,
+					"; and %zu more", left - 3);
+	if (hint && len < sizeof(x->blocker))
+		snprintf(x->blocker + len, sizeof(x->blocker) - len, " (a wait in "
+			 "poll, select or epoll_wait is an update point only with "
+			 "NONSTOP_UPDATE_POINTS=waits in the program's environment)");
 	free(v);
 	*pending = left;
 	return left == 0;

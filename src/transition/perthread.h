@@ -20,6 +20,12 @@
  *             own stack there, none of P's code on it (a patched event
  *             loop keeps its code alive). Until then P is "retiring".
  *
+ * P's generations are three words in its data (rec->pt.gens): FROM and TO,
+ * the range its dispatchers send to its code, and the generation it was
+ * installed with, which stays when the record's pt.gen and FROM become 0
+ * (back, once complete): a thread that has been in one wait since before
+ * it (NONSTOP_UPDATE_POINTS=waits) never ran P's code.
+ *
  * Every step that changes code is one call of nonstop__rt_exec() on the
  * runtime's own thread (the only thread ptrace ever stops in this mode),
  * with the record's state written in the same call, so that whatever
@@ -53,12 +59,17 @@ struct ns_pt {
 	size_t   threads;            /* threads that had to switch */
 	size_t   switched_asleep;    /* of those, switched by nonstop while
 					asleep in a system call (pt_blocked.h) */
+	size_t   waiting;            /* of them, done by being at an update
+					point in a wait (waits mode), not yet
+					switched */
 	char     blocker[512];       /* who did not switch, and where */
 };
 
 /* Whether thread T is done with the transition record R is in (switched
  * to its code while it is being applied, back while it is being
- * reverted); if not, WHY says where it is. */
+ * reverted: or at an update point in a wait, NONSTOP_UPDATE_POINTS=waits,
+ * which it passes before it runs anything of the program's); if not, WHY
+ * says where it is. */
 bool ns_pt_thread_done(const struct ns_rt_thread *t, const struct ns_rec *r,
 		       char *why, size_t len);
 

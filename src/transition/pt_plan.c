@@ -240,6 +240,7 @@ int ns_pt_install(struct ns_pt *x)
 	if (plan_init(&pl, r, g) < 0)
 		goto nomem;
 	add_rec(&pl, 0, x, offsetof(struct ns_rec, pt.gen), g, 0);
+	add(&pl, 0, 0, r->pt.gens + 8, 4, g, 0);  /* kept: perthread.h */
 	add_step(&pl, 0, &s);
 	for (uint32_t i = 0; i < r->nfuncs; i++) {
 		const struct ns_rec_func *f = &r->funcs[i];
