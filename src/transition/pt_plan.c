@@ -111,10 +111,8 @@ static int run(struct ns_pt *x, struct plan *pl)
 		return -1;
 	rc = ns_remote_call_handler(&rs, x->rt->blk.exec, x->rec->pt.plan, 0,
 				    EXEC_TIMEOUT);
-	if (rc < 0)
-	if (ns_remote_end(&rs, false) < 0 && rc == 0) {
+	if (ns_remote_end(&rs, false) < 0 && rc == 0)
 		rc = -1;
-	}
 	if (ns_rt_refresh(x->tr->mem_fd, x->rt) < 0) {
 		if (rc == 0)   /* otherwise x->tr->err says why already */
 			ns_err_set(x->tr->err, "cannot read libnonstop's "
