@@ -6,7 +6,10 @@
  * a mix (it must never happen in the per-thread mode). An
  * event-loop thread never leaves event_loop() (loop.c), which calls
  * handler() at each turn after its update point. With --stuck, a thread named "stuck"
- * blocks in pause() and never reaches an update point. Commands on stdin,
+ * blocks in pause() and never reaches an update point. With --held, a
+ * thread named "held" passes an update point every millisecond, except
+ * while it is held (blocked in a futex, between two update points).
+ * Commands on stdin,
  * read by a thread that polls with a timeout and passes an update point
  * at every turn:
  *   v       workers=old|new|v3|both (the version of the last pair each
@@ -14,6 +17,8 @@
  *   mixed   pairs of mixed versions seen (0, or the test fails)
  *   iters   total worker iterations (state that must survive patching)
  *   spawn   starts one more event-loop thread ("loop2")
+ *   hold    "held" once the held thread waits (--held)
+ *   release "released": the held thread goes on
  *   ping    pong */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -58,6 +63,40 @@ static void *loop_thread(void *arg)
 	return NULL;
 }
 
+static pthread_mutex_t hold_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hold_cv = PTHREAD_COND_INITIALIZER;
+static int holding, held, have_held;
+
+static void *held_thread(void *arg)
+{
+	(void)arg;
+	prctl(PR_SET_NAME, "held", 0, 0, 0);
+	for (;;) {
+		nonstop_update_point();
+		pthread_mutex_lock(&hold_mu);
+		while (holding) {
+			held = 1;
+			pthread_cond_broadcast(&hold_cv);
+			pthread_cond_wait(&hold_cv, &hold_mu);
+		}
+		held = 0;
+		pthread_mutex_unlock(&hold_mu);
+		usleep(1000);
+	}
+	return NULL;
+}
+
+/* hold (HOLD 1): returns once the held thread waits; release (0). */
+static void hold(int h)
+{
+	pthread_mutex_lock(&hold_mu);
+	holding = h;
+	pthread_cond_broadcast(&hold_cv);
+	while (h && !held)
+		pthread_cond_wait(&hold_cv, &hold_mu);
+	pthread_mutex_unlock(&hold_mu);
+}
+
 static void *stuck_thread(void *arg)
 {
 	(void)arg;
@@ -97,6 +136,16 @@ static int command(const char *line)
 		return printf("%s\n", pthread_create(&t, NULL, loop_thread, "2") ?
 			      "failed" : "spawned");
 	}
+	if (!strcmp(line, "hold")) {
+		if (!have_held)
+			return printf("no held thread (--held)\n");
+		hold(1);
+		return printf("held\n");
+	}
+	if (!strcmp(line, "release")) {
+		hold(0);
+		return printf("released\n");
+	}
 	return 0;
 }
 
@@ -108,8 +157,12 @@ int main(int argc, char **argv)
 	for (long i = 0; i < WORKERS; i++)
 		pthread_create(&t, NULL, worker, (void *)i);
 	pthread_create(&t, NULL, loop_thread, NULL);
-	if (argc > 1 && !strcmp(argv[1], "--stuck"))
-		pthread_create(&t, NULL, stuck_thread, NULL);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--stuck"))
+			pthread_create(&t, NULL, stuck_thread, NULL);
+		if (!strcmp(argv[i], "--held"))
+			have_held = !pthread_create(&t, NULL, held_thread, NULL);
+	}
 	while (atomic_load(&iters) < 100 || !atomic_load(&loop_seen))
 		usleep(1000);
 	printf("ready\n");
