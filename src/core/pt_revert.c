@@ -6,7 +6,11 @@
  * a nonstop that died, is simply continued by the next `nonstop revert`:
  * APPLIED -> back -> PT_BACK -> retire -> PT_RETIRING (its switch back,
  * mode.h) -> released (its release). The patch's post-revert hook runs
- * once it is PT_RETIRING (core/hooks.h). */
+ * once it is PT_RETIRING (core/hooks.h).
+ *
+ * The sweep that opens every apply and revert (pt_sweep.h) is here too:
+ * it completes what an apply left pending, releases what a revert left
+ * retiring. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,13 +162,47 @@ static int restore_pads(struct ns_tracee *tr, const struct ns_rec *r)
 	return 0;
 }
 
+/* A patch left switching (apply --leave-pending) whose threads have all
+ * switched since: completed as the apply that waited would have — the
+ * same look at every thread (ns_pt_wait_switched; timeout 0: once), the
+ * same plan (ns_pt_complete: one call of libnonstop's executor, the
+ * record's flag in it, done whole or not at all even if nonstop dies) —
+ * unless a later patch was installed over it (ns_pt_completable). 0 (done,
+ * or not yet), or -1 with tr->err. */
+static int complete(struct ns_tracee *tr, const struct ns_gadgets *g,
+		    struct ns_rt_handle *rt, struct ns_rec_entry *e)
+{
+	struct ns_pt x;
+	int rc;
+
+	if (!ns_pt_completable(tr->mem_fd, e->rec))
+		return 0;
+	init(&x, tr, g, rt, e, 0);
+	rc = ns_pt_wait_switched(&x);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if (ns_pt_complete(&x) < 0)
+		return ns_err_wrap(tr->err, "cannot retire the dispatchers of "
+				   "patch '%s' (every thread has switched)",
+				   e->rec->name);
+	return 0;
+}
+
 int ns_pt_sweep(struct ns_tracee *tr, const struct ns_gadgets *g,
-		struct ns_rt_handle *rt, struct ns_registry *reg)
+		struct ns_rt_handle *rt, struct ns_registry *reg,
+		bool complete_switched)
 {
 	for (size_t i = 0; i < reg->n;) {
 		struct ns_rec_entry *e = &reg->v[i];
 		struct ns_pt x;
 
+		if (complete_switched && e->rec->mode == NS_MODE_PER_THREAD &&
+		    e->rec->state == NS_REC_APPLIED) {
+			if (complete(tr, g, rt, e) < 0)
+				return -1;
+			i++;
+			continue;
+		}
 		if (e->rec->mode != NS_MODE_PER_THREAD ||
 		    (e->rec->state != NS_REC_LOADED &&
 		     e->rec->state != NS_REC_PT_RETIRING)) {

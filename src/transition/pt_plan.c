@@ -282,6 +282,24 @@ int ns_pt_complete(struct ns_pt *x)
 	return 0;
 }
 
+bool ns_pt_completable(int mem_fd, const struct ns_rec *r)
+{
+	if (r->mode != NS_MODE_PER_THREAD || r->state != NS_REC_APPLIED ||
+	    r->pt.bypassed)
+		return false;
+	for (uint32_t i = 0; i < r->nfuncs; i++) {
+		const struct ns_rec_func *f = &r->funcs[i];
+		struct ns_entry_site s;
+		char why[256];
+
+		if (ns_entry_site_read(mem_fd, f->old_addr, &s, why,
+				       sizeof(why)) < 0 ||
+		    !s.redirected || s.entry != f->entry || s.target != f->disp)
+			return false;
+	}
+	return true;
+}
+
 int ns_pt_back(struct ns_pt *x)
 {
 	struct ns_rec *r = x->rec;
