@@ -99,6 +99,38 @@ static int read_threads(int pid, int fd, const struct ns_registry *reg,
 	return rc;
 }
 
+/* Where the dispatchers of each record of REG stand (status.h), from the
+ * threads T (NULL: not read) and the entries of the process (FD): the
+ * same look at the threads as apply's wait, and the same check of the
+ * entries as the sweep that completes a patch (core/pt_sweep.h). NULL if
+ * out of memory. */
+static enum ns_status_disp *dispatchers(int fd, const struct ns_registry *reg,
+					const struct ns_status_threads *t)
+{
+	enum ns_status_disp *d = calloc(reg->n ? reg->n : 1, sizeof(*d));
+
+	for (size_t r = 0; d && r < reg->n; r++) {
+		const struct ns_rec *rec = reg->v[r].rec;
+		bool all = t != NULL;
+		char why[256];
+
+		if (rec->mode != NS_MODE_PER_THREAD ||
+		    rec->state != NS_REC_APPLIED)
+			continue;
+		if (rec->pt.bypassed) {
+			d[r] = NS_DISP_RETIRED;
+			continue;
+		}
+		for (size_t i = 0; all && i < t->n; i++)
+			all = t->v[i].runtime ||
+			      ns_pt_thread_done(&t->v[i], rec, why, sizeof(why));
+		d[r] = !all ? NS_DISP_SWITCHING :
+		       ns_pt_completable(fd, rec) ? NS_DISP_TO_RETIRE :
+		       NS_DISP_UNDER_LATER;
+	}
+	return d;
+}
+
 static void free_threads(struct ns_status_threads *t)
 {
 	free(t->v);
@@ -139,14 +171,18 @@ int cmd_status(int argc, char **argv)
 		return ns_fail("status", "cannot read the registry of process "
 			       "%d: %s", pid, strerror(errno));
 	}
-	bool pt = any_per_thread(&reg) && read_threads(pid, fd, &reg, &t) == 0;
+	bool any = any_per_thread(&reg);
+	bool pt = any && read_threads(pid, fd, &reg, &t) == 0;
+	enum ns_status_disp *disp = any ? dispatchers(fd, &reg, pt ? &t : NULL)
+					: NULL;
 	out = (struct ns_status){ .pid = pid, .mem_fd = fd, .reg = &reg,
 				  .threads = count_threads(pid),
-				  .t = pt ? &t : NULL };
+				  .t = pt ? &t : NULL, .disp = disp };
 	if (o.json)
 		ns_status_json(&out);
 	else
 		ns_status_text(&out);
+	free(disp);
 	close(fd);
 	if (pt)
 		free_threads(&t);
