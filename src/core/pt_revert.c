@@ -162,32 +162,6 @@ static int restore_pads(struct ns_tracee *tr, const struct ns_rec *r)
 	return 0;
 }
 
-/* A patch left switching (apply --leave-pending) whose threads have all
- * switched since: completed as the apply that waited would have — the
- * same look at every thread (ns_pt_wait_switched; timeout 0: once), the
- * same plan (ns_pt_complete: one call of libnonstop's executor, the
- * record's flag in it, done whole or not at all even if nonstop dies) —
- * unless a later patch was installed over it (ns_pt_completable). 0 (done,
- * or not yet), or -1 with tr->err. */
-static int complete(struct ns_tracee *tr, const struct ns_gadgets *g,
-		    struct ns_rt_handle *rt, struct ns_rec_entry *e)
-{
-	struct ns_pt x;
-	int rc;
-
-	if (!ns_pt_completable(tr->mem_fd, e->rec))
-		return 0;
-	init(&x, tr, g, rt, e, 0);
-	rc = ns_pt_wait_switched(&x);
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
-	if (ns_pt_complete(&x) < 0)
-		return ns_err_wrap(tr->err, "cannot retire the dispatchers of "
-				   "patch '%s' (every thread has switched)",
-				   e->rec->name);
-	return 0;
-}
-
 int ns_pt_sweep(struct ns_tracee *tr, const struct ns_gadgets *g,
 		struct ns_rt_handle *rt, struct ns_registry *reg,
 		bool complete_switched)
@@ -198,7 +172,10 @@ int ns_pt_sweep(struct ns_tracee *tr, const struct ns_gadgets *g,
 
 		if (complete_switched && e->rec->mode == NS_MODE_PER_THREAD &&
 		    e->rec->state == NS_REC_APPLIED) {
-			if (complete(tr, g, rt, e) < 0)
+			/* Left switching by an apply: completed if every
+			 * thread has switched now (one look). */
+			init(&x, tr, g, rt, e, 0);
+			if (ns_pt_complete_later(&x) < 0)
 				return -1;
 			i++;
 			continue;

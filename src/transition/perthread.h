@@ -10,7 +10,10 @@
  *             P's range is [G, inf): a thread runs P's code once its view
  *             is G, that is after its next update point.
  *   complete  When every thread has switched, the dispatchers are retired:
- *             each entry jumps straight to P's code (no per-call check).
+ *             each entry jumps straight to P's code (no per-call check):
+ *             by the apply that waited, or for a transition it left
+ *             pending by the sweep of a later apply or revert, or apply
+ *             --complete (core/pt.h: ns_pt_complete_later).
  *   back      Revert: the range becomes [FROM, R) with a new generation R
  *             (FROM is 0 once complete: every thread then ran P's code).
  *             Threads go back to the old code at their next update point.
