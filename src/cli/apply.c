@@ -9,7 +9,8 @@
 static void help(void)
 {
 	printf("usage: nonstop apply [--mode stop|per-thread] [--leave-pending]\n"
-	       "                     [--replace] [--timeout SEC] [--json] [-v] PID PATCH\n\n"
+	       "                     [--replace] [--timeout SEC] [--json] [-v] PID PATCH\n"
+	       "       nonstop apply --complete [--timeout SEC] [--json] PID\n\n"
 	       "Applies PATCH (made by 'nonstop build') to the running process PID\n"
 	       "without restarting it. The patch is checked against the process\n"
 	       "first (build-id and the bytes of every function it replaces);\n"
@@ -25,7 +26,12 @@ static void help(void)
 	       "the program's environment, every call of poll, ppoll, select,\n"
 	       "pselect, epoll_wait, epoll_pwait, epoll_pwait2 is an update point\n"
 	       "too, and a thread asleep in one counts as switched: it switches as\n"
-	       "the call returns.\n\n"
+	       "the call returns. Once every thread has switched,\n"
+	       "the dispatchers that chose each thread's version are retired:\n"
+	       "the old entries jump straight to the new code. For a transition\n"
+	       "left pending, the next apply or revert of the process does that\n"
+	       "once every thread has switched (nonstop status says when), or\n"
+	       "apply --complete, which waits for them.\n\n"
 	       "stop-the-world (any other process): every thread is stopped for a\n"
 	       "moment while no thread is running, or will return into, a replaced\n"
 	       "function (checked by unwinding every stack with DWARF CFI); the old\n"
@@ -70,6 +76,12 @@ static void help(void)
 	       "  --leave-pending  per-thread: when the timeout expires before\n"
 	       "                 every thread switched, leave the transition\n"
 	       "                 pending (exit 0) instead of withdrawing the patch\n"
+	       "  --complete     no PATCH: complete the transitions left pending\n"
+	       "                 in PID: wait until every thread has switched (up\n"
+	       "                 to --timeout), then retire the dispatchers. Exit\n"
+	       "                 1 naming a thread that did not switch in time\n"
+	       "                 (nothing is retired: they stay pending); exit 0\n"
+	       "                 also when none was pending\n"
 	       "  --replace      PATCH is cumulative (built against the original\n"
 	       "                 binary): it replaces every patch applied to that\n"
 	       "                 program in the same switch; functions only they\n"
@@ -80,8 +92,42 @@ static void help(void)
 	       "                 thread's update point (default 5)\n"
 	       "  --json         print the result as one JSON object\n"
 	       "  -v             say what is done\n\n"
-	       "exit: 0 applied; 1 refused or failed (the process is left exactly\n"
-	       "as it was); 2 usage error\n");
+	       "exit: 0 applied (--complete: completed, or nothing pending); 1\n"
+	       "refused or failed (the process is left exactly as it was); 2 usage\n"
+	       "error\n");
+}
+
+/* apply --complete PID: what it completed. */
+static int complete(const struct ns_cli_opts *o, const struct ns_op_opts *op)
+{
+	struct ns_op_result res;
+	char name[NS_ESC_SIZE(NS_NAME_MAX)];
+
+	if (ns_apply_complete(op, &res) != 0) {
+		ns_op_result_free(&res);
+		return ns_cli_op_failed("apply", o, op->pid, ns_err_msg(&res.err));
+	}
+	if (o->json) {
+		printf("{\"ok\":true,\"pid\":%d,\"mode\":\"per-thread\","
+		       "\"completed\":[", op->pid);
+		for (size_t i = 0; i < res.ncompleted; i++) {
+			printf("%s", i ? "," : "");
+			ns_json_str(res.completed[i]);
+		}
+		printf("]}\n");
+	} else if (!res.ncompleted) {
+		printf("process %d: no per-thread transition is pending: nothing "
+		       "to complete\n", op->pid);
+	} else {
+		printf("completed patch%s ", res.ncompleted == 1 ? "" : "es");
+		for (size_t i = 0; i < res.ncompleted; i++)
+			printf("%s'%s'", i ? ", " : "",
+			       ns_esc(res.completed[i], name, sizeof(name)));
+		printf(" in process %d: every thread has switched; the "
+		       "dispatchers are retired\n", op->pid);
+	}
+	ns_op_result_free(&res);
+	return NS_EXIT_OK;
 }
 
 static void print_json(const struct ns_cli_opts *o, int pid,
@@ -142,6 +188,16 @@ int cmd_apply(int argc, char **argv)
 	if (o.help) {
 		help();
 		return NS_EXIT_OK;
+	}
+	if (o.complete) {
+		if (o.nargs != 1)
+			return ns_usage_error("apply", "--complete expects PID "
+					      "alone");
+		if (o.replace || o.leave_pending || o.mode || o.verbose)
+			return ns_usage_error("apply", "--complete takes only "
+					      "--timeout and --json");
+		rc = ns_cli_op_setup("apply", &o, &op);
+		return rc ? rc : complete(&o, &op);
 	}
 	if (o.nargs != 2)
 		return ns_usage_error("apply", "expects PID and PATCH");

@@ -24,6 +24,7 @@ int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 		{ "replace", no_argument, NULL, 'r' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "leave-pending", no_argument, NULL, 'p' },
+		{ "complete", no_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -78,6 +79,12 @@ int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 				return ns_usage_error(cmd, "--leave-pending is an "
 						      "option of apply only");
 			o->leave_pending = true;
+			break;
+		case 'c':
+			if (strcmp(cmd, "apply"))
+				return ns_usage_error(cmd, "--complete is an "
+						      "option of apply only");
+			o->complete = true;
 			break;
 		case 'h': o->help = true; return 0;
 		default:

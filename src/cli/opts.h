@@ -5,15 +5,15 @@
 
 struct ns_cli_opts {
 	double timeout;
-	bool json, verbose, help, all, replace, leave_pending;
+	bool json, verbose, help, all, replace, leave_pending, complete;
 	int mode;         /* NS_OPT_MODE_* (core.h) */
 	int nargs;
 	char **args;      /* positional arguments */
 };
 
 /* Parses --timeout SEC, --json, -v, --help (and --all, which only revert
- * accepts, and --replace, --mode and --leave-pending, which only apply
- * accepts). Returns 0, or NS_EXIT_USAGE after printing the error.
+ * accepts, and --replace, --mode, --leave-pending and --complete, which
+ * only apply accepts). Returns 0, or NS_EXIT_USAGE after printing the error.
  * WITH_TIMEOUT: whether --timeout is accepted. */
 int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 		 struct ns_cli_opts *o);

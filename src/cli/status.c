@@ -33,9 +33,14 @@ static void help(void)
 	       "where it is (no thread is stopped to find out); in a program run\n"
 	       "with NONSTOP_UPDATE_POINTS=waits, a thread asleep in poll, select\n"
 	       "or epoll_wait is \"waiting in CALL (an update point)\" and switches\n"
-	       "as the call returns. For a patch with hooks, where each hook\n"
-	       "stands: not run, running, or what it returned (also after a\n"
-	       "nonstop that was killed).\n\n"
+	       "as the call returns. For a per-thread\n"
+	       "patch being applied, where its dispatchers (the per-call choice\n"
+	       "of version) stand: switching; every thread switched, and the next\n"
+	       "apply or revert of the process (or apply --complete) retires them;\n"
+	       "kept under a later patch's; or retired (--json: \"dispatchers\").\n"
+	       "status itself changes nothing. For a patch with\n"
+	       "hooks, where each hook stands: not run, running, or what it\n"
+	       "returned (also after a nonstop that was killed).\n\n"
 	       "A record in the process with a value out of range (not as nonstop\n"
 	       "writes them) is listed as damaged, with why, and never acted on.\n"
 	       "Names read from the process (patches, functions, threads) are\n"
@@ -102,6 +107,38 @@ static int read_threads(int pid, int fd, const struct ns_registry *reg,
 	return rc;
 }
 
+/* Where the dispatchers of each record of REG stand (status.h), from the
+ * threads T (NULL: not read) and the entries of the process (FD): the
+ * same look at the threads as apply's wait, and the same check of the
+ * entries as the sweep that completes a patch (core/pt_sweep.h). NULL if
+ * out of memory. */
+static enum ns_status_disp *dispatchers(int fd, const struct ns_registry *reg,
+					const struct ns_status_threads *t)
+{
+	enum ns_status_disp *d = calloc(reg->n ? reg->n : 1, sizeof(*d));
+
+	for (size_t r = 0; d && r < reg->n; r++) {
+		const struct ns_rec *rec = reg->v[r].rec;
+		bool all = t != NULL;
+		char why[256];
+
+		if (rec->mode != NS_MODE_PER_THREAD ||
+		    rec->state != NS_REC_APPLIED)
+			continue;
+		if (rec->pt.bypassed) {
+			d[r] = NS_DISP_RETIRED;
+			continue;
+		}
+		for (size_t i = 0; all && i < t->n; i++)
+			all = t->v[i].runtime ||
+			      ns_pt_thread_done(&t->v[i], rec, why, sizeof(why));
+		d[r] = !all ? NS_DISP_SWITCHING :
+		       ns_pt_completable(fd, rec) ? NS_DISP_TO_RETIRE :
+		       NS_DISP_UNDER_LATER;
+	}
+	return d;
+}
+
 static void free_threads(struct ns_status_threads *t)
 {
 	free(t->v);
@@ -142,14 +179,18 @@ int cmd_status(int argc, char **argv)
 		return ns_fail("status", "cannot read the registry of process "
 			       "%d: %s", pid, strerror(errno));
 	}
-	bool pt = any_per_thread(&reg) && read_threads(pid, fd, &reg, &t) == 0;
+	bool any = any_per_thread(&reg);
+	bool pt = any && read_threads(pid, fd, &reg, &t) == 0;
+	enum ns_status_disp *disp = any ? dispatchers(fd, &reg, pt ? &t : NULL)
+					: NULL;
 	out = (struct ns_status){ .pid = pid, .mem_fd = fd, .reg = &reg,
 				  .threads = count_threads(pid),
-				  .t = pt ? &t : NULL };
+				  .t = pt ? &t : NULL, .disp = disp };
 	if (o.json)
 		ns_status_json(&out);
 	else
 		ns_status_text(&out);
+	free(disp);
 	close(fd);
 	if (pt)
 		free_threads(&t);

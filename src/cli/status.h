@@ -22,6 +22,18 @@ struct ns_status_threads {
 	size_t pending;
 };
 
+/* Where the dispatchers of a per-thread patch being applied stand
+ * (transition/perthread.h: install, complete). */
+enum ns_status_disp {
+	NS_DISP_NONE = 0,     /* not a per-thread patch being applied */
+	NS_DISP_SWITCHING,    /* a thread has not switched (or not known) */
+	NS_DISP_TO_RETIRE,    /* every thread switched: the next apply or
+				 revert retires them (core/pt_sweep.h) */
+	NS_DISP_UNDER_LATER,  /* every thread switched, but a later patch
+				 was installed over this one's */
+	NS_DISP_RETIRED,      /* the entries jump straight to the new code */
+};
+
 /* What status shows of process PID. */
 struct ns_status {
 	int pid;
@@ -29,6 +41,11 @@ struct ns_status {
 	const struct ns_registry *reg;
 	size_t threads;                      /* in /proc/PID/task */
 	const struct ns_status_threads *t;   /* per-thread mode, or NULL */
+	/* Of each record of reg, for the per-thread ones being applied
+	 * whose dispatchers are in place: whether every thread has switched,
+	 * and whether a later patch was installed over them. NULL: not
+	 * known (a record then reads as retired or switching). */
+	const enum ns_status_disp *disp;
 };
 
 /* On stdout: text, one patch a paragraph (damaged records last, with

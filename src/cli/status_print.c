@@ -25,15 +25,54 @@ const char *ns_status_when(uint64_t t, char *buf, size_t len)
 	return buf;
 }
 
-/* What a record's state means for the user. */
-static const char *state_text(const struct ns_rec *r)
+/* Where the dispatchers of record I of S stand (status.h). */
+static enum ns_status_disp disp_of(const struct ns_status *s, size_t i)
 {
+	const struct ns_rec *r = s->reg->v[i].rec;
+
+	if (r->mode != NS_MODE_PER_THREAD || r->state != NS_REC_APPLIED)
+		return NS_DISP_NONE;
+	if (r->pt.bypassed)
+		return NS_DISP_RETIRED;
+	if (s->disp && s->disp[i] > NS_DISP_NONE &&
+	    s->disp[i] < NS_DISP_RETIRED)
+		return s->disp[i];
+	return NS_DISP_SWITCHING;
+}
+
+/* The dispatchers' stand in status --json. */
+static const char *disp_name(enum ns_status_disp d)
+{
+	switch (d) {
+	case NS_DISP_SWITCHING:   return "switching";
+	case NS_DISP_TO_RETIRE:   return "to-retire";
+	case NS_DISP_UNDER_LATER: return "under-later";
+	case NS_DISP_RETIRED:     return "retired";
+	default:                  return NULL;
+	}
+}
+
+/* What the state of record I of S means for the user. */
+static const char *state_text(const struct ns_status *s, size_t i)
+{
+	const struct ns_rec *r = s->reg->v[i].rec;
+
 	if (r->mode != NS_MODE_PER_THREAD)
 		return ns_rec_state_name(r->state);
 	switch (r->state) {
 	case NS_REC_APPLIED:
-		return r->pt.bypassed ? "applied per thread"
-				      : "switching per thread";
+		switch (disp_of(s, i)) {
+		case NS_DISP_RETIRED:
+			return "applied per thread, dispatchers retired";
+		case NS_DISP_TO_RETIRE:
+			return "switched per thread; the next apply or revert "
+			       "retires its dispatchers";
+		case NS_DISP_UNDER_LATER:
+			return "switched per thread; its dispatchers stay under "
+			       "a later patch's";
+		default:
+			return "switching per thread";
+		}
 	case NS_REC_PT_BACK:     return "reverting per thread";
 	case NS_REC_PT_RETIRING: return "retiring: reverted, memory kept";
 	default:                 return ns_rec_state_name(r->state);
@@ -117,13 +156,15 @@ static void print_hooks_json(int fd, struct ns_rec *r)
 
 /* ---- end of hooks ---------------------------------------------------------- */
 
-static void print_record_text(int fd, struct ns_rec *r)
+static void print_record_text(const struct ns_status *s, size_t i)
 {
+	struct ns_rec *r = s->reg->v[i].rec;
+	int fd = s->mem_fd;
 	char when[64], name[ESC_NAME];
 
 	printf("  %llu. %s  [%s, since %s, code at 0x%llx]\n",
 	       (unsigned long long)r->seq, ns_esc(r->name, name, sizeof(name)),
-	       state_text(r), ns_status_when(r->applied_at, when, sizeof(when)),
+	       state_text(s, i), ns_status_when(r->applied_at, when, sizeof(when)),
 	       (unsigned long long)r->code_start);
 	for (uint32_t f = 0; f < r->nfuncs; f++)
 		printf("       %s  0x%llx -> 0x%llx\n",
@@ -180,7 +221,7 @@ void ns_status_text(const struct ns_status *s)
 	else
 		printf(" (%zu threads, all on the newest code)\n", s->threads);
 	for (size_t i = 0; i < reg->n; i++)
-		print_record_text(s->mem_fd, reg->v[i].rec);
+		print_record_text(s, i);
 	print_bad_text(reg);
 	if (t)
 		print_threads(t);
@@ -230,16 +271,24 @@ static void print_json_threads(const struct ns_status_threads *t)
 }
 
 /* A record as a JSON object. applied_at is the number the record holds,
- * whatever it is (the text says "unknown time" when it is no time). */
-static void print_record_json(int fd, struct ns_rec *r)
+ * whatever it is (the text says "unknown time" when it is no time). A
+ * per-thread patch being applied says where its dispatchers stand. */
+static void print_record_json(const struct ns_status *s, size_t i)
 {
+	struct ns_rec *r = s->reg->v[i].rec;
+	const char *disp = disp_name(disp_of(s, i));
+	int fd = s->mem_fd;
+
 	printf("{\"name\":");
 	ns_json_str(r->name);
 	printf(",\"seq\":%llu,\"state\":\"%s\",\"mode\":\"%s\","
-	       "\"applied_at\":%llu,\"functions\":[",
+	       "\"applied_at\":%llu,",
 	       (unsigned long long)r->seq, ns_rec_state_name(r->state),
 	       r->mode == NS_MODE_PER_THREAD ? "per-thread" : "stop-the-world",
 	       (unsigned long long)r->applied_at);
+	if (disp)
+		printf("\"dispatchers\":\"%s\",", disp);
+	printf("\"functions\":[");
 	for (uint32_t f = 0; f < r->nfuncs; f++) {
 		printf("%s{\"name\":", f ? "," : "");
 		ns_json_str(r->funcs[f].name);
@@ -270,7 +319,7 @@ void ns_status_json(const struct ns_status *s)
 	printf(",\"patches\":[");
 	for (size_t i = 0; i < reg->n; i++) {
 		printf("%s", i ? "," : "");
-		print_record_json(s->mem_fd, reg->v[i].rec);
+		print_record_json(s, i);
 	}
 	printf("],\"damaged\":[");
 	for (size_t i = 0; i < reg->nbad; i++) {

@@ -36,6 +36,10 @@ struct ns_op_result {
 	char   (*replaced)[NS_NAME_MAX];
 	size_t   nreplaced;
 	size_t   nrestored;
+	/* apply --complete: the per-thread patches whose dispatchers it
+	 * retired, oldest first (malloc'd, ns_op_result_free). */
+	char   (*completed)[NS_NAME_MAX];
+	size_t   ncompleted;
 	/* Per-thread mode (transition/perthread.h) */
 	int      mode;                /* enum ns_rec_mode used */
 	int      stopped_tid;         /* the one thread stopped: libnonstop's */
@@ -67,6 +71,8 @@ struct ns_op_opts {
 	int mode;                     /* apply: NS_OPT_MODE_* */
 	bool leave_pending;           /* apply, per-thread: on timeout, leave
 					 the transition pending */
+	bool complete;                /* apply --complete (no patch): complete
+					 what --leave-pending left */
 	bool locked;                  /* the caller holds the process's lock
 					 (core/lock.h): an apply rolling back,
 					 revert --all */
@@ -95,6 +101,14 @@ int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 	     struct ns_op_result *res);
 int ns_revert(const struct ns_op_opts *o, const char *name,
 	      struct ns_op_result *res);
+
+/* apply --complete: completes every per-thread transition an apply left
+ * pending (--leave-pending), as that apply would have: waits until every
+ * thread has switched (o->timeout), then retires the dispatchers. Nothing
+ * is retired unless every thread switched to every such patch in time.
+ * 0 done (res->completed: which; none if none was pending); 1 refused or
+ * failed (res->err), the process as it was. */
+int ns_apply_complete(const struct ns_op_opts *o, struct ns_op_result *res);
 
 /* Reverts every applied patch, newest first, calling EACH after each one.
  * Stops at the first failure (res->err; the patches not yet reverted stay

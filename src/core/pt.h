@@ -40,6 +40,13 @@ int ns_pt_place(struct ns_apply_op *a);
 /* Install, wait for every thread; then complete, or on timeout withdraw
  * (or, with --leave-pending, leave it pending: res->pending). */
 int ns_pt_apply_switch(struct ns_apply_op *a);
+/* The completion of a patch an apply left switching (--leave-pending),
+ * later: once every thread has switched — the same wait as the apply's
+ * (up to x->timeout; 0: one look) — the same plan (ns_pt_complete),
+ * unless a later patch was installed over it (ns_pt_completable). 1
+ * completed; 0 not (x->blocker names who has not switched, or is empty:
+ * nothing to complete); -1 with err. */
+int ns_pt_complete_later(struct ns_pt *x);
 
 /* ---- revert (pt_revert.c) ---- */
 /* From wherever the record says the revert stands: back, wait, retire. */

@@ -1,7 +1,8 @@
 /* pt_apply.c — what the per-thread mode adds to an apply: the entries it
  * reads, the dispatchers and data it puts in the image, and the switch:
  * install, wait for every thread, then complete — or, if a thread does not
- * reach an update point in time, withdraw (or leave it pending). */
+ * reach an update point in time, withdraw (or leave it pending: then the
+ * sweep of a later apply or revert, or apply --complete, completes it). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -190,6 +191,25 @@ static int withdraw(struct ns_pt *x, const struct ns_registry *reg)
 		return -1;
 	}
 	return ns_pt_forget(x, reg);
+}
+
+int ns_pt_complete_later(struct ns_pt *x)
+{
+	int rc;
+
+	x->blocker[0] = 0;
+	if (!ns_pt_completable(x->tr->mem_fd, x->rec))
+		return 0;
+	rc = ns_pt_wait_switched(x);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	/* The plan is one call of libnonstop's executor, the record's flag
+	 * in it: done whole or not at all, even if nonstop dies. */
+	if (ns_pt_complete(x) < 0)
+		return ns_err_wrap(x->tr->err, "cannot retire the dispatchers of "
+				   "patch '%s' (every thread has switched)",
+				   x->rec->name);
+	return 1;
 }
 
 int ns_pt_apply_switch(struct ns_apply_op *a)

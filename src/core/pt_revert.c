@@ -6,7 +6,11 @@
  * a nonstop that died, is simply continued by the next `nonstop revert`:
  * APPLIED -> back -> PT_BACK -> retire -> PT_RETIRING (its switch back,
  * mode.h) -> released (its release). The patch's post-revert hook runs
- * once it is PT_RETIRING (core/hooks.h). */
+ * once it is PT_RETIRING (core/hooks.h).
+ *
+ * The sweep that opens every apply and revert (pt_sweep.h) is here too:
+ * it completes what an apply left pending, releases what a revert left
+ * retiring. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,12 +163,23 @@ static int restore_pads(struct ns_tracee *tr, const struct ns_rec *r)
 }
 
 int ns_pt_sweep(struct ns_tracee *tr, const struct ns_gadgets *g,
-		struct ns_rt_handle *rt, struct ns_registry *reg)
+		struct ns_rt_handle *rt, struct ns_registry *reg,
+		bool complete_switched)
 {
 	for (size_t i = 0; i < reg->n;) {
 		struct ns_rec_entry *e = &reg->v[i];
 		struct ns_pt x;
 
+		if (complete_switched && e->rec->mode == NS_MODE_PER_THREAD &&
+		    e->rec->state == NS_REC_APPLIED) {
+			/* Left switching by an apply: completed if every
+			 * thread has switched now (one look). */
+			init(&x, tr, g, rt, e, 0);
+			if (ns_pt_complete_later(&x) < 0)
+				return -1;
+			i++;
+			continue;
+		}
 		if (e->rec->mode != NS_MODE_PER_THREAD ||
 		    (e->rec->state != NS_REC_LOADED &&
 		     e->rec->state != NS_REC_PT_RETIRING)) {

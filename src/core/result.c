@@ -24,6 +24,9 @@ void ns_op_result_free(struct ns_op_result *res)
 	free(res->replaced);
 	res->replaced = NULL;
 	res->nreplaced = 0;
+	free(res->completed);
+	res->completed = NULL;
+	res->ncompleted = 0;
 }
 
 int ns_op_mem_open(pid_t pid, struct ns_op_result *res)

@@ -45,9 +45,15 @@ int ns_session_hold(struct ns_session *s)
 		return ns_op_fail(res, "cannot read the registry of process %d",
 				  (int)pid);
 	/* Leftovers of an earlier nonstop: per-thread patches whose time to
-	 * go has come (whatever the mode of this operation), then every
-	 * mapping no patch runs from (core/mapping.h). */
-	if (s->rt.addr && ns_pt_sweep(&s->tr, NULL, &s->rt, &s->reg) < 0)
+	 * go has come (whatever the mode of this operation), those left
+	 * switching whose threads have all switched since (completed: by a
+	 * per-thread operation, which holds libnonstop's thread; apply
+	 * --complete does it itself), then every mapping no patch runs from
+	 * (core/mapping.h). */
+	if (s->rt.addr &&
+	    ns_pt_sweep(&s->tr, NULL, &s->rt, &s->reg,
+			s->mode->rec_mode == NS_MODE_PER_THREAD &&
+			!s->o->complete) < 0)
 		return -1;
 	return ns_mapping_sweep(&s->tr, &s->reg);
 }

@@ -10,7 +10,10 @@
  *             P's range is [G, inf): a thread runs P's code once its view
  *             is G, that is after its next update point.
  *   complete  When every thread has switched, the dispatchers are retired:
- *             each entry jumps straight to P's code (no per-call check).
+ *             each entry jumps straight to P's code (no per-call check):
+ *             by the apply that waited, or for a transition it left
+ *             pending by the sweep of a later apply or revert, or apply
+ *             --complete (core/pt.h: ns_pt_complete_later).
  *   back      Revert: the range becomes [FROM, R) with a new generation R
  *             (FROM is 0 once complete: every thread then ran P's code).
  *             Threads go back to the old code at their next update point.
@@ -92,6 +95,14 @@ int ns_pt_wait_switched(struct ns_pt *x);
 
 /* Complete: every entry jumps straight to P's code. 0, or -1 with err. */
 int ns_pt_complete(struct ns_pt *x);
+
+/* Whether P can be completed as apply completes it: a per-thread patch
+ * applied, its dispatchers not retired, and every entry it redirects
+ * leading to its dispatcher, read through MEM_FD (no later patch was
+ * installed over it: a later patch's dispatcher falls back to P's, which
+ * completing P would not change). Whether every thread has switched is
+ * the other condition (ns_pt_wait_switched). */
+bool ns_pt_completable(int mem_fd, const struct ns_rec *r);
 
 /* Back: P's range ends at a new generation; record PT_BACK. 0, or -1. */
 int ns_pt_back(struct ns_pt *x);

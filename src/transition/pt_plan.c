@@ -111,9 +111,8 @@ static int run(struct ns_pt *x, struct plan *pl)
 		return -1;
 	rc = ns_remote_call_handler(&rs, x->rt->blk.exec, x->rec->pt.plan, 0,
 				    EXEC_TIMEOUT);
-	if (ns_remote_end(&rs, false) < 0 && rc == 0) {
+	if (ns_remote_end(&rs, false) < 0 && rc == 0)
 		rc = -1;
-	}
 	if (ns_rt_refresh(x->tr->mem_fd, x->rt) < 0) {
 		if (rc == 0)   /* otherwise x->tr->err says why already */
 			ns_err_set(x->tr->err, "cannot read libnonstop's "
@@ -282,6 +281,24 @@ int ns_pt_complete(struct ns_pt *x)
 		return -1;
 	r->pt.bypassed = 1;
 	return 0;
+}
+
+bool ns_pt_completable(int mem_fd, const struct ns_rec *r)
+{
+	if (r->mode != NS_MODE_PER_THREAD || r->state != NS_REC_APPLIED ||
+	    r->pt.bypassed)
+		return false;
+	for (uint32_t i = 0; i < r->nfuncs; i++) {
+		const struct ns_rec_func *f = &r->funcs[i];
+		struct ns_entry_site s;
+		char why[256];
+
+		if (ns_entry_site_read(mem_fd, f->old_addr, &s, why,
+				       sizeof(why)) < 0 ||
+		    !s.redirected || s.entry != f->entry || s.target != f->disp)
+			return false;
+	}
+	return true;
 }
 
 int ns_pt_back(struct ns_pt *x)

@@ -10,7 +10,11 @@
  * never reaches an update point: nonstop cannot switch it either. With
  * --asleep, a thread named "asleep" blocks in pause() outside any function
  * a patch replaces, never passing an update point: nonstop switches it
- * while it sleeps; each SIGUSR1 ("wake") makes it call handler() once. Commands on stdin,
+ * while it sleeps; each SIGUSR1 ("wake") makes it call handler() once.
+ * With --held, a thread named "held" passes an update point every
+ * millisecond, except while it is held (blocked in a futex, between two
+ * update points, inside held_wait(), which every patch replaces: nonstop
+ * cannot switch it asleep). Commands on stdin,
  * read by a thread that polls with a timeout and passes an update point
  * at every turn:
  *   v       workers=old|new|v3|both (the version of the last pair each
@@ -20,6 +24,8 @@
  *   spawn   starts one more event-loop thread ("loop2")
  *   wake    (--asleep) wakes "asleep" once: asleep=2 old, 3 new (v2/v3), 4 (v4)
  *   wakes   how many times "asleep" woke (from pause(): a signal, or EINTR)
+ *   hold    "held" once the held thread waits (--held)
+ *   release "released": the held thread goes on
  *   ping    pong */
 #include <pthread.h>
 #include <signal.h>
@@ -66,10 +72,50 @@ static void *loop_thread(void *arg)
 }
 
 int stuck_wait(void);
+int held_wait(void (*wait)(void));
 int handler(int x);
 static atomic_int asleep_saw;          /* handler(1) when it last woke */
 static atomic_int asleep_wakes;        /* times it woke */
 static pthread_t asleep_t;
+static pthread_mutex_t hold_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hold_cv = PTHREAD_COND_INITIALIZER;
+static int holding, held, have_held;
+
+/* The held thread's wait, called from held_wait() (versions.c). */
+static void wait_while_held(void)
+{
+	pthread_mutex_lock(&hold_mu);
+	while (holding) {
+		held = 1;
+		pthread_cond_broadcast(&hold_cv);
+		pthread_cond_wait(&hold_cv, &hold_mu);
+	}
+	held = 0;
+	pthread_mutex_unlock(&hold_mu);
+}
+
+static void *held_thread(void *arg)
+{
+	(void)arg;
+	prctl(PR_SET_NAME, "held", 0, 0, 0);
+	for (;;) {
+		nonstop_update_point();
+		held_wait(wait_while_held);
+		usleep(1000);
+	}
+	return NULL;
+}
+
+/* hold (HOLD 1): returns once the held thread waits; release (0). */
+static void hold(int h)
+{
+	pthread_mutex_lock(&hold_mu);
+	holding = h;
+	pthread_cond_broadcast(&hold_cv);
+	while (h && !held)
+		pthread_cond_wait(&hold_cv, &hold_mu);
+	pthread_mutex_unlock(&hold_mu);
+}
 
 static void *stuck_thread(void *arg)
 {
@@ -136,6 +182,16 @@ static int command(const char *line)
 		return printf("%s\n", pthread_create(&t, NULL, loop_thread, "2") ?
 			      "failed" : "spawned");
 	}
+	if (!strcmp(line, "hold")) {
+		if (!have_held)
+			return printf("no held thread (--held)\n");
+		hold(1);
+		return printf("held\n");
+	}
+	if (!strcmp(line, "release")) {
+		hold(0);
+		return printf("released\n");
+	}
 	return 0;
 }
 
@@ -147,11 +203,15 @@ int main(int argc, char **argv)
 	for (long i = 0; i < WORKERS; i++)
 		pthread_create(&t, NULL, worker, (void *)i);
 	pthread_create(&t, NULL, loop_thread, NULL);
-	if (argc > 1 && !strcmp(argv[1], "--stuck"))
-		pthread_create(&t, NULL, stuck_thread, NULL);
-	if (argc > 1 && !strcmp(argv[1], "--asleep")) {
-		signal(SIGUSR1, on_usr1);
-		pthread_create(&asleep_t, NULL, asleep_thread, NULL);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--stuck"))
+			pthread_create(&t, NULL, stuck_thread, NULL);
+		if (!strcmp(argv[i], "--held"))
+			have_held = !pthread_create(&t, NULL, held_thread, NULL);
+		if (!strcmp(argv[i], "--asleep")) {
+			signal(SIGUSR1, on_usr1);
+			pthread_create(&asleep_t, NULL, asleep_thread, NULL);
+		}
 	}
 	while (atomic_load(&iters) < 100 || !atomic_load(&loop_seen))
 		usleep(1000);

@@ -8,3 +8,5 @@ int ver_b(int x) { return x + 20; }
 int handler(int x) { return x * 3; }
 /* The "stuck" thread sleeps in here: a function every patch replaces. */
 int stuck_wait(void) { pause(); return 2; }
+/* The "held" thread waits in here: a function every patch replaces. */
+int held_wait(void (*wait)(void)) { wait(); return 2; }

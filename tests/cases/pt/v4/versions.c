@@ -8,3 +8,5 @@ int ver_b(int x) { return x + 30; }
 int handler(int x) { return x * 4; }
 /* The "stuck" thread sleeps in here: a function every patch replaces. */
 int stuck_wait(void) { pause(); return 4; }
+/* The "held" thread waits in here: a function every patch replaces. */
+int held_wait(void (*wait)(void)) { wait(); return 4; }
