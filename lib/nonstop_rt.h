@@ -47,7 +47,11 @@ struct ns_rt_slot {
 	 * of the program's (but a signal handler) before its next update
 	 * point. */
 	uint64_t wait;         /* NS_RT_WAIT_* */
-	uint64_t reserved[2];  /* 0 */
+	/* The generation nonstop wrote from outside while the thread slept
+	 * in a system call (src/transition/pt_blocked.h); 0 once the thread
+	 * switches at an update point of its own. */
+	uint64_t outside;
+	uint64_t reserved[1];  /* 0 */
 } __attribute__((aligned(64)));
 
 enum {

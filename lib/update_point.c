@@ -210,6 +210,7 @@ static __attribute__((noinline)) void switch_to(uint32_t gen)
 			    sees a thread it does not know (not switched) */
 	scan_stack(s, gen);
 	nonstop__view = gen;
+	s->outside = 0;
 	s->passes++;
 	s->switched_ns = ns_rt_now_ns();
 	__atomic_store_n(&s->view, gen, __ATOMIC_RELEASE);

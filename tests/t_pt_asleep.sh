@@ -22,7 +22,10 @@ expect_stdout_match '"switched_asleep":[1-9]'
 expect_stdout_match '"pending":false'
 wait_answer "workers=new loop=new" v
 expect_exit 0 "$NONSTOP" status "$TPID"
-expect_stdout_match 'asleep +switched'
+expect_stdout_match 'asleep +switched \(generation [0-9]+\) by nonstop, while asleep in a system call'
+expect_stdout_match 'loop +switched \(generation [0-9]+\)$'
+expect_exit 0 "$NONSTOP" status --json "$TPID"
+expect_stdout_match '"name":"asleep",[^}]*"switched_asleep":true'
 expect_eq 1 "$(ask wakes)" "times the asleep thread woke (once, by the test)"
 expect_eq "asleep=3" "$(ask wake)" "the asleep thread after the patch"
 expect_eq 0 "$(ask mixed)" "mixed pairs"

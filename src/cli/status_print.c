@@ -101,6 +101,10 @@ static void print_threads(const struct ns_status_threads *t)
 			printf("     %7d  %-16s switched (generation %u), waiting "
 			       "in %s (an update point)\n", (int)th->tid, name,
 			       th->view, ns_rt_wait_name(th->wait));
+		else if (t->done[i] && th->outside && th->outside == th->view)
+			printf("     %7d  %-16s switched (generation %u) by nonstop, "
+			       "while asleep in a system call\n", (int)th->tid,
+			       name, th->view);
 		else if (t->done[i])
 			printf("     %7d  %-16s switched (generation %u)\n",
 			       (int)th->tid, name, th->view);
@@ -249,9 +253,11 @@ static void print_json_threads(const struct ns_status_threads *t)
 		printf("%s{\"tid\":%d,\"name\":", i ? "," : "", (int)th->tid);
 		ns_json_str(th->comm);
 		printf(",\"runtime\":%s,\"registered\":%s,\"view\":%u,"
-		       "\"switched\":%s,", th->runtime ? "true" : "false",
+		       "\"switched\":%s,\"switched_asleep\":%s,",
+		       th->runtime ? "true" : "false",
 		       th->registered ? "true" : "false", th->view,
-		       t->done[i] ? "true" : "false");
+		       t->done[i] ? "true" : "false",
+		       th->outside && th->outside == th->view ? "true" : "false");
 		/* How long after the last change of generation this thread
 		 * took it up: its switch delay, if it has switched since. */
 		if (th->view == t->rt.blk.gen && th->switched_ns >= t->rt.blk.gen_ns)

@@ -60,6 +60,9 @@ struct ns_rt_thread {
 					first update point) */
 	uint64_t slot_addr;          /* that slot, in the target */
 	uint64_t passes;             /* update points at which it switched */
+	uint32_t outside;            /* the generation nonstop gave it while
+					it slept (0: its last switch was its
+					own) */
 	uint32_t view;               /* its generation (0 if unregistered) */
 	uint32_t scan_gen, scan_hit; /* its last stack check (nonstop_rt.h) */
 	uint64_t scan_pc;

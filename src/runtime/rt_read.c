@@ -234,6 +234,7 @@ static void take_slot(const struct ns_rt_slot *s, uint64_t addr,
 	t->registered = true;
 	t->slot_addr = addr;
 	t->passes = s->passes;
+	t->outside = s->outside <= UINT32_MAX ? (uint32_t)s->outside : 0;
 	t->view = s->view;
 	t->scan_gen = s->scan_gen;
 	t->scan_hit = s->scan_hit;

@@ -60,6 +60,7 @@ static int write_gen(struct ns_tracee *tr, const struct ns_rt_handle *rt,
 	uint64_t view_at = th->regs.fs_base + (uint64_t)rt->blk.view_tpoff;
 	uint64_t now = ns_clock_ns();
 	struct ns_rt_slot slot;
+	uint64_t outside;
 	uint32_t gen;
 
 	if (ns_mem_read(fd, rt->addr + offsetof(struct ns_rt, gen), &gen,
@@ -84,6 +85,10 @@ static int write_gen(struct ns_tracee *tr, const struct ns_rt_handle *rt,
 	}
 	ns_mem_write(fd, t->slot_addr + offsetof(struct ns_rt_slot, switched_ns),
 		     &now, sizeof(now));
+	/* How it switched, for status. */
+	outside = gen;
+	ns_mem_write(fd, t->slot_addr + offsetof(struct ns_rt_slot, outside),
+		     &outside, sizeof(outside));
 	if (scanned) {
 		/* Its stack was found clean of the scan range, as its own
 		 * update point would have found it: said in the slot after
