@@ -64,6 +64,8 @@ demo-shadow: all
 bench: all
 	@bash bench/run.sh
 	@echo
+	@bash bench/as_shipped.sh
+	@echo
 	@bash bench/pause_threads.sh
 	@echo
 	@bash bench/latency.sh

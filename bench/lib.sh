@@ -31,12 +31,20 @@ die() {
 # demo server v1 (OUT/v1/server, with the bug) and the objects of v2
 # (examples/server/fix.diff applied), the patch between them
 # (OUT/wc-fix.nsp) and the client (OUT/client). OUT is emptied first.
+# With a second argument "as-shipped", the server as a program ships: every
+# update point compiled out (-DNONSTOP_NO_UPDATE_POINTS), libnonstop not
+# linked (bench_start_server then preloads it, with
+# NONSTOP_UPDATE_POINTS=waits).
 bench_build() {
 	local out=$1 v f cflags libnonstop
 	[ -x "$NONSTOP" ] || die "$NONSTOP not found: run make first"
 	cflags="$($NONSTOP cflags) -O2 -std=gnu11 -Wall -Wextra -pthread -I$ROOT/include"
 	# The server links libnonstop: its loops pass update points (per-thread mode).
 	libnonstop="-L$ROOT/build -lnonstop -Wl,-rpath,$ROOT/build"
+	if [ "${2:-}" = as-shipped ]; then
+		cflags="$cflags -DNONSTOP_NO_UPDATE_POINTS"
+		libnonstop=""
+	fi
 	rm -rf "$out"
 	mkdir -p "$out/v1" "$out/v2"
 	cp -r examples/server "$out/src-v1"
@@ -57,11 +65,17 @@ bench_build() {
 		"$out/v1" "$out/v2" >/dev/null || die "nonstop build failed"
 }
 
-# bench_start_server OUT: starts OUT/v1/server on an ephemeral port (log in
-# OUT/server.log); sets server_pid and port.
+# bench_start_server OUT [as-shipped]: starts OUT/v1/server on an ephemeral
+# port (log in OUT/server.log); sets server_pid and port. As shipped: with
+# LD_PRELOAD=libnonstop.so and NONSTOP_UPDATE_POINTS=waits.
 bench_start_server() {
 	local out=$1
-	"$out/v1/server" 0 "$out/port" >"$out/server.log" 2>&1 &
+	if [ "${2:-}" = as-shipped ]; then
+		LD_PRELOAD="$ROOT/build/libnonstop.so" NONSTOP_UPDATE_POINTS=waits \
+			"$out/v1/server" 0 "$out/port" >"$out/server.log" 2>&1 &
+	else
+		"$out/v1/server" 0 "$out/port" >"$out/server.log" 2>&1 &
+	fi
 	server_pid=$!
 	for _ in $(seq 50); do
 		[ -s "$out/port" ] && break
