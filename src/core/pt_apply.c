@@ -218,6 +218,7 @@ int ns_pt_apply_switch(struct ns_apply_op *a)
 	struct ns_op_result *res = a->s.res;
 	struct ns_pt x = {
 		.tr = &a->s.tr, .g = NULL, .rt = &a->s.rt, .rec_addr = a->img.base,
+		.unwinder = &a->s.safety,
 		.rec = a->rec, .timeout = o->timeout,
 	};
 	char blocker[sizeof(x.blocker)];

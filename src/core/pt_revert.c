@@ -89,6 +89,7 @@ int ns_pt_switch_back(struct ns_revert_op *r)
 	int rc;
 
 	init(&x, &r->s.tr, &r->gadgets, &r->s.rt, r->e, r->s.o->timeout);
+	x.unwinder = &r->s.safety;   /* built once for both waits */
 	if (rec->state == NS_REC_APPLIED && ns_pt_back(&x) < 0)
 		return -1;
 	if (rec->state == NS_REC_PT_BACK) {
@@ -118,6 +119,7 @@ int ns_pt_release(struct ns_revert_op *r)
 	int rc;
 
 	init(&x, &r->s.tr, &r->gadgets, &r->s.rt, r->e, r->s.o->timeout);
+	x.unwinder = &r->s.safety;   /* built once for both waits */
 	post_revert(r);
 	rc = ns_pt_wait_released(&x);
 	if (rc < 0)

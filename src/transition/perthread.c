@@ -401,7 +401,8 @@ static int wait_for(struct ns_pt *x, enum want w)
 	uint64_t deadline = start + (uint64_t)(x->timeout * 1e9);
 	unsigned us = POLL_MIN_US;
 	struct blocked *b = calloc(1, sizeof(*b));
-	struct ns_safety *safety = NULL;
+	struct ns_safety *own = NULL;
+	struct ns_safety **safety = x->unwinder ? x->unwinder : &own;
 	struct ns_range *busy = NULL;
 	size_t pending, nbusy = 0;
 	int rc;
@@ -418,7 +419,7 @@ static int wait_for(struct ns_pt *x, enum want w)
 			break;
 		}
 		if (b->ncand && t - start >= BLOCKED_AFTER_NS) {
-			int k = switch_asleep(x, w, b, &busy, &nbusy, &safety);
+			int k = switch_asleep(x, w, b, &busy, &nbusy, safety);
 
 			if (k < 0) {
 				rc = -1;
@@ -436,7 +437,7 @@ static int wait_for(struct ns_pt *x, enum want w)
 		if (us < POLL_MAX_US)
 			us *= 2;
 	}
-	ns_safety_free(safety);
+	ns_safety_free(own);
 	free(busy);
 	free(b);
 	return rc;

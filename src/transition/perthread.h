@@ -46,6 +46,8 @@
 #include "registry/registry.h"
 #include "runtime/rt.h"
 
+struct ns_safety;
+
 struct ns_pt {
 	/* in */
 	struct ns_tracee *tr;        /* holds the runtime thread only */
@@ -54,6 +56,10 @@ struct ns_pt {
 	uint64_t rec_addr;           /* the patch's record in the target */
 	struct ns_rec *rec;          /* our copy, kept in step */
 	double timeout;              /* seconds to wait for the threads */
+	/* Where the unwinder for threads switched asleep (pt_blocked.h) is
+	 * kept across the waits of one command (the session's: its owner
+	 * frees it); NULL: made and freed by each wait. */
+	struct ns_safety **unwinder;
 	/* out */
 	/* Of the threads that switched at the last wait, how long after the
 	 * generation moved the first and the last did (their own clocks) */
