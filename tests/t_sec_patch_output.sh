@@ -4,7 +4,7 @@
 # overwrote the file it points to). That file keeps its content and mode;
 # PATH becomes a regular patch file of mode 0644 minus the umask, which
 # applies. A write that fails (PATH is a directory) leaves PATH as it was
-# and no temporary file behind.
+# and no temporary file behind; a FIFO or a device at PATH is refused.
 . "$TEST_LIB"
 build_case global_func
 umask 027
@@ -30,5 +30,13 @@ expect_exit 1 "$NONSTOP" build -o dir.nsp --binary v1/prog v1 v2
 expect_one_error_line
 expect_stderr_match 'patch file dir\.nsp: '
 [ -f dir.nsp/keep ] || fail "the directory at PATH was changed"
-leftover=$(ls -a | grep -E '^(out|dir)\.nsp\.' || true)
+# A FIFO (or a device: `-o /dev/null`) is refused, not replaced, and no
+# temporary file is made next to it.
+mkfifo fifo.nsp
+expect_exit 1 "$NONSTOP" build -o fifo.nsp --binary v1/prog v1 v2
+expect_one_error_line
+expect_stderr_match 'patch file fifo\.nsp: is a FIFO, not a regular file'
+[ -p fifo.nsp ] || fail "the FIFO at PATH was replaced"
+
+leftover=$(ls -a | grep -E '^(out|dir|fifo)\.nsp\.' || true)
 [ -z "$leftover" ] || fail "temporary files left behind: $leftover"

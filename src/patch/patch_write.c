@@ -390,6 +390,24 @@ static void free_writer(struct writer *w)
 	sb_free(&w->meta);
 }
 
+/* What PATH is now may be replaced: nothing, a regular file, a symlink
+ * (replaced, not followed). Not a device, a FIFO or a socket: rename()
+ * would put a patch in /dev/null's place (`-o /dev/null`), a temporary
+ * file first in its directory. (A directory makes rename() fail.) */
+static int check_target(struct writer *w, const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0 || S_ISREG(st.st_mode) || S_ISLNK(st.st_mode) ||
+	    S_ISDIR(st.st_mode))
+		return 0;
+	return werr(w, "patch file %s: is a %s, not a regular file: nonstop "
+		    "writes a patch only to a new file or over a regular file",
+		    path, S_ISCHR(st.st_mode) ? "character device" :
+		    S_ISBLK(st.st_mode) ? "block device" :
+		    S_ISFIFO(st.st_mode) ? "FIFO" : "socket");
+}
+
 int ns_patch_write(const char *path, const struct ns_patch *patch,
 		   const struct ns_sign_key *key, struct ns_err *err)
 {
@@ -400,6 +418,8 @@ int ns_patch_write(const char *path, const struct ns_patch *patch,
 
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return werr(&w, "patch writer: libelf: %s", elf_errmsg(-1));
+	if (check_target(&w, path))
+		return -1;
 	fd = open_temp(&w, path, &tmp);
 	if (fd < 0)
 		return -1;
