@@ -5,7 +5,7 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Isrc -Ilib
-LDLIBS  += -ldw -lelf -lcrypto -lpcap
+LDLIBS  += -ldw -lelf -lcrypto -lpcap -lcapstone
 
 BUILD   := build
 TOOL_SRC := $(wildcard src/*/*.c)

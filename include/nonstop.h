@@ -85,10 +85,12 @@ void nonstop_update_point(void);
  * A hook runs in a thread of the process that nonstop borrows while every
  * other thread runs (never while threads are stopped): in the per-thread
  * mode libnonstop's own thread, which holds no lock; otherwise a thread
- * found outside malloc, stdio, the dynamic loader and libgcc's unwinder,
- * preferably one asleep in a system call. It runs as a signal handler
- * would, from wherever that thread was: it must not take a lock that any
- * thread may hold while it calls into a function of the program, nor call
+ * that holds none of the locks the hook's code may take (`nonstop build`
+ * finds them: malloc's, stdio's ...; `nonstop show` lists them),
+ * preferably one asleep in a system call; any thread for a hook that
+ * takes none. It runs as a signal handler would, from wherever that thread
+ * was: it must not take a lock of the program's that any thread may hold
+ * while it calls into a function of the program, nor call
  * nonstop_update_point() (docs/hooks.md).
  *
  * A failing hook may leave one line of explanation, NUL-terminated, in

@@ -7,6 +7,8 @@ need=""
 [ -f /usr/include/openssl/evp.h ]          || need="$need libssl-dev"
 # seccomp filters are evaluated with libpcap's classic BPF interpreter.
 [ -f /usr/include/pcap/bpf.h ]             || need="$need libpcap-dev"
+# hooks' code is decoded with capstone (src/gen/hook_locks.c).
+[ -f /usr/include/capstone/capstone.h ]    || need="$need libcapstone-dev"
 command -v cc    >/dev/null 2>&1           || need="$need gcc"
 command -v clang >/dev/null 2>&1           || need="$need clang"
 command -v make  >/dev/null 2>&1           || need="$need make"

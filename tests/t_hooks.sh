@@ -21,10 +21,11 @@ expect_stdout_match '^hooks: +4$'
 expect_stdout_match '^  pre-apply +check_ready +\[patch\]$'
 expect_stdout_match '^  post-revert +cleanup +\[patch\]$'
 expect_exit 0 "$NONSTOP" show --json fix.nsp
-expect_stdout_match '"hooks":\[\{"kind":"pre-apply","function":"check_ready","in":"patch"\},\{"kind":"post-apply","function":"start_new","in":"patch"\},\{"kind":"pre-revert","function":"stop_new","in":"patch"\},\{"kind":"post-revert","function":"cleanup","in":"patch"\}\]'
-# The patch file says it needs a nonstop that runs hooks: metadata format
-# 3 (a 208-byte header), which an older nonstop refuses.
-expect_eq "4e535041 54434800 03000000 d0000000" \
+expect_stdout_match '"hooks":\[\{"kind":"pre-apply","function":"check_ready","in":"patch","locks":\["malloc","stdio","locale"\],"locks_why":"check_ready -> run -> snprintf \(malloc, locale\); check_ready -> run -> fflush \(malloc, stdio, locale\)"\},\{"kind":"post-apply","function":"start_new","in":"patch",[^}]*\},\{"kind":"pre-revert","function":"stop_new","in":"patch",[^}]*\},\{"kind":"post-revert","function":"cleanup","in":"patch",[^}]*\}\]'
+# The patch file says it needs a nonstop that runs hooks and knows what
+# they may lock: metadata format 4 (a 208-byte header), which an older
+# nonstop refuses.
+expect_eq "4e535041 54434800 04000000 d0000000" \
 	"$(readelf -x .nonstop.meta fix.nsp | sed -n 's/^  0x00000000 \(.\{35\}\).*/\1/p')" \
 	"magic, format version, header size"
 

@@ -202,6 +202,24 @@ static const char *hook_where(const struct ns_patch *p, uint32_t sym)
 	return p->syms[sym].kind == NS_SYM_DEFINED ? "patch" : "target";
 }
 
+/* What hook K may lock, the line under it: which thread it may run in. */
+static void show_hook_locks_text(const struct ns_patch *p, uint32_t k)
+{
+	char names[96];
+
+	if (!p->hook_locks[k]) {
+		printf("                takes no lock: runs in any thread\n");
+		return;
+	}
+	printf("                may lock %s: ", ns_locks_name(p->hook_locks[k],
+	       names, sizeof(names)));
+	if (p->hook_why[k])
+		ns_esc_put(p->hook_why[k]);
+	else
+		fputs("(the patch does not say which calls: format 3)", stdout);
+	putchar('\n');
+}
+
 static void show_hooks_text(const struct ns_patch *p)
 {
 	printf("hooks:    %zu\n", count_hooks(p));
@@ -213,6 +231,7 @@ static void show_hooks_text(const struct ns_patch *p)
 		printf("  %-13s ", ns_hook_kind_name(k + 1));
 		ns_esc_put(p->syms[sym].name);
 		printf("  [%s]\n", hook_where(p, sym));
+		show_hook_locks_text(p, k);
 	}
 }
 
@@ -227,7 +246,16 @@ static void show_hooks_json(const struct ns_patch *p)
 		printf("%s{\"kind\":\"%s\",\"function\":", n++ ? "," : "",
 		       ns_hook_kind_name(k + 1));
 		ns_json_str(p->syms[sym].name);
-		printf(",\"in\":\"%s\"}", hook_where(p, sym));
+		printf(",\"in\":\"%s\",\"locks\":[", hook_where(p, sym));
+		for (uint32_t i = 0, m = 0; i < NS_LOCK_CLASSES; i++)
+			if (p->hook_locks[k] & (1u << i))
+				printf("%s\"%s\"", m++ ? "," : "", ns_lock_class_name(i));
+		fputs("],\"locks_why\":", stdout);
+		if (p->hook_why[k])
+			ns_json_str(p->hook_why[k]);
+		else
+			fputs("null", stdout);
+		putchar('}');
 	}
 	putchar(']');
 }

@@ -350,7 +350,8 @@ static int pre_apply(struct ns_apply_op *a)
 	struct ns_hook_run *run = &a->s.res->hooks[NS_HOOK_PRE_APPLY - 1];
 	char what[NS_ERR_MAX];
 	int rc = ns_hook_veto(&a->s.tr, a->s.safety, a->img.base,
-			      NS_HOOK_PRE_APPLY, a->s.o->timeout, run, what,
+			      NS_HOOK_PRE_APPLY, a->s.o->timeout, run,
+			      a->patch.hook_why[NS_HOOK_PRE_APPLY - 1], what,
 			      sizeof(what));
 
 	if (rc == 1)
@@ -434,7 +435,8 @@ static int post_apply(struct ns_apply_op *a)
 	if (rc < 0)
 		return -1;
 	rc = ns_hook_run(&a->s.tr, NULL, a->img.base, NS_HOOK_POST_APPLY,
-			 a->s.o->timeout, run);
+			 a->s.o->timeout, run,
+			 a->patch.hook_why[NS_HOOK_POST_APPLY - 1]);
 	if (rc == 1 || (rc == 0 && !run->ret))
 		return 0;
 	/* A hook that could not be run, or is still running, is the cause;

@@ -5,32 +5,95 @@
 #include <time.h>
 
 #include "core/borrow.h"
+#include "patch/patch.h"
 #include "proc/sigframe.h"
 #include "util/clock.h"
 
-/* Functions in whose frames a thread may hold a lock the calls nonstop
- * makes take (by prefix): libgcc's unwinder, the dynamic loader, malloc,
- * fork. */
-static const char *const hazards[] = {
-	"_Unwind_", "__register_frame", "__deregister_frame", "__frame_state_for",
-	"_dl_", "dl_iterate_phdr", "__dl_iterate_phdr", "__libc_dl",
-	"malloc", "free", "calloc", "realloc", "memalign", "posix_memalign",
-	"aligned_alloc", "valloc", "pvalloc", "__libc_malloc", "__libc_free",
-	"__libc_calloc", "__libc_realloc", "__libc_memalign", "_int_",
-	"sysmalloc", "systrim", "tcache_", "arena_", "__malloc_",
-	"fork", "_Fork", "__libc_fork", "__run_fork_handlers",
+/* Functions in whose frames a thread may hold a lock (by prefix), by the
+ * class of the lock (patch.h: enum ns_lock_class). */
+struct frame_locks {
+	const char *prefix;
+	uint32_t    locks;
 };
 
-int ns_borrow_hazard(void *arg, uint64_t pc, const char *func, const char *module)
+static const struct frame_locks frame_locks[] = {
+	/* libgcc's unwinder, the dynamic loader */
+	{ "_Unwind_", NS_LOCK_OTHER }, { "__register_frame", NS_LOCK_OTHER },
+	{ "__deregister_frame", NS_LOCK_OTHER },
+	{ "__frame_state_for", NS_LOCK_OTHER }, { "_dl_", NS_LOCK_OTHER },
+	{ "dl_iterate_phdr", NS_LOCK_OTHER }, { "__dl_iterate_phdr", NS_LOCK_OTHER },
+	{ "__libc_dl", NS_LOCK_OTHER }, { "dlopen", NS_LOCK_OTHER },
+	{ "dlclose", NS_LOCK_OTHER }, { "dlsym", NS_LOCK_OTHER },
+	{ "dlmopen", NS_LOCK_OTHER }, { "dlvsym", NS_LOCK_OTHER },
+	/* malloc */
+	{ "malloc", NS_LOCK_MALLOC }, { "free", NS_LOCK_MALLOC },
+	{ "calloc", NS_LOCK_MALLOC }, { "realloc", NS_LOCK_MALLOC },
+	{ "memalign", NS_LOCK_MALLOC }, { "posix_memalign", NS_LOCK_MALLOC },
+	{ "aligned_alloc", NS_LOCK_MALLOC }, { "valloc", NS_LOCK_MALLOC },
+	{ "pvalloc", NS_LOCK_MALLOC }, { "__libc_malloc", NS_LOCK_MALLOC },
+	{ "__libc_free", NS_LOCK_MALLOC }, { "__libc_calloc", NS_LOCK_MALLOC },
+	{ "__libc_realloc", NS_LOCK_MALLOC }, { "__libc_memalign", NS_LOCK_MALLOC },
+	{ "_int_", NS_LOCK_MALLOC }, { "sysmalloc", NS_LOCK_MALLOC },
+	{ "systrim", NS_LOCK_MALLOC }, { "tcache_", NS_LOCK_MALLOC },
+	{ "arena_", NS_LOCK_MALLOC }, { "__malloc_", NS_LOCK_MALLOC },
+	/* fork holds malloc's, stdio's and the loader's locks at once */
+	{ "fork", NS_LOCKS_ALL }, { "_Fork", NS_LOCKS_ALL },
+	{ "__libc_fork", NS_LOCKS_ALL }, { "__run_fork_handlers", NS_LOCKS_ALL },
+	/* stdio: a stream's lock */
+	{ "_IO_", NS_LOCK_STDIO }, { "__vfprintf", NS_LOCK_STDIO },
+	{ "vfprintf", NS_LOCK_STDIO }, { "printf", NS_LOCK_STDIO },
+	{ "fprintf", NS_LOCK_STDIO }, { "dprintf", NS_LOCK_STDIO },
+	{ "puts", NS_LOCK_STDIO }, { "fputs", NS_LOCK_STDIO },
+	{ "fputc", NS_LOCK_STDIO }, { "putc", NS_LOCK_STDIO },
+	{ "putchar", NS_LOCK_STDIO }, { "fwrite", NS_LOCK_STDIO },
+	{ "fread", NS_LOCK_STDIO }, { "fgets", NS_LOCK_STDIO },
+	{ "fgetc", NS_LOCK_STDIO }, { "getc", NS_LOCK_STDIO },
+	{ "getchar", NS_LOCK_STDIO }, { "getline", NS_LOCK_STDIO },
+	{ "getdelim", NS_LOCK_STDIO }, { "__getdelim", NS_LOCK_STDIO },
+	{ "fflush", NS_LOCK_STDIO }, { "fclose", NS_LOCK_STDIO },
+	{ "fopen", NS_LOCK_STDIO }, { "fdopen", NS_LOCK_STDIO },
+	{ "fseek", NS_LOCK_STDIO }, { "ftell", NS_LOCK_STDIO },
+	{ "rewind", NS_LOCK_STDIO }, { "flockfile", NS_LOCK_STDIO },
+	{ "funlockfile", NS_LOCK_STDIO }, { "__uflow", NS_LOCK_STDIO },
+	{ "__overflow", NS_LOCK_STDIO }, { "scanf", NS_LOCK_STDIO },
+	{ "fscanf", NS_LOCK_STDIO }, { "__isoc99_", NS_LOCK_STDIO },
+	/* gettext's and the locale's */
+	{ "__dcigettext", NS_LOCK_LOCALE }, { "dcgettext", NS_LOCK_LOCALE },
+	{ "__dcgettext", NS_LOCK_LOCALE }, { "dgettext", NS_LOCK_LOCALE },
+	{ "gettext", NS_LOCK_LOCALE }, { "setlocale", NS_LOCK_LOCALE },
+	{ "newlocale", NS_LOCK_LOCALE }, { "freelocale", NS_LOCK_LOCALE },
+	{ "_nl_", NS_LOCK_LOCALE }, { "__wcsmbs_load_conv", NS_LOCK_LOCALE },
+	{ "__gconv", NS_LOCK_LOCALE }, { "iconv", NS_LOCK_LOCALE },
+};
+
+uint32_t ns_borrow_frame_locks(const char *func, const char *module)
 {
-	(void)arg;
-	(void)pc;
+	uint32_t locks = 0;
+
 	if (module && strstr(module, "libgcc_s"))
-		return 1;
-	for (size_t i = 0; func && i < sizeof(hazards) / sizeof(*hazards); i++)
-		if (!strncmp(func, hazards[i], strlen(hazards[i])))
-			return 1;
-	return 0;
+		locks |= NS_LOCK_OTHER;
+	for (size_t i = 0; func && i < sizeof(frame_locks) / sizeof(*frame_locks); i++)
+		if (!strncmp(func, frame_locks[i].prefix, strlen(frame_locks[i].prefix)))
+			locks |= frame_locks[i].locks;
+	return locks;
+}
+
+/* The frame callback of a choice: what the thread's frames may hold, and
+ * whether it is any of what the call may take. */
+struct choice {
+	uint32_t locks;       /* the call's */
+	uint32_t held;        /* the threads', for the message */
+};
+
+static int frame_hazard(void *arg, uint64_t pc, const char *func,
+			const char *module)
+{
+	struct choice *c = arg;
+	uint32_t held = ns_borrow_frame_locks(func, module);
+
+	(void)pc;
+	c->held |= held;
+	return (held & c->locks) != 0;
 }
 
 /* Whether TH (stopped) may be borrowed in pass PASS: first a thread
@@ -44,12 +107,25 @@ static bool fits_pass(const struct ns_thread *th, int pass)
 	return pass >= 1 || (int64_t)th->regs.orig_rax >= 0;
 }
 
+/* Whether TH (stopped) may run a call that takes C->locks: not stopped
+ * outside a system call if it may spin (a lock taken in place may be held
+ * there), and none of its frames where it may hold one of the others
+ * (unwound only then: a call that takes no lock runs anywhere). */
+static bool may_run(struct ns_safety *s, struct ns_thread *th, struct choice *c)
+{
+	if ((c->locks & NS_LOCK_SPIN) && (int64_t)th->regs.orig_rax < 0) {
+		c->held |= NS_LOCK_SPIN;
+		return false;
+	}
+	if (!(c->locks & ~NS_LOCK_SPIN))
+		return true;
+	return ns_safety_frames(s, th, frame_hazard, c) == 0;
+}
+
 /* Stops threads of TR one at a time until one may run the call (see
  * borrow.h); returns it stopped, or NULL after TIMEOUT. */
 static struct ns_thread *choose_thread(struct ns_tracee *tr, struct ns_safety *s,
-				       int (*hazard)(void *, uint64_t,
-						     const char *, const char *),
-				       double timeout)
+				       struct choice *c, double timeout)
 {
 	double deadline = ns_clock_s() + timeout;
 	struct timespec nap = { 0, 10 * 1000 * 1000 };
@@ -68,8 +144,7 @@ static struct ns_thread *choose_thread(struct ns_tracee *tr, struct ns_safety *s
 					ns_err_forget(tr->err, mark);   /* it exited */
 					continue;
 				}
-				if (fits_pass(th, pass) &&
-				    ns_safety_frames(s, th, hazard, NULL) == 0)
+				if (fits_pass(th, pass) && may_run(s, th, c))
 					return th;
 				if (ns_tracee_resume_one(tr, th) < 0)
 					return NULL;
@@ -108,30 +183,35 @@ static int begin(struct ns_borrow *b, struct ns_thread *th,
 }
 
 int ns_borrow(struct ns_borrow *b, struct ns_tracee *tr, struct ns_safety *s,
-	      int (*hazard)(void *, uint64_t, const char *, const char *),
-	      double timeout, const char *what)
+	      uint32_t locks, double timeout, const char *what)
 {
+	struct choice c = { .locks = locks & NS_LOCKS_ALL };
 	struct ns_thread *th;
 	struct ns_gadgets g;
+	char held[96];
 
 	memset(b, 0, sizeof(*b));
 	b->tr = tr;
 	b->safety = s;
 	if (gadgets(tr, &g) < 0)
 		return -1;
-	if (!b->safety) {
+	if (!b->safety && (c.locks & ~NS_LOCK_SPIN)) {
 		b->safety = ns_safety_new(tr);
 		if (!b->safety)
 			return -1;
 		b->own_safety = true;
 	}
-	th = choose_thread(tr, b->safety, hazard ? hazard : ns_borrow_hazard,
-			   timeout);
+	th = choose_thread(tr, b->safety, &c, timeout);
 	if (!th) {
+		c.held &= c.locks;
 		ns_err_set(tr->err, "no thread of process %d was at a point "
-			 "where it could %s within %.3g s", (int)tr->pid, what,
-			 timeout);
-		return -1;
+			 "where it could %s within %.3g s%s%s", (int)tr->pid,
+			 what, timeout, c.held ? " (where they were, the threads "
+			 "may hold locks of " : "", c.held ? ns_locks_name(c.held,
+			 held, sizeof(held)) : "");
+		if (c.held)
+			ns_err_replace(tr->err, "%s)", ns_err_msg(tr->err));
+		return -2;
 	}
 	return begin(b, th, &g);
 }

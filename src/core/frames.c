@@ -112,7 +112,8 @@ static int borrow(struct ns_borrow *b, struct ns_tracee *tr,
 {
 	if (rec->mode == NS_MODE_PER_THREAD && tr->n == 1 && !tr->t[0]->gone)
 		return ns_borrow_thread(b, tr, tr->t[0]);
-	return ns_borrow(b, tr, safety, NULL, timeout, CALL_WHAT);
+	return ns_borrow(b, tr, safety, NS_LOCK_MALLOC | NS_LOCK_OTHER, timeout,
+			 CALL_WHAT);
 }
 
 int ns_frames_register(struct ns_tracee *tr, struct ns_target *t,

@@ -18,30 +18,7 @@
 #include "proc/call.h"
 #include "proc/mem.h"
 
-/* Functions in whose frames a thread may hold the lock of a stdio
- * stream (by prefix): a hook that prints would wait for itself. The
- * frames' hazards (malloc, the dynamic loader, libgcc, fork) apply too. */
-static const char *const stdio_hazards[] = {
-	"_IO_", "__vfprintf", "vfprintf", "printf", "fprintf", "dprintf",
-	"puts", "fputs", "fputc", "putc", "putchar", "fwrite", "fread",
-	"fgets", "fgetc", "getc", "getchar", "getline", "getdelim",
-	"__getdelim", "fflush", "fclose", "fopen", "fdopen", "fseek",
-	"ftell", "rewind", "flockfile", "funlockfile", "__uflow",
-	"__overflow", "scanf", "fscanf", "__isoc99_",
-};
-
 enum status { ABSENT, NOT_RUN, RUNNING, RETURNED };
-
-static int hook_hazard(void *arg, uint64_t pc, const char *func,
-		       const char *module)
-{
-	if (ns_borrow_hazard(arg, pc, func, module))
-		return 1;
-	for (size_t i = 0; func && i < sizeof(stdio_hazards) / sizeof(*stdio_hazards); i++)
-		if (!strncmp(func, stdio_hazards[i], strlen(stdio_hazards[i])))
-			return 1;
-	return 0;
-}
 
 bool ns_hooks_any(const struct ns_patch *p)
 {
@@ -69,6 +46,8 @@ void ns_hooks_record(struct ns_rec *rec, const struct ns_patch *p,
 		if (!sym)
 			continue;
 		h->fn[k] = ns_link_sym_addr(img, sym);
+		h->locks |= (NS_REC_LOCKS_KNOWN | (p->hook_locks[k] & NS_LOCKS_ALL))
+			    << (8 * k);
 		snprintf(h->name[k], sizeof(h->name[k]), "%s", p->syms[sym].name);
 	}
 }
@@ -208,13 +187,18 @@ static void settle_failed(struct ns_tracee *tr, struct ns_rec *rec, uint32_t k)
 }
 
 /* The thread the hook runs in (borrow.h): libnonstop's, the only one the
- * tracee holds, in the per-thread mode; else one chosen. */
+ * tracee holds, in the per-thread mode; else one that holds none of the
+ * locks the hook may take (the record says which: what the generator
+ * found in its code), any thread for a hook that takes none. WHY, when
+ * the patch is at hand, says which calls take them. */
 static int borrow_for(struct ns_borrow *b, struct ns_tracee *tr,
 		      struct ns_safety *safety, const struct ns_rec *rec,
-		      uint32_t kind, double timeout)
+		      uint32_t kind, double timeout, const char *why)
 {
 	struct ns_err *err = tr->err;
-	char what[128];
+	uint32_t locks = ns_rec_hook_locks(ns_rec_hooks((struct ns_rec *)rec), kind);
+	char names[96];
+	int rc;
 
 	if (rec->mode == NS_MODE_PER_THREAD) {
 		if (tr->n != 1 || tr->t[0]->gone) {
@@ -224,16 +208,24 @@ static int borrow_for(struct ns_borrow *b, struct ns_tracee *tr,
 		}
 		return ns_borrow_thread(b, tr, tr->t[0]);
 	}
-	snprintf(what, sizeof(what), "run the %s hook safely (outside malloc, "
-		 "stdio, the dynamic loader and libgcc's unwinder)",
-		 ns_hook_kind_name(kind));
-	return ns_borrow(b, tr, safety, hook_hazard, timeout, what);
+	rc = ns_borrow(b, tr, safety, locks, timeout, "run it without taking a "
+		       "lock that thread may hold");
+	if (rc != -2)
+		return rc;
+	ns_locks_name(locks, names, sizeof(names));
+	if (why)
+		return ns_err_append(err, "the hook's code may take locks of %s: "
+				     "%.400s", names, why);
+	return ns_err_append(err, "the hook's code may take locks of %s%s", names,
+			     (ns_rec_hooks((struct ns_rec *)rec)->locks >> (8 * (kind - 1))) &
+			     NS_REC_LOCKS_KNOWN ? " (`nonstop show` on the patch says "
+			     "which calls)" : " (the patch does not say which: any)");
 }
 
 /* Calls hook KIND of REC in a borrowed thread. */
 static int call(struct ns_tracee *tr, struct ns_safety *safety,
 		struct ns_rec *rec, uint32_t kind, double timeout,
-		struct ns_hook_run *run)
+		struct ns_hook_run *run, const char *why)
 {
 	struct ns_err *err = tr->err;
 	struct ns_rec_hooks *h = ns_rec_hooks(rec);
@@ -248,7 +240,7 @@ static int call(struct ns_tracee *tr, struct ns_safety *safety,
 			 "its hooks", rec->name);
 		return -1;
 	}
-	if (borrow_for(&b, tr, safety, rec, kind, timeout) < 0) {
+	if (borrow_for(&b, tr, safety, rec, kind, timeout, why) < 0) {
 		ns_unborrow(&b);
 		return ns_err_wrap(err, "cannot run the %s hook '%s'",
 				   ns_hook_kind_name(kind), h->name[k]);
@@ -279,7 +271,8 @@ static int call(struct ns_tracee *tr, struct ns_safety *safety,
 }
 
 int ns_hook_run(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
-		uint32_t kind, double timeout, struct ns_hook_run *run)
+		uint32_t kind, double timeout, struct ns_hook_run *run,
+		const char *why)
 {
 	struct ns_err *err = tr->err;
 	struct ns_rec *rec;
@@ -297,13 +290,13 @@ int ns_hook_run(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
 		/* Once is enough; but a pre-revert veto is asked again at the
 		 * next revert. */
 		if (ret != 0 && kind == NS_HOOK_PRE_REVERT) {
-			rc = call(tr, safety, rec, kind, timeout, run);
+			rc = call(tr, safety, rec, kind, timeout, run, why);
 			break;
 		}
 		fill_run(run, rec, kind, ret);
 		break;
 	case NOT_RUN:
-		rc = call(tr, safety, rec, kind, timeout, run);
+		rc = call(tr, safety, rec, kind, timeout, run, why);
 		break;
 	case RUNNING:
 		ns_err_set(err, "the %s hook '%s' of patch '%s' is still "
@@ -319,9 +312,9 @@ int ns_hook_run(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
 
 int ns_hook_veto(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
 		 uint32_t kind, double timeout, struct ns_hook_run *run,
-		 char *what, size_t len)
+		 const char *why, char *what, size_t len)
 {
-	int rc = ns_hook_run(tr, safety, base, kind, timeout, run);
+	int rc = ns_hook_run(tr, safety, base, kind, timeout, run, why);
 
 	if (rc < 0)
 		return -1;
@@ -403,7 +396,7 @@ int ns_hooks_post_revert(struct ns_tracee *tr, struct ns_safety *safety,
 	    post_revert_due(tr, rec)) {
 		if (!run)
 			run = &mine;
-		if (call(tr, safety, rec, NS_HOOK_POST_REVERT, timeout, run) < 0)
+		if (call(tr, safety, rec, NS_HOOK_POST_REVERT, timeout, run, NULL) < 0)
 			rc = ns_err_append(err, "the memory of patch '%s' is "
 					   "kept", rec->name);
 	}

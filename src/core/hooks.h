@@ -53,9 +53,12 @@ void ns_hooks_record(struct ns_rec *rec, const struct ns_patch *p,
  * unwinds TR's threads to choose one (NULL: made here). 0 when it ran:
  * RUN->ret is its result, RUN->msg its message; -1 if it could not be
  * run, or did not return within TIMEOUT seconds (tr->err; then it goes on in
- * the target, and the record says so), or if the record cannot be read. */
+ * the target, and the record says so), or if the record cannot be read.
+ * WHY: what the patch says the hook's code may lock (ns_patch.hook_why),
+ * for the message when no thread may run it; NULL if not at hand. */
 int ns_hook_run(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
-		uint32_t kind, double timeout, struct ns_hook_run *run);
+		uint32_t kind, double timeout, struct ns_hook_run *run,
+		const char *why);
 
 /* A pre-apply or pre-revert hook (KIND), run as ns_hook_run runs it: its
  * veto. 0: go on (no hook, or it returned 0, now or before); 1: vetoed,
@@ -63,7 +66,7 @@ int ns_hook_run(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
  * says why). */
 int ns_hook_veto(struct ns_tracee *tr, struct ns_safety *safety, uint64_t base,
 		 uint32_t kind, double timeout, struct ns_hook_run *run,
-		 char *what, size_t len);
+		 const char *why, char *what, size_t len);
 
 /* -1 with tr->err if a hook of the patch at BASE is running in the target
  * (a call let go, or set up by a nonstop that died): nothing may be done

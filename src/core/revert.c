@@ -80,7 +80,7 @@ static int pre_revert(struct ns_revert_op *r)
 	    !ns_hooks_pre_revert_due(&r->s.tr, r->e->addr))
 		return 0;
 	rc = ns_hook_veto(&r->s.tr, NULL, r->e->addr, NS_HOOK_PRE_REVERT,
-			  r->s.o->timeout, run, what, sizeof(what));
+			  r->s.o->timeout, run, NULL, what, sizeof(what));
 	if (rc < 0)
 		return ns_err_replace(err, "refused: %.900s", ns_err_msg(err));
 	if (rc == 1)

@@ -51,6 +51,8 @@ int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 struct gen_types;
 struct gen_xforms;
 struct gen_xfile;
+struct gen_files;
+struct gen_hookscan;
 
 /* The generator's context: error buffer, warnings and verbosity, and what
  * the type checks (types.h) gather over every object pair. */
@@ -62,6 +64,8 @@ struct gen {
 	struct gen_xforms  *xforms;   /* the new build's transformers */
 	struct gen_xfile   *xfile;    /* --emit-transformer (transformer.h) */
 	struct ns_gen_stats *stats;
+	const struct gen_files *new_files; /* the new build's objects */
+	struct gen_hookscan *hookscan;  /* what hook_locks.h keeps */
 };
 
 /* The error that ends the run, into the caller's buffer: returns -1. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gen/gen.h"
+#include "gen/hook_locks.h"
 #include "gen/transformer.h"
 #include "gen/types.h"
 #include "gen/xform.h"
@@ -261,6 +262,7 @@ int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 		gen_fail(&g, "out of memory");
 		goto out;
 	}
+	g.new_files = &nf;
 	if (gen_xform_scan(&g, opts->new_dir, &nf))
 		goto out;
 	out->name = strdup(opts->name);
@@ -298,6 +300,7 @@ out:
 	else
 		sb_free(&g.warnings);
 	gen_emit_free(em);
+	gen_hookscan_free(&g);
 	gen_types_free(g.types);
 	gen_xfile_free(g.xfile);
 	if (g.xforms)

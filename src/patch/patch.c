@@ -1,6 +1,6 @@
 /* patch.c — what the in-memory model of a patch (patch.h) needs beyond
  * reading and writing it: releasing it, the rule for a patch's name, and
- * the names of the hook kinds. */
+ * the names of the hook kinds and of the lock classes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +16,38 @@ const char *ns_hook_kind_name(uint32_t kind)
 	case NS_HOOK_POST_REVERT: return "post-revert";
 	default:                  return "?";
 	}
+}
+
+const char *ns_lock_class_name(uint32_t bit)
+{
+	static const char *const names[] = {
+		"malloc", "stdio", "locale", "other", "spinlock",
+	};
+
+	return bit < sizeof(names) / sizeof(*names) ? names[bit] : "?";
+}
+
+const char *ns_locks_name(uint32_t locks, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	if (!len)
+		return buf;
+	buf[0] = 0;
+	if (!locks)
+		snprintf(buf, len, "no lock");
+	for (uint32_t i = 0; i < NS_LOCK_CLASSES; i++) {
+		int n;
+
+		if (!(locks & (1u << i)))
+			continue;
+		n = snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
+			     ns_lock_class_name(i));
+		if (n < 0 || (size_t)n >= len - at)
+			break;
+		at += (size_t)n;
+	}
+	return buf;
 }
 
 bool ns_patch_name_ok(const char *name, char *why, size_t whylen)
@@ -62,6 +94,8 @@ void ns_patch_free(struct ns_patch *p)
 	free(p->sections);
 	free(p->syms);
 	free(p->entries);
+	for (size_t k = 0; k < NS_HOOK_KINDS; k++)
+		free(p->hook_why[k]);
 	free(p->name);
 	free(p->binary);
 	memset(p, 0, sizeof(*p));

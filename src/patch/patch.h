@@ -21,9 +21,9 @@
  *     names, the file of locals, and the size and checksum of the expected
  *     old bytes with the byte ranges the checksum skips; plus, for every
  *     undefined symbol, the source file when it names a local (static)
- *     symbol of the target; and its hooks (format version 3, only for a
- *     patch that has some): for each, its kind and the symbol of its
- *     function;
+ *     symbol of the target; and its hooks (format version 4, only for a
+ *     patch that has some): for each, its kind, the symbol of its
+ *     function, and what its code may lock (NS_LOCK_*) and why;
  * and after the ELF object, at the very end of the file, a fixed-size
  * seal (patch_seal.h, layout in patch_seal.c): the SHA-256 of every byte
  * before it and, for a patch built with `--sign`, the signer's Ed25519 key
@@ -54,8 +54,11 @@
 
 #define NS_PATCH_FORMAT_VERSION 2   /* written; 1 is still read */
 /* Version 3 is version 2 with a table of hooks: written only for a patch
- * that has hooks, so that a nonstop that cannot run them refuses it. */
-#define NS_PATCH_FORMAT_HOOKS   3
+ * that has hooks, so that a nonstop that cannot run them refuses it.
+ * Version 4 (written for a patch with hooks; 3 is still read) adds to each
+ * hook what its code may lock. */
+#define NS_PATCH_FORMAT_HOOKS_V3 3
+#define NS_PATCH_FORMAT_HOOKS    4
 #define NS_BUILD_ID_MAX 64
 
 /* A relocation inside a patch section (x86-64 RELA semantics). */
@@ -164,6 +167,37 @@ enum ns_hook_kind {
 /* "pre-apply", "post-apply", "pre-revert", "post-revert"; "?" otherwise. */
 const char *ns_hook_kind_name(uint32_t kind);
 
+/* What a hook's code may lock, as the generator finds it (gen/hook_locks.c)
+ * by following every call from the hook through the new build's code down
+ * to the C library: the locks a thread may hold where nonstop stops it,
+ * by class. A hook runs only in a thread that holds none of the classes
+ * it may take (core/borrow.h); one that may take none runs in any thread,
+ * wherever it was stopped. */
+enum ns_lock_class {
+	NS_LOCK_MALLOC = 1u << 0,  /* malloc's arenas */
+	NS_LOCK_STDIO  = 1u << 1,  /* a FILE's lock, stdio's list of them */
+	NS_LOCK_LOCALE = 1u << 2,  /* gettext's and the locale's */
+	NS_LOCK_OTHER  = 1u << 3,  /* the dynamic loader's, libgcc's unwinder's,
+				      fork's, and any lock nonstop cannot name */
+	NS_LOCK_SPIN   = 1u << 4,  /* a lock taken in place (an atomic
+				      exchange: a spinlock): not in a thread
+				      stopped outside a system call, which may
+				      hold it */
+};
+/* Every class: what is assumed of a hook nonstop cannot follow (a call
+ * through a pointer, a function it does not know) or knows nothing of (a
+ * patch of format 3). */
+#define NS_LOCKS_ALL 0x1fu
+#define NS_LOCK_CLASSES 5
+
+/* The name of class 1 << BIT: "malloc", "stdio", "locale", "other",
+ * "spinlock" ("?" past them). */
+const char *ns_lock_class_name(uint32_t bit);
+
+/* "malloc, stdio" ...: the classes of LOCKS by name, ", "-separated, into
+ * BUF ("no lock" for 0); returns BUF. */
+const char *ns_locks_name(uint32_t locks, char *buf, size_t len);
+
 struct ns_patch {
 	char    *name;            /* patch name (build --name) */
 	char    *binary;          /* base name of the binary built for */
@@ -187,6 +221,12 @@ struct ns_patch {
 	 * syms (a function the patch defines, or one of the target), 0 for
 	 * none. At most one hook of each kind. */
 	uint32_t hooks[NS_HOOK_KINDS];
+	/* Per hook kind: what its code may lock (NS_LOCK_*; NS_LOCKS_ALL if
+	 * the patch does not say), and why: for each call that adds a class,
+	 * the chain that leads to it, "hook -> helper -> printf (stdio,
+	 * malloc, locale)", "; "-separated (NULL if none). */
+	uint32_t hook_locks[NS_HOOK_KINDS];
+	char    *hook_why[NS_HOOK_KINDS];
 	uint64_t id;              /* checksum of the patch file (set on load) */
 	struct ns_patch_seal seal; /* its digest and signer (set on load) */
 };

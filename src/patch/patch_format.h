@@ -23,7 +23,8 @@
  *   struct ns_meta_mask   [nmasks]     at masks_off: the masks of entry i
  *                         are records mask_first .. mask_first+mask_count-1,
  *                         entries in order, each its own contiguous run
- *   struct ns_meta_hook   [nhooks]     at hooks_off (version 3)
+ *   struct ns_meta_hook   [nhooks]     at hooks_off (version 3: 8-byte
+ *                         records, their first two fields; version 4)
  *   string area           strings_size bytes at strings_off; every string
  *                         field is an offset into it of a NUL-terminated
  *                         string, or NS_META_NOSTR for "none" (NULL).
@@ -41,7 +42,10 @@
  * what a checksum with no mask is). 3 (written only for a patch with
  * hooks, so that a nonstop that cannot run hooks refuses the patch
  * instead of applying it without them) is version 2 with, at the end of
- * the header, the hook table.
+ * the header, the hook table. 4 (written for a patch with hooks) is 3 with
+ * what each hook may lock: the hook records grow by two fields (a nonstop
+ * of version 3 refuses it rather than run a hook it knows less of; this
+ * one reads 3 as "may take any lock").
  */
 #ifndef NONSTOP_PATCH_FORMAT_H
 #define NONSTOP_PATCH_FORMAT_H
@@ -83,11 +87,17 @@ struct ns_meta_header {
 
 /* A hook: its kind (enum ns_hook_kind, each at most once) and the
  * ns_patch.syms index of its function (a function the patch defines in
- * executable code, or a function of the target). */
+ * executable code, or a function of the target); from version 4, what it
+ * may lock (enum ns_lock_class bits, at most NS_LOCKS_ALL) and why (a
+ * string, or NS_META_NOSTR when it takes none). */
 struct ns_meta_hook {
 	uint32_t kind;
 	uint32_t sym;
+	/* version 4 */
+	uint32_t locks;
+	uint32_t why;
 };
+#define NS_META_HOOK_V3_SIZE 8
 
 struct ns_meta_entry {
 	uint32_t kind;          /* enum ns_entry_kind */
@@ -131,7 +141,9 @@ _Static_assert(offsetof(struct ns_meta_entry, mask_first) ==
 _Static_assert(offsetof(struct ns_meta_header, nhooks) ==
 	       NS_META_HEADER_V2_SIZE, "meta header v2 prefix");
 _Static_assert(sizeof(struct ns_meta_header) == 208, "meta header layout");
-_Static_assert(sizeof(struct ns_meta_hook) == 8, "meta hook layout");
+_Static_assert(sizeof(struct ns_meta_hook) == 16, "meta hook layout");
+_Static_assert(offsetof(struct ns_meta_hook, locks) == NS_META_HOOK_V3_SIZE,
+	       "meta hook v3 prefix");
 _Static_assert(sizeof(struct ns_meta_entry) == 48, "meta entry layout");
 _Static_assert(sizeof(struct ns_meta_sym) == 16, "meta sym layout");
 _Static_assert(sizeof(struct ns_meta_mask) == 8, "meta mask layout");

@@ -27,6 +27,7 @@ struct reader {
 	size_t      metasize;
 	struct ns_meta_header h;  /* version 1: zero past its 120 bytes */
 	size_t      entry_size;   /* of an ns_meta_entry in this version */
+	size_t      hook_size;    /* of an ns_meta_hook in this version */
 	struct ns_err       *err;
 };
 

@@ -61,9 +61,12 @@ int rd_meta_header(struct reader *r)
 	} else if (h->version == NS_PATCH_FORMAT_VERSION) {
 		hsize = NS_META_HEADER_V2_SIZE;
 		r->entry_size = sizeof(struct ns_meta_entry);
-	} else if (h->version == NS_PATCH_FORMAT_HOOKS) {
+	} else if (h->version == NS_PATCH_FORMAT_HOOKS_V3 ||
+		   h->version == NS_PATCH_FORMAT_HOOKS) {
 		hsize = sizeof(*h);
 		r->entry_size = sizeof(struct ns_meta_entry);
+		r->hook_size = h->version == NS_PATCH_FORMAT_HOOKS ?
+			       sizeof(struct ns_meta_hook) : NS_META_HOOK_V3_SIZE;
 	} else {
 		return rd_err(r, "metadata format version %u, this nonstop reads 1 to %u",
 			    h->version, NS_PATCH_FORMAT_HOOKS);
@@ -90,15 +93,15 @@ int rd_meta_header(struct reader *r)
 			    h->nsections, r->shnum);
 	if (h->nsyms < 1)
 		return rd_err(r, "metadata: no null symbol");
-	/* Version 3 exists for its hooks: it has one of each kind at most. */
-	if (h->version == NS_PATCH_FORMAT_HOOKS &&
+	/* Versions 3 and 4 exist for their hooks: one of each kind at most. */
+	if (h->version >= NS_PATCH_FORMAT_HOOKS_V3 &&
 	    (h->nhooks < 1 || h->nhooks > NS_HOOK_KINDS))
-		return rd_err(r, "metadata: %u hooks (format 3 has 1 to %u)",
-			    h->nhooks, NS_HOOK_KINDS);
+		return rd_err(r, "metadata: %u hooks (format %u has 1 to %u)",
+			    h->nhooks, h->version, NS_HOOK_KINDS);
 	if (meta_range(r, h->entries_off, h->nentries, r->entry_size, "entries") ||
 	    meta_range(r, h->syms_off, h->nsyms, sizeof(struct ns_meta_sym), "symbols") ||
 	    meta_range(r, h->masks_off, h->nmasks, sizeof(struct ns_meta_mask), "masks") ||
-	    meta_range(r, h->hooks_off, h->nhooks, sizeof(struct ns_meta_hook), "hooks") ||
+	    meta_range(r, h->hooks_off, h->nhooks, r->hook_size, "hooks") ||
 	    meta_range(r, h->strings_off, h->strings_size, 1, "strings"))
 		return -1;
 	return 0;
@@ -240,18 +243,41 @@ int rd_meta_entries(struct reader *r, struct ns_patch *p)
 	return check_xforms(r, p);
 }
 
-/* The hook table (version 3): each kind once, each naming a function: one
- * the patch defines in its code, or one of the target (a function, or an
- * untyped symbol: what ELF calls an undefined one). Runs after the
- * sections and symbols are loaded and checked. */
+/* What hook MH (of kind K) may lock, and why: version 3 does not say (any
+ * lock); version 4 says which classes, with a reason when there are some. */
+static int hook_locks(struct reader *r, const struct ns_meta_hook *mh,
+		      struct ns_patch *p)
+{
+	uint32_t k = mh->kind - 1;
+
+	p->hook_locks[k] = NS_LOCKS_ALL;
+	if (r->h.version < NS_PATCH_FORMAT_HOOKS)
+		return 0;
+	if (mh->locks & ~NS_LOCKS_ALL)
+		return rd_err(r, "metadata: %s hook: locks 0x%x (known: 0x%x)",
+			      ns_hook_kind_name(mh->kind), mh->locks, NS_LOCKS_ALL);
+	p->hook_locks[k] = mh->locks;
+	if (rd_meta_string(r, mh->why, 1, "hook locks", &p->hook_why[k]))
+		return -1;
+	if (!mh->locks != !p->hook_why[k])
+		return rd_err(r, "metadata: %s hook: %s", ns_hook_kind_name(mh->kind),
+			      mh->locks ? "locks without a reason" :
+			      "a reason without locks");
+	return 0;
+}
+
+/* The hook table (versions 3 and 4): each kind once, each naming a
+ * function: one the patch defines in its code, or one of the target (a
+ * function, or an untyped symbol: what ELF calls an undefined one). Runs
+ * after the sections and symbols are loaded and checked. */
 int rd_meta_hooks(struct reader *r, struct ns_patch *p)
 {
 	for (uint32_t i = 0; i < r->h.nhooks; i++) {
-		struct ns_meta_hook mh;
+		struct ns_meta_hook mh = { 0 };
 		const struct ns_sym *s;
 
-		memcpy(&mh, r->meta + r->h.hooks_off + (size_t)i * sizeof(mh),
-		       sizeof(mh));
+		memcpy(&mh, r->meta + r->h.hooks_off + (size_t)i * r->hook_size,
+		       r->hook_size);
 		if (mh.kind < NS_HOOK_PRE_APPLY || mh.kind > NS_HOOK_KINDS)
 			return rd_err(r, "metadata: hook %u: bad kind %u", i, mh.kind);
 		if (p->hooks[mh.kind - 1])
@@ -270,6 +296,8 @@ int rd_meta_hooks(struct reader *r, struct ns_patch *p)
 				    "function", ns_hook_kind_name(mh.kind), mh.sym,
 				    s->name);
 		p->hooks[mh.kind - 1] = mh.sym;
+		if (hook_locks(r, &mh, p))
+			return -1;
 	}
 	return 0;
 }

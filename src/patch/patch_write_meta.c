@@ -42,7 +42,7 @@ static int meta_str(struct mwriter *w, const char *s, uint32_t *out)
 	return 0;
 }
 
-/* The hook table (format version 3): one record per hook, by kind. */
+/* The hook table (format version 4): one record per hook, by kind. */
 static uint32_t count_hooks(const struct ns_patch *p)
 {
 	uint32_t n = 0;
@@ -57,10 +57,18 @@ static int write_hooks(struct mwriter *w, size_t nsyms)
 	const struct ns_patch *p = w->patch;
 
 	for (uint32_t k = 0; k < NS_HOOK_KINDS; k++) {
-		struct ns_meta_hook mh = { .kind = k + 1, .sym = p->hooks[k] };
+		struct ns_meta_hook mh = { .kind = k + 1, .sym = p->hooks[k],
+					   .locks = p->hook_locks[k],
+					   .why = NS_META_NOSTR };
 
 		if (!mh.sym)
 			continue;
+		if ((mh.locks & ~NS_LOCKS_ALL) || !mh.locks != !p->hook_why[k])
+			return ns_err_set(w->err, "patch writer: %s hook: locks 0x%x "
+					  "%s a reason", ns_hook_kind_name(mh.kind),
+					  mh.locks, p->hook_why[k] ? "with" : "without");
+		if (p->hook_why[k] && meta_str(w, p->hook_why[k], &mh.why))
+			return -1;
 		if (mh.sym >= nsyms)
 			return ns_err_set(w->err, "patch writer: %s hook: bad symbol %u",
 				    ns_hook_kind_name(mh.kind), mh.sym);

@@ -46,6 +46,18 @@ uint64_t ns_rec_hooks_addr(const struct ns_rec *rec)
 	return rec->base + ns_rec_full_size(rec->nfuncs, rec->nsyms);
 }
 
+uint32_t ns_rec_hook_locks(const struct ns_rec_hooks *h, uint32_t kind)
+{
+	uint32_t b;
+
+	if (kind < 1 || kind > NS_REC_HOOKS)
+		return NS_LOCKS_ALL;
+	b = (h->locks >> (8 * (kind - 1))) & 0xff;
+	if (!(b & NS_REC_LOCKS_KNOWN))
+		return NS_LOCKS_ALL;
+	return b & NS_LOCKS_ALL;
+}
+
 size_t ns_rec_total_size(const struct ns_rec *rec)
 {
 	return ns_rec_full_size(rec->nfuncs, rec->nsyms) +

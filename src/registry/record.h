@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "patch/patch.h"
 #include "registry/mapname.h"
 
 #define NS_REC_MAGIC    "NSRECv3"
@@ -186,9 +187,17 @@ struct ns_rec_hooks {
 	uint64_t msg;                   /* nonstop_hook_msg, msg_size bytes */
 	uint32_t msg_size;
 	uint32_t called[NS_REC_HOOKS];  /* 1: a call was set up */
-	uint32_t pad;
+	/* Byte k: NS_REC_LOCKS_KNOWN | what hook k may lock (NS_LOCK_*, the
+	 * patch's word); 0 (a record of a nonstop before format 4): any. */
+	uint32_t locks;
 	char     name[NS_REC_HOOKS][NS_NAME_MAX]; /* the functions' names */
 };
+
+#define NS_REC_LOCKS_KNOWN 0x80u
+
+/* What hook KIND (1..4) of H may lock (NS_LOCK_*): NS_LOCKS_ALL unless the
+ * record says. */
+uint32_t ns_rec_hook_locks(const struct ns_rec_hooks *h, uint32_t kind);
 
 /* The hooks block of REC, NULL if it has none (not a version 4 record). */
 struct ns_rec_hooks *ns_rec_hooks(struct ns_rec *rec);

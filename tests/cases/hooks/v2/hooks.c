@@ -29,9 +29,14 @@ static int run(int kind, const char *name)
 	hook_runs[kind]++;
 	hook_saw[kind] = value();
 	hook_tid[kind] = (int)syscall(SYS_gettid);
-	if (rc)
+	if (rc) {
 		snprintf(nonstop_hook_msg, NONSTOP_HOOK_MSG_MAX,
 			 "%s hook told to fail", name);
+		/* A call into stdio: the hook's code may take stdio's locks,
+		 * so it never runs in the command thread (inside fgets),
+		 * which must stay free to end a HANG. */
+		fflush(stdout);
+	}
 	return rc;
 }
 
