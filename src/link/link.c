@@ -272,9 +272,26 @@ static int put32(uint8_t *where, int64_t v, bool is_signed)
 	return 0;
 }
 
-/* Applies one relocation at image offset OFF. */
+/* Whether the 32-bit field a PC32/PLT32 relocation fills (at WHERE, RL's
+ * offset into its section) is the displacement of a direct call, jmp or jcc
+ * (e8, e9, 0f 8x): the only references the far-call stub stands in for.
+ * Any other (mov sym(%rip),%reg: gcc reads an extern variable of a PIE
+ * that way, counting on a copy relocation) would read or write the stub's
+ * code as if it were the variable. */
+static bool is_branch_disp(const struct ns_reloc *rl, const uint8_t *where)
+{
+	if (rl->addend != -4)
+		return false;
+	if (rl->offset >= 1 && (where[-1] == 0xe8 || where[-1] == 0xe9))
+		return true;
+	return rl->offset >= 2 && where[-2] == 0x0f &&
+	       (where[-1] & 0xf0) == 0x80;
+}
+
+/* Applies one relocation at image offset OFF (of a code section: CODE). */
 static int apply_one(const struct ns_patch *p, struct ns_image *img,
-		     const struct ns_reloc *rl, size_t off, struct ns_err *err)
+		     const struct ns_reloc *rl, size_t off, bool code,
+		     struct ns_err *err)
 {
 	uint8_t *where = img->buf + off;
 	uint64_t P = img->base + off;
@@ -306,6 +323,17 @@ static int apply_one(const struct ns_patch *p, struct ns_image *img,
 		v = (int64_t)(S + (uint64_t)A - P);
 		if (put32(where, v, true) == 0)
 			return 0;
+		if (img->stub[rl->sym] != NONE && code &&
+		    !is_branch_disp(rl, where)) {
+			ns_err_set(err, "'%s' is out of reach of the patch's "
+				 "PC-relative reference to it (relocation type "
+				 "%u, not a call): a variable of a shared "
+				 "library the program does not copy? Build "
+				 "with -fPIC or -mno-direct-extern-access",
+				 p->syms[rl->sym].name ?
+				 p->syms[rl->sym].name : "?", rl->type);
+			return -1;
+		}
 		if (img->stub[rl->sym] != NONE) {
 			uint64_t stub = img->base + img->stubs_off +
 					img->stub[rl->sym] * STUB_SIZE;
@@ -384,7 +412,7 @@ int ns_link_relocate(const struct ns_patch *p, struct ns_image *img,
 		for (size_t r = 0; r < sec->nrelocs; r++)
 			if (apply_one(p, img, &sec->relocs[r],
 				      img->sec_off[s] + sec->relocs[r].offset,
-				      err) < 0)
+				      seg_of(sec) == SEG_TEXT, err) < 0)
 				return -1;
 	}
 	return 0;
