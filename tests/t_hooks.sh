@@ -21,7 +21,7 @@ expect_stdout_match '^hooks: +4$'
 expect_stdout_match '^  pre-apply +check_ready +\[patch\]$'
 expect_stdout_match '^  post-revert +cleanup +\[patch\]$'
 expect_exit 0 "$NONSTOP" show --json fix.nsp
-expect_stdout_match '"hooks":\[\{"kind":"pre-apply","function":"check_ready","in":"patch","locks":\["malloc","stdio","locale"\],"locks_why":"check_ready -> run -> snprintf \(malloc, locale\); check_ready -> run -> fflush \(malloc, stdio, locale\)"\},\{"kind":"post-apply","function":"start_new","in":"patch",[^}]*\},\{"kind":"pre-revert","function":"stop_new","in":"patch",[^}]*\},\{"kind":"post-revert","function":"cleanup","in":"patch",[^}]*\}\]'
+expect_stdout_match '"hooks":\[\{"kind":"pre-apply","function":"check_ready","in":"patch","locks":\["malloc","stdio","locale","other"\],"locks_why":"check_ready -> run -> snprintf \(malloc, locale, other\); check_ready -> run -> fflush \(malloc, stdio, locale, other\)"\},\{"kind":"post-apply","function":"start_new","in":"patch",[^}]*\},\{"kind":"pre-revert","function":"stop_new","in":"patch",[^}]*\},\{"kind":"post-revert","function":"cleanup","in":"patch",[^}]*\}\]'
 # The patch file says it needs a nonstop that runs hooks and knows what
 # they may lock: metadata format 4 (a 208-byte header), which an older
 # nonstop refuses.

@@ -10,7 +10,10 @@
 #include "util/clock.h"
 
 /* Functions in whose frames a thread may hold a lock (by prefix), by the
- * class of the lock (patch.h: enum ns_lock_class). */
+ * class of the lock (patch.h: enum ns_lock_class). The exported entry
+ * points are here as well as the internal functions below them: without
+ * the C library's debug symbols (libc6-dbg), a frame inside it is named
+ * by the nearest exported symbol. */
 struct frame_locks {
 	const char *prefix;
 	uint32_t    locks;
@@ -26,7 +29,8 @@ static const struct frame_locks frame_locks[] = {
 	{ "dlclose", NS_LOCK_OTHER }, { "dlsym", NS_LOCK_OTHER },
 	{ "dlmopen", NS_LOCK_OTHER }, { "dlvsym", NS_LOCK_OTHER },
 	/* malloc */
-	{ "malloc", NS_LOCK_MALLOC }, { "free", NS_LOCK_MALLOC },
+	{ "mall", NS_LOCK_MALLOC },     /* malloc*, mallopt, mallinfo */
+	{ "free", NS_LOCK_MALLOC },
 	{ "calloc", NS_LOCK_MALLOC }, { "realloc", NS_LOCK_MALLOC },
 	{ "memalign", NS_LOCK_MALLOC }, { "posix_memalign", NS_LOCK_MALLOC },
 	{ "aligned_alloc", NS_LOCK_MALLOC }, { "valloc", NS_LOCK_MALLOC },
@@ -57,6 +61,14 @@ static const struct frame_locks frame_locks[] = {
 	{ "funlockfile", NS_LOCK_STDIO }, { "__uflow", NS_LOCK_STDIO },
 	{ "__overflow", NS_LOCK_STDIO }, { "scanf", NS_LOCK_STDIO },
 	{ "fscanf", NS_LOCK_STDIO }, { "__isoc99_", NS_LOCK_STDIO },
+	{ "ungetc", NS_LOCK_STDIO }, { "setvbuf", NS_LOCK_STDIO },
+	{ "setbuf", NS_LOCK_STDIO }, { "popen", NS_LOCK_STDIO },
+	{ "pclose", NS_LOCK_STDIO }, { "__fxprintf", NS_LOCK_STDIO },
+	{ "fwprintf", NS_LOCK_STDIO }, { "vfwprintf", NS_LOCK_STDIO },
+	{ "wprintf", NS_LOCK_STDIO }, { "fputws", NS_LOCK_STDIO },
+	{ "fgetws", NS_LOCK_STDIO }, { "getwc", NS_LOCK_STDIO },
+	{ "putwc", NS_LOCK_STDIO }, { "fputwc", NS_LOCK_STDIO },
+	{ "fgetwc", NS_LOCK_STDIO }, { "perror", NS_LOCK_STDIO },
 	/* gettext's and the locale's */
 	{ "__dcigettext", NS_LOCK_LOCALE }, { "dcgettext", NS_LOCK_LOCALE },
 	{ "__dcgettext", NS_LOCK_LOCALE }, { "dgettext", NS_LOCK_LOCALE },
@@ -64,6 +76,9 @@ static const struct frame_locks frame_locks[] = {
 	{ "newlocale", NS_LOCK_LOCALE }, { "freelocale", NS_LOCK_LOCALE },
 	{ "_nl_", NS_LOCK_LOCALE }, { "__wcsmbs_load_conv", NS_LOCK_LOCALE },
 	{ "__gconv", NS_LOCK_LOCALE }, { "iconv", NS_LOCK_LOCALE },
+	{ "strerror", NS_LOCK_LOCALE }, { "strsignal", NS_LOCK_LOCALE },
+	{ "perror", NS_LOCK_LOCALE }, { "duplocale", NS_LOCK_LOCALE },
+	{ "mbrtowc", NS_LOCK_LOCALE }, { "wcrtomb", NS_LOCK_LOCALE },
 };
 
 uint32_t ns_borrow_frame_locks(const char *func, const char *module)

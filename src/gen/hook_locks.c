@@ -42,6 +42,7 @@
 struct gdef {
 	const char *name;     /* the object's (kept loaded) */
 	size_t      obj;
+	bool        weak;
 };
 
 struct gen_hookscan {
@@ -171,6 +172,7 @@ static int index_defs(struct gen *g)
 				s->defs = nd;
 			}
 			s->defs[s->ndefs].name = gs->name;
+			s->defs[s->ndefs].weak = gs->bind == STB_WEAK;
 			s->defs[s->ndefs++].obj = i;
 		}
 	}
@@ -188,8 +190,10 @@ static size_t common_prefix(const char *a, const char *b)
 	return n;
 }
 
-/* The object of the new build that defines global function NAME (the
- * closest to the hook's when several do), or -1. */
+/* The object of the new build that defines global function NAME, or -1:
+ * a strong definition before a weak one (the linker's choice), and among
+ * several, the closest to the hook's object (a tree that builds two
+ * programs defines each of their functions twice). */
 static long defining_object(struct walk *w, const char *name)
 {
 	struct gen_hookscan *s = w->s;
@@ -197,6 +201,7 @@ static long defining_object(struct walk *w, const char *name)
 	size_t lo = 0, hi = s->ndefs;
 	long best = -1;
 	size_t best_len = 0;
+	bool best_weak = false;
 
 	while (lo < hi) {                 /* the first entry of NAME */
 		size_t mid = (lo + hi) / 2;
@@ -210,9 +215,13 @@ static long defining_object(struct walk *w, const char *name)
 		size_t len = common_prefix(w->g->new_files->rel[s->defs[lo].obj],
 					   w->start->rel);
 
-		if (best < 0 || len > best_len) {
+		bool better = best < 0 || (best_weak && !s->defs[lo].weak) ||
+			      (best_weak == s->defs[lo].weak && len > best_len);
+
+		if (better) {
 			best = (long)s->defs[lo].obj;
 			best_len = len;
+			best_weak = s->defs[lo].weak;
 		}
 	}
 	return best;
@@ -247,6 +256,18 @@ static void found(struct walk *w, size_t at, uint32_t locks, const char *what)
 	sb_printf(&w->why, "%s (%s)", what, ns_locks_name(locks, names, sizeof(names)));
 }
 
+/* The function of section SEC of O that contains offset OFF, or -1. */
+static long func_at(const struct gobj *o, size_t sec, uint64_t off)
+{
+	long k = gobj_sym_at(o, sec, off);
+	const GElf_Sym *s;
+
+	if (k < 0 || o->syms[k].type != STT_FUNC)
+		return -1;
+	s = &o->syms[k].s;
+	return off >= s->st_value && off < s->st_value + s->st_size ? k : -1;
+}
+
 /* Adds function SYM of O to the walk (once), reached from PARENT. */
 static int reach(struct walk *w, const struct gobj *o, size_t sym, long parent)
 {
@@ -254,7 +275,7 @@ static int reach(struct walk *w, const struct gobj *o, size_t sym, long parent)
 		if (w->v[i].o == o && w->v[i].sym == sym)
 			return 0;
 	if (w->n == MAX_FUNCS) {
-		found(w, (size_t)parent, NS_LOCKS_ALL, "more functions than nonstop "
+		found(w, (size_t)parent, NS_LOCKS_UNKNOWN, "more functions than nonstop "
 		      "follows");
 		return 0;
 	}
@@ -298,17 +319,25 @@ static int callee(struct walk *w, size_t at, const struct gobj *o, size_t sym,
 	long k;
 
 	if (gs->type == STT_SECTION) {
-		k = gobj_sym_at(o, gs->s.st_shndx, off);
-		if (k < 0 || o->syms[k].type != STT_FUNC) {
-			found(w, at, NS_LOCKS_ALL, "code nonstop cannot name");
+		k = func_at(o, gs->s.st_shndx, off);
+		if (k < 0) {
+			found(w, at, NS_LOCKS_UNKNOWN, "code nonstop cannot name");
 			return 0;
 		}
 		return reach(w, o, (size_t)k, (long)at);
 	}
-	if (gs->s.st_shndx != SHN_UNDEF && gs->type == STT_FUNC)
+	if (off && *gs->name) {
+		snprintf(what, sizeof(what), "a call into the middle of %s", gs->name);
+		found(w, at, NS_LOCKS_UNKNOWN, what);
+		return 0;
+	}
+	/* A weak definition may not be the one the program links: looked
+	 * for by name, as an undefined one. */
+	if (gs->s.st_shndx != SHN_UNDEF && gs->type == STT_FUNC &&
+	    gs->bind != STB_WEAK)
 		return reach(w, o, sym, (long)at);
-	if (gs->s.st_shndx != SHN_UNDEF || !*gs->name) {
-		found(w, at, NS_LOCKS_ALL, "code nonstop cannot name");
+	if ((gs->s.st_shndx != SHN_UNDEF && gs->bind != STB_WEAK) || !*gs->name) {
+		found(w, at, NS_LOCKS_UNKNOWN, "code nonstop cannot name");
 		return 0;
 	}
 	if (index_defs(w->g))
@@ -387,11 +416,11 @@ static int branch(struct walk *w, size_t at, const struct gobj *o, size_t sec,
 
 		if (to >= lo && to < hi)
 			return 0;                   /* inside the function */
-		k = gobj_sym_at(o, sec, to);
-		if (k >= 0 && o->syms[k].type == STT_FUNC)
+		k = func_at(o, sec, to);
+		if (k >= 0)
 			return reach(w, o, (size_t)k, (long)at);
 	}
-	found(w, at, NS_LOCKS_ALL, cs_insn_group(w->s->cs, in, X86_GRP_CALL) ?
+	found(w, at, NS_LOCKS_UNKNOWN, cs_insn_group(w->s->cs, in, X86_GRP_CALL) ?
 	      "a call through a pointer" : "a jump through a pointer or a table");
 	return 0;
 }
@@ -409,8 +438,9 @@ static int scan_function(struct walk *w, size_t at)
 	cs_insn *in;
 	int rc = 0;
 
-	if (!s || !s->data || hi > s->sh.sh_size || hi < lo) {
-		found(w, at, NS_LOCKS_ALL, "code nonstop cannot read");
+	if (!s || !s->data || hi > s->sh.sh_size || hi <= lo) {
+		found(w, at, NS_LOCKS_UNKNOWN, "code nonstop cannot read (no "
+		      "size, or outside its section)");
 		return 0;
 	}
 	code = s->data + lo;
@@ -427,7 +457,7 @@ static int scan_function(struct walk *w, size_t at)
 			rc = branch(w, at, o, sec, lo, hi, in);
 	}
 	if (rc == 0 && left && w->locks != NS_LOCKS_ALL)
-		found(w, at, NS_LOCKS_ALL, "code nonstop cannot decode");
+		found(w, at, NS_LOCKS_UNKNOWN, "code nonstop cannot decode");
 	cs_free(in, 1);
 	return rc;
 }
@@ -437,6 +467,7 @@ static int scan_function(struct walk *w, size_t at)
 static int start(struct walk *w, const struct gobj *o, size_t sym)
 {
 	const char *name = o->syms[sym].name;
+	char what[160], names[64];
 	long k;
 
 	if (o->syms[sym].s.st_shndx != SHN_UNDEF)
@@ -444,9 +475,15 @@ static int start(struct walk *w, const struct gobj *o, size_t sym)
 	if (index_defs(w->g))
 		return -1;
 	k = defining_object(w, name);
-	if (k < 0)
-		return gen_fail(w->g, "refusing: %s: hook %s: no object of %s "
-				"defines it", o->rel, name, w->g->opts->new_dir);
+	if (k < 0) {
+		/* (a library's, an archive's: not followed) */
+		snprintf(what, sizeof(what), "%s, which no object of the new "
+			 "build defines", name);
+		w->locks = NS_LOCKS_UNKNOWN;
+		sb_printf(&w->why, "%s (%s)", what, ns_locks_name(w->locks,
+			  names, sizeof(names)));
+		return 0;
+	}
 	return reach_global(w, (size_t)k, name, -1);
 }
 

@@ -18,7 +18,7 @@ int gen_hook_locks(struct gen *g, const struct gobj *o, size_t sym,
 /* Releases what gen_hook_locks() kept in G. */
 void gen_hookscan_free(struct gen *g);
 
-/* What C library function NAME may lock; *FOUND false (and NS_LOCKS_ALL)
+/* What C library function NAME may lock; *FOUND false (and NS_LOCKS_UNKNOWN)
  * if nonstop does not know it. */
 uint32_t gen_libc_locks(const char *name, bool *found);
 #endif

@@ -10,15 +10,19 @@
  * their output in a stream of their own that they never lock, but may
  * allocate (a long conversion, positional arguments) and translate (%m,
  * wide characters); the stdio functions lock their FILE too. A function
- * not here may take any lock (NS_LOCKS_ALL): pthread_mutex_lock, syslog,
- * dlopen, anything of another library. */
+ * not here may take any lock (NS_LOCKS_UNKNOWN): pthread_mutex_lock,
+ * syslog, dlopen, anything of another library. The table is glibc's: a
+ * program that brings its own malloc (jemalloc, an LD_PRELOAD) is judged
+ * as if it had glibc's (docs/hooks.md). */
 #include <string.h>
 
 #include "gen/hook_locks.h"
 
 #define M  NS_LOCK_MALLOC
-#define ML (NS_LOCK_MALLOC | NS_LOCK_LOCALE)
-#define SM (NS_LOCK_STDIO | NS_LOCK_MALLOC | NS_LOCK_LOCALE)
+/* The formatters and strerror may also load a gconv module (%ls, a
+ * translation in a non-UTF-8 locale): the loader's lock. */
+#define ML (NS_LOCK_MALLOC | NS_LOCK_LOCALE | NS_LOCK_OTHER)
+#define SM (NS_LOCK_STDIO | ML)
 
 struct known {
 	const char *name;
@@ -73,8 +77,7 @@ static const struct known known[] = {
 	{ "__snprintf_chk", ML }, { "__vsnprintf_chk", ML },
 	{ "__sprintf_chk", ML }, { "__vsprintf_chk", ML },
 	{ "__asprintf_chk", ML }, { "__vasprintf_chk", ML },
-	{ "dprintf", ML }, { "vdprintf", ML }, { "__dprintf_chk", ML },
-	{ "__vdprintf_chk", ML }, { "sscanf", ML }, { "__isoc99_sscanf", ML },
+	{ "sscanf", ML }, { "__isoc99_sscanf", ML },
 	{ "strerror", ML }, { "strerror_r", ML }, { "__xpg_strerror_r", ML },
 	{ "strsignal", ML },
 	/* stdio: a FILE's lock */
@@ -86,6 +89,9 @@ static const struct known known[] = {
 	{ "getc", SM }, { "getchar", SM }, { "getline", SM }, { "getdelim", SM },
 	{ "fopen", SM }, { "fopen64", SM }, { "fdopen", SM }, { "fclose", SM },
 	{ "perror", SM }, { "__assert_fail", SM },
+	/* a stream of their own, but linked into stdio's list of them */
+	{ "dprintf", SM }, { "vdprintf", SM }, { "__dprintf_chk", SM },
+	{ "__vdprintf_chk", SM },
 };
 
 uint32_t gen_libc_locks(const char *name, bool *found)
@@ -96,5 +102,5 @@ uint32_t gen_libc_locks(const char *name, bool *found)
 			return known[i].locks;
 		}
 	*found = false;
-	return NS_LOCKS_ALL;
+	return NS_LOCKS_UNKNOWN;
 }

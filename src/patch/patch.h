@@ -184,10 +184,17 @@ enum ns_lock_class {
 				      stopped outside a system call, which may
 				      hold it */
 };
-/* Every class: what is assumed of a hook nonstop cannot follow (a call
- * through a pointer, a function it does not know) or knows nothing of (a
- * patch of format 3). */
+/* Every class. */
 #define NS_LOCKS_ALL 0x1fu
+/* What is assumed of code nonstop cannot follow (a call through a pointer,
+ * a function it does not know) or of a hook it knows nothing of (a patch
+ * of format 3, a record of an older nonstop): every class a thread's
+ * frames can show. A spinlock taken in place shows in none: assuming one
+ * would keep such a hook out of every thread stopped outside a system
+ * call, which nonstop did not do before it could see atomics; only an
+ * atomic exchange found in the code adds it. (Best effort either way:
+ * nonstop cannot see the program's own locks.) */
+#define NS_LOCKS_UNKNOWN (NS_LOCKS_ALL & ~NS_LOCK_SPIN)
 #define NS_LOCK_CLASSES 5
 
 /* The name of class 1 << BIT: "malloc", "stdio", "locale", "other",

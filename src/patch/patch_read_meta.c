@@ -250,7 +250,7 @@ static int hook_locks(struct reader *r, const struct ns_meta_hook *mh,
 {
 	uint32_t k = mh->kind - 1;
 
-	p->hook_locks[k] = NS_LOCKS_ALL;
+	p->hook_locks[k] = NS_LOCKS_UNKNOWN;
 	if (r->h.version < NS_PATCH_FORMAT_HOOKS)
 		return 0;
 	if (mh->locks & ~NS_LOCKS_ALL)

@@ -51,10 +51,10 @@ uint32_t ns_rec_hook_locks(const struct ns_rec_hooks *h, uint32_t kind)
 	uint32_t b;
 
 	if (kind < 1 || kind > NS_REC_HOOKS)
-		return NS_LOCKS_ALL;
+		return NS_LOCKS_UNKNOWN;
 	b = (h->locks >> (8 * (kind - 1))) & 0xff;
 	if (!(b & NS_REC_LOCKS_KNOWN))
-		return NS_LOCKS_ALL;
+		return NS_LOCKS_UNKNOWN;
 	return b & NS_LOCKS_ALL;
 }
 

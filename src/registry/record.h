@@ -195,7 +195,7 @@ struct ns_rec_hooks {
 
 #define NS_REC_LOCKS_KNOWN 0x80u
 
-/* What hook KIND (1..4) of H may lock (NS_LOCK_*): NS_LOCKS_ALL unless the
+/* What hook KIND (1..4) of H may lock (NS_LOCK_*): NS_LOCKS_UNKNOWN unless the
  * record says. */
 uint32_t ns_rec_hook_locks(const struct ns_rec_hooks *h, uint32_t kind);
 
