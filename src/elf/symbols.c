@@ -12,25 +12,25 @@ static bool name_matches(const char *sn, const char *name, bool versioned)
 	       (sn[len] == 0 || (versioned && sn[len] == '@'));
 }
 
-int ns_elf_find_symbol(Elf *elf, Elf_Scn *symtab, const char *name,
-		       const char *file, GElf_Sym *out)
+/* One pass over SYMTAB: the definitions of NAME among the locals of FILE
+ * (FILE set), the globals (HIDDEN false), or the locals the linker made of
+ * hidden globals (HIDDEN true: those that follow no STT_FILE, or the
+ * empty one GNU ld puts before them). */
+static int find_pass(Elf *elf, GElf_Shdr *sh, Elf_Data *d, const char *name,
+		     const char *file, bool hidden, GElf_Sym *out)
 {
 	const char *cur_file = NULL;
-	GElf_Shdr sh;
-	Elf_Data *d;
 	int found = 0;
 
-	if (!symtab || !gelf_getshdr(symtab, &sh) || !sh.sh_entsize ||
-	    !(d = elf_getdata(symtab, NULL)))
-		return 0;
-	for (size_t i = 1; i < sh.sh_size / sh.sh_entsize; i++) {
+	for (size_t i = 1; i < sh->sh_size / sh->sh_entsize; i++) {
 		GElf_Sym s;
 		const char *sn;
 		unsigned bind;
+		bool ok;
 
 		if (!gelf_getsym(d, (int)i, &s))
 			break;
-		sn = elf_strptr(elf, sh.sh_link, s.st_name);
+		sn = elf_strptr(elf, sh->sh_link, s.st_name);
 		if (!sn)
 			continue;
 		if (GELF_ST_TYPE(s.st_info) == STT_FILE) {
@@ -38,13 +38,34 @@ int ns_elf_find_symbol(Elf *elf, Elf_Scn *symtab, const char *name,
 			continue;
 		}
 		bind = GELF_ST_BIND(s.st_info);
-		if (s.st_shndx == SHN_UNDEF || !name_matches(sn, name, !file))
+		if (s.st_shndx == SHN_UNDEF ||
+		    !name_matches(sn, name, !file && !hidden))
 			continue;
-		if (file ? bind != STB_LOCAL || !cur_file || strcmp(cur_file, file)
-			 : bind == STB_LOCAL)
-			continue;
-		if (found++ == 0)
+		if (file)
+			ok = bind == STB_LOCAL && cur_file && !strcmp(cur_file, file);
+		else if (hidden)
+			ok = bind == STB_LOCAL && (!cur_file || !*cur_file) &&
+			     GELF_ST_TYPE(s.st_info) != STT_SECTION;
+		else
+			ok = bind != STB_LOCAL;
+		if (ok && found++ == 0)
 			*out = s;
 	}
 	return found;
+}
+
+int ns_elf_find_symbol(Elf *elf, Elf_Scn *symtab, const char *name,
+		       const char *file, GElf_Sym *out)
+{
+	GElf_Shdr sh;
+	Elf_Data *d;
+	int found;
+
+	if (!symtab || !gelf_getshdr(symtab, &sh) || !sh.sh_entsize ||
+	    !(d = elf_getdata(symtab, NULL)))
+		return 0;
+	found = find_pass(elf, &sh, d, name, file, false, out);
+	if (found || file)
+		return found;
+	return find_pass(elf, &sh, d, name, NULL, true, out);
 }

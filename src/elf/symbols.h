@@ -8,8 +8,12 @@
 /* Searches the section SYMTAB (SHT_SYMTAB or SHT_DYNSYM) of ELF for a
  * definition of NAME: among the locals of source file FILE if FILE is set,
  * else among global definitions (a global also matches as "NAME@VERSION",
- * the copy a non-PIE executable holds of a library's variable). Returns how
- * many matched (0, 1, or more: ambiguous); *OUT gets the first. */
+ * the copy a non-PIE executable holds of a library's variable), and when
+ * there is none, among the globals of hidden visibility the linker made
+ * local (-fvisibility=hidden: global in their objects, local in the
+ * program, after no STT_FILE or GNU ld's empty one; one link has one of
+ * each name). Returns how many matched (0, 1, or more: ambiguous); *OUT
+ * gets the first. */
 int ns_elf_find_symbol(Elf *elf, Elf_Scn *symtab, const char *name,
 		       const char *file, GElf_Sym *out);
 #endif
