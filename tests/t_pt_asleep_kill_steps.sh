@@ -28,20 +28,9 @@ wakes=0
 # checking that none ever mixed, that status agrees, and that the asleep
 # thread, woken, answers the same version (handler(1): 2 old, 3 new).
 settled() {
-	local v i a
-	expect_alive >&2
-	[ "$(ask mixed)" = 0 ] || fail "a worker mixed versions"
+	local v
+	v=$(pt_version) || exit 1
 	[ "$(ask wakes)" = "$wakes" ] || fail "the asleep thread woke $(ask wakes) times, not $wakes: an EINTR"
-	for ((i = 0; i < 200; i++)); do
-		v=$(ask v)
-		case $v in "workers=old loop=old" | "workers=new loop=new") break ;; esac
-		sleep 0.02
-	done
-	case $v in
-	"workers=old loop=old") v=old ;;
-	"workers=new loop=new") v=new ;;
-	*) fail "the threads did not settle on one version: $v" ;;
-	esac
 	status_agrees "$v" "$(patch_states | tail -n 1)"
 	echo "$v"
 }
@@ -63,23 +52,9 @@ v=$(settled) && [ "$v" = old ] || fail "revert without faults did not revert"
 asleep_is old
 note "per-thread apply passes $napply steps, revert $nrevert (the asleep thread among them)"
 
-before_run() {
-	if [ "$2" = revert ]; then
-		expect_exit 0 "$NONSTOP" apply "$TPID" fix.nsp
-	fi
-}
-
-after_run() {
-	local v
-	v=$(settled) || exit 1
-	note "$1 $2 at step $3: exit $4, $v"
-	kill_verdict "$@" "$v"
-	kill_clean fix
-}
-
 kill_op apply "$napply" apply "$TPID" fix.nsp
 kill_op revert "$nrevert" revert "$TPID" fix
-kill_matrix after_run before_run
+kill_matrix pt_kill_after_run pt_kill_before_run
 [ "$(settled)" = old ] || fail "not back to the old code at the end"
 asleep_is old
 note "$KILL_MATRIX_RUNS runs, the target intact after each"

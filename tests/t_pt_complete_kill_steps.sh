@@ -22,24 +22,9 @@
 pt_pending_build
 start_target v1/prog --held
 
-# version: old (v1), new (A's v2) or v3 (B's), once the workers and the
-# loop thread all run one, after checking that none ever mixed.
+# version: old (v1), new (A's v2) or v3 (B's): pt_version.
 version() {
-	local v i
-	expect_alive >&2
-	[ "$(ask mixed)" = 0 ] || fail "a worker mixed versions"
-	for ((i = 0; i < 200; i++)); do
-		v=$(ask v)
-		case $v in "workers=old loop=old" | "workers=new loop=new" | \
-			"workers=v3 loop=v3") break ;; esac
-		sleep 0.02
-	done
-	case $v in
-	"workers=old loop=old") echo old ;;
-	"workers=new loop=new") echo new ;;
-	"workers=v3 loop=v3") echo v3 ;;
-	*) fail "the threads did not settle on one version: $v" ;;
-	esac
+	pt_version
 }
 
 # applied: the patches status says are applied, in order ("A B", "A", "").

@@ -18,21 +18,10 @@ make_patch fix.nsp
 start_target v1/prog
 
 # settled: prints old or new once every worker and the loop thread run
-# one version, after checking that none ever mixed and that status agrees.
+# one version (pt_version), after checking that status agrees.
 settled() {
-	local v i
-	expect_alive >&2
-	[ "$(ask mixed)" = 0 ] || fail "a worker mixed versions"
-	for ((i = 0; i < 200; i++)); do
-		v=$(ask v)
-		case $v in "workers=old loop=old" | "workers=new loop=new") break ;; esac
-		sleep 0.02
-	done
-	case $v in
-	"workers=old loop=old") v=old ;;
-	"workers=new loop=new") v=new ;;
-	*) fail "the threads did not settle on one version: $v" ;;
-	esac
+	local v
+	v=$(pt_version) || exit 1
 	status_agrees "$v" "$(patch_states | tail -n 1)"
 	echo "$v"
 }
@@ -44,25 +33,8 @@ nrevert=$(steps revert "$TPID" fix)
 note "per-thread apply passes $napply steps, revert $nrevert"
 [ "$napply" -gt 8 ] && [ "$nrevert" -gt 4 ] || fail "too few steps counted"
 
-# before_run MODE OP K: a revert run starts from the patch applied.
-before_run() {
-	if [ "$2" = revert ]; then
-		expect_exit 0 "$NONSTOP" apply "$TPID" fix.nsp
-	fi
-}
-
-# after_run MODE OP K RC: one version, the usual exit code, then clean.
-after_run() {
-	local v
-	v=$(settled) || exit 1
-	note "$1 $2 at step $3: exit $4, $v"
-	kill_verdict "$@" "$v"
-	# Whatever is left reverted, nothing of nonstop may remain.
-	kill_clean fix
-}
-
 kill_op apply "$napply" apply "$TPID" fix.nsp
 kill_op revert "$nrevert" revert "$TPID" fix
-kill_matrix after_run before_run
+kill_matrix pt_kill_after_run pt_kill_before_run
 [ "$(settled)" = old ] || fail "not back to the old code at the end"
 note "$KILL_MATRIX_RUNS runs, the target intact after each"
