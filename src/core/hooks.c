@@ -193,10 +193,12 @@ static void settle_failed(struct ns_tracee *tr, struct ns_rec *rec, uint32_t k)
  * the patch is at hand, says which calls take them. */
 static int borrow_for(struct ns_borrow *b, struct ns_tracee *tr,
 		      struct ns_safety *safety, const struct ns_rec *rec,
-		      uint32_t kind, double timeout, const char *why)
+		      const struct ns_rec_hooks *h, uint32_t kind,
+		      double timeout, const char *why)
 {
 	struct ns_err *err = tr->err;
-	uint32_t locks = ns_rec_hook_locks(ns_rec_hooks((struct ns_rec *)rec), kind);
+	bool known;
+	uint32_t locks = ns_rec_hook_locks(h, kind, &known);
 	char names[96];
 	int rc;
 
@@ -217,9 +219,8 @@ static int borrow_for(struct ns_borrow *b, struct ns_tracee *tr,
 		return ns_err_append(err, "the hook's code may take locks of %s: "
 				     "%.400s", names, why);
 	return ns_err_append(err, "the hook's code may take locks of %s%s", names,
-			     (ns_rec_hooks((struct ns_rec *)rec)->locks >> (8 * (kind - 1))) &
-			     NS_REC_LOCKS_KNOWN ? " (`nonstop show` on the patch says "
-			     "which calls)" : " (the patch does not say which: any)");
+			     known ? " (`nonstop show` on the patch says which "
+			     "calls)" : " (the patch does not say which: any)");
 }
 
 /* Calls hook KIND of REC in a borrowed thread. */
@@ -240,7 +241,7 @@ static int call(struct ns_tracee *tr, struct ns_safety *safety,
 			 "its hooks", rec->name);
 		return -1;
 	}
-	if (borrow_for(&b, tr, safety, rec, kind, timeout, why) < 0) {
+	if (borrow_for(&b, tr, safety, rec, h, kind, timeout, why) < 0) {
 		ns_unborrow(&b);
 		return ns_err_wrap(err, "cannot run the %s hook '%s'",
 				   ns_hook_kind_name(kind), h->name[k]);

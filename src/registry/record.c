@@ -46,16 +46,15 @@ uint64_t ns_rec_hooks_addr(const struct ns_rec *rec)
 	return rec->base + ns_rec_full_size(rec->nfuncs, rec->nsyms);
 }
 
-uint32_t ns_rec_hook_locks(const struct ns_rec_hooks *h, uint32_t kind)
+uint32_t ns_rec_hook_locks(const struct ns_rec_hooks *h, uint32_t kind,
+			   bool *known)
 {
-	uint32_t b;
+	uint32_t b = kind >= 1 && kind <= NS_REC_HOOKS ?
+		     (h->locks >> (8 * (kind - 1))) & 0xff : 0;
 
-	if (kind < 1 || kind > NS_REC_HOOKS)
-		return NS_LOCKS_UNKNOWN;
-	b = (h->locks >> (8 * (kind - 1))) & 0xff;
-	if (!(b & NS_REC_LOCKS_KNOWN))
-		return NS_LOCKS_UNKNOWN;
-	return b & NS_LOCKS_ALL;
+	if (known)
+		*known = b & NS_REC_LOCKS_KNOWN;
+	return b & NS_REC_LOCKS_KNOWN ? b & NS_LOCKS_ALL : NS_LOCKS_UNKNOWN;
 }
 
 size_t ns_rec_total_size(const struct ns_rec *rec)

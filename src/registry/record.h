@@ -196,8 +196,9 @@ struct ns_rec_hooks {
 #define NS_REC_LOCKS_KNOWN 0x80u
 
 /* What hook KIND (1..4) of H may lock (NS_LOCK_*): NS_LOCKS_UNKNOWN unless the
- * record says. */
-uint32_t ns_rec_hook_locks(const struct ns_rec_hooks *h, uint32_t kind);
+ * record says; *KNOWN (if not NULL) whether it says. */
+uint32_t ns_rec_hook_locks(const struct ns_rec_hooks *h, uint32_t kind,
+			   bool *known);
 
 /* The hooks block of REC, NULL if it has none (not a version 4 record). */
 struct ns_rec_hooks *ns_rec_hooks(struct ns_rec *rec);
