@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "gen/gen.h"
-#include "gen/hook_locks.h"
 #include "gen/xform.h"
 #include "patch/patch_cfi.h"
 #include "patch/patch_format.h"
@@ -417,21 +416,6 @@ static int add_xform_entries(struct pstate *ps)
 	return 0;
 }
 
-/* What hook H may lock (hook_locks.h), into the patch; -v says it. */
-static int hook_locks(struct pstate *ps, const struct gen_hook *h)
-{
-	struct ns_patch *p = ps->em->p;
-	uint32_t k = h->kind - 1;
-
-	if (gen_hook_locks(ps->g, ps->o, h->sym, &p->hook_locks[k], &p->hook_why[k]))
-		return -1;
-	gen_note(ps->g, 1, "  %s hook %s: %s%s\n", ns_hook_kind_name(h->kind),
-		 ps->o->syms[h->sym].name, p->hook_locks[k] ? "may lock: " :
-		 "takes no lock (runs in any thread)",
-		 p->hook_why[k] ? p->hook_why[k] : "");
-	return 0;
-}
-
 /* The hooks this object declares (hooks.c): each names the patch's
  * symbol of its function: the patch's own code for a new or changed
  * function, else the function of the target (unchanged, or of another
@@ -457,8 +441,6 @@ static int add_hooks(struct pstate *ps)
 			sym = target_of(ps, h[i].sym);
 		rc = sym ? gen_hook_set(ps->g, ps->em->p, ps->pr, &h[i], sym)
 			 : gen_fail(ps->g, "out of memory");
-		if (rc == 0)
-			rc = hook_locks(ps, &h[i]);
 	}
 	free(h);
 	return rc;

@@ -244,8 +244,9 @@ int gobj_is_hook_sym(const struct gobj *o, size_t sym);
  * hook section. */
 int gen_hooks_of(struct gen *g, const struct gen_pair *pr,
 		 struct gen_hook **out, size_t *n);
-/* Records hook H, whose function is patch symbol SYM; -1 with a message if
- * the patch has a hook of that kind already. */
+/* Records hook H, whose function is patch symbol SYM, with what its code
+ * may lock (hook_locks.h); -1 with a message if the patch has a hook of
+ * that kind already, or its code cannot be read. */
 int gen_hook_set(struct gen *g, struct ns_patch *p, const struct gen_pair *pr,
 		 const struct gen_hook *h, uint32_t sym);
 

@@ -20,7 +20,8 @@
  *
  * The objects of the new build are read as the calls lead to them and
  * kept for the rest of the run (several hooks share them); the index of
- * their global functions is made the first time a call leaves an object.
+ * their global functions is made the first time a call leaves an object,
+ * from each object in turn, released unless the walk holds it.
  * A name several objects define (a program built twice, as memcached and
  * memcached-debug) is taken from the object whose path shares the longest
  * prefix with the hook's. */
@@ -40,7 +41,7 @@
 
 /* A global function of the new build: its name and object. */
 struct gdef {
-	const char *name;     /* the object's (kept loaded) */
+	char       *name;
 	size_t      obj;
 	bool        weak;
 };
@@ -105,6 +106,8 @@ void gen_hookscan_free(struct gen *g)
 			free(s->objs[i]);
 		}
 	free(s->objs);
+	for (size_t i = 0; i < s->ndefs; i++)
+		free(s->defs[i].name);
 	free(s->defs);
 	free(s);
 	g->hookscan = NULL;
@@ -152,7 +155,8 @@ static int index_defs(struct gen *g)
 	if (s->indexed)
 		return 0;
 	for (size_t i = 0; g->new_files && i < g->new_files->n; i++) {
-		const struct gobj *o = object(g, i);
+		bool held = s->objs[i] != NULL;
+		struct gobj *o = object(g, i);
 
 		if (!o)
 			return -1;
@@ -171,9 +175,16 @@ static int index_defs(struct gen *g)
 					return gen_fail(g, "out of memory");
 				s->defs = nd;
 			}
-			s->defs[s->ndefs].name = gs->name;
+			s->defs[s->ndefs].name = strdup(gs->name);
+			if (!s->defs[s->ndefs].name)
+				return gen_fail(g, "out of memory");
 			s->defs[s->ndefs].weak = gs->bind == STB_WEAK;
 			s->defs[s->ndefs++].obj = i;
+		}
+		if (!held) {
+			gobj_free(o);
+			free(o);
+			s->objs[i] = NULL;
 		}
 	}
 	qsort(s->defs, s->ndefs, sizeof(*s->defs), by_name);
@@ -197,7 +208,7 @@ static size_t common_prefix(const char *a, const char *b)
 static long defining_object(struct walk *w, const char *name)
 {
 	struct gen_hookscan *s = w->s;
-	struct gdef key = { .name = name, .obj = 0 };
+	struct gdef key = { .name = (char *)name, .obj = 0 };  /* only read */
 	size_t lo = 0, hi = s->ndefs;
 	long best = -1;
 	size_t best_len = 0;

@@ -10,12 +10,14 @@
  * the file): it is not this patch's, and is left out. The hook functions
  * themselves are ordinary functions of the new build: new ones are carried
  * as new code, changed ones as replaced, and the patch's hook then points
- * at its own copy (emit.c). */
+ * at its own copy (emit.c). Each hook recorded carries what its code may
+ * lock (hook_locks.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gen/gen.h"
+#include "gen/hook_locks.h"
 #include "nonstop.h"
 
 #define RECORD_SIZE 16          /* sizeof(struct nonstop_hook) */
@@ -169,7 +171,8 @@ int gen_hooks_of(struct gen *g, const struct gen_pair *pr,
 int gen_hook_set(struct gen *g, struct ns_patch *p, const struct gen_pair *pr,
 		 const struct gen_hook *h, uint32_t sym)
 {
-	uint32_t *slot = &p->hooks[h->kind - 1];
+	uint32_t k = h->kind - 1;
+	uint32_t *slot = &p->hooks[k];
 
 	if (*slot)
 		return gen_fail(g, "refusing: two %s hooks: %s and %s (%s); a patch "
@@ -177,5 +180,12 @@ int gen_hook_set(struct gen *g, struct ns_patch *p, const struct gen_pair *pr,
 				p->syms[*slot].name, pr->new->syms[h->sym].name,
 				pr->new->rel);
 	*slot = sym;
+	/* What it may lock (hook_locks.h); -v says it. */
+	if (gen_hook_locks(g, pr->new, h->sym, &p->hook_locks[k], &p->hook_why[k]))
+		return -1;
+	gen_note(g, 1, "  %s hook %s: %s%s\n", ns_hook_kind_name(h->kind),
+		 pr->new->syms[h->sym].name, p->hook_locks[k] ? "may lock: " :
+		 "takes no lock (runs in any thread)",
+		 p->hook_why[k] ? p->hook_why[k] : "");
 	return 0;
 }
