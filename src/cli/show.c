@@ -58,6 +58,7 @@ static const char *reason_name(uint32_t r)
 	case NS_REASON_LINES: return "line numbers only";
 	case NS_REASON_XFORM: return "state transformer";
 	case NS_REASON_USES_XFORM: return "uses transformed data";
+	case NS_REASON_SIGNATURE: return "signature changed: the old one stays";
 	default:              return "";
 	}
 }

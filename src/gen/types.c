@@ -14,6 +14,7 @@
 
 #include "gen/die.h"
 #include "gen/dwobj.h"
+#include "gen/sigchange.h"
 #include "gen/typecmp.h"
 #include "gen/types.h"
 #include "gen/xform.h"
@@ -289,7 +290,7 @@ out:
 	free(b);
 }
 
-int gen_types_funcs(struct gen *g, const struct gen_pair *pr)
+int gen_types_funcs(struct gen *g, struct gen_pair *pr)
 {
 	const struct gobj *o = pr->new, *old = pr->old;
 	struct dwobj *dold = NULL, *dnew = NULL;
@@ -313,10 +314,7 @@ int gen_types_funcs(struct gen *g, const struct gen_pair *pr)
 			continue;
 		cmp_signature(&fa, &fb, &why);
 		if (why.len)
-			rc = gen_fail(g, "refusing: function '%s' (%s) changed its signature: "
-				      "%s: callers the patch does not replace would pass the "
-				      "old arguments or expect the old result",
-				      old->syms[s->match].name, gobj_source(o), sb_str(&why));
+			rc = gen_sigchange(g, pr, i, sb_str(&why));
 		sb_free(&why);
 	}
 	dwobj_close(dold);

@@ -13,7 +13,9 @@
  *
  * A replaced function is entered by callers the patch does not change, with
  * the arguments they were compiled for: its signature (return type, number
- * and types of parameters, variable arguments) must not change either. */
+ * and types of parameters, variable arguments) must not change either,
+ * unless it can be left in place and the new version added beside it
+ * (sigchange.h). */
 #ifndef NONSTOP_GEN_TYPES_H
 #define NONSTOP_GEN_TYPES_H
 
@@ -33,9 +35,12 @@ void gen_types_free(struct gen_types *t);
  * gen_types_refuse(); else the same. -1 on a hard error (message in g). */
 int gen_types_vars(struct gen *g, struct gen_pair *pr);
 
-/* After gen_decide(): -1 with a message naming the function and the
- * parameter if a function the pair replaces changed its signature. */
-int gen_types_funcs(struct gen *g, const struct gen_pair *pr);
+/* After gen_decide(): a function the pair replaces whose signature changed
+ * becomes a new function beside the old one when it is local and nothing
+ * left in place can call the old one with the new arguments
+ * (sigchange.h); otherwise -1 with a message naming the function, the
+ * parameter and what could. */
+int gen_types_funcs(struct gen *g, struct gen_pair *pr);
 
 /* After every pair (and gen_transformer_write()): -1 with the one-line
  * refusal if a variable changed its type, saying where the transformer

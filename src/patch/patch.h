@@ -128,6 +128,9 @@ enum ns_reason {
 				    they move (types.h) */
 	NS_REASON_USES_XFORM = 6, /* NS_ENTRY_REPLACE: unchanged, but refers to
 				    a variable the patch transforms */
+	NS_REASON_SIGNATURE = 7, /* NS_ENTRY_NEW_FUNC: the new version of a
+				    local function whose signature changed,
+				    beside the old one (gen/sigchange.c) */
 };
 
 /* Bytes [off, off + len) of an old function that its checksum skips: a

@@ -154,6 +154,8 @@ static int reason_fits(uint32_t kind, uint32_t reason)
 	case NS_ENTRY_TRANSFORM:
 	case NS_ENTRY_UNTRANSFORM:
 		return reason == NS_REASON_XFORM;
+	case NS_ENTRY_NEW_FUNC:
+		return reason <= NS_REASON_NEW || reason == NS_REASON_SIGNATURE;
 	default:
 		return reason <= NS_REASON_NEW;
 	}

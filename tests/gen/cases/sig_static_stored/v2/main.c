@@ -1,0 +1,11 @@
+#include <stdio.h>
+#include <stdlib.h>
+#ifdef __clang__
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE __attribute__((noinline, noclone))
+#endif
+static NOINLINE int twice(long x) { return (int)(3 * x); }
+int (*ops[])(long) = { twice };
+NOINLINE int run(int x) { return ops[0](x) + twice(x); }
+int main(int argc, char **argv) { (void)argv; printf("%d\n", run(argc)); return 0; }
