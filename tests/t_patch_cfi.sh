@@ -12,24 +12,6 @@
 fdes() {
 	readelf --debug-dump=frames "$1" 2>&1 | grep -c ' FDE cie=' || true
 }
-# sec_off PATCH NAME: file offset of section NAME, in decimal.
-sec_off() {
-	local hex
-	hex=$(readelf -S -W "$1" | sed 's/^ *\[ *[0-9]*\] *//' |
-		awk -v n="$2" '$1 == n {print $4}')
-	[ -n "$hex" ] || fail "no section $2 in $1"
-	echo $((16#$hex))
-}
-# poke FILE OFFSET BYTE...: overwrites bytes (hex, e.g. ff) at OFFSET.
-poke() {
-	local f=$1 at=$2 b
-	shift 2
-	for b in "$@"; do
-		printf "\\x$b" | dd of="$f" bs=1 seek="$at" conv=notrunc status=none
-		at=$((at + 1))
-	done
-}
-
 build_case cfi
 make_patch fix.nsp
 expect_exit 0 "$NONSTOP" show fix.nsp

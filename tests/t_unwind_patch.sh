@@ -33,11 +33,13 @@ wait_for() {
 build_case unwind_patch
 build_version vB vB
 build_version vC vC
-build_version vD vD
+# D is A's fix plus its own: built from v2 (with v1's binary, the one the
+# process runs), it applies where the process runs A's step().
+build_version vD v2 vD
 expect_exit 0 "$NONSTOP" build --name A -o A.nsp --binary v1/prog v1 v2
 expect_exit 0 "$NONSTOP" build --name B -o B.nsp --binary v1/prog v1 vB
 expect_exit 0 "$NONSTOP" build --name C -o C.nsp --binary v1/prog v1 vC
-expect_exit 0 "$NONSTOP" build --name D -o D.nsp --binary v1/prog v1 vD
+expect_exit 0 "$NONSTOP" build --name D -o D.nsp --binary v1/prog v2 vD
 
 start_target v1/prog
 worker=$(ask worker)

@@ -161,6 +161,28 @@ static size_t count_ignored(const struct ns_patch *p)
 	return n;
 }
 
+/* Reference K of an entry: {"at":OFF,"symbol":NAME[,"file":F],"addend":A}
+ * or {"at":OFF,"string":S[,"partial":true]}. */
+static void json_ref(const struct ns_ref *f, uint32_t k)
+{
+	printf("%s{\"at\":%u,", k ? "," : "", f->off);
+	if (f->kind != NS_REF_SYMBOL) {
+		fputs("\"string\":", stdout);
+		ns_json_str(f->name);
+		if (f->kind == NS_REF_STRING_PART)
+			fputs(",\"partial\":true", stdout);
+		putchar('}');
+		return;
+	}
+	fputs("\"symbol\":", stdout);
+	ns_json_str(f->name);
+	if (f->file) {
+		fputs(",\"file\":", stdout);
+		ns_json_str(f->file);
+	}
+	printf(",\"addend\":%lld}", (long long)f->addend);
+}
+
 /* One entry as a JSON object. */
 static void json_entry(const struct ns_patch *p, const struct ns_entry *e)
 {
@@ -183,6 +205,9 @@ static void json_entry(const struct ns_patch *p, const struct ns_entry *e)
 		       (unsigned long long)e->old_sum);
 		for (uint32_t m = 0; m < e->nmasks; m++)
 			printf("%s[%u,%u]", m ? "," : "", e->masks[m].off, e->masks[m].len);
+		fputs("],\"refs\":[", stdout);
+		for (uint32_t k = 0; k < e->nrefs; k++)
+			json_ref(&e->refs[k], k);
 		putchar(']');
 	}
 	putchar('}');
@@ -307,9 +332,10 @@ static void show_text(const struct ns_patch *p)
 		if (e->reason)
 			printf("  %s", reason_name(e->reason));
 		if (e->kind == NS_ENTRY_REPLACE)
-			printf(", old size %llu (%u relocated range%s masked)",
-			       (unsigned long long)e->old_size, e->nmasks,
-			       e->nmasks == 1 ? "" : "s");
+			printf(", old size %llu (%u relocated range%s masked, %u "
+			       "reference%s checked)", (unsigned long long)e->old_size,
+			       e->nmasks, e->nmasks == 1 ? "" : "s", e->nrefs,
+			       e->nrefs == 1 ? "" : "s");
 		if (e->kind == NS_ENTRY_XFORM_DATA)
 			printf(", live size %llu", (unsigned long long)e->old_size);
 		putchar('\n');

@@ -64,7 +64,7 @@ static int verify_functions(struct ns_apply_op *a)
 {
 	struct ns_session *s = &a->s;
 
-	return ns_verify_patch(&a->patch, a->mod, &s->reg, s->o->replace,
+	return ns_verify_patch(&a->patch, &s->target, a->mod, &s->reg, s->o->replace,
 			       s->tr.mem_fd, s->o->pid, a->rec, &s->res->err);
 }
 

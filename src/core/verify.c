@@ -12,8 +12,8 @@
  *     patch's base: it was built against the code that patch left, and is
  *     checked against exactly that code; or
  *   - "on the original", to the module whose own build-id is its base,
- *     whatever is applied on top (as before stacking existed: its functions
- *     are checked against the bytes the binary had before any patch).
+ *     whatever is applied on top: built against the running program's
+ *     binary, from any two consecutive builds (a fix on top of a fix).
  * A cumulative patch (apply --replace, core/replace.c) applies only on the
  * original, and what it saves for its own revert is the original entry,
  * not the jump of the patch it replaces.
@@ -26,14 +26,20 @@
  * a record can only make a stacked patch be refused, never accepted without
  * its functions' checks).
  *
- * The code a function runs now: if an applied patch redirects it (the
- * newest that does), that patch's copy of its new code, in the patch's
- * mapping; else the module's bytes, with the entry jumps of patches in
- * other states undone. The checksum skips the relocated fields and relaxable
- * instruction bytes the patch lists (patch_mask.c), which is what lets code
- * linked by nonstop, or by ld at other addresses, match the build the patch
- * was made from. Only records in state APPLIED count for the version and
- * the code: a record left half-done by an interrupted nonstop is neither. */
+ * Either way, every function the patch replaces must be, in the process,
+ * the code of the build the patch was made from: the code it runs now,
+ * which is, if an applied patch redirects it (the newest that does), that
+ * patch's copy of its new code, in the patch's mapping; else the module's
+ * bytes, with the entry jumps of patches in other states undone (a
+ * cumulative patch, apply --replace, is checked against those original
+ * bytes whatever redirects them). The checksum skips the relocated fields
+ * and relaxable instruction bytes the patch lists (patch_mask.c), which is
+ * what lets code linked by nonstop, or by ld at other addresses, match the
+ * build the patch was made from; the fields themselves are then resolved
+ * and compared with what they referred to in that build (verify_refs.c:
+ * the same symbol, the same string), the way Ksplice's run-pre matching
+ * does. Only records in state APPLIED count for the version and the code:
+ * a record left half-done by an interrupted nonstop is neither. */
 #include <errno.h>
 #include <libgen.h>
 #include <stdbool.h>
@@ -42,6 +48,7 @@
 #include <string.h>
 
 #include "core/verify.h"
+#include "core/verify_refs.h"
 #include "proc/mem.h"
 #include "transition/redirect.h"
 
@@ -243,18 +250,40 @@ void ns_verify_unpatched(const struct ns_registry *reg, uint64_t addr,
 	}
 }
 
+/* Checks CODE (SIZE bytes the process runs at ADDR for E) against the
+ * code the patch was built against: its checksum with E's masks, then what
+ * its relocated fields refer to (verify_refs.h). WHERE says whose code. */
+static int same_code(const struct ns_entry *e, const uint8_t *code, uint64_t addr,
+		     uint64_t size, struct ns_target *t, struct ns_module *mod,
+		     int mem_fd, const char *where, struct ns_err *err)
+{
+	uint8_t *copy = malloc(size ? size : 1);
+	uint64_t sum;
+
+	if (!copy)
+		return ns_err_set(err, "out of memory");
+	memcpy(copy, code, size);
+	sum = ns_mask_checksum(copy, size, e->masks, e->nmasks);
+	free(copy);
+	if (sum != e->old_sum)
+		return ns_err_set(err, "function %s%s differs from the code the "
+				  "patch was built against", e->name, where);
+	return ns_verify_refs(e, code, addr, t, mod, mem_fd, where, err);
+}
+
 /* Checks one replaced function E against the process and fills RF. */
-static int verify_one(const struct ns_entry *e, struct ns_module *mod,
-		      const struct ns_registry *reg, bool stacked, bool original,
-		      int mem_fd, pid_t pid, struct ns_rec_func *rf,
-		      struct ns_err *err)
+static int verify_one(const struct ns_entry *e, struct ns_target *t,
+		      struct ns_module *mod, const struct ns_registry *reg,
+		      bool original, int mem_fd, pid_t pid,
+		      struct ns_rec_func *rf, struct ns_err *err)
 {
 	const struct ns_rec *by = NULL;
 	struct ns_symval v;
-	uint64_t addr, size, sum;
+	uint64_t addr, size;
 	uint32_t fi = 0;
-	char whose[NS_NAME_MAX + 48] = "";
+	char whose[NS_NAME_MAX + 48] = "", where[NS_NAME_MAX + 80];
 	uint8_t *buf;
+	int rc;
 
 	if (ns_module_lookup(mod, e->name, e->file, &v, err) < 0)
 		return ns_err_wrap(err, "function %s", e->name);
@@ -275,9 +304,12 @@ static int verify_one(const struct ns_entry *e, struct ns_module *mod,
 	if (original)
 		ns_verify_unpatched(reg, v.addr, rf->saved, NS_JMP_LEN);
 
+	/* The code the process runs for it: an earlier patch's copy if one
+	 * redirects it (the newest), else the module's own; for a patch
+	 * replacing every earlier one, the module's original code. */
 	addr = v.addr;
 	size = v.size;
-	if (stacked && (by = redirected_by(reg, v.addr, &fi))) {
+	if (!original && (by = redirected_by(reg, v.addr, &fi))) {
 		addr = by->funcs[fi].new_addr;
 		size = by->funcs[fi].new_size;
 		snprintf(whose, sizeof(whose), " (the code of patch '%s')", by->name);
@@ -302,24 +334,22 @@ static int verify_one(const struct ns_entry *e, struct ns_module *mod,
 	}
 	if (!by)
 		ns_verify_unpatched(reg, v.addr, buf, size);
-	sum = ns_mask_checksum(buf, size, e->masks, e->nmasks);
+	snprintf(where, sizeof(where), " in process %d%s", (int)pid, whose);
+	rc = same_code(e, buf, addr, size, t, mod, mem_fd, where, err);
 	free(buf);
-	if (sum != e->old_sum) {
-		ns_err_set(err, "function %s in process %d%s differs from the code "
-			 "the patch was built against", e->name, (int)pid, whose);
+	if (rc)
 		return -1;
-	}
 	rf->old_addr = v.addr;
 	rf->old_size = v.size;
 	snprintf(rf->name, sizeof(rf->name), "%s", e->name);
 	return 0;
 }
 
-int ns_verify_patch(const struct ns_patch *p, struct ns_module *mod,
-		    const struct ns_registry *reg, bool original, int mem_fd,
-		    pid_t pid, struct ns_rec *rec, struct ns_err *err)
+int ns_verify_patch(const struct ns_patch *p, struct ns_target *t,
+		    struct ns_module *mod, const struct ns_registry *reg,
+		    bool original, int mem_fd, pid_t pid, struct ns_rec *rec,
+		    struct ns_err *err)
 {
-	bool stacked = !original && stacked_on(p, reg, mod) != NULL;
 	uint32_t k = 0;
 
 	for (size_t i = 0; i < p->nentries; i++) {
@@ -332,7 +362,7 @@ int ns_verify_patch(const struct ns_patch *p, struct ns_module *mod,
 				 rec->nfuncs);
 			return -1;
 		}
-		if (verify_one(e, mod, reg, stacked, original, mem_fd, pid,
+		if (verify_one(e, t, mod, reg, original, mem_fd, pid,
 			       &rec->funcs[k++], err) < 0)
 			return -1;
 	}

@@ -29,17 +29,20 @@ struct ns_module *ns_verify_module_original(const struct ns_patch *p,
 					    const struct ns_registry *reg,
 					    pid_t pid, struct ns_err *err);
 
-/* Checks every function P replaces in MOD against the code the process runs
- * for it now, read through MEM_FD: its size, and its checksum with P's masks.
+/* Checks every function P replaces in MOD (a module of T) against the code
+ * the process runs for it now (an earlier patch's, if one redirects it),
+ * read through MEM_FD: its size, its checksum with P's masks, and what its
+ * relocated fields refer to (verify_refs.h).
  * Fills REC->funcs[] (one per replaced function, in entry order) with the
  * entry address and size, the bytes reverting P will put back, and the
  * name. With ORIGINAL (a patch replacing every earlier one), the code is
  * the module's original code whatever is applied, and the bytes saved are
  * the original entry. 0, or -1 with one line in ERR. Writes nothing to the
  * process. */
-int ns_verify_patch(const struct ns_patch *p, struct ns_module *mod,
-		    const struct ns_registry *reg, bool original, int mem_fd,
-		    pid_t pid, struct ns_rec *rec, struct ns_err *err);
+int ns_verify_patch(const struct ns_patch *p, struct ns_target *t,
+		    struct ns_module *mod, const struct ns_registry *reg,
+		    bool original, int mem_fd, pid_t pid, struct ns_rec *rec,
+		    struct ns_err *err);
 
 /* Whether record R patches module M (see verify.c). */
 bool ns_verify_rec_in_module(const struct ns_rec *r, const struct ns_module *m);

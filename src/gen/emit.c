@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gen/gen.h"
+#include "gen/oldrefs.h"
 #include "gen/xform.h"
 #include "patch/patch_cfi.h"
 #include "patch/patch_format.h"
@@ -351,10 +352,8 @@ static int add_entries(struct pstate *ps)
 			e->name = strdup(gen_canon_name(o, old, i));
 			e->old_size = old->syms[gs->match].s.st_size;
 			e->sym = defined_sym(ps, i, STB_LOCAL);
-			/* What the checksum of the old code skips: the old
-			 * object's relocations (masks.c). */
-			if (gen_masks_of_sym(ps->g, old, (size_t)gs->match,
-					     &e->masks, &e->nmasks))
+			/* The old code as the patch will check it (oldrefs.h). */
+			if (gen_old_code(ps->g, old, (size_t)gs->match, e))
 				return -1;
 		} else if (dec == GEN_XFORM_DATA) {
 			/* The live variable's name; the patch's definition. */

@@ -84,9 +84,10 @@ static int find_old(struct gen *g, struct gbin *b, const struct ns_entry *e,
 	return 0;
 }
 
-/* Fills old_size/old_sum of the REPLACE entries from the binary (the sum
- * skips the ranges of the entry's masks), and checks that every static the
- * patch binds to is there. */
+/* Binds the patch to the binary: its build-id; every function it replaces
+ * is there (with room for a jump), and a warning for each whose code there
+ * is not the old build's (a fix on top of a fix); every static the patch
+ * binds to, and every variable a transformer reads, is there. */
 static int bind_to_binary(struct gen *g, struct ns_patch *p)
 {
 	struct gbin *b;
@@ -101,7 +102,7 @@ static int bind_to_binary(struct gen *g, struct ns_patch *p)
 
 		if (e->kind != NS_ENTRY_REPLACE)
 			continue;
-		if (find_old(g, b, e, "function", &size))
+		if (gbin_find(g, b, e->name, e->file, &size))
 			goto out;
 		if (size < 5 && gbin_last_room(b) < 5) {
 			gen_fail(g, "refusing: function %s (%s) is too short to redirect "
@@ -109,9 +110,18 @@ static int bind_to_binary(struct gen *g, struct ns_patch *p)
 				 (unsigned long)size);
 			goto out;
 		}
-		if (gbin_last_sum(g, b, e->name, e->masks, e->nmasks, &sum))
+		/* The patch is checked against the old build's code (emit.c,
+		 * oldrefs.h), which the process may run because an earlier
+		 * patch put it there: BIN having other code is no error. */
+		if (size == e->old_size &&
+		    gbin_last_sum(g, b, e->name, e->masks, e->nmasks, &sum))
 			goto out;
-		e->old_sum = sum;
+		if (size != e->old_size || sum != e->old_sum)
+			gen_warn(g, "function %s: %s/%s is not the code %s has for it%s: "
+				 "the patch applies only where an earlier patch made "
+				 "the process run %s's", e->name, g->opts->old_dir,
+				 e->object, g->opts->binary, size != e->old_size ?
+				 " (its size differs)" : "", g->opts->old_dir);
 	}
 	for (size_t i = 1; i < p->nsyms; i++) {
 		struct ns_sym *s = &p->syms[i];

@@ -90,6 +90,11 @@ void ns_patch_free(struct ns_patch *p)
 		free(p->entries[i].file);
 		free(p->entries[i].object);
 		free(p->entries[i].masks);
+		for (uint32_t k = 0; p->entries[i].refs && k < p->entries[i].nrefs; k++) {
+			free(p->entries[i].refs[k].name);
+			free(p->entries[i].refs[k].file);
+		}
+		free(p->entries[i].refs);
 	}
 	free(p->sections);
 	free(p->syms);

@@ -59,6 +59,12 @@
  * hook what its code may lock. */
 #define NS_PATCH_FORMAT_HOOKS_V3 3
 #define NS_PATCH_FORMAT_HOOKS    4
+/* Version 5 (written for a patch that lists what its replaced functions'
+ * relocated fields refer to, ns_entry.refs: every patch that replaces code)
+ * is version 4 with a table of those references; its hook table may be
+ * empty. A nonstop that cannot check them refuses the patch rather than
+ * apply it on a weaker check. */
+#define NS_PATCH_FORMAT_REFS     5
 #define NS_BUILD_ID_MAX 64
 
 /* A relocation inside a patch section (x86-64 RELA semantics). */
@@ -133,6 +139,31 @@ enum ns_reason {
 				    beside the old one (gen/sigchange.c) */
 };
 
+/* What a relocated field of an old function referred to in the build the
+ * patch was made from: checked, resolved, against the code the process
+ * runs (core/verify_refs.c), so that code that differs only in a relocated
+ * field (another string, another callee) is not taken for the old build's.
+ * NS_REF_SYMBOL: the symbol NAME (a local of source file FILE, or a global
+ * when FILE is NULL) plus ADDEND. NS_REF_STRING: a string literal, NAME
+ * being its bytes up to its NUL; NS_REF_STRING_PART: the first bytes of a
+ * longer one (only these are compared). */
+enum ns_ref_kind {
+	NS_REF_SYMBOL      = 1,
+	NS_REF_STRING      = 2,
+	NS_REF_STRING_PART = 3,
+};
+/* The longest string a reference records (longer: NS_REF_STRING_PART). */
+#define NS_REF_STRING_MAX 128
+
+struct ns_ref {
+	uint32_t off;       /* of the field, from the start of the function */
+	uint32_t type;      /* R_X86_64_* (ns_reloc_width() != 0) */
+	uint32_t kind;      /* enum ns_ref_kind */
+	int64_t  addend;
+	char    *name;      /* symbol name, or the string's bytes */
+	char    *file;      /* NS_REF_SYMBOL of a local: its source file */
+};
+
 /* Bytes [off, off + len) of an old function that its checksum skips: a
  * relocated field and the bytes of its instruction a linker may relax. */
 struct ns_mask {
@@ -151,10 +182,13 @@ struct ns_entry {
 	uint64_t old_size;  /* NS_ENTRY_REPLACE: st_size of the old function;
 			       NS_ENTRY_XFORM_DATA: of the live variable */
 	uint64_t old_sum;   /* NS_ENTRY_REPLACE: ns_mask_checksum() of its
-			       bytes in the binary the patch was built for */
+			       bytes in the old build's object */
 	struct ns_mask *masks; /* NS_ENTRY_REPLACE: the ranges old_sum skips,
 				  sorted, disjoint, inside old_size */
 	uint32_t nmasks;
+	struct ns_ref *refs;   /* NS_ENTRY_REPLACE: what the relocated fields
+				  of the old code refer to, by offset */
+	uint32_t nrefs;
 };
 
 /* The hooks a patch brings (include/nonstop.h: NONSTOP_PRE_APPLY ...),

@@ -25,6 +25,7 @@
  *                         entries in order, each its own contiguous run
  *   struct ns_meta_hook   [nhooks]     at hooks_off (version 3: 8-byte
  *                         records, their first two fields; version 4)
+ *   struct ns_meta_ref    [nrefs]      at refs_off (version 5)
  *   string area           strings_size bytes at strings_off; every string
  *                         field is an offset into it of a NUL-terminated
  *                         string, or NS_META_NOSTR for "none" (NULL).
@@ -45,7 +46,11 @@
  * the header, the hook table. 4 (written for a patch with hooks) is 3 with
  * what each hook may lock: the hook records grow by two fields (a nonstop
  * of version 3 refuses it rather than run a hook it knows less of; this
- * one reads 3 as "may take any lock").
+ * one reads 3 as "may take any lock"). 5 (written for a patch whose
+ * replaced functions have relocated fields, that is nearly every patch) is
+ * 4 with, at the end of the header, the table of what those fields refer
+ * to; its hook table may be empty (a nonstop of version 4 refuses such a
+ * patch rather than check the old code less than it asks).
  */
 #ifndef NONSTOP_PATCH_FORMAT_H
 #define NONSTOP_PATCH_FORMAT_H
@@ -81,8 +86,24 @@ struct ns_meta_header {
 	uint32_t pad;                  /* 0 */
 	uint8_t  result_build_id[NS_BUILD_ID_MAX]; /* zero past its length */
 	/* version 3 */
-	uint32_t nhooks;               /* 1 .. NS_HOOK_KINDS */
+	uint32_t nhooks;               /* 1 .. NS_HOOK_KINDS (5: 0 ..) */
 	uint32_t hooks_off;
+	/* version 5 */
+	uint32_t nrefs;
+	uint32_t refs_off;
+};
+
+/* What a relocated field of a replaced function's old code refers to
+ * (struct ns_ref): records of one entry together, entries in order, fields
+ * in increasing offset within an entry. */
+struct ns_meta_ref {
+	uint32_t entry;         /* index of an NS_ENTRY_REPLACE entry */
+	uint32_t off;           /* field offset; the field inside old_size */
+	uint32_t type;          /* R_X86_64_* with ns_reloc_width() != 0 */
+	uint32_t kind;          /* enum ns_ref_kind */
+	int64_t  addend;
+	uint32_t name;          /* string: symbol name, or the string's bytes */
+	uint32_t file;          /* string or NS_META_NOSTR */
 };
 
 /* A hook: its kind (enum ns_hook_kind, each at most once) and the
@@ -140,7 +161,11 @@ _Static_assert(offsetof(struct ns_meta_entry, mask_first) ==
 	       NS_META_ENTRY_V1_SIZE, "meta entry v1 prefix");
 _Static_assert(offsetof(struct ns_meta_header, nhooks) ==
 	       NS_META_HEADER_V2_SIZE, "meta header v2 prefix");
-_Static_assert(sizeof(struct ns_meta_header) == 208, "meta header layout");
+#define NS_META_HEADER_V4_SIZE 208
+_Static_assert(offsetof(struct ns_meta_header, nrefs) == NS_META_HEADER_V4_SIZE,
+	       "meta header v4 prefix");
+_Static_assert(sizeof(struct ns_meta_header) == 216, "meta header layout");
+_Static_assert(sizeof(struct ns_meta_ref) == 32, "meta ref layout");
 _Static_assert(sizeof(struct ns_meta_hook) == 16, "meta hook layout");
 _Static_assert(offsetof(struct ns_meta_hook, locks) == NS_META_HOOK_V3_SIZE,
 	       "meta hook v3 prefix");

@@ -1,7 +1,7 @@
 /* patch_read_meta.c — the reader's half that validates the ".nonstop.meta"
  * section of a patch file (layout in patch_format.h): its header and
- * version, its string area, its entries with their checksum masks, and its
- * hook table. Every offset and count comes from the file and is checked
+ * version, its string area, its entries with their checksum masks and
+ * references, and its hook table. Every offset and count comes from the file and is checked
  * before it is used: a hostile file gets a refusal, never a read out of
  * bounds. */
 #include <stdlib.h>
@@ -61,15 +61,16 @@ int rd_meta_header(struct reader *r)
 	} else if (h->version == NS_PATCH_FORMAT_VERSION) {
 		hsize = NS_META_HEADER_V2_SIZE;
 		r->entry_size = sizeof(struct ns_meta_entry);
-	} else if (h->version == NS_PATCH_FORMAT_HOOKS_V3 ||
-		   h->version == NS_PATCH_FORMAT_HOOKS) {
-		hsize = sizeof(*h);
+	} else if (h->version >= NS_PATCH_FORMAT_HOOKS_V3 &&
+		   h->version <= NS_PATCH_FORMAT_REFS) {
+		hsize = h->version == NS_PATCH_FORMAT_REFS ? sizeof(*h) :
+			NS_META_HEADER_V4_SIZE;
 		r->entry_size = sizeof(struct ns_meta_entry);
-		r->hook_size = h->version == NS_PATCH_FORMAT_HOOKS ?
+		r->hook_size = h->version >= NS_PATCH_FORMAT_HOOKS ?
 			       sizeof(struct ns_meta_hook) : NS_META_HOOK_V3_SIZE;
 	} else {
 		return rd_err(r, "metadata format version %u, this nonstop reads 1 to %u",
-			    h->version, NS_PATCH_FORMAT_HOOKS);
+			    h->version, NS_PATCH_FORMAT_REFS);
 	}
 	if (h->header_size != hsize)
 		return rd_err(r, "metadata header size %u, expected %zu for version %u",
@@ -93,15 +94,18 @@ int rd_meta_header(struct reader *r)
 			    h->nsections, r->shnum);
 	if (h->nsyms < 1)
 		return rd_err(r, "metadata: no null symbol");
-	/* Versions 3 and 4 exist for their hooks: one of each kind at most. */
+	/* Versions 3 and 4 exist for their hooks: one of each kind at most;
+	 * version 5 may have none. */
 	if (h->version >= NS_PATCH_FORMAT_HOOKS_V3 &&
-	    (h->nhooks < 1 || h->nhooks > NS_HOOK_KINDS))
+	    (h->nhooks < (h->version < NS_PATCH_FORMAT_REFS) ||
+	     h->nhooks > NS_HOOK_KINDS))
 		return rd_err(r, "metadata: %u hooks (format %u has 1 to %u)",
 			    h->nhooks, h->version, NS_HOOK_KINDS);
 	if (meta_range(r, h->entries_off, h->nentries, r->entry_size, "entries") ||
 	    meta_range(r, h->syms_off, h->nsyms, sizeof(struct ns_meta_sym), "symbols") ||
 	    meta_range(r, h->masks_off, h->nmasks, sizeof(struct ns_meta_mask), "masks") ||
 	    meta_range(r, h->hooks_off, h->nhooks, r->hook_size, "hooks") ||
+	    meta_range(r, h->refs_off, h->nrefs, sizeof(struct ns_meta_ref), "references") ||
 	    meta_range(r, h->strings_off, h->strings_size, 1, "strings"))
 		return -1;
 	return 0;
@@ -201,6 +205,78 @@ static int check_xforms(struct reader *r, const struct ns_patch *p)
 	return 0;
 }
 
+/* Reference record I, checked against the entries: of a replacing entry at
+ * or after the previous record's (*PREV; fields of one entry in increasing
+ * offset, *PREV_OFF), inside the old function, of a known type and kind. */
+static int check_ref(struct reader *r, const struct ns_patch *p, uint32_t i,
+		     const struct ns_meta_ref *mr, int64_t *prev, uint64_t *prev_off)
+{
+	unsigned width = ns_reloc_width(mr->type);
+
+	if (mr->entry >= p->nentries || (int64_t)mr->entry < *prev ||
+	    p->entries[mr->entry].kind != NS_ENTRY_REPLACE)
+		return rd_err(r, "metadata: reference %u: entry %u out of order or "
+			      "not a replaced function", i, mr->entry);
+	if ((int64_t)mr->entry == *prev && mr->off <= *prev_off)
+		return rd_err(r, "metadata: reference %u: offset %u out of order", i,
+			      mr->off);
+	if (!width || (uint64_t)mr->off + width > p->entries[mr->entry].old_size ||
+	    mr->kind < NS_REF_SYMBOL || mr->kind > NS_REF_STRING_PART ||
+	    (mr->kind != NS_REF_SYMBOL && mr->file != NS_META_NOSTR))
+		return rd_err(r, "metadata: reference %u: type %u, kind %u or offset %u "
+			      "does not fit", i, mr->type, mr->kind, mr->off);
+	*prev = mr->entry;
+	*prev_off = mr->off;
+	return 0;
+}
+
+static void ref_record(const struct reader *r, uint32_t i, struct ns_meta_ref *mr)
+{
+	memcpy(mr, r->meta + r->h.refs_off + (size_t)i * sizeof(*mr), sizeof(*mr));
+}
+
+/* The reference table (version 5): every record checked and counted for
+ * its entry, then each entry's run copied. */
+static int load_refs(struct reader *r, struct ns_patch *p)
+{
+	int64_t prev = -1;
+	uint64_t prev_off = 0;
+	struct ns_meta_ref mr;
+
+	for (uint32_t i = 0; i < r->h.nrefs; i++) {
+		ref_record(r, i, &mr);
+		if (check_ref(r, p, i, &mr, &prev, &prev_off))
+			return -1;
+		p->entries[mr.entry].nrefs++;
+	}
+	for (size_t i = 0; i < p->nentries; i++) {
+		if (!p->entries[i].nrefs)
+			continue;
+		p->entries[i].refs = calloc(p->entries[i].nrefs, sizeof(struct ns_ref));
+		if (!p->entries[i].refs) {
+			p->entries[i].nrefs = 0;
+			return rd_err(r, "out of memory");
+		}
+		p->entries[i].nrefs = 0;  /* counts again as they are filled */
+	}
+	for (uint32_t i = 0; i < r->h.nrefs; i++) {
+		struct ns_entry *e;
+		struct ns_ref *f;
+
+		ref_record(r, i, &mr);
+		e = &p->entries[mr.entry];
+		f = &e->refs[e->nrefs++];
+		f->off = mr.off;
+		f->type = mr.type;
+		f->kind = mr.kind;
+		f->addend = mr.addend;
+		if (rd_meta_string(r, mr.name, 0, "reference", &f->name) ||
+		    rd_meta_string(r, mr.file, 1, "reference file", &f->file))
+			return -1;
+	}
+	return 0;
+}
+
 int rd_meta_entries(struct reader *r, struct ns_patch *p)
 {
 	uint32_t next_mask = 0;
@@ -242,7 +318,7 @@ int rd_meta_entries(struct reader *r, struct ns_patch *p)
 	}
 	if (next_mask != r->h.nmasks)
 		return rd_err(r, "metadata: %u masks, entries use %u", r->h.nmasks, next_mask);
-	return check_xforms(r, p);
+	return load_refs(r, p) || check_xforms(r, p) ? -1 : 0;
 }
 
 /* What hook MH (of kind K) may lock, and why: version 3 does not say (any

@@ -2,8 +2,11 @@
  * section of a patch file (layout in patch_format.h): the header, an entry
  * per ns_patch entry with its run of checksum masks, a record per symbol
  * (mapping the patch's symbol order to .symtab's), the hook table when the
- * patch has hooks (format 3; else format 2, which older nonstop reads),
- * and the string area. What the reader would refuse is refused here first. */
+ * patch has hooks, the table of what the replaced functions' relocated
+ * fields refer to, and the string area. The version is the lowest that
+ * holds what the patch has: 5 with references, else 4 with hooks, else 2
+ * (which older nonstop reads). What the reader would refuse is refused here
+ * first. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,19 +81,69 @@ static int write_hooks(struct mwriter *w, size_t nsyms)
 	return 0;
 }
 
+/* The references of every entry, checked as the reader will. */
+static int write_refs(struct mwriter *w)
+{
+	const struct ns_patch *p = w->patch;
+
+	for (size_t i = 0; i < p->nentries; i++) {
+		const struct ns_entry *e = &p->entries[i];
+
+		if (e->nrefs && e->kind != NS_ENTRY_REPLACE)
+			return ns_err_set(w->err, "patch writer: entry %zu (%s): references "
+					  "on an entry that replaces nothing", i, e->name);
+		for (uint32_t k = 0; k < e->nrefs; k++) {
+			const struct ns_ref *f = &e->refs[k];
+			struct ns_meta_ref mr = { .entry = (uint32_t)i, .off = f->off,
+				.type = f->type, .kind = f->kind, .addend = f->addend };
+			unsigned width = ns_reloc_width(f->type);
+
+			if (!width || (uint64_t)f->off + width > e->old_size ||
+			    (k && f->off <= e->refs[k - 1].off) || !f->name ||
+			    f->kind < NS_REF_SYMBOL || f->kind > NS_REF_STRING_PART ||
+			    (f->file && f->kind != NS_REF_SYMBOL))
+				return ns_err_set(w->err, "patch writer: entry %zu (%s): "
+						  "reference %u is malformed", i, e->name, k);
+			if (meta_str(w, f->name, &mr.name) || meta_str(w, f->file, &mr.file))
+				return -1;
+			if (put(w->meta, &mr, sizeof(mr)))
+				return ns_err_set(w->err, "patch writer: out of memory (meta)");
+		}
+	}
+	return 0;
+}
+
+/* The format version and header size for a patch with NHOOKS hooks and
+ * NREFS references. */
+static uint32_t pick_version(uint32_t nhooks, uint64_t nrefs, size_t *hsize)
+{
+	if (nrefs) {
+		*hsize = sizeof(struct ns_meta_header);
+		return NS_PATCH_FORMAT_REFS;
+	}
+	if (nhooks) {
+		*hsize = NS_META_HEADER_V4_SIZE;
+		return NS_PATCH_FORMAT_HOOKS;
+	}
+	*hsize = NS_META_HEADER_V2_SIZE;
+	return NS_PATCH_FORMAT_VERSION;
+}
+
 static int build_meta(struct mwriter *w)
 {
 	const struct ns_patch *p = w->patch;
 	struct ns_meta_header h = { 0 };
 	size_t nsyms = p->nsyms ? p->nsyms : 1;
 	uint32_t nhooks = count_hooks(p);
-	/* A patch without hooks keeps format 2, which every nonstop since
-	 * masks reads. */
-	size_t hsize = nhooks ? sizeof(h) : NS_META_HEADER_V2_SIZE;
-	uint64_t nmasks = 0, end;
+	uint64_t nmasks = 0, nrefs = 0, end;
+	size_t hsize;
 
+	for (size_t i = 0; i < p->nentries; i++) {
+		nmasks += p->entries[i].nmasks;
+		nrefs += p->entries[i].nrefs;
+	}
 	memcpy(h.magic, NS_META_MAGIC, sizeof(h.magic));
-	h.version = nhooks ? NS_PATCH_FORMAT_HOOKS : NS_PATCH_FORMAT_VERSION;
+	h.version = pick_version(nhooks, nrefs, &hsize);
 	h.header_size = (uint32_t)hsize;
 	if (p->build_id_len > NS_BUILD_ID_MAX ||
 	    p->result_build_id_len > NS_BUILD_ID_MAX)
@@ -100,12 +153,11 @@ static int build_meta(struct mwriter *w)
 	memcpy(h.build_id, p->build_id, p->build_id_len);
 	h.result_build_id_len = p->result_build_id_len;
 	memcpy(h.result_build_id, p->result_build_id, p->result_build_id_len);
-	for (size_t i = 0; i < p->nentries; i++)
-		nmasks += p->entries[i].nmasks;
 	end = hsize + (uint64_t)p->nentries * sizeof(struct ns_meta_entry) +
 	      (uint64_t)nsyms * sizeof(struct ns_meta_sym) +
 	      nmasks * sizeof(struct ns_meta_mask) +
-	      nhooks * sizeof(struct ns_meta_hook);
+	      nhooks * sizeof(struct ns_meta_hook) +
+	      nrefs * sizeof(struct ns_meta_ref);
 	if (end > UINT32_MAX / 2)
 		return ns_err_set(w->err, "patch writer: metadata too large");
 	h.nsections = (uint32_t)p->nsections;
@@ -117,8 +169,12 @@ static int build_meta(struct mwriter *w)
 	h.masks_off = h.syms_off + (uint32_t)(nsyms * sizeof(struct ns_meta_sym));
 	h.hooks_off = nhooks ? h.masks_off + (uint32_t)(nmasks * sizeof(struct ns_meta_mask)) : 0;
 	h.nhooks = nhooks;
+	h.nrefs = (uint32_t)nrefs;
+	h.refs_off = nrefs ? h.masks_off + (uint32_t)(nmasks * sizeof(struct ns_meta_mask)) +
+			     nhooks * (uint32_t)sizeof(struct ns_meta_hook) : 0;
 	h.strings_off = h.masks_off + (uint32_t)(nmasks * sizeof(struct ns_meta_mask)) +
-			nhooks * (uint32_t)sizeof(struct ns_meta_hook);
+			nhooks * (uint32_t)sizeof(struct ns_meta_hook) +
+			(uint32_t)(nrefs * sizeof(struct ns_meta_ref));
 	nmasks = 0;
 	if (meta_str(w, p->name ? p->name : "", &h.name) ||
 	    meta_str(w, p->binary ? p->binary : "", &h.binary))
@@ -177,7 +233,7 @@ static int build_meta(struct mwriter *w)
 			if (put(w->meta, &mm, sizeof(mm)))
 				return ns_err_set(w->err, "patch writer: out of memory (meta)");
 		}
-	if (write_hooks(w, nsyms))
+	if (write_hooks(w, nsyms) || write_refs(w))
 		return -1;
 	/* Patch the string-area size into the header now that it is known. */
 	h.strings_size = (uint32_t)w->mstr.len;
