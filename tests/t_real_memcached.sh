@@ -5,9 +5,10 @@
 # NONSTOP_UPDATE_POINTS=waits. While mcload (tests/real/memcached/mcload.c)
 # keeps 4 connections busy with get/set/version on 1000 keys, the fix
 # tests/real/memcached/version.diff (the answer to `version`) is built with
-# `nonstop build --src --diff`, applied, and reverted: the answer changes,
-# then comes back; the load sees no failed request, both answers on its
-# connections, and every key intact; the server is the same process
+# `nonstop build --src --diff` on the tree as its make builds it (with
+# memcached-debug, whose objects are left out), applied, and reverted: the
+# answer changes, then comes back; the load sees no failed request, both
+# answers on its connections, and every key intact; the server is the same process
 # throughout and still runs, no thread of it stopped or traced.
 #
 # MEMCACHED_MODE=per-thread (default): apply and revert must use the
@@ -90,11 +91,15 @@ trap report_on_failure EXIT
 
 # --- the patch (it needs no server) --------------------------------------------------
 
-# `make memcached`: the tree's make also builds memcached-debug from the
-# same sources (with gcov); only the program that runs is compared.
-NONSTOP_CMD_TIMEOUT=300 expect_exit 0 nice -n 10 "$NONSTOP" build -o fix.nsp \
-	--src "$tree" --diff "$REAL/version.diff" --binary memcached --make "make memcached"
-expect_stdout_match '^rebuilding: 1 object changed$'
+# The tree's own make, which also builds memcached-debug from the same
+# sources (memcached_debug-*.o, with gcov counters) and the test programs:
+# only the objects linked into memcached are compared (-v names the others).
+[ -x "$tree/memcached-debug" ] || fail "setup.sh built no memcached-debug beside memcached"
+NONSTOP_CMD_TIMEOUT=300 expect_exit 0 nice -n 10 "$NONSTOP" build -v -o fix.nsp \
+	--src "$tree" --diff "$REAL/version.diff" --binary memcached
+expect_stdout_match '^rebuilding: 2 objects changed$'
+expect_stdout_match '^memcached_debug-proto_text\.o: not linked into .*/memcached \(.*\), left out$'
+expect_stdout_no_match '^memcached-proto_text\.o: .*left out'
 expect_stdout_match '^wrote fix\.nsp: [1-9][0-9]* functions? replaced, 0 added, 0 variables added$'
 "$NONSTOP" show --json fix.nsp >show.json || fail "nonstop show --json fix.nsp failed"
 # The function the fix changes, or the one the compiler inlined it into.

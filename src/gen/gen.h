@@ -106,6 +106,9 @@ struct gobj {
 };
 
 int  gobj_load(struct gen *g, const char *path, const char *rel, struct gobj *o);
+/* The same without refusing what the comparison cannot diff (LTO objects,
+ * objects without -ffunction-sections): for a look at any object. */
+int  gobj_read(struct gen *g, const char *path, const char *rel, struct gobj *o);
 void gobj_free(struct gobj *o);
 /* Defined, named symbol of a real object (function, variable, TLS). */
 int  gobj_is_named_def(const struct gobj *o, size_t sym);

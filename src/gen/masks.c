@@ -7,15 +7,17 @@
 
 #include "gen/gen.h"
 
-/* One relocation at OFF (in the function) of TYPE into L. */
-static int add_one(struct gen *g, struct ns_mask_list *l, const char *what,
-		   int64_t off, uint32_t type)
+/* One relocation at OFF (in function WHAT of object OBJ, NULL for the
+ * patch's own code) of TYPE into L. */
+static int add_one(struct gen *g, struct ns_mask_list *l, const char *obj,
+		   const char *what, int64_t off, uint32_t type)
 {
 	unsigned before, width;
 
 	if (ns_mask_of_reloc(type, &before, &width))
-		return gen_fail(g, "refusing: %s+%#lx: relocation type %u, which "
-				"nonstop cannot check in a running process", what,
+		return gen_fail(g, "refusing: %s%s%s+%#lx: relocation type %u, which "
+				"nonstop cannot check in a running process",
+				obj ? obj : "", obj ? ": " : "", what,
 				(unsigned long)off, type);
 	if (ns_mask_add(l, off, before, width))
 		return gen_fail(g, "out of memory");
@@ -42,7 +44,7 @@ int gen_masks_of_sym(struct gen *g, const struct gobj *o, size_t sym,
 		 * the boundary; ns_mask_add clips anyway). */
 		if (off < lo || off >= hi)
 			continue;
-		if (add_one(g, &l, s->name, (int64_t)(off - lo),
+		if (add_one(g, &l, o->rel, s->name, (int64_t)(off - lo),
 			    (uint32_t)GELF_R_TYPE(sec->rels[r].r_info))) {
 			free(l.v);
 			return -1;
@@ -66,7 +68,8 @@ int gen_masks_of_patch_sym(struct gen *g, const struct ns_patch *p, uint32_t sym
 
 		if (off < s->value || off >= s->value + s->size)
 			continue;
-		if (add_one(g, l, s->name, (int64_t)(off - s->value), sec->relocs[r].type))
+		if (add_one(g, l, NULL, s->name, (int64_t)(off - s->value),
+			    sec->relocs[r].type))
 			return -1;
 	}
 	ns_mask_finish(l);

@@ -1,7 +1,8 @@
 /* objfile.c — loads one ELF relocatable object (ET_REL, x86-64) into the
  * generator's model (struct gobj: sections with their bytes and sorted
  * relocations, symbols), and refuses objects it cannot diff soundly: LTO
- * objects and objects not built with -ffunction-sections. */
+ * objects and objects not built with -ffunction-sections (gobj_load;
+ * gobj_read reads any object, to look at it). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,10 +33,6 @@ static int load_sections(struct gen *g, struct ns_elf *e, struct gobj *o)
 		s->name = strdup(ns_elf_section_name(e, scn));
 		if (!s->name)
 			return gen_fail(g, "%s: out of memory", o->rel);
-		/* gcc -flto puts GIMPLE, not code, into the object. */
-		if (!strncmp(s->name, ".gnu.lto_", 9))
-			return gen_fail(g, "refusing: %s is an LTO object (section %s); "
-					"build without -flto", o->rel, s->name);
 		if (s->sh.sh_type == SHT_REL)
 			return gen_fail(g, "%s: section %s: REL relocations (not x86-64?)",
 					o->rel, s->name);
@@ -124,6 +121,16 @@ static int load_symbols(struct gen *g, struct ns_elf *e, struct gobj *o)
 	return o->file ? 0 : gen_fail(g, "%s: out of memory", o->rel);
 }
 
+/* gcc -flto puts GIMPLE, not code, into the object. */
+static int check_not_lto(struct gen *g, const struct gobj *o)
+{
+	for (size_t i = 1; i < o->nsecs; i++)
+		if (o->secs[i].name && !strncmp(o->secs[i].name, ".gnu.lto_", 9))
+			return gen_fail(g, "refusing: %s is an LTO object (section %s); "
+					"build without -flto", o->rel, o->secs[i].name);
+	return 0;
+}
+
 /* -ffunction-sections puts every function in a section of its own; without
  * it, replacing one function would mean diffing and carrying all of .text. */
 static int check_function_sections(struct gen *g, struct gobj *o)
@@ -152,7 +159,7 @@ static int check_function_sections(struct gen *g, struct gobj *o)
 	return 0;
 }
 
-int gobj_load(struct gen *g, const char *path, const char *rel, struct gobj *o)
+int gobj_read(struct gen *g, const char *path, const char *rel, struct gobj *o)
 {
 	struct ns_elf e;
 	GElf_Ehdr eh;
@@ -171,13 +178,20 @@ int gobj_load(struct gen *g, const char *path, const char *rel, struct gobj *o)
 		goto out;
 	}
 	o->nsecs = e.shnum;  /* load_symbols() checks section indices */
-	if (load_symbols(g, &e, o) || load_sections(g, &e, o) ||
-	    load_relocs(g, &e, o) || check_function_sections(g, o))
+	if (load_symbols(g, &e, o) || load_sections(g, &e, o) || load_relocs(g, &e, o))
 		goto out;
 	rc = 0;
 out:
 	ns_elf_close(&e);
 	return rc;
+}
+
+int gobj_load(struct gen *g, const char *path, const char *rel, struct gobj *o)
+{
+	if (gobj_read(g, path, rel, o) || check_not_lto(g, o) ||
+	    check_function_sections(g, o))
+		return -1;
+	return 0;
 }
 
 void gobj_free(struct gobj *o)

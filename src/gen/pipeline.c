@@ -10,6 +10,7 @@
 
 #include "gen/gen.h"
 #include "gen/hook_locks.h"
+#include "gen/linked.h"
 #include "gen/transformer.h"
 #include "gen/types.h"
 #include "gen/xform.h"
@@ -267,6 +268,8 @@ int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 		gen_fail(&g, "%s: no object files (*.o)", opts->old_dir);
 		goto out;
 	}
+	if (gen_linked_select(&g, &of, &nf))
+		goto out;
 	g.xforms = calloc(1, sizeof(*g.xforms));
 	if (!g.xforms) {
 		gen_fail(&g, "out of memory");
