@@ -5,8 +5,8 @@
 # into --binary prog count. The gcov objects and tool's are left out and
 # named by -v; tool's copy of lib/util.c, the same code as prog's, is one
 # with it. The patch applies live and the answer changes. The same holds
-# in the two-directory mode; an object of prog that matches nothing of it
-# is left out with a warning. A fix that makes the two copies of lib/util.c
+# in the two-directory mode; an object of prog that matches none of its
+# code is kept, with a warning for each function. A fix that makes the two copies of lib/util.c
 # differ is refused, naming both objects.
 . "$TEST_LIB"
 CASE=$TESTS/src_cases/two_programs
@@ -31,13 +31,18 @@ expect_stdout_match '^wrote fix\.nsp: 2 functions replaced, 0 added, 0 variables
 expect_exit 0 "$NONSTOP" build -o fix2.nsp --binary work/old/prog work/old work/new
 expect_stdout_match '^wrote fix2\.nsp: 2 functions replaced, 0 added, 0 variables added$'
 
-# An object of prog that matches nothing of it (built again at -O0): left
-# out with the others, and a warning says that prog has code of ops.c.
+# An object of prog that matches none of its code (built again at -O0),
+# the best claim to be prog's ops.c (cov-ops.o has gcov counters prog does
+# not): kept, as the old build of a fix on top of a fix would be, and each
+# function whose code prog has otherwise is named (apply checks them
+# against the code the process runs).
 cp -a work/old old0
 (cd old0 && cc $("$NONSTOP" cflags) -O0 -std=gnu11 -c -o prog-ops.o ops.c) ||
 	fail "cannot rebuild prog-ops.o at -O0"
-expect_exit 0 "$NONSTOP" build -o fix0.nsp --binary old0/prog old0 work/new
-expect_stderr_match '^nonstop build: warning: old0/prog has code of ops\.c, but no object built from it is linked into it \(.*\): left out$'
+expect_exit 0 "$NONSTOP" build -v -o fix0.nsp --binary old0/prog old0 work/new
+expect_stdout_match '^prog-ops\.o: the program.s object of ops\.c, though not as old0/prog has it \(.*\): kept$'
+expect_stdout_match '^cov-ops\.o: not linked into old0/prog'
+expect_stderr_match '^nonstop build: warning: function handle: old0/prog-ops\.o is not the code old0/prog has for it \(its size differs\): the patch applies only where an earlier patch made the process run old0.s$'
 
 expect_exit 0 "$NONSTOP" apply "$TPID" fix.nsp
 expect_eq 2015 "$(ask call 5)" "handle(5) after apply = 3*5 + 2000"

@@ -10,7 +10,9 @@
  * the same bytes, and at least one does. Objects that BIN cannot tell
  * apart (the same code built for two programs) are one: the first is kept
  * when the others are the same in both builds, else --new-binary decides,
- * else the build is refused naming them. */
+ * else the build is refused naming them. A source file the program has
+ * code of, none of whose objects matches, keeps its best match: the old
+ * build may be a later version than the binary (adopt_unmatched). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -485,24 +487,55 @@ static int has_file(const struct lbin *b, const char *file)
 	return 0;
 }
 
-/* Warns about a source file whose statics the program has while none of
- * the objects built from it is linked: a difference nonstop does not
- * expect (the objects would be left out, and a fix in them with them). */
-static void warn_unmatched(struct gen *g, const struct lbin *b,
-			   const struct gen_files *of, const struct verdict *v)
+/* Whether verdict A is a better claim than B to be the program's object of
+ * their source file: more of its symbols the same there, fewer absent,
+ * fewer different. */
+static int better(const struct verdict *a, const struct verdict *b)
+{
+	if (a->matched != b->matched)
+		return a->matched > b->matched;
+	if (a->absent != b->absent)
+		return a->absent < b->absent;
+	return a->differ < b->differ;
+}
+
+/* A source file the program has code of, none of whose objects is linked
+ * as it is: the objects of the old build may be a later version of the
+ * program's (a fix on top of a fix, built against the binary the process
+ * runs: an earlier patch changed some of its functions). The best claim
+ * among them is kept when most of its names are the program's; its
+ * functions are then checked against the running code, as every replaced
+ * one is (pipeline.c warns where the binary has other code). Else a
+ * warning: a difference nonstop does not expect (a fix in those objects
+ * would be left out with them). */
+static void adopt_unmatched(struct gen *g, const struct lbin *b,
+			    const struct gen_files *of, struct verdict *v)
 {
 	for (size_t i = 0; i < of->n; i++) {
-		int seen = 0;
+		size_t best = i;
+		int taken = 0;
 
 		if (v[i].linked || v[i].same_as >= 0 || !v[i].file || !*v[i].file)
 			continue;
-		for (size_t j = 0; j < of->n && !seen; j++)
-			seen = j != i && v[j].file && !strcmp(v[j].file, v[i].file) &&
-			       (v[j].linked || v[j].same_as >= 0 || j < i);
-		if (!seen && has_file(b, v[i].file))
-			gen_warn(g, "%s has code of %s, but no object built from it "
-				 "is linked into it (%s: %s): left out", g->opts->binary,
-				 v[i].file, of->rel[i], v[i].why);
+		for (size_t j = 0; j < of->n && !taken; j++) {
+			if (j == i || !v[j].file || strcmp(v[j].file, v[i].file))
+				continue;
+			taken = v[j].linked || v[j].same_as >= 0 || j < i;
+			if (better(&v[j], &v[best]))
+				best = j;
+		}
+		if (taken || !has_file(b, v[i].file))
+			continue;
+		if (v[best].matched + v[best].differ > v[best].absent) {
+			v[best].linked = 1;
+			gen_note(g, 1, "%s: the program's object of %s, though not as %s "
+				 "has it (%s): kept\n", of->rel[best], v[best].file,
+				 g->opts->binary, v[best].why);
+			continue;
+		}
+		gen_warn(g, "%s has code of %s, but no object built from it "
+			 "is linked into it (%s: %s): left out", g->opts->binary,
+			 v[i].file, of->rel[i], v[i].why);
 	}
 }
 
@@ -578,7 +611,7 @@ int gen_linked_select(struct gen *g, struct gen_files *of, struct gen_files *nf)
 		parent[i] = root(parent, i);
 	if (resolve_groups(g, of, nf, v, parent))
 		goto out;
-	warn_unmatched(g, &b, of, v);
+	adopt_unmatched(g, &b, of, v);
 	if (apply_verdicts(g, of, nf, v))
 		goto out;
 	rc = 0;
