@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gen/gen.h"
+#include "gen/heaplayout.h"
 #include "gen/hook_locks.h"
 #include "gen/linked.h"
 #include "gen/transformer.h"
@@ -40,6 +41,7 @@ static int do_pair(struct gen *g, struct gen_emit *em, const char *rel,
 	if (gen_types_vars(g, &pr) || gen_transformer_pair(g, &pr) ||
 	    gen_decide(g, &pr) || gen_types_funcs(g, &pr) || gen_emit_pair(g, em, &pr))
 		goto out;
+	gen_heaplayout_check(g, &pr);
 	rc = 0;
 out:
 	free(pr.var);

@@ -32,6 +32,7 @@ struct tchange {
 struct gen_types {
 	struct tchange   *ch;
 	size_t            nch, cap;
+	struct strbuf     warned;  /* heaplayout.c's types, "\n"-separated */
 };
 
 struct gen_types *gen_types_new(void)
@@ -49,7 +50,33 @@ void gen_types_free(struct gen_types *t)
 		sb_free(&t->ch[i].vars);
 	}
 	free(t->ch);
+	sb_free(&t->warned);
 	free(t);
+}
+
+int gen_types_changed(struct gen *g, const char *type)
+{
+	struct gen_types *t = g->types;
+
+	for (size_t i = 0; t && i < t->nch; i++)
+		if (!strcmp(t->ch[i].type, type))
+			return 1;
+	return 0;
+}
+
+int gen_types_first_warning(struct gen *g, const char *type)
+{
+	struct gen_types *t = g->types;
+	const char *p;
+	size_t n = strlen(type);
+
+	if (!t)
+		return 1;
+	for (p = sb_str(&t->warned); (p = strstr(p, type)); p += n)
+		if ((p == sb_str(&t->warned) || p[-1] == '\n') && p[n] == '\n')
+			return 0;
+	sb_printf(&t->warned, "%s\n", type);
+	return 1;
 }
 
 /* ---- variables --------------------------------------------------------------- */

@@ -42,6 +42,13 @@ int gen_types_vars(struct gen *g, struct gen_pair *pr);
  * parameter and what could. */
 int gen_types_funcs(struct gen *g, struct gen_pair *pr);
 
+/* Whether a variable's type change recorded so far is of named type TYPE
+ * ("struct item"). */
+int gen_types_changed(struct gen *g, const char *type);
+/* 1 the first time it is asked about TYPE, then 0: one warning per type
+ * (heaplayout.h) however many objects include it. */
+int gen_types_first_warning(struct gen *g, const char *type);
+
 /* After every pair (and gen_transformer_write()): -1 with the one-line
  * refusal if a variable changed its type, saying where the transformer
  * file was written if it was. */
