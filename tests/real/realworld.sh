@@ -48,13 +48,14 @@ md=$OUT/REALWORLD.md
 		echo
 		echo "| # | fix (debian/patches) | CVE | outcome | functions replaced or added | pause (µs) |"
 		echo "|---|---|---|---|---|---|"
-		while IFS=$'\t' read -r n fix cve outcome funcs pause msg; do
+		# (\037, not a tab, separates the fields: read keeps empty ones.)
+		while IFS=$'\037' read -r n fix cve outcome funcs pause msg; do
 			f=$(tr ' ' '\n' <<<"$funcs" | grep -v '__internal_alias$' | grep . | paste -sd' ')
 			nf=$(wc -w <<<"$f")
 			[ "$nf" -gt 6 ] && f="$(cut -d' ' -f1-6 <<<"$f") … ($nf in all)"
 			[ -n "$msg" ] && outcome="$outcome: ${msg//|/\\|}"
 			echo "| $n | \`$fix\` | ${cve//,/, } | $outcome | ${f:+\`${f// /\`, \`}\`} | ${pause:--} |"
-		done <"$r"
+		done < <(tr '\t' '\037' <"$r")
 		code=$(awk -F'\t' '$4 != "no-code-change"' "$r" | wc -l)
 		applied=$(awk -F'\t' '$4 == "applied"' "$r" | wc -l)
 		all_code=$((all_code + code))

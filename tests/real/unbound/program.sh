@@ -56,6 +56,9 @@ server:
 	rrset-roundrobin: no
 	minimal-responses: no
 	access-control: 127.0.0.0/8 allow
+	# test. is one of unbound's default local zones (RFC 6761): served as
+	# NXDOMAIN unless released.
+	local-zone: "test." nodefault
 EOF
 	if [ "${3:-}" = stub ]; then
 		cat >>"$f" <<EOF
