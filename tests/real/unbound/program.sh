@@ -125,7 +125,7 @@ _ub_answer_has() {
 	local hex want
 	hex=$(od -An -tx1 -v "$1" | tr -d ' \n')
 	want=$(printf '%02x' ${2//./ })
-	[ "${hex:6:1}" = 8 ] && [ "${hex:7:1}" = 0 ] && [[ $hex == *000104"$want"* ]]
+	[ "${hex:6:1}" = 8 ] && [ "${hex:7:1}" = 0 ] && [[ $hex == *0004"$want"* ]]
 }
 
 rw_state_put() {
