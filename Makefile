@@ -1,7 +1,8 @@
 # nonstop — build rules. `make` builds the tool and the runtime library,
 # `make check` runs every test, `make demo` runs the live-patch demo,
 # `make demo-shadow` the demo of a fix that keeps state in a shadow variable,
-# `make real-memcached` the real-server test alone.
+# `make real-memcached` the real-server test alone, `make realworld` the
+# real-world harness (Debian security fixes applied live; not in `make check`).
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Isrc -Ilib
@@ -14,7 +15,7 @@ LIB_SRC  := $(wildcard lib/*.c)
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 DEPS_OK  := $(BUILD)/.deps-ok
 
-.PHONY: all deps check demo demo-shadow bench clean real-memcached
+.PHONY: all deps check demo demo-shadow bench clean real-memcached realworld
 all: $(BUILD)/nonstop $(BUILD)/libnonstop.so $(BUILD)/libnonstop.a
 
 # Build dependencies are checked (and installed on Debian as root) once.
@@ -52,6 +53,13 @@ check: all
 # MEMCACHED_MODE=stop forces stop-the-world; the default asserts per-thread.
 real-memcached: all
 	@bash tests/run.sh t_real_memcached
+
+# Real programs from Debian bookworm source packages (libxml2 in a server
+# that uses it, unbound), built with `nonstop cflags`; every fix of their
+# security series built and applied live under load; the table goes to
+# docs/REALWORLD.md (tests/real/realworld.sh). Minutes; not part of make check.
+realworld: all
+	@bash tests/real/realworld.sh
 
 demo: all
 	@bash examples/demo/demo.sh

@@ -8,7 +8,8 @@
 #
 # Done once, then reused (each step skips when its result is there):
 #
-#   1. a deb-src entry for the Debian suites apt already uses
+#   1. (tests/real/lib/debsrc.sh, shared with tests/real/series.sh)
+#      a deb-src entry for the Debian suites apt already uses
 #      (/etc/apt/sources.list.d/nonstop-deb-src.sources, the same URIs,
 #      suites, components and key as the machine's "deb" entries), only
 #      when apt has no deb-src entry at all;
@@ -35,126 +36,32 @@ UPSTREAM=1.6.18
 # Bumped when the build recipe below changes, so that old trees are rebuilt.
 RECIPE=1
 
-say() { echo "setup-memcached: $*" >&2; }
-die() {
-	say "FAILED: $*"
-	exit 1
-}
+RW_WHO=setup-memcached
+RW_LOGS=$CACHE
+mkdir -p "$CACHE"
+# shellcheck source=../lib/debsrc.sh
+. "$ROOT/tests/real/lib/debsrc.sh"
+say() { rw_say "$@"; }
+die() { rw_die "$@"; }
 
 [ -x "$NONSTOP" ] || die "$NONSTOP not found: run make first"
-command -v apt-get >/dev/null 2>&1 ||
-	die "apt-get not found: this setup needs Debian 12 (bookworm) and its package sources"
-mkdir -p "$CACHE"
 # One setup at a time (make check and make real-memcached may overlap).
 exec 8>"$CACHE/.lock"
 flock 8
 
-APT_ENV=(env DEBIAN_FRONTEND=noninteractive)
-updated=0
-apt_update() {
-	[ $updated = 1 ] && return 0
-	say "apt-get update"
-	"${APT_ENV[@]}" apt-get update -qq --error-on=any >"$CACHE/apt-update.log" 2>&1 ||
-		die "apt-get update failed (no network, or no Debian mirror reachable?): $(tail -n 5 "$CACHE/apt-update.log")"
-	updated=1
-}
-
 # --- the deb-src entry, the tools, the source package ---------------------------
-
-# has_deb_src: apt has at least one enabled deb-src entry.
-has_deb_src() {
-	grep -qsE '^[[:space:]]*deb-src[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list ||
-		grep -qsiE '^Types:.*\bdeb-src\b' /etc/apt/sources.list.d/*.sources
-}
-
-# deb_src_stanzas: prints one deb822 deb-src stanza per Debian bookworm
-# "deb" entry apt has (one-line .list entries and deb822 .sources
-# stanzas alike), with the same URIs, suites, components and key.
-deb_src_stanzas() {
-	local f
-	# One-line format: deb [options] URI SUITE COMPONENT...
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -f "$f" ] || continue
-		awk '$1 == "deb" {
-			i = 2; signed = ""
-			if ($2 ~ /^\[/) {
-				for (; i <= NF; i++) {
-					if ($i ~ /^\[?signed-by=/) { s = $i; sub(/^\[?signed-by=/, "", s); sub(/\]$/, "", s); signed = s }
-					if ($i ~ /\]$/) { i++; break }
-				}
-			}
-			uri = $i; suite = $(i + 1); comps = ""
-			for (j = i + 2; j <= NF; j++) comps = comps (comps == "" ? "" : " ") $j
-			if (suite !~ /^bookworm(-updates|-security|\/updates)?$/) next
-			print "Types: deb-src"; print "URIs: " uri; print "Suites: " suite
-			print "Components: " comps
-			if (signed != "") print "Signed-By: " signed
-			print ""
-		}' "$f"
-	done
-	# deb822 format: stanzas separated by blank lines.
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk 'BEGIN { RS = ""; FS = "\n" }
-		{
-			types = ""; uris = ""; suites = ""; comps = ""; signed = ""; enabled = "yes"
-			for (i = 1; i <= NF; i++) {
-				line = $i
-				if (line ~ /^#/) continue
-				split(line, kv, /:[ \t]*/)
-				key = tolower(kv[1]); val = substr(line, length(kv[1]) + 2); sub(/^[ \t]+/, "", val)
-				if (key == "types") types = val
-				else if (key == "uris") uris = val
-				else if (key == "suites") suites = val
-				else if (key == "components") comps = val
-				else if (key == "signed-by") signed = val
-				else if (key == "enabled") enabled = tolower(val)
-			}
-			if (enabled == "no" || types !~ /(^| )deb( |$)/) next
-			n = split(suites, s, /[ \t]+/); keep = ""
-			for (j = 1; j <= n; j++)
-				if (s[j] ~ /^bookworm(-updates|-security)?$/) keep = keep (keep == "" ? "" : " ") s[j]
-			if (keep == "") next
-			print "Types: deb-src"; print "URIs: " uris; print "Suites: " keep
-			print "Components: " comps
-			if (signed != "") print "Signed-By: " signed
-			print ""
-		}' "$f"
-	done
-}
 
 dsc() { ls "$CACHE"/dl/memcached_"$UPSTREAM"-*.dsc 2>/dev/null | sort -V | tail -n 1; }
 
 # 1. A deb-src entry (before any apt-get update, so that one update does).
-if [ -z "$(dsc)" ] && ! has_deb_src; then
-	[ "$(id -u)" = 0 ] ||
-		die "apt has no deb-src entry: as root, run this script again (it adds one), or add one yourself"
-	stanzas=$(deb_src_stanzas)
-	[ -n "$stanzas" ] ||
-		die "apt has no Debian bookworm 'deb' entry to derive a deb-src entry from (is this Debian 12?)"
-	say "adding deb-src entries: /etc/apt/sources.list.d/nonstop-deb-src.sources"
-	printf '# Added by nonstop tests/real/memcached/setup.sh: source packages\n# for the suites of the deb entries, for apt-get source.\n%s\n' \
-		"$stanzas" >/etc/apt/sources.list.d/nonstop-deb-src.sources
-fi
+[ -n "$(dsc)" ] || debsrc_ensure_deb_src
 
 # 2. The build tools.
-need=()
-command -v dpkg-source >/dev/null 2>&1 || need+=(dpkg-dev)
-[ -f /usr/include/event2/event.h ] || need+=(libevent-dev)
-command -v gcc >/dev/null 2>&1 || need+=(gcc)
-command -v make >/dev/null 2>&1 || need+=(make)
-if [ ${#need[@]} -gt 0 ]; then
-	[ "$(id -u)" = 0 ] ||
-		die "missing: ${need[*]}; install them with: sudo apt-get install -y ${need[*]}"
-	apt_update
-	say "apt-get install ${need[*]}"
-	"${APT_ENV[@]}" apt-get install -y -qq "${need[@]}" >"$CACHE/apt-install.log" 2>&1 ||
-		die "apt-get install ${need[*]} failed: $(tail -n 5 "$CACHE/apt-install.log")"
-fi
+debsrc_install dpkg-source:dpkg-dev /usr/include/event2/event.h:libevent-dev gcc:gcc make:make
 
 # 3. The source package.
 if [ -z "$(dsc)" ]; then
-	apt_update
+	debsrc_apt_update
 	rm -rf "$CACHE/dl.tmp"
 	mkdir -p "$CACHE/dl.tmp"
 	say "apt-get source --download-only memcached"
