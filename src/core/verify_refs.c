@@ -19,10 +19,12 @@
  * What cannot be decided is not refused: a symbol the process's module
  * does not have (a function an earlier patch added), a slot still pointing
  * into the module (lazy binding not done yet), a field that designates an
- * earlier patch's own memory (its new version of a function whose
- * signature changed, a variable it transformed: the records do not name
- * what a patch defines, and the link that follows refuses what a later
- * patch may not refer to). The checksum of the rest of
+ * earlier patch's own data (a variable it transformed: the link that
+ * follows refuses what a later patch may not refer to). A call into an
+ * earlier patch's own code where the module has a function of that name
+ * is that patch's new version of a function whose signature changed: a
+ * later patch, whose code binds to the name, would call the old one with
+ * the new arguments, so it is refused. The checksum of the rest of
  * the code still holds. Everything read comes from the target and is only
  * compared, never followed further than one slot. */
 #include <errno.h>
@@ -79,22 +81,21 @@ static int read_u64(int mem_fd, uint64_t addr, uint64_t *v)
 	return addr ? ns_mem_read(mem_fd, addr, v, sizeof(*v)) : -1;
 }
 
-/* Where symbol F names lives in the process: 1 and *AT, or 0 if the
- * process's module has no such symbol (nothing to check). */
+/* Where symbol F names lives in the process: 1 and *AT (*TYPE: its STT_
+ * type), or 0 if the process's module has no such symbol (nothing to
+ * check). */
 static int resolve(const struct ns_ref *f, struct ns_target *t,
-		   struct ns_module *mod, int mem_fd, uint64_t *at)
+		   struct ns_module *mod, int mem_fd, uint64_t *at, unsigned *type)
 {
 	struct ns_err scratch = { 0 };
 	struct ns_symval v;
 
-	if (ns_module_lookup(mod, f->name, f->file, &v, &scratch) == 0 &&
-	    v.type != STT_TLS) {
+	if ((ns_module_lookup(mod, f->name, f->file, &v, &scratch) == 0 &&
+	     v.type != STT_TLS) ||
+	    (!f->file && ns_target_resolve_import(t, mod, mem_fd, f->name, &v,
+						  &scratch) == 0)) {
 		*at = v.addr;
-		return 1;
-	}
-	if (!f->file && ns_target_resolve_import(t, mod, mem_fd, f->name, &v,
-						 &scratch) == 0) {
-		*at = v.addr;
+		*type = v.type;
 		return 1;
 	}
 	return 0;
@@ -151,9 +152,10 @@ static int check_symbol(const struct ns_ref *f, uint64_t x, struct ns_target *t,
 			const char *where, struct ns_err *err)
 {
 	uint64_t s, slot = 0;
+	unsigned type = STT_NOTYPE;
 	char have[NS_ESC_SIZE(64) + 32], esc[NS_ESC_SIZE(64)];
 
-	if (!resolve(f, t, mod, mem_fd, &s) || x == s + (uint64_t)f->addend)
+	if (!resolve(f, t, mod, mem_fd, &s, &type) || x == s + (uint64_t)f->addend)
 		return 0;
 	/* Through a GOT slot (the field designates slot + A), or a call to a
 	 * jump through one (the field designates target + A). */
@@ -165,10 +167,21 @@ static int check_symbol(const struct ns_ref *f, uint64_t x, struct ns_target *t,
 		if (slot >= mod->start && slot < mod->end && s < mod->start)
 			return 0;  /* lazy binding: the slot is not resolved yet */
 	}
-	if (!in_a_module(t, x - (uint64_t)f->addend))
-		return 0;  /* an earlier patch's own code or data */
-	name_of(mod, x - (uint64_t)f->addend, have, sizeof(have));
 	ns_esc(f->name, esc, sizeof(esc));
+	if (!in_a_module(t, x - (uint64_t)f->addend)) {
+		/* An earlier patch's own version of what the module has under
+		 * that name: a function whose signature it changed (a later
+		 * patch's code, binding by name, would reach the module's old
+		 * one), or a variable it transformed (the link that follows
+		 * says so). */
+		if (type != STT_FUNC && type != STT_GNU_IFUNC)
+			return 0;
+		return ns_err_set(err, "function %s%s calls the new version of '%s' "
+				  "that an earlier patch brought (its signature "
+				  "changed): a later patch cannot refer to it", fn,
+				  where, esc);
+	}
+	name_of(mod, x - (uint64_t)f->addend, have, sizeof(have));
 	return ns_err_set(err, "function %s%s differs from the code the patch was "
 			  "built against: at +%#x it refers to %s, the build the "
 			  "patch was made from to '%s'", fn, where, f->off, have, esc);

@@ -53,6 +53,7 @@ struct gen_xforms;
 struct gen_xfile;
 struct gen_files;
 struct gen_hookscan;
+struct gen_sigcalls;
 
 /* The generator's context: error buffer, warnings and verbosity, and what
  * the type checks (types.h) gather over every object pair. */
@@ -65,6 +66,8 @@ struct gen {
 	struct gen_xfile   *xfile;    /* --emit-transformer (transformer.h) */
 	struct ns_gen_stats *stats;
 	const struct gen_files *new_files; /* the new build's objects */
+	const struct gen_files *old_files; /* the old build's, those linked */
+	struct gen_sigcalls *sigcalls;  /* what sigchange.h checks at the end */
 	struct gen_hookscan *hookscan;  /* what hook_locks.h keeps */
 };
 

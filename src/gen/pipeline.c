@@ -10,6 +10,7 @@
 
 #include "gen/gen.h"
 #include "gen/heaplayout.h"
+#include "gen/sigchange.h"
 #include "gen/hook_locks.h"
 #include "gen/linked.h"
 #include "gen/transformer.h"
@@ -278,6 +279,7 @@ int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 		goto out;
 	}
 	g.new_files = &nf;
+	g.old_files = &of;
 	if (gen_xform_scan(&g, opts->new_dir, &nf))
 		goto out;
 	out->name = strdup(opts->name);
@@ -295,7 +297,7 @@ int ns_gen_build(const struct ns_gen_opts *opts, struct ns_patch *out,
 	if (gen_transformer_write(&g) || gen_types_refuse(&g))
 		goto out;
 	gen_emit_bind_new(em);
-	if (gen_xform_check_patch(&g, out))
+	if (gen_xform_check_patch(&g, out) || gen_sigchange_finish(&g, out))
 		goto out;
 	count(out, stats);
 	if (!stats->replaced && !stats->added) {
@@ -316,6 +318,7 @@ out:
 		sb_free(&g.warnings);
 	gen_emit_free(em);
 	gen_hookscan_free(&g);
+	gen_sigchange_free(&g);
 	gen_types_free(g.types);
 	gen_xfile_free(g.xfile);
 	if (g.xforms)

@@ -18,13 +18,33 @@
  *     address computed in code): a pointer stored in live memory would
  *     otherwise be called, by new code, with the new arguments.
  *
- * A global function may be called from other objects and other modules:
- * its signature change stays refused (types.c). */
+ * A global function may be called from other objects and other modules.
+ * It becomes a new function too when the binary does not export it (no
+ * other module can call it) and every other object of the old build calls
+ * it directly, never taking its address: each such caller must then be
+ * replaced by the patch, which the end of the run checks (gen_sigchange_
+ * finish), naming one that is not. The patch's code then binds to the new
+ * version by name (emit.c, gen_emit_bind_new). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "elf/elf_util.h"
+#include "elf/symbols.h"
 #include "gen/sigchange.h"
+#include "gen/walk.h"
 #include "patch/patch_format.h"
+
+/* A function of another object that calls a global whose signature
+ * changed: the patch must replace it. */
+struct sigcall {
+	char *callee, *caller, *file, *object;
+};
+
+struct gen_sigcalls {
+	struct sigcall *v;
+	size_t n, cap;
+};
 
 /* True if relocation R (of section SEC of O) refers to a byte of function
  * SYM: by the symbol itself, or by its section's symbol plus an offset
@@ -190,19 +210,143 @@ static int carry_callers(struct gen *g, struct gen_pair *pr, size_t sym,
 	return 0;
 }
 
+/* Whether the binary exports NAME (its .dynsym defines it): another
+ * module may call it. */
+static int exported(struct gen *g, const char *name)
+{
+	struct ns_elf e;
+	struct ns_err scratch = { 0 };
+	Elf_Scn *dyn;
+	GElf_Sym s;
+	int rc = 0;
+
+	if (ns_elf_open(g->opts->binary, &e, &scratch))
+		return 0;  /* bind_to_binary() reports it */
+	dyn = ns_elf_find_type(&e, SHT_DYNSYM);
+	if (dyn && ns_elf_find_symbol(e.elf, dyn, name, NULL, &s) > 0 &&
+	    s.st_shndx != SHN_UNDEF)
+		rc = 1;
+	ns_elf_close(&e);
+	return rc;
+}
+
+static int add_call(struct gen *g, const char *callee, const struct gobj *o, long k)
+{
+	struct gen_sigcalls *c = g->sigcalls;
+	struct sigcall *v;
+
+	if (!c && !(c = g->sigcalls = calloc(1, sizeof(*c))))
+		return gen_fail(g, "out of memory");
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 8;
+
+		if (!(v = realloc(c->v, cap * sizeof(*v))))
+			return gen_fail(g, "out of memory");
+		c->v = v;
+		c->cap = cap;
+	}
+	v = &c->v[c->n];
+	v->callee = strdup(callee);
+	v->caller = strdup(o->syms[k].name);
+	v->file = o->syms[k].bind == STB_LOCAL ? strdup(o->file) : NULL;
+	v->object = strdup(o->rel);
+	if (!v->callee || !v->caller || !v->object ||
+	    (o->syms[k].bind == STB_LOCAL && !v->file)) {
+		free(v->callee);
+		free(v->caller);
+		free(v->file);
+		free(v->object);
+		return gen_fail(g, "out of memory");
+	}
+	c->n++;
+	return 0;
+}
+
+/* The references of object O (another object of the old build) to the
+ * global NAME: refused if one stores or takes its address; each function
+ * that calls it recorded for gen_sigchange_finish(). */
+static int scan_other(struct gen *g, const struct gobj *o, const char *name,
+		      const char *fn, const char *why)
+{
+	for (size_t sec = 1; sec < o->nsecs; sec++) {
+		const struct gsec *s = &o->secs[sec];
+
+		if (is_bookkeeping(s))
+			continue;
+		for (size_t r = 0; r < s->nrels; r++) {
+			const GElf_Rela *rl = &s->rels[r];
+			size_t t = GELF_R_SYM(rl->r_info);
+			long k;
+
+			if (o->syms[t].s.st_shndx != SHN_UNDEF || strcmp(o->syms[t].name, name))
+				continue;
+			if (!(s->sh.sh_flags & SHF_EXECINSTR) || !is_branch(o, s, rl, t))
+				return gen_fail(g, "refusing: function '%s' (%s) changed its "
+						"signature: %s; %s in %s %s its address, and the "
+						"process may call it through a pointer with the new "
+						"arguments", name, fn, why,
+						holder(o, sec, rl->r_offset), o->rel,
+						s->sh.sh_flags & SHF_EXECINSTR ? "takes" : "stores");
+			k = code_owner(o, gobj_sym_at(o, sec, rl->r_offset));
+			if (k < 0)
+				return gen_fail(g, "refusing: function '%s' (%s) changed its "
+						"signature: %s; code in section %s of %s calls it, "
+						"and nonstop cannot tell which function that is",
+						name, fn, why, s->name, o->rel);
+			if (add_call(g, name, o, k))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* A global of OLD (the pair's old object) named NAME changed its
+ * signature: every other object of the old build is read for its
+ * references to it. */
+static int check_global(struct gen *g, const struct gobj *old, const char *name,
+			const char *why)
+{
+	const struct gen_files *of = g->old_files;
+
+	if (exported(g, name))
+		return gen_fail(g, "refusing: function '%s' (%s) changed its signature: "
+				"%s: %s exports it, so other modules may call it with "
+				"the old arguments", name, gobj_source(old), why,
+				g->opts->binary);
+	for (size_t i = 0; of && i < of->n; i++) {
+		struct gobj o;
+		char *path;
+		int rc;
+
+		if (!strcmp(of->rel[i], old->rel))
+			continue;
+		if (asprintf(&path, "%s/%s", g->opts->old_dir, of->rel[i]) < 0)
+			return gen_fail(g, "out of memory");
+		memset(&o, 0, sizeof(o));
+		rc = gobj_read(g, path, of->rel[i], &o);
+		free(path);
+		if (!rc)
+			rc = scan_other(g, &o, name, gobj_source(old), why);
+		gobj_free(&o);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
 int gen_sigchange(struct gen *g, struct gen_pair *pr, size_t sym, const char *why)
 {
 	struct gobj *o = pr->new, *old = pr->old;
 	struct gsym *s = &o->syms[sym];
 	size_t osym = (size_t)s->match;
 
-	if (s->bind != STB_LOCAL || old->syms[osym].bind != STB_LOCAL)
+	if ((s->bind == STB_LOCAL) != (old->syms[osym].bind == STB_LOCAL))
 		return gen_fail(g, "refusing: function '%s' (%s) changed its signature: "
-				"%s: it is global, so callers the patch does not "
-				"replace (in other objects or modules) would pass the "
-				"old arguments or expect the old result",
+				"%s, and its binding (static or global)",
 				old->syms[osym].name, gobj_source(o), why);
-	if (check_old_refs(g, old, osym, why) || carry_callers(g, pr, sym, why))
+	if (check_old_refs(g, old, osym, why) ||
+	    (s->bind != STB_LOCAL && check_global(g, old, s->name, why)) ||
+	    carry_callers(g, pr, sym, why))
 		return -1;
 	/* From here on the two are different functions: references of the
 	 * patch's code bind to the new one (emit.c), nothing redirects the
@@ -214,4 +358,43 @@ int gen_sigchange(struct gen *g, struct gen_pair *pr, size_t sym, const char *wh
 	gen_note(g, 1, "  %s: %s: signature changed (%s): a new function; the old "
 		 "one stays for the code that still runs it\n", o->rel, s->name, why);
 	return 0;
+}
+
+int gen_sigchange_finish(struct gen *g, const struct ns_patch *p)
+{
+	const struct gen_sigcalls *c = g->sigcalls;
+
+	for (size_t i = 0; c && i < c->n; i++) {
+		const struct sigcall *k = &c->v[i];
+		int found = 0;
+
+		for (size_t e = 0; e < p->nentries && !found; e++) {
+			const struct ns_entry *en = &p->entries[e];
+
+			found = en->kind == NS_ENTRY_REPLACE && !strcmp(en->name, k->caller) &&
+				(k->file ? en->file && !strcmp(en->file, k->file) : !en->file);
+		}
+		if (!found)
+			return gen_fail(g, "refusing: function '%s' changed its signature, "
+					"and '%s' (%s) calls it, but the patch does not "
+					"replace it (its code is the same): it would call "
+					"the old one", k->callee, k->caller, k->object);
+	}
+	return 0;
+}
+
+void gen_sigchange_free(struct gen *g)
+{
+	struct gen_sigcalls *c = g->sigcalls;
+
+	for (size_t i = 0; c && i < c->n; i++) {
+		free(c->v[i].callee);
+		free(c->v[i].caller);
+		free(c->v[i].file);
+		free(c->v[i].object);
+	}
+	if (c)
+		free(c->v);
+	free(c);
+	g->sigcalls = NULL;
 }
