@@ -50,6 +50,7 @@
 #include "core/verify.h"
 #include "core/verify_refs.h"
 #include "proc/mem.h"
+#include "util/escape.h"
 #include "transition/redirect.h"
 
 #define REACH (1ULL << 31)
@@ -345,6 +346,65 @@ static int verify_one(const struct ns_entry *e, struct ns_target *t,
 	return 0;
 }
 
+/* Whether the record's fixed-size NAME field holds exactly S. */
+static bool name_is(const char *name, const char *s)
+{
+	size_t n = strnlen(name, NS_NAME_MAX);
+
+	return n < NS_NAME_MAX && n == strlen(s) && !memcmp(name, s, n);
+}
+
+/* The applied patch of MOD that brought its own version of function NAME,
+ * which MOD also has, without redirecting MOD's (a function whose
+ * signature it changed: gen/sigchange.c), or NULL. */
+static const struct ns_rec *shadowed_by(const struct ns_registry *reg,
+					const struct ns_module *mod, const char *name)
+{
+	for (size_t i = 0; i < reg->n; i++) {
+		struct ns_rec *r = reg->v[i].rec;
+		const struct ns_rec_sym *sy;
+		bool brings = false, redirects = false;
+
+		if (r->state != NS_REC_APPLIED || !ns_verify_rec_in_module(r, mod))
+			continue;
+		sy = ns_rec_syms(r);
+		for (uint32_t k = 0; k < r->nsyms && !brings; k++)
+			brings = name_is(sy[k].name, name);
+		for (uint32_t f = 0; f < r->nfuncs && !redirects; f++)
+			redirects = name_is(r->funcs[f].name, name);
+		if (brings && !redirects)
+			return r;
+	}
+	return NULL;
+}
+
+/* Refuses (-1) a patch whose code binds by name to a function of MOD of
+ * which an applied patch brought a new version: it would reach MOD's old
+ * one (the new one lives in that patch's memory) with the new arguments. */
+static int check_shadows(const struct ns_patch *p, struct ns_module *mod,
+			 const struct ns_registry *reg, struct ns_err *err)
+{
+	for (size_t i = 1; i < p->nsyms; i++) {
+		const struct ns_sym *s = &p->syms[i];
+		const struct ns_rec *by;
+		struct ns_err scratch = { 0 };
+		struct ns_symval v;
+		char esc[NS_ESC_SIZE(64)];
+
+		if (s->kind != NS_SYM_TARGET || !*s->name ||
+		    !(by = shadowed_by(reg, mod, s->name)) ||
+		    ns_module_lookup(mod, s->name, s->file, &v, &scratch) ||
+		    (v.type != STT_FUNC && v.type != STT_GNU_IFUNC))
+			continue;
+		ns_esc(s->name, esc, sizeof(esc));
+		return ns_err_set(err, "patch '%s' calls '%s', of which patch '%s' "
+				  "brought a new version (its signature changed): it "
+				  "would call the old one; build it with that fix "
+				  "and apply it with --replace", p->name, esc, by->name);
+	}
+	return 0;
+}
+
 int ns_verify_patch(const struct ns_patch *p, struct ns_target *t,
 		    struct ns_module *mod, const struct ns_registry *reg,
 		    bool original, int mem_fd, pid_t pid, struct ns_rec *rec,
@@ -352,6 +412,8 @@ int ns_verify_patch(const struct ns_patch *p, struct ns_target *t,
 {
 	uint32_t k = 0;
 
+	if (!original && check_shadows(p, mod, reg, err))
+		return -1;
 	for (size_t i = 0; i < p->nentries; i++) {
 		const struct ns_entry *e = &p->entries[i];
 

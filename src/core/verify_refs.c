@@ -191,7 +191,7 @@ static int check_symbol(const struct ns_ref *f, uint64_t x, struct ns_target *t,
 static int check_string(const struct ns_ref *f, uint64_t x, int mem_fd,
 			const char *fn, const char *where, struct ns_err *err)
 {
-	size_t len = strlen(f->name) + (f->kind == NS_REF_STRING);
+	size_t len = strnlen(f->name, NS_REF_STRING_MAX) + (f->kind == NS_REF_STRING);
 	uint64_t at = x + (ns_reloc_is_pcrel(f->type) ? 4 : 0);
 	char live[NS_REF_STRING_MAX + 1] = "";
 	char e1[NS_ESC_SIZE(48)], e2[NS_ESC_SIZE(48)];

@@ -7,6 +7,10 @@
  * (lineshift.h) is kept, and recorded with reason NS_REASON_LINES so that
  * the patch lists it as an ignored change.
  *
+ * Static read-only data whose contents changed (a parser's tables) holds
+ * no state: it is brought anew beside the old one, and every function that
+ * reads it replaced (new_table()).
+ *
  * A variable marked transformed (GEN_VAR_TRANSFORMED: it has a state
  * transformer, xform.h) is brought anew (GEN_XFORM_DATA), and every
  * function that uses it is replaced, changed or not (NS_REASON_USES_XFORM),
@@ -19,6 +23,7 @@
 #include "gen/dwobj.h"
 #include "gen/gen.h"
 #include "gen/lineshift.h"
+#include "gen/users.h"
 #include "gen/xform.h"
 
 /* DWARF of both objects, opened when a function first differs. */
@@ -120,6 +125,54 @@ static int decide_func(struct gen *g, struct gen_pair *pr, struct dctx *dc,
 	return 0;
 }
 
+/* Static read-only data I whose contents changed (a table: bison's
+ * yypgoto, a lookup table) holds no state: the patch brings the new one
+ * beside the old, which the old code keeps reading, and every function
+ * that reads it is carried (after the loop: carry_tables()). Refused if
+ * the old build stores its address in data: the process may reach the old
+ * contents through that pointer from the new code. */
+static int new_table(struct gen *g, struct gen_pair *pr, size_t i)
+{
+	struct gobj *o = pr->new, *old = pr->old;
+	size_t oi = (size_t)o->syms[i].match;
+
+	for (size_t sec = 1; sec < old->nsecs; sec++) {
+		const struct gsec *s = &old->secs[sec];
+		long k;
+
+		if ((s->sh.sh_flags & SHF_EXECINSTR) || gen_is_bookkeeping(s))
+			continue;
+		for (size_t r = 0; r < s->nrels; r++) {
+			if (!gen_refers_to(old, &s->rels[r], oi))
+				continue;
+			k = gobj_sym_at(old, sec, s->rels[r].r_offset);
+			return gen_fail(g, "refusing: read-only data '%s' in %s changed its "
+					"contents, and its address is stored in '%s': the "
+					"process may read the old contents through it",
+					o->syms[i].name, o->rel, k >= 0 ? old->syms[k].name :
+					s->name);
+		}
+	}
+	old->syms[oi].match = -1;
+	o->syms[i].match = -1;
+	pr->decision[i] = GEN_NEW_DATA;
+	pr->reason[i] = NS_REASON_BYTES;
+	say(g, 1, o, o->syms[i].name, "read-only, contents changed: the patch "
+	    "brings the new one beside the old");
+	return 0;
+}
+
+/* Every function reading a table new_table() brought anew is the patch's. */
+static int carry_tables(struct gen *g, struct gen_pair *pr)
+{
+	for (size_t i = 1; i < pr->new->nsyms; i++)
+		if (pr->decision[i] == GEN_NEW_DATA && pr->reason[i] == NS_REASON_BYTES &&
+		    gen_carry_users(g, pr, i, "reads", "contents changed",
+				    "changed its contents (read-only data)"))
+			return -1;
+	return 0;
+}
+
 static int decide_data(struct gen *g, struct gen_pair *pr, size_t i)
 {
 	const struct gobj *o = pr->new;
@@ -151,10 +204,13 @@ static int decide_data(struct gen *g, struct gen_pair *pr, size_t i)
 		say(g, 1, o, s->name, "type changed");
 		return 0;
 	}
-	if (gen_compare_data(pr->old, (size_t)s->match, o, i, why, sizeof(why)) != GEN_SAME)
+	if (gen_compare_data(pr->old, (size_t)s->match, o, i, why, sizeof(why)) != GEN_SAME) {
+		if (s->bind == STB_LOCAL && gobj_is_readonly(o, i))
+			return new_table(g, pr, i);
 		return gen_fail(g, "refusing: data '%s' in %s changed its initializer "
 				"(not supported without a state transformer): %s",
 				s->name, o->rel, why);
+	}
 	say(g, 2, o, s->name, "variable unchanged");
 	return 0;
 }
@@ -208,6 +264,8 @@ int gen_decide(struct gen *g, struct gen_pair *pr)
 		if (rc)
 			break;
 	}
+	if (!rc)
+		rc = carry_tables(g, pr);
 	if (!rc)
 		rc = check_removed_statics(g, pr);
 	if (!rc)

@@ -126,6 +126,9 @@ int  gobj_is_copied(const struct gobj *o, size_t sym);
  * data of the patch; apply binds every reference to it to the process's
  * one root (link/shadow_root.h), so it is treated as the target's. */
 int  gobj_is_shadow_root(const struct gobj *o, size_t sym);
+/* True for a variable in read-only data (const, not relocated at load):
+ * no state lives in it. */
+int  gobj_is_readonly(const struct gobj *o, size_t sym);
 /* True if section SEC has no named symbol (string pools, jump tables ...). */
 int  gobj_sec_anon(const struct gobj *o, size_t sec);
 /* The source file O was compiled from, for messages: its STT_FILE, else

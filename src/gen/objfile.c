@@ -274,6 +274,18 @@ int gobj_is_copied(const struct gobj *o, size_t sym)
 	       !(fl & (SHF_WRITE | SHF_EXECINSTR)) && strchr(s->name, '.');
 }
 
+int gobj_is_readonly(const struct gobj *o, size_t sym)
+{
+	const struct gsym *s = &o->syms[sym];
+	uint64_t fl;
+
+	if (!gobj_is_named_def(o, sym) || s->type != STT_OBJECT)
+		return 0;
+	fl = o->secs[s->s.st_shndx].sh.sh_flags;
+	return (fl & SHF_ALLOC) && !(fl & (SHF_WRITE | SHF_EXECINSTR | SHF_TLS)) &&
+	       o->secs[s->s.st_shndx].sh.sh_type == SHT_PROGBITS;
+}
+
 const char *gobj_source(const struct gobj *o)
 {
 	return *o->file ? o->file : o->rel;

@@ -25,6 +25,7 @@
  * replaced by the patch, which the end of the run checks (gen_sigchange_
  * finish), naming one that is not. The patch's code then binds to the new
  * version by name (emit.c, gen_emit_bind_new). */
+#include <capstone/capstone.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #include "elf/elf_util.h"
 #include "elf/symbols.h"
 #include "gen/sigchange.h"
+#include "gen/users.h"
 #include "gen/walk.h"
 #include "patch/patch_format.h"
 
@@ -45,22 +47,6 @@ struct gen_sigcalls {
 	struct sigcall *v;
 	size_t n, cap;
 };
-
-/* True if relocation R (of section SEC of O) refers to a byte of function
- * SYM: by the symbol itself, or by its section's symbol plus an offset
- * inside it (GNU as turns references to local symbols into those). */
-static int refers_to(const struct gobj *o, const GElf_Rela *r, size_t sym)
-{
-	const struct gsym *f = &o->syms[sym], *t = &o->syms[GELF_R_SYM(r->r_info)];
-	uint32_t type = (uint32_t)GELF_R_TYPE(r->r_info);
-	int64_t at = r->r_addend + (ns_reloc_is_pcrel(type) ? 4 : 0);
-
-	if (GELF_R_SYM(r->r_info) == sym)
-		return 1;
-	return t->type == STT_SECTION && t->s.st_shndx == f->s.st_shndx &&
-	       at >= (int64_t)f->s.st_value &&
-	       at < (int64_t)(f->s.st_value + f->s.st_size);
-}
 
 /* True if the field of relocation R in section S is the operand of a direct
  * call or jump (call, jmp, jcc rel32) to the entry of function SYM of O: a
@@ -85,16 +71,6 @@ static int is_branch(const struct gobj *o, const struct gsec *s, const GElf_Rela
 	return off >= 2 && d[off - 2] == 0x0f && (d[off - 1] & 0xf0) == 0x80;
 }
 
-/* Sections whose references to a function are bookkeeping, not pointers
- * the program can call: unwind tables, the patchable-entry list, nonstop's
- * own records. */
-static int is_bookkeeping(const struct gsec *s)
-{
-	return !(s->sh.sh_flags & SHF_ALLOC) || !strcmp(s->name, ".eh_frame") ||
-	       !strcmp(s->name, "__patchable_function_entries") ||
-	       !strncmp(s->name, ".nonstop", 8);
-}
-
 /* The name of what holds the reference at OFF of section SEC of O. */
 static const char *holder(const struct gobj *o, size_t sec, uint64_t off)
 {
@@ -103,23 +79,35 @@ static const char *holder(const struct gobj *o, size_t sec, uint64_t off)
 	return k >= 0 ? o->syms[k].name : o->secs[sec].name;
 }
 
-/* The first reference of the old build to its function OSYM, other than
- * from the function itself: in data if CODE is 0, else one in code that is
- * not a call. Its section (0 if none) and relocation in *SEC and *REL. */
+/* Whether relocation R of O designates the entry of function SYM (not a
+ * place inside its body: a jump table's entries, a .cold piece's jump
+ * back). */
+static int at_entry(const struct gobj *o, const GElf_Rela *r, size_t sym)
+{
+	uint32_t type = (uint32_t)GELF_R_TYPE(r->r_info);
+	int64_t at = r->r_addend + (ns_reloc_is_pcrel(type) ? 4 : 0);
+
+	if (GELF_R_SYM(r->r_info) != sym)
+		at -= (int64_t)o->syms[sym].s.st_value;
+	return at == 0;
+}
+
+/* The first reference of the old build to the entry of its function OSYM
+ * that is not a direct call (the function's own code included: it may
+ * store its own address): in data if CODE is 0, else in code. Its section
+ * (0 if none) and relocation in *SEC and *REL. */
 static void find_old_ref(const struct gobj *old, size_t osym, int code,
 			 size_t *sec, const GElf_Rela **rel)
 {
-	const struct gsym *f = &old->syms[osym];
-
 	*sec = 0;
 	for (size_t k = 1; k < old->nsecs; k++) {
 		const struct gsec *s = &old->secs[k];
 
-		if (is_bookkeeping(s) || k == f->s.st_shndx ||
-		    !(s->sh.sh_flags & SHF_EXECINSTR) != !code)
+		if (gen_is_bookkeeping(s) || !(s->sh.sh_flags & SHF_EXECINSTR) != !code)
 			continue;
 		for (size_t r = 0; r < s->nrels; r++) {
-			if (!refers_to(old, &s->rels[r], osym) ||
+			if (!gen_refers_to(old, &s->rels[r], osym) ||
+			    !at_entry(old, &s->rels[r], osym) ||
 			    (code && is_branch(old, s, &s->rels[r], osym)))
 				continue;
 			*sec = k;
@@ -129,9 +117,51 @@ static void find_old_ref(const struct gobj *old, size_t osym, int code,
 	}
 }
 
+/* Whether function SYM of O computes its own address: a reference within
+ * its own section, which the assembler resolved without a relocation
+ * (lea f(%rip) in f). 1, 0, or -1 if capstone cannot start. */
+static int takes_own_address(const struct gobj *o, size_t sym)
+{
+	const struct gsym *f = &o->syms[sym];
+	const struct gsec *sec = &o->secs[f->s.st_shndx];
+	const uint8_t *code;
+	size_t left;
+	uint64_t addr;
+	cs_insn *in;
+	csh cs;
+	int found = 0;
+
+	if (!sec->data || f->s.st_value > sec->sh.sh_size ||
+	    f->s.st_size > sec->sh.sh_size - f->s.st_value)
+		return 0;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+		return -1;
+	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs_malloc(cs);
+	code = sec->data + f->s.st_value;
+	left = f->s.st_size;
+	addr = f->s.st_value;
+	while (in && !found && cs_disasm_iter(cs, &code, &left, &addr, in)) {
+		const cs_x86 *x = &in->detail->x86;
+
+		if (cs_insn_group(cs, in, X86_GRP_CALL) || cs_insn_group(cs, in, X86_GRP_JUMP))
+			continue;
+		for (uint8_t k = 0; k < x->op_count; k++)
+			if (x->operands[k].type == X86_OP_MEM &&
+			    x->operands[k].mem.base == X86_REG_RIP &&
+			    in->address + in->size + (uint64_t)x->operands[k].mem.disp ==
+			    f->s.st_value)
+				found = 1;
+	}
+	if (in)
+		cs_free(in, 1);
+	cs_close(&cs);
+	return in ? found : -1;
+}
+
 /* Refuses (-1, message) if the old build takes the address of its function
- * OSYM anywhere but in the function itself, naming where (data first: the
- * pointer is stored there); WHY says how the signature changed. */
+ * OSYM, naming where (data first: the pointer is stored there); WHY says
+ * how the signature changed. */
 static int check_old_refs(struct gen *g, const struct gobj *old, size_t osym,
 			  const char *why)
 {
@@ -151,63 +181,17 @@ static int check_old_refs(struct gen *g, const struct gobj *old, size_t osym,
 				"%s; '%s' takes its address, and the process may call it "
 				"through a pointer with the new arguments", name,
 				gobj_source(old), why, holder(old, sec, r->r_offset));
-	return 0;
-}
-
-/* The function a piece of code at new symbol K belongs to: K, or the
- * parent of a ".cold" piece (-1 if not found). */
-static long code_owner(const struct gobj *o, long k)
-{
-	const char *n, *c;
-	size_t len;
-
-	if (k < 0 || !gobj_is_copied(o, (size_t)k))
-		return k;
-	n = o->syms[k].name;
-	c = strstr(n, ".cold");
-	len = (size_t)(c - n);
-	for (size_t i = 1; i < o->nsyms; i++)
-		if (o->syms[i].type == STT_FUNC && strlen(o->syms[i].name) == len &&
-		    !strncmp(o->syms[i].name, n, len) && gobj_is_named_def(o, i))
-			return (long)i;
-	return -1;
-}
-
-/* Every function of the new build that calls new symbol SYM is carried:
- * one the patch would keep is replaced, so that it calls the new version.
- * -1 with a message if a caller cannot be told. */
-static int carry_callers(struct gen *g, struct gen_pair *pr, size_t sym,
-			 const char *why)
-{
-	const struct gobj *o = pr->new;
-
-	for (size_t sec = 1; sec < o->nsecs; sec++) {
-		const struct gsec *s = &o->secs[sec];
-
-		if (!(s->sh.sh_flags & SHF_EXECINSTR) || is_bookkeeping(s) ||
-		    sec == o->syms[sym].s.st_shndx)
-			continue;
-		for (size_t r = 0; r < s->nrels; r++) {
-			long k;
-
-			if (!refers_to(o, &s->rels[r], sym))
-				continue;
-			k = code_owner(o, gobj_sym_at(o, sec, s->rels[r].r_offset));
-			if (k < 0)
-				return gen_fail(g, "refusing: function '%s' (%s) changed its "
-						"signature: %s; code in section %s calls it, and "
-						"nonstop cannot tell which function that is",
-						o->syms[sym].name, gobj_source(o), why, s->name);
-			if (pr->decision[k] != GEN_KEEP || o->syms[k].match < 0)
-				continue;
-			pr->decision[k] = GEN_REPLACE;
-			pr->reason[k] = NS_REASON_RELOC;
-			gen_note(g, 1, "  %s: %s: unchanged, but calls '%s', whose "
-				 "signature changed: replaced to call the new one\n",
-				 o->rel, o->syms[k].name, o->syms[sym].name);
-		}
+	switch (takes_own_address(old, osym)) {
+	case 0:
+		return 0;
+	case 1:
+		return gen_fail(g, "refusing: function '%s' (%s) changed its signature: "
+				"%s; '%s' takes its address, and the process may call it "
+				"through a pointer with the new arguments", name,
+				gobj_source(old), why, name);
+	default:
+		return gen_fail(g, "cannot start capstone's x86-64 decoder");
 	}
-	return 0;
 }
 
 /* Whether the binary exports NAME (its .dynsym defines it): another
@@ -271,7 +255,7 @@ static int scan_other(struct gen *g, const struct gobj *o, const char *name,
 	for (size_t sec = 1; sec < o->nsecs; sec++) {
 		const struct gsec *s = &o->secs[sec];
 
-		if (is_bookkeeping(s))
+		if (gen_is_bookkeeping(s))
 			continue;
 		for (size_t r = 0; r < s->nrels; r++) {
 			const GElf_Rela *rl = &s->rels[r];
@@ -287,7 +271,7 @@ static int scan_other(struct gen *g, const struct gobj *o, const char *name,
 						"arguments", name, fn, why,
 						holder(o, sec, rl->r_offset), o->rel,
 						s->sh.sh_flags & SHF_EXECINSTR ? "takes" : "stores");
-			k = code_owner(o, gobj_sym_at(o, sec, rl->r_offset));
+			k = gen_code_owner(o, gobj_sym_at(o, sec, rl->r_offset));
 			if (k < 0)
 				return gen_fail(g, "refusing: function '%s' (%s) changed its "
 						"signature: %s; code in section %s of %s calls it, "
@@ -334,6 +318,15 @@ static int check_global(struct gen *g, const struct gobj *old, const char *name,
 	return 0;
 }
 
+/* gen_carry_users() for function SYM, whose signature changed (WHY). */
+static int carry(struct gen *g, struct gen_pair *pr, size_t sym, const char *why)
+{
+	char change[600];
+
+	snprintf(change, sizeof(change), "changed its signature: %s", why);
+	return gen_carry_users(g, pr, sym, "calls", "signature changed", change);
+}
+
 int gen_sigchange(struct gen *g, struct gen_pair *pr, size_t sym, const char *why)
 {
 	struct gobj *o = pr->new, *old = pr->old;
@@ -346,7 +339,7 @@ int gen_sigchange(struct gen *g, struct gen_pair *pr, size_t sym, const char *wh
 				old->syms[osym].name, gobj_source(o), why);
 	if (check_old_refs(g, old, osym, why) ||
 	    (s->bind != STB_LOCAL && check_global(g, old, s->name, why)) ||
-	    carry_callers(g, pr, sym, why))
+	    carry(g, pr, sym, why))
 		return -1;
 	/* From here on the two are different functions: references of the
 	 * patch's code bind to the new one (emit.c), nothing redirects the

@@ -224,6 +224,8 @@ int gen_types_vars(struct gen *g, struct gen_pair *pr)
 		}
 		if (!pr->old || s->match < 0)
 			continue;
+		if (!x && s->bind == STB_LOCAL && gobj_is_readonly(o, i))
+			continue;  /* no live state: brought anew if it changed (decide.c) */
 		if (x) {
 			/* Its type may have changed: the transformer says how
 			 * to move it (the patch brings a new one). */

@@ -273,6 +273,15 @@ static int load_refs(struct reader *r, struct ns_patch *p)
 		if (rd_meta_string(r, mr.name, 0, "reference", &f->name) ||
 		    rd_meta_string(r, mr.file, 1, "reference file", &f->file))
 			return -1;
+		/* A string is at most what the generator records (apply
+		 * reads that many bytes of the target into a fixed buffer);
+		 * a symbol has a name. */
+		if (f->kind == NS_REF_SYMBOL ? !*f->name :
+		    strlen(f->name) > NS_REF_STRING_MAX)
+			return *f->name ?
+			       rd_err(r, "metadata: reference %u: a string longer than %d "
+				      "bytes", i, NS_REF_STRING_MAX) :
+			       rd_err(r, "metadata: reference %u: a symbol without a name", i);
 	}
 	return 0;
 }
