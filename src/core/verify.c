@@ -256,7 +256,8 @@ void ns_verify_unpatched(const struct ns_registry *reg, uint64_t addr,
  * its relocated fields refer to (verify_refs.h). WHERE says whose code. */
 static int same_code(const struct ns_entry *e, const uint8_t *code, uint64_t addr,
 		     uint64_t size, struct ns_target *t, struct ns_module *mod,
-		     int mem_fd, const char *where, struct ns_err *err)
+		     const struct ns_registry *reg, int mem_fd, const char *where,
+		     struct ns_err *err)
 {
 	uint8_t *copy = malloc(size ? size : 1);
 	uint64_t sum;
@@ -269,7 +270,7 @@ static int same_code(const struct ns_entry *e, const uint8_t *code, uint64_t add
 	if (sum != e->old_sum)
 		return ns_err_set(err, "function %s%s differs from the code the "
 				  "patch was built against", e->name, where);
-	return ns_verify_refs(e, code, addr, t, mod, mem_fd, where, err);
+	return ns_verify_refs(e, code, addr, t, mod, reg, mem_fd, where, err);
 }
 
 /* Checks one replaced function E against the process and fills RF. */
@@ -336,7 +337,7 @@ static int verify_one(const struct ns_entry *e, struct ns_target *t,
 	if (!by)
 		ns_verify_unpatched(reg, v.addr, buf, size);
 	snprintf(where, sizeof(where), " in process %d%s", (int)pid, whose);
-	rc = same_code(e, buf, addr, size, t, mod, mem_fd, where, err);
+	rc = same_code(e, buf, addr, size, t, mod, reg, mem_fd, where, err);
 	free(buf);
 	if (rc)
 		return -1;

@@ -75,6 +75,25 @@ static int by_string(const struct gsec *sec, uint64_t off, struct ns_ref *f)
 	return f->name ? 0 : -1;
 }
 
+/* The named symbol of section SEC of O that holds offset AT, or -1. For a
+ * PC-relative field (PCREL), AT assumes the field ends its instruction; an
+ * immediate after it (addl $1, var(%rip)) makes the addend smaller by the
+ * immediate's size, so AT + 1, 2 and 4 are tried too. */
+static long named_at(const struct gobj *o, size_t sec, int64_t at, int pcrel)
+{
+	static const int64_t imm[] = { 0, 1, 2, 4 };
+
+	for (size_t k = 0; k < (pcrel ? 4u : 1u); k++) {
+		int64_t a = at + imm[k];
+		long n = a >= 0 ? gobj_sym_at(o, sec, (uint64_t)a) : -1;
+
+		if (n >= 0 && (uint64_t)a >= o->syms[n].s.st_value &&
+		    (uint64_t)a < o->syms[n].s.st_value + o->syms[n].s.st_size)
+			return n;
+	}
+	return -1;
+}
+
 /* What relocation R of O refers to, into F: 0, 1 if nothing nameable, -1
  * out of memory. */
 static int describe(const struct gobj *o, const GElf_Rela *r, struct ns_ref *f)
@@ -103,13 +122,10 @@ static int describe(const struct gobj *o, const GElf_Rela *r, struct ns_ref *f)
 	/* A section symbol or a local label: a place in a section. */
 	at += (int64_t)s->s.st_value;
 	sec = &o->secs[s->s.st_shndx];
-	if (at < 0)
-		return 1;
 	if (sec->sh.sh_flags & SHF_STRINGS)
-		return by_string(sec, (uint64_t)at, f);
-	named = gobj_sym_at(o, s->s.st_shndx, (uint64_t)at);
-	if (named < 0 || (uint64_t)at < o->syms[named].s.st_value ||
-	    (uint64_t)at >= o->syms[named].s.st_value + o->syms[named].s.st_size)
+		return at < 0 ? 1 : by_string(sec, (uint64_t)at, f);
+	named = named_at(o, s->s.st_shndx, at, ns_reloc_is_pcrel(type));
+	if (named < 0)
 		return 1;
 	return by_symbol(o, (size_t)named, r->r_addend + (int64_t)s->s.st_value -
 			 (int64_t)o->syms[named].s.st_value, f);

@@ -1,5 +1,6 @@
 /* Target of t_stack_on_running: "greet" prints greet(), "calc N" prints
- * calc(N), "limit N" prints limit(N), "count" prints how many calls were
+ * calc(N), "limit N" prints limit(N), "tally W" counts a hit and prints
+ * one of the counters, "count" prints how many calls were
  * answered (state that must survive every patch). Unchanged in every
  * version. */
 #include "fixture.h"
@@ -7,6 +8,8 @@
 const char *greet(void);
 int calc(int x);
 int limit(int x);
+int tally(int w);
+int hits(int w);
 
 static int answered;
 
@@ -21,6 +24,8 @@ static int command(const char *line)
 		return printf("%d\n", calc(atoi(arg)));
 	if ((arg = FIXTURE_ARG(line, "limit ")))
 		return printf("%d\n", limit(atoi(arg)));
+	if ((arg = FIXTURE_ARG(line, "tally ")))
+		return printf("%d\n", hits(tally(atoi(arg))));
 	if (!strcmp(line, "count"))
 		return printf("%d\n", answered);
 	return 0;
