@@ -18,6 +18,21 @@ static int same_class(const struct gsym *a, const struct gsym *b)
 	       (a->bind == STB_LOCAL) == (b->bind == STB_LOCAL);
 }
 
+static size_t base_len(const char *name);
+static int same_owner(const struct gobj *old, size_t osym,
+		      const struct gobj *new, size_t nsym);
+
+/* Whether symbol N of NEW is a static local the compiler numbered
+ * (count.0): the same name in the old build may be another function's,
+ * since gcc numbers them through the file and a new one renumbers the
+ * rest. */
+static int numbered_local(const struct gobj *new, size_t n)
+{
+	const struct gsym *s = &new->syms[n];
+
+	return !is_func(s) && s->bind == STB_LOCAL && base_len(s->name) != strlen(s->name);
+}
+
 static void match_by_name(struct gobj *old, struct gobj *new)
 {
 	for (size_t n = 1; n < new->nsyms; n++) {
@@ -29,7 +44,8 @@ static void match_by_name(struct gobj *old, struct gobj *new)
 			struct gsym *os = &old->syms[o];
 
 			if (os->match >= 0 || !gobj_is_named_def(old, o) ||
-			    !same_class(os, ns) || strcmp(os->name, ns->name))
+			    !same_class(os, ns) || strcmp(os->name, ns->name) ||
+			    (numbered_local(new, n) && !same_owner(old, o, new, n)))
 				continue;
 			os->match = (long)n;
 			ns->match = (long)o;
