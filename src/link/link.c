@@ -210,9 +210,15 @@ static int resolve_target(struct ns_target *t, struct ns_module *m,
 {
 	struct ns_err not_own = { 0 };   /* not a failure: maybe an import */
 
-	if (ns_module_lookup(m, s->name, s->file, v, s->file ? err : &not_own) == 0 ||
-	    (!s->file && ns_target_resolve_import(t, m, mem_fd, s->name, v,
-						  err) == 0))
+	if (ns_module_lookup(m, s->name, s->file, v, s->file ? err : &not_own) == 0) {
+		/* The module's own ifunc: its symbol is the resolver; the
+		 * code must call what the resolver chose. */
+		if (v->type == STT_GNU_IFUNC &&
+		    ns_target_resolve_ifunc(t, m, mem_fd, s->name, v, err) < 0)
+			return ns_err_replace(err, "cannot resolve %s", ns_err_msg(err));
+		return 0;
+	}
+	if (!s->file && ns_target_resolve_import(t, m, mem_fd, s->name, v, err) == 0)
 		return 0;
 	return ns_err_replace(err, "cannot resolve %s", ns_err_msg(err));
 }

@@ -352,9 +352,9 @@ static int lookup_dynsym(struct ns_module *m, const char *name,
  * uses is in some GOT: another module importing NAME, or the defining
  * library's own IRELATIVE slot. Calling the resolver ourselves is not
  * needed when the process already did. */
-static int resolve_ifunc(struct ns_target *t, struct ns_module *def,
-			 int mem_fd, const char *name, struct ns_symval *out,
-			 struct ns_err *err)
+int ns_target_resolve_ifunc(struct ns_target *t, struct ns_module *def,
+			    int mem_fd, const char *name, struct ns_symval *out,
+			    struct ns_err *err)
 {
 	uint64_t v, resolver = out->addr - def->bias;
 
@@ -391,7 +391,7 @@ int ns_target_resolve_import(struct ns_target *t, struct ns_module *m,
 		if (o == m || lookup_dynsym(o, name, out) < 0)
 			continue;
 		if (out->type == STT_GNU_IFUNC)
-			return resolve_ifunc(t, o, mem_fd, name, out, err);
+			return ns_target_resolve_ifunc(t, o, mem_fd, name, out, err);
 		return 0;
 	}
 	ns_err_set(err, "symbol '%s' not found in process %d", name,

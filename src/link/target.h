@@ -76,6 +76,14 @@ int ns_target_resolve_import(struct ns_target *t, struct ns_module *m,
 			     int mem_fd, const char *name, struct ns_symval *out,
 			     struct ns_err *err);
 
+/* OUT: an STT_GNU_IFUNC symbol NAME of module DEF (its value, the
+ * resolver's address): replaced by the function the resolver chose, as
+ * the process holds it (another module's GOT slot for NAME, or DEF's own
+ * IRELATIVE slot). 0, or -1 with ERR if the process holds it nowhere. */
+int ns_target_resolve_ifunc(struct ns_target *t, struct ns_module *def,
+			    int mem_fd, const char *name, struct ns_symval *out,
+			    struct ns_err *err);
+
 /* Formats a build-id as hex into BUF (at least 2*len+1 bytes). */
 void ns_hex(const uint8_t *id, size_t len, char *buf);
 #endif
