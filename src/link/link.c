@@ -211,11 +211,20 @@ static int resolve_target(struct ns_target *t, struct ns_module *m,
 	struct ns_err not_own = { 0 };   /* not a failure: maybe an import */
 
 	if (ns_module_lookup(m, s->name, s->file, v, s->file ? err : &not_own) == 0) {
+		struct ns_symval got;
+
 		/* The module's own ifunc: its symbol is the resolver; the
 		 * code must call what the resolver chose. */
 		if (v->type == STT_GNU_IFUNC &&
 		    ns_target_resolve_ifunc(t, m, mem_fd, s->name, v, err) < 0)
 			return ns_err_replace(err, "cannot resolve %s", ns_err_msg(err));
+		/* A library's exported variable the program copied (a copy
+		 * relocation): the live one is where the library's own GOT
+		 * says, not the library's dead copy. */
+		if (!s->file && !m->is_main && v->type == STT_OBJECT &&
+		    ns_target_resolve_import(t, m, mem_fd, s->name, &got, &not_own) == 0 &&
+		    got.addr != v->addr)
+			v->addr = got.addr;
 		return 0;
 	}
 	if (!s->file && ns_target_resolve_import(t, m, mem_fd, s->name, v, err) == 0)
