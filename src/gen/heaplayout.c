@@ -1,8 +1,8 @@
 /* heaplayout.c — a warning for the change of data nonstop cannot check: a
  * named struct or union whose layout changed between the two builds of an
- * object whose code the patch replaces, when no variable has it as its
- * type (types.c refuses those) and no state transformer of the object
- * moves data (xform.h).
+ * object whose code the patch replaces, when no variable of the object
+ * changed its type (types.c refuses those, and says why) and no state
+ * transformer of the object moves data (xform.h).
  *
  * Why a warning and not a refusal: objects of such a type live where the
  * variables' types do not say — in the heap, behind pointers — and nonstop
@@ -71,14 +71,15 @@ static int find_type(struct dwobj *d, const char *name, Dwarf_Die *out)
 	return -1;
 }
 
-/* Whether the pair replaces code and moves no data itself. */
+/* Whether the pair replaces code, and none of its variables changed its
+ * type (refused: types.c says why) or is moved by a transformer. */
 static int concerns(const struct gen_pair *pr)
 {
 	int replaces = 0;
 
 	for (size_t i = 1; i < pr->new->nsyms; i++) {
-		if (pr->var && pr->var[i] == GEN_VAR_TRANSFORMED)
-			return 0;
+		if (pr->var && pr->var[i] != GEN_VAR_SAME)
+			return 0;  /* refused, or moved by a transformer */
 		replaces |= pr->decision[i] == GEN_REPLACE || pr->decision[i] == GEN_NEW_FUNC;
 	}
 	return replaces;

@@ -292,9 +292,10 @@ static int judge(struct gen *g, const struct lbin *b, const char *dir,
 		}
 		if (k == L_SAME)
 			v->claims[v->matched++] = claim;
-		else if (k == L_ABSENT && !strchr(o.syms[i].name, '.'))
-			v->absent++;  /* (not a compiler-made name: a clone,
-					 a static local, may come and go) */
+		else if (k == L_ABSENT)
+			/* (a compiler-made name, a clone or a static local, may
+			 * come and go) */
+			v->absent += !strchr(o.syms[i].name, '.');
 		else if (!v->differ++)
 			memcpy(v->why, why, sizeof(why));
 	}
