@@ -9,11 +9,10 @@
  * v3 would apply to a process still running v1 when v1 and v2 differ only
  * there. So each field is also recorded by what it refers to, the way
  * Ksplice's run-pre matching compares: a symbol by name (its source file
- * for a local) plus the addend, a string literal by its bytes. Fields the
- * patch cannot name that way are left to the mask: a reference to
- * thread-local storage, to a table or constant without a name (jump
- * tables, .rodata.cst*), to compiler-made data travelling with the code
- * (CSWTCH, .cold pieces). */
+ * for a local) plus the addend, a string literal (or other nameless
+ * read-only data) by its bytes up to a NUL. Fields the patch cannot name
+ * that way are left to the mask: a reference to thread-local storage, to
+ * compiler-made data travelling with the code (CSWTCH, .cold pieces). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,14 +116,22 @@ static int describe(const struct gobj *o, const GElf_Rela *r, struct ns_ref *f)
 	}
 	if (s->s.st_shndx >= o->nsecs)
 		return 1;  /* absolute, common */
-	if (gobj_is_named_def(o, k))
-		return by_symbol(o, k, r->r_addend, f);
-	/* A section symbol or a local label: a place in a section. */
-	at += (int64_t)s->s.st_value;
 	sec = &o->secs[s->s.st_shndx];
+	if (gobj_is_named_def(o, k) && !(sec->sh.sh_flags & SHF_STRINGS) &&
+	    !gobj_is_copied(o, k))
+		return by_symbol(o, k, r->r_addend, f);
+	/* A section symbol, a local label, or compiler-made read-only data
+	 * (clang's .L.str): a place in a section. */
+	at += (int64_t)s->s.st_value;
 	if (sec->sh.sh_flags & SHF_STRINGS)
 		return at < 0 ? 1 : by_string(sec, (uint64_t)at, f);
 	named = named_at(o, s->s.st_shndx, at, ns_reloc_is_pcrel(type));
+	/* Nameless read-only data: string literals outside a merged-string
+	 * section (gcc -O0 puts them in .rodata), other constants: the
+	 * bytes up to a NUL are compared. */
+	if (named < 0 && at >= 0 && (sec->sh.sh_flags & SHF_ALLOC) &&
+	    !(sec->sh.sh_flags & (SHF_WRITE | SHF_EXECINSTR)))
+		return by_string(sec, (uint64_t)at, f);
 	if (named < 0)
 		return 1;
 	return by_symbol(o, (size_t)named, r->r_addend + (int64_t)s->s.st_value -
