@@ -52,9 +52,10 @@ md=$OUT/REALWORLD.md
 		while IFS=$'\037' read -r n fix cve outcome funcs pause msg dropped; do
 			f=$(tr ' ' '\n' <<<"$funcs" | grep -v '__internal_alias$' | grep . | paste -sd' ')
 			nf=$(wc -w <<<"$f")
-			[ "$nf" -gt 6 ] && f="$(cut -d' ' -f1-6 <<<"$f") … ($nf in all)"
+			more=""
+			[ "$nf" -gt 6 ] && f=$(cut -d' ' -f1-6 <<<"$f") && more=" … ($nf in all)"
 			[ -n "$msg" ] && outcome="$outcome: ${msg//|/\\|}"
-			echo "| $n | \`$fix\` | ${cve//,/, } | $outcome | ${f:+\`${f// /\`, \`}\`} | ${pause:--} | ${dropped:--} |"
+			echo "| $n | \`$fix\` | ${cve//,/, } | $outcome | ${f:+\`${f// /\`, \`}\`$more} | ${pause:--} | ${dropped:--} |"
 		done < <(tr '\t' '\037' <"$r")
 		code=$(awk -F'\t' '$4 != "no-code-change"' "$r" | wc -l)
 		applied=$(awk -F'\t' '$4 == "applied"' "$r" | wc -l)

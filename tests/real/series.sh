@@ -234,7 +234,7 @@ for fix in "${FIXES[@]}"; do
 	case $brc in
 	0)
 		"$NONSTOP" show --json "fix$nn.nsp" >"show$nn.json"
-		funcs=$(jq -r '[.entries[] | select(.kind == "replace" or .kind == "add") | .name] | join(" ")' "show$nn.json")
+		funcs=$(jq -r '[.entries[] | select(.kind == "replace" or .kind == "add" or .kind == "new function") | .name] | join(" ")' "show$nn.json")
 		arc=0
 		"$NONSTOP" apply --json --timeout "${RW_APPLY_TIMEOUT:-30}" "$SERVER_PID" "fix$nn.nsp" \
 			>"apply$nn.json" 2>"apply$nn.err" || arc=$?
