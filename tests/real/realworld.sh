@@ -46,15 +46,16 @@ md=$OUT/REALWORLD.md
 		echo
 		echo "Base: upstream with Debian's patches up to \`$base\`. Load: \`$(sed -n 's/^load=//p' "$s" 2>/dev/null)\`; checks: $(sed -n 's/^checks=//p' "$s" 2>/dev/null)."
 		echo
-		echo "| # | fix (debian/patches) | CVE | outcome | functions replaced or added | pause (µs) |"
-		echo "|---|---|---|---|---|---|"
+		echo "| # | fix (debian/patches) | CVE | outcome | functions replaced or added | pause (µs) | hunks dropped (not code) |"
+		echo "|---|---|---|---|---|---|---|"
 		# (\037, not a tab, separates the fields: read keeps empty ones.)
-		while IFS=$'\037' read -r n fix cve outcome funcs pause msg; do
+		while IFS=$'\037' read -r n fix cve outcome funcs pause msg dropped; do
 			f=$(tr ' ' '\n' <<<"$funcs" | grep -v '__internal_alias$' | grep . | paste -sd' ')
 			nf=$(wc -w <<<"$f")
-			[ "$nf" -gt 6 ] && f="$(cut -d' ' -f1-6 <<<"$f") … ($nf in all)"
+			more=""
+			[ "$nf" -gt 6 ] && f=$(cut -d' ' -f1-6 <<<"$f") && more=" … ($nf in all)"
 			[ -n "$msg" ] && outcome="$outcome: ${msg//|/\\|}"
-			echo "| $n | \`$fix\` | ${cve//,/, } | $outcome | ${f:+\`${f// /\`, \`}\`} | ${pause:--} |"
+			echo "| $n | \`$fix\` | ${cve//,/, } | $outcome | ${f:+\`${f// /\`, \`}\`$more} | ${pause:--} | ${dropped:--} |"
 		done < <(tr '\t' '\037' <"$r")
 		code=$(awk -F'\t' '$4 != "no-code-change"' "$r" | wc -l)
 		applied=$(awk -F'\t' '$4 == "applied"' "$r" | wc -l)

@@ -19,7 +19,14 @@
 #   2. The server starts from that tree; its state is stored; the load
 #      (tests/real/lib/rwload.c, plus any the program adds) starts.
 #   3. For each later patch of debian/patches/series, in order:
-#        nonstop build -o fixN.nsp --src SRC --diff PATCH --make MAKE_CMD
+#        its code part: the hunks for the program's code (code_part: C
+#          sources and headers, grammar and lexer sources; not the build
+#          system, tests, documentation or the program's NOT_CODE); a patch
+#          with none is "no code change" (the dropped files are recorded);
+#        rebased, when the files it touches carry earlier fixes' '#line'
+#          lines in SRC, by tests/real/lib/relines.py (a transplant across
+#          them: see its header);
+#        nonstop build -o fixN.nsp --src SRC --diff CODE_PART --make MAKE_CMD
 #          --binary BINARY --work wN --new-binary wN/new/BINARY
 #      SRC is the original tree at first, then the WORK/new of the last fix
 #      applied (the tree whose binary the running process now matches:
@@ -31,7 +38,8 @@
 #      the server is the same process (pid, start time), its state intact.
 #
 # Writes build/real/rw/PROG/results.tsv (one line per fix: n, patch, CVE,
-# outcome, functions, pause_us, message) and summary.txt; RW_KEEP=1 keeps
+# outcome, functions, pause_us, message, files dropped from the patch as
+# not code) and summary.txt; RW_KEEP=1 keeps
 # the work directories. Exits 0 when the checks of 4 passed (a refused fix
 # is a result, not a failure), 1 otherwise.
 set -euo pipefail
@@ -48,6 +56,10 @@ RW_LOGS=$CACHE
 mkdir -p "$CACHE"
 # shellcheck source=lib/debsrc.sh
 . "$ROOT/tests/real/lib/debsrc.sh"
+# What code_part keeps (a program may say more in CODE, and what of it
+# is not its code in NOT_CODE; filterdiff globs, '*' matches '/').
+CODE=('*.c' '*.h' '*.y' '*.l' '*.lex')
+NOT_CODE=()
 # shellcheck disable=SC1090
 . "$DEF"
 [ -x "$NONSTOP" ] || rw_die "$NONSTOP not found: run make first"
@@ -56,7 +68,7 @@ mkdir -p "$CACHE"
 
 exec 8>"$CACHE/.lock"
 flock 8
-debsrc_install dpkg-source:dpkg-dev patch:patch git:git gcc:gcc make:make "${DEPS[@]}"
+debsrc_install dpkg-source:dpkg-dev patch:patch filterdiff:patchutils python3:python3 gcc:gcc make:make "${DEPS[@]}"
 debsrc_fetch "$PKG" "$VERSION" "$CACHE/dl"
 DSC=$CACHE/dl/${PKG}_${VERSION#*:}.dsc
 CFLAGS="-O2 $("$NONSTOP" cflags)" || rw_die "nonstop cflags failed"
@@ -155,30 +167,31 @@ build_fix() {
 		>"build$nn.out" 2>"build$nn.err" || rc=$?
 	return $rc
 }
-# rebase_fix DIFF OUT: DIFF (-p1) made to apply to $src, whose files carry
-# the '#line N' lines nonstop added after the changes of earlier fixes: the
-# fix is applied to the files without those lines, and merged back into
-# $src's (git merge-file); OUT is the diff from $src's files to the merge.
-# Fails when the fix does not apply or the merge conflicts.
-rebase_fix() {
-	local d=$RUN/rebase$nn f
-	rm -rf "$d"
-	mkdir -p "$d/mine" "$d/older"
-	: >"$2"
-	for f in $(sed -n 's|^+++ [^/]*/\([^[:space:]]*\).*|\1|p' "$1"); do
-		[ -f "$src/$f" ] || return 1
-		mkdir -p "$(dirname "$d/mine/$f")" "$(dirname "$d/older/$f")"
-		cp "$src/$f" "$d/mine/$f"
-		grep -vE '^#line [0-9]+$' "$src/$f" >"$d/older/$f" || true
+# code_part DIFF OUT: OUT is DIFF reduced to its hunks for the files of the
+# program's code (the operator patches the running program, not its build
+# system, tests or documentation): files matching CODE (C sources and
+# headers; grammar and lexer sources, which the build regenerates), less
+# those matching the program's NOT_CODE (its test programs, bindings). A
+# source file of another program of the tree is kept: nonstop finds that
+# BINARY has none of its code. Prints the dropped files, those of a
+# directory with more than 3 grouped as "DIR/ (N files)".
+code_part() {
+	local args=() g
+	for g in "${CODE[@]}"; do args+=(-i "$g"); done
+	for g in "${NOT_CODE[@]}"; do args+=(-x "$g"); done
+	filterdiff -p1 "${args[@]}" "$1" >"$2"
+	comm -23 <(lsdiff --strip=1 "$1" | sort -u) <(lsdiff --strip=1 "$2" | sort -u) |
+		awk -F/ '{ d = NF > 1 ? $1 "/" : $0; if (!(d in n)) order[++k] = d; n[d]++; f[d] = f[d] (f[d] == "" ? "" : " ") $0 }
+		END { for (i = 1; i <= k; i++) { d = order[i]; printf "%s%s", (i > 1 ? " " : ""), (n[d] > 3 ? d " (" n[d] " files)" : f[d]) } }'
+}
+# has_markers DIFF: a file DIFF touches carries, in $src, a '#line N' line
+# that nonstop added after the change of an earlier fix.
+has_markers() {
+	local f
+	for f in $(lsdiff --strip=1 "$1"); do
+		[ -f "$src/$f" ] && grep -qE '^#line [0-9]+$' "$src/$f" && return 0
 	done
-	cp -r "$d/older" "$d/yours"
-	patch -d "$d/yours" -p1 -s --no-backup-if-mismatch <"$1" >"$d/patch.log" 2>&1 || return 1
-	for f in $(sed -n 's|^+++ [^/]*/\([^[:space:]]*\).*|\1|p' "$1"); do
-		cp "$d/mine/$f" "$d/merged"
-		git merge-file -q "$d/merged" "$d/older/$f" "$d/yours/$f" || return 1
-		diff -u --label "a/$f" --label "b/$f" "$d/mine/$f" "$d/merged" >>"$2" || [ $? = 1 ] || return 1
-	done
-	[ -s "$2" ]
+	return 1
 }
 mapfile -t FIXES < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$SERIES/series" | awk '{print $1}' |
 	sed -n "/^$(sed 's/[.[\*^$/]/\\&/g' <<<"$BASE_LAST")\$/,\$p" | tail -n +2)
@@ -200,19 +213,28 @@ for fix in "${FIXES[@]}"; do
 	msg=""
 	brc=0
 	note=""
-	build_fix "$diff" || brc=$?
-	if [ $brc = 1 ] && grep -q 'does not apply to' "build$nn.err" && rebase_fix "$diff" "rebased$nn.diff"; then
-		# The fix does not apply to SRC because of an earlier fix's '#line'
-		# directives (its line-neutral form): the operator's rebase.
-		note="diff rebased onto the tree of the earlier fixes ($(grep -v '^$' "build$nn.err" | tail -n 1))"
-		mv "build$nn.err" "build$nn.first.err"
-		brc=0
-		build_fix "rebased$nn.diff" || brc=$?
+	dropped=$(code_part "$diff" "code$nn.diff")
+	if ! grep -q '^+++ ' "code$nn.diff"; then
+		brc=3
+		note="no hunk for the program's code"
+	else
+		use=code$nn.diff
+		if has_markers "$use"; then
+			# SRC carries earlier fixes in line-neutral form: the
+			# fix is transplanted across their '#line' lines
+			# (relines.py); if it does not apply even so, nonstop
+			# says so on the code part as it is.
+			if python3 "$ROOT/tests/real/lib/relines.py" "$src" "$use" "rebased$nn.diff" 2>"rebase$nn.err"; then
+				use=rebased$nn.diff
+				note="rebased across the #line lines of earlier fixes (tests/real/lib/relines.py)"
+			fi
+		fi
+		build_fix "$use" || brc=$?
 	fi
 	case $brc in
 	0)
 		"$NONSTOP" show --json "fix$nn.nsp" >"show$nn.json"
-		funcs=$(jq -r '[.entries[] | select(.kind == "replace" or .kind == "add") | .name] | join(" ")' "show$nn.json")
+		funcs=$(jq -r '[.entries[] | select(.kind == "replace" or .kind == "add" or .kind == "new function") | .name] | join(" ")' "show$nn.json")
 		arc=0
 		"$NONSTOP" apply --json --timeout "${RW_APPLY_TIMEOUT:-30}" "$SERVER_PID" "fix$nn.nsp" \
 			>"apply$nn.json" 2>"apply$nn.err" || arc=$?
@@ -233,7 +255,7 @@ for fix in "${FIXES[@]}"; do
 	esac
 	rw_say "$nn $fix: $outcome${funcs:+ ($funcs)}${pause:+, paused ${pause} us}${msg:+: $msg}"
 	[ -n "$note" ] && msg="${msg:+$msg; }$note"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$nn" "$fix" "${cve:--}" "$outcome" "$funcs" "$pause" "$msg" >>results.tsv
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$nn" "$fix" "${cve:--}" "$outcome" "$funcs" "$pause" "$msg" "$dropped" >>results.tsv
 	kill -0 "$SERVER_PID" 2>/dev/null || { check_fail "the server died after $fix"; break; }
 	kill -0 "$LOAD_PID" 2>/dev/null || { check_fail "the load ended after $fix: $(cat load.out load.err)"; break; }
 	# Keep the logs, not the trees (only SRC is needed next).
