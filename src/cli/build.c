@@ -135,7 +135,7 @@ static int rewrite_diff(const char *path)
 
 	if (!(text = ns_srcdiff_read_file(path, &len, &err)))
 		return ns_fail("build", "%s", err.msg);
-	res = ns_linemap_rewrite(text, len, &rlen, &nwarn, warn, sizeof(warn),
+	res = ns_linemap_rewrite(text, len, -1, &rlen, &nwarn, warn, sizeof(warn),
 				 &err);
 	free(text);
 	if (!res)

@@ -269,7 +269,7 @@ static int check_symbol(const struct vctx *c, const struct ns_ref *f, uint64_t x
 static int check_string(const struct vctx *c, const struct ns_ref *f, uint64_t x)
 {
 	size_t len = strnlen(f->name, NS_REF_STRING_MAX) + (f->kind == NS_REF_STRING);
-	uint64_t at = x + (ns_reloc_is_pcrel(f->type) ? 4 : 0);
+	uint64_t at = x + (ns_reloc_is_pcrel(f->type) ? 4 : 0) + (uint64_t)f->addend;
 	char live[NS_REF_STRING_MAX + 1] = "";
 	char e1[NS_ESC_SIZE(48)], e2[NS_ESC_SIZE(48)];
 

@@ -56,22 +56,35 @@ static int by_symbol(const struct gobj *o, size_t k, int64_t addend, struct ns_r
 	return f->name ? 0 : -1;
 }
 
-/* The string literal at OFF of merged-strings section SEC into F. */
-static int by_string(const struct gsec *sec, uint64_t off, struct ns_ref *f)
+/* The string literal the field designates, at AT of section SEC, into F.
+ * AT assumes the field ends its instruction (PCREL); with an immediate
+ * after it the string starts 1, 2 or 4 bytes further (F's addend keeps
+ * that skip, for apply to read the same place). A string starts a section
+ * or follows a NUL: a place that does not (a constant's middle, the byte
+ * before a string) is not recorded (1), as the linker may put anything
+ * there when it merges strings. */
+static int by_string(const struct gsec *sec, int64_t at, int pcrel, struct ns_ref *f)
 {
-	const char *p;
+	static const int64_t imm[] = { 0, 1, 2, 4 };
+	const char *d = (const char *)sec->data;
 	size_t max, len;
 
-	if (!sec->data || off >= sec->sh.sh_size)
-		return 1;
-	p = (const char *)sec->data + off;
-	max = sec->sh.sh_size - off;
-	if (max > NS_REF_STRING_MAX)
-		max = NS_REF_STRING_MAX;
-	len = strnlen(p, max);
-	f->kind = len < max ? NS_REF_STRING : NS_REF_STRING_PART;
-	f->name = strndup(p, len);
-	return f->name ? 0 : -1;
+	for (size_t k = 0; d && k < (pcrel ? 4u : 1u); k++) {
+		int64_t off = at + imm[k];
+
+		if (off < 0 || (uint64_t)off >= sec->sh.sh_size || !d[off] ||
+		    (off > 0 && d[off - 1]))
+			continue;
+		max = sec->sh.sh_size - (uint64_t)off;
+		if (max > NS_REF_STRING_MAX)
+			max = NS_REF_STRING_MAX;
+		len = strnlen(d + off, max);
+		f->kind = len < max ? NS_REF_STRING : NS_REF_STRING_PART;
+		f->addend = imm[k];
+		f->name = strndup(d + off, len);
+		return f->name ? 0 : -1;
+	}
+	return 1;
 }
 
 /* The named symbol of section SEC of O that holds offset AT, or -1. For a
@@ -124,14 +137,14 @@ static int describe(const struct gobj *o, const GElf_Rela *r, struct ns_ref *f)
 	 * (clang's .L.str): a place in a section. */
 	at += (int64_t)s->s.st_value;
 	if (sec->sh.sh_flags & SHF_STRINGS)
-		return at < 0 ? 1 : by_string(sec, (uint64_t)at, f);
+		return by_string(sec, at, ns_reloc_is_pcrel(type), f);
 	named = named_at(o, s->s.st_shndx, at, ns_reloc_is_pcrel(type));
 	/* Nameless read-only data: string literals outside a merged-string
 	 * section (gcc -O0 puts them in .rodata), other constants: the
 	 * bytes up to a NUL are compared. */
-	if (named < 0 && at >= 0 && (sec->sh.sh_flags & SHF_ALLOC) &&
-	    !(sec->sh.sh_flags & (SHF_WRITE | SHF_EXECINSTR)))
-		return by_string(sec, (uint64_t)at, f);
+	if (named < 0 && (sec->sh.sh_flags & SHF_ALLOC) &&
+	    !(sec->sh.sh_flags & (SHF_WRITE | SHF_EXECINSTR | SHF_MERGE)))
+		return by_string(sec, at, ns_reloc_is_pcrel(type), f);
 	if (named < 0)
 		return 1;
 	return by_symbol(o, (size_t)named, r->r_addend + (int64_t)s->s.st_value -

@@ -364,7 +364,12 @@ int gen_sigchange_finish(struct gen *g, const struct ns_patch *p)
 		for (size_t e = 0; e < p->nentries && !found; e++) {
 			const struct ns_entry *en = &p->entries[e];
 
-			found = en->kind == NS_ENTRY_REPLACE && !strcmp(en->name, k->caller) &&
+			/* Replaced, or made a new function itself (its own
+			 * signature changed too: a chain of them). */
+			found = (en->kind == NS_ENTRY_REPLACE ||
+				 (en->kind == NS_ENTRY_NEW_FUNC &&
+				  en->reason == NS_REASON_SIGNATURE)) &&
+				!strcmp(en->name, k->caller) &&
 				(k->file ? en->file && !strcmp(en->file, k->file) : !en->file);
 		}
 		if (!found)

@@ -145,8 +145,10 @@ enum ns_reason {
  * field (another string, another callee) is not taken for the old build's.
  * NS_REF_SYMBOL: the symbol NAME (a local of source file FILE, or a global
  * when FILE is NULL) plus ADDEND. NS_REF_STRING: a string literal, NAME
- * being its bytes up to its NUL; NS_REF_STRING_PART: the first bytes of a
- * longer one (only these are compared). */
+ * being its bytes up to its NUL, ADDEND (0, 1, 2 or 4) bytes after the
+ * place the field designates plus 4 (an immediate after the field);
+ * NS_REF_STRING_PART: the first bytes of a longer one (only these are
+ * compared). */
 enum ns_ref_kind {
 	NS_REF_SYMBOL      = 1,
 	NS_REF_STRING      = 2,

@@ -277,10 +277,11 @@ static int load_refs(struct reader *r, struct ns_patch *p)
 		 * reads that many bytes of the target into a fixed buffer);
 		 * a symbol has a name. */
 		if (f->kind == NS_REF_SYMBOL ? !*f->name :
-		    strlen(f->name) > NS_REF_STRING_MAX)
+		    strlen(f->name) > NS_REF_STRING_MAX || f->addend < 0 || f->addend > 4)
 			return *f->name ?
 			       rd_err(r, "metadata: reference %u: a string longer than %d "
-				      "bytes", i, NS_REF_STRING_MAX) :
+				      "bytes, or %lld bytes after its field", i,
+				      NS_REF_STRING_MAX, (long long)f->addend) :
 			       rd_err(r, "metadata: reference %u: a symbol without a name", i);
 	}
 	return 0;

@@ -162,7 +162,7 @@ int ns_fix_apply(const struct ns_workdir *w, const char *fix, const char *src,
 	size_t nfiles = 0, len, nlen;
 	unsigned nwarn;
 	const char *level;
-	int canon = -1, rc = -1;
+	int canon = -1, old_dir, rc = -1;
 
 	if (!(diff = realpath(fix, NULL)))
 		return ns_err_set(err, "%s: %s", fix, strerror(errno));
@@ -198,8 +198,13 @@ int ns_fix_apply(const struct ns_workdir *w, const char *fix, const char *src,
 		ns_err_set(err, "%s/fix.exact.diff: %s", w->path, strerror(errno));
 		goto out;
 	}
-	if (!(neutral = ns_linemap_rewrite(text, len, &nlen, &nwarn, warn,
-					   sizeof(warn), err))) {
+	/* WORK/old: the old files, for their line numbers. */
+	old_dir = openat(w->fd, "old", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	neutral = ns_linemap_rewrite(text, len, old_dir, &nlen, &nwarn, warn,
+				     sizeof(warn), err);
+	if (old_dir >= 0)
+		close(old_dir);
+	if (!neutral) {
 		ns_err_wrap(err, "applying %s", fix);
 		goto out;
 	}

@@ -10,13 +10,25 @@
  * hunk are lexed from its first line (assumed outside any comment); a
  * point inside a block comment or after a line continued with a backslash
  * is skipped, and the directive goes after the next context line that is
- * safe. */
+ * safe.
+ *
+ * The number a directive gives is the one the compiler gives that line of
+ * the old file: its physical line, unless the file already carries line
+ * directives (an earlier fix's, when the tree is an earlier build's
+ * WORK/new): then the old file is read to count as the compiler does.
+ * Only C sources and headers get directives: in a grammar or lexer source
+ * (bison, flex) a line at column 0 may be a rule, and "#line" would become
+ * one. */
+#include <ctype.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "srctree/linemap.h"
+#include "srctree/worklog.h"
 
 struct line {
 	const char *s;
@@ -128,10 +140,94 @@ static char ltype(const struct line *l)
 	return l->n ? l->s[0] : ' ';
 }
 
-char *ns_linemap_rewrite(const char *in, size_t len, size_t *outlen,
+/* Whether FILE is C source or a header, which line directives fit. */
+static int is_c_file(const char *file)
+{
+	static const char *const ext[] = { ".c", ".h", ".cc", ".cpp", ".cxx", ".hh",
+					   ".hpp", ".hxx" };
+	const char *dot = strrchr(file, '.');
+
+	for (size_t i = 0; dot && i < sizeof(ext) / sizeof(ext[0]); i++)
+		if (!strcmp(dot, ext[i]))
+			return 1;
+	return 0;
+}
+
+/* If the line at S (N bytes) is a line directive ("#line N", "# N ..."),
+ * the number it gives the next line into *TO: 1, else 0. */
+static int directive(const char *s, size_t n, long *to)
+{
+	size_t i = 0;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i == n || s[i++] != '#')
+		return 0;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (n - i > 4 && !strncmp(s + i, "line", 4) && (s[i + 4] == ' ' || s[i + 4] == '\t'))
+		for (i += 4; i < n && (s[i] == ' ' || s[i] == '\t'); i++)
+			;
+	if (i == n || !isdigit((unsigned char)s[i]))
+		return 0;
+	*to = strtol(s + i, NULL, 10);
+	return 1;
+}
+
+/* The compiler's line number of each physical line of FILE in DIRFD
+ * (index 1 up, *N of them), or NULL when it has no line directive (or
+ * cannot be read: physical numbers). */
+static long *line_numbers(int dirfd, const char *file, size_t *n)
+{
+	size_t len = 0, cap = 0, k = 0;
+	long *num = NULL, cur = 1, to;
+	int fd, seen = 0;
+	char *text;
+
+	*n = 0;
+	if (dirfd < 0 || file[0] == '/' || strstr(file, "..") ||
+	    (fd = openat(dirfd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return NULL;
+	text = ns_read_fd(fd, &len);
+	close(fd);
+	for (const char *p = text, *end = text + len; text && p < end;) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		size_t ln = e ? (size_t)(e - p) : (size_t)(end - p);
+
+		if (k + 2 > cap) {
+			long *n2 = realloc(num, (cap = cap ? 2 * cap : 1024) * sizeof(*num));
+
+			if (!n2) {
+				seen = 0;
+				break;
+			}
+			num = n2;
+		}
+		num[++k] = cur;
+		if (directive(p, ln, &to)) {
+			seen = 1;
+			cur = to;
+		} else {
+			cur++;
+		}
+		p = e ? e + 1 : end;
+	}
+	free(text);
+	if (!seen) {
+		free(num);
+		return NULL;
+	}
+	*n = k;
+	return num;
+}
+
+char *ns_linemap_rewrite(const char *in, size_t len, int old_dir, size_t *outlen,
 			 unsigned *nwarn, char *warn, size_t warnlen,
 			 struct ns_err *err)
 {
+	long *num = NULL;	/* the old file's line numbers (line_numbers()) */
+	size_t nnum = 0;
+	int cfile = 1;
 	struct line *ls = NULL;
 	size_t nl = 0, cap = 0, i;
 	char *out = NULL, *body = NULL, file[512] = "";
@@ -185,6 +281,14 @@ char *ns_linemap_rewrite(const char *in, size_t len, size_t *outlen,
 			file[n] = '\0';
 			file_added = 0;
 			hunkno = 0;
+			free(num);
+			num = line_numbers(old_dir, file, &nnum);
+			cfile = is_c_file(file);
+			if (!cfile) {
+				(*nwarn)++;
+				addf(warn, warnlen, "%s: not C: no #line directives; the lines "
+				     "after each change move\n", file);
+			}
 			put_line(f, l);
 			i++;
 			continue;
@@ -270,9 +374,15 @@ char *ns_linemap_rewrite(const char *in, size_t len, size_t *outlen,
 				offset = 0;
 				continue;
 			}
+			if (!cfile) {
+				pending = 0;
+				offset = 0;
+				continue;
+			}
 			if (lx.in_comment || lx.cont)
 				continue;
-			fprintf(bf, "+#line %ld\n", oline);
+			fprintf(bf, "+#line %ld\n", num && oline >= 1 && (size_t)oline <= nnum ?
+				num[oline] : oline);
 			added++;
 			pending = 0;
 			offset = 0;
@@ -306,6 +416,7 @@ char *ns_linemap_rewrite(const char *in, size_t len, size_t *outlen,
 	}
 	f = NULL;
 	free(ls);
+	free(num);
 	*outlen = outsz;
 	return out;
 oom:
@@ -318,5 +429,6 @@ fail:
 		fclose(f);
 	free(out);
 	free(ls);
+	free(num);
 	return NULL;
 }
