@@ -4,8 +4,10 @@
 # does not exist, a field outside its function, an unknown kind, a string
 # outside the string area — each in a file with a valid seal (the seal
 # would refuse a merely damaged one first) — is refused with one line by
-# show and by apply, and the target is untouched. The untouched patch says
-# it is format 5 and applies.
+# show and by apply, and the target is untouched; so is a string
+# reference longer than the 128 bytes apply reads of the target for it (a
+# symbol's name made a string: apply's buffer overflowed before the reader
+# bounded it). The untouched patch says it is format 5 and applies.
 . "$TEST_LIB"
 
 build_case stack_running
@@ -50,4 +52,27 @@ diff maps.before maps.after || fail "/proc/$TPID/maps changed after refused appl
 
 expect_exit 0 "$NONSTOP" apply "$TPID" fix.nsp
 expect_eq "hello, world" "$(ask greet)" "greet with the fix"
+expect_alive
+stop_target
+
+note "--- a string reference longer than 128 bytes"
+OUT=long build_case sec_refs_long
+make_patch long.nsp long/v1 long/v2
+lmeta=$(sec_off long.nsp .nonstop.meta)
+lrefs=$((lmeta + $(peek_u32 long.nsp $((lmeta + 212)))))
+expect_eq 1 "$(peek_u32 long.nsp $((lmeta + 208)))" "references of calc (its call)"
+expect_eq 1 "$(peek_u32 long.nsp $((lrefs + 12)))" "the reference's kind (a symbol)"
+start_target long/v1/prog
+expect_eq 22 "$(ask calc 10)" "v1 calc(10)"
+cp long.nsp longstr.nsp
+poke longstr.nsp $((lrefs + 12)) 02 00 00 00
+reseal longstr.nsp
+expect_exit 1 "$NONSTOP" show longstr.nsp
+expect_one_error_line
+expect_stderr_match "reference 0: a string longer than 128 bytes"
+expect_exit 1 "$NONSTOP" apply "$TPID" longstr.nsp
+expect_one_error_line
+expect_stderr_match "reference 0: a string longer than 128 bytes"
+expect_exit 0 "$NONSTOP" apply "$TPID" long.nsp
+expect_eq 33 "$(ask calc 10)" "calc(10) with the fix"
 expect_alive
