@@ -56,6 +56,16 @@ static int by_symbol(const struct gobj *o, size_t k, int64_t addend, struct ns_r
 	return f->name ? 0 : -1;
 }
 
+/* Whether a relocation of SEC patches a byte of [OFF, OFF + LEN): those
+ * bytes are the linker's, not the object's. */
+static int relocated(const struct gsec *sec, uint64_t off, uint64_t len)
+{
+	for (size_t r = 0; r < sec->nrels; r++)
+		if (sec->rels[r].r_offset + 8 > off && sec->rels[r].r_offset < off + len)
+			return 1;
+	return 0;
+}
+
 /* The string literal the field designates, at AT of section SEC, into F.
  * AT assumes the field ends its instruction (PCREL); with an immediate
  * after it the string starts 1, 2 or 4 bytes further (F's addend keeps
@@ -72,13 +82,14 @@ static int by_string(const struct gsec *sec, int64_t at, int pcrel, struct ns_re
 	for (size_t k = 0; d && k < (pcrel ? 4u : 1u); k++) {
 		int64_t off = at + imm[k];
 
-		if (off < 0 || (uint64_t)off >= sec->sh.sh_size || !d[off] ||
-		    (off > 0 && d[off - 1]))
-			continue;
+		if (off < 0 || (uint64_t)off >= sec->sh.sh_size || (off > 0 && d[off - 1]))
+			continue;  /* (an empty string, "", starts after a NUL too) */
 		max = sec->sh.sh_size - (uint64_t)off;
 		if (max > NS_REF_STRING_MAX)
 			max = NS_REF_STRING_MAX;
 		len = strnlen(d + off, max);
+		if (relocated(sec, (uint64_t)off, len + 1))
+			return 1;  /* not a string: a jump table, pointers */
 		f->kind = len < max ? NS_REF_STRING : NS_REF_STRING_PART;
 		f->addend = imm[k];
 		f->name = strndup(d + off, len);
