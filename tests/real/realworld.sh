@@ -4,7 +4,10 @@
 # "libxml2 unbound": every fix of its Debian bookworm security series built
 # and applied live under load), then prints the table of every fix (applied
 # / no code change / refused and why, functions, pause) with the success
-# rate over the fixes that change code, and writes it into docs/REALWORLD.md
+# rate over the fixes that change code (a fix applied in a cumulative patch
+# with --replace, after the fix alone was refused for a limit of stacking,
+# counts as applied: the process runs it; the table and the rate line say
+# how many), and writes it into docs/REALWORLD.md
 # between its "realworld:begin" and "realworld:end" lines (REALWORLD_DOCS=0:
 # only build/real/rw/REALWORLD.md).
 #
@@ -36,6 +39,7 @@ md=$OUT/REALWORLD.md
 	echo
 	all_code=0
 	all_applied=0
+	all_cumul=0
 	for p in $PROGRAMS; do
 		r=$OUT/$p/results.tsv
 		s=$OUT/$p/summary.txt
@@ -58,14 +62,18 @@ md=$OUT/REALWORLD.md
 			echo "| $n | \`$fix\` | ${cve//,/, } | $outcome | ${f:+\`${f// /\`, \`}\`$more} | ${pause:--} | ${dropped:--} |"
 		done < <(tr '\t' '\037' <"$r")
 		code=$(awk -F'\t' '$4 != "no-code-change"' "$r" | wc -l)
-		applied=$(awk -F'\t' '$4 == "applied"' "$r" | wc -l)
+		applied=$(awk -F'\t' '$4 ~ /^applied/' "$r" | wc -l)
+		cumul=$(awk -F'\t' '$4 == "applied (cumulative, --replace)"' "$r" | wc -l)
 		all_code=$((all_code + code))
 		all_applied=$((all_applied + applied))
+		all_cumul=$((all_cumul + cumul))
 		echo
-		echo "$p: $applied of $code fixes that change code applied live ($((code ? applied * 100 / code : 0))%); $(($(wc -l <"$r") - code)) without code change."
+		echo "$p: $applied of $code fixes that change code applied live ($((code ? applied * 100 / code : 0))%; $cumul of them in a cumulative patch with --replace); $(($(wc -l <"$r") - code)) without code change."
 		echo
 	done
 	rate=$((all_code ? all_applied * 100 / all_code : 0))
+	echo "$all_cumul of the $all_applied went live in a cumulative patch (the original tree to the tree with the fix, \`apply --replace\`) after the fix alone was refused for a limit of stacking."
+	echo
 	echo "**Success rate: $all_applied of $all_code code-changing fixes applied live ($rate%).**"
 } >"$md"
 cat "$md"

@@ -34,12 +34,27 @@
 #      --json PID fixN.nsp; exit 3: "no code change"; exit 1: "refused",
 #      with nonstop's message. A fix refused or not applied is left out of
 #      the next SRC (the process does not run it).
+#      When apply refuses the fix for a limit of stacking it on the patches
+#      already applied (it says "apply it with --replace", the fix "calls
+#      the new version of" a function an earlier patch brought, or it
+#      replaces a function an earlier patch added, which the binary does not
+#      have: "symbol 'F' ... not found in"), the harness does what
+#      docs/stacking.md tells the operator: one cumulative patch from the
+#      original tree to the fix's WORK/new (every fix the process runs, and
+#      this one), nonstop build -o cumN.nsp --name cumN --binary
+#      TREE/BINARY --new-binary WORK/new/BINARY TREE WORK/new (the
+#      two-directory mode), and nonstop apply --replace --json PID cumN.nsp,
+#      which takes the place of every patch applied in one switch. If it
+#      applies: "applied (cumulative, --replace)", with its functions and
+#      pause, the fix's own refusal in the message, and SRC moves on as for
+#      an applied fix. Any other refusal is left as it is.
 #   4. The server's own checks: the load stopped with no failed request,
 #      the server is the same process (pid, start time), its state intact.
 #
 # Writes build/real/rw/PROG/results.tsv (one line per fix: n, patch, CVE,
 # outcome, functions, pause_us, message, files dropped from the patch as
-# not code) and summary.txt; RW_KEEP=1 keeps
+# not code; for a cumulative patch, its functions and pause) and
+# summary.txt; RW_KEEP=1 keeps
 # the work directories. Exits 0 when the checks of 4 passed (a refused fix
 # is a result, not a failure), 1 otherwise.
 set -euo pipefail
@@ -193,10 +208,59 @@ has_markers() {
 	done
 	return 1
 }
+# stacking_refusal ERR: nonstop apply refused fix $nn (its stderr ERR) for a
+# limitation of stacking it on the patches applied before it, where
+# docs/stacking.md tells the operator to apply the fixes together as one
+# cumulative patch with --replace: it says so ("apply it with --replace"),
+# or the fix calls the new version of a function an earlier patch brought
+# ("calls the new version of"), or it replaces a function an earlier patch
+# added, which the binary on disk does not have ("symbol 'F' ... not found
+# in", F one of the new functions of a patch applied, added.txt).
+stacking_refusal() {
+	local f
+	grep -qF -e 'apply it with --replace' -e 'calls the new version of' "$1" && return 0
+	f=$(sed -n "s/.*symbol '\([^']*\)'.* not found in .*/\1/p" "$1" | head -n 1)
+	[ -n "$f" ] && [ -f added.txt ] && grep -qxF -- "$f" added.txt
+}
+# cumulative: after such a refusal, the operator's way round it
+# (docs/stacking.md, "Replacing patches"): one patch from the original tree
+# to fix $nn's WORK/new (every fix the process runs, and this one), built in
+# the two-directory mode (objects paired by relative path; WORK/new is
+# line-neutral against the original, so __LINE__ does not move), with
+# --new-binary so that later fixes stack on it, then nonstop apply --replace:
+# in one switch it takes the place of every patch applied. Sets outcome,
+# funcs, pause, msg and src as for an applied fix; returns 1 (leaving them
+# for the refusal, the cumulative patch's own error added to msg) if the
+# build or the apply fails.
+cumulative() {
+	local rc=0 m
+	nice -n 10 "$NONSTOP" build -o "cum$nn.nsp" --name "cum$nn" --binary "$TREE/$BINARY" \
+		--new-binary "$work/new/$BINARY" "$TREE" "$work/new" >"cumbuild$nn.out" 2>"cumbuild$nn.err" || rc=$?
+	if [ $rc != 0 ]; then
+		m=$(grep -v '^$' "cumbuild$nn.err" | tail -n 3 | paste -sd' ')
+		msg="$msg; the cumulative patch (from the original tree, for --replace) was refused at build: $m"
+		return 1
+	fi
+	"$NONSTOP" apply --replace --json --timeout "${RW_APPLY_TIMEOUT:-30}" "$SERVER_PID" "cum$nn.nsp" \
+		>"cumapply$nn.json" 2>"cumapply$nn.err" || rc=$?
+	if [ $rc != 0 ]; then
+		m=$(grep -v '^$' "cumapply$nn.err" | tail -n 3 | paste -sd' ')
+		msg="$msg; the cumulative patch (from the original tree) was refused by apply --replace: $m"
+		return 1
+	fi
+	"$NONSTOP" show --json "cum$nn.nsp" >"showcum$nn.json"
+	outcome="applied (cumulative, --replace)"
+	funcs=$(jq -r '[.entries[] | select(.kind == "replace" or .kind == "add" or .kind == "new function") | .name] | join(" ")' "showcum$nn.json")
+	pause=$(jq -r .pause_us "cumapply$nn.json")
+	msg="fix$nn alone was refused at apply: $msg; cum$nn (the original tree to fix$nn's WORK/new) applied with --replace, replacing $(jq -r '(.replaced // []) | join(", ")' "cumapply$nn.json")"
+	jq -r '.entries[] | select(.kind == "new function" or .kind == "add") | .name' "showcum$nn.json" >>added.txt
+	src=$work/new
+}
 mapfile -t FIXES < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$SERIES/series" | awk '{print $1}' |
 	sed -n "/^$(sed 's/[.[\*^$/]/\\&/g' <<<"$BASE_LAST")\$/,\$p" | tail -n +2)
 rw_say "${#FIXES[@]} fixes after $BASE_LAST"
 : >results.tsv
+: >added.txt
 src=$TREE
 prev_work=""
 n=0
@@ -245,7 +309,12 @@ for fix in "${FIXES[@]}"; do
 		else
 			outcome=refused-at-apply
 			msg=$(grep -v '^$' "apply$nn.err" | tail -n 3 | paste -sd' ')
+			if stacking_refusal "apply$nn.err"; then
+				cumulative || true
+			fi
 		fi
+		[ "$src" = "$work/new" ] && jq -r '.entries[] | select(.kind == "new function" or .kind == "add") | .name' \
+			"show$nn.json" >>added.txt
 		;;
 	3) outcome=no-code-change ;;
 	*)
@@ -290,12 +359,13 @@ if kill -0 "$SERVER_PID" 2>/dev/null; then
 else
 	check_fail "the server (pid $SERVER_PID) is gone"
 fi
-applied=$(awk -F'\t' '$4 == "applied"' results.tsv | wc -l)
+applied=$(awk -F'\t' '$4 ~ /^applied/' results.tsv | wc -l)
+cumul=$(awk -F'\t' '$4 == "applied (cumulative, --replace)"' results.tsv | wc -l)
 nocode=$(awk -F'\t' '$4 == "no-code-change"' results.tsv | wc -l)
 total=$(wc -l <results.tsv)
 code=$((total - nocode))
 {
-	echo "program=$PROG version=$VERSION base=$BASE_LAST fixes=$total code_fixes=$code applied=$applied"
+	echo "program=$PROG version=$VERSION base=$BASE_LAST fixes=$total code_fixes=$code applied=$applied cumulative=$cumul"
 	echo "server_pid=$SERVER_PID same_process=$([ $checks_failed = 0 ] && echo yes || echo see-failed-checks)"
 	echo "load=$(cat load.out 2>/dev/null)"
 	echo "checks=$([ $checks_failed = 0 ] && echo passed || echo FAILED)"
