@@ -188,6 +188,41 @@ static int commit_apply(void *arg, struct ns_err *err)
 	return 0;
 }
 
+/* The ranges of busy_ranges() into OUT (NULL: only counted); how many. A
+ * function may match several record entries (an alias of it, one name of
+ * two at one address, is replaced as well), so they are counted, not
+ * bounded by the records' sizes. */
+static size_t fill_busy(const struct ns_apply_op *a, struct ns_range *out)
+{
+	const struct ns_registry *reg = &a->s.reg;
+	size_t k = 0;
+
+	for (uint32_t i = 0; i < a->rec->nfuncs; i++) {
+		const struct ns_rec_func *f = &a->rec->funcs[i];
+
+		if (out)
+			out[k] = (struct ns_range) { f->old_addr, f->old_addr + f->old_size,
+						     f->name };
+		k++;
+		for (size_t r = 0; r < reg->n; r++) {
+			const struct ns_rec *o = reg->v[r].rec;
+
+			if (o->state != NS_REC_APPLIED)
+				continue;
+			for (uint32_t j = 0; j < o->nfuncs; j++) {
+				if (o->funcs[j].old_addr != f->old_addr)
+					continue;
+				if (out)
+					out[k] = (struct ns_range) { o->funcs[j].new_addr,
+						o->funcs[j].new_addr + o->funcs[j].new_size,
+						f->name };
+				k++;
+			}
+		}
+	}
+	return k;
+}
+
 /* The code no thread may be in, or return into, during the switch: each
  * replaced function's own bytes, the copy of it that every applied patch
  * redirecting it brought (a thread returning into an earlier patch's copy
@@ -196,32 +231,12 @@ static int commit_apply(void *arg, struct ns_err *err)
  * its patch), and what replacing adds. */
 static int busy_ranges(struct ns_apply_op *a, size_t *n)
 {
-	const struct ns_registry *reg = &a->s.reg;
-	size_t cap = a->rec->nfuncs + ns_replace_nbusy(&a->rp) + 1, k = 0;
+	size_t k = fill_busy(a, NULL);
 
-	for (size_t r = 0; r < reg->n; r++)
-		cap += reg->v[r].rec->nfuncs;
-	a->busy = calloc(cap, sizeof(*a->busy));
+	a->busy = calloc(k + ns_replace_nbusy(&a->rp) + 1, sizeof(*a->busy));
 	if (!a->busy)
 		return -1;
-	for (uint32_t i = 0; i < a->rec->nfuncs; i++) {
-		const struct ns_rec_func *f = &a->rec->funcs[i];
-
-		a->busy[k++] = (struct ns_range) { f->old_addr,
-			f->old_addr + f->old_size, f->name };
-		for (size_t r = 0; r < reg->n; r++) {
-			const struct ns_rec *o = reg->v[r].rec;
-
-			if (o->state != NS_REC_APPLIED)
-				continue;
-			for (uint32_t j = 0; j < o->nfuncs; j++)
-				if (o->funcs[j].old_addr == f->old_addr)
-					a->busy[k++] = (struct ns_range) {
-						o->funcs[j].new_addr,
-						o->funcs[j].new_addr + o->funcs[j].new_size,
-						f->name };
-		}
-	}
+	k = fill_busy(a, a->busy);
 	ns_replace_busy(&a->rp, a->busy + k);
 	*n = k + ns_replace_nbusy(&a->rp);
 	return 0;
