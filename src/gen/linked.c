@@ -13,6 +13,7 @@
  * else the build is refused naming them. A source file the program has
  * code of, none of whose objects matches, keeps its best match: the old
  * build may be a later version than the binary (adopt_unmatched). */
+#include <elfutils/libdw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -387,13 +388,39 @@ static int resolve_groups(struct gen *g, const struct gen_files *of,
 
 /* ---- the selection ---------------------------------------------------------- */
 
-/* Whether the program has statics of source file FILE. */
+/* Whether the DWARF of the program has a compilation unit of source file
+ * FILE (its DW_AT_name, or that name's last part). */
+static int has_cu(const struct lbin *b, const char *file)
+{
+	Dwarf *dw = dwarf_begin_elf(b->e.elf, DWARF_C_READ, NULL);
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	int found = 0;
+
+	while (dw && !found && dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu;
+		const char *n, *base;
+
+		if (dwarf_offdie(dw, off + hsize, &cu) && (n = dwarf_diename(&cu))) {
+			base = strrchr(n, '/');
+			found = !strcmp(n, file) || (base && !strcmp(base + 1, file));
+		}
+		off = next;
+	}
+	if (dw)
+		dwarf_end(dw);
+	return found;
+}
+
+/* Whether the program has code of source file FILE: statics under its
+ * STT_FILE, or a compilation unit of it (a file with no statics leaves
+ * no STT_FILE in the program). */
 static int has_file(const struct lbin *b, const char *file)
 {
 	for (size_t k = 0; k < b->n; k++)
 		if (b->v[k].file && !strcmp(b->v[k].file, file))
 			return 1;
-	return 0;
+	return has_cu(b, file);
 }
 
 /* Whether verdict A is a better claim than B to be the program's object of
@@ -412,7 +439,7 @@ static int better(const struct verdict *a, const struct verdict *b)
  * as it is: the objects of the old build may be a later version of the
  * program's (a fix on top of a fix, built against the binary the process
  * runs: an earlier patch changed some of its functions). The best claim
- * among them is kept when most of its names are the program's; its
+ * among them is kept when at least half of its names are the program's; its
  * functions are then checked against the running code, as every replaced
  * one is (pipeline.c warns where the binary has other code). Else a
  * warning: a difference nonstop does not expect (a fix in those objects
@@ -435,7 +462,8 @@ static void adopt_unmatched(struct gen *g, const struct lbin *b,
 		}
 		if (taken || !has_file(b, v[i].file))
 			continue;
-		if (v[best].matched + v[best].differ > v[best].absent) {
+		if (v[best].matched + v[best].differ &&
+		    v[best].matched + v[best].differ >= v[best].absent) {
 			v[best].linked = 1;
 			gen_note(g, 1, "%s: the program's object of %s, though not as %s "
 				 "has it (%s): kept\n", of->rel[best], v[best].file,
