@@ -63,12 +63,9 @@ static int is_branch(const struct gobj *o, const struct gsec *s, const GElf_Rela
 
 	if (GELF_R_SYM(r->r_info) != sym)
 		to -= (int64_t)o->syms[sym].s.st_value;
-	if ((type != 2 && type != 4) || to != 0 || !d || off < 1 ||
-	    off > s->sh.sh_size)
+	if ((type != 2 && type != 4) || to != 0 || !d || off > s->sh.sh_size)
 		return 0;
-	if (d[off - 1] == 0xe8 || d[off - 1] == 0xe9)
-		return 1;
-	return off >= 2 && d[off - 2] == 0x0f && (d[off - 1] & 0xf0) == 0x80;
+	return ns_is_branch_disp(d + off, off);
 }
 
 /* The name of what holds the reference at OFF of section SEC of O. */

@@ -295,12 +295,7 @@ static int put32(uint8_t *where, int64_t v, bool is_signed)
  * code as if it were the variable. */
 static bool is_branch_disp(const struct ns_reloc *rl, const uint8_t *where)
 {
-	if (rl->addend != -4)
-		return false;
-	if (rl->offset >= 1 && (where[-1] == 0xe8 || where[-1] == 0xe9))
-		return true;
-	return rl->offset >= 2 && where[-2] == 0x0f &&
-	       (where[-1] & 0xf0) == 0x80;
+	return rl->addend == -4 && ns_is_branch_disp(where, rl->offset);
 }
 
 /* Applies one relocation at image offset OFF (of a code section: CODE). */

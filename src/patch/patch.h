@@ -67,6 +67,17 @@
 #define NS_PATCH_FORMAT_REFS     5
 #define NS_BUILD_ID_MAX 64
 
+/* Whether the 32-bit field at FIELD, OFF bytes into its section (the bytes
+ * before it are readable when OFF allows), is the displacement of a direct
+ * call, jmp or jcc (e8, e9, 0f 8x). Shared by the linker (what a far-call
+ * stub may stand in for) and the generator (a call, not an address taken). */
+static inline int ns_is_branch_disp(const uint8_t *field, uint64_t off)
+{
+	if (off >= 1 && (field[-1] == 0xe8 || field[-1] == 0xe9))
+		return 1;
+	return off >= 2 && field[-2] == 0x0f && (field[-1] & 0xf0) == 0x80;
+}
+
 /* A relocation inside a patch section (x86-64 RELA semantics). */
 struct ns_reloc {
 	uint64_t offset;   /* within the section */
