@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "gen/oldrefs.h"
+#include "gen/users.h"
 #include "patch/patch_format.h"
 
 struct refs {
@@ -124,7 +125,7 @@ static int describe(const struct gobj *o, const GElf_Rela *r, struct ns_ref *f)
 	size_t k = GELF_R_SYM(r->r_info);
 	const struct gsym *s = &o->syms[k];
 	uint32_t type = (uint32_t)GELF_R_TYPE(r->r_info);
-	int64_t at = r->r_addend + (ns_reloc_is_pcrel(type) ? 4 : 0);
+	int64_t at = gen_reloc_place(r);
 	const struct gsec *sec;
 	long named;
 

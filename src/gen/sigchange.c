@@ -81,8 +81,7 @@ static const char *holder(const struct gobj *o, size_t sec, uint64_t off)
  * back). */
 static int at_entry(const struct gobj *o, const GElf_Rela *r, size_t sym)
 {
-	uint32_t type = (uint32_t)GELF_R_TYPE(r->r_info);
-	int64_t at = r->r_addend + (ns_reloc_is_pcrel(type) ? 4 : 0);
+	int64_t at = gen_reloc_place(r);
 
 	if (GELF_R_SYM(r->r_info) != sym)
 		at -= (int64_t)o->syms[sym].s.st_value;

@@ -13,8 +13,7 @@
 int gen_refers_to(const struct gobj *o, const GElf_Rela *r, size_t sym)
 {
 	const struct gsym *f = &o->syms[sym], *t = &o->syms[GELF_R_SYM(r->r_info)];
-	uint32_t type = (uint32_t)GELF_R_TYPE(r->r_info);
-	int64_t at = r->r_addend + (ns_reloc_is_pcrel(type) ? 4 : 0);
+	int64_t at = gen_reloc_place(r);
 
 	if (GELF_R_SYM(r->r_info) == sym)
 		return 1;

@@ -7,6 +7,15 @@
 #define NONSTOP_GEN_USERS_H
 
 #include "gen/gen.h"
+#include "patch/patch_format.h"
+
+/* The place relocation R designates, as an offset from its symbol: the
+ * addend, plus 4 for a PC-relative field (whose addend counts from the end
+ * of a field that ends its instruction). */
+static inline int64_t gen_reloc_place(const GElf_Rela *r)
+{
+	return r->r_addend + (ns_reloc_is_pcrel((uint32_t)GELF_R_TYPE(r->r_info)) ? 4 : 0);
+}
 
 /* True if relocation R of O refers to a byte of symbol SYM: by the symbol
  * itself, or by its section's symbol plus an offset inside it (GNU as
