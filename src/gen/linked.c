@@ -35,6 +35,8 @@ struct lbin {
 	struct ns_elf e;
 	struct bsym  *v;
 	size_t        n;
+	Dwarf        *dw;       /* its DWARF, opened the first time has_cu() asks */
+	bool          dw_tried;
 };
 
 /* What one object is to the program. */
@@ -59,6 +61,9 @@ static int by_name(const void *a, const void *b)
 
 static void lbin_close(struct lbin *b)
 {
+	if (b->dw)
+		dwarf_end(b->dw);
+	b->dw = NULL;
 	ns_elf_close(&b->e);
 	free(b->v);
 	b->v = NULL;
@@ -390,32 +395,34 @@ static int resolve_groups(struct gen *g, const struct gen_files *of,
 
 /* Whether the DWARF of the program has a compilation unit of source file
  * FILE (its DW_AT_name, or that name's last part). */
-static int has_cu(const struct lbin *b, const char *file)
+static int has_cu(struct lbin *b, const char *file)
 {
-	Dwarf *dw = dwarf_begin_elf(b->e.elf, DWARF_C_READ, NULL);
 	Dwarf_Off off = 0, next;
 	size_t hsize;
 	int found = 0;
 
-	while (dw && !found && dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+	if (!b->dw_tried) {
+		b->dw_tried = true;
+		b->dw = dwarf_begin_elf(b->e.elf, DWARF_C_READ, NULL);
+	}
+	while (b->dw && !found &&
+	       dwarf_nextcu(b->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
 		Dwarf_Die cu;
 		const char *n, *base;
 
-		if (dwarf_offdie(dw, off + hsize, &cu) && (n = dwarf_diename(&cu))) {
+		if (dwarf_offdie(b->dw, off + hsize, &cu) && (n = dwarf_diename(&cu))) {
 			base = strrchr(n, '/');
 			found = !strcmp(n, file) || (base && !strcmp(base + 1, file));
 		}
 		off = next;
 	}
-	if (dw)
-		dwarf_end(dw);
 	return found;
 }
 
 /* Whether the program has code of source file FILE: statics under its
  * STT_FILE, or a compilation unit of it (a file with no statics leaves
  * no STT_FILE in the program). */
-static int has_file(const struct lbin *b, const char *file)
+static int has_file(struct lbin *b, const char *file)
 {
 	for (size_t k = 0; k < b->n; k++)
 		if (b->v[k].file && !strcmp(b->v[k].file, file))
@@ -444,7 +451,7 @@ static int better(const struct verdict *a, const struct verdict *b)
  * one is (pipeline.c warns where the binary has other code). Else a
  * warning: a difference nonstop does not expect (a fix in those objects
  * would be left out with them). */
-static void adopt_unmatched(struct gen *g, const struct lbin *b,
+static void adopt_unmatched(struct gen *g, struct lbin *b,
 			    const struct gen_files *of, struct verdict *v)
 {
 	for (size_t i = 0; i < of->n; i++) {
