@@ -250,21 +250,26 @@ static void exit_message(struct ns_tracee *tr, pid_t tid, int status)
 }
 
 /* Waits for events until every thread that should be stopped is, or
- * DEADLINE. */
+ * DEADLINE. For one thread at a time: waitpid(-1) looks at every tracee
+ * for each status it returns, which made stopping 512 threads take 9 ms
+ * (n² looks); waitpid(TID) looks at one. Whatever else happens meanwhile
+ * (a new thread, a thread's exit) stays queued for its own turn. */
 static int wait_stopped(struct ns_tracee *tr, double deadline)
 {
 	for (;;) {
-		bool all = true;
+		pid_t who = 0;
 		int status;
 		pid_t w;
 
-		for (size_t i = 0; i < tr->n; i++)
+		for (size_t i = 0; i < tr->n && !who; i++)
 			if (!tr->t[i]->gone && tr->t[i]->want_stop &&
 			    !tr->t[i]->stopped)
-				all = false;
-		if (all)
+				who = tr->t[i]->tid;
+		if (!who)
 			return 0;
-		w = wait_until(-1, &status, deadline);
+		w = wait_until(who, &status, deadline);
+		if (w < 0 && errno == ECHILD)  /* not ours to wait for alone */
+			w = wait_until(-1, &status, deadline);
 		if (w == 0) {
 			ns_err_set(tr->err, "threads of process "
 				 "%d did not stop within %d s%s", (int)tr->pid,

@@ -233,11 +233,50 @@ static int move_one(struct ns_gate *g, struct ns_tracee *tr,
 	return ns_tracee_set_regs(tr, th, &at);
 }
 
+void ns_gate_prepare(struct ns_gate *g, pid_t pid)
+{
+	ns_gate_forget(g);
+	g->maps = calloc(1, sizeof(*g->maps));
+	if (g->maps && ns_maps_read(pid, g->maps) < 0) {
+		free(g->maps);
+		g->maps = NULL;
+	}
+}
+
+void ns_gate_forget(struct ns_gate *g)
+{
+	if (g->maps) {
+		ns_maps_free(g->maps);
+		free(g->maps);
+	}
+	g->maps = NULL;
+}
+
+/* Moves every stopped thread to the gate, placing frames by MAPS. On
+ * failure, puts back the threads already moved. */
+static int move_all(struct ns_gate *g, struct ns_tracee *tr,
+		    const struct ns_maps *maps)
+{
+	for (size_t i = 0; i < tr->n; i++) {
+		struct ns_thread *th = tr->t[i];
+
+		g->saved[i] = th->regs;
+		if (th->gone || !th->stopped)
+			continue;
+		if (move_one(g, tr, th, maps) < 0) {
+			put_back(g, tr, i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int ns_gate_arm(struct ns_gate *g, struct ns_tracee *tr)
 {
 	struct ns_err *err = tr->err;
 	struct ns_maps maps;
-	size_t i;
+	bool mark = ns_err_mark(err);
+	int rc;
 
 	g->saved = calloc(tr->n + 1, sizeof(*g->saved));
 	g->nsaved = tr->n;
@@ -247,25 +286,22 @@ int ns_gate_arm(struct ns_gate *g, struct ns_tracee *tr)
 	}
 	if (write_journal(g, tr) < 0)
 		return -1;
+	/* The mappings read before the stop hold, but for one changed
+	 * since under a thread's stack: then they are read again, here. */
+	if (g->maps && move_all(g, tr, g->maps) == 0) {
+		ns_gate_forget(g);
+		return 0;
+	}
+	ns_gate_forget(g);
+	ns_err_forget(err, mark);
 	if (ns_maps_read(tr->pid, &maps) < 0) {
 		ns_err_set(err, "cannot read the maps of process %d",
 			 (int)tr->pid);
 		return -1;
 	}
-	for (i = 0; i < tr->n; i++) {
-		struct ns_thread *th = tr->t[i];
-
-		g->saved[i] = th->regs;
-		if (th->gone || !th->stopped)
-			continue;
-		if (move_one(g, tr, th, &maps) < 0) {
-			put_back(g, tr, i);
-			ns_maps_free(&maps);
-			return -1;
-		}
-	}
+	rc = move_all(g, tr, &maps);
 	ns_maps_free(&maps);
-	return 0;
+	return rc;
 }
 
 int ns_gate_release(struct ns_gate *g, struct ns_tracee *tr)

@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include "util/err.h"
 
+#include "proc/maps.h"
 #include "proc/seccomp.h"
 #include "proc/tracee.h"
 
@@ -54,6 +55,7 @@ struct ns_gate {
 	/* private: registers of each armed thread, in tr order */
 	struct user_regs_struct *saved;
 	size_t nsaved;
+	struct ns_maps *maps;         /* read by ns_gate_prepare() */
 };
 
 /* The gate's machine code (position independent) and its size. */
@@ -63,6 +65,15 @@ const uint8_t *ns_gate_code(size_t *size);
  * dies mid-switch (where it will be, and the journal's contents, are not
  * known yet): with no nonstop left to watch, they are judged up front. */
 void ns_gate_syscalls(struct ns_sc_list *l);
+
+/* Reads, with the threads still running, the process's mappings, in
+ * which ns_gate_arm() places each thread's frame: reading them with
+ * every thread stopped was a third of the time they were stopped for.
+ * Nothing read (the arm then reads them) if it fails. */
+void ns_gate_prepare(struct ns_gate *g, pid_t pid);
+
+/* What ns_gate_prepare() read, dropped. */
+void ns_gate_forget(struct ns_gate *g);
 
 /* Writes the journal (undecided) and moves every stopped thread of TR to
  * the gate. On failure, the threads already moved are put back. 0, or -1

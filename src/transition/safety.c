@@ -3,7 +3,8 @@
  * Every thread is stopped when ns_safety_check() runs, so its registers and
  * stack are stable. libdwfl unwinds each stack with the modules' CFI
  * (.eh_frame/.debug_frame: frame pointers are not assumed); we supply the
- * registers ptrace already read and read memory through /proc/PID/mem.
+ * registers ptrace already read, and memory from a copy of the thread's
+ * live stack taken in one read (snapshot.h).
  * A frame's pc is "in" a range if the thread executes there (innermost
  * frame, or a signal frame) or will return there (pc - 1, the call).
  *
@@ -12,7 +13,14 @@
  * patch whose record has CFI, we give libdwfl an ELF file describing it
  * (patch_elf.c) through our find_elf callback, so that a thread in new
  * code, or in a callee of it, is unwound past it and judged by its real
- * callers; and messages name such a frame "function foo of patch 'fix'". */
+ * callers; and messages name such a frame "function foo of patch 'fix'".
+ *
+ * Separate debug info is left alone at first: x86-64 code carries its CFI
+ * in .eh_frame, and inflating libc's compressed .debug_* sections cost
+ * most of an apply's time. Only when a stack does not unwind is the check
+ * prepared again with it (ns_safety_upgrade), outside the pause, and the
+ * thread looked at once more: libdwfl remembers a module it could not find
+ * debug info for, so a Dwfl that refused it once cannot use it later. */
 #include <elfutils/libdwfl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,23 +28,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/syscall.h>
+
 #include "proc/mapfile.h"
 #include "proc/mem.h"
 #include "registry/registry.h"
 #include "transition/patch_elf.h"
 #include "transition/safety.h"
+#include "transition/snapshot.h"
 
 #define MAX_FRAMES 512
-#define CACHE_PAGES 16
-#define PAGE 4096
-
-/* Pages of target memory read during one check. Unwinding reads a few
- * words per frame, mostly on the same stack pages; one pread per page
- * instead of one per word shortens the time every thread is stopped. */
-struct page_cache {
-	uint64_t addr[CACHE_PAGES];    /* page address, 0 = empty */
-	uint8_t  data[CACHE_PAGES][PAGE];
-};
 
 /* A module's userdata (warm_module): an applied patch with CFI, as
  * libdwfl's module of its mapping; or (PID set) a file mapping of the
@@ -47,6 +48,7 @@ struct patch_mod {
 				      libdwfl takes it; -1 after */
 	char     name[NS_NAME_MAX];
 	pid_t    pid;              /* not a patch: the process */
+	const bool *debuginfo;     /* the check's ns_safety.debuginfo */
 };
 
 struct ns_safety {
@@ -55,7 +57,9 @@ struct ns_safety {
 	struct patch_mod *pm;
 	size_t npm;
 	struct patch_mod file;     /* the userdata of every other module */
-	struct page_cache cache;
+	struct ns_snapshot *snap;
+	bool debuginfo;            /* separate debug info may be loaded */
+	bool want_debuginfo;       /* a stack did not unwind without it */
 	struct user_regs_struct regs; /* of the thread being unwound */
 };
 
@@ -82,20 +86,37 @@ static struct ns_thread *thread_by_tid(struct ns_tracee *tr, pid_t tid)
  * return (a PTRACE_EVENT_CLONE stop) has no CFI at frame 0; what follows
  * the syscall there is a plain `ret`, so we start from the caller: the
  * return address at rsp. */
-/* TH is on the instruction right after clone's syscall. */
+/* Whether .eh_frame describes PC. */
+static bool has_cfi(struct ns_safety *s, uint64_t pc)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, pc);
+	Dwarf_Addr bias;
+	Dwarf_CFI *cfi = mod ? dwfl_module_eh_cfi(mod, &bias) : NULL;
+	Dwarf_Frame *frame;
+
+	if (!cfi || dwarf_cfi_addrframe(cfi, pc - bias, &frame) != 0)
+		return false;
+	free(frame);
+	return true;
+}
+
+/* TH is on the instruction right after a clone system call, where there
+ * is no CFI: clone's own code. Told by the call (orig_rax, kept until the
+ * thread enters the kernel again), not by a symbol: naming the function
+ * would take libc's symbol table, the price of which (a search of
+ * thousands of symbols per thread) was most of the pause. */
 static bool in_clone_after_syscall(struct ns_safety *s,
 				   const struct ns_thread *th)
 {
 	uint64_t pc = th->regs.rip;
-	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, pc);
-	const char *fn = mod ? dwfl_module_addrname(mod, pc) : NULL;
 	uint8_t insn[2];
 
-	if (!fn || (strcmp(fn, "clone3") && strcmp(fn, "__clone3") &&
-		    strcmp(fn, "clone") && strcmp(fn, "__clone")))
+	if (th->regs.orig_rax != SYS_clone && th->regs.orig_rax != SYS_clone3)
 		return false;
-	return ns_mem_read(s->tr->mem_fd, pc - 2, insn, 2) == 0 &&
-	       insn[0] == 0x0f && insn[1] == 0x05;
+	if (ns_mem_read(s->tr->mem_fd, pc - 2, insn, 2) < 0 ||
+	    insn[0] != 0x0f || insn[1] != 0x05)
+		return false;
+	return !has_cfi(s, pc);
 }
 
 /* A thread just born: still there, with clone's child value 0. It has no
@@ -142,23 +163,12 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result,
 			void *arg)
 {
 	struct ns_safety *s = arg;
-	uint64_t page = addr & ~(uint64_t)(PAGE - 1);
-	size_t slot = (page / PAGE) % CACHE_PAGES;
-	struct page_cache *c = &s->cache;
+	uint64_t word;
 
 	(void)dwfl;
-	if (addr - page > PAGE - sizeof(*result)) /* straddles two pages */
-		return ns_mem_read(s->tr->mem_fd, addr, result,
-				   sizeof(*result)) == 0;
-	if (c->addr[slot] != page) {
-		if (ns_mem_read(s->tr->mem_fd, page, c->data[slot], PAGE) < 0) {
-			c->addr[slot] = 0;
-			return ns_mem_read(s->tr->mem_fd, addr, result,
-					   sizeof(*result)) == 0;
-		}
-		c->addr[slot] = page;
-	}
-	memcpy(result, c->data[slot] + (addr - page), sizeof(*result));
+	if (!ns_snapshot_word(s->snap, addr, &word))
+		return false;
+	*result = word;
 	return true;
 }
 
@@ -228,12 +238,26 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name,
 	return fd;
 }
 
+/* Separate debug info by build-id only (under /usr/lib/debug/.build-id):
+ * the standard callback would also follow the module's .gnu_debuglink, a
+ * name the target's file chooses. And only once the check was upgraded. */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata,
+			  const char *modname, Dwarf_Addr base,
+			  const char *file_name, const char *debuglink_file,
+			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	const struct patch_mod *pm = *userdata;
+
+	if (!pm || !pm->debuginfo || !*pm->debuginfo)
+		return -1;
+	return dwfl_build_id_find_debuginfo(mod, userdata, modname, base,
+					    file_name, debuglink_file,
+					    debuglink_crc, debuginfo_file_name);
+}
+
 static const Dwfl_Callbacks dwfl_callbacks = {
 	.find_elf = find_elf,
-	/* Separate debug info by build-id only (under /usr/lib/debug/
-	 * .build-id): the standard callback would also follow the module's
-	 * .gnu_debuglink, a name the target's file chooses. */
-	.find_debuginfo = dwfl_build_id_find_debuginfo,
+	.find_debuginfo = find_debuginfo,
 };
 
 /* The applied patch whose mapping starts at START, or NULL. */
@@ -266,6 +290,7 @@ static void read_patches(struct ns_safety *s)
 		if (pm->fd < 0)
 			continue;
 		pm->base = r->base;
+		pm->debuginfo = &s->debuginfo;
 		snprintf(pm->name, sizeof(pm->name), "%s", r->name);
 		s->npm++;
 	}
@@ -274,7 +299,8 @@ static void read_patches(struct ns_safety *s)
 
 /* Loads a module's ELF and CFI now: libdwfl would otherwise do it during
  * the first unwind, while every thread is stopped. A patch's module is
- * marked first, for find_elf. */
+ * marked first, for find_elf. The CFI of separate debug info only once
+ * upgraded: libdwfl consults it for a frame .eh_frame lacks. */
 static int warm_module(Dwfl_Module *mod, void **userdata, const char *name,
 		       Dwarf_Addr start, void *arg)
 {
@@ -287,51 +313,84 @@ static int warm_module(Dwfl_Module *mod, void **userdata, const char *name,
 	*userdata = pm ? pm : &s->file;
 	if (dwfl_module_getelf(mod, &bias)) {
 		(void)dwfl_module_eh_cfi(mod, &bias);
-		(void)dwfl_module_dwarf_cfi(mod, &bias);
+		if (s->debuginfo)
+			(void)dwfl_module_dwarf_cfi(mod, &bias);
 	}
 	return DWARF_CB_OK;
 }
 
+/* The Dwfl and the patches' modules, dropped. */
+static void close_dwfl(struct ns_safety *s)
+{
+	if (s->dwfl)
+		dwfl_end(s->dwfl);
+	s->dwfl = NULL;
+	for (size_t i = 0; i < s->npm; i++)
+		if (s->pm[i].fd >= 0)
+			close(s->pm[i].fd);
+	free(s->pm);
+	s->pm = NULL;
+	s->npm = 0;
+}
+
+/* Reports the process's modules to a new Dwfl and loads their CFI. */
+static int open_dwfl(struct ns_safety *s)
+{
+	pid_t pid = s->tr->pid;
+
+	read_patches(s);
+	s->dwfl = dwfl_begin(&dwfl_callbacks);
+	if (!s->dwfl)
+		goto fail;
+	if (dwfl_linux_proc_report(s->dwfl, pid) != 0 ||
+	    dwfl_report_end(s->dwfl, NULL, NULL) != 0)
+		goto fail;
+	if (!dwfl_attach_state(s->dwfl, NULL, pid, &thread_callbacks, s))
+		goto fail;
+	dwfl_getmodules(s->dwfl, warm_module, s, 0);
+	return 0;
+fail:
+	ns_err_set(s->tr->err, "cannot prepare unwinding of process %d: %s",
+		   (int)pid, dwfl_errmsg(-1));
+	return -1;
+}
+
 struct ns_safety *ns_safety_new(struct ns_tracee *tr)
 {
-	struct ns_err *err = tr->err;
 	struct ns_safety *s = calloc(1, sizeof(*s));
 
-	if (!s) {
-		ns_err_set(err, "out of memory");
+	if (!s || !(s->snap = ns_snapshot_new(tr->pid, tr->mem_fd))) {
+		ns_err_set(tr->err, "out of memory");
+		free(s);
 		return NULL;
 	}
 	s->tr = tr;
 	s->file.pid = tr->pid;
 	s->file.fd = -1;
-	read_patches(s);
-	s->dwfl = dwfl_begin(&dwfl_callbacks);
-	if (!s->dwfl)
-		goto fail;
-	if (dwfl_linux_proc_report(s->dwfl, tr->pid) != 0 ||
-	    dwfl_report_end(s->dwfl, NULL, NULL) != 0)
-		goto fail;
-	if (!dwfl_attach_state(s->dwfl, NULL, tr->pid, &thread_callbacks, s))
-		goto fail;
-	dwfl_getmodules(s->dwfl, warm_module, s, 0);
+	s->file.debuginfo = &s->debuginfo;
+	if (open_dwfl(s) < 0) {
+		ns_safety_free(s);
+		return NULL;
+	}
 	return s;
-fail:
-	ns_err_set(err, "cannot prepare unwinding of process %d: %s",
-		 (int)tr->pid, dwfl_errmsg(-1));
-	ns_safety_free(s);
-	return NULL;
+}
+
+int ns_safety_upgrade(struct ns_safety *s)
+{
+	if (!s->want_debuginfo || s->debuginfo)
+		return 0;
+	s->want_debuginfo = false;
+	s->debuginfo = true;
+	close_dwfl(s);
+	return open_dwfl(s);
 }
 
 void ns_safety_free(struct ns_safety *s)
 {
 	if (!s)
 		return;
-	if (s->dwfl)
-		dwfl_end(s->dwfl);
-	for (size_t i = 0; i < s->npm; i++)
-		if (s->pm[i].fd >= 0)
-			close(s->pm[i].fd);
-	free(s->pm);
+	close_dwfl(s);
+	ns_snapshot_free(s->snap);
 	free(s);
 }
 
@@ -393,8 +452,11 @@ static int check_thread(struct ns_safety *s, struct ns_thread *th,
 			const struct ns_range *r, size_t n, struct ns_blocker *b)
 {
 	struct walk w = { .s = s, .r = r, .n = n, .hit = -1 };
-	int rc = dwfl_getthread_frames(s->dwfl, th->tid, frame_cb, &w);
+	int rc;
 	char where[160];
+
+	(void)ns_snapshot_stack(s->snap, th->regs.rsp);
+	rc = dwfl_getthread_frames(s->dwfl, th->tid, frame_cb, &w);
 
 	b->tid = th->tid;
 	if (w.hit >= 0) {
@@ -423,6 +485,7 @@ static int check_thread(struct ns_safety *s, struct ns_thread *th,
 	if (rc < 0 && just_born(s, th))
 		return 0;
 	if (rc < 0) {
+		s->want_debuginfo = true;
 		describe_pc(s, w.pc ? w.pc : th->regs.rip, where, sizeof(where));
 		snprintf(b->what, sizeof(b->what), "thread %d: cannot unwind its "
 			 "stack past %s (frame #%d): %s", th->tid, where, w.depth,
@@ -435,8 +498,13 @@ static int check_thread(struct ns_safety *s, struct ns_thread *th,
 int ns_safety_check(struct ns_safety *s, const struct ns_range *r, size_t n,
 		    struct ns_blocker *b)
 {
+	if (!s->dwfl) { /* a failed upgrade */
+		b->tid = 0;
+		snprintf(b->what, sizeof(b->what), "cannot unwind the stacks");
+		return 1;
+	}
 	/* Memory changed since the last check: threads ran. */
-	memset(s->cache.addr, 0, sizeof(s->cache.addr));
+	ns_snapshot_forget(s->snap);
 	for (size_t i = 0; i < s->tr->n; i++) {
 		struct ns_thread *th = s->tr->t[i];
 		int rc;
@@ -492,8 +560,19 @@ int ns_safety_frames(struct ns_safety *s, struct ns_thread *th,
 	struct frames_walk w = { .s = s, .cb = cb, .arg = arg };
 	int rc;
 
-	memset(s->cache.addr, 0, sizeof(s->cache.addr));
+	if (!s->dwfl)
+		return -1;
+	ns_snapshot_forget(s->snap);
+	(void)ns_snapshot_stack(s->snap, th->regs.rsp);
 	rc = dwfl_getthread_frames(s->dwfl, th->tid, each_frame, &w);
+	if (rc < 0 && !w.stopped && !s->debuginfo) {
+		/* One thread stopped, not the process: upgrading now costs
+		 * it alone the time. */
+		s->want_debuginfo = true;
+		if (ns_safety_upgrade(s) < 0)
+			return -1;
+		return ns_safety_frames(s, th, cb, arg);
+	}
 	if (w.stopped)
 		return w.stopped;
 	return rc < 0 || w.depth >= MAX_FRAMES ? -1 : 0;

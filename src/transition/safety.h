@@ -35,6 +35,12 @@ void ns_safety_free(struct ns_safety *s);
 int ns_safety_check(struct ns_safety *s, const struct ns_range *r, size_t n,
 		    struct ns_blocker *b);
 
+/* After a check found a stack it could not unwind without the modules'
+ * separate debug info (which is not read at first: see safety.c),
+ * prepares the unwinding again with it. Call with the threads running:
+ * it is slow. Nothing to do otherwise. 0, or -1 with the tracee's err. */
+int ns_safety_upgrade(struct ns_safety *s);
+
 /* Calls CB for each frame of the stopped thread TH, innermost first, with
  * the frame's pc (a return address less one), the name of its function
  * and the path of its module (either may be NULL). A nonzero return of

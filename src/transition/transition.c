@@ -41,9 +41,12 @@ static int commit(struct ns_transition *x)
 static int attempt(struct ns_transition *x)
 {
 	bool raised = ns_sched_raise();
-	uint64_t t0 = ns_clock_ns(), dt;
+	uint64_t t0, dt;
 	int rc;
 
+	if (x->gate)
+		ns_gate_prepare(x->gate, x->tr->pid);
+	t0 = ns_clock_ns();
 	if (ns_tracee_stop_all(x->tr) < 0) {
 		ns_tracee_resume_all(x->tr);
 		return -1;
@@ -86,8 +89,12 @@ int ns_transition_run(struct ns_transition *x)
 
 		x->attempts++;
 		rc = attempt(x);
+		if (x->gate)
+			ns_gate_forget(x->gate);
 		if (rc <= 0)
 			return rc;
+		if (ns_safety_upgrade(x->safety) < 0)
+			return -1;
 		if (ns_clock_ns() + (uint64_t)delay_ms * 1000000ULL > deadline)
 			return 1;
 		ns_tracee_pump(x->tr, delay_ms);
