@@ -205,6 +205,7 @@ write_doc() {
 		commit="unknown: not a git checkout"
 	fi
 	awk -v latency="$OUT/latency.md" -v stops="$OUT/stops.md" \
+	    -v pause="build/bench-threads/pause.md" -v pause_runs="${BENCH_RUNS:-5}" \
 	    -v machine="$machine" -v commit="$commit" -v date="$(date -u +%Y-%m-%d)" \
 	    -v cycles="$CYCLES" -v conns="$CONNS" \
 	    -v threads="$(field threads <"$OUT/stop.apply" | maximum)" \
@@ -213,11 +214,13 @@ write_doc() {
 	function put(s) { gsub(/&/, "\\\\&", s); return s }
 	$0 == "@LATENCY@" { while ((getline l < latency) > 0) print l; next }
 	$0 == "@STOPS@" { while ((getline l < stops) > 0) print l; next }
+	$0 == "@PAUSE@" { if ((getline l < pause) <= 0) print "(not measured: run `make bench`)"; else { print l; while ((getline l < pause) > 0) print l }; next }
 	{
 		gsub(/@MACHINE@/, put(machine)); gsub(/@COMMIT@/, put(commit))
 		gsub(/@DATE@/, put(date)); gsub(/@CYCLES@/, put(cycles))
 		gsub(/@CONNS@/, put(conns)); gsub(/@THREADS@/, put(threads))
 		gsub(/@SLOW_STOP@/, put(slow_stop)); gsub(/@SLOW_PT@/, put(slow_pt))
+		gsub(/@PAUSE_RUNS@/, put(pause_runs))
 		print
 	}' bench/latency/BENCHMARKS.md.in >"$OUT/BENCHMARKS.md"
 }

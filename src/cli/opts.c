@@ -145,8 +145,13 @@ const char *ns_cli_mode_name(const struct ns_op_result *res)
 void ns_cli_json_switch(const struct ns_op_result *res)
 {
 	printf("\"mode\":\"%s\"", ns_cli_mode_name(res));
-	if (res->mode != NS_MODE_PER_THREAD)
+	if (res->mode != NS_MODE_PER_THREAD) {
+		printf(",\"ran_alone\":%u,\"stop_us\":%.1f,\"unwind_us\":%.1f,"
+		       "\"write_us\":%.1f,\"release_us\":%.1f", res->ran_alone,
+		       res->phase_ns[0] / 1e3, res->phase_ns[1] / 1e3,
+		       res->phase_ns[2] / 1e3, res->phase_ns[3] / 1e3);
 		return;
+	}
 	printf(",\"stopped_threads\":[%d],\"switched_threads\":%zu,"
 	       "\"switched_asleep\":%zu,\"waiting_threads\":%zu,"
 	       "\"switch_us\":%.1f,\"first_switch_us\":%.1f,"
@@ -207,6 +212,9 @@ void ns_cli_print_pause(const struct ns_cli_opts *o,
 {
 	printf("paused %zu threads for %.0f us (%u attempt%s)", res->threads,
 	       res->pause_ns / 1e3, res->attempts, res->attempts == 1 ? "" : "s");
+	if (res->ran_alone)
+		printf("; a busy thread ran alone %u time%s, the others held",
+		       res->ran_alone, res->ran_alone == 1 ? "" : "s");
 	if (res->load_stop_ns)
 		printf("; one thread stopped %.0f us to map the patch",
 		       res->load_stop_ns / 1e3);

@@ -29,6 +29,8 @@ struct ns_op_result {
 	uint64_t phase_ns[4];         /* of that pause: stopping the threads,
 					 unwinding them, writing, releasing */
 	unsigned attempts;
+	unsigned ran_alone;           /* runs of a busy thread alone, the others
+					 held, in the attempt that switched */
 	uint64_t base, size;          /* where the patch lives */
 	/* apply --replace: the patches it replaced, oldest first (malloc'd,
 	 * ns_op_result_free), and how many functions got their original code

@@ -72,6 +72,7 @@ static int run(struct ns_session *s, struct ns_transition *x)
 	res->pause_ns = x->pause_ns;
 	res->max_pause_ns = x->max_pause_ns;
 	res->attempts = x->attempts;
+	res->ran_alone = x->ran_alone;
 	memcpy(res->phase_ns, x->phase_ns, sizeof(x->phase_ns));
 	res->threads = x->threads;
 	if (x->warn[0] && !res->warn[0])

@@ -459,6 +459,7 @@ static int check_thread(struct ns_safety *s, struct ns_thread *th,
 	rc = dwfl_getthread_frames(s->dwfl, th->tid, frame_cb, &w);
 
 	b->tid = th->tid;
+	b->depth = w.hit >= 0 ? w.depth : -1;
 	if (w.hit >= 0) {
 		/* Inside a patch, name the function (a range covering a
 		 * patch's code is named for the whole patch). */
@@ -498,14 +499,23 @@ static int check_thread(struct ns_safety *s, struct ns_thread *th,
 int ns_safety_check(struct ns_safety *s, const struct ns_range *r, size_t n,
 		    struct ns_blocker *b)
 {
+	size_t at = 0;
+
+	return ns_safety_check_from(s, r, n, b, &at);
+}
+
+int ns_safety_check_from(struct ns_safety *s, const struct ns_range *r,
+			 size_t n, struct ns_blocker *b, size_t *at)
+{
 	if (!s->dwfl) { /* a failed upgrade */
 		b->tid = 0;
+		b->depth = -1;
 		snprintf(b->what, sizeof(b->what), "cannot unwind the stacks");
 		return 1;
 	}
 	/* Memory changed since the last check: threads ran. */
 	ns_snapshot_forget(s->snap);
-	for (size_t i = 0; i < s->tr->n; i++) {
+	for (size_t i = *at; i < s->tr->n; i++) {
 		struct ns_thread *th = s->tr->t[i];
 		int rc;
 
@@ -515,8 +525,10 @@ int ns_safety_check(struct ns_safety *s, const struct ns_range *r, size_t n,
 		if (th->gone || !th->stopped || th->fresh)
 			continue;
 		rc = check_thread(s, th, r, n, b);
-		if (rc)
+		if (rc) {
+			*at = i;
 			return rc;
+		}
 	}
 	return 0;
 }

@@ -18,6 +18,8 @@ struct ns_range {
 /* Why it is not safe. */
 struct ns_blocker {
 	pid_t tid;
+	int   depth;       /* the frame found in a range; -1: no such frame
+			      (a stack that does not unwind) */
 	char  what[256];   /* "thread 123 is in function foo (frame #0)" */
 };
 
@@ -34,6 +36,12 @@ void ns_safety_free(struct ns_safety *s);
  * unsafe. */
 int ns_safety_check(struct ns_safety *s, const struct ns_range *r, size_t n,
 		    struct ns_blocker *b);
+
+/* The same, from the thread at index *AT of the tracee on (those before
+ * it were found clear, and have not run since); on 1, *AT is the index of
+ * the thread B names. */
+int ns_safety_check_from(struct ns_safety *s, const struct ns_range *r,
+			 size_t n, struct ns_blocker *b, size_t *at);
 
 /* After a check found a stack it could not unwind without the modules'
  * separate debug info (which is not read at first: see safety.c),

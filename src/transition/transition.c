@@ -6,13 +6,16 @@
  * calls commit() and releases the threads by detaching from them. Otherwise
  * it resumes them at once and schedules the next attempt after a growing
  * delay (5 ms doubling to 100 ms), during which ptrace events are serviced
- * so that signals reach the program. The pause — from the first interrupt
- * to the last thread released — is measured for every attempt. */
+ * so that signals reach the program; but a thread found running such
+ * code first runs on alone, the others held (runalone.h). The pause — from
+ * the first interrupt to the last thread released — is measured for
+ * every attempt. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "transition/runalone.h"
 #include "transition/transition.h"
 #include "util/clock.h"
 #include "util/sched.h"
@@ -37,6 +40,31 @@ static int commit(struct ns_transition *x)
 	return rc < 0 ? -1 : 0;
 }
 
+/* The safety check, every thread stopped. A thread found running code
+ * that changes (not asleep in a system call it made from there: that one
+ * is not leaving soon) runs on alone and is checked again, with the
+ * threads after it (runalone.h). 0 clear, 1 unsafe, -1 error. */
+static int check(struct ns_transition *x)
+{
+	size_t at = 0;
+	uint64_t run_ns = 0;
+	int rc;
+
+	x->ran_alone = 0;
+	while ((rc = ns_safety_check_from(x->safety, x->busy, x->nbusy,
+					  &x->blocker, &at)) == 1 &&
+	       x->blocker.depth >= 0 && x->ran_alone < NS_RUN_ALONE_MAX) {
+		struct ns_thread *th = x->tr->t[at];
+
+		if ((int64_t)th->regs.orig_rax >= 0)
+			break;
+		if (ns_run_alone(x->tr, th, &run_ns) < 0)
+			return -1;
+		x->ran_alone++;
+	}
+	return rc;
+}
+
 /* One attempt. 0 committed, 1 unsafe, -1 error. */
 static int attempt(struct ns_transition *x)
 {
@@ -53,7 +81,7 @@ static int attempt(struct ns_transition *x)
 	}
 	x->threads = ns_tracee_live(x->tr);
 	uint64_t t1 = ns_clock_ns();
-	rc = ns_safety_check(x->safety, x->busy, x->nbusy, &x->blocker);
+	rc = check(x);
 	uint64_t t2 = ns_clock_ns();
 	if (rc == 0 && x->before_commit &&
 	    x->before_commit(x->arg, x->tr->err) < 0)

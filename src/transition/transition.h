@@ -33,6 +33,8 @@ struct ns_transition {
 	uint64_t phase_ns[4];         /* last attempt: stop, check, commit
 					 (with before_commit), release */
 	unsigned attempts;
+	unsigned ran_alone;           /* runs of a busy thread alone in the
+					 last attempt (runalone.h) */
 	size_t   threads;             /* threads stopped in the last attempt */
 	struct ns_blocker blocker;    /* why the last attempt was unsafe */
 	char warn[512];               /* committed, but: one line, or empty

@@ -1,15 +1,19 @@
 /* bench/threads — a target with N threads for measuring the pause of an
  * apply against the thread count. Every thread calls tick() (the function
  * the patch replaces) 100 times, then sleeps 1 ms: like the workers of a
- * server, mostly blocked, sometimes in the patched code. Prints "ready"
- * once every thread runs; exits when stdin closes. */
+ * server, mostly blocked, sometimes in the patched code ("light"). With
+ * "spin" as a second argument they never sleep. Prints "ready" once every
+ * thread runs; exits when stdin closes. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 unsigned tick(unsigned x);
+
+static int spin;   /* argv[2] "spin": the workers never sleep */
 
 static void *worker(void *arg)
 {
@@ -19,7 +23,8 @@ static void *worker(void *arg)
 	for (;;) {
 		for (int i = 0; i < 100; i++)
 			x = tick(x);
-		nanosleep(&nap, NULL);
+		if (!spin)
+			nanosleep(&nap, NULL);
 	}
 	return NULL;
 }
@@ -29,6 +34,7 @@ int main(int argc, char **argv)
 	int n = argc > 1 ? atoi(argv[1]) : 1;
 	char c;
 
+	spin = argc > 2 && !strcmp(argv[2], "spin");
 	for (int i = 0; i < n; i++) {
 		pthread_t t;
 		pthread_attr_t a;
