@@ -249,25 +249,18 @@ static void exit_message(struct ns_tracee *tr, pid_t tid, int status)
 			 "exited (%s)", (int)tid, (int)tr->pid, how);
 }
 
-/* Waits for events until every thread that should be stopped is, or
- * DEADLINE. For one thread at a time: waitpid(-1) looks at every tracee
- * for each status it returns, which made stopping 512 threads take 9 ms
- * (n² looks); waitpid(TID) looks at one. Whatever else happens meanwhile
- * (a new thread, a thread's exit) stays queued for its own turn. */
-static int wait_stopped(struct ns_tracee *tr, double deadline)
+/* Waits until TH, asked to stop, has stopped or is gone, or DEADLINE.
+ * By its tid: waitpid(-1) looks at every tracee for each status it
+ * returns, which made stopping 512 threads take 9 ms (n² looks);
+ * waitpid(TID) looks at one. Whatever else happens meanwhile (a new
+ * thread, another's exit) stays queued for its own turn. */
+static int wait_thread(struct ns_tracee *tr, struct ns_thread *th,
+		       double deadline)
 {
-	for (;;) {
-		pid_t who = 0;
+	while (!th->gone && th->want_stop && !th->stopped) {
 		int status;
-		pid_t w;
+		pid_t w = wait_until(th->tid, &status, deadline);
 
-		for (size_t i = 0; i < tr->n && !who; i++)
-			if (!tr->t[i]->gone && tr->t[i]->want_stop &&
-			    !tr->t[i]->stopped)
-				who = tr->t[i]->tid;
-		if (!who)
-			return 0;
-		w = wait_until(who, &status, deadline);
 		if (w < 0 && errno == ECHILD)  /* not ours to wait for alone */
 			w = wait_until(-1, &status, deadline);
 		if (w == 0) {
@@ -289,27 +282,34 @@ static int wait_stopped(struct ns_tracee *tr, double deadline)
 			return -1;
 		}
 	}
-}
-
-static int load_regs(struct ns_tracee *tr)
-{
-	for (size_t i = 0; i < tr->n; i++) {
-		struct ns_thread *th = tr->t[i];
-		if (th->gone || !th->stopped)
-			continue;
-		if (ptrace(PTRACE_GETREGS, th->tid, 0, &th->regs) < 0) {
-			set_err(tr, "%s %d: %s", "cannot read registers of thread",
-				th->tid, errno);
-			return -1;
-		}
-		if (ns_eintr_rewind(tr->pid, th->tid, &th->regs, tr->err) < 0)
-			return -1;
-	}
 	return 0;
 }
 
-int ns_tracee_stop_all(struct ns_tracee *tr)
+/* Waits until every thread that should be stopped is, or DEADLINE. */
+static int wait_stopped(struct ns_tracee *tr, double deadline)
 {
+	/* tr->n grows with the threads born meanwhile. */
+	for (size_t i = 0; i < tr->n; i++)
+		if (wait_thread(tr, tr->t[i], deadline) < 0)
+			return -1;
+	return 0;
+}
+
+static int load_regs(struct ns_tracee *tr, struct ns_thread *th)
+{
+	if (ptrace(PTRACE_GETREGS, th->tid, 0, &th->regs) < 0) {
+		set_err(tr, "%s %d: %s", "cannot read registers of thread",
+			th->tid, errno);
+		return -1;
+	}
+	return ns_eintr_rewind(tr->pid, th->tid, &th->regs, tr->err);
+}
+
+int ns_tracee_stop_each(struct ns_tracee *tr,
+			int (*cb)(void *arg, struct ns_thread *th), void *arg)
+{
+	double deadline = ns_clock_s() + STOP_TIMEOUT;
+
 	if (ns_fault("stop every thread")) {
 		set_err(tr, "%s %d: %s", "cannot stop the threads of", tr->pid,
 			errno);
@@ -327,9 +327,24 @@ int ns_tracee_stop_all(struct ns_tracee *tr)
 			return -1;
 		}
 	}
-	if (wait_stopped(tr, ns_clock_s() + STOP_TIMEOUT) < 0)
-		return -1;
-	return load_regs(tr);
+	/* In the order asked; tr->n grows with the threads born meanwhile
+	 * (stopped at birth). */
+	for (size_t i = 0; i < tr->n; i++) {
+		struct ns_thread *th = tr->t[i];
+
+		if (wait_thread(tr, th, deadline) < 0)
+			return -1;
+		if (th->gone || !th->stopped)
+			continue;
+		if (load_regs(tr, th) < 0 || (cb && cb(arg, th) < 0))
+			return -1;
+	}
+	return 0;
+}
+
+int ns_tracee_stop_all(struct ns_tracee *tr)
+{
+	return ns_tracee_stop_each(tr, NULL, NULL);
 }
 
 int ns_tracee_resume_all(struct ns_tracee *tr)

@@ -23,6 +23,8 @@ struct ns_thread {
 	int   pending_sig;  /* signal to deliver when resuming */
 	bool  fresh;        /* created while traced and never resumed: it has
 			       run no code of its own yet */
+	bool  clear;        /* stopped, and found clear of the code a
+			       stop-the-world switch changes (transition.c) */
 	struct user_regs_struct regs; /* valid while stopped */
 };
 
@@ -63,6 +65,13 @@ void ns_tracee_let_go_thread(struct ns_tracee *tr, struct ns_thread *th);
  * (also if they do not all stop within 10 s: a thread in uninterruptible
  * sleep, a process dumping core). */
 int ns_tracee_stop_all(struct ns_tracee *tr);
+
+/* The same, calling CB for each thread as soon as it is stopped and its
+ * registers loaded, while the others may still be stopping: what CB does
+ * (the safety check unwinds the thread) then overlaps their stop. A
+ * negative CB return ends it (-1). */
+int ns_tracee_stop_each(struct ns_tracee *tr,
+			int (*cb)(void *arg, struct ns_thread *th), void *arg);
 
 /* Resumes every stopped thread, delivering signals kept for it. */
 int ns_tracee_resume_all(struct ns_tracee *tr);

@@ -455,6 +455,9 @@ static int check_thread(struct ns_safety *s, struct ns_thread *th,
 	int rc;
 	char where[160];
 
+	/* Nothing read for another thread holds for this one: the others
+	 * may still run (transition.c checks each as it stops). */
+	ns_snapshot_forget(s->snap);
 	(void)ns_snapshot_stack(s->snap, th->regs.rsp);
 	rc = dwfl_getthread_frames(s->dwfl, th->tid, frame_cb, &w);
 
@@ -496,39 +499,38 @@ static int check_thread(struct ns_safety *s, struct ns_thread *th,
 	return 0;
 }
 
-int ns_safety_check(struct ns_safety *s, const struct ns_range *r, size_t n,
-		    struct ns_blocker *b)
+void ns_safety_forget(struct ns_safety *s)
 {
-	size_t at = 0;
-
-	return ns_safety_check_from(s, r, n, b, &at);
+	ns_snapshot_forget(s->snap);
 }
 
-int ns_safety_check_from(struct ns_safety *s, const struct ns_range *r,
-			 size_t n, struct ns_blocker *b, size_t *at)
+int ns_safety_check_thread(struct ns_safety *s, struct ns_thread *th,
+			   const struct ns_range *r, size_t n,
+			   struct ns_blocker *b)
 {
 	if (!s->dwfl) { /* a failed upgrade */
-		b->tid = 0;
+		b->tid = th->tid;
 		b->depth = -1;
 		snprintf(b->what, sizeof(b->what), "cannot unwind the stacks");
 		return 1;
 	}
-	/* Memory changed since the last check: threads ran. */
-	ns_snapshot_forget(s->snap);
-	for (size_t i = *at; i < s->tr->n; i++) {
-		struct ns_thread *th = s->tr->t[i];
-		int rc;
+	/* A thread born while we held the process has not run a single
+	 * instruction of its own: it cannot be in old code, and its stack
+	 * (still inside clone) does not unwind. */
+	if (th->gone || !th->stopped || th->fresh)
+		return 0;
+	return check_thread(s, th, r, n, b);
+}
 
-		/* A thread born while we held the process has not run a
-		 * single instruction of its own: it cannot be in old code, and
-		 * its stack (still inside clone) does not unwind. */
-		if (th->gone || !th->stopped || th->fresh)
-			continue;
-		rc = check_thread(s, th, r, n, b);
-		if (rc) {
-			*at = i;
+int ns_safety_check(struct ns_safety *s, const struct ns_range *r, size_t n,
+		    struct ns_blocker *b)
+{
+	ns_safety_forget(s);   /* threads ran since the last check */
+	for (size_t i = 0; i < s->tr->n; i++) {
+		int rc = ns_safety_check_thread(s, s->tr->t[i], r, n, b);
+
+		if (rc)
 			return rc;
-		}
 	}
 	return 0;
 }

@@ -37,11 +37,13 @@ void ns_safety_free(struct ns_safety *s);
 int ns_safety_check(struct ns_safety *s, const struct ns_range *r, size_t n,
 		    struct ns_blocker *b);
 
-/* The same, from the thread at index *AT of the tracee on (those before
- * it were found clear, and have not run since); on 1, *AT is the index of
- * the thread B names. */
-int ns_safety_check_from(struct ns_safety *s, const struct ns_range *r,
-			 size_t n, struct ns_blocker *b, size_t *at);
+/* The same for one stopped thread TH (a thread born while held, or gone,
+ * is clear). Memory read is kept between calls: call ns_safety_forget()
+ * once threads have run. */
+int ns_safety_check_thread(struct ns_safety *s, struct ns_thread *th,
+			   const struct ns_range *r, size_t n,
+			   struct ns_blocker *b);
+void ns_safety_forget(struct ns_safety *s);
 
 /* After a check found a stack it could not unwind without the modules'
  * separate debug info (which is not read at first: see safety.c),

@@ -40,55 +40,95 @@ static int commit(struct ns_transition *x)
 	return rc < 0 ? -1 : 0;
 }
 
-/* The safety check, every thread stopped. A thread found running code
- * that changes (not asleep in a system call it made from there: that one
- * is not leaving soon) runs on alone and is checked again, with the
- * threads after it (runalone.h). 0 clear, 1 unsafe, -1 error. */
-static int check(struct ns_transition *x)
+/* The check of one thread, called as soon as it is stopped, while the
+ * others may still be stopping (ns_tracee_stop_each): the unwinding of
+ * the early ones (the threads asleep stop first) overlaps the stop of the
+ * rest, and the process is frozen — every thread stopped at once — for
+ * less. The first thread found unsafe is kept in x->blocker. */
+static int check_one(void *arg, struct ns_thread *th)
 {
-	size_t at = 0;
-	uint64_t run_ns = 0;
+	struct ns_transition *x = arg;
+	struct ns_blocker b;
 	int rc;
 
-	x->ran_alone = 0;
-	while ((rc = ns_safety_check_from(x->safety, x->busy, x->nbusy,
-					  &x->blocker, &at)) == 1 &&
-	       x->blocker.depth >= 0 && x->ran_alone < NS_RUN_ALONE_MAX) {
-		struct ns_thread *th = x->tr->t[at];
-
-		if ((int64_t)th->regs.orig_rax >= 0)
-			break;
-		if (ns_run_alone(x->tr, th, &run_ns) < 0)
-			return -1;
-		x->ran_alone++;
+	x->last_stop_ns = ns_clock_ns();
+	rc = ns_safety_check_thread(x->safety, th, x->busy, x->nbusy, &b);
+	th->clear = rc == 0;
+	if (rc && !x->unsafe) {
+		x->blocker = b;
+		x->unsafe = true;
 	}
-	return rc;
+	return 0;
 }
 
-/* One attempt. 0 committed, 1 unsafe, -1 error. */
+/* Every thread stopped, each checked once: a thread found running code
+ * that changes (not asleep in a system call it made from there: that one
+ * is not leaving soon) runs on alone, the others held, and is checked
+ * again (runalone.h). 0 clear, 1 unsafe, -1 error. */
+static int check_rest(struct ns_transition *x)
+{
+	uint64_t run_ns = 0;
+
+	x->ran_alone = 0;
+	for (size_t i = 0; i < x->tr->n; i++) {
+		struct ns_thread *th = x->tr->t[i];
+		int rc;
+
+		while (!th->clear && !th->gone && th->stopped) {
+			rc = ns_safety_check_thread(x->safety, th, x->busy,
+						    x->nbusy, &x->blocker);
+			if (rc == 0) {
+				th->clear = true;
+				break;
+			}
+			if (x->blocker.depth < 0 ||
+			    (int64_t)th->regs.orig_rax >= 0 ||
+			    x->ran_alone >= NS_RUN_ALONE_MAX)
+				return 1;
+			if (ns_run_alone(x->tr, th, &run_ns) < 0)
+				return -1;
+			ns_safety_forget(x->safety);   /* it ran */
+			x->ran_alone++;
+		}
+	}
+	return 0;
+}
+
+/* Stops every thread, checking each as it stops, then the ones found
+ * unsafe again. 0 clear, 1 unsafe, -1 error. */
+static int stop_and_check(struct ns_transition *x, uint64_t *t_stopped)
+{
+	x->unsafe = false;
+	for (size_t i = 0; i < x->tr->n; i++)
+		x->tr->t[i]->clear = false;
+	ns_safety_forget(x->safety);   /* threads ran since the last stop */
+	if (ns_tracee_stop_each(x->tr, check_one, x) < 0)
+		return -1;
+	*t_stopped = x->last_stop_ns;
+	x->threads = ns_tracee_live(x->tr);
+	return x->unsafe ? check_rest(x) : 0;
+}
+
+/* One attempt. 0 committed, 1 unsafe, -1 error. The pause's parts: until
+ * the last thread stopped (the first ones already checked meanwhile),
+ * the rest of the check, the switch, the release. */
 static int attempt(struct ns_transition *x)
 {
 	bool raised = ns_sched_raise();
-	uint64_t t0, dt;
+	uint64_t t0, t1, t2, t3, dt;
 	int rc;
 
 	if (x->gate)
 		ns_gate_prepare(x->gate, x->tr->pid);
-	t0 = ns_clock_ns();
-	if (ns_tracee_stop_all(x->tr) < 0) {
-		ns_tracee_resume_all(x->tr);
-		return -1;
-	}
-	x->threads = ns_tracee_live(x->tr);
-	uint64_t t1 = ns_clock_ns();
-	rc = check(x);
-	uint64_t t2 = ns_clock_ns();
+	t0 = t1 = x->last_stop_ns = ns_clock_ns();
+	rc = stop_and_check(x, &t1);
+	t2 = ns_clock_ns();
 	if (rc == 0 && x->before_commit &&
 	    x->before_commit(x->arg, x->tr->err) < 0)
 		rc = -1;
 	if (rc == 0)
 		rc = commit(x);
-	uint64_t t3 = ns_clock_ns();
+	t3 = ns_clock_ns();
 	if (rc == 0)
 		ns_tracee_detach(x->tr); /* releases every thread */
 	else

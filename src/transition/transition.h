@@ -30,13 +30,18 @@ struct ns_transition {
 	/* out */
 	uint64_t pause_ns;            /* stop of the attempt that switched */
 	uint64_t max_pause_ns;        /* longest stop of any attempt */
-	uint64_t phase_ns[4];         /* last attempt: stop, check, commit
-					 (with before_commit), release */
+	uint64_t phase_ns[4];         /* last attempt: until the last thread
+					 stopped (each checked as it stopped),
+					 the rest of the check, commit (with
+					 before_commit), release */
 	unsigned attempts;
 	unsigned ran_alone;           /* runs of a busy thread alone in the
 					 last attempt (runalone.h) */
 	size_t   threads;             /* threads stopped in the last attempt */
 	struct ns_blocker blocker;    /* why the last attempt was unsafe */
+	/* private */
+	bool unsafe;                  /* a thread was found unsafe */
+	uint64_t last_stop_ns;        /* when the last thread was seen stopped */
 	char warn[512];               /* committed, but: one line, or empty
 					 (the caller reports it) */
 };
