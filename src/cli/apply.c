@@ -142,11 +142,12 @@ static void print_json(const struct ns_cli_opts *o, int pid,
 	ns_cli_json_switch(res);
 	printf(",\"functions\":%zu,"
 	       "\"threads\":%zu,\"pause_us\":%.1f,\"max_pause_us\":%.1f,"
-	       "\"attempts\":%u,\"load_stop_us\":%.1f,"
+	       "\"attempts\":%u,\"load_stop_us\":%.1f,\"load_stop_tid\":%d,"
 	       "\"address\":\"0x%llx\",\"size\":%llu",
 	       res->nfuncs, res->threads,
 	       res->pause_ns / 1e3, res->max_pause_ns / 1e3, res->attempts,
-	       res->load_stop_ns / 1e3, (unsigned long long)res->base,
+	       res->load_stop_ns / 1e3, (int)res->load_stop_tid,
+	       (unsigned long long)res->base,
 	       (unsigned long long)res->size);
 	if (o->replace) {
 		printf(",\"replaced\":[");

@@ -216,8 +216,8 @@ void ns_cli_print_pause(const struct ns_cli_opts *o,
 		printf("; a busy thread ran alone %u time%s, the others held",
 		       res->ran_alone, res->ran_alone == 1 ? "" : "s");
 	if (res->load_stop_ns)
-		printf("; one thread stopped %.0f us to map the patch",
-		       res->load_stop_ns / 1e3);
+		printf("; one thread (%d) stopped %.0f us to map the patch",
+		       (int)res->load_stop_tid, res->load_stop_ns / 1e3);
 	printf("\n");
 	if (o->verbose)
 		printf("pause: %.0f us stopping the threads, %.0f us unwinding "

@@ -333,7 +333,7 @@ static int map(struct ns_apply_op *a)
 	struct ns_op_result *res = a->s.res;
 
 	if (ns_mapping_create(&a->s.tr, &a->img, a->patch.name,
-			      &res->load_stop_ns) < 0)
+			      &res->load_stop_ns, &res->load_stop_tid) < 0)
 		return -1;
 	a->mapped = a->loaded = true;
 	return ns_frames_register(&a->s.tr, &a->s.target, a->s.safety, a->rec,

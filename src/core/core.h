@@ -26,6 +26,7 @@ struct ns_op_result {
 	uint64_t pause_ns;            /* stop-the-world pause of the switch */
 	uint64_t max_pause_ns;        /* longest stop of any attempt */
 	uint64_t load_stop_ns;        /* stop of one thread to map the patch */
+	pid_t    load_stop_tid;       /* that thread */
 	uint64_t phase_ns[4];         /* of that pause: stopping the threads,
 					 unwinding them, writing, releasing */
 	unsigned attempts;

@@ -144,7 +144,7 @@ static int protect(struct ns_remote *rs, const struct ns_image *img)
 }
 
 int ns_mapping_create(struct ns_tracee *tr, const struct ns_image *img,
-		      const char *name, uint64_t *stop_ns)
+		      const char *name, uint64_t *stop_ns, pid_t *tid)
 {
 	struct ns_err *err = tr->err;
 	struct ns_remote rs;
@@ -162,6 +162,7 @@ int ns_mapping_create(struct ns_tracee *tr, const struct ns_image *img,
 		ns_sched_restore(raised);
 		return -1;
 	}
+	*tid = rs.th->tid;
 	if (ns_mapping_memfd(&rs, name, img->base, img->size, PROT_READ,
 			     &got) < 0)
 		goto out;

@@ -17,10 +17,10 @@ void ns_mapping_syscalls(struct ns_sc_list *l);
 
 /* Maps IMG at img->base in the target as memfd "nonstop:NAME", writes its
  * bytes and sets each segment's protection. Borrows one thread for the
- * system calls; *STOP_NS gets how long it was stopped. 0, or -1 with tr->err
- * (nothing is left mapped). */
+ * system calls; *STOP_NS gets how long it was stopped, *TID which thread it
+ * was. 0, or -1 with tr->err (nothing is left mapped). */
 int ns_mapping_create(struct ns_tracee *tr, const struct ns_image *img,
-		      const char *name, uint64_t *stop_ns);
+		      const char *name, uint64_t *stop_ns, pid_t *tid);
 
 /* With the thread RS borrowed: maps a new memfd "nonstop:NAME" of SIZE
  * bytes with protection PROT, privately, at ADDR (never over another

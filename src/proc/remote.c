@@ -46,13 +46,31 @@
 
 static void drop_fpstate(struct ns_remote *rs);
 
+/* Stops TH (not stopped yet) and keeps it if it is not in a
+ * nanosleep-like call: 1 kept, 0 put back (or gone), -1 error. */
+static int try_thread(struct ns_tracee *tr, struct ns_thread *th, bool mark)
+{
+	if (ns_tracee_stop_one(tr, th) < 0) {
+		if (!th->gone)
+			return -1;
+		ns_err_forget(tr->err, mark);   /* it exited */
+		return 0;
+	}
+	if (!ns_regs_in_restart_block(&th->regs))
+		return 1;
+	return ns_tracee_resume_one(tr, th) < 0 ? -1 : 0;
+}
+
 /* A thread for our system calls: one that is not in a nanosleep-like
  * call, if there is one (see ns_regs_in_restart_block: were nonstop to
  * die while the thread runs our calls, the rt_sigreturn that brings it
  * back would make such a call fail with EINTR). Threads already stopped
- * are looked at first; the others are stopped one at a time, and put
- * back if they will not do. The one returned may be left stopped. NULL
- * with tr->err if none is left or one could not be stopped. */
+ * are looked at first, then threads asleep in the kernel (stopping one
+ * costs the program nothing until its call would have returned, where a
+ * thread running its code loses the whole time), then any; each is
+ * stopped in turn, and put back if it will not do. The one returned may
+ * be left stopped. NULL with tr->err if none is left or one could not be
+ * stopped. */
 static struct ns_thread *pick_thread(struct ns_tracee *tr)
 {
 	struct ns_thread *first = NULL;
@@ -69,21 +87,20 @@ static struct ns_thread *pick_thread(struct ns_tracee *tr)
 		if (th->stopped && !ns_regs_in_restart_block(&th->regs))
 			return th;
 	}
-	for (i = 0; i < tr->n; i++) {
-		struct ns_thread *th = tr->t[i];
+	for (int pass = 0; pass < 2; pass++) {
+		for (i = 0; i < tr->n; i++) {
+			struct ns_thread *th = tr->t[i];
+			int rc;
 
-		if (th->gone || th->stopped)
-			continue;
-		if (ns_tracee_stop_one(tr, th) < 0) {
-			if (!th->gone)
+			if (th->gone || th->stopped ||
+			    (pass == 0 && !ns_tracee_asleep(tr, th)))
+				continue;
+			rc = try_thread(tr, th, mark);
+			if (rc < 0)
 				return NULL;
-			ns_err_forget(tr->err, mark);   /* it exited */
-			continue;
+			if (rc)
+				return th;
 		}
-		if (!ns_regs_in_restart_block(&th->regs))
-			return th;
-		if (ns_tracee_resume_one(tr, th) < 0)
-			return NULL;
 	}
 	if (!first || first->gone) {
 		ns_err_set(tr->err, "process %d exited", tr->pid);

@@ -178,37 +178,28 @@ static int stack_has_room(struct ns_tracee *tr, struct ns_thread *th,
 	return -1;
 }
 
-int ns_sigframe_push(struct ns_tracee *tr, struct ns_thread *th,
-		     const struct ns_maps *maps,
-		     const struct user_regs_struct *resume, uint64_t ret,
-		     uint64_t link, uint64_t *sp)
+/* Writes the frame: RESUME's registers, MASK, and the FPU image FP
+ * (FPLEN bytes) below RESUME's red zone. */
+static int push(struct ns_tracee *tr, struct ns_thread *th,
+		const struct ns_maps *maps, const struct user_regs_struct *resume,
+		uint64_t ret, uint64_t link, const uint8_t *fp, size_t fplen,
+		uint64_t mask, uint64_t *sp)
 {
-	uint8_t *fp = malloc(NS_FPSTATE_MAX), *frame = NULL;
-	uint64_t top = resume->rsp - RED_ZONE, fp_at, at, mask = 0;
+	uint64_t top = resume->rsp - RED_ZONE, fp_at, at;
 	ucontext_t uc = { 0 };
-	size_t fplen, len;
+	uint8_t *frame;
+	size_t len;
 	int rc = -1;
 
-	if (!fp) {
-		ns_err_set(tr->err, "out of memory");
-		return -1;
-	}
-	if (read_fpstate(tr, th, fp, &fplen) < 0)
-		goto out;
-	if (ptrace(PTRACE_GETSIGMASK, th->tid, (void *)sizeof(mask), &mask) < 0) {
-		ns_err_set(tr->err, "cannot read the signal mask "
-			 "of thread %d: %s", th->tid, strerror(errno));
-		goto out;
-	}
 	fp_at = (top - fplen) & ~63ULL;
 	at = ((fp_at - 8 - sizeof(ucontext_t)) & ~15ULL) - 8;
 	len = top - at;
 	if (stack_has_room(tr, th, maps, at - NS_SIGFRAME_SCRATCH, top) < 0)
-		goto out;
+		return -1;
 	frame = calloc(1, len);
 	if (!frame) {
 		ns_err_set(tr->err, "out of memory");
-		goto out;
+		return -1;
 	}
 	memcpy(frame, &ret, sizeof(ret));
 	fill_context(&uc, resume, mask, fp_at);
@@ -226,8 +217,70 @@ int ns_sigframe_push(struct ns_tracee *tr, struct ns_thread *th,
 	rc = 0;
 out:
 	free(frame);
+	return rc;
+}
+
+int ns_sigframe_push(struct ns_tracee *tr, struct ns_thread *th,
+		     const struct ns_maps *maps,
+		     const struct user_regs_struct *resume, uint64_t ret,
+		     uint64_t link, uint64_t *sp)
+{
+	uint8_t *fp = malloc(NS_FPSTATE_MAX);
+	uint64_t mask = 0;
+	size_t fplen;
+	int rc = -1;
+
+	if (!fp) {
+		ns_err_set(tr->err, "out of memory");
+		return -1;
+	}
+	if (read_fpstate(tr, th, fp, &fplen) < 0)
+		goto out;
+	if (ptrace(PTRACE_GETSIGMASK, th->tid, (void *)sizeof(mask), &mask) < 0) {
+		ns_err_set(tr->err, "cannot read the signal mask "
+			 "of thread %d: %s", th->tid, strerror(errno));
+		goto out;
+	}
+	rc = push(tr, th, maps, resume, ret, link, fp, fplen, mask, sp);
+out:
 	free(fp);
 	return rc;
+}
+
+int ns_sigframe_blank_read(struct ns_tracee *tr, struct ns_thread *th,
+			   struct ns_fp_blank *b)
+{
+	b->buf = malloc(NS_FPSTATE_MAX);
+	if (!b->buf) {
+		ns_err_set(tr->err, "out of memory");
+		return -1;
+	}
+	if (read_fpstate(tr, th, b->buf, &b->len) < 0) {
+		ns_sigframe_blank_free(b);
+		return -1;
+	}
+	/* The layout stays (the software bytes, the second magic word); the
+	 * state goes, the XSAVE header with it (all zero: standard format,
+	 * nothing saved yet). */
+	memset(b->buf, 0, SW_BYTES_OFF);
+	if (b->len > FXSAVE_SIZE)
+		memset(b->buf + FXSAVE_SIZE, 0, b->len - FXSAVE_SIZE - 4);
+	return 0;
+}
+
+void ns_sigframe_blank_free(struct ns_fp_blank *b)
+{
+	free(b->buf);
+	b->buf = NULL;
+	b->len = 0;
+}
+
+int ns_sigframe_push_blank(struct ns_tracee *tr, struct ns_thread *th,
+			   const struct ns_maps *maps, const struct ns_fp_blank *b,
+			   const struct user_regs_struct *resume, uint64_t link,
+			   uint64_t *sp)
+{
+	return push(tr, th, maps, resume, 0, link, b->buf, b->len, 0, sp);
 }
 
 /* Two states need the restart block: interrupted in the call (rax =

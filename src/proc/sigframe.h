@@ -39,6 +39,27 @@ int ns_sigframe_push(struct ns_tracee *tr, struct ns_thread *th,
 		     const struct ns_maps *maps,
 		     const struct user_regs_struct *resume, uint64_t ret,
 		     uint64_t link, uint64_t *sp);
+/* The FPU part of a frame for code that saves the thread's state into it
+ * itself (the commit gate: XSAVE, and its signal mask with
+ * rt_sigprocmask), so that pushing it reads nothing of the thread: the
+ * layout of one thread's image (the same in every thread of a process:
+ * the features the kernel enabled, less AMX), its content zero. */
+struct ns_fp_blank {
+	uint8_t *buf;
+	size_t   len;
+};
+int ns_sigframe_blank_read(struct ns_tracee *tr, struct ns_thread *th,
+			   struct ns_fp_blank *b);
+void ns_sigframe_blank_free(struct ns_fp_blank *b);
+
+/* As ns_sigframe_push(), RET 0, but with the FPU image B and a zero
+ * signal mask: the code the thread runs must save both into the frame
+ * before rt_sigreturn (gate.c does). */
+int ns_sigframe_push_blank(struct ns_tracee *tr, struct ns_thread *th,
+			   const struct ns_maps *maps, const struct ns_fp_blank *b,
+			   const struct user_regs_struct *resume, uint64_t link,
+			   uint64_t *sp);
+
 /* True if TH (stopped, th->regs loaded) sits in a system call interrupted
  * with -ERESTART_RESTARTBLOCK (nanosleep, poll or futex with a timeout,
  * or restart_syscall itself), or about to continue one (rax =

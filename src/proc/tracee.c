@@ -8,6 +8,7 @@
  * late interrupt, a new thread's first stop), it is resumed at once, with
  * the signal it brought. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,6 +341,29 @@ int ns_tracee_stop_each(struct ns_tracee *tr,
 			return -1;
 	}
 	return 0;
+}
+
+bool ns_tracee_asleep(const struct ns_tracee *tr, const struct ns_thread *th)
+{
+	char fn[64], buf[512];
+	const char *state;
+	ssize_t n;
+	int fd;
+
+	snprintf(fn, sizeof(fn), "/proc/%d/task/%d/stat", (int)tr->pid,
+		 (int)th->tid);
+	fd = open(fn, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	/* "TID (COMM) STATE ...": the process names COMM, which may hold
+	 * spaces and parentheses; the state follows the last ')'. */
+	state = strrchr(buf, ')');
+	return state && state[1] == ' ' && (state[2] == 'S' || state[2] == 'D');
 }
 
 int ns_tracee_stop_all(struct ns_tracee *tr)

@@ -102,6 +102,11 @@ void ns_tracee_close(struct ns_tracee *tr);
 struct ns_thread *ns_tracee_add(struct ns_tracee *tr, pid_t tid);
 bool ns_tracee_knows(const struct ns_tracee *tr, pid_t tid);
 
+/* Whether thread TH (not stopped) sleeps in the kernel, as its
+ * /proc/PID/task/TID/stat says (state S or D): blocked in a system call,
+ * not running the program's code. False if that cannot be read. */
+bool ns_tracee_asleep(const struct ns_tracee *tr, const struct ns_thread *th);
+
 /* Number of live threads. */
 size_t ns_tracee_live(const struct ns_tracee *tr);
 

@@ -5,8 +5,9 @@
  * executable memory, and runs only in the target, only if nonstop died
  * during a switch. Entry: rdi = journal, rsp = the thread's signal frame.
  * It uses raw system calls only (no libc: the program's locks may be held
- * by any thread), blocks signals first (rt_sigreturn restores the thread's
- * own mask), and never touches FPU state. */
+ * by any thread), blocks signals first, keeping the thread's own mask in
+ * the frame (rt_sigreturn restores it), saves the FPU state into the frame
+ * (XSAVE, which reads it), and never changes FPU state. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,9 +29,22 @@ __asm__(
 	"	mov   $14, %eax\n"            /* rt_sigprocmask(SIG_BLOCK, */
 	"	xor   %edi, %edi\n"
 	"	lea   24(%rbx), %rsi\n"       /*   &all, */
-	"	xor   %edx, %edx\n"           /*   NULL, */
+	"	lea   304(%rsp), %rdx\n"      /*   &uc_sigmask: its own mask, */
 	"	mov   $8, %r10d\n"            /*   8) */
 	"	syscall\n"
+	/* Its FPU state into the frame, untouched so far: XSAVE of the
+	 * features the software bytes name, or FXSAVE where they are
+	 * absent (no XSAVE). Bytes 464-511, those software bytes, are
+	 * written by neither. */
+	"	mov   232(%rsp), %r8\n"       /* uc_mcontext.fpregs */
+	"	cmpl  $0x46505853, 464(%r8)\n" /* FP_XSTATE_MAGIC1 */
+	"	jne   2f\n"
+	"	mov   472(%r8), %eax\n"       /* xfeatures */
+	"	mov   476(%r8), %edx\n"
+	"	xsave64 (%r8)\n"
+	"	jmp   3f\n"
+	"2:	fxsave64 (%r8)\n"
+	"3:\n"
 	"	mov   (%rbx), %eax\n"         /* decided already? */
 	"	test  %eax, %eax\n"
 	"	jnz   9f\n"
@@ -118,6 +132,8 @@ extern const uint8_t ns_gate_start[], ns_gate_end[];
  * first word is the return address; then the ucontext. */
 _Static_assert(8 + offsetof(ucontext_t, uc_link) == 16, "frame layout");
 _Static_assert(8 + offsetof(ucontext_t, uc_sigmask) == 304, "frame layout");
+_Static_assert(8 + offsetof(ucontext_t, uc_mcontext.fpregs) == 232,
+	       "frame layout");
 _Static_assert(8 + offsetof(ucontext_t, uc_mcontext.gregs) +
 	       REG_R8 * 8 == 48, "frame layout");
 _Static_assert(REG_R8 == 0 && REG_R9 == 1 && REG_R10 == 2 && REG_R11 == 3 &&
@@ -142,10 +158,12 @@ void ns_gate_syscalls(struct ns_sc_list *l)
 {
 	/* The arguments the gate's code sets (see above); the others are
 	 * what the thread or the journal holds. */
-	enum { HOW_MASK = NS_SC_ARG(0) | NS_SC_ARG(2) | NS_SC_ARG(3) };
+	enum { HOW_MASK = NS_SC_ARG(0) | NS_SC_ARG(2) | NS_SC_ARG(3),
+	       HOW_SIZE = NS_SC_ARG(0) | NS_SC_ARG(3) };
 	static const struct ns_sc_call calls[] = {
+		/* SIG_BLOCK, the old mask into the frame on the stack */
 		{ .name = "rt_sigprocmask", .nr = SYS_rt_sigprocmask,
-		  .args = { 0, 0, 0, 8 }, .known = HOW_MASK },   /* SIG_BLOCK */
+		  .args = { 0, 0, 0, 8 }, .known = HOW_SIZE },
 		{ .name = "open", .nr = SYS_open, .args = { 0, 2, 0, 8 },
 		  .known = NS_SC_ARG(1) | NS_SC_ARG(2) | NS_SC_ARG(3) }, /* O_RDWR */
 		{ .name = "pwrite64", .nr = SYS_pwrite64 },
@@ -213,14 +231,18 @@ static int put_back(struct ns_gate *g, struct ns_tracee *tr, size_t n)
  * tag makes this gate continue a nanosleep-like call by hand instead, with
  * the time it has left (a gate of an older nonstop ignores the tag). */
 static int move_one(struct ns_gate *g, struct ns_tracee *tr,
-		    struct ns_thread *th, const struct ns_maps *maps)
+		    struct ns_thread *th, const struct ns_maps *maps,
+		    const struct ns_fp_blank *blank)
 {
 	struct user_regs_struct resume = th->regs, at = th->regs;
 	uint64_t tag = ns_regs_in_restart_block(&th->regs) ? NS_GATE_BY_HAND : 0;
 	uint64_t sp;
+	int rc;
 
 	ns_regs_restart_syscall(&resume, true);
-	if (ns_sigframe_push(tr, th, maps, &resume, 0, tag, &sp) < 0)
+	rc = blank ? ns_sigframe_push_blank(tr, th, maps, blank, &resume, tag, &sp)
+		   : ns_sigframe_push(tr, th, maps, &resume, 0, tag, &sp);
+	if (rc < 0)
 		return -1;
 	at.rip = g->code;
 	at.rsp = sp;
@@ -252,23 +274,50 @@ void ns_gate_forget(struct ns_gate *g)
 	g->maps = NULL;
 }
 
+/* Whether the gate at g->code is this nonstop's, which saves a thread's
+ * FPU state and signal mask into its frame itself: then the frames need
+ * not hold them (reading them took more than a third of the time every
+ * thread was stopped for). A record applied by an older nonstop has its
+ * own gate, which does not: its frames get them as before. */
+static bool gate_saves_state(const struct ns_gate *g, struct ns_tracee *tr)
+{
+	size_t len;
+	const uint8_t *code = ns_gate_code(&len);
+	uint8_t *now = malloc(len);
+	bool same;
+
+	same = now && ns_mem_read(tr->mem_fd, g->code, now, len) == 0 &&
+	       !memcmp(now, code, len);
+	free(now);
+	return same;
+}
+
 /* Moves every stopped thread to the gate, placing frames by MAPS. On
  * failure, puts back the threads already moved. */
 static int move_all(struct ns_gate *g, struct ns_tracee *tr,
 		    const struct ns_maps *maps)
 {
+	struct ns_fp_blank blank = { 0 };
+	bool lazy = gate_saves_state(g, tr);
+	int rc = 0;
+
 	for (size_t i = 0; i < tr->n; i++) {
 		struct ns_thread *th = tr->t[i];
 
 		g->saved[i] = th->regs;
 		if (th->gone || !th->stopped)
 			continue;
-		if (move_one(g, tr, th, maps) < 0) {
+		if (lazy && !blank.buf &&
+		    ns_sigframe_blank_read(tr, th, &blank) < 0)
+			rc = -1;
+		if (rc || move_one(g, tr, th, maps, lazy ? &blank : NULL) < 0) {
 			put_back(g, tr, i);
-			return -1;
+			rc = -1;
+			break;
 		}
 	}
-	return 0;
+	ns_sigframe_blank_free(&blank);
+	return rc;
 }
 
 int ns_gate_arm(struct ns_gate *g, struct ns_tracee *tr)

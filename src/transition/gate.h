@@ -6,7 +6,10 @@
  * dies between two writes, the kernel releases every thread at once into a
  * half-switched program. So before the first write, every stopped thread is
  * moved to the gate: a few instructions in the patch's own code, with a
- * signal frame (proc/sigframe.h) on its stack holding its real state. In
+ * signal frame (proc/sigframe.h) on its stack holding its registers; the
+ * gate's first instructions save into that frame the rest of its state,
+ * which it has not touched yet (its signal mask, by rt_sigprocmask, and
+ * its FPU state, by XSAVE), so that arming a thread reads neither. In
  * the normal case nonstop writes, marks the journal decided, and puts each
  * thread back exactly where it was: the gate never runs. If nonstop dies
  * first, the threads run the gate: one of them rewrites, from the journal,

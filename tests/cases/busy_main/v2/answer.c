@@ -1,0 +1,5 @@
+/* v2: the new answer. */
+const char *answer(void)
+{
+	return "new";
+}
