@@ -6,8 +6,11 @@
 # bursts between 1 ms sleeps ("light"), or without sleeping ("spin"): for N
 # in 1 8 64 512 (spin: 8 64) it is started, the one-function patch is
 # applied and reverted RUNS times, and the medians are printed: the pause
-# (all threads stopped) and its parts as apply --json reports them
-# (stopping, unwinding, writing, releasing), the stop of the one thread
+# (from the first thread stopped to the last released), the time every
+# thread was held at once (frozen: from the last stopped to the first
+# released), and the pause's parts as apply --json reports them (stopping,
+# each thread unwound as it stops; the unwinding left after the last
+# stopped; writing; releasing), the stop of the one thread
 # borrowed to map the patch, the attempts (and the most of any run), the
 # runs of a busy thread alone, and the wall and CPU time of the whole
 # apply command. The table also goes to build/bench-threads/pause.md,
@@ -79,8 +82,8 @@ row() {
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	pid=""
-	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s |\n' \
-		"$n" "$mode" "$(p50 pause_us)" "$(p50 stop_us)" "$(p50 unwind_us)" \
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s |\n' \
+		"$n" "$mode" "$(p50 pause_us)" "$(p50 frozen_us)" "$(p50 stop_us)" "$(p50 unwind_us)" \
 		"$(p50 write_us)" "$(p50 release_us)" "$(p50 load_stop_us)" \
 		"$(p50 attempts)" "$(field attempts <"$OUT/apply" | maximum)" \
 		"$(p50 ran_alone)" "$(field pause_us <"$OUT/revert" | median)" \
@@ -91,8 +94,8 @@ row() {
 echo "nonstop bench: pause against thread count ($RUNS apply/revert runs each; medians, us unless said)"
 echo
 {
-	echo "| threads | workers | pause | stopping | unwinding | writing | releasing | map stop | attempts p50 / max | runs alone | revert pause | apply wall (ms) | apply CPU (ms) |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	echo "| threads | workers | pause | frozen | stopping | unwinding after | writing | releasing | map stop | attempts p50 / max | runs alone | revert pause | apply wall (ms) | apply CPU (ms) |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	for n in $THREADS; do row "$n" light; done
 	for n in $SPIN_THREADS; do row "$n" spin; done
 } | tee "$OUT/pause.md"

@@ -146,10 +146,14 @@ void ns_cli_json_switch(const struct ns_op_result *res)
 {
 	printf("\"mode\":\"%s\"", ns_cli_mode_name(res));
 	if (res->mode != NS_MODE_PER_THREAD) {
+		/* frozen: from the last thread stopped to the first released,
+		 * every thread held at once */
 		printf(",\"ran_alone\":%u,\"stop_us\":%.1f,\"unwind_us\":%.1f,"
-		       "\"write_us\":%.1f,\"release_us\":%.1f", res->ran_alone,
-		       res->phase_ns[0] / 1e3, res->phase_ns[1] / 1e3,
-		       res->phase_ns[2] / 1e3, res->phase_ns[3] / 1e3);
+		       "\"write_us\":%.1f,\"release_us\":%.1f,\"frozen_us\":%.1f",
+		       res->ran_alone, res->phase_ns[0] / 1e3,
+		       res->phase_ns[1] / 1e3, res->phase_ns[2] / 1e3,
+		       res->phase_ns[3] / 1e3,
+		       (res->phase_ns[1] + res->phase_ns[2]) / 1e3);
 		return;
 	}
 	printf(",\"stopped_threads\":[%d],\"switched_threads\":%zu,"
@@ -220,10 +224,13 @@ void ns_cli_print_pause(const struct ns_cli_opts *o,
 		       (int)res->load_stop_tid, res->load_stop_ns / 1e3);
 	printf("\n");
 	if (o->verbose)
-		printf("pause: %.0f us stopping the threads, %.0f us unwinding "
-		       "their stacks, %.0f us writing, %.0f us releasing them\n",
+		printf("pause: %.0f us stopping the threads (each unwound as "
+		       "it stopped), %.0f us more unwinding, %.0f us writing, "
+		       "%.0f us releasing them; every thread held at once for "
+		       "%.0f us\n",
 		       res->phase_ns[0] / 1e3, res->phase_ns[1] / 1e3,
-		       res->phase_ns[2] / 1e3, res->phase_ns[3] / 1e3);
+		       res->phase_ns[2] / 1e3, res->phase_ns[3] / 1e3,
+		       (res->phase_ns[1] + res->phase_ns[2]) / 1e3);
 }
 
 /* ---- hooks ---------------------------------------------------------------- */
