@@ -6,7 +6,7 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Isrc -Ilib
-LDLIBS  += -ldw -lelf -lcrypto -lpcap -lcapstone
+LDLIBS  += -ldw -lelf -lcrypto -lcapstone
 
 BUILD   := build
 TOOL_SRC := $(wildcard src/*/*.c)

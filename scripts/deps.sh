@@ -5,7 +5,8 @@ need=""
 [ -f /usr/include/gelf.h ]                 || need="$need libelf-dev"
 [ -f /usr/include/elfutils/libdwfl.h ]     || need="$need libdw-dev"
 [ -f /usr/include/openssl/evp.h ]          || need="$need libssl-dev"
-# seccomp filters are evaluated with libpcap's classic BPF interpreter.
+# seccomp filters are evaluated with libpcap's classic BPF interpreter
+# (loaded with dlopen when a filter is met: libpcap0.8, which -dev brings).
 [ -f /usr/include/pcap/bpf.h ]             || need="$need libpcap-dev"
 # hooks' code is decoded with capstone (src/gen/hook_locks.c).
 [ -f /usr/include/capstone/capstone.h ]    || need="$need libcapstone-dev"

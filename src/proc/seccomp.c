@@ -2,7 +2,7 @@
  * (see seccomp.h).
  *
  * Evaluation is libpcap's bpf_filter(), a maintained classic BPF
- * interpreter. It reads its buffer as a network packet: 32-bit words
+ * interpreter (loaded on first use: bpf.c). It reads its buffer as a network packet: 32-bit words
  * big-endian, and a load beyond the buffer ends the program with 0.
  * Seccomp filters only load aligned 32-bit words of struct seccomp_data
  * (the kernel's seccomp_check_filter rejects anything else), in native
@@ -26,8 +26,7 @@
 #include <sys/syscall.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
-#include <pcap/bpf.h>
-
+#include "proc/bpf.h"
 #include "proc/seccomp.h"
 
 #ifndef PTRACE_SECCOMP_GET_FILTER
@@ -185,7 +184,7 @@ static int read_filter(pid_t tid, long index, struct ns_sc_prog *out)
 	out->len = (unsigned)n;
 	out->bad_code = outside_whitelist(buf, out->len);
 	/* Jumps out of the program, or no return at its end. */
-	if (out->bad_code < 0 && !bpf_validate(buf, (int)out->len))
+	if (out->bad_code < 0 && !ns_bpf_validate(buf, (int)out->len))
 		out->bad_code = NS_SC_MALFORMED;
 	return 1;
 }
@@ -237,7 +236,7 @@ int ns_seccomp_read(struct ns_seccomp *s, pid_t pid, pid_t tid,
 	}
 	if (s->mode != SECCOMP_MODE_FILTER)
 		return 0;
-	if (read_filters(s, count, err) < 0) {
+	if (ns_bpf_load(err) < 0 || read_filters(s, count, err) < 0) {
 		ns_seccomp_free(s);
 		return -1;
 	}
@@ -311,7 +310,7 @@ static uint32_t run_one(const struct ns_sc_prog *f, const uint8_t buf[WORDS * 4]
 		if (p[i].code == (BPF_LD | BPF_W | BPF_ABS))
 			p[i].k = pos[p[i].k / 4] * 4;
 	/* The length a filter may load (BPF_LEN) is seccomp_data's. */
-	r = bpf_filter(p, buf, WORDS * 4, nknown * 4);
+	r = ns_bpf_filter(p, buf, WORDS * 4, nknown * 4);
 	if (r != 0 || nknown == WORDS) {
 		*undecided = false;
 		free(p);
@@ -322,10 +321,10 @@ static uint32_t run_one(const struct ns_sc_prog *f, const uint8_t buf[WORDS * 4]
 	 * all ones: if it still returns 0, it kills (so it is reported);
 	 * either way the call is refused. */
 	memcpy(all, buf, sizeof(all));
-	r = bpf_filter(p, all, WORDS * 4, WORDS * 4);
+	r = ns_bpf_filter(p, all, WORDS * 4, WORDS * 4);
 	memset(all + nknown * 4, 0xff, (WORDS - nknown) * 4);
 	if (r == 0)
-		r = bpf_filter(p, all, WORDS * 4, WORDS * 4);
+		r = ns_bpf_filter(p, all, WORDS * 4, WORDS * 4);
 	*undecided = r != 0;
 	free(p);
 	return 0;
