@@ -254,13 +254,18 @@ static void exit_message(struct ns_tracee *tr, pid_t tid, int status)
  * By its tid: waitpid(-1) looks at every tracee for each status it
  * returns, which made stopping 512 threads take 9 ms (n² looks);
  * waitpid(TID) looks at one. Whatever else happens meanwhile (a new
- * thread, another's exit) stays queued for its own turn. */
+ * thread, another's exit) stays queued for its own turn — but for the
+ * leader's (see below). */
 static int wait_thread(struct ns_tracee *tr, struct ns_thread *th,
 		       double deadline)
 {
+	/* The leader's exit is reported only once every other thread's
+	 * has been collected: it is waited for with the others' events. */
+	pid_t who = th->tid == tr->pid ? -1 : th->tid;
+
 	while (!th->gone && th->want_stop && !th->stopped) {
 		int status;
-		pid_t w = wait_until(th->tid, &status, deadline);
+		pid_t w = wait_until(who, &status, deadline);
 
 		if (w < 0 && errno == ECHILD)  /* not ours to wait for alone */
 			w = wait_until(-1, &status, deadline);
@@ -296,7 +301,7 @@ static int wait_stopped(struct ns_tracee *tr, double deadline)
 	return 0;
 }
 
-static int load_regs(struct ns_tracee *tr, struct ns_thread *th)
+int ns_tracee_load_regs(struct ns_tracee *tr, struct ns_thread *th)
 {
 	if (ptrace(PTRACE_GETREGS, th->tid, 0, &th->regs) < 0) {
 		set_err(tr, "%s %d: %s", "cannot read registers of thread",
@@ -337,7 +342,7 @@ int ns_tracee_stop_each(struct ns_tracee *tr,
 			return -1;
 		if (th->gone || !th->stopped)
 			continue;
-		if (load_regs(tr, th) < 0 || (cb && cb(arg, th) < 0))
+		if (ns_tracee_load_regs(tr, th) < 0 || (cb && cb(arg, th) < 0))
 			return -1;
 	}
 	return 0;
@@ -363,7 +368,8 @@ bool ns_tracee_asleep(const struct ns_tracee *tr, const struct ns_thread *th)
 	/* "TID (COMM) STATE ...": the process names COMM, which may hold
 	 * spaces and parentheses; the state follows the last ')'. */
 	state = strrchr(buf, ')');
-	return state && state[1] == ' ' && (state[2] == 'S' || state[2] == 'D');
+	/* S only: a thread in D (disk, NFS) may not stop for seconds. */
+	return state && state[1] == ' ' && state[2] == 'S';
 }
 
 int ns_tracee_stop_all(struct ns_tracee *tr)

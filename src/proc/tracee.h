@@ -76,6 +76,11 @@ int ns_tracee_stop_each(struct ns_tracee *tr,
 /* Resumes every stopped thread, delivering signals kept for it. */
 int ns_tracee_resume_all(struct ns_tracee *tr);
 
+/* Loads the registers of the stopped thread TH (an interrupted call
+ * that would fail with EINTR set to be issued again: eintr.h). 0, or -1
+ * with tr->err. */
+int ns_tracee_load_regs(struct ns_tracee *tr, struct ns_thread *th);
+
 /* Stops / resumes one thread. */
 int ns_tracee_stop_one(struct ns_tracee *tr, struct ns_thread *th);
 int ns_tracee_resume_one(struct ns_tracee *tr, struct ns_thread *th);
@@ -103,8 +108,9 @@ struct ns_thread *ns_tracee_add(struct ns_tracee *tr, pid_t tid);
 bool ns_tracee_knows(const struct ns_tracee *tr, pid_t tid);
 
 /* Whether thread TH (not stopped) sleeps in the kernel, as its
- * /proc/PID/task/TID/stat says (state S or D): blocked in a system call,
- * not running the program's code. False if that cannot be read. */
+ * /proc/PID/task/TID/stat says (state S, interruptible): blocked in a
+ * system call, not running the program's code. False if that cannot be
+ * read. */
 bool ns_tracee_asleep(const struct ns_tracee *tr, const struct ns_thread *th);
 
 /* Number of live threads. */

@@ -17,10 +17,12 @@
  * kernel lets the thread go with the flag still set, and its next
  * instruction kills it with SIGTRAP. A plain PTRACE_CONT leaves nothing
  * behind. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
 #include "transition/runalone.h"
+#include "util/err.h"
 #include "util/clock.h"
 
 /* How long the thread runs at first: long enough to be scheduled and to
@@ -33,6 +35,7 @@
 int ns_run_alone(struct ns_tracee *tr, struct ns_thread *th, uint64_t *run_ns)
 {
 	uint64_t until, pc = th->regs.rip, sp = th->regs.rsp;
+	bool mark;
 
 	if (*run_ns < RUN_NS)
 		*run_ns = RUN_NS;
@@ -48,8 +51,13 @@ int ns_run_alone(struct ns_tracee *tr, struct ns_thread *th, uint64_t *run_ns)
 
 		nanosleep(&ts, NULL);
 	}
-	if (ns_tracee_stop_one(tr, th) < 0)
-		return -1;
+	mark = ns_err_mark(tr->err);
+	if (ns_tracee_stop_one(tr, th) < 0) {
+		if (!th->gone)
+			return -1;
+		ns_err_forget(tr->err, mark);   /* it exited: nothing to check */
+		return 0;
+	}
 	if (th->regs.rip == pc && th->regs.rsp == sp && *run_ns < RUN_MAX_NS)
 		*run_ns *= 2;
 	return 0;

@@ -11,9 +11,10 @@
  * Frames inside applied patches: libdwfl reports each patch's mapping as a
  * module without an ELF file (a memfd holding a nonstop record). For every
  * patch whose record has CFI, we give libdwfl an ELF file describing it
- * (patch_elf.c) through our find_elf callback, so that a thread in new
- * code, or in a callee of it, is unwound past it and judged by its real
- * callers; and messages name such a frame "function foo of patch 'fix'".
+ * (patch_elf.c) through our find_elf callback (safety_modules.c), so that a
+ * thread in new code, or in a callee of it, is unwound past it and judged
+ * by its real callers; and messages name such a frame "function foo of
+ * patch 'fix'".
  *
  * Separate debug info is left alone at first: x86-64 code carries its CFI
  * in .eh_frame, and inflating libc's compressed .debug_* sections cost
@@ -22,46 +23,19 @@
  * thread looked at once more: libdwfl remembers a module it could not find
  * debug info for, so a Dwfl that refused it once cannot use it later. */
 #include <elfutils/libdwfl.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
 #include <sys/syscall.h>
 
-#include "proc/mapfile.h"
 #include "proc/mem.h"
-#include "registry/registry.h"
-#include "transition/patch_elf.h"
 #include "transition/safety.h"
+#include "transition/safety_priv.h"
 #include "transition/snapshot.h"
 
 #define MAX_FRAMES 512
-
-/* A module's userdata (warm_module): an applied patch with CFI, as
- * libdwfl's module of its mapping; or (PID set) a file mapping of the
- * process, whose ELF file find_elf opens through the kernel. */
-struct patch_mod {
-	uint64_t base;
-	int      fd;               /* its ELF file (patch_elf.c), until
-				      libdwfl takes it; -1 after */
-	char     name[NS_NAME_MAX];
-	pid_t    pid;              /* not a patch: the process */
-	const bool *debuginfo;     /* the check's ns_safety.debuginfo */
-};
-
-struct ns_safety {
-	Dwfl *dwfl;
-	struct ns_tracee *tr;
-	struct patch_mod *pm;
-	size_t npm;
-	struct patch_mod file;     /* the userdata of every other module */
-	struct ns_snapshot *snap;
-	bool debuginfo;            /* separate debug info may be loaded */
-	bool want_debuginfo;       /* a stack did not unwind without it */
-	struct user_regs_struct regs; /* of the thread being unwound */
-};
 
 struct walk {
 	struct ns_safety *s;
@@ -69,6 +43,7 @@ struct walk {
 	size_t n;
 	int depth;
 	int hit;              /* index of the range hit, or -1 */
+	bool nocfi;           /* a frame without CFI ended the walk */
 	uint64_t pc;
 };
 
@@ -86,18 +61,45 @@ static struct ns_thread *thread_by_tid(struct ns_tracee *tr, pid_t tid)
  * return (a PTRACE_EVENT_CLONE stop) has no CFI at frame 0; what follows
  * the syscall there is a plain `ret`, so we start from the caller: the
  * return address at rsp. */
-/* Whether .eh_frame describes PC. */
-static bool has_cfi(struct ns_safety *s, uint64_t pc)
+static bool cfi_covers(Dwarf_CFI *cfi, Dwarf_Addr bias, uint64_t pc)
 {
-	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, pc);
-	Dwarf_Addr bias;
-	Dwarf_CFI *cfi = mod ? dwfl_module_eh_cfi(mod, &bias) : NULL;
 	Dwarf_Frame *frame;
 
 	if (!cfi || dwarf_cfi_addrframe(cfi, pc - bias, &frame) != 0)
 		return false;
 	free(frame);
 	return true;
+}
+
+/* Whether .eh_frame describes PC. */
+static bool has_cfi(struct ns_safety *s, uint64_t pc)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, pc);
+	Dwarf_Addr bias = 0;
+	Dwarf_CFI *cfi = mod ? dwfl_module_eh_cfi(mod, &bias) : NULL;
+
+	return cfi_covers(cfi, bias, pc);
+}
+
+/* Whether a frame at PC unwinds by its CFI: .eh_frame's, or, once
+ * upgraded, .debug_frame's. Where there is none, libdwfl falls back to
+ * following frame pointers, and a frame whose code keeps no frame
+ * pointer then unwinds "successfully" past its real caller: such a
+ * frame counts as one that does not unwind (the check is then prepared
+ * again with debug info, and fails only if that has none either). */
+static bool frame_has_cfi(struct ns_safety *s, uint64_t pc)
+{
+	Dwfl_Module *mod;
+	Dwarf_CFI *cfi;
+	Dwarf_Addr bias = 0;
+
+	if (has_cfi(s, pc))
+		return true;
+	mod = s->debuginfo ? dwfl_addrmodule(s->dwfl, pc) : NULL;
+	if (!mod)
+		return false;
+	cfi = dwfl_module_dwarf_cfi(mod, &bias);   /* sets bias: then read */
+	return cfi_covers(cfi, bias, pc);
 }
 
 /* TH is on the instruction right after a clone system call, where there
@@ -132,7 +134,10 @@ static void start_regs(struct ns_safety *s, const struct ns_thread *th,
 	uint64_t ret;
 
 	*r = th->regs;
-	if (in_clone_after_syscall(s, th) && (int64_t)th->regs.rax > 0 &&
+	/* The parent: after the call (the child's tid), or at its clone
+	 * event stop, inside it (-ENOSYS: the call has not returned yet). */
+	if (in_clone_after_syscall(s, th) &&
+	    ((int64_t)th->regs.rax > 0 || (int64_t)th->regs.rax == -ENOSYS) &&
 	    ns_mem_read(s->tr->mem_fd, r->rsp, &ret, sizeof(ret)) == 0) {
 		r->rip = ret;
 		r->rsp += 8;
@@ -193,168 +198,6 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 	.set_initial_registers = set_initial_registers,
 };
 
-/* A file module's ELF: the file the kernel maps at BASE (proc/mapfile.h),
- * never the path maps shows, which the process chooses (libdwfl's own
- * callback opens that path on the host, following symlinks, and blocks
- * on a FIFO put there). Mapped read-only, as link/target.c does and for
- * the same reasons. */
-static int file_elf(pid_t pid, Dwarf_Addr base, char **file_name, Elf **elfp)
-{
-	struct ns_err err = { 0 };
-	int fd = ns_mapfile_open_at(pid, base, &err);
-
-	if (fd < 0)
-		return -1;
-	*elfp = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!*elfp || elf_kind(*elfp) != ELF_K_ELF) {
-		if (*elfp)
-			elf_end(*elfp);
-		*elfp = NULL;
-		close(fd);
-		return -1;
-	}
-	*file_name = NULL;
-	return fd;
-}
-
-/* The ELF file of a module: for a patch's mapping (marked in its
- * userdata by warm_module), the one patch_elf.c wrote; for a file
- * mapping, that file; for the rest ([vdso]), what libdwfl's own callback
- * finds (it reads the image from the process's memory). */
-static int find_elf(Dwfl_Module *mod, void **userdata, const char *name,
-		    Dwarf_Addr base, char **file_name, Elf **elfp)
-{
-	struct patch_mod *pm = *userdata;
-	int fd;
-
-	if (pm && pm->pid && name[0] == '/')
-		return file_elf(pm->pid, base, file_name, elfp);
-	if (!pm || pm->pid)
-		return dwfl_linux_proc_find_elf(mod, userdata, name, base,
-						file_name, elfp);
-	fd = pm->fd;
-	pm->fd = -1; /* libdwfl owns it now */
-	*file_name = NULL;
-	return fd;
-}
-
-/* Separate debug info by build-id only (under /usr/lib/debug/.build-id):
- * the standard callback would also follow the module's .gnu_debuglink, a
- * name the target's file chooses. And only once the check was upgraded. */
-static int find_debuginfo(Dwfl_Module *mod, void **userdata,
-			  const char *modname, Dwarf_Addr base,
-			  const char *file_name, const char *debuglink_file,
-			  GElf_Word debuglink_crc, char **debuginfo_file_name)
-{
-	const struct patch_mod *pm = *userdata;
-
-	if (!pm || !pm->debuginfo || !*pm->debuginfo)
-		return -1;
-	return dwfl_build_id_find_debuginfo(mod, userdata, modname, base,
-					    file_name, debuglink_file,
-					    debuglink_crc, debuginfo_file_name);
-}
-
-static const Dwfl_Callbacks dwfl_callbacks = {
-	.find_elf = find_elf,
-	.find_debuginfo = find_debuginfo,
-};
-
-/* The applied patch whose mapping starts at START, or NULL. */
-static struct patch_mod *patch_at(struct ns_safety *s, uint64_t start)
-{
-	for (size_t i = 0; i < s->npm; i++)
-		if (s->pm[i].base == start)
-			return &s->pm[i];
-	return NULL;
-}
-
-/* Describes every applied patch that has CFI as an ELF file. A patch
- * whose file cannot be made is left out: its frames then end the unwind,
- * and a thread in them counts as unsafe, as before patches had CFI. */
-static void read_patches(struct ns_safety *s)
-{
-	struct ns_registry reg;
-	struct ns_err err = { 0 };
-
-	if (ns_registry_read(s->tr->pid, s->tr->mem_fd, &reg) < 0)
-		return;
-	s->pm = calloc(reg.n ? reg.n : 1, sizeof(*s->pm));
-	for (size_t i = 0; s->pm && i < reg.n; i++) {
-		const struct ns_rec *r = reg.v[i].rec;
-		struct patch_mod *pm = &s->pm[s->npm];
-
-		if (!r->eh_frame)
-			continue;
-		pm->fd = ns_patch_elf(s->tr->mem_fd, r, &err);
-		if (pm->fd < 0)
-			continue;
-		pm->base = r->base;
-		pm->debuginfo = &s->debuginfo;
-		snprintf(pm->name, sizeof(pm->name), "%s", r->name);
-		s->npm++;
-	}
-	ns_registry_free(&reg);
-}
-
-/* Loads a module's ELF and CFI now: libdwfl would otherwise do it during
- * the first unwind, while every thread is stopped. A patch's module is
- * marked first, for find_elf. The CFI of separate debug info only once
- * upgraded: libdwfl consults it for a frame .eh_frame lacks. */
-static int warm_module(Dwfl_Module *mod, void **userdata, const char *name,
-		       Dwarf_Addr start, void *arg)
-{
-	Dwarf_Addr bias;
-
-	struct ns_safety *s = arg;
-	struct patch_mod *pm = patch_at(s, start);
-
-	(void)name;
-	*userdata = pm ? pm : &s->file;
-	if (dwfl_module_getelf(mod, &bias)) {
-		(void)dwfl_module_eh_cfi(mod, &bias);
-		if (s->debuginfo)
-			(void)dwfl_module_dwarf_cfi(mod, &bias);
-	}
-	return DWARF_CB_OK;
-}
-
-/* The Dwfl and the patches' modules, dropped. */
-static void close_dwfl(struct ns_safety *s)
-{
-	if (s->dwfl)
-		dwfl_end(s->dwfl);
-	s->dwfl = NULL;
-	for (size_t i = 0; i < s->npm; i++)
-		if (s->pm[i].fd >= 0)
-			close(s->pm[i].fd);
-	free(s->pm);
-	s->pm = NULL;
-	s->npm = 0;
-}
-
-/* Reports the process's modules to a new Dwfl and loads their CFI. */
-static int open_dwfl(struct ns_safety *s)
-{
-	pid_t pid = s->tr->pid;
-
-	read_patches(s);
-	s->dwfl = dwfl_begin(&dwfl_callbacks);
-	if (!s->dwfl)
-		goto fail;
-	if (dwfl_linux_proc_report(s->dwfl, pid) != 0 ||
-	    dwfl_report_end(s->dwfl, NULL, NULL) != 0)
-		goto fail;
-	if (!dwfl_attach_state(s->dwfl, NULL, pid, &thread_callbacks, s))
-		goto fail;
-	dwfl_getmodules(s->dwfl, warm_module, s, 0);
-	return 0;
-fail:
-	ns_err_set(s->tr->err, "cannot prepare unwinding of process %d: %s",
-		   (int)pid, dwfl_errmsg(-1));
-	return -1;
-}
-
 struct ns_safety *ns_safety_new(struct ns_tracee *tr)
 {
 	struct ns_safety *s = calloc(1, sizeof(*s));
@@ -368,7 +211,7 @@ struct ns_safety *ns_safety_new(struct ns_tracee *tr)
 	s->file.pid = tr->pid;
 	s->file.fd = -1;
 	s->file.debuginfo = &s->debuginfo;
-	if (open_dwfl(s) < 0) {
+	if (ns_safety_open_dwfl(s, &thread_callbacks) < 0) {
 		ns_safety_free(s);
 		return NULL;
 	}
@@ -381,15 +224,15 @@ int ns_safety_upgrade(struct ns_safety *s)
 		return 0;
 	s->want_debuginfo = false;
 	s->debuginfo = true;
-	close_dwfl(s);
-	return open_dwfl(s);
+	ns_safety_close_dwfl(s);
+	return ns_safety_open_dwfl(s, &thread_callbacks);
 }
 
 void ns_safety_free(struct ns_safety *s)
 {
 	if (!s)
 		return;
-	close_dwfl(s);
+	ns_safety_close_dwfl(s);
 	ns_snapshot_free(s->snap);
 	free(s);
 }
@@ -410,23 +253,13 @@ static int frame_cb(Dwfl_Frame *frame, void *arg)
 			w->hit = (int)i;
 			return DWARF_CB_ABORT;
 		}
+	if (!frame_has_cfi(w->s, pc)) {
+		w->nocfi = true;
+		return DWARF_CB_ABORT;
+	}
 	if (++w->depth >= MAX_FRAMES)
 		return DWARF_CB_ABORT;
 	return DWARF_CB_OK;
-}
-
-/* The applied patch whose code PC is in, or NULL. */
-static const struct patch_mod *patch_of_pc(struct ns_safety *s, Dwfl_Module *mod)
-{
-	void **userdata = NULL;
-
-	if (!mod || !dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL,
-				      NULL, NULL) || !userdata)
-		return NULL;
-	for (size_t i = 0; i < s->npm; i++)
-		if (*userdata == &s->pm[i])
-			return &s->pm[i];
-	return NULL;
 }
 
 /* Where a pc is, for a message: "foo", or "function foo of patch 'fix'"
@@ -435,7 +268,7 @@ static void describe_pc(struct ns_safety *s, uint64_t pc, char *buf, size_t len)
 {
 	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, pc);
 	const char *fn = mod ? dwfl_module_addrname(mod, pc) : NULL;
-	const struct patch_mod *pm = patch_of_pc(s, mod);
+	const struct patch_mod *pm = ns_safety_patch_of(s, mod);
 
 	if (pm && fn)
 		snprintf(buf, len, "function %s of patch '%s'", fn, pm->name);
@@ -459,14 +292,20 @@ static int check_thread(struct ns_safety *s, struct ns_thread *th,
 	 * may still run (transition.c checks each as it stops). */
 	ns_snapshot_forget(s->snap);
 	(void)ns_snapshot_stack(s->snap, th->regs.rsp);
-	rc = dwfl_getthread_frames(s->dwfl, th->tid, frame_cb, &w);
+	/* Its own pc first: the unwind may start from its caller (clone). */
+	for (size_t i = 0; i < n; i++)
+		if (th->regs.rip >= r[i].start && th->regs.rip < r[i].end)
+			w.hit = (int)i;
+	rc = w.hit >= 0 ? 0 : dwfl_getthread_frames(s->dwfl, th->tid, frame_cb, &w);
+	if (w.nocfi)
+		rc = -1;
 
 	b->tid = th->tid;
 	b->depth = w.hit >= 0 ? w.depth : -1;
 	if (w.hit >= 0) {
 		/* Inside a patch, name the function (a range covering a
 		 * patch's code is named for the whole patch). */
-		if (patch_of_pc(s, dwfl_addrmodule(s->dwfl, w.pc)))
+		if (ns_safety_patch_of(s, dwfl_addrmodule(s->dwfl, w.pc)))
 			describe_pc(s, w.pc, where, sizeof(where));
 		else
 			snprintf(where, sizeof(where), "%s", r[w.hit].name);
@@ -493,7 +332,8 @@ static int check_thread(struct ns_safety *s, struct ns_thread *th,
 		describe_pc(s, w.pc ? w.pc : th->regs.rip, where, sizeof(where));
 		snprintf(b->what, sizeof(b->what), "thread %d: cannot unwind its "
 			 "stack past %s (frame #%d): %s", th->tid, where, w.depth,
-			 dwfl_errmsg(-1));
+			 w.nocfi ? "no unwind information (CFI) for it"
+				 : dwfl_errmsg(-1));
 		return 1;
 	}
 	return 0;
@@ -541,6 +381,7 @@ struct frames_walk {
 	void *arg;
 	int depth;
 	int stopped;         /* CB's nonzero answer */
+	bool nocfi;          /* a frame without CFI ended the walk */
 };
 
 static int each_frame(Dwfl_Frame *frame, void *arg)
@@ -563,6 +404,10 @@ static int each_frame(Dwfl_Frame *frame, void *arg)
 			   module);
 	if (w->stopped || ++w->depth >= MAX_FRAMES)
 		return DWARF_CB_ABORT;
+	if (!frame_has_cfi(w->s, pc)) {   /* see frame_cb */
+		w->nocfi = true;
+		return DWARF_CB_ABORT;
+	}
 	return DWARF_CB_OK;
 }
 
@@ -579,6 +424,8 @@ int ns_safety_frames(struct ns_safety *s, struct ns_thread *th,
 	ns_snapshot_forget(s->snap);
 	(void)ns_snapshot_stack(s->snap, th->regs.rsp);
 	rc = dwfl_getthread_frames(s->dwfl, th->tid, each_frame, &w);
+	if (w.nocfi)
+		rc = -1;
 	if (rc < 0 && !w.stopped && !s->debuginfo) {
 		/* One thread stopped, not the process: upgrading now costs
 		 * it alone the time. */

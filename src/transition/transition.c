@@ -61,13 +61,36 @@ static int check_one(void *arg, struct ns_thread *th)
 	return 0;
 }
 
+/* Lets TH, found in code that changes, run on alone (runalone.h), then
+ * loads the registers of the threads it started meanwhile (stopped at
+ * birth: the commit gate moves them too). */
+static int run_alone(struct ns_transition *x, struct ns_thread *th,
+		     uint64_t *run_ns)
+{
+	size_t before = x->tr->n;
+
+	if (ns_run_alone(x->tr, th, run_ns) < 0)
+		return -1;
+	ns_safety_forget(x->safety);   /* it ran */
+	x->ran_alone++;
+	for (size_t i = before; i < x->tr->n; i++) {
+		struct ns_thread *born = x->tr->t[i];
+
+		if (!born->gone && born->stopped &&
+		    ns_tracee_load_regs(x->tr, born) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Every thread stopped, each checked once: a thread found running code
- * that changes (not asleep in a system call it made from there: that one
- * is not leaving soon) runs on alone, the others held, and is checked
- * again (runalone.h). 0 clear, 1 unsafe, -1 error. */
+ * that changes, or about to return into it from the function it called
+ * (not asleep in a system call: that one is not leaving soon), runs on
+ * alone, the others held, and is checked again (runalone.h); within
+ * NS_RUN_ALONE_MAX runs and NS_RUN_ALONE_NS. 0 clear, 1 unsafe, -1 error. */
 static int check_rest(struct ns_transition *x)
 {
-	uint64_t run_ns = 0;
+	uint64_t run_ns = 0, t0 = ns_clock_ns();
 
 	x->ran_alone = 0;
 	for (size_t i = 0; i < x->tr->n; i++) {
@@ -81,14 +104,13 @@ static int check_rest(struct ns_transition *x)
 				th->clear = true;
 				break;
 			}
-			if (x->blocker.depth < 0 ||
+			if (x->blocker.depth < 0 || x->blocker.depth > 1 ||
 			    (int64_t)th->regs.orig_rax >= 0 ||
-			    x->ran_alone >= NS_RUN_ALONE_MAX)
+			    x->ran_alone >= NS_RUN_ALONE_MAX ||
+			    ns_clock_ns() - t0 + run_ns > NS_RUN_ALONE_NS)
 				return 1;
-			if (ns_run_alone(x->tr, th, &run_ns) < 0)
+			if (run_alone(x, th, &run_ns) < 0)
 				return -1;
-			ns_safety_forget(x->safety);   /* it ran */
-			x->ran_alone++;
 		}
 	}
 	return 0;
