@@ -69,6 +69,8 @@ demo-shadow: all
 	@bash examples/demo/shadow-demo.sh
 
 # BENCH_DOCS=1 also rewrites docs/BENCHMARKS.md and its plot (bench/latency.sh).
+# bench/speedtest.sh: the cost of being patchable, SQLite's speedtest1 built
+# plain and with `nonstop cflags` (fetches Debian's sqlite3 source once).
 bench: all
 	@bash bench/run.sh
 	@echo
@@ -77,6 +79,8 @@ bench: all
 	@bash bench/pause_threads.sh
 	@echo
 	@bash bench/latency.sh
+	@echo
+	@bash bench/speedtest.sh
 
 clean:
 	rm -rf $(BUILD)
