@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "util/fault.h"
 #include "util/clock.h"
@@ -16,6 +17,7 @@ static struct {
 	long     at;         /* step to fail, 0 for none */
 	bool     kill;
 	bool     log;
+	long     sleep_ms;   /* sleep at step `at` instead of failing */
 	long     step;       /* steps so far */
 } fault;
 
@@ -24,11 +26,23 @@ static void read_env(void)
 	const char *at = getenv("NONSTOP_FAULT_AT");
 	const char *k = getenv("NONSTOP_FAULT_KILL");
 	const char *l = getenv("NONSTOP_FAULT_LOG");
+	const char *z = getenv("NONSTOP_FAULT_SLEEP_MS");
 
 	fault.read = true;
 	fault.at = at ? strtol(at, NULL, 10) : 0;
 	fault.kill = k && *k == '1';
 	fault.log = l && *l == '1';
+	fault.sleep_ms = z ? strtol(z, NULL, 10) : 0;
+	if (fault.sleep_ms < 0 || fault.sleep_ms > 600000)
+		fault.sleep_ms = 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
 }
 
 bool ns_fault(const char *step)
@@ -47,6 +61,12 @@ bool ns_fault(const char *step)
 	}
 	if (fault.step != fault.at)
 		return false;
+	if (fault.sleep_ms) {
+		fprintf(stderr, "nonstop: sleeping %ld ms at step %ld (%s)\n",
+			fault.sleep_ms, fault.step, step);
+		sleep_ms(fault.sleep_ms);
+		return false;
+	}
 	if (fault.kill)
 		raise(SIGKILL);
 	fprintf(stderr, "nonstop: fault injected at step %ld (%s)\n",

@@ -6,8 +6,10 @@
  * write to its memory, every thread stopped or moved). With
  * NONSTOP_FAULT_KILL=1 nonstop instead kills itself with SIGKILL at that
  * step, which is how the tests show that the target survives nonstop
- * dying anywhere. NONSTOP_FAULT_LOG=1 names each step on stderr. These are
- * for tests; unset, a step costs one branch. */
+ * dying anywhere. With NONSTOP_FAULT_SLEEP_MS=N it sleeps N ms there and
+ * goes on, which opens a window a test can act in (a thread woken between
+ * the attach and the stop). NONSTOP_FAULT_LOG=1 names each step on stderr.
+ * These are for tests; unset, a step costs one branch. */
 #ifndef NONSTOP_FAULT_H
 #define NONSTOP_FAULT_H
 #include <stdbool.h>

@@ -1,0 +1,20 @@
+/* v2: enter() counts twice; answer() is 2. */
+#include <stdatomic.h>
+#include <unistd.h>
+
+extern atomic_int holding, inside;
+extern atomic_ulong enters;
+
+void enter(void)
+{
+	atomic_fetch_add(&enters, 2);
+	atomic_store(&inside, 1);
+	while (atomic_load(&holding))
+		usleep(1000);
+	atomic_store(&inside, 0);
+}
+
+int answer(void)
+{
+	return 2;
+}
