@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/host.h"
 #include "cli/opts.h"
 #include "core/core.h"
 
@@ -10,7 +11,9 @@ static void help(void)
 {
 	printf("usage: nonstop apply [--mode stop|per-thread] [--leave-pending]\n"
 	       "                     [--replace] [--timeout SEC] [--json] [-v] PID PATCH\n"
-	       "       nonstop apply --complete [--timeout SEC] [--json] PID\n\n"
+	       "       nonstop apply --complete [--timeout SEC] [--json] PID\n"
+	       "       nonstop apply --all-processes [--jobs N] [--user USER]\n"
+	       "                     [--exclude PID]... [--timeout SEC] [--json] PATCH\n\n"
 	       "Applies PATCH (made by 'nonstop build') to the running process PID\n"
 	       "without restarting it. The patch is checked against the process\n"
 	       "first (build-id and the bytes of every function it replaces);\n"
@@ -91,6 +94,20 @@ static void help(void)
 	       "                 changed get their original code back, and their\n"
 	       "                 memory is released. Reverting PATCH later gives\n"
 	       "                 back the original program\n"
+	       "  --all-processes  no PID: every process of this host that maps\n"
+	       "                 the module PATCH is for (matched by build-id, in\n"
+	       "                 containers too), each as 'apply PID PATCH', in\n"
+	       "                 parallel; one line each (applied, already\n"
+	       "                 applied, skipped: another version or not\n"
+	       "                 permitted, exited meanwhile, refused: why) and a\n"
+	       "                 summary. Exit 0 when every matching process took\n"
+	       "                 it; what was applied stays applied. Processes\n"
+	       "                 started later run the unpatched files: run it\n"
+	       "                 again when they start\n"
+	       "  --jobs N       with --all-processes: N at once (default: one per\n"
+	       "                 CPU)\n"
+	       "  --user USER    with --all-processes: only USER's processes\n"
+	       "  --exclude PID  with --all-processes: not PID (repeatable)\n"
 	       "  --timeout SEC  how long to wait for a safe moment, or for every\n"
 	       "                 thread's update point (default 5)\n"
 	       "  --json         print the result as one JSON object\n"
@@ -192,6 +209,11 @@ int cmd_apply(int argc, char **argv)
 	if (o.help) {
 		help();
 		return NS_EXIT_OK;
+	}
+	if (o.all_processes) {
+		rc = ns_host_apply(&o);
+		ns_cli_opts_free(&o);
+		return rc;
 	}
 	if (o.complete) {
 		if (o.nargs != 1)

@@ -3,6 +3,7 @@
  * the patch (a name, a hook's message, a reason naming them) prints it
  * escaped (util/escape.h); JSON strings are escaped by ns_json_str. */
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,57 @@
 #include "cli/opts.h"
 #include "core/core.h"
 #include "util/guard.h"
+
+/* USER: a name of the password database, or a number. */
+static int parse_user(const char *cmd, const char *user, unsigned *uid)
+{
+	struct passwd *pw = getpwnam(user);
+	char *end;
+	unsigned long v;
+
+	if (pw) {
+		*uid = pw->pw_uid;
+		return 0;
+	}
+	v = strtoul(user, &end, 10);
+	if (!*user || *end || v > 0xfffffffeUL)
+		return ns_usage_error(cmd, "--user: no user '%s'", user);
+	*uid = (unsigned)v;
+	return 0;
+}
+
+/* --all-processes, --jobs N, --user USER, --exclude PID. */
+static int host_option(const char *cmd, int c, const char *arg, int argc,
+		       struct ns_cli_opts *o)
+{
+	char *end;
+	unsigned long v;
+
+	if (strcmp(cmd, "apply") && strcmp(cmd, "revert") && strcmp(cmd, "status"))
+		return ns_usage_error(cmd, "unknown option");
+	switch (c) {
+	case 'P':
+		o->all_processes = true;
+		return 0;
+	case 'J':
+		v = strtoul(arg, &end, 10);
+		if (!*arg || *end || v < 1 || v > 1024)
+			return ns_usage_error(cmd, "--jobs wants a number from 1 "
+					      "to 1024, not '%s'", arg);
+		o->jobs = (unsigned)v;
+		return 0;
+	case 'U':
+		o->by_user = true;
+		return parse_user(cmd, arg, &o->uid);
+	default:
+		if (!o->exclude && !(o->exclude = calloc((size_t)argc, sizeof(int))))
+			return ns_usage_error(cmd, "out of memory");
+		if (!(o->exclude[o->nexclude++] = ns_parse_pid(arg)))
+			return ns_usage_error(cmd, "--exclude: '%s' is not a "
+					      "process id", arg);
+		return 0;
+	}
+}
 
 int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 		 struct ns_cli_opts *o)
@@ -25,9 +77,13 @@ int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 		{ "mode", required_argument, NULL, 'm' },
 		{ "leave-pending", no_argument, NULL, 'p' },
 		{ "complete", no_argument, NULL, 'c' },
+		{ "all-processes", no_argument, NULL, 'P' },
+		{ "jobs", required_argument, NULL, 'J' },
+		{ "user", required_argument, NULL, 'U' },
+		{ "exclude", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, rc;
 
 	memset(o, 0, sizeof(*o));
 	o->timeout = 5.0;
@@ -86,6 +142,11 @@ int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 						      "option of apply only");
 			o->complete = true;
 			break;
+		case 'P': case 'J': case 'U': case 'X':
+			rc = host_option(cmd, c, optarg, argc, o);
+			if (rc)
+				return rc;
+			break;
 		case 'h': o->help = true; return 0;
 		default:
 			return ns_usage_error(cmd, "unknown option '%s'",
@@ -94,7 +155,17 @@ int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 	}
 	o->nargs = argc - optind;
 	o->args = argv + optind;
+	if (!o->all_processes && (o->jobs || o->by_user || o->nexclude))
+		return ns_usage_error(cmd, "--jobs, --user and --exclude go "
+				      "with --all-processes");
 	return 0;
+}
+
+void ns_cli_opts_free(struct ns_cli_opts *o)
+{
+	free(o->exclude);
+	o->exclude = NULL;
+	o->nexclude = 0;
 }
 
 int ns_cli_op_setup(const char *cmd, const struct ns_cli_opts *o,

@@ -7,16 +7,25 @@ struct ns_cli_opts {
 	double timeout;
 	bool json, verbose, help, all, replace, leave_pending, complete;
 	int mode;         /* NS_OPT_MODE_* (core.h) */
+	/* --all-processes and what goes with it (apply, revert, status) */
+	bool all_processes, by_user;
+	unsigned jobs;    /* --jobs N; 0: one per CPU */
+	unsigned uid;     /* --user */
+	int *exclude;     /* --exclude PID..., malloc'd (ns_cli_opts_free) */
+	size_t nexclude;
 	int nargs;
 	char **args;      /* positional arguments */
 };
 
 /* Parses --timeout SEC, --json, -v, --help (and --all, which only revert
  * accepts, and --replace, --mode, --leave-pending and --complete, which
- * only apply accepts). Returns 0, or NS_EXIT_USAGE after printing the error.
+ * only apply accepts; --all-processes, --jobs N, --user USER and
+ * --exclude PID, which apply, revert and status accept, the last three
+ * only with --all-processes). Returns 0, or NS_EXIT_USAGE after printing the error.
  * WITH_TIMEOUT: whether --timeout is accepted. */
 int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 		 struct ns_cli_opts *o);
+void ns_cli_opts_free(struct ns_cli_opts *o);
 struct ns_op_opts;
 struct ns_op_result;
 

@@ -4,13 +4,16 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/host.h"
 #include "cli/opts.h"
 #include "core/core.h"
 
 static void help(void)
 {
 	printf("usage: nonstop revert [--timeout SEC] [--json] [-v] PID [NAME]\n"
-	       "       nonstop revert --all [--timeout SEC] [--json] [-v] PID\n\n"
+	       "       nonstop revert --all [--timeout SEC] [--json] [-v] PID\n"
+	       "       nonstop revert --all-processes [--jobs N] [--user USER]\n"
+	       "                      [--exclude PID]... [--timeout SEC] [--json] [NAME]\n\n"
 	       "Undoes the patch NAME (default: the last one applied) in the\n"
 	       "running process PID: the old functions get their own code back\n"
 	       "and the patch's memory is released, at a moment when no thread is\n"
@@ -32,6 +35,13 @@ static void help(void)
 	       "revert while another nonstop works on PID is refused at once.\n\n"
 	       "  --all          revert every patch, newest first; stops at the\n"
 	       "                 first that cannot be (the rest stay applied)\n"
+	       "  --all-processes  no PID: every process of this host with\n"
+	       "                 nonstop in it (a patch's memory, or libnonstop):\n"
+	       "                 NAME (default: each one's last patch) reverted\n"
+	       "                 wherever it is applied, in parallel; one line\n"
+	       "                 each and a summary. Exit 0 when each process that\n"
+	       "                 had it is reverted\n"
+	       "  --jobs N, --user USER, --exclude PID  as apply --all-processes\n"
 	       "  --timeout SEC  how long to wait for a safe moment (default 5)\n"
 	       "  --json         print the result as one JSON object (with --all:\n"
 	       "                 one line per patch reverted)\n"
@@ -91,6 +101,11 @@ int cmd_revert(int argc, char **argv)
 	if (o.help) {
 		help();
 		return NS_EXIT_OK;
+	}
+	if (o.all_processes) {
+		rc = ns_host_revert(&o);
+		ns_cli_opts_free(&o);
+		return rc;
 	}
 	if (o.nargs < 1 || o.nargs > 2 || (o.all && o.nargs != 1))
 		return ns_usage_error("revert", "expects PID and optionally NAME, "

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/host.h"
 #include "cli/opts.h"
 #include "cli/status.h"
 #include "link/target.h"
@@ -24,7 +25,9 @@
 
 static void help(void)
 {
-	printf("usage: nonstop status [--json] PID\n\n"
+	printf("usage: nonstop status [--json] PID\n"
+	       "       nonstop status --all-processes [--user USER] [--exclude PID]...\n"
+	       "                      [--json]\n\n"
 	       "Lists the patches applied to the running process PID, in the order\n"
 	       "they were applied, with the functions each redirects, and which\n"
 	       "threads still run old code. In stop-the-world mode every thread\n"
@@ -48,6 +51,10 @@ static void help(void)
 	       "escaped (\\e, \\n, \\xHH); --json prints them as JSON strings\n"
 	       "(its \"applied_at\" is the number the record holds, which the text\n"
 	       "shows as \"unknown time\" when it is no time).\n\n"
+	       "With --all-processes (no PID): every process of this host with\n"
+	       "nonstop in it (a patch's memory, or libnonstop), each as\n"
+	       "'status PID' prints it; --json: one document, {\"processes\":\n"
+	       "[...]}.\n\n"
 	       "exit: 0 listed (possibly nothing); 1 no such process or not\n"
 	       "permitted; 2 usage error\n");
 }
@@ -146,20 +153,67 @@ static void free_threads(struct ns_status_threads *t)
 	free(t->why);
 }
 
-int cmd_status(int argc, char **argv)
+/* Prints the status of PID (text, or JSON with JSON). 0, or -1 with why in
+ * ERR (nothing printed). */
+int ns_status_pid(int pid, bool json, char *err, size_t errlen)
 {
-	struct ns_cli_opts o;
 	struct ns_registry reg;
 	struct ns_status_threads t;
 	struct ns_status out;
+	int fd;
+
+	fd = ns_mem_open(pid);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot read process %d: %s", pid,
+			 strerror(errno));
+		return -1;
+	}
+	if (ns_registry_read(pid, fd, &reg) < 0) {
+		snprintf(err, errlen, "cannot read the registry of process "
+			 "%d: %s", pid, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	bool any = any_per_thread(&reg);
+	bool pt = any && read_threads(pid, fd, &reg, &t) == 0;
+	enum ns_status_disp *disp = any ? dispatchers(fd, &reg, pt ? &t : NULL)
+					: NULL;
+	out = (struct ns_status){ .pid = pid, .mem_fd = fd, .reg = &reg,
+				  .threads = count_threads(pid),
+				  .t = pt ? &t : NULL, .disp = disp };
+	if (json)
+		ns_status_json(&out);
+	else
+		ns_status_text(&out);
+	free(disp);
+	close(fd);
+	if (pt)
+		free_threads(&t);
+	ns_registry_free(&reg);
+	return 0;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	struct ns_cli_opts o;
+	char err[512];
 	int rc = ns_cli_parse("status", argc, argv, false, &o);
-	int pid, fd;
+	int pid;
 
 	if (rc)
 		return rc;
 	if (o.help) {
 		help();
 		return NS_EXIT_OK;
+	}
+	if (o.all_processes) {
+		if (o.nargs)
+			return ns_usage_error("status", "--all-processes takes "
+					      "no PID");
+		ns_guard_target_command("status", STATUS_TIMEOUT);
+		rc = ns_host_status(&o);
+		ns_cli_opts_free(&o);
+		return rc;
 	}
 	if (o.nargs != 1)
 		return ns_usage_error("status", "expects PID");
@@ -170,30 +224,7 @@ int cmd_status(int argc, char **argv)
 	if (kill(pid, 0) < 0 && errno == ESRCH)
 		return ns_fail("status", "no process %d", pid);
 	ns_guard_target_command("status", STATUS_TIMEOUT);
-	fd = ns_mem_open(pid);
-	if (fd < 0)
-		return ns_fail("status", "cannot read process %d: %s", pid,
-			       strerror(errno));
-	if (ns_registry_read(pid, fd, &reg) < 0) {
-		close(fd);
-		return ns_fail("status", "cannot read the registry of process "
-			       "%d: %s", pid, strerror(errno));
-	}
-	bool any = any_per_thread(&reg);
-	bool pt = any && read_threads(pid, fd, &reg, &t) == 0;
-	enum ns_status_disp *disp = any ? dispatchers(fd, &reg, pt ? &t : NULL)
-					: NULL;
-	out = (struct ns_status){ .pid = pid, .mem_fd = fd, .reg = &reg,
-				  .threads = count_threads(pid),
-				  .t = pt ? &t : NULL, .disp = disp };
-	if (o.json)
-		ns_status_json(&out);
-	else
-		ns_status_text(&out);
-	free(disp);
-	close(fd);
-	if (pt)
-		free_threads(&t);
-	ns_registry_free(&reg);
+	if (ns_status_pid(pid, o.json, err, sizeof(err)) < 0)
+		return ns_fail("status", "%s", err);
 	return NS_EXIT_OK;
 }

@@ -53,6 +53,10 @@ struct ns_status {
 void ns_status_text(const struct ns_status *s);
 void ns_status_json(const struct ns_status *s);
 
+/* Prints the status of PID, as text or (JSON) one JSON object. 0, or -1
+ * with why in ERR and nothing printed. */
+int ns_status_pid(int pid, bool json, char *err, size_t errlen);
+
 /* "2024-05-01 12:00:00" (local time) for a record's applied_at, or
  * "unknown time" if T is out of range (registry/rec_check.h) or has no
  * local time: into BUF. */

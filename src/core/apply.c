@@ -72,10 +72,12 @@ static int check_not_applied(struct ns_apply_op *a)
 {
 	for (size_t i = 0; i < a->s.reg.n; i++) {
 		struct ns_rec *r = a->s.reg.v[i].rec;
-		if (!strcmp(r->name, a->patch.name) || r->patch_id == a->patch.id)
+		if (!strcmp(r->name, a->patch.name) || r->patch_id == a->patch.id) {
+			a->s.res->why = NS_WHY_ALREADY;
 			return ns_op_fail(a->s.res, "patch '%s' is already "
 					  "applied to process %d", r->name,
 					  (int)a->s.o->pid);
+		}
 	}
 	return 0;
 }
@@ -502,23 +504,43 @@ static void applied(struct ns_apply_op *a)
 	a->shadow_created = false;
 }
 
+/* The apply itself, once A's patch is loaded (LOADED: 0) or not (-1). */
+static int apply(struct ns_apply_op *a, int loaded)
+{
+	int rc = 1;
+
+	if (loaded < 0 || ns_session_lock(&a->s) < 0 ||
+	    ns_mode_choose_apply(&a->s) < 0 || ns_session_hold(&a->s) < 0 ||
+	    prepare(a) < 0 || a->s.mode->prepare_unwind(&a->s) < 0 ||
+	    map(a) < 0 || pre_apply(a) < 0 || a->s.mode->apply_switch(a) < 0)
+		goto out;
+	applied(a);
+	rc = post_apply(a) < 0 ? 1 : 0;
+out:
+	if (rc)
+		undo_pre_apply(a);
+	cleanup(a);
+	return rc;
+}
+
 int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 	     struct ns_op_result *res)
 {
 	struct ns_apply_op a = { .mod = NULL };
-	int rc = 1;
 
 	ns_session_init(&a.s, o, res);
-	if (load_patch(&a, patch_path) < 0 || ns_session_lock(&a.s) < 0 ||
-	    ns_mode_choose_apply(&a.s) < 0 || ns_session_hold(&a.s) < 0 ||
-	    prepare(&a) < 0 || a.s.mode->prepare_unwind(&a.s) < 0 ||
-	    map(&a) < 0 || pre_apply(&a) < 0 || a.s.mode->apply_switch(&a) < 0)
-		goto out;
-	applied(&a);
-	rc = post_apply(&a) < 0 ? 1 : 0;
-out:
-	if (rc)
-		undo_pre_apply(&a);
-	cleanup(&a);
-	return rc;
+	return apply(&a, load_patch(&a, patch_path));
+}
+
+int ns_apply_loaded(const struct ns_op_opts *o, struct ns_patch *p,
+		    struct ns_op_result *res)
+{
+	struct ns_apply_op a = { .mod = NULL };
+
+	ns_session_init(&a.s, o, res);
+	a.patch = *p;
+	memset(p, 0, sizeof(*p));
+	snprintf(res->name, sizeof(res->name), "%s", a.patch.name);
+	a.nxforms = ns_xform_count(&a.patch);
+	return apply(&a, 0);
 }

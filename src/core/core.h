@@ -61,6 +61,9 @@ struct ns_op_result {
 					 registered with the target's unwinder,
 					 or why not (apply -v) */
 	struct ns_err err;            /* the one error value (util/err.h) */
+	int      why;                 /* a failure the host-wide commands
+					 report as its own kind (NS_WHY_*), or
+					 0 */
 	/* The hooks this operation ran, by kind - 1 (patch.h) */
 	struct ns_hook_run hooks[4];
 };
@@ -79,6 +82,14 @@ struct ns_op_opts {
 	bool locked;                  /* the caller holds the process's lock
 					 (core/lock.h): an apply rolling back,
 					 revert --all */
+};
+
+/* The failures a host-wide command tells apart (ns_op_result.why). */
+enum {
+	NS_WHY_ALREADY = 1,           /* apply: the patch is applied already */
+	NS_WHY_NOT_PERMITTED = 2,     /* the kernel does not let us ptrace it */
+	NS_WHY_NOT_APPLIED = 3,       /* revert: no such patch (or none) */
+	NS_WHY_GONE = 4,              /* no such process (it exited) */
 };
 
 enum {
@@ -100,6 +111,12 @@ int ns_op_mem_open(pid_t pid, struct ns_op_result *res);
 void ns_op_result_free(struct ns_op_result *res);
 
 /* 0 done; 1 refused or failed (res->err), target as it was. */
+/* ns_apply with the patch already loaded and checked (ns_patch_load,
+ * ns_trust_check): for the host-wide apply, which reads it once. P is
+ * used up (freed) either way. */
+struct ns_patch;
+int ns_apply_loaded(const struct ns_op_opts *o, struct ns_patch *p,
+		    struct ns_op_result *res);
 int ns_apply(const struct ns_op_opts *o, const char *patch_path,
 	     struct ns_op_result *res);
 int ns_revert(const struct ns_op_opts *o, const char *name,

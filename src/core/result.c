@@ -33,6 +33,10 @@ int ns_op_mem_open(pid_t pid, struct ns_op_result *res)
 {
 	int fd = ns_mem_open(pid);
 
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		res->why = NS_WHY_NOT_PERMITTED;
+	else if (fd < 0 && errno == ENOENT)
+		res->why = NS_WHY_GONE;
 	if (fd < 0)
 		ns_op_fail(res, "cannot open the memory of process %d: %s%s",
 			   (int)pid, strerror(errno), errno == EACCES ||

@@ -97,6 +97,7 @@ static void not_found(struct ns_revert_op *r, const char *name)
 {
 	pid_t pid = r->s.o->pid;
 
+	r->s.res->why = NS_WHY_NOT_APPLIED;
 	for (size_t i = 0; name && i < r->s.reg.nbad; i++)
 		if (!strcmp(r->s.reg.bad[i].name, name)) {
 			ns_op_fail(r->s.res, "the record of patch '%s' in process %d "

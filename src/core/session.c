@@ -25,8 +25,10 @@ int ns_session_lock(struct ns_session *s)
 {
 	pid_t pid = s->o->pid;
 
-	if (kill(pid, 0) < 0 && errno == ESRCH)
+	if (kill(pid, 0) < 0 && errno == ESRCH) {
+		s->res->why = NS_WHY_GONE;
 		return ns_op_fail(s->res, "no process %d", (int)pid);
+	}
 	if (!s->o->locked && ns_lock_take(pid, &s->lock, &s->res->err) != 0)
 		return -1;
 	return 0;
@@ -37,8 +39,12 @@ int ns_session_hold(struct ns_session *s)
 	struct ns_op_result *res = s->res;
 	pid_t pid = s->o->pid;
 
-	if (s->mode->attach(s) < 0 ||
-	    ns_lock_same_process(&s->lock, pid, &res->err) < 0 ||
+	if (s->mode->attach(s) < 0) {
+		if (s->tr.refused)
+			res->why = NS_WHY_NOT_PERMITTED;
+		return -1;
+	}
+	if (ns_lock_same_process(&s->lock, pid, &res->err) < 0 ||
 	    s->mode->check_syscalls(s) < 0)
 		return -1;
 	if (ns_registry_read(pid, s->tr.mem_fd, &s->reg) < 0)

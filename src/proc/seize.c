@@ -91,6 +91,7 @@ static int seize_new_threads(struct ns_tracee *tr, int *added)
 					(*added)++;
 					continue;
 				}
+				tr->refused = true;
 				if (tracer > 0) {
 					ns_err_set(tr->err, "thread %d is already traced by "
 						 "process %d (a debugger?)", tid,
@@ -145,6 +146,7 @@ static int seize_one(struct ns_tracee *tr, pid_t tid)
 		return -1;
 	}
 	if (ptrace(PTRACE_SEIZE, tid, 0, (long)PTRACE_O_TRACESYSGOOD) < 0) {
+		tr->refused = errno == EPERM;
 		attach_err(tr, tid, errno, "");
 		return -1;
 	}

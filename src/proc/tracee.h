@@ -34,6 +34,8 @@ struct ns_tracee {
 	struct ns_thread **t; /* stable pointers: threads come and go */
 	size_t n, cap;
 	bool  exited;       /* the whole process is gone */
+	bool  refused;      /* the kernel refused the attach (EPERM: another
+			       tracer, or not this user's to ptrace) */
 	struct ns_err *err; /* the operation's one error value (util/err.h):
 			       failures are set there, once */
 };

@@ -1,0 +1,213 @@
+/* host.c — `apply --all-processes` and `revert --all-processes` (host.h).
+ *
+ * The parent finds the processes (host/scan.h), reads and checks the
+ * patch once, then runs one child per process (host/jobs.h): each calls
+ * the same ns_apply or ns_revert as the one-process command, under the
+ * same deadline, and sends back a fixed record. The parent alone prints,
+ * in the order of the processes, once every child is done: one line each
+ * and a summary, or one JSON document. What a child found is told apart
+ * by the operation's own classification (ns_op_result.why), never by
+ * parsing its message. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/host.h"
+#include "cli/host_out.h"
+#include "core/core.h"
+#include "host/jobs.h"
+#include "host/scan.h"
+#include "patch/patch.h"
+#include "patch/patch_trust.h"
+#include "util/clock.h"
+#include "util/guard.h"
+
+struct host_run {
+	const struct ns_cli_opts *o;
+	bool apply;
+	struct ns_patch patch;        /* apply */
+	const char *name;             /* revert: NAME or NULL */
+	struct ns_host_list procs;
+	struct ns_host_out *out;      /* one per process */
+	size_t *idx;                  /* job -> process (not the processes of
+					 another version: not jobs) */
+};
+
+/* Whether PID is gone (or is a zombie: it runs nothing any more). */
+static bool gone(pid_t pid)
+{
+	char fn[64], buf[512], *p;
+	FILE *f;
+	bool z = true;
+
+	snprintf(fn, sizeof(fn), "/proc/%d/stat", (int)pid);
+	f = fopen(fn, "re");
+	if (!f)
+		return true;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1])
+		z = p[2] == 'Z' || p[2] == 'X';
+	fclose(f);
+	return z;
+}
+
+/* In the child: one process. */
+static void run_one(size_t i, void *recp, void *arg)
+{
+	struct host_run *h = arg;
+	struct ns_host_rec *rec = recp;
+	struct ns_op_opts op = { 0 };
+	struct ns_op_result res;
+	int rc;
+
+	rec->job = (uint32_t)i;
+	op.pid = h->procs.v[h->idx[i]].pid;
+	op.timeout = h->o->timeout;
+	op.mode = h->o->mode;
+	ns_guard_target_command(h->apply ? "apply" : "revert", op.timeout);
+	if (h->apply)
+		rc = ns_apply_loaded(&op, &h->patch, &res);
+	else
+		rc = ns_revert(&op, h->name, &res);
+	ns_host_rec_fill(rec, rc, &res, rc && gone(op.pid));
+	ns_op_result_free(&res);
+}
+
+static void job_done(size_t i, const void *rec, void *arg)
+{
+	struct host_run *h = arg;
+
+	struct ns_host_out *out = &h->out[h->idx[i]];
+
+	memcpy(&out->rec, rec, sizeof(out->rec));
+	out->have = true;
+}
+
+static void job_died(size_t i, int status, void *arg)
+{
+	struct host_run *h = arg;
+	struct ns_host_out *out = &h->out[h->idx[i]];
+	struct ns_host_rec *rec = &out->rec;
+
+	out->have = true;
+	rec->rc = 1;
+	rec->outcome = gone(out->proc->pid) ? NS_OUT_EXITED : NS_OUT_FAILED;
+	if (status < 0)
+		snprintf(rec->msg, sizeof(rec->msg), "could not start a job for it");
+	else if (WIFSIGNALED(status))
+		snprintf(rec->msg, sizeof(rec->msg), "the job for it was killed "
+			 "by signal %d", WTERMSIG(status));
+	else
+		snprintf(rec->msg, sizeof(rec->msg), "the job for it ended "
+			 "without a result (exit %d): not done within the "
+			 "deadline, or the process left as a killed nonstop "
+			 "leaves it", WEXITSTATUS(status));
+}
+
+static unsigned jobs_wanted(const struct ns_cli_opts *o)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (o->jobs)
+		return o->jobs;
+	return n > 0 && n < 1024 ? (unsigned)n : 1;
+}
+
+/* Runs the jobs of H over its processes; the records in H->out. */
+static int run_all(struct host_run *h)
+{
+	struct ns_jobs j = {
+		.parallel = jobs_wanted(h->o),
+		.rec_size = sizeof(struct ns_host_rec), .arg = h,
+		.run = run_one, .done = job_done, .died = job_died,
+	};
+	size_t n = h->procs.n ? h->procs.n : 1;
+
+	h->out = calloc(n, sizeof(*h->out));
+	h->idx = calloc(n, sizeof(*h->idx));
+	if (!h->out || !h->idx)
+		return -1;
+	for (size_t i = 0; i < h->procs.n; i++) {
+		h->out[i].proc = &h->procs.v[i];
+		if (h->procs.v[i].kind == NS_HOST_OTHER) {
+			/* not a job: another version of the module */
+			h->out[i].have = true;
+			h->out[i].rec.outcome = NS_OUT_OTHER;
+			continue;
+		}
+		h->idx[j.n++] = i;
+	}
+	return ns_jobs_run(&j);
+}
+
+static void filter_of(const struct ns_cli_opts *o, struct ns_host_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->by_uid = o->by_user;
+	f->uid = (uid_t)o->uid;
+	f->exclude = o->exclude;
+	f->nexclude = o->nexclude;
+}
+
+int ns_host_apply(const struct ns_cli_opts *o)
+{
+	struct host_run h = { .o = o, .apply = true };
+	struct ns_host_filter f;
+	struct ns_err err = { 0 };
+	uint64_t t0 = ns_clock_ns();
+	int rc;
+
+	if (o->nargs != 1)
+		return ns_usage_error("apply", "--all-processes expects PATCH "
+				      "alone (no PID)");
+	if (o->complete || o->replace || o->leave_pending)
+		return ns_usage_error("apply", "--all-processes does not go with "
+				      "--complete, --replace or --leave-pending");
+	if (ns_patch_load(o->args[0], &h.patch, &err) < 0 ||
+	    ns_trust_check(&h.patch, &err) < 0)
+		return ns_host_fail(o, "apply", ns_err_msg(&err));
+	filter_of(o, &f);
+	f.build_id = h.patch.build_id;
+	f.build_id_len = h.patch.build_id_len;
+	f.name = h.patch.binary;
+	if (ns_host_scan(&f, &h.procs, &err) < 0) {
+		ns_patch_free(&h.patch);
+		return ns_host_fail(o, "apply", ns_err_msg(&err));
+	}
+	rc = run_all(&h) < 0 ? ns_host_fail(o, "apply", "cannot run the jobs")
+			     : ns_host_print(o, "apply", &h.patch, NULL, h.out,
+					     h.procs.n, h.procs.unreadable,
+					     jobs_wanted(o), ns_clock_ns() - t0);
+	free(h.out);
+	free(h.idx);
+	ns_host_list_free(&h.procs);
+	ns_patch_free(&h.patch);
+	return rc;
+}
+
+int ns_host_revert(const struct ns_cli_opts *o)
+{
+	struct host_run h = { .o = o, .apply = false };
+	struct ns_host_filter f;
+	struct ns_err err = { 0 };
+	uint64_t t0 = ns_clock_ns();
+	int rc;
+
+	if (o->nargs > 1 || o->all)
+		return ns_usage_error("revert", "--all-processes expects at most "
+				      "NAME (no PID, no --all)");
+	h.name = o->nargs ? o->args[0] : NULL;
+	filter_of(o, &f);
+	if (ns_host_scan(&f, &h.procs, &err) < 0)
+		return ns_host_fail(o, "revert", ns_err_msg(&err));
+	rc = run_all(&h) < 0 ? ns_host_fail(o, "revert", "cannot run the jobs")
+			     : ns_host_print(o, "revert", NULL, h.name, h.out,
+					     h.procs.n, h.procs.unreadable,
+					     jobs_wanted(o), ns_clock_ns() - t0);
+	free(h.out);
+	free(h.idx);
+	ns_host_list_free(&h.procs);
+	return rc;
+}

@@ -1,0 +1,33 @@
+/* jobs.h — running one operation per process in parallel, each in a
+ * child of nonstop (fork), at most JOBS at a time.
+ *
+ * A child per process, not a thread: an operation holds process-wide
+ * state (the ptrace attachments of the one tracer, its alarm deadline,
+ * its SIGBUS handler), and a child that dies (its deadline, a bug) takes
+ * nothing else with it. What the parent prepared before the jobs — the
+ * patch read and verified once — the children share, copy-on-write.
+ * Each child reports through its own pipe a record of REC_SIZE bytes
+ * (its first 4 bytes: the job's index); a child that exits without one is
+ * reported by the DIED callback. */
+#ifndef NONSTOP_HOST_JOBS_H
+#define NONSTOP_HOST_JOBS_H
+#include <stddef.h>
+
+struct ns_jobs {
+	size_t n;                 /* jobs: 0 .. n - 1 */
+	unsigned parallel;        /* at most this many at once (>= 1) */
+	size_t rec_size;          /* bytes of a record */
+	void  *arg;
+	/* In the child: does job I, fills REC (zeroed, rec_size bytes). */
+	void (*run)(size_t i, void *rec, void *arg);
+	/* In the parent: job I's record. */
+	void (*done)(size_t i, const void *rec, void *arg);
+	/* In the parent: job I's child ended without a record (STATUS as
+	 * waitpid gives it), or could not be started (STATUS -1). */
+	void (*died)(size_t i, int status, void *arg);
+};
+
+/* Runs every job of J. 0, or -1 with errno if the pipes or the polling
+ * failed (the jobs started are waited for either way). */
+int ns_jobs_run(const struct ns_jobs *j);
+#endif
