@@ -4,7 +4,8 @@
 # plain (-O2) and patchable (-O2 $(nonstop cflags)), with the same compiler,
 # then run in alternating pairs (`speedtest1 --memdb --size N`; the first
 # of a pair alternates too). Prints, for both builds, the median CPU time
-# (user + sys, the headline: the machine may be shared) and the median of
+# (user + sys, the headline: the machine may be shared), the best (least
+# disturbed) CPU time of each, and the median of
 # speedtest1's own TOTAL (wall time of its tests); the ratio
 # patchable / plain of each pair, with its median and min-max; and the code
 # size of both (`size`: the text column, the .text section, the functions).
@@ -26,6 +27,7 @@
 #                                       factor against another
 #   BENCH_SPEED_SQLITE                  the sqlite3 source version (default
 #                                       3.40.1-2+deb12u2, Debian 12's)
+#   BENCH_SPEED_CPU (default the last)  the CPU every run is pinned to
 #   CC (default cc)                     the compiler of both builds
 # Exit 1 if the source cannot be had, a build fails, or a run fails.
 set -euo pipefail
@@ -57,6 +59,9 @@ else
 	PATCH_FLAGS=$BENCH_SPEED_FLAGS
 fi
 PLAIN_FLAGS=${BENCH_SPEED_PLAIN_FLAGS:-}
+# Every run on the same core (the last): no migration, the same caches.
+CPU=${BENCH_SPEED_CPU:-$(($(nproc) - 1))}
+[[ $CPU =~ ^[0-9]+$ ]] || die "BENCH_SPEED_CPU must be a CPU number, not '$CPU'"
 
 # One setup at a time (the cache is shared; each build has its own
 # directory, made under a temporary name).
@@ -169,7 +174,7 @@ mkdir -p "$RUNS"
 run() {
 	local out=$RUNS/$2.out t total
 	TIMEFORMAT='%U %S'
-	{ time "$1" --memdb --size "$SIZE" >"$out" 2>&1; } 2>"$RUNS/$2.time" ||
+	{ time taskset -c "$CPU" "$1" --memdb --size "$SIZE" >"$out" 2>&1; } 2>"$RUNS/$2.time" ||
 		die "$1 --memdb --size $SIZE failed: $(tail -n 5 "$out")"
 	t=$(awk '{printf "%.3f", $1 + $2}' "$RUNS/$2.time")
 	total=$(sed -n 's/^ *TOTAL\.*  *\([0-9.]*\)s$/\1/p' "$out")
@@ -221,11 +226,14 @@ data() { size "$1" | awk 'NR == 2 {print $2}'; }
 dottext() { size -A "$1" | awk '$1 == ".text" {print $2}'; }
 functions() { nm --defined-only "$1" | grep -c ' [tT] '; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%+.2f %%", (a / b - 1) * 100}'; }
+best() { sort -g | head -n 1; }
 pc=$(median <"$RUNS/plain.cpu") tc=$(median <"$RUNS/patch.cpu")
+pb=$(best <"$RUNS/plain.cpu") tb=$(best <"$RUNS/patch.cpu")
 pt=$(median <"$RUNS/plain.total") tt=$(median <"$RUNS/patch.total")
 echo
 printf '%-28s %12s %12s %s\n' "" plain patchable "patchable vs plain"
 printf '%-28s %12s %12s %s\n' "CPU time, median (s)" "$pc" "$tc" "$(pct "$tc" "$pc")"
+printf '%-28s %12s %12s %s\n' "CPU time, best (s)" "$pb" "$tb" "$(pct "$tb" "$pb")"
 printf '%-28s %12s %12s %s\n' "TOTAL, median (s)" "$pt" "$tt" "$(pct "$tt" "$pt")"
 printf '%-28s %12s %12s %s\n' "size: text (bytes)" "$(text "$PLAIN")" "$(text "$PATCH")" \
 	"$(pct "$(text "$PATCH")" "$(text "$PLAIN")")"
