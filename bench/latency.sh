@@ -206,6 +206,7 @@ write_doc() {
 	fi
 	awk -v latency="$OUT/latency.md" -v stops="$OUT/stops.md" \
 	    -v pause="build/bench-threads/pause.md" -v pause_runs="${BENCH_RUNS:-5}" \
+	    -v host="build/bench-host/host.md" \
 	    -v machine="$machine" -v commit="$commit" -v date="$(date -u +%Y-%m-%d)" \
 	    -v cycles="$CYCLES" -v conns="$CONNS" \
 	    -v threads="$(field threads <"$OUT/stop.apply" | maximum)" \
@@ -215,6 +216,7 @@ write_doc() {
 	$0 == "@LATENCY@" { while ((getline l < latency) > 0) print l; next }
 	$0 == "@STOPS@" { while ((getline l < stops) > 0) print l; next }
 	$0 == "@PAUSE@" { if ((getline l < pause) <= 0) print "(not measured: run `make bench`)"; else { print l; while ((getline l < pause) > 0) print l }; next }
+	$0 == "@HOST@" { if ((getline l < host) <= 0) print "(not measured: run `make bench`)"; else { print l; while ((getline l < host) > 0) print l }; next }
 	{
 		gsub(/@MACHINE@/, put(machine)); gsub(/@COMMIT@/, put(commit))
 		gsub(/@DATE@/, put(date)); gsub(/@CYCLES@/, put(cycles))

@@ -22,6 +22,8 @@
 #include "host/scan.h"
 #include "patch/patch.h"
 #include "patch/patch_trust.h"
+#include "proc/mem.h"
+#include "registry/registry.h"
 #include "util/clock.h"
 #include "util/guard.h"
 
@@ -53,6 +55,25 @@ static bool gone(pid_t pid)
 	return z;
 }
 
+/* revert: whether PID has NAME (NULL: any patch) applied, read without
+ * its lock, as status reads it: a process that has not is not-applied
+ * whoever else works on it. 1 has, 0 has not, -1 cannot tell (the revert
+ * itself says why). */
+static int has_patch(pid_t pid, const char *name)
+{
+	struct ns_registry reg;
+	int fd = ns_mem_open(pid), rc = -1;
+
+	if (fd < 0)
+		return -1;
+	if (ns_registry_read(pid, fd, &reg) == 0) {
+		rc = name ? ns_registry_find(&reg, name) != NULL : reg.n > 0;
+		ns_registry_free(&reg);
+	}
+	close(fd);
+	return rc;
+}
+
 /* In the child: one process. */
 static void run_one(size_t i, void *recp, void *arg)
 {
@@ -67,10 +88,21 @@ static void run_one(size_t i, void *recp, void *arg)
 	op.timeout = h->o->timeout;
 	op.mode = h->o->mode;
 	ns_guard_target_command(h->apply ? "apply" : "revert", op.timeout);
-	if (h->apply)
+	if (h->apply) {
 		rc = ns_apply_loaded(&op, &h->patch, &res);
-	else
+	} else if (has_patch(op.pid, h->name) == 0) {
+		memset(&res, 0, sizeof(res));
+		rc = 1;
+		res.why = NS_WHY_NOT_APPLIED;
+		if (h->name)
+			ns_err_set(&res.err, "no patch named '%s' is applied to "
+				   "process %d", h->name, (int)op.pid);
+		else
+			ns_err_set(&res.err, "no patch is applied to process %d",
+				   (int)op.pid);
+	} else {
 		rc = ns_revert(&op, h->name, &res);
+	}
 	ns_host_rec_fill(rec, rc, &res, rc && gone(op.pid));
 	ns_op_result_free(&res);
 }

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "host/scan.h"
@@ -104,6 +106,18 @@ static bool is_module_head(const struct ns_map *m)
 	       strncmp(m->path, "/memfd:", 7) != 0;
 }
 
+/* Whether the file M maps has an executable mapping in MAPS: a module
+ * the process runs, not a file it merely read with mmap (a nonstop
+ * reading that program's ELF, a backup tool). */
+static bool runs_file(const struct ns_maps *maps, const struct ns_map *m)
+{
+	for (size_t i = 0; i < maps->n; i++)
+		if ((maps->v[i].prot & PROT_EXEC) && maps->v[i].inode == m->inode &&
+		    maps->v[i].dev == m->dev)
+			return true;
+	return false;
+}
+
 /* What PID maps, as F asks: NS_HOST_MATCH, NS_HOST_OTHER (P->other_id
  * filled), or 0. */
 static int judge_module(const struct ns_host_filter *f, struct idcache *c,
@@ -116,7 +130,7 @@ static int judge_module(const struct ns_host_filter *f, struct idcache *c,
 		const struct ns_map *m = &maps->v[i];
 		const struct idcache_ent *e;
 
-		if (!is_module_head(m))
+		if (!is_module_head(m) || !runs_file(maps, m))
 			continue;
 		e = build_id_of(c, pid, m);
 		if (!e)
@@ -173,6 +187,18 @@ static int read_ids(pid_t pid, struct ns_host_proc *p)
 	return found ? 0 : -1;
 }
 
+/* Whether PID runs the same program as this nonstop: another nonstop
+ * (its own memory holds patches being prepared), never a target. */
+static bool is_nonstop(pid_t pid, const struct stat *self)
+{
+	char fn[64];
+	struct stat st;
+
+	snprintf(fn, sizeof(fn), "/proc/%d/exe", (int)pid);
+	return stat(fn, &st) == 0 && st.st_dev == self->st_dev &&
+	       st.st_ino == self->st_ino;
+}
+
 static bool excluded(const struct ns_host_filter *f, pid_t pid)
 {
 	for (size_t i = 0; i < f->nexclude; i++)
@@ -198,7 +224,8 @@ static int add(struct ns_host_list *l, size_t *cap, const struct ns_host_proc *p
 
 /* Looks at PID: adds it to L if F selects it. -1 out of memory. */
 static int look_at(const struct ns_host_filter *f, struct idcache *c,
-		   pid_t pid, struct ns_host_list *l, size_t *cap)
+		   const struct stat *self, pid_t pid, struct ns_host_list *l,
+		   size_t *cap)
 {
 	struct ns_host_proc p = { .pid = pid };
 	struct ns_maps maps;
@@ -213,6 +240,8 @@ static int look_at(const struct ns_host_filter *f, struct idcache *c,
 	kind = f->build_id ? judge_module(f, c, pid, &maps, &p)
 			   : judge_nonstop(&maps);
 	ns_maps_free(&maps);
+	if (kind > 0 && self && is_nonstop(pid, self))
+		kind = 0;
 	if (kind < 0)
 		return -1;
 	p.kind = kind;
@@ -236,6 +265,8 @@ int ns_host_scan(const struct ns_host_filter *f, struct ns_host_list *out,
 	struct dirent *de;
 	size_t cap = 0;
 	pid_t self = getpid();
+	struct stat exe;
+	bool have_exe = stat("/proc/self/exe", &exe) == 0;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -252,7 +283,8 @@ int ns_host_scan(const struct ns_host_filter *f, struct ns_host_list *out,
 		    pid <= 0 || pid > INT32_MAX || pid == self ||
 		    excluded(f, (pid_t)pid))
 			continue;
-		if (look_at(f, c, (pid_t)pid, out, &cap) < 0) {
+		if (look_at(f, c, have_exe ? &exe : NULL, (pid_t)pid, out,
+			    &cap) < 0) {
 			ns_err_set(err, "out of memory");
 			goto out;
 		}

@@ -45,12 +45,37 @@ static void scan(const uint8_t *buf, size_t len, uint64_t at,
  * large; glibc's restorer is in the first few megabytes of libc. */
 #define GADGET_SCAN_MAX (256u << 20)
 
+/* The search reads a mapping a chunk at a time and stops once both are
+ * found: glibc's restorer lies a few hundred kilobytes into libc's code,
+ * which used to be read whole (1.4 MB, a fifth of an apply's CPU time). */
+#define CHUNK (64u << 10)
+
+/* Scans M for the gadgets not found yet, a chunk at a time, each chunk
+ * overlapping the last by a gadget's length less one. */
+static void scan_mapping(struct ns_tracee *tr, const struct ns_map *m,
+			 uint8_t *buf, struct ns_gadgets *g)
+{
+	const size_t overlap = sizeof(SIGRETURN) - 1;
+
+	for (uint64_t at = m->start; at < m->end && !(g->syscall && g->sigreturn);) {
+		size_t len = m->end - at < CHUNK ? (size_t)(m->end - at) : CHUNK;
+
+		if (ns_mem_read(tr->mem_fd, at, buf, len) < 0)
+			return;
+		scan(buf, len, at, g);
+		if (at + len >= m->end)
+			return;
+		at += len - overlap;
+	}
+}
+
 /* Finds `syscall; ret` (the vDSO first: it is small) and glibc's signal
  * restorer in the target's executable memory. */
 int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g)
 {
 	struct ns_maps maps;
 	size_t budget = GADGET_SCAN_MAX;
+	uint8_t *buf;
 
 	memset(g, 0, sizeof(*g));
 	if (ns_maps_read(tr->pid, &maps) < 0) {
@@ -58,25 +83,21 @@ int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g)
 			 "process %d", tr->pid);
 		return -1;
 	}
-	for (int pass = 0; pass < 2; pass++) {
+	buf = malloc(CHUNK);
+	for (int pass = 0; buf && pass < 2; pass++) {
 		for (size_t i = 0; i < maps.n; i++) {
 			const struct ns_map *m = &maps.v[i];
 			bool vdso = !strcmp(m->path, "[vdso]");
 			size_t len = m->end - m->start;
-			uint8_t *buf;
 
 			if (!gadget_source(m) || vdso != (pass == 0) ||
 			    (g->syscall && g->sigreturn) || len > budget)
 				continue;
 			budget -= len;
-			buf = malloc(len);
-			if (!buf)
-				break;
-			if (ns_mem_read(tr->mem_fd, m->start, buf, len) == 0)
-				scan(buf, len, m->start, g);
-			free(buf);
+			scan_mapping(tr, m, buf, g);
 		}
 	}
+	free(buf);
 	ns_maps_free(&maps);
 	if (!g->syscall) {
 		ns_err_set(tr->err, "no `syscall; ret` "

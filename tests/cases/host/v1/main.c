@@ -2,9 +2,12 @@
  * writing what answer() returns into the file argv[1] every 10 ms (made
  * whole by a rename, so a reader never sees half of it). With "hold" as
  * argv[2] it first enters hold() and never leaves it (a copy the patch
- * cannot switch: hold() changes too). Single-threaded, asleep in
- * nanosleep nearly all the time: an idle process. */
+ * cannot switch: hold() changes too); with a number, it writes every that
+ * many milliseconds instead (bench/host_apply.sh: idler processes).
+ * Single-threaded, asleep in nanosleep nearly all the time: an idle
+ * process. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -34,6 +37,10 @@ int main(int argc, char **argv)
 	report(argv[1]);
 	if (argc > 2 && !strcmp(argv[2], "hold"))
 		hold();
+	if (argc > 2 && atoi(argv[2]) > 0) {
+		nap.tv_sec = atoi(argv[2]) / 1000;
+		nap.tv_nsec = atoi(argv[2]) % 1000 * 1000000L;
+	}
 	for (;;) {
 		nanosleep(&nap, NULL);
 		report(argv[1]);
