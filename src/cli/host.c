@@ -22,6 +22,7 @@
 #include "host/scan.h"
 #include "patch/patch.h"
 #include "patch/patch_trust.h"
+#include "proc/gadgets.h"
 #include "proc/mem.h"
 #include "registry/registry.h"
 #include "util/clock.h"
@@ -171,6 +172,10 @@ static int run_all(struct host_run *h)
 		}
 		h->idx[j.n++] = i;
 	}
+	/* Found once here, the places of what every job borrows in the files
+	 * they share (proc/gadgets.h): each job then only checks them. */
+	if (j.n)
+		ns_gadgets_warm(h->procs.v[h->idx[0]].pid);
 	return ns_jobs_run(&j);
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "util/err.h"
 #include "proc/gadgets.h"
@@ -69,12 +70,73 @@ static void scan_mapping(struct ns_tracee *tr, const struct ns_map *m,
 	}
 }
 
+/* Where glibc's restorer was last found, as a place in a file (device,
+ * inode, offset): the processes of a host that map the same libc have it
+ * at the same place of the same file, and the search through libc's code
+ * is the costly part. Process-wide on purpose (a host-wide command warms
+ * it in the parent, and its jobs, forked, inherit it); only ever a guess,
+ * checked against the target's own bytes before it is used. */
+static struct {
+	bool set;
+	uint64_t dev, inode, off;
+} restorer_hint;
+
+/* The mapping of MAPS holding file offset OFF of (DEV, INODE), executable,
+ * or NULL. */
+static const struct ns_map *file_place(const struct ns_maps *maps, uint64_t dev,
+				       uint64_t inode, uint64_t off)
+{
+	for (size_t i = 0; i < maps->n; i++) {
+		const struct ns_map *m = &maps->v[i];
+
+		if (m->inode == inode && m->dev == dev && (m->prot & PROT_EXEC) &&
+		    gadget_source(m) && off >= m->offset &&
+		    off - m->offset < m->end - m->start)
+			return m;
+	}
+	return NULL;
+}
+
+/* The restorer where the hint says, if the target has those bytes there. */
+static void try_hint(struct ns_tracee *tr, const struct ns_maps *maps,
+		     struct ns_gadgets *g)
+{
+	const struct ns_map *m;
+	uint8_t b[sizeof(SIGRETURN)];
+	uint64_t at;
+
+	if (!restorer_hint.set)
+		return;
+	m = file_place(maps, restorer_hint.dev, restorer_hint.inode,
+		       restorer_hint.off);
+	if (!m)
+		return;
+	at = m->start + (restorer_hint.off - m->offset);
+	if (at + sizeof(b) <= m->end && ns_mem_read(tr->mem_fd, at, b, sizeof(b)) == 0 &&
+	    !memcmp(b, SIGRETURN, sizeof(b)))
+		g->sigreturn = at;
+}
+
+/* Remembers where the restorer G found lies, if in a file. */
+static void remember(const struct ns_maps *maps, const struct ns_gadgets *g)
+{
+	const struct ns_map *m = g->sigreturn ? ns_maps_find(maps, g->sigreturn) : NULL;
+
+	if (!m || !m->inode)
+		return;
+	restorer_hint.dev = m->dev;
+	restorer_hint.inode = m->inode;
+	restorer_hint.off = m->offset + (g->sigreturn - m->start);
+	restorer_hint.set = true;
+}
+
 /* Finds `syscall; ret` (the vDSO first: it is small) and glibc's signal
  * restorer in the target's executable memory. */
 int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g)
 {
 	struct ns_maps maps;
 	size_t budget = GADGET_SCAN_MAX;
+	bool hinted;
 	uint8_t *buf;
 
 	memset(g, 0, sizeof(*g));
@@ -83,6 +145,8 @@ int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g)
 			 "process %d", tr->pid);
 		return -1;
 	}
+	try_hint(tr, &maps, g);
+	hinted = g->sigreturn != 0;
 	buf = malloc(CHUNK);
 	for (int pass = 0; buf && pass < 2; pass++) {
 		for (size_t i = 0; i < maps.n; i++) {
@@ -98,6 +162,8 @@ int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g)
 		}
 	}
 	free(buf);
+	if (!hinted)
+		remember(&maps, g);
 	ns_maps_free(&maps);
 	if (!g->syscall) {
 		ns_err_set(tr->err, "no `syscall; ret` "
@@ -105,4 +171,17 @@ int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g)
 		return -1;
 	}
 	return 0;
+}
+
+void ns_gadgets_warm(pid_t pid)
+{
+	struct ns_err err = { 0 };
+	struct ns_tracee tr = { .pid = pid, .err = &err };
+	struct ns_gadgets g;
+
+	tr.mem_fd = ns_mem_open(pid);
+	if (tr.mem_fd < 0)
+		return;
+	(void)ns_remote_find_gadgets(&tr, &g);
+	close(tr.mem_fd);
 }
