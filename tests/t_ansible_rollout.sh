@@ -2,20 +2,22 @@
 # contrib/ansible/rollout.yml rolls a patch out to a fleet in batches (a
 # canary host, then half of the hosts at a time) and stops at the first
 # batch with a failed host. The fleet here is four "hosts" of one machine
-# (ansible_connection=local), each the processes of its own user nsh1..nsh4
-# (nonstop_apply_args "--user nshN"), each user running two copies of
-# tests/cases/host's v1 program. Batches: [nsh1] [nsh2 nsh3] [nsh4].
+# (ansible_connection=local), each the processes of its own user
+# ns-host1..ns-host4 (nonstop_apply_args "--user ns-hostN"), each user
+# running two copies of tests/cases/host's v1 program. Batches:
+# [ns-host1] [ns-host2 ns-host3] [ns-host4].
 #
-# 1. One of nsh3's copies sits in hold(), which the patch replaces: its
+# 1. One of ns-host3's copies sits in hold(), which the patch replaces: its
 #    apply is refused. The playbook exits 2 and names the refusal; the
-#    canary nsh1 is patched; nsh3 is as it was (its other copy, which the
-#    apply patched, was reverted; status shows no patch); nsh2, in the
-#    same batch as nsh3, keeps the patch (the playbook's rule: a host that
-#    took it keeps it); nsh4, in the batch after, was never touched.
-# 2. Run again with nsh3's held copy gone and, on nsh2, a new copy and a
-#    held one: nsh3 takes it; nsh2 fails and is put back as it was before
-#    this run (its new copy reverted, the two it had patched before keep
-#    the patch); nsh4 is untouched again.
+#    canary ns-host1 is patched; ns-host3 is as it was (its other copy,
+#    which the apply patched, was reverted; status shows no patch);
+#    ns-host2, in the same batch as ns-host3, keeps the patch (the
+#    playbook's rule: a host that took it keeps it); ns-host4, in the
+#    batch after, was never touched.
+# 2. Run again with ns-host3's held copy gone and, on ns-host2, a new copy
+#    and a held one: ns-host3 takes it; ns-host2 fails and is put back as
+#    it was before this run (its new copy reverted, the two it had patched
+#    before keep the patch); ns-host4 is untouched again.
 # 3. With the held copy gone too, a third run patches every host: exit 0.
 #
 # Needs root (useradd; the users are removed at the end) and Debian's
@@ -23,7 +25,7 @@
 . "$TEST_LIB"
 
 PLAYBOOK=$ROOT/contrib/ansible/rollout.yml
-HOSTS=(nsh1 nsh2 nsh3 nsh4)
+HOSTS=(ns-host1 ns-host2 ns-host3 ns-host4)
 
 if [ "$(id -u)" != 0 ]; then
 	command -v ansible-playbook >/dev/null 2>&1 ||
@@ -55,19 +57,23 @@ note "${version%%$'\n'*}"
 
 # --- the fleet's users --------------------------------------------------------
 
+# The users this test makes say so in their comment: only those are removed.
+MARK="nonstop test t_ansible_rollout"
 remove_users() {
 	local u
 	for u in "${HOSTS[@]}"; do
-		id -u "$u" >/dev/null 2>&1 || continue
+		[ "$(getent passwd "$u" | cut -d: -f5)" = "$MARK" ] || continue
 		userdel "$u" >/dev/null 2>&1 || echo "# cannot remove user $u" >&2
 	done
 }
 remove_users		# left by a run that was killed before its end
 on_exit remove_users
 for u in "${HOSTS[@]}"; do
-	id -u "$u" >/dev/null 2>&1 && fail "user $u exists and cannot be removed (processes left?)"
-	useradd --system --user-group --no-create-home --shell /usr/sbin/nologin "$u" ||
-		fail "cannot create user $u"
+	if id -u "$u" >/dev/null 2>&1; then
+		fail "user $u exists: $(getent passwd "$u") (not this test's, or it still runs processes)"
+	fi
+	useradd --system --user-group --no-create-home --shell /usr/sbin/nologin \
+		--comment "$MARK" "$u" || fail "cannot create user $u"
 done
 
 build_case host
@@ -118,7 +124,7 @@ recap() {
 
 for h in "${HOSTS[@]}"; do
 	start "$h" a
-	if [ "$h" = nsh3 ]; then
+	if [ "$h" = ns-host3 ]; then
 		start "$h" held hold
 		held3=$HPID
 	else
@@ -138,57 +144,57 @@ done
 } >inventory
 sed 's/^/  inventory| /' inventory
 
-# --- 1. nsh3 refuses: the rollout stops after its batch ------------------------
+# --- 1. ns-host3 refuses: the rollout stops after its batch ------------------------
 
 rollout
 expect_eq 2 "$PLAY_RC" "the playbook's exit (a host failed)"
-for f in nsh1-a nsh1-b nsh2-a nsh2-b; do host_wait out/$f 2; done
-expect_eq "nsh1-a=2 nsh1-b=2 nsh2-a=2 nsh2-b=2 nsh3-a=1 nsh3-held=1 nsh4-a=1 nsh4-b=1" \
+for f in ns-host1-a ns-host1-b ns-host2-a ns-host2-b; do host_wait out/$f 2; done
+expect_eq "ns-host1-a=2 ns-host1-b=2 ns-host2-a=2 ns-host2-b=2 ns-host3-a=1 ns-host3-held=1 ns-host4-a=1 ns-host4-b=1" \
 	"$(answers "${HOSTS[@]}")" "what each process answers"
-expect_eq 2 "$(patched nsh1)" "processes of the canary nsh1 with the patch"
-expect_eq 2 "$(patched nsh2)" "processes of nsh2 (same batch as nsh3, took it) with the patch"
-expect_eq 0 "$(patched nsh3)" "processes of the failed nsh3 with the patch"
-expect_eq 0 "$(patched nsh4)" "processes of nsh4 (next batch) with the patch"
-# What the user reads: nsh3's refused process named, and what became of
+expect_eq 2 "$(patched ns-host1)" "processes of the canary ns-host1 with the patch"
+expect_eq 2 "$(patched ns-host2)" "processes of ns-host2 (same batch as ns-host3, took it) with the patch"
+expect_eq 0 "$(patched ns-host3)" "processes of the failed ns-host3 with the patch"
+expect_eq 0 "$(patched ns-host4)" "processes of ns-host4 (next batch) with the patch"
+# What the user reads: ns-host3's refused process named, and what became of
 # the copy the apply had patched.
-grep -E "^fatal: \\[nsh3\\]: FAILED!.*patch 'fix': 1 of 2 processes did not take it \\(process $held3 \\(prog, uid [0-9]+\\): refused: thread $held3 will return into hold.*reverted in the 1 processes this run patched: the host is as it was" play.out >/dev/null ||
-	fail "the playbook does not say why nsh3 failed and that it was put back"
-note "ok: the playbook names nsh3's refused process and the revert"
-[[ $(recap nsh3) == *"failed=1"* ]] || fail "recap of nsh3: '$(recap nsh3)'"
-[[ $(recap nsh1) == *"failed=0"* ]] || fail "recap of nsh1: '$(recap nsh1)'"
-# nsh4 never touched: not a task ran there, no patch was copied to it.
-grep -q "nsh4" play.out && fail "the playbook ran something on nsh4"
-[ -e hosts/nsh4 ] && fail "the patch was copied to nsh4"
-note "ok: nothing ran on nsh4"
+grep -E "^fatal: \\[ns-host3\\]: FAILED!.*patch 'fix': 1 of 2 processes did not take it \\(process $held3 \\(prog, uid [0-9]+\\): refused: thread $held3 will return into hold.*reverted in the 1 processes this run patched: the host is as it was" play.out >/dev/null ||
+	fail "the playbook does not say why ns-host3 failed and that it was put back"
+note "ok: the playbook names ns-host3's refused process and the revert"
+[[ $(recap ns-host3) == *"failed=1"* ]] || fail "recap of ns-host3: '$(recap ns-host3)'"
+[[ $(recap ns-host1) == *"failed=0"* ]] || fail "recap of ns-host1: '$(recap ns-host1)'"
+# ns-host4 never touched: not a task ran there, no patch was copied to it.
+grep -q "ns-host4" play.out && fail "the playbook ran something on ns-host4"
+[ -e hosts/ns-host4 ] && fail "the patch was copied to ns-host4"
+note "ok: nothing ran on ns-host4"
 
-# --- 2. nsh3 fixed; nsh2 fails: put back as it was before this run --------------
+# --- 2. ns-host3 fixed; ns-host2 fails: put back as it was before this run --------------
 
 kill -KILL "$held3"
-start nsh2 c
-start nsh2 held hold; held2=$HPID
+start ns-host2 c
+start ns-host2 held hold; held2=$HPID
 rollout
-expect_eq 2 "$PLAY_RC" "the playbook's exit (nsh2 failed)"
-host_wait out/nsh3-a 2
-expect_eq "nsh1-a=2 nsh1-b=2 nsh2-a=2 nsh2-b=2 nsh2-c=1 nsh2-held=1 nsh3-a=2 nsh4-a=1 nsh4-b=1" \
-	"$(answers nsh1 nsh2 nsh3-a nsh4)" "what each process answers"
-expect_eq 2 "$(patched nsh2)" "processes of nsh2 with the patch (the two it had before)"
-expect_eq 1 "$(patched nsh3)" "processes of nsh3 with the patch"
-expect_eq 0 "$(patched nsh4)" "processes of nsh4 with the patch"
-grep -E "^fatal: \\[nsh2\\]: FAILED!.*process $held2 .*refused.*reverted in the 1 processes this run patched" play.out >/dev/null ||
-	fail "the playbook does not say why nsh2 failed and that it was put back"
-grep -q "nsh4" play.out && fail "the playbook ran something on nsh4"
+expect_eq 2 "$PLAY_RC" "the playbook's exit (ns-host2 failed)"
+host_wait out/ns-host3-a 2
+expect_eq "ns-host1-a=2 ns-host1-b=2 ns-host2-a=2 ns-host2-b=2 ns-host2-c=1 ns-host2-held=1 ns-host3-a=2 ns-host4-a=1 ns-host4-b=1" \
+	"$(answers ns-host1 ns-host2 ns-host3-a ns-host4)" "what each process answers"
+expect_eq 2 "$(patched ns-host2)" "processes of ns-host2 with the patch (the two it had before)"
+expect_eq 1 "$(patched ns-host3)" "processes of ns-host3 with the patch"
+expect_eq 0 "$(patched ns-host4)" "processes of ns-host4 with the patch"
+grep -E "^fatal: \\[ns-host2\\]: FAILED!.*process $held2 .*refused.*reverted in the 1 processes this run patched" play.out >/dev/null ||
+	fail "the playbook does not say why ns-host2 failed and that it was put back"
+grep -q "ns-host4" play.out && fail "the playbook ran something on ns-host4"
 
 # --- 3. nothing in the way: every host takes it -------------------------------
 
 kill -KILL "$held2"
 rollout
 expect_eq 0 "$PLAY_RC" "the playbook's exit (every host patched)"
-for f in nsh2-c nsh4-a nsh4-b; do host_wait out/$f 2; done
-expect_eq "nsh1-a=2 nsh1-b=2 nsh2-a=2 nsh2-b=2 nsh2-c=2 nsh3-a=2 nsh4-a=2 nsh4-b=2" \
-	"$(answers nsh1 nsh2-a nsh2-b nsh2-c nsh3-a nsh4)" "what each process answers"
+for f in ns-host2-c ns-host4-a ns-host4-b; do host_wait out/$f 2; done
+expect_eq "ns-host1-a=2 ns-host1-b=2 ns-host2-a=2 ns-host2-b=2 ns-host2-c=2 ns-host3-a=2 ns-host4-a=2 ns-host4-b=2" \
+	"$(answers ns-host1 ns-host2-a ns-host2-b ns-host2-c ns-host3-a ns-host4)" "what each process answers"
 for h in "${HOSTS[@]}"; do
 	[[ $(recap "$h") == *"failed=0"* ]] || fail "recap of $h: '$(recap "$h")'"
 done
 grep -q "patch 'fix': applied in 2 of 2 processes, 0 had it already" play.out ||
-	fail "the playbook does not report nsh4's two processes patched"
+	fail "the playbook does not report ns-host4's two processes patched"
 note "ok: every host patched"
