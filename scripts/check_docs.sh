@@ -58,7 +58,7 @@ for my $f (@files) {
 	}
 	while ($t =~ /`([^`]+)`/g) {
 		my $s = $1;
-		next unless $s =~ m{^(src|lib|tests|examples|include|bench|fuzz|docs|scripts)/[\w./*\[\]-]*$};
+		next unless $s =~ m{^(src|lib|tests|examples|include|bench|fuzz|docs|scripts|contrib)/[\w./*\[\]-]*$};
 		next if $s =~ /XXXX/;
 		$paths++;
 		my @m = glob($s);

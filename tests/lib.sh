@@ -195,8 +195,9 @@ reseal() {
 
 # --- targets ------------------------------------------------------------------
 
+_EXIT_FUNCS=()
 _cleanup() {
-	local p
+	local p f
 	exec 9>&- 2>/dev/null || true
 	for p in ${_TARGET_PIDS[@]+"${_TARGET_PIDS[@]}"}; do
 		kill -KILL "$p" 2>/dev/null || true
@@ -204,6 +205,15 @@ _cleanup() {
 	for p in ${_TARGET_PIDS[@]+"${_TARGET_PIDS[@]}"}; do
 		wait "$p" 2>/dev/null || true
 	done
+	for f in ${_EXIT_FUNCS[@]+"${_EXIT_FUNCS[@]}"}; do
+		"$f" || true
+	done
+}
+# on_exit FUNC: runs the shell function FUNC when the test ends, however
+# it ends, after its targets are killed (to remove what the test made
+# outside its directory: users, ...).
+on_exit() {
+	_EXIT_FUNCS+=("$1")
 }
 trap _cleanup EXIT
 trap 'exit 143' TERM INT
