@@ -132,6 +132,13 @@ static bool still_linked(int dirfd, const char *name, int fd)
 	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+static off_t file_size(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 ? st.st_size : 1;
+}
+
 /* Opens and locks NAME in DIRFD. 0 held (L->fd); 1 busy; -1 error. */
 static int take(int dirfd, const char *name, pid_t pid, struct ns_lock *l,
 		struct ns_err *err)
@@ -163,7 +170,12 @@ static int take(int dirfd, const char *name, pid_t pid, struct ns_lock *l,
 			continue;
 		}
 		n = snprintf(me, sizeof(me), "%d\n", (int)getpid());
-		if (ftruncate(fd, 0) < 0 || pwrite(fd, me, (size_t)n, 0) != n) {
+		/* Truncated only if a killed nonstop left it with content: on
+		 * a disk file system (ext4's replace-by-truncate heuristic) a
+		 * file truncated and written is flushed when closed, a cost
+		 * every process of a host-wide command would pay. */
+		if ((file_size(fd) > 0 && ftruncate(fd, 0) < 0) ||
+		    pwrite(fd, me, (size_t)n, 0) != n) {
 			ns_err_set(err, "cannot write the lock file %s: %s",
 				 l->path, strerror(errno));
 			close(fd);

@@ -70,64 +70,65 @@ static void scan_mapping(struct ns_tracee *tr, const struct ns_map *m,
 	}
 }
 
-/* Where glibc's restorer was last found, as a place in a file (device,
- * inode, offset): the processes of a host that map the same libc have it
- * at the same place of the same file, and the search through libc's code
- * is the costly part. Process-wide on purpose (a host-wide command warms
- * it in the parent, and its jobs, forked, inherit it); only ever a guess,
- * checked against the target's own bytes before it is used. */
-static struct {
+/* Where each gadget was last found in a file (device, inode, offset):
+ * the processes of a host that map the same libc have them at the same
+ * place of the same file, and the search through libc's code is the
+ * costly part (on some kernels the vDSO has no `syscall; ret`: libc's
+ * first one lies 450 KB into its code). Process-wide on purpose (a
+ * host-wide command warms it in the parent, and its jobs, forked,
+ * inherit it); only ever a guess, checked against the target's own bytes
+ * before it is used. */
+struct hint {
 	bool set;
 	uint64_t dev, inode, off;
-} restorer_hint;
+};
+static struct hint syscall_hint, restorer_hint;
 
 /* The mapping of MAPS holding file offset OFF of (DEV, INODE), executable,
  * or NULL. */
-static const struct ns_map *file_place(const struct ns_maps *maps, uint64_t dev,
-				       uint64_t inode, uint64_t off)
+static const struct ns_map *file_place(const struct ns_maps *maps,
+				       const struct hint *h)
 {
 	for (size_t i = 0; i < maps->n; i++) {
 		const struct ns_map *m = &maps->v[i];
 
-		if (m->inode == inode && m->dev == dev && (m->prot & PROT_EXEC) &&
-		    gadget_source(m) && off >= m->offset &&
-		    off - m->offset < m->end - m->start)
+		if (m->inode == h->inode && m->dev == h->dev &&
+		    (m->prot & PROT_EXEC) && gadget_source(m) &&
+		    h->off >= m->offset && h->off - m->offset < m->end - m->start)
 			return m;
 	}
 	return NULL;
 }
 
-/* The restorer where the hint says, if the target has those bytes there. */
-static void try_hint(struct ns_tracee *tr, const struct ns_maps *maps,
-		     struct ns_gadgets *g)
+/* The address where hint H says the LEN bytes WANT are, if the target has
+ * them there; else 0. */
+static uint64_t try_hint(struct ns_tracee *tr, const struct ns_maps *maps,
+			 const struct hint *h, const uint8_t *want, size_t len)
 {
 	const struct ns_map *m;
-	uint8_t b[sizeof(SIGRETURN)];
+	uint8_t b[16];
 	uint64_t at;
 
-	if (!restorer_hint.set)
-		return;
-	m = file_place(maps, restorer_hint.dev, restorer_hint.inode,
-		       restorer_hint.off);
-	if (!m)
-		return;
-	at = m->start + (restorer_hint.off - m->offset);
-	if (at + sizeof(b) <= m->end && ns_mem_read(tr->mem_fd, at, b, sizeof(b)) == 0 &&
-	    !memcmp(b, SIGRETURN, sizeof(b)))
-		g->sigreturn = at;
+	if (!h->set || len > sizeof(b) || !(m = file_place(maps, h)))
+		return 0;
+	at = m->start + (h->off - m->offset);
+	if (at + len <= m->end && ns_mem_read(tr->mem_fd, at, b, len) == 0 &&
+	    !memcmp(b, want, len))
+		return at;
+	return 0;
 }
 
-/* Remembers where the restorer G found lies, if in a file. */
-static void remember(const struct ns_maps *maps, const struct ns_gadgets *g)
+/* Remembers where ADDR lies, if in a file. */
+static void remember(const struct ns_maps *maps, uint64_t addr, struct hint *h)
 {
-	const struct ns_map *m = g->sigreturn ? ns_maps_find(maps, g->sigreturn) : NULL;
+	const struct ns_map *m = addr ? ns_maps_find(maps, addr) : NULL;
 
 	if (!m || !m->inode)
 		return;
-	restorer_hint.dev = m->dev;
-	restorer_hint.inode = m->inode;
-	restorer_hint.off = m->offset + (g->sigreturn - m->start);
-	restorer_hint.set = true;
+	h->dev = m->dev;
+	h->inode = m->inode;
+	h->off = m->offset + (addr - m->start);
+	h->set = true;
 }
 
 /* Finds `syscall; ret` (the vDSO first: it is small) and glibc's signal
@@ -145,8 +146,11 @@ int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g)
 			 "process %d", tr->pid);
 		return -1;
 	}
-	try_hint(tr, &maps, g);
-	hinted = g->sigreturn != 0;
+	g->syscall = try_hint(tr, &maps, &syscall_hint, SYSCALL_RET,
+			      sizeof(SYSCALL_RET));
+	g->sigreturn = try_hint(tr, &maps, &restorer_hint, SIGRETURN,
+				sizeof(SIGRETURN));
+	hinted = g->syscall && g->sigreturn;
 	buf = malloc(CHUNK);
 	for (int pass = 0; buf && pass < 2; pass++) {
 		for (size_t i = 0; i < maps.n; i++) {
@@ -162,8 +166,10 @@ int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g)
 		}
 	}
 	free(buf);
-	if (!hinted)
-		remember(&maps, g);
+	if (!hinted) {
+		remember(&maps, g->syscall, &syscall_hint);
+		remember(&maps, g->sigreturn, &restorer_hint);
+	}
 	ns_maps_free(&maps);
 	if (!g->syscall) {
 		ns_err_set(tr->err, "no `syscall; ret` "
