@@ -26,12 +26,17 @@
 #include "proc/mem.h"
 #include "registry/registry.h"
 #include "util/clock.h"
+#include "util/fault.h"
 #include "util/guard.h"
 
 struct host_run {
 	const struct ns_cli_opts *o;
 	bool apply;
-	struct ns_patch patch;        /* apply */
+	struct ns_patch patch;        /* apply: the patch, checked */
+	void  *patch_data;            /* its file's bytes, which each job
+					 loads again (ns_apply_loaded uses
+					 its patch up) */
+	size_t patch_len;
 	const char *name;             /* revert: NAME or NULL */
 	struct ns_host_list procs;
 	struct ns_host_out *out;      /* one per process */
@@ -88,9 +93,15 @@ static void run_one(size_t i, void *recp, void *arg)
 	op.pid = h->procs.v[h->idx[i]].pid;
 	op.timeout = h->o->timeout;
 	op.mode = h->o->mode;
+	ns_fault_restart();
 	ns_guard_target_command(h->apply ? "apply" : "revert", op.timeout);
 	if (h->apply) {
-		rc = ns_apply_loaded(&op, &h->patch, &res);
+		struct ns_patch p;
+
+		memset(&res, 0, sizeof(res));
+		rc = ns_patch_load_mem(h->o->args[0], h->patch_data, h->patch_len,
+				       &p, &res.err) < 0 ? 1 :
+		     ns_apply_loaded(&op, &p, &res);
 	} else if (has_patch(op.pid, h->name) == 0) {
 		memset(&res, 0, sizeof(res));
 		rc = 1;
@@ -104,6 +115,7 @@ static void run_one(size_t i, void *recp, void *arg)
 	} else {
 		rc = ns_revert(&op, h->name, &res);
 	}
+	alarm(0);   /* the deadline was this job's */
 	ns_host_rec_fill(rec, rc, &res, rc && gone(op.pid));
 	ns_op_result_free(&res);
 }
@@ -202,15 +214,21 @@ int ns_host_apply(const struct ns_cli_opts *o)
 	if (o->complete || o->replace || o->leave_pending)
 		return ns_usage_error("apply", "--all-processes does not go with "
 				      "--complete, --replace or --leave-pending");
-	if (ns_patch_load(o->args[0], &h.patch, &err) < 0 ||
-	    ns_trust_check(&h.patch, &err) < 0)
+	if (ns_patch_read_file(o->args[0], &h.patch_data, &h.patch_len, &err) < 0)
 		return ns_host_fail(o, "apply", ns_err_msg(&err));
+	if (ns_patch_load_mem(o->args[0], h.patch_data, h.patch_len, &h.patch,
+			      &err) < 0 || ns_trust_check(&h.patch, &err) < 0) {
+		free(h.patch_data);
+		ns_patch_free(&h.patch);
+		return ns_host_fail(o, "apply", ns_err_msg(&err));
+	}
 	filter_of(o, &f);
 	f.build_id = h.patch.build_id;
 	f.build_id_len = h.patch.build_id_len;
 	f.name = h.patch.binary;
 	if (ns_host_scan(&f, &h.procs, &err) < 0) {
 		ns_patch_free(&h.patch);
+		free(h.patch_data);
 		return ns_host_fail(o, "apply", ns_err_msg(&err));
 	}
 	rc = run_all(&h) < 0 ? ns_host_fail(o, "apply", "cannot run the jobs")
@@ -221,6 +239,7 @@ int ns_host_apply(const struct ns_cli_opts *o)
 	free(h.idx);
 	ns_host_list_free(&h.procs);
 	ns_patch_free(&h.patch);
+	free(h.patch_data);
 	return rc;
 }
 

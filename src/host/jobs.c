@@ -1,7 +1,22 @@
-/* jobs.c — one child per job, at most J->parallel at once (jobs.h). */
+/* jobs.c — the jobs run by at most J->parallel workers, children of
+ * nonstop that each take one job after the other (jobs.h).
+ *
+ * The protocol, per worker: two pipes. The parent writes the index of the
+ * next job (a size_t) into the worker's job pipe; the worker runs it and
+ * writes its record (rec_size bytes) into its record pipe; when no job is
+ * left the parent closes the job pipe and the worker, reading its end,
+ * exits. A record pipe that ends before a whole record came is a worker
+ * that died in its job (its deadline, a crash): the job is reported by
+ * DIED and, if jobs are left, a new worker takes the slot.
+ *
+ * Workers that live through many jobs, not a child per job: a fork and an
+ * exit per process were a tenth of a host-wide apply's CPU time, and what
+ * a worker learns (the modules' places of the gadgets, proc/gadgets.h)
+ * stays learnt. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,94 +26,198 @@
 #include "host/jobs.h"
 
 struct slot {
-	pid_t  child;          /* 0: free */
-	int    fd;             /* read end of its pipe */
-	size_t job;
-	size_t got;            /* bytes of the record read */
+	pid_t  worker;         /* 0: none */
+	int    job_fd;         /* write end of its job pipe */
+	int    rec_fd;         /* read end of its record pipe */
+	bool   busy;
+	size_t job;            /* the job it runs (busy) */
+	size_t got;            /* bytes of its record read */
 };
 
-/* Writes all of BUF to FD (a pipe: one write of at most PIPE_BUF bytes is
- * atomic, but a signal may still cut it). */
-static void write_all(int fd, const char *buf, size_t len)
+/* Writes all of BUF to FD; -1 if it cannot. */
+static int write_all(int fd, const void *buf, size_t len)
 {
+	const char *p = buf;
+
 	while (len) {
-		ssize_t w = write(fd, buf, len);
+		ssize_t w = write(fd, p, len);
 
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return;
-		buf += w;
+			return -1;
+		p += w;
 		len -= (size_t)w;
 	}
-}
-
-/* The child's life: the job, its record, _exit (no atexit handler, no
- * stdio buffer of the parent's flushed twice). */
-static void child(const struct ns_jobs *j, size_t i, int fd, char *rec)
-{
-	memset(rec, 0, j->rec_size);
-	j->run(i, rec, j->arg);
-	write_all(fd, rec, j->rec_size);
-	_exit(0);
-}
-
-static int start(const struct ns_jobs *j, struct slot *s, size_t i, char *rec)
-{
-	int p[2];
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
-	s->child = fork();
-	if (s->child < 0) {
-		close(p[0]);
-		close(p[1]);
-		s->child = 0;
-		return -1;
-	}
-	if (s->child == 0) {
-		close(p[0]);
-		child(j, i, p[1], rec);
-	}
-	close(p[1]);
-	s->fd = p[0];
-	s->job = i;
-	s->got = 0;
 	return 0;
 }
 
-/* Slot S's pipe is readable: more of the record, or its end. */
+/* Reads exactly LEN bytes; 0, or -1 at the end of the pipe or an error. */
+static int read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t r = read(fd, p, len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+/* The worker's life: jobs until the job pipe ends, then _exit (no atexit
+ * handler, no stdio buffer of the parent's flushed twice). */
+static void worker(const struct ns_jobs *j, int job_fd, int rec_fd)
+{
+	char *rec = malloc(j->rec_size);
+	size_t i;
+
+	if (!rec)
+		_exit(1);
+	while (read_all(job_fd, &i, sizeof(i)) == 0 && i < j->n) {
+		memset(rec, 0, j->rec_size);
+		j->run(i, rec, j->arg);
+		if (write_all(rec_fd, rec, j->rec_size) < 0)
+			_exit(1);
+	}
+	_exit(0);
+}
+
+static void close_slot(struct slot *s)
+{
+	int status;
+
+	if (s->job_fd >= 0)
+		close(s->job_fd);
+	if (s->rec_fd >= 0)
+		close(s->rec_fd);
+	while (waitpid(s->worker, &status, 0) < 0 && errno == EINTR)
+		;
+	s->worker = 0;
+	s->job_fd = s->rec_fd = -1;
+	s->busy = false;
+}
+
+/* Starts a worker in S. SLOTS (N of them): the other workers' pipes,
+ * which the new one must not hold (a worker that held another's job
+ * pipe would keep it from ever seeing its end). */
+static int start(const struct ns_jobs *j, struct slot *s, struct slot *slots,
+		 unsigned n)
+{
+	int jp[2], rp[2];
+
+	if (pipe2(jp, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(rp, O_CLOEXEC) < 0) {
+		close(jp[0]);
+		close(jp[1]);
+		return -1;
+	}
+	s->worker = fork();
+	if (s->worker == 0) {
+		for (unsigned k = 0; k < n; k++) {
+			if (slots[k].worker && &slots[k] != s) {
+				close(slots[k].job_fd);
+				close(slots[k].rec_fd);
+			}
+		}
+		close(jp[1]);
+		close(rp[0]);
+		worker(j, jp[0], rp[1]);
+	}
+	close(jp[0]);
+	close(rp[1]);
+	if (s->worker < 0) {
+		close(jp[1]);
+		close(rp[0]);
+		s->worker = 0;
+		return -1;
+	}
+	s->job_fd = jp[1];
+	s->rec_fd = rp[0];
+	s->busy = false;
+	return 0;
+}
+
+/* Gives S job I. 0, or -1 if its worker is gone (then reported). */
+static int give(const struct ns_jobs *j, struct slot *s, size_t i)
+{
+	s->busy = true;
+	s->job = i;
+	s->got = 0;
+	if (write_all(s->job_fd, &i, sizeof(i)) == 0)
+		return 0;
+	close_slot(s);
+	j->died(i, -1, j->arg);
+	return -1;
+}
+
+/* S's record pipe is readable: more of the record, or the worker's end
+ * (DIED). */
 static void collect(const struct ns_jobs *j, struct slot *s, char *rec)
 {
-	ssize_t r = read(s->fd, rec + s->got, j->rec_size - s->got);
+	ssize_t r = read(s->rec_fd, rec + s->got, j->rec_size - s->got);
 	int status = 0;
 
 	if (r < 0 && errno == EINTR)
 		return;
 	if (r > 0) {
 		s->got += (size_t)r;
-		if (s->got < j->rec_size)
-			return;
+		if (s->got == j->rec_size) {
+			s->busy = false;
+			j->done(s->job, rec, j->arg);
+		}
+		return;
 	}
-	close(s->fd);
-	while (waitpid(s->child, &status, 0) < 0 && errno == EINTR)
+	/* The end of the pipe in the middle of a job: the worker died. */
+	close(s->job_fd);
+	close(s->rec_fd);
+	while (waitpid(s->worker, &status, 0) < 0 && errno == EINTR)
 		;
-	if (s->got == j->rec_size)
-		j->done(s->job, rec, j->arg);
-	else
+	s->worker = 0;
+	s->job_fd = s->rec_fd = -1;
+	if (s->busy)
 		j->died(s->job, status, j->arg);
-	s->child = 0;
+	s->busy = false;
+}
+
+/* Gives every idle slot the next job, starting workers as needed; the
+ * jobs that cannot be started are reported as DIED. */
+static void dispatch(const struct ns_jobs *j, struct slot *slots, unsigned n,
+		     size_t *next)
+{
+	for (unsigned k = 0; k < n && *next < j->n; k++) {
+		struct slot *s = &slots[k];
+
+		if (s->busy)
+			continue;
+		if (!s->worker && start(j, s, slots, n) < 0) {
+			j->died((*next)++, -1, j->arg);
+			continue;
+		}
+		give(j, s, (*next)++);
+	}
 }
 
 int ns_jobs_run(const struct ns_jobs *j)
 {
 	unsigned n = j->parallel ? j->parallel : 1;
-	struct slot *slots = calloc(n, sizeof(*slots));
-	struct pollfd *pf = calloc(n, sizeof(*pf));
-	char *recs = malloc(j->rec_size * (size_t)n);
-	size_t next = 0, running = 0;
+	struct slot *slots;
+	struct pollfd *pf;
+	char *recs;
+	size_t next = 0;
 	int rc = 0, e = 0;
 
+	if (n > j->n)
+		n = j->n ? (unsigned)j->n : 1;
+	slots = calloc(n, sizeof(*slots));
+	pf = calloc(n, sizeof(*pf));
+	recs = malloc(j->rec_size * (size_t)n);
 	if (!slots || !pf || !recs) {
 		free(slots);
 		free(pf);
@@ -106,23 +225,20 @@ int ns_jobs_run(const struct ns_jobs *j)
 		errno = ENOMEM;
 		return -1;
 	}
-	while (next < j->n || running) {
-		for (unsigned k = 0; k < n && next < j->n; k++) {
-			if (slots[k].child)
-				continue;
-			if (start(j, &slots[k], next, recs + k * j->rec_size) < 0)
-				j->died(next, -1, j->arg);
-			else
-				running++;
-			next++;
-		}
+	for (unsigned k = 0; k < n; k++)
+		slots[k].job_fd = slots[k].rec_fd = -1;
+	for (;;) {
+		unsigned busy = 0;
+
+		dispatch(j, slots, n, &next);
 		for (unsigned k = 0; k < n; k++) {
-			pf[k].fd = slots[k].child ? slots[k].fd : -1;
+			pf[k].fd = slots[k].busy ? slots[k].rec_fd : -1;
 			pf[k].events = POLLIN;
 			pf[k].revents = 0;
+			busy += slots[k].busy;
 		}
-		if (!running)
-			continue;
+		if (!busy)
+			break;
 		if (poll(pf, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -130,18 +246,18 @@ int ns_jobs_run(const struct ns_jobs *j)
 			rc = -1;
 			break;
 		}
-		for (unsigned k = 0; k < n; k++) {
-			if (!slots[k].child || !pf[k].revents)
-				continue;
-			collect(j, &slots[k], recs + k * j->rec_size);
-			running -= !slots[k].child;
-		}
+		for (unsigned k = 0; k < n; k++)
+			if (slots[k].busy && pf[k].revents)
+				collect(j, &slots[k], recs + k * j->rec_size);
 	}
-	/* poll failed: the children started still end, each with its record
-	 * or not, and the jobs not started are reported too: every job once. */
-	for (unsigned k = 0; rc && k < n; k++) {
-		while (slots[k].child)
-			collect(j, &slots[k], recs + k * j->rec_size);
+	/* The workers end as their job pipes do; after a failed poll, the
+	 * jobs they were running and those never given are reported. */
+	for (unsigned k = 0; k < n; k++) {
+		if (!slots[k].worker)
+			continue;
+		if (slots[k].busy)
+			j->died(slots[k].job, -1, j->arg);
+		close_slot(&slots[k]);
 	}
 	for (; rc && next < j->n; next++)
 		j->died(next, -1, j->arg);

@@ -1,14 +1,15 @@
-/* jobs.h — running one operation per process in parallel, each in a
- * child of nonstop (fork), at most JOBS at a time.
+/* jobs.h — running one operation per process in parallel, in worker
+ * processes (children of nonstop, fork), at most PARALLEL of them, each
+ * taking one job after the other.
  *
- * A child per process, not a thread: an operation holds process-wide
- * state (the ptrace attachments of the one tracer, its alarm deadline,
- * its SIGBUS handler), and a child that dies (its deadline, a bug) takes
- * nothing else with it. What the parent prepared before the jobs — the
- * patch read and verified once — the children share, copy-on-write.
- * Each child reports through its own pipe a record of REC_SIZE bytes
- * (its first 4 bytes: the job's index); a child that exits without one is
- * reported by the DIED callback. */
+ * Processes, not threads: an operation holds process-wide state (the
+ * ptrace attachments of the one tracer, its alarm deadline, its SIGBUS
+ * handler), and a worker that dies (its deadline, a bug) takes nothing
+ * else with it: its job is reported by the DIED callback and a new worker
+ * goes on with the rest. What the parent prepared before the jobs — the
+ * patch read and verified once, the places of the gadgets — the workers
+ * share, copy-on-write. Each job's record (REC_SIZE bytes) comes back
+ * through its worker's pipe to the DONE callback. */
 #ifndef NONSTOP_HOST_JOBS_H
 #define NONSTOP_HOST_JOBS_H
 #include <stddef.h>
@@ -22,8 +23,8 @@ struct ns_jobs {
 	void (*run)(size_t i, void *rec, void *arg);
 	/* In the parent: job I's record. */
 	void (*done)(size_t i, const void *rec, void *arg);
-	/* In the parent: job I's child ended without a record (STATUS as
-	 * waitpid gives it), or could not be started (STATUS -1). */
+	/* In the parent: job I's worker ended without its record (STATUS as
+	 * waitpid gives it), or it could not be given (STATUS -1). */
 	void (*died)(size_t i, int status, void *arg);
 };
 

@@ -302,6 +302,13 @@ int ns_patch_write(const char *path, const struct ns_patch *patch,
 int ns_patch_load(const char *path, struct ns_patch *out,
 		  struct ns_err *err);
 
+/* The bytes of the patch file at PATH, checked as ns_patch_load checks
+ * the file (but not yet validated): *DATA (malloc'd) and *LEN. For a
+ * command that loads the same patch many times (ns_patch_load_mem). 0, or
+ * -1 with ERR. */
+int ns_patch_read_file(const char *path, void **data, size_t *len,
+		       struct ns_err *err);
+
 /* Validates the LEN bytes of a patch file at DATA (NAME names it in
  * messages) into OUT: first its seal (digest, and signature if signed),
  * then every field. A damaged, truncated or hostile file gives -1 and one

@@ -470,6 +470,22 @@ int ns_patch_load(const char *path, struct ns_patch *out,
 	return load_buffer(&r, out);
 }
 
+int ns_patch_read_file(const char *path, void **data, size_t *len,
+		       struct ns_err *err)
+{
+	struct reader r = { .path = path, .err = err };
+
+	*data = NULL;
+	*len = 0;
+	if (read_file(&r)) {
+		free(r.buf);
+		return -1;
+	}
+	*data = r.buf;
+	*len = r.size;
+	return 0;
+}
+
 int ns_patch_load_mem(const char *name, const void *data, size_t len,
 		      struct ns_patch *out, struct ns_err *err)
 {

@@ -74,3 +74,8 @@ bool ns_fault(const char *step)
 	errno = EIO;
 	return true;
 }
+
+void ns_fault_restart(void)
+{
+	fault.step = 0;
+}

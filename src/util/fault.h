@@ -16,4 +16,8 @@
 
 /* True if STEP must fail now (errno is then EIO). */
 bool ns_fault(const char *step);
+
+/* Counts the steps from 1 again: a host-wide command's worker runs one
+ * operation after the other, and K is the step of each. */
+void ns_fault_restart(void);
 #endif
