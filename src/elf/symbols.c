@@ -54,6 +54,23 @@ static int find_pass(Elf *elf, GElf_Shdr *sh, Elf_Data *d, const char *name,
 	return found;
 }
 
+/* Whether NAME can name a symbol of the table whose header is SH: some
+ * string of its string table contains it (a string table may store a
+ * name as the tail of a longer one, and a versioned name has "@VER"
+ * after it, so this is a filter, not the lookup). A name absent from the
+ * strings is absent from the table: one memmem instead of a pass over
+ * every symbol (most lookups of libnonstop's control block, in every
+ * module of every process of a host-wide apply, find nothing). */
+static bool in_strings(Elf *elf, const GElf_Shdr *sh, const char *name)
+{
+	Elf_Scn *str = elf_getscn(elf, sh->sh_link);
+	Elf_Data *d = str ? elf_getdata(str, NULL) : NULL;
+
+	if (!d || !d->d_buf)
+		return true;   /* cannot tell: look */
+	return memmem(d->d_buf, d->d_size, name, strlen(name)) != NULL;
+}
+
 int ns_elf_find_symbol(Elf *elf, Elf_Scn *symtab, const char *name,
 		       const char *file, GElf_Sym *out)
 {
@@ -62,7 +79,7 @@ int ns_elf_find_symbol(Elf *elf, Elf_Scn *symtab, const char *name,
 	int found;
 
 	if (!symtab || !gelf_getshdr(symtab, &sh) || !sh.sh_entsize ||
-	    !(d = elf_getdata(symtab, NULL)))
+	    !(d = elf_getdata(symtab, NULL)) || !in_strings(elf, &sh, name))
 		return 0;
 	found = find_pass(elf, &sh, d, name, file, false, out);
 	if (found || file)
