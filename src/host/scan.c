@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "host/scan.h"
@@ -46,10 +47,12 @@ static void idcache_free(struct idcache *c)
 		}
 }
 
-/* The build-id in FD's ELF notes (0: none, or not ELF). */
+/* The build-id in FD's ELF notes (0: none, or not ELF). Read, not mapped:
+ * the file is the target's, and a mapped file its owner truncates kills
+ * the reader with SIGBUS. */
 static size_t read_build_id(int fd, uint8_t *id)
 {
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
 	const void *p;
 	ssize_t n = -1;
 
@@ -118,19 +121,59 @@ static bool runs_file(const struct ns_maps *maps, const struct ns_map *m)
 	return false;
 }
 
+#define MAX_FUSE 64
+
+/* The devices of PID's FUSE mounts (its /proc/PID/mountinfo, which the
+ * kernel writes): a file there is served by a daemon, perhaps the
+ * target's owner's, that could keep an open or a read of it waiting for
+ * ever. Such files are never opened by the scan (a module on FUSE is not
+ * found). How many, in DEVS. */
+static size_t fuse_devs(pid_t pid, uint64_t *devs)
+{
+	char fn[64], line[1024];
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(fn, sizeof(fn), "/proc/%d/mountinfo", (int)pid);
+	f = fopen(fn, "re");
+	if (!f)
+		return 0;
+	while (n < MAX_FUSE && fgets(line, sizeof(line), f)) {
+		unsigned maj, min;
+		const char *sep = strstr(line, " - ");
+
+		if (sep && !strncmp(sep + 3, "fuse", 4) &&
+		    sscanf(line, "%*u %*u %u:%u", &maj, &min) == 2)
+			devs[n++] = makedev(maj, min);
+	}
+	fclose(f);
+	return n;
+}
+
+static bool on_fuse(const struct ns_map *m, const uint64_t *devs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (devs[i] == m->dev)
+			return true;
+	return false;
+}
+
 /* What PID maps, as F asks: NS_HOST_MATCH, NS_HOST_OTHER (P->other_id
  * filled), or 0. */
 static int judge_module(const struct ns_host_filter *f, struct idcache *c,
 			pid_t pid, const struct ns_maps *maps,
 			struct ns_host_proc *p)
 {
+	uint64_t fuse[MAX_FUSE];
+	size_t nfuse = fuse_devs(pid, fuse);
 	int kind = 0;
 
 	for (size_t i = 0; i < maps->n; i++) {
 		const struct ns_map *m = &maps->v[i];
 		const struct idcache_ent *e;
 
-		if (!is_module_head(m) || !runs_file(maps, m))
+		if (!is_module_head(m) || !runs_file(maps, m) ||
+		    on_fuse(m, fuse, nfuse))
 			continue;
 		e = build_id_of(c, pid, m);
 		if (!e)
