@@ -210,11 +210,8 @@ int cmd_apply(int argc, char **argv)
 		help();
 		return NS_EXIT_OK;
 	}
-	if (o.all_processes) {
-		rc = ns_host_apply(&o);
-		ns_cli_opts_free(&o);
-		return rc;
-	}
+	if (o.all_processes)
+		return ns_cli_run_host(ns_host_apply, &o);
 	if (o.complete) {
 		if (o.nargs != 1)
 			return ns_usage_error("apply", "--complete expects PID "

@@ -168,6 +168,14 @@ void ns_cli_opts_free(struct ns_cli_opts *o)
 	o->nexclude = 0;
 }
 
+int ns_cli_run_host(int (*fn)(const struct ns_cli_opts *o), struct ns_cli_opts *o)
+{
+	int rc = fn(o);
+
+	ns_cli_opts_free(o);
+	return rc;
+}
+
 int ns_cli_op_setup(const char *cmd, const struct ns_cli_opts *o,
 		    struct ns_op_opts *op)
 {

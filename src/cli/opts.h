@@ -26,6 +26,10 @@ struct ns_cli_opts {
 int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 		 struct ns_cli_opts *o);
 void ns_cli_opts_free(struct ns_cli_opts *o);
+
+/* Runs the host-wide form of a command (cli/host.h) and frees O: its
+ * exit code. */
+int ns_cli_run_host(int (*fn)(const struct ns_cli_opts *o), struct ns_cli_opts *o);
 struct ns_op_opts;
 struct ns_op_result;
 

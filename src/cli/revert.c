@@ -102,11 +102,8 @@ int cmd_revert(int argc, char **argv)
 		help();
 		return NS_EXIT_OK;
 	}
-	if (o.all_processes) {
-		rc = ns_host_revert(&o);
-		ns_cli_opts_free(&o);
-		return rc;
-	}
+	if (o.all_processes)
+		return ns_cli_run_host(ns_host_revert, &o);
 	if (o.nargs < 1 || o.nargs > 2 || (o.all && o.nargs != 1))
 		return ns_usage_error("revert", "expects PID and optionally NAME, "
 				      "or --all and PID");

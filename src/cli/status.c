@@ -211,9 +211,7 @@ int cmd_status(int argc, char **argv)
 			return ns_usage_error("status", "--all-processes takes "
 					      "no PID");
 		ns_guard_target_command("status", STATUS_TIMEOUT);
-		rc = ns_host_status(&o);
-		ns_cli_opts_free(&o);
-		return rc;
+		return ns_cli_run_host(ns_host_status, &o);
 	}
 	if (o.nargs != 1)
 		return ns_usage_error("status", "expects PID");
