@@ -8,6 +8,8 @@
  * and a summary, or one JSON document. What a child found is told apart
  * by the operation's own classification (ns_op_result.why), never by
  * parsing its message. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +24,16 @@
 #include "host/scan.h"
 #include "patch/patch.h"
 #include "patch/patch_trust.h"
-#include "proc/gadgets.h"
 #include "proc/mem.h"
 #include "registry/registry.h"
 #include "util/clock.h"
 #include "util/fault.h"
 #include "util/guard.h"
+
+/* A job's own deadline (its alarm, util/guard.h) ends it first; the
+ * parent stops one that outlives it by this much (a wait the alarm does
+ * not interrupt). */
+#define JOB_GRACE_S 10
 
 struct host_run {
 	const struct ns_cli_opts *o;
@@ -44,21 +50,29 @@ struct host_run {
 					 another version: not jobs) */
 };
 
-/* Whether PID is gone (or is a zombie: it runs nothing any more). */
+/* Whether PID is gone (no /proc/PID), or a zombie: it runs nothing any
+ * more. The state follows the name, which the process chooses (it may
+ * hold ')' or a newline): read whole, after the last ')'. Anything not
+ * understood is "not gone": a process cannot make its refusal pass for
+ * an exit. */
 static bool gone(pid_t pid)
 {
-	char fn[64], buf[512], *p;
-	FILE *f;
-	bool z = true;
+	char fn[64], buf[1024];
+	const char *p;
+	ssize_t n;
+	int fd;
 
 	snprintf(fn, sizeof(fn), "/proc/%d/stat", (int)pid);
-	f = fopen(fn, "re");
-	if (!f)
-		return true;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1])
-		z = p[2] == 'Z' || p[2] == 'X';
-	fclose(f);
-	return z;
+	fd = open(fn, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ESRCH;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
 }
 
 /* revert: whether PID has NAME (NULL: any patch) applied, read without
@@ -91,6 +105,13 @@ static void run_one(size_t i, void *recp, void *arg)
 
 	rec->job = (uint32_t)i;
 	op.pid = h->procs.v[h->idx[i]].pid;
+	if (ns_host_start_time(op.pid) != h->procs.v[h->idx[i]].start) {
+		/* The process scanned is gone; its PID may name another now,
+		 * which --user, --exclude and the scan never judged. */
+		rec->outcome = NS_OUT_EXITED;
+		rec->rc = 1;
+		return;
+	}
 	op.timeout = h->o->timeout;
 	op.mode = h->o->mode;
 	ns_fault_restart();
@@ -127,6 +148,9 @@ static void job_done(size_t i, const void *rec, void *arg)
 	struct ns_host_out *out = &h->out[h->idx[i]];
 
 	memcpy(&out->rec, rec, sizeof(out->rec));
+	/* From a child that may have died half-way: its strings ended. */
+	out->rec.name[sizeof(out->rec.name) - 1] = 0;
+	out->rec.msg[sizeof(out->rec.msg) - 1] = 0;
 	out->have = true;
 }
 
@@ -139,7 +163,13 @@ static void job_died(size_t i, int status, void *arg)
 	out->have = true;
 	rec->rc = 1;
 	rec->outcome = gone(out->proc->pid) ? NS_OUT_EXITED : NS_OUT_FAILED;
-	if (status < 0)
+	if (status == NS_JOB_LATE)
+		snprintf(rec->msg, sizeof(rec->msg), "not done within %u s: its "
+			 "job was stopped (the process is left as a killed nonstop "
+			 "leaves it: whole, old code or new; the next nonstop "
+			 "command cleans up)", ns_guard_deadline(h->o->timeout) +
+			 JOB_GRACE_S);
+	else if (status < 0)
 		snprintf(rec->msg, sizeof(rec->msg), "could not start a job for it");
 	else if (WIFSIGNALED(status))
 		snprintf(rec->msg, sizeof(rec->msg), "the job for it was killed "
@@ -166,6 +196,7 @@ static int run_all(struct host_run *h)
 	struct ns_jobs j = {
 		.parallel = jobs_wanted(h->o),
 		.rec_size = sizeof(struct ns_host_rec), .arg = h,
+		.deadline_s = ns_guard_deadline(h->o->timeout) + JOB_GRACE_S,
 		.run = run_one, .done = job_done, .died = job_died,
 	};
 	size_t n = h->procs.n ? h->procs.n : 1;
@@ -184,10 +215,9 @@ static int run_all(struct host_run *h)
 		}
 		h->idx[j.n++] = i;
 	}
-	/* Found once here, the places of what every job borrows in the files
-	 * they share (proc/gadgets.h): each job then only checks them. */
-	if (j.n)
-		ns_gadgets_warm(h->procs.v[h->idx[0]].pid);
+	/* Each worker finds the places of what it borrows in the files the
+	 * processes share once, in its first job (proc/gadgets.h): the rest
+	 * only check them. */
 	return ns_jobs_run(&j);
 }
 
@@ -221,6 +251,13 @@ int ns_host_apply(const struct ns_cli_opts *o)
 		free(h.patch_data);
 		ns_patch_free(&h.patch);
 		return ns_host_fail(o, "apply", ns_err_msg(&err));
+	}
+	if (!h.patch.build_id_len) {
+		ns_patch_free(&h.patch);
+		free(h.patch_data);
+		return ns_host_fail(o, "apply", "the patch records no build-id of "
+				    "its module: which processes run it cannot be "
+				    "told");
 	}
 	filter_of(o, &f);
 	f.build_id = h.patch.build_id;

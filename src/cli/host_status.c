@@ -3,12 +3,14 @@
  * as `status PID` prints it (cli/status.h). Read-only, one process after
  * the other: nothing is stopped. */
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/host.h"
 #include "cli/host_out.h"
 #include "cli/status.h"
 #include "host/scan.h"
+#include "util/guard.h"
 
 int ns_host_status(const struct ns_cli_opts *o)
 {
@@ -30,6 +32,10 @@ int ns_host_status(const struct ns_cli_opts *o)
 
 		if (o->json)
 			printf("%s", i ? "," : "");
+		/* Each process its own deadline, and what was printed out
+		 * before the next: a slow one costs only its own line. */
+		fflush(stdout);
+		alarm(ns_guard_deadline(NS_STATUS_TIMEOUT));
 		if (ns_status_pid(p->pid, o->json, why, sizeof(why)) == 0)
 			continue;
 		failed++;

@@ -20,8 +20,6 @@
 #include "transition/perthread.h"
 #include "util/guard.h"
 
-/* status waits for nothing; its deadline is ns_guard_deadline of this. */
-#define STATUS_TIMEOUT 5.0
 
 static void help(void)
 {
@@ -210,7 +208,7 @@ int cmd_status(int argc, char **argv)
 		if (o.nargs)
 			return ns_usage_error("status", "--all-processes takes "
 					      "no PID");
-		ns_guard_target_command("status", STATUS_TIMEOUT);
+		ns_guard_target_command("status", NS_STATUS_TIMEOUT);
 		return ns_cli_run_host(ns_host_status, &o);
 	}
 	if (o.nargs != 1)
@@ -221,7 +219,7 @@ int cmd_status(int argc, char **argv)
 				      o.args[0]);
 	if (kill(pid, 0) < 0 && errno == ESRCH)
 		return ns_fail("status", "no process %d", pid);
-	ns_guard_target_command("status", STATUS_TIMEOUT);
+	ns_guard_target_command("status", NS_STATUS_TIMEOUT);
 	if (ns_status_pid(pid, o.json, err, sizeof(err)) < 0)
 		return ns_fail("status", "%s", err);
 	return NS_EXIT_OK;

@@ -53,6 +53,10 @@ struct ns_status {
 void ns_status_text(const struct ns_status *s);
 void ns_status_json(const struct ns_status *s);
 
+/* status waits for nothing; its deadline is ns_guard_deadline of this
+ * (a process's, with --all-processes). */
+#define NS_STATUS_TIMEOUT 5.0
+
 /* Prints the status of PID, as text or (JSON) one JSON object. 0, or -1
  * with why in ERR and nothing printed. */
 int ns_status_pid(int pid, bool json, char *err, size_t errlen);

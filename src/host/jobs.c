@@ -12,18 +12,26 @@
  * Workers that live through many jobs, not a child per job: a fork and an
  * exit per process were a tenth of a host-wide apply's CPU time, and what
  * a worker learns (the modules' places of the gadgets, proc/gadgets.h)
- * stays learnt. */
+ * stays learnt.
+ *
+ * Each job has its worker's own deadline (util/guard.h: an alarm); the
+ * parent also stops, by killing its worker, a job that outlives
+ * J->deadline_s, for the waits an alarm does not end. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "host/jobs.h"
+#include "util/clock.h"
 
 struct slot {
 	pid_t  worker;         /* 0: none */
@@ -31,6 +39,7 @@ struct slot {
 	int    rec_fd;         /* read end of its record pipe */
 	bool   busy;
 	size_t job;            /* the job it runs (busy) */
+	uint64_t since_ns;     /* when it was given */
 	size_t got;            /* bytes of its record read */
 };
 
@@ -88,6 +97,27 @@ static void worker(const struct ns_jobs *j, int job_fd, int rec_fd)
 	_exit(0);
 }
 
+/* Waits for worker PID to end: STATUS. A killed worker that is stuck in
+ * a wait the kernel does not interrupt (a FUSE read) is given a second
+ * and then left (a zombie that init reaps after nonstop): -1. */
+static int reap(pid_t pid, int *status, bool killed)
+{
+	for (int i = 0; i < 1000; i++) {
+		pid_t r = waitpid(pid, status, killed ? WNOHANG : 0);
+
+		if (r == pid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r == 0) {
+			struct timespec ms = { 0, 1000000 };
+
+			nanosleep(&ms, NULL);
+		}
+	}
+	return -1;
+}
+
 static void close_slot(struct slot *s)
 {
 	int status;
@@ -96,8 +126,7 @@ static void close_slot(struct slot *s)
 		close(s->job_fd);
 	if (s->rec_fd >= 0)
 		close(s->rec_fd);
-	while (waitpid(s->worker, &status, 0) < 0 && errno == EINTR)
-		;
+	reap(s->worker, &status, false);
 	s->worker = 0;
 	s->job_fd = s->rec_fd = -1;
 	s->busy = false;
@@ -150,6 +179,7 @@ static int give(const struct ns_jobs *j, struct slot *s, size_t i)
 	s->busy = true;
 	s->job = i;
 	s->got = 0;
+	s->since_ns = ns_clock_ns();
 	if (write_all(s->job_fd, &i, sizeof(i)) == 0)
 		return 0;
 	close_slot(s);
@@ -177,13 +207,59 @@ static void collect(const struct ns_jobs *j, struct slot *s, char *rec)
 	/* The end of the pipe in the middle of a job: the worker died. */
 	close(s->job_fd);
 	close(s->rec_fd);
-	while (waitpid(s->worker, &status, 0) < 0 && errno == EINTR)
-		;
+	reap(s->worker, &status, false);
 	s->worker = 0;
 	s->job_fd = s->rec_fd = -1;
 	if (s->busy)
 		j->died(s->job, status, j->arg);
 	s->busy = false;
+}
+
+/* Kills the worker of a job that outlived J->deadline_s and reports it
+ * (NS_JOB_LATE); the slot takes the next job with a new worker. Returns
+ * the milliseconds poll may wait before the next job is late (-1: no
+ * limit). */
+static int stop_late(const struct ns_jobs *j, struct slot *slots, unsigned n)
+{
+	uint64_t now = ns_clock_ns(), limit = (uint64_t)j->deadline_s * 1000000000ULL;
+	int wait_ms = -1;
+
+	for (unsigned k = 0; j->deadline_s && k < n; k++) {
+		struct slot *s = &slots[k];
+		int status;
+		uint64_t left;
+
+		if (!s->busy)
+			continue;
+		if (now - s->since_ns >= limit) {
+			kill(s->worker, SIGKILL);
+			close(s->job_fd);
+			close(s->rec_fd);
+			reap(s->worker, &status, true);
+			s->worker = 0;
+			s->job_fd = s->rec_fd = -1;
+			s->busy = false;
+			j->died(s->job, NS_JOB_LATE, j->arg);
+			continue;
+		}
+		left = (limit - (now - s->since_ns)) / 1000000 + 1;
+		if (wait_ms < 0 || left < (uint64_t)wait_ms)
+			wait_ms = left > 60000 ? 60000 : (int)left;
+	}
+	return wait_ms;
+}
+
+/* The most workers the descriptor limit allows (two pipes' ends each, and
+ * room for the command's own). */
+static unsigned fd_cap(unsigned want)
+{
+	struct rlimit rl;
+	rlim_t room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return want;
+	room = rl.rlim_cur > 64 ? (rl.rlim_cur - 64) / 2 : 1;
+	return room < want ? (unsigned)(room ? room : 1) : want;
 }
 
 /* Gives every idle slot the next job, starting workers as needed; the
@@ -215,6 +291,10 @@ int ns_jobs_run(const struct ns_jobs *j)
 
 	if (n > j->n)
 		n = j->n ? (unsigned)j->n : 1;
+	n = fd_cap(n);
+	/* A worker that dies while idle must not kill the parent with
+	 * SIGPIPE when it is given its next job: the write fails instead. */
+	signal(SIGPIPE, SIG_IGN);
 	slots = calloc(n, sizeof(*slots));
 	pf = calloc(n, sizeof(*pf));
 	recs = malloc(j->rec_size * (size_t)n);
@@ -229,17 +309,22 @@ int ns_jobs_run(const struct ns_jobs *j)
 		slots[k].job_fd = slots[k].rec_fd = -1;
 	for (;;) {
 		unsigned busy = 0;
+		int wait_ms;
 
 		dispatch(j, slots, n, &next);
+		wait_ms = stop_late(j, slots, n);
 		for (unsigned k = 0; k < n; k++) {
 			pf[k].fd = slots[k].busy ? slots[k].rec_fd : -1;
 			pf[k].events = POLLIN;
 			pf[k].revents = 0;
 			busy += slots[k].busy;
 		}
-		if (!busy)
-			break;
-		if (poll(pf, n, -1) < 0) {
+		if (!busy) {
+			if (next >= j->n)
+				break;
+			continue;   /* a worker could not start: the next round */
+		}
+		if (poll(pf, n, wait_ms) < 0) {
 			if (errno == EINTR)
 				continue;
 			e = errno;

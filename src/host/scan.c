@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <elfutils/libdwelf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "host/scan.h"
@@ -26,9 +28,13 @@
 #define CACHE_BUCKETS 1024
 
 struct idcache_ent {
-	uint64_t dev, inode;
+	/* the file as fstat(2) of the opened descriptor gives it: not the
+	 * maps line's numbers, which a file system may repeat (btrfs
+	 * subvolumes) */
+	uint64_t dev, inode, size;
+	int64_t  mtime_s, mtime_ns;
 	uint8_t  id[NS_HOST_ID_MAX];
-	size_t   len;                /* 0: no build-id (or not ELF, unreadable) */
+	size_t   len;                /* 0: no build-id (or not ELF) */
 	struct idcache_ent *next;
 };
 
@@ -66,32 +72,57 @@ static size_t read_build_id(int fd, uint8_t *id)
 	return (size_t)n;
 }
 
-/* The build-id of the file M of PID maps, from the cache or read. NULL
- * when out of memory. */
-static const struct idcache_ent *build_id_of(struct idcache *c, pid_t pid,
-					     const struct ns_map *m)
+static bool same_file(const struct idcache_ent *e, const struct stat *st)
 {
-	size_t h = (size_t)((m->dev * 31 + m->inode) % CACHE_BUCKETS);
-	struct idcache_ent *e;
-	struct ns_err err = { 0 };
-	int fd;
+	return e->dev == st->st_dev && e->inode == st->st_ino &&
+	       e->size == (uint64_t)st->st_size &&
+	       e->mtime_s == st->st_mtim.tv_sec &&
+	       e->mtime_ns == st->st_mtim.tv_nsec;
+}
 
-	for (e = c->b[h]; e; e = e->next)
-		if (e->dev == m->dev && e->inode == m->inode)
-			return e;
-	e = calloc(1, sizeof(*e));
-	if (!e)
-		return NULL;
-	e->dev = m->dev;
-	e->inode = m->inode;
-	fd = ns_mapfile_open(pid, m, &err);
-	if (fd >= 0) {
-		e->len = read_build_id(fd, e->id);
+/* The build-id of the file M of PID maps (opened the careful way,
+ * proc/mapfile.h), from the cache or read: *OUT. 0; 1 the file could not
+ * be opened (the process cannot be judged: never cached, so that one
+ * process unmapping a file cannot hide the others that map it); -1 out of
+ * memory. */
+static int build_id_of(struct idcache *c, pid_t pid, const struct ns_map *m,
+		       const struct idcache_ent **out)
+{
+	struct ns_err err = { 0 };
+	struct idcache_ent *e;
+	struct stat st;
+	size_t h;
+	int fd = ns_mapfile_open(pid, m, &err);
+
+	if (fd < 0)
+		return 1;
+	if (fstat(fd, &st) < 0) {
 		close(fd);
+		return 1;
 	}
+	h = (size_t)((st.st_dev * 31 + st.st_ino) % CACHE_BUCKETS);
+	for (e = c->b[h]; e; e = e->next)
+		if (same_file(e, &st)) {
+			close(fd);
+			*out = e;
+			return 0;
+		}
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		close(fd);
+		return -1;
+	}
+	e->dev = st.st_dev;
+	e->inode = st.st_ino;
+	e->size = (uint64_t)st.st_size;
+	e->mtime_s = st.st_mtim.tv_sec;
+	e->mtime_ns = st.st_mtim.tv_nsec;
+	e->len = read_build_id(fd, e->id);
+	close(fd);
 	e->next = c->b[h];
 	c->b[h] = e;
-	return e;
+	*out = e;
+	return 0;
 }
 
 static const char *base_name(const char *path)
@@ -109,85 +140,138 @@ static bool is_module_head(const struct ns_map *m)
 	       strncmp(m->path, "/memfd:", 7) != 0;
 }
 
-/* Whether the file M maps has an executable mapping in MAPS: a module
- * the process runs, not a file it merely read with mmap (a nonstop
- * reading that program's ELF, a backup tool). */
-static bool runs_file(const struct ns_maps *maps, const struct ns_map *m)
+struct file_id {
+	uint64_t dev, inode;
+};
+
+static int by_file(const void *a, const void *b)
 {
-	for (size_t i = 0; i < maps->n; i++)
-		if ((maps->v[i].prot & PROT_EXEC) && maps->v[i].inode == m->inode &&
-		    maps->v[i].dev == m->dev)
-			return true;
-	return false;
+	const struct file_id *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return (x->inode > y->inode) - (x->inode < y->inode);
 }
 
-#define MAX_FUSE 64
-
-/* The devices of PID's FUSE mounts (its /proc/PID/mountinfo, which the
- * kernel writes): a file there is served by a daemon, perhaps the
- * target's owner's, that could keep an open or a read of it waiting for
- * ever. Such files are never opened by the scan (a module on FUSE is not
- * found). How many, in DEVS. */
-static size_t fuse_devs(pid_t pid, uint64_t *devs)
+/* The files MAPS maps executable, sorted (*OUT, *N): the modules the
+ * process runs, not files it merely read with mmap (a nonstop reading
+ * that program's ELF, a backup tool). Sorted once, searched per mapping:
+ * a process may have tens of thousands of mappings. -1 out of memory. */
+static int exec_files(const struct ns_maps *maps, struct file_id **out,
+		      size_t *n)
 {
-	char fn[64], line[1024];
-	size_t n = 0;
+	struct file_id *v = malloc((maps->n ? maps->n : 1) * sizeof(*v));
+
+	*n = 0;
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < maps->n; i++)
+		if ((maps->v[i].prot & PROT_EXEC) && maps->v[i].inode)
+			v[(*n)++] = (struct file_id){ maps->v[i].dev, maps->v[i].inode };
+	qsort(v, *n, sizeof(*v), by_file);
+	*out = v;
+	return 0;
+}
+
+static bool runs_file(const struct file_id *v, size_t n, const struct ns_map *m)
+{
+	struct file_id k = { m->dev, m->inode };
+
+	return bsearch(&k, v, n, sizeof(*v), by_file) != NULL;
+}
+
+/* Whether the file M maps is on a FUSE file system: served by a daemon,
+ * perhaps the target's owner's, that could keep an open or a read of it
+ * waiting for ever. Such a file is never opened by the scan (a module on
+ * FUSE is not found). Told by the kernel's FUSE connections (a directory
+ * per mount, named by its anonymous device's minor number, in fusectl:
+ * unmounted lazily too), else by PID's mountinfo (the kernel's). */
+#define FUSECTL_MAGIC 0x65735543
+
+static bool on_fuse(pid_t pid, const struct ns_map *m)
+{
+	char fn[96], *line = NULL;
+	size_t cap = 0;
+	bool fuse = false;
 	FILE *f;
 
+	struct statfs sf;
+
+	if (major(m->dev) != 0)
+		return false;   /* FUSE devices are anonymous (fuseblk aside) */
+	if (statfs("/sys/fs/fuse/connections", &sf) == 0 &&
+	    sf.f_type == FUSECTL_MAGIC) {
+		snprintf(fn, sizeof(fn), "/sys/fs/fuse/connections/%u",
+			 minor(m->dev));
+		return access(fn, F_OK) == 0;
+	}
 	snprintf(fn, sizeof(fn), "/proc/%d/mountinfo", (int)pid);
 	f = fopen(fn, "re");
 	if (!f)
-		return 0;
-	while (n < MAX_FUSE && fgets(line, sizeof(line), f)) {
+		return true;    /* cannot tell: not opened */
+	while (!fuse && getline(&line, &cap, f) > 0) {
 		unsigned maj, min;
 		const char *sep = strstr(line, " - ");
 
-		if (sep && !strncmp(sep + 3, "fuse", 4) &&
-		    sscanf(line, "%*u %*u %u:%u", &maj, &min) == 2)
-			devs[n++] = makedev(maj, min);
+		fuse = sep && !strncmp(sep + 3, "fuse", 4) &&
+		       sscanf(line, "%*u %*u %u:%u", &maj, &min) == 2 &&
+		       makedev(maj, min) == m->dev;
 	}
+	free(line);
 	fclose(f);
-	return n;
+	return fuse;
 }
 
-static bool on_fuse(const struct ns_map *m, const uint64_t *devs, size_t n)
+/* A module's file name, without the " (deleted)" the kernel adds to a
+ * file removed since it was mapped (a package upgrade). */
+static bool same_name(const char *path, const char *name)
 {
-	for (size_t i = 0; i < n; i++)
-		if (devs[i] == m->dev)
-			return true;
-	return false;
+	const char *b = base_name(path);
+	size_t n = strlen(name);
+
+	return !strncmp(b, name, n) && (!b[n] || !strcmp(b + n, " (deleted)"));
 }
 
 /* What PID maps, as F asks: NS_HOST_MATCH, NS_HOST_OTHER (P->other_id
- * filled), or 0. */
+ * filled), 0, NS_HOST_UNJUDGED (a module file could not be opened), or -1
+ * (out of memory). */
 static int judge_module(const struct ns_host_filter *f, struct idcache *c,
 			pid_t pid, const struct ns_maps *maps,
 			struct ns_host_proc *p)
 {
-	uint64_t fuse[MAX_FUSE];
-	size_t nfuse = fuse_devs(pid, fuse);
+	struct file_id *ex;
+	size_t nex;
 	int kind = 0;
 
-	for (size_t i = 0; i < maps->n; i++) {
+	if (exec_files(maps, &ex, &nex) < 0)
+		return -1;
+	for (size_t i = 0; i < maps->n && kind != NS_HOST_MATCH; i++) {
 		const struct ns_map *m = &maps->v[i];
-		const struct idcache_ent *e;
+		const struct idcache_ent *e = NULL;
+		int rc;
 
-		if (!is_module_head(m) || !runs_file(maps, m) ||
-		    on_fuse(m, fuse, nfuse))
+		if (!is_module_head(m) || !runs_file(ex, nex, m) || on_fuse(pid, m))
 			continue;
-		e = build_id_of(c, pid, m);
-		if (!e)
-			return -1;
-		if (e->len == f->build_id_len &&
-		    !memcmp(e->id, f->build_id, e->len))
-			return NS_HOST_MATCH;
-		if (!kind && e->len && f->name && *f->name &&
-		    !strcmp(base_name(m->path), f->name)) {
+		rc = build_id_of(c, pid, m, &e);
+		if (rc < 0) {
+			kind = -1;
+			break;
+		}
+		if (rc > 0) {
+			if (!kind)
+				kind = NS_HOST_UNJUDGED;
+			continue;
+		}
+		if (e->len == f->build_id_len && !memcmp(e->id, f->build_id, e->len))
+			kind = NS_HOST_MATCH;
+		else if ((!kind || kind == NS_HOST_UNJUDGED) && e->len && f->name &&
+			 *f->name && same_name(m->path, f->name)) {
 			kind = NS_HOST_OTHER;
 			memcpy(p->other_id, e->id, e->len);
 			p->other_id_len = e->len;
 		}
 	}
+	free(ex);
 	return kind;
 }
 
@@ -202,6 +286,31 @@ static int judge_nonstop(const struct ns_maps *maps)
 			return NS_HOST_MATCH;
 	}
 	return 0;
+}
+
+uint64_t ns_host_start_time(pid_t pid)
+{
+	char fn[64], buf[1024];
+	unsigned long long t = 0;
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(fn, sizeof(fn), "/proc/%d/stat", (int)pid);
+	fd = open(fn, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* After the name, which the process chooses: after the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			 "%*u %*u %*d %*d %*d %*d %*d %*d %llu", &t) != 1)
+		return 0;
+	return t;
 }
 
 /* The effective uid (Uid: line of /proc/PID/status) and name of PID. */
@@ -274,7 +383,8 @@ static int look_at(const struct ns_host_filter *f, struct idcache *c,
 	struct ns_maps maps;
 	int kind, rc = 0;
 
-	if (read_ids(pid, &p) < 0 || (f->by_uid && p.uid != f->uid))
+	p.start = ns_host_start_time(pid);
+	if (!p.start || read_ids(pid, &p) < 0 || (f->by_uid && p.uid != f->uid))
 		return 0;   /* gone, or not selected */
 	if (ns_maps_read(pid, &maps) < 0) {
 		l->unreadable += errno != ENOENT && errno != ESRCH;
@@ -287,6 +397,10 @@ static int look_at(const struct ns_host_filter *f, struct idcache *c,
 		kind = 0;
 	if (kind < 0)
 		return -1;
+	if (kind == NS_HOST_UNJUDGED) {
+		l->unreadable++;   /* could not be judged: said, never hidden */
+		return 0;
+	}
 	p.kind = kind;
 	if (kind)
 		rc = add(l, cap, &p);

@@ -25,11 +25,15 @@
 enum ns_host_kind {
 	NS_HOST_MATCH = 1,   /* maps the module (apply) or nonstop's memory */
 	NS_HOST_OTHER = 2,   /* maps a module of that name, another build-id */
+	NS_HOST_UNJUDGED = 3, /* (internal) a module file could not be read */
 };
 
 struct ns_host_proc {
 	pid_t    pid;
 	uid_t    uid;                       /* effective */
+	uint64_t start;                     /* its start time (clock ticks
+					       after boot): the process, not
+					       its PID, which may be reused */
 	char     comm[17];                  /* the process's own name: escape it */
 	int      kind;                      /* enum ns_host_kind */
 	uint8_t  other_id[NS_HOST_ID_MAX];  /* NS_HOST_OTHER: its build-id */
@@ -50,8 +54,9 @@ struct ns_host_filter {
 struct ns_host_list {
 	struct ns_host_proc *v;
 	size_t n;
-	size_t unreadable;   /* processes whose map could not be read (not
-				permitted: another user's) */
+	size_t unreadable;   /* processes that could not be judged: their map,
+				or a file a module of theirs maps, could not
+				be read (not permitted: another user's) */
 };
 
 /* Every process of this host but nonstop itself that F selects, in PID
@@ -59,4 +64,8 @@ struct ns_host_list {
 int ns_host_scan(const struct ns_host_filter *f, struct ns_host_list *out,
 		 struct ns_err *err);
 void ns_host_list_free(struct ns_host_list *l);
+
+/* The start time of PID (field 22 of /proc/PID/stat), or 0 if it is gone
+ * or cannot be read. */
+uint64_t ns_host_start_time(pid_t pid);
 #endif

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "util/err.h"
 #include "proc/gadgets.h"
@@ -74,10 +73,10 @@ static void scan_mapping(struct ns_tracee *tr, const struct ns_map *m,
  * the processes of a host that map the same libc have them at the same
  * place of the same file, and the search through libc's code is the
  * costly part (on some kernels the vDSO has no `syscall; ret`: libc's
- * first one lies 450 KB into its code). Process-wide on purpose (a
- * host-wide command warms it in the parent, and its jobs, forked,
- * inherit it); only ever a guess, checked against the target's own bytes
- * before it is used. */
+ * first one lies 450 KB into its code). Process-wide on purpose: a
+ * worker of a host-wide command finds them in its first process and only
+ * checks them in the next (host/jobs.h); only ever a guess, checked
+ * against the target's own bytes before it is used. */
 struct hint {
 	bool set;
 	uint64_t dev, inode, off;
@@ -177,17 +176,4 @@ int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g)
 		return -1;
 	}
 	return 0;
-}
-
-void ns_gadgets_warm(pid_t pid)
-{
-	struct ns_err err = { 0 };
-	struct ns_tracee tr = { .pid = pid, .err = &err };
-	struct ns_gadgets g;
-
-	tr.mem_fd = ns_mem_open(pid);
-	if (tr.mem_fd < 0)
-		return;
-	(void)ns_remote_find_gadgets(&tr, &g);
-	close(tr.mem_fd);
 }

@@ -20,9 +20,4 @@ struct ns_gadgets {
  * 0, or -1 with tr->err (no `syscall; ret` found). */
 int ns_remote_find_gadgets(struct ns_tracee *tr, struct ns_gadgets *g);
 
-/* Finds the gadgets of process PID once, reading its memory without
- * stopping it, to remember where they lie in the files it maps: the
- * processes that map the same files then find them at once (a host-wide
- * command does this in the parent, before its jobs). Best effort. */
-void ns_gadgets_warm(pid_t pid);
 #endif
