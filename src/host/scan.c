@@ -24,6 +24,7 @@
 #include "host/scan.h"
 #include "proc/mapfile.h"
 #include "proc/maps.h"
+#include "util/guard.h"
 
 #define CACHE_BUCKETS 1024
 
@@ -72,6 +73,8 @@ static size_t read_build_id(int fd, uint8_t *id)
 	return (size_t)n;
 }
 
+#define MODULE_MAX ((off_t)1 << 30)
+
 static bool same_file(const struct idcache_ent *e, const struct stat *st)
 {
 	return e->dev == st->st_dev && e->inode == st->st_ino &&
@@ -96,7 +99,9 @@ static int build_id_of(struct idcache *c, pid_t pid, const struct ns_map *m,
 
 	if (fd < 0)
 		return 1;
-	if (fstat(fd, &st) < 0) {
+	/* A module is never this large; a sparse file claiming to be one
+	 * would have root read gigabytes of it. */
+	if (fstat(fd, &st) < 0 || st.st_size > MODULE_MAX) {
 		close(fd);
 		return 1;
 	}
@@ -428,6 +433,7 @@ int ns_host_scan(const struct ns_host_filter *f, struct ns_host_list *out,
 
 	memset(out, 0, sizeof(*out));
 	elf_version(EV_CURRENT);
+	ns_guard_cap_data();   /* libelf allocates what the files say */
 	if (!c || !d) {
 		ns_err_set(err, "cannot read /proc: %s", strerror(errno));
 		goto out;

@@ -40,7 +40,7 @@ unsigned ns_guard_deadline(double timeout)
 	return (unsigned)(6 * timeout) + 60;
 }
 
-static void cap_data(void)
+void ns_guard_cap_data(void)
 {
 	struct rlimit rl;
 
@@ -64,7 +64,7 @@ void ns_guard_target_command(const char *cmd, double timeout)
 		 "maps shrank while nonstop read it (SIGBUS): stopped (the process "
 		 "is left as a killed nonstop leaves it)\n", cmd);
 	unsetenv("DEBUGINFOD_URLS");
-	cap_data();
+	ns_guard_cap_data();
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_bus;

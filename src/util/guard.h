@@ -27,6 +27,11 @@
  * the whole command's deadline is a generous multiple of it. */
 void ns_guard_target_command(const char *cmd, double timeout);
 
+/* Only the cap on the data segment (NS_GUARD_DATA_MAX): for a command
+ * that reads its targets' files but waits on no target itself (the scan
+ * of a host-wide command, whose jobs have the whole guard). */
+void ns_guard_cap_data(void);
+
 /* The deadline, in seconds, that ns_guard_target_command sets for a
  * command whose waits are bounded by TIMEOUT. */
 unsigned ns_guard_deadline(double timeout);
