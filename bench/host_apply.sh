@@ -89,6 +89,7 @@ row() {
 	for ((i = 1; i <= n; i++)); do
 		"$OUT/v1/prog" "$OUT/out/$i" 1000 </dev/null >/dev/null 2>&1 &
 		pids+=($!)
+		disown   # no "Killed" notice from the shell when they go
 	done
 	check "$n" 1
 	rm -f "$OUT/apply" "$OUT/revert"
@@ -98,8 +99,7 @@ row() {
 		timed revert "$n" "$NAME"
 		check "$n" 1
 	done
-	kill -KILL "${pids[@]}" 2>/dev/null
-	wait 2>/dev/null || true
+	kill -KILL "${pids[@]}" 2>/dev/null || true
 	pids=()
 	rm -rf "$OUT/out"
 	say "$(printf '| %s | %s | %s ms | %s ms | %s | %s ms | %s ms |' "$n" \
