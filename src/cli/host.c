@@ -9,7 +9,6 @@
  * by the operation's own classification (ns_op_result.why), never by
  * parsing its message. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "patch/patch.h"
 #include "patch/patch_trust.h"
 #include "proc/mem.h"
+#include "proc/pidstat.h"
 #include "registry/registry.h"
 #include "util/clock.h"
 #include "util/fault.h"
@@ -51,28 +51,15 @@ struct host_run {
 };
 
 /* Whether PID is gone (no /proc/PID), or a zombie: it runs nothing any
- * more. The state follows the name, which the process chooses (it may
- * hold ')' or a newline): read whole, after the last ')'. Anything not
- * understood is "not gone": a process cannot make its refusal pass for
- * an exit. */
+ * more (proc/pidstat.h). Anything not understood is "not gone": a
+ * process cannot make its refusal pass for an exit. */
 static bool gone(pid_t pid)
 {
-	char fn[64], buf[1024];
-	const char *p;
-	ssize_t n;
-	int fd;
+	struct ns_pidstat st;
 
-	snprintf(fn, sizeof(fn), "/proc/%d/stat", (int)pid);
-	fd = open(fn, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (ns_pidstat_read(pid, 0, &st) < 0)
 		return errno == ENOENT || errno == ESRCH;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+	return st.state == 'Z' || st.state == 'X';
 }
 
 /* revert: whether PID has NAME (NULL: any patch) applied, read without

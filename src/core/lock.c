@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/lock.h"
+#include "proc/pidstat.h"
 
 /* A lock file that vanished under us (its holder removed it as we opened
  * it) is opened again; more than this many times in a row means something
@@ -58,30 +59,15 @@ static int lock_dir(char *dir, size_t len, struct ns_err *err)
 	return 0;
 }
 
-/* The start time of process PID (field 22 of /proc/PID/stat, in clock
- * ticks since boot): with the pid, it names this process and no later one.
- * The command name before it is the process's own choice and may hold
- * spaces and parentheses: the fields are counted from the last ')'. */
+/* The start time of process PID (proc/pidstat.h): with the pid, it names
+ * this process and no later one. */
 static int start_time(pid_t pid, unsigned long long *t)
 {
-	char fn[64], buf[1024], *p;
-	ssize_t n;
-	int fd;
+	struct ns_pidstat st;
 
-	snprintf(fn, sizeof(fn), "/proc/%d/stat", (int)pid);
-	fd = open(fn, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (ns_pidstat_read(pid, 0, &st) < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	/* After ") ": state is field 3, starttime field 22. */
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-			 "%*u %*u %*d %*d %*d %*d %*d %*d %llu", t) != 1)
-		return -1;
+	*t = st.start;
 	return 0;
 }
 

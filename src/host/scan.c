@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <elfutils/libdwelf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
@@ -24,6 +23,7 @@
 #include "host/scan.h"
 #include "proc/mapfile.h"
 #include "proc/maps.h"
+#include "proc/pidstat.h"
 #include "util/guard.h"
 
 #define CACHE_BUCKETS 1024
@@ -295,27 +295,9 @@ static int judge_nonstop(const struct ns_maps *maps)
 
 uint64_t ns_host_start_time(pid_t pid)
 {
-	char fn[64], buf[1024];
-	unsigned long long t = 0;
-	const char *p;
-	ssize_t n;
-	int fd;
+	struct ns_pidstat st;
 
-	snprintf(fn, sizeof(fn), "/proc/%d/stat", (int)pid);
-	fd = open(fn, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	/* After the name, which the process chooses: after the last ')'. */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-			 "%*u %*u %*d %*d %*d %*d %*d %*d %llu", &t) != 1)
-		return 0;
-	return t;
+	return ns_pidstat_read(pid, 0, &st) == 0 ? st.start : 0;
 }
 
 /* The effective uid (Uid: line of /proc/PID/status) and name of PID. */

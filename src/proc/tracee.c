@@ -8,7 +8,6 @@
  * late interrupt, a new thread's first stop), it is resumed at once, with
  * the signal it brought. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "proc/eintr.h"
+#include "proc/pidstat.h"
 #include "proc/tracee.h"
 #include "util/clock.h"
 #include "util/fault.h"
@@ -350,26 +350,10 @@ int ns_tracee_stop_each(struct ns_tracee *tr,
 
 bool ns_tracee_asleep(const struct ns_tracee *tr, const struct ns_thread *th)
 {
-	char fn[64], buf[512];
-	const char *state;
-	ssize_t n;
-	int fd;
+	struct ns_pidstat st;
 
-	snprintf(fn, sizeof(fn), "/proc/%d/task/%d/stat", (int)tr->pid,
-		 (int)th->tid);
-	fd = open(fn, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	/* "TID (COMM) STATE ...": the process names COMM, which may hold
-	 * spaces and parentheses; the state follows the last ')'. */
-	state = strrchr(buf, ')');
 	/* S only: a thread in D (disk, NFS) may not stop for seconds. */
-	return state && state[1] == ' ' && state[2] == 'S';
+	return ns_pidstat_read(tr->pid, th->tid, &st) == 0 && st.state == 'S';
 }
 
 int ns_tracee_stop_all(struct ns_tracee *tr)
