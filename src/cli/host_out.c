@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/host_out.h"
 #include "core/core.h"
+#include "link/target.h"
 #include "patch/patch.h"
 
 static const char *const result_names[] = {
@@ -61,13 +62,6 @@ static bool failing(int outcome)
 	       outcome == NS_OUT_FAILED || outcome <= 0;
 }
 
-static void hex_id(const uint8_t *id, size_t len, char *buf)
-{
-	for (size_t i = 0; i < len && i < NS_HOST_ID_MAX; i++)
-		sprintf(buf + 2 * i, "%02x", id[i]);
-	buf[2 * (len < NS_HOST_ID_MAX ? len : NS_HOST_ID_MAX)] = 0;
-}
-
 static const char *mode_name(int mode)
 {
 	return mode == NS_MODE_PER_THREAD ? "per-thread" : "stop-the-world";
@@ -98,7 +92,7 @@ static void line_text(const struct ns_host_out *x, bool apply,
 		printf("already applied\n");
 		return;
 	case NS_OUT_OTHER:
-		hex_id(x->proc->other_id, x->proc->other_id_len, id);
+		ns_hex(x->proc->other_id, x->proc->other_id_len, id);
 		printf("skipped: another version of %s (build-id %s)\n",
 		       patch && patch->binary ?
 		       ns_esc(patch->binary, name, sizeof(name)) : "the module", id);
@@ -144,7 +138,7 @@ static void line_json(const struct ns_host_out *x, bool apply)
 			ns_json_str(r->msg);
 		}
 	} else if (r->outcome == NS_OUT_OTHER) {
-		hex_id(x->proc->other_id, x->proc->other_id_len, id);
+		ns_hex(x->proc->other_id, x->proc->other_id_len, id);
 		printf(",\"build_id\":\"%s\"", id);
 	} else if (r->outcome != NS_OUT_EXITED || r->msg[0]) {
 		printf(",\"reason\":");
@@ -223,7 +217,7 @@ static void document_json(const char *cmd, const struct ns_patch *patch,
 
 	printf("{\"ok\":%s,\"command\":\"%s\"", c->failing ? "false" : "true", cmd);
 	if (apply) {
-		hex_id(patch->build_id, patch->build_id_len, id);
+		ns_hex(patch->build_id, patch->build_id_len, id);
 		printf(",\"patch\":");
 		ns_json_str(patch->name);
 		printf(",\"module\":");
