@@ -118,18 +118,21 @@ static int reap(pid_t pid, int *status, bool killed)
 	return -1;
 }
 
-static void close_slot(struct slot *s)
+/* Ends S's worker (KILLED: it was sent SIGKILL) and frees the slot; the
+ * worker's wait status. */
+static int close_slot(struct slot *s, bool killed)
 {
-	int status;
+	int status = 0;
 
 	if (s->job_fd >= 0)
 		close(s->job_fd);
 	if (s->rec_fd >= 0)
 		close(s->rec_fd);
-	reap(s->worker, &status, false);
+	reap(s->worker, &status, killed);
 	s->worker = 0;
 	s->job_fd = s->rec_fd = -1;
 	s->busy = false;
+	return status;
 }
 
 /* Starts a worker in S. SLOTS (N of them): the other workers' pipes,
@@ -182,7 +185,7 @@ static int give(const struct ns_jobs *j, struct slot *s, size_t i)
 	s->since_ns = ns_clock_ns();
 	if (write_all(s->job_fd, &i, sizeof(i)) == 0)
 		return 0;
-	close_slot(s);
+	close_slot(s, false);
 	j->died(i, -1, j->arg);
 	return -1;
 }
@@ -192,7 +195,8 @@ static int give(const struct ns_jobs *j, struct slot *s, size_t i)
 static void collect(const struct ns_jobs *j, struct slot *s, char *rec)
 {
 	ssize_t r = read(s->rec_fd, rec + s->got, j->rec_size - s->got);
-	int status = 0;
+	int status;
+	bool busy;
 
 	if (r < 0 && errno == EINTR)
 		return;
@@ -205,14 +209,10 @@ static void collect(const struct ns_jobs *j, struct slot *s, char *rec)
 		return;
 	}
 	/* The end of the pipe in the middle of a job: the worker died. */
-	close(s->job_fd);
-	close(s->rec_fd);
-	reap(s->worker, &status, false);
-	s->worker = 0;
-	s->job_fd = s->rec_fd = -1;
-	if (s->busy)
+	busy = s->busy;
+	status = close_slot(s, false);
+	if (busy)
 		j->died(s->job, status, j->arg);
-	s->busy = false;
 }
 
 /* Kills the worker of a job that outlived J->deadline_s and reports it
@@ -226,19 +226,13 @@ static int stop_late(const struct ns_jobs *j, struct slot *slots, unsigned n)
 
 	for (unsigned k = 0; j->deadline_s && k < n; k++) {
 		struct slot *s = &slots[k];
-		int status;
 		uint64_t left;
 
 		if (!s->busy)
 			continue;
 		if (now - s->since_ns >= limit) {
 			kill(s->worker, SIGKILL);
-			close(s->job_fd);
-			close(s->rec_fd);
-			reap(s->worker, &status, true);
-			s->worker = 0;
-			s->job_fd = s->rec_fd = -1;
-			s->busy = false;
+			close_slot(s, true);
 			j->died(s->job, NS_JOB_LATE, j->arg);
 			continue;
 		}
@@ -342,7 +336,7 @@ int ns_jobs_run(const struct ns_jobs *j)
 			continue;
 		if (slots[k].busy)
 			j->died(slots[k].job, -1, j->arg);
-		close_slot(&slots[k]);
+		close_slot(&slots[k], false);
 	}
 	for (; rc && next < j->n; next++)
 		j->died(next, -1, j->arg);
