@@ -47,8 +47,13 @@
 static void drop_fpstate(struct ns_remote *rs);
 
 /* Stops TH (not stopped yet) and keeps it if it is not in a
- * nanosleep-like call: 1 kept, 0 put back (or gone), -1 error. */
-static int try_thread(struct ns_tracee *tr, struct ns_thread *th, bool mark)
+ * nanosleep-like call: 1 kept, 0 not (or gone), -1 error. The first such
+ * thread is kept stopped as *SPARE, the last resort: were it put back and
+ * no better thread found, it would be stopped again, a round trip to the
+ * target for nothing (the usual case: a single thread, asleep in
+ * nanosleep). Later ones are put back. */
+static int try_thread(struct ns_tracee *tr, struct ns_thread *th, bool mark,
+		      struct ns_thread **spare)
 {
 	if (ns_tracee_stop_one(tr, th) < 0) {
 		if (!th->gone)
@@ -58,6 +63,10 @@ static int try_thread(struct ns_tracee *tr, struct ns_thread *th, bool mark)
 	}
 	if (!ns_regs_in_restart_block(&th->regs))
 		return 1;
+	if (!*spare) {
+		*spare = th;
+		return 0;
+	}
 	return ns_tracee_resume_one(tr, th) < 0 ? -1 : 0;
 }
 
@@ -68,12 +77,13 @@ static int try_thread(struct ns_tracee *tr, struct ns_thread *th, bool mark)
  * are looked at first, then threads asleep in the kernel (stopping one
  * costs the program nothing until its call would have returned, where a
  * thread running its code loses the whole time), then any; each is
- * stopped in turn, and put back if it will not do. The one returned may
- * be left stopped. NULL with tr->err if none is left or one could not be
+ * stopped in turn, and put back if it will not do, but the first in a
+ * nanosleep-like call, the one returned if no other will do. The one
+ * returned may be left stopped. NULL with tr->err if none is left or one could not be
  * stopped. */
 static struct ns_thread *pick_thread(struct ns_tracee *tr)
 {
-	struct ns_thread *first = NULL;
+	struct ns_thread *first = NULL, *spare = NULL;
 	bool mark = ns_err_mark(tr->err);
 	size_t i;
 
@@ -95,13 +105,18 @@ static struct ns_thread *pick_thread(struct ns_tracee *tr)
 			if (th->gone || th->stopped ||
 			    (pass == 0 && !ns_tracee_asleep(tr, th)))
 				continue;
-			rc = try_thread(tr, th, mark);
+			rc = try_thread(tr, th, mark, &spare);
 			if (rc < 0)
 				return NULL;
-			if (rc)
-				return th;
+			if (!rc)
+				continue;
+			if (spare && ns_tracee_resume_one(tr, spare) < 0)
+				return NULL;
+			return th;
 		}
 	}
+	if (spare && !spare->gone)
+		return spare;
 	if (!first || first->gone) {
 		ns_err_set(tr->err, "process %d exited", tr->pid);
 		return NULL;
