@@ -78,6 +78,8 @@ bench: all
 	@echo
 	@bash bench/pause_threads.sh
 	@echo
+	@bash bench/ptrace_stop.sh
+	@echo
 	@bash bench/host_apply.sh
 	@echo
 	@bash bench/latency.sh

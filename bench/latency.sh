@@ -207,6 +207,7 @@ write_doc() {
 	awk -v latency="$OUT/latency.md" -v stops="$OUT/stops.md" \
 	    -v pause="build/bench-threads/pause.md" -v pause_runs="${BENCH_RUNS:-5}" \
 	    -v host="build/bench-host/host.md" \
+	    -v ptrace="build/bench-ptrace/ptrace.md" \
 	    -v machine="$machine" -v commit="$commit" -v date="$(date -u +%Y-%m-%d)" \
 	    -v cycles="$CYCLES" -v conns="$CONNS" \
 	    -v threads="$(field threads <"$OUT/stop.apply" | maximum)" \
@@ -216,6 +217,7 @@ write_doc() {
 	$0 == "@LATENCY@" { while ((getline l < latency) > 0) print l; next }
 	$0 == "@STOPS@" { while ((getline l < stops) > 0) print l; next }
 	$0 == "@PAUSE@" { if ((getline l < pause) <= 0) print "(not measured: run `make bench`)"; else { print l; while ((getline l < pause) > 0) print l }; next }
+	$0 == "@PTRACE@" { if ((getline l < ptrace) <= 0) print "(not measured: run `make bench`)"; else { print l; while ((getline l < ptrace) > 0) print l }; next }
 	$0 == "@HOST@" { if ((getline l < host) <= 0) print "(not measured: run `make bench`)"; else { print l; while ((getline l < host) > 0) print l }; next }
 	{
 		gsub(/@MACHINE@/, put(machine)); gsub(/@COMMIT@/, put(commit))
