@@ -2,6 +2,7 @@
 #ifndef NONSTOP_CLI_H
 #define NONSTOP_CLI_H
 #include "util/escape.h"
+#include "cli/json_doc.h"
 
 /* Exit codes: part of the contract (docs/commands.md, "Exit codes"). */
 #define NS_EXIT_OK      0

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/host_out.h"
+#include "cli/json_doc.h"
 #include "core/core.h"
 #include "link/target.h"
 #include "patch/patch.h"
@@ -261,6 +262,7 @@ int ns_host_print(const struct ns_cli_opts *o, const char *cmd,
 	if (o->json) {
 		document_json(cmd, patch, name, out, n, &c, unreadable, jobs,
 			      wall_ns);
+		ns_json_doc_printed();
 	} else {
 		for (size_t i = 0; i < n; i++)
 			line_text(&out[i], apply, patch);
@@ -277,6 +279,7 @@ int ns_host_fail(const struct ns_cli_opts *o, const char *cmd, const char *msg)
 		printf("{\"ok\":false,\"command\":\"%s\",\"error\":", cmd);
 		ns_json_str(msg);
 		printf("}\n");
+		ns_json_doc_printed();
 	}
 	return ns_fail(cmd, "%s", ns_esc(msg, line, sizeof(line)));
 }

@@ -23,8 +23,10 @@ int ns_host_status(const struct ns_cli_opts *o)
 
 	if (ns_host_scan(&f, &l, &err) < 0)
 		return ns_host_fail(o, "status", ns_err_msg(&err));
-	if (o->json)
+	if (o->json) {
 		printf("{\"ok\":true,\"processes\":[");
+		ns_json_doc_printed();   /* what follows is inside it */
+	}
 	for (size_t i = 0; i < l.n; i++) {
 		const struct ns_host_proc *p = &l.v[i];
 		char why[512], esc[NS_ESC_SIZE(sizeof(why))];

@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/json_doc.h"
+#include "util/err.h"
+#include "util/escape.h"
 
 static const struct {
 	const char *name;
@@ -33,25 +36,28 @@ static void usage(FILE *out)
 
 int ns_usage_error(const char *cmd, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "nonstop %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see 'nonstop %s --help')\n", cmd);
+	ns_json_doc_fail(msg, NS_EXIT_USAGE);
+	fprintf(stderr, "nonstop %s: %s (see 'nonstop %s --help')\n", cmd, msg,
+		cmd);
 	return NS_EXIT_USAGE;
 }
 
 int ns_fail(const char *cmd, const char *fmt, ...)
 {
+	char msg[NS_ESC_SIZE(NS_ERR_MAX) + 256];
 	va_list ap;
 
-	fprintf(stderr, "nonstop %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	ns_json_doc_fail(msg, NS_EXIT_FAIL);
+	fprintf(stderr, "nonstop %s: %s\n", cmd, msg);
 	return NS_EXIT_FAIL;
 }
 

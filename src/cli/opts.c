@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/json_doc.h"
 #include "cli/opts.h"
 #include "core/core.h"
 #include "util/guard.h"
@@ -87,6 +88,10 @@ int ns_cli_parse(const char *cmd, int argc, char **argv, bool with_timeout,
 
 	memset(o, 0, sizeof(*o));
 	o->timeout = 5.0;
+	/* A usage error before --json is read is a document too. */
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json"))
+			ns_json_doc_want();
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
@@ -201,6 +206,7 @@ int ns_cli_op_failed(const char *cmd, const struct ns_cli_opts *o, int pid,
 		printf("{\"ok\":false,\"pid\":%d,\"error\":", pid);
 		ns_json_str(err);
 		printf("}\n");
+		ns_json_doc_printed();
 	}
 	/* The reason names what it is about: a patch, a function, a thread
 	 * of the target, by the names the target or the patch gave them. */
@@ -293,8 +299,9 @@ void ns_cli_print_switch(const struct ns_cli_opts *o,
 void ns_cli_print_pause(const struct ns_cli_opts *o,
 			const struct ns_op_result *res)
 {
-	printf("paused %zu threads for %.0f us (%u attempt%s)", res->threads,
-	       res->pause_ns / 1e3, res->attempts, res->attempts == 1 ? "" : "s");
+	printf("paused %zu thread%s for %.0f us (%u attempt%s)", res->threads,
+	       res->threads == 1 ? "" : "s", res->pause_ns / 1e3, res->attempts,
+	       res->attempts == 1 ? "" : "s");
 	if (res->ran_alone)
 		printf("; a busy thread ran alone %u time%s, the others held",
 		       res->ran_alone, res->ran_alone == 1 ? "" : "s");
@@ -362,4 +369,5 @@ void ns_cli_json_end(const struct ns_op_result *res)
 		ns_json_str(res->warn);
 	}
 	printf("}\n");
+	ns_json_doc_printed();
 }

@@ -44,7 +44,7 @@ static void help(void)
 	       "  --jobs N, --user USER, --exclude PID  as apply --all-processes\n"
 	       "  --timeout SEC  how long to wait for a safe moment (default 5)\n"
 	       "  --json         print the result as one JSON object (with --all:\n"
-	       "                 one line per patch reverted)\n"
+	       "                 one document, each patch reverted in \"reverted\")\n"
 	       "  -v             say what is done\n\n"
 	       "exit: 0 reverted; 1 refused or failed (process unchanged);\n"
 	       "2 usage error\n");
@@ -66,6 +66,11 @@ static void report(const struct ns_op_result *res, void *arg)
 	/* Reverted, but a post-revert hook failed: said, not failed. */
 	ns_cli_warn("revert", res);
 	if (r->o->json) {
+		/* With --all, each patch is an element of "reverted" in the
+		 * one document (all_end closes it). */
+		if (r->o->all)
+			printf(r->count == 1 ? "{\"pid\":%d,\"reverted\":[" : ",",
+			       r->pid);
 		printf("{\"ok\":true,\"patch\":");
 		ns_json_str(res->name);
 		printf(",\"pid\":%d,", r->pid);
@@ -86,6 +91,21 @@ static void report(const struct ns_op_result *res, void *arg)
 		       "untransformers\n", res->nxforms, res->nxforms == 1 ? "" : "s");
 	ns_cli_print_switch(r->o, res, "back to the old code");
 	ns_cli_print_hooks(res);
+}
+
+/* Ends the document of revert --all --json: the patches reverted, then
+ * "ok", and ERR if one could not be (those before it stay reverted). */
+static void all_end(const struct report *r, const char *err)
+{
+	if (!r->count)
+		printf("{\"pid\":%d,\"reverted\":[", r->pid);
+	printf("],\"ok\":%s", err ? "false" : "true");
+	if (err) {
+		printf(",\"error\":");
+		ns_json_str(err);
+	}
+	printf("}\n");
+	ns_json_doc_printed();
 }
 
 int cmd_revert(int argc, char **argv)
@@ -112,7 +132,11 @@ int cmd_revert(int argc, char **argv)
 		return rc;
 	r.pid = op.pid;
 	if (o.all) {
-		if (ns_revert_all(&op, report, &r, &res) != 0)
+		bool ok = ns_revert_all(&op, report, &r, &res) == 0;
+
+		if (o.json)
+			all_end(&r, ok ? NULL : ns_err_msg(&res.err));
+		if (!ok)
 			return ns_cli_op_failed("revert", &o, op.pid, ns_err_msg(&res.err));
 		if (r.count == 0 && !o.json)
 			printf("process %d: no patches applied\n", op.pid);

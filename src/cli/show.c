@@ -433,11 +433,14 @@ int cmd_show(int argc, char **argv)
 	struct ns_err err = { 0 };
 	int c, json = 0;
 
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json"))
+			ns_json_doc_want();   /* a usage error is a document too */
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'j': json = 1; break;
+		case 'j': json = 1; ns_json_doc_want(); break;
 		case 'h': help(); return NS_EXIT_OK;
 		default:
 			return ns_usage_error("show", "unknown option '%s'", argv[optind - 1]);
@@ -447,9 +450,10 @@ int cmd_show(int argc, char **argv)
 		return ns_usage_error("show", "expected one PATCH file");
 	if (ns_patch_load(argv[optind], &p, &err))
 		return ns_fail("show", "%s", err.msg);
-	if (json)
+	if (json) {
 		show_json(&p);
-	else
+		ns_json_doc_printed();
+	} else
 		show_text(&p);
 	ns_patch_free(&p);
 	return NS_EXIT_OK;

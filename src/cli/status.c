@@ -15,6 +15,7 @@
 #include "cli/status.h"
 #include "link/target.h"
 #include "proc/mem.h"
+#include "proc/ptrace_why.h"
 #include "registry/registry.h"
 #include "runtime/rt.h"
 #include "transition/perthread.h"
@@ -162,8 +163,13 @@ int ns_status_pid(int pid, bool json, char *err, size_t errlen)
 
 	fd = ns_mem_open(pid);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot read process %d: %s", pid,
-			 strerror(errno));
+		int e = errno;
+		char why[256] = "";
+
+		if (e == EACCES || e == EPERM)
+			ns_ptrace_why(pid, why, sizeof(why));
+		snprintf(err, errlen, "cannot read process %d: %s%s", pid,
+			 strerror(e), why);
 		return -1;
 	}
 	if (ns_registry_read(pid, fd, &reg) < 0) {
@@ -179,9 +185,10 @@ int ns_status_pid(int pid, bool json, char *err, size_t errlen)
 	out = (struct ns_status){ .pid = pid, .mem_fd = fd, .reg = &reg,
 				  .threads = count_threads(pid),
 				  .t = pt ? &t : NULL, .disp = disp };
-	if (json)
+	if (json) {
 		ns_status_json(&out);
-	else
+		ns_json_doc_printed();
+	} else
 		ns_status_text(&out);
 	free(disp);
 	close(fd);

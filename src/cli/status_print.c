@@ -208,8 +208,8 @@ void ns_status_text(const struct ns_status *s)
 	size_t applied = reg->n;
 
 	if (reg->n == 0) {
-		printf("process %d: no patches applied (%zu threads)\n", s->pid,
-		       s->threads);
+		printf("process %d: no patches applied (%zu thread%s)\n", s->pid,
+		       s->threads, s->threads == 1 ? "" : "s");
 		print_bad_text(reg);
 		return;
 	}
@@ -220,10 +220,11 @@ void ns_status_text(const struct ns_status *s)
 	if (applied < reg->n)
 		printf(", %zu retiring", reg->n - applied);
 	if (t && t->pending)
-		printf(" (%zu threads, %zu not switched yet)\n", s->threads,
-		       t->pending);
+		printf(" (%zu thread%s, %zu not switched yet)\n", s->threads,
+		       s->threads == 1 ? "" : "s", t->pending);
 	else
-		printf(" (%zu threads, all on the newest code)\n", s->threads);
+		printf(" (%zu thread%s, all on the newest code)\n", s->threads,
+		       s->threads == 1 ? "" : "s");
 	for (size_t i = 0; i < reg->n; i++)
 		print_record_text(s, i);
 	print_bad_text(reg);

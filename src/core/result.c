@@ -8,6 +8,7 @@
 
 #include "core/core.h"
 #include "proc/mem.h"
+#include "proc/ptrace_why.h"
 
 int ns_op_fail(struct ns_op_result *res, const char *fmt, ...)
 {
@@ -37,10 +38,15 @@ int ns_op_mem_open(pid_t pid, struct ns_op_result *res)
 		res->why = NS_WHY_NOT_PERMITTED;
 	else if (fd < 0 && errno == ENOENT)
 		res->why = NS_WHY_GONE;
-	if (fd < 0)
+	if (fd < 0) {
+		int e = errno;
+		char why[256] = "";
+
+		if (e == EACCES || e == EPERM)
+			ns_ptrace_why(pid, why, sizeof(why));
 		ns_op_fail(res, "cannot open the memory of process %d: %s%s",
-			   (int)pid, strerror(errno), errno == EACCES ||
-			   errno == EPERM ? " (the kernel does not let this user "
-			   "ptrace it; see /proc/sys/kernel/yama/ptrace_scope)" : "");
+			   (int)pid, strerror(e), why);
+		errno = e;
+	}
 	return fd;
 }

@@ -17,6 +17,7 @@
 
 #include "util/err.h"
 #include "proc/mem.h"
+#include "proc/ptrace_why.h"
 #include "proc/tracee.h"
 #include "util/fault.h"
 
@@ -101,9 +102,14 @@ static int seize_new_threads(struct ns_tracee *tr, int *added)
 				}
 				errno = EPERM;
 			}
-			attach_err(tr, tid, errno, " (the kernel does not let "
-				   "this user ptrace it; see /proc/sys/kernel/"
-				   "yama/ptrace_scope)");
+			{
+				int e = errno;
+				char why[256] = "";
+
+				if (e == EPERM)
+					ns_ptrace_why(tr->pid, why, sizeof(why));
+				attach_err(tr, tid, e, why);
+			}
 			closedir(d);
 			return -1;
 		}

@@ -1,0 +1,15 @@
+/* json_doc.h — the promise of --json: exactly one JSON document on
+ * stdout, whatever happens, failures and usage errors included. */
+#ifndef NONSTOP_CLI_JSON_DOC_H
+#define NONSTOP_CLI_JSON_DOC_H
+#include <stdbool.h>
+
+/* The command runs with --json (set once its arguments are read, or when
+ * they are seen to contain --json before they are understood). */
+void ns_json_doc_want(void);
+/* A command printed its document: no other follows. */
+void ns_json_doc_printed(void);
+/* With --json and no document printed yet, prints
+ * {"ok":false,"error":MSG,"exit":CODE} (with "usage":true for CODE 2). */
+void ns_json_doc_fail(const char *msg, int code);
+#endif

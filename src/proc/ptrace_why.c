@@ -1,0 +1,141 @@
+/* ptrace_why.c — the cause of a refused ptrace (see ptrace_why.h).
+ *
+ * The kernel says EPERM (PTRACE_SEIZE) or EACCES (/proc/PID/mem) and no
+ * more. Its rules (ptrace_may_access, then the security modules) are, in
+ * order: a tracer with CAP_SYS_PTRACE passes the credential check; else
+ * every uid and gid of the target must be the tracer's own, and the
+ * target dumpable; then Yama, when the kernel has it, may forbid what
+ * passed (ptrace_scope 1: only ancestors; 2: only CAP_SYS_PTRACE; 3: no
+ * one). What we can see of each: our capabilities, the target's ids in
+ * /proc/PID/status (the kernel writes them), its dumpability in the owner
+ * of /proc/PID (root when it is not dumpable), and
+ * /proc/sys/kernel/yama/ptrace_scope. The first rule that explains the
+ * refusal is named; none that is not there (a kernel without Yama is
+ * never told to look at it). */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include "proc/ptrace_why.h"
+
+/* Whether this process has CAP_SYS_PTRACE in its effective set. */
+static int has_cap_ptrace(void)
+{
+	char line[256];
+	int yes = 0;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "CapEff:", 7)) {
+			unsigned long long caps = strtoull(line + 7, NULL, 16);
+
+			yes = (caps >> CAP_SYS_PTRACE) & 1;
+			break;
+		}
+	fclose(f);
+	return yes;
+}
+
+/* Yama's ptrace_scope, or -1 when the kernel has no Yama. */
+static int yama_scope(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
+	int v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/* The real, effective and saved uids of PID from /proc/PID/status: 0, or
+ * -1 when it cannot be read. */
+static int uids_of(pid_t pid, uid_t uid[3])
+{
+	char fn[64], line[256];
+	int rc = -1;
+	FILE *f;
+
+	snprintf(fn, sizeof(fn), "/proc/%d/status", (int)pid);
+	f = fopen(fn, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned r, e, s;
+
+		if (strncmp(line, "Uid:", 4))
+			continue;
+		if (sscanf(line + 4, "%u %u %u", &r, &e, &s) == 3) {
+			uid[0] = r;
+			uid[1] = e;
+			uid[2] = s;
+			rc = 0;
+		}
+		break;
+	}
+	fclose(f);
+	return rc;
+}
+
+/* "uid N (NAME)" for UID, into BUF. */
+static void user_name(uid_t uid, char *buf, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[1024];
+
+	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res)
+		snprintf(buf, len, "%s, uid %u", res->pw_name, (unsigned)uid);
+	else
+		snprintf(buf, len, "uid %u", (unsigned)uid);
+}
+
+void ns_ptrace_why(pid_t pid, char *buf, size_t len)
+{
+	int cap = has_cap_ptrace(), scope = yama_scope();
+	uid_t me = geteuid(), uid[3];
+	char fn[64], who[160];
+	struct stat st;
+
+	if (scope == 3) {
+		snprintf(buf, len, " (Yama forbids every ptrace: "
+			 "/proc/sys/kernel/yama/ptrace_scope is 3)");
+		return;
+	}
+	if (!cap && uids_of(pid, uid) == 0 &&
+	    (uid[0] != me || uid[1] != me || uid[2] != me)) {
+		user_name(uid[0] != me ? uid[0] : uid[1] != me ? uid[1] : uid[2],
+			  who, sizeof(who));
+		snprintf(buf, len, " (it runs as another user, %s: only that "
+			 "user or root may patch it)", who);
+		return;
+	}
+	snprintf(fn, sizeof(fn), "/proc/%d", (int)pid);
+	if (!cap && stat(fn, &st) == 0 && st.st_uid != me) {
+		snprintf(buf, len, " (it is not dumpable, being setuid or by "
+			 "prctl(PR_SET_DUMPABLE, 0): only root may patch it)");
+		return;
+	}
+	if (!cap && scope == 2) {
+		snprintf(buf, len, " (Yama allows only CAP_SYS_PTRACE: "
+			 "/proc/sys/kernel/yama/ptrace_scope is 2)");
+		return;
+	}
+	if (!cap && scope == 1) {
+		snprintf(buf, len, " (Yama allows only a process's ancestors: "
+			 "/proc/sys/kernel/yama/ptrace_scope is 1; run nonstop "
+			 "as root)");
+		return;
+	}
+	snprintf(buf, len, " (the kernel does not let this user ptrace it: "
+		 "a security module, such as AppArmor or SELinux, may forbid "
+		 "it)");
+}

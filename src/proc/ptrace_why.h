@@ -1,0 +1,16 @@
+/* ptrace_why.h — why the kernel refuses this user the ptrace of a
+ * process: the cause, named for the message that refusal ends in. */
+#ifndef NONSTOP_PROC_PTRACE_WHY_H
+#define NONSTOP_PROC_PTRACE_WHY_H
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Writes into BUF (LEN bytes, NUL-terminated) the likely cause of an
+ * EPERM or EACCES on process PID, as " (CAUSE)": Yama's ptrace_scope
+ * when it forbids it; another user's process; a process that made itself
+ * not dumpable (setuid, prctl); else a security module. Looked at by the
+ * kernel's own rules, from what it shows of PID (its credentials in
+ * /proc/PID/status, the owner of /proc/PID), never from what the process
+ * wrote. */
+void ns_ptrace_why(pid_t pid, char *buf, size_t len);
+#endif
