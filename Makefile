@@ -2,27 +2,53 @@
 # `make check` runs every test, `make demo` runs the live-patch demo,
 # `make demo-shadow` the demo of a fix that keeps state in a shadow variable,
 # `make real-memcached` the real-server test alone, `make realworld` the
-# real-world harness (Debian security fixes applied live; not in `make check`).
+# real-world harness (Debian security fixes applied live; not in `make check`),
+# `make install` / `make uninstall` (PREFIX, default /usr/local; DESTDIR),
+# `make deb` the Debian packages (debian/, dpkg-buildpackage).
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Isrc -Ilib
 LDLIBS  += -ldw -lelf -lcrypto -lcapstone
 
 BUILD   := build
+
+# The version is include/nonstop.h's; the library's SONAME changes with its
+# major number only.
+VERSION_MAJOR := $(shell sed -n 's/^\#define NONSTOP_VERSION_MAJOR //p' include/nonstop.h)
+VERSION_MINOR := $(shell sed -n 's/^\#define NONSTOP_VERSION_MINOR //p' include/nonstop.h)
+VERSION := $(VERSION_MAJOR).$(VERSION_MINOR)
+SONAME  := libnonstop.so.$(VERSION_MAJOR)
+LIBFILE := libnonstop.so.$(VERSION)
+
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+LIBDIR      ?= $(PREFIX)/lib
+INCLUDEDIR  ?= $(PREFIX)/include
+MANDIR      ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+INSTALL     ?= install
 TOOL_SRC := $(wildcard src/*/*.c)
 TOOL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(TOOL_SRC))
 LIB_SRC  := $(wildcard lib/*.c)
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 DEPS_OK  := $(BUILD)/.deps-ok
 
-.PHONY: all deps check demo demo-shadow bench clean real-memcached realworld
-all: $(BUILD)/nonstop $(BUILD)/libnonstop.so $(BUILD)/libnonstop.a
+.PHONY: FORCE all deps test-deps check demo demo-shadow bench clean real-memcached \
+	realworld install uninstall deb
+all: $(BUILD)/nonstop $(BUILD)/libnonstop.so $(BUILD)/libnonstop.a \
+	$(BUILD)/nonstop.pc
 
-# Build dependencies are checked (and installed on Debian as root) once.
+# Dependencies are checked (and installed on Debian as root) once: those
+# of the build here, those of the tests and benchmarks before they run.
 $(DEPS_OK): scripts/deps.sh
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh build
 	@mkdir -p $(BUILD) && touch $@
 deps: $(DEPS_OK)
+$(BUILD)/.test-deps-ok: scripts/deps.sh
+	@sh scripts/deps.sh test
+	@mkdir -p $(BUILD) && touch $@
+test-deps: $(BUILD)/.test-deps-ok
 
 $(BUILD)/obj/%.o: %.c $(DEPS_OK)
 	@mkdir -p $(dir $@)
@@ -39,13 +65,34 @@ $(BUILD)/obj/lib/waits.o: CFLAGS += -fexceptions
 $(BUILD)/nonstop: $(TOOL_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/libnonstop.so: $(LIB_OBJ)
-	$(CC) $(CFLAGS) -shared -o $@ $^ -lpthread -lgcc_s
+# libnonstop.so.MAJOR.MINOR, its SONAME libnonstop.so.MAJOR (what programs
+# linked with it ask for) and the libnonstop.so they link with, as links.
+$(BUILD)/$(LIBFILE): $(LIB_OBJ)
+	$(CC) $(CFLAGS) -shared -Wl,-soname,$(SONAME) -o $@ $^ -lpthread -lgcc_s
+
+$(BUILD)/libnonstop.so: $(BUILD)/$(LIBFILE)
+	ln -sf $(LIBFILE) $(BUILD)/$(SONAME)
+	ln -sf $(LIBFILE) $@
+
+# The directories the .pc file names, remembered: a make install with
+# another PREFIX than the make before it writes the .pc file again.
+$(BUILD)/.dirs: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' | cmp -s - $@ || \
+	    echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' >$@
+FORCE:
+
+# pkg-config's file: the header's flags, the library, and the flags that
+# make a program patchable (patchflags: what `nonstop cflags` prints).
+$(BUILD)/nonstop.pc: nonstop.pc.in $(BUILD)/nonstop $(BUILD)/.dirs
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|; s|@PATCHFLAGS@|'"$$($(BUILD)/nonstop cflags)"'|' \
+	    nonstop.pc.in >$@
 
 $(BUILD)/libnonstop.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-check: all
+check: all test-deps
 	@bash tests/run.sh
 
 # memcached from Debian's source package, built with `nonstop cflags`, patched
@@ -71,7 +118,7 @@ demo-shadow: all
 # BENCH_DOCS=1 also rewrites docs/BENCHMARKS.md and its plot (bench/latency.sh).
 # bench/speedtest.sh: the cost of being patchable, SQLite's speedtest1 built
 # plain and with `nonstop cflags` (fetches Debian's sqlite3 source once).
-bench: all
+bench: all test-deps
 	@bash bench/run.sh
 	@echo
 	@bash bench/as_shipped.sh
@@ -85,6 +132,37 @@ bench: all
 	@bash bench/latency.sh
 	@echo
 	@bash bench/speedtest.sh
+
+# The files a user gets: the tool, the library (SONAME, links, static
+# archive), the header, pkg-config's file, the man pages and bash's
+# completion. PREFIX (default /usr/local) and DESTDIR as usual; the .pc file
+# names PREFIX, so make and make install take the same PREFIX.
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+	    $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 755 $(BUILD)/nonstop $(DESTDIR)$(BINDIR)/nonstop
+	$(INSTALL) -m 644 $(BUILD)/$(LIBFILE) $(DESTDIR)$(LIBDIR)/$(LIBFILE)
+	ln -sf $(LIBFILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libnonstop.so
+	$(INSTALL) -m 644 $(BUILD)/libnonstop.a $(DESTDIR)$(LIBDIR)/libnonstop.a
+	$(INSTALL) -m 644 include/nonstop.h $(DESTDIR)$(INCLUDEDIR)/nonstop.h
+	$(INSTALL) -m 644 $(BUILD)/nonstop.pc $(DESTDIR)$(PKGCONFIGDIR)/nonstop.pc
+	$(INSTALL) -m 644 man/nonstop.1 $(DESTDIR)$(MANDIR)/man1/nonstop.1
+	$(INSTALL) -m 644 man/libnonstop.3 $(DESTDIR)$(MANDIR)/man3/libnonstop.3
+	$(INSTALL) -m 644 completion/nonstop.bash $(DESTDIR)$(BASHCOMPDIR)/nonstop
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/nonstop $(DESTDIR)$(LIBDIR)/$(LIBFILE) \
+	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libnonstop.so \
+	    $(DESTDIR)$(LIBDIR)/libnonstop.a $(DESTDIR)$(INCLUDEDIR)/nonstop.h \
+	    $(DESTDIR)$(PKGCONFIGDIR)/nonstop.pc $(DESTDIR)$(MANDIR)/man1/nonstop.1 \
+	    $(DESTDIR)$(MANDIR)/man3/libnonstop.3 $(DESTDIR)$(BASHCOMPDIR)/nonstop
+
+# The Debian packages nonstop, libnonstop0 and libnonstop-dev, into build/deb
+# (debian/; dpkg-buildpackage from a copy of the tree).
+deb:
+	@bash scripts/deb.sh
 
 clean:
 	rm -rf $(BUILD)

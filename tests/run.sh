@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # tests/run.sh — runs nonstop's tests (make check runs it after make).
 #
-#   bash tests/run.sh [NAME...]     NAME: t_foo or a substring of it
+#   bash tests/run.sh [NAME...]     NAME: t_foo or a substring of it; a
+#                                   NAME no test has is refused (exit 2)
+#   bash tests/run.sh --list        every test, with what it checks
+#   bash tests/run.sh --help
 #
 # Every tests/t_*.sh runs in a fresh temporary directory of its own, with a
 # time limit (TEST_TIMEOUT seconds, default 120, or the test's own
@@ -20,6 +23,51 @@ export TESTS="$ROOT/tests"
 export CASES="$ROOT/tests/cases"
 export TEST_LIB="$ROOT/tests/lib.sh"
 TEST_TIMEOUT=${TEST_TIMEOUT:-120}
+
+usage() {
+	cat <<'USAGE'
+usage: bash tests/run.sh [NAME...]   (make check: every test, about 20 minutes
+                                     on 2 CPUs)
+       bash tests/run.sh --list      every test and the first line of what it checks
+       bash tests/run.sh --help
+
+NAME is a test's name (t_host_apply) or a part of it (host: every test whose
+name contains it); a NAME no test's name contains is an error. Each test runs
+in a fresh temporary directory, with a time limit (TEST_TIMEOUT, default 120 s,
+or the test's own "# timeout: SECONDS" line); KEEP=1 keeps the directories.
+The last line is "N passed, N failed"; the exit status is 1 if a test failed,
+2 on a usage error.
+USAGE
+}
+
+all=()
+for t in "$TESTS"/t_*.sh; do
+	all+=("$(basename "$t" .sh)")
+done
+for want in "$@"; do
+	case $want in
+	-h|--help)
+		usage
+		exit 0 ;;
+	-l|--list)
+		for name in "${all[@]}"; do
+			printf '%-32s %s\n' "$name" \
+				"$(awk '/^# timeout:/ { next } /^#/ { sub(/^# */, ""); print; exit }' "$TESTS/$name.sh")"
+		done
+		exit 0 ;;
+	-*)
+		echo "tests: unknown option '$want' (see bash tests/run.sh --help)" >&2
+		exit 2 ;;
+	esac
+	found=0
+	for name in "${all[@]}"; do
+		[[ $name == *"$want"* ]] && found=1 && break
+	done
+	if [ $found = 0 ]; then
+		echo "tests: no test is named '$want' or has it in its name (bash tests/run.sh --list names them)" >&2
+		exit 2
+	fi
+done
 
 passed=0
 failed=0

@@ -5,9 +5,13 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "nonstop.h"
 #include "cli/json_doc.h"
 #include "util/err.h"
 #include "util/escape.h"
+
+static int cmd_version(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
 
 static const struct {
 	const char *name;
@@ -20,6 +24,8 @@ static const struct {
 	{ "apply",  cmd_apply,  "apply a patch to a running process" },
 	{ "revert", cmd_revert, "undo a patch applied to a running process" },
 	{ "status", cmd_status, "list the patches applied to a running process" },
+	{ "version", cmd_version, "print nonstop's version (also: --version)" },
+	{ "help",   cmd_help,   "print this list (also: --help)" },
 };
 
 static void usage(FILE *out)
@@ -32,6 +38,30 @@ static void usage(FILE *out)
 	fprintf(out, "\n'nonstop COMMAND --help' describes one command.\n"
 		"exit codes: 0 done, 1 refused or failed, 2 usage error,\n"
 		"            3 (build) the builds do not differ in code\n");
+}
+
+/* `nonstop version`, `nonstop --version`: the version of the tool, which
+ * is libnonstop's (include/nonstop.h), as "nonstop MAJOR.MINOR". */
+static int cmd_version(int argc, char **argv)
+{
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: nonstop version\n       nonstop --version\n\n"
+		       "Prints \"nonstop MAJOR.MINOR\": the version of the tool, "
+		       "and of the\nlibnonstop and nonstop.h it comes with.\n");
+		return NS_EXIT_OK;
+	}
+	if (argc > 1)
+		return ns_usage_error("version", "takes no argument");
+	printf("nonstop %d.%d\n", NONSTOP_VERSION_MAJOR, NONSTOP_VERSION_MINOR);
+	return NS_EXIT_OK;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return NS_EXIT_OK;
 }
 
 int ns_usage_error(const char *cmd, const char *fmt, ...)
@@ -80,11 +110,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return NS_EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return NS_EXIT_OK;
-	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+		return cmd_version(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
