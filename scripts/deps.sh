@@ -33,6 +33,10 @@ if [ "$step" = test ]; then
 	# t_install: the installed .pc file, the man pages
 	command -v pkg-config >/dev/null 2>&1 || need="$need pkgconf"
 	command -v groff >/dev/null 2>&1   || need="$need groff-base"
+	# t_build_examples: the CMake and autotools examples
+	command -v cmake >/dev/null 2>&1   || need="$need cmake"
+	command -v autoreconf >/dev/null 2>&1 || need="$need autoconf"
+	command -v automake >/dev/null 2>&1 || need="$need automake"
 fi
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
