@@ -52,23 +52,23 @@ test-deps: $(BUILD)/.test-deps-ok
 
 $(BUILD)/obj/%.o: %.c $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/obj/lib/%.o: lib/%.c $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
 
 # A thread cancelled in a wrapped wait unwinds through the wrapper's
 # cleanup (lib/waits.c).
 $(BUILD)/obj/lib/waits.o: CFLAGS += -fexceptions
 
 $(BUILD)/nonstop: $(TOOL_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # libnonstop.so.MAJOR.MINOR, its SONAME libnonstop.so.MAJOR (what programs
 # linked with it ask for) and the libnonstop.so they link with, as links.
 $(BUILD)/$(LIBFILE): $(LIB_OBJ)
-	$(CC) $(CFLAGS) -shared -Wl,-soname,$(SONAME) -o $@ $^ -lpthread -lgcc_s
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -o $@ $^ -lpthread -lgcc_s
 
 $(BUILD)/libnonstop.so: $(BUILD)/$(LIBFILE)
 	ln -sf $(LIBFILE) $(BUILD)/$(SONAME)
