@@ -17,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "cli/host.h"
+#include "link/modcache.h"
 #include "cli/host_out.h"
 #include "core/core.h"
 #include "host/jobs.h"
@@ -88,9 +89,13 @@ static void run_one(size_t i, void *recp, void *arg)
 	struct ns_host_rec *rec = recp;
 	struct ns_op_opts op = { 0 };
 	struct ns_op_result res;
+	unsigned reads = ns_modcache_reads();
 	int rc;
 
 	rec->job = (uint32_t)i;
+	/* This job's worker reads each module file once, whichever processes
+	 * map it (link/modcache.h). */
+	ns_modcache_enable();
 	op.pid = h->procs.v[h->idx[i]].pid;
 	if (ns_host_start_time(op.pid) != h->procs.v[h->idx[i]].start) {
 		/* The process scanned is gone; its PID may name another now,
@@ -125,6 +130,7 @@ static void run_one(size_t i, void *recp, void *arg)
 	}
 	alarm(0);   /* the deadline was this job's */
 	ns_host_rec_fill(rec, rc, &res, rc && gone(op.pid));
+	rec->module_reads = ns_modcache_reads() - reads;
 	ns_op_result_free(&res);
 }
 

@@ -151,6 +151,7 @@ static void line_json(const struct ns_host_out *x, bool apply)
 struct counts {
 	size_t by[NS_OUT_FAILED + 1];
 	size_t failing;
+	size_t module_reads;
 };
 
 static void count(const struct ns_host_out *out, size_t n, struct counts *c)
@@ -161,6 +162,7 @@ static void count(const struct ns_host_out *out, size_t n, struct counts *c)
 
 		c->by[k > 0 && k <= NS_OUT_FAILED ? k : NS_OUT_FAILED]++;
 		c->failing += failing(k);
+		c->module_reads += out[i].have ? out[i].rec.module_reads : 0;
 	}
 }
 
@@ -246,8 +248,9 @@ static void document_json(const char *cmd, const struct ns_patch *patch,
 			*d = '_';
 		printf(",\"%s\":%zu", key, c->by[k]);
 	}
-	printf(",\"unreadable\":%zu,\"jobs\":%u,\"wall_us\":%.1f}}\n",
-	       unreadable, jobs, wall_ns / 1e3);
+	printf(",\"unreadable\":%zu,\"jobs\":%u,\"module_reads\":%zu,"
+	       "\"wall_us\":%.1f}}\n", unreadable, jobs, c->module_reads,
+	       wall_ns / 1e3);
 }
 
 int ns_host_print(const struct ns_cli_opts *o, const char *cmd,

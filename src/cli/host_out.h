@@ -31,6 +31,8 @@ struct ns_host_rec {
 	uint32_t threads;
 	uint64_t nfuncs;
 	uint64_t pause_ns;
+	uint32_t module_reads;  /* module files the job read for it, not
+				   kept from an earlier process */
 	char     name[NS_NAME_MAX];   /* the patch */
 	char     msg[NS_ERR_MAX];     /* why (not done), or a warning (done) */
 };

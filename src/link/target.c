@@ -11,6 +11,7 @@
 
 #include "elf/code_room.h"
 #include "elf/symbols.h"
+#include "link/modcache.h"
 #include "link/target.h"
 #include "proc/mapfile.h"
 #include "proc/mem.h"
@@ -107,8 +108,11 @@ static int open_module(struct ns_target *t, struct ns_module *m,
 	 * section it is asked for into malloc'd memory, as large as the file
 	 * claims (a sparse file of the target's user can claim gigabytes),
 	 * where a mapping uses the page cache. A file truncated under the
-	 * mapping raises SIGBUS, which ends the command cleanly (util/guard.h). */
-	m->elf = elf_begin(m->fd, ELF_C_READ_MMAP, NULL);
+	 * mapping raises SIGBUS, which ends the command cleanly (util/guard.h).
+	 * A job of --all-processes reads each file once (link/modcache.h). */
+	m->kept = ns_modcache_find(&m->fd, &m->elf);
+	if (!m->kept)
+		m->elf = elf_begin(m->fd, ELF_C_READ_MMAP, NULL);
 	if (!m->elf || elf_kind(m->elf) != ELF_K_ELF || !gelf_getehdr(m->elf, &eh))
 		return -1;
 	m->is_exec = eh.e_type == ET_EXEC;
@@ -123,14 +127,16 @@ static int open_module(struct ns_target *t, struct ns_module *m,
 		memcpy(m->build_id, id, (size_t)idlen);
 		m->build_id_len = (size_t)idlen;
 	}
+	if (!m->kept)
+		m->kept = ns_modcache_keep(m->fd, m->elf);
 	return 0;
 }
 
 static void close_module(struct ns_module *m)
 {
-	if (m->elf)
+	if (m->elf && !m->kept)
 		elf_end(m->elf);
-	if (m->fd >= 0)
+	if (m->fd >= 0 && !m->kept)
 		close(m->fd);
 	free(m->path);
 }

@@ -22,6 +22,7 @@ struct ns_module {
 	size_t    build_id_len;
 	int       fd;
 	Elf      *elf;
+	bool      kept;       /* fd and elf are link/modcache.h's, borrowed */
 	bool      is_exec;    /* ET_EXEC: not position independent */
 	bool      is_main;    /* the program itself (/proc/PID/exe) */
 	uint64_t  tls_block;  /* main program: size of its TLS block as
