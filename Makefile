@@ -151,6 +151,9 @@ install: all
 	$(INSTALL) -m 644 man/nonstop.1 $(DESTDIR)$(MANDIR)/man1/nonstop.1
 	$(INSTALL) -m 644 man/libnonstop.3 $(DESTDIR)$(MANDIR)/man3/libnonstop.3
 	$(INSTALL) -m 644 completion/nonstop.bash $(DESTDIR)$(BASHCOMPDIR)/nonstop
+	@# the loader's cache, for programs linked with -lnonstop (root, no DESTDIR)
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
+	    ldconfig; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/nonstop $(DESTDIR)$(LIBDIR)/$(LIBFILE) \

@@ -24,12 +24,15 @@ _nonstop() {
 	cmd=${COMP_WORDS[1]}
 	case $prev in
 	-o|--emit-transformer|--rewrite-diff|--diff|--sign)
+		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return 0 ;;
 	--binary|--new-binary)
+		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return 0 ;;
 	--src|--work)
+		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		return 0 ;;
 	--mode)
@@ -68,6 +71,7 @@ _nonstop() {
 	done
 	local all=0
 	[[ " ${COMP_WORDS[*]} " == *" --all-processes "* ]] && all=1
+	compopt -o filenames 2>/dev/null
 	case $cmd in
 	show)
 		mapfile -t COMPREPLY < <(compgen -f -X '!*.nsp' -- "$cur"; compgen -d -- "$cur") ;;

@@ -44,6 +44,13 @@ all=()
 for t in "$TESTS"/t_*.sh; do
 	all+=("$(basename "$t" .sh)")
 done
+# tests/t_foo.sh names t_foo too.
+args=()
+for want in "$@"; do
+	want=${want##*/}
+	args+=("${want%.sh}")
+done
+set -- ${args[@]+"${args[@]}"}
 for want in "$@"; do
 	case $want in
 	-h|--help)

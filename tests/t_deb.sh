@@ -3,7 +3,8 @@
 # debian/, dpkg-buildpackage) and lintian clean, installed on this machine
 # with apt-get: nonstop --version, man nonstop, bash completion and
 # pkg-config work from the installed files, and the installed nonstop runs
-# the live-patch demo (0 failed requests). The packages are purged at the
+# the live-patch demo on a server built with the installed nonstop.h and
+# libnonstop (0 failed requests, per-thread mode). The packages are purged at the
 # end, unless they were installed before the test.
 . "$TEST_LIB"
 [ "$(id -u)" = 0 ] || fail "needs root (it installs packages)"
@@ -38,11 +39,15 @@ pkg-config --cflags nonstop >/dev/null || fail "pkg-config --cflags nonstop"
 [ "$(pkg-config --libs nonstop | xargs)" = -lnonstop ] || fail "pkg-config --libs: $(pkg-config --libs nonstop)"
 [ -e /usr/lib/x86_64-linux-gnu/libnonstop.so.0 ] || fail "no libnonstop.so.0"
 
+# The demo with the installed nonstop, nonstop.h and libnonstop.so.0.
 out=$PWD/demo
-DEMO_OUT=$out DEMO_LOAD_SECONDS=60 NONSTOP=/usr/bin/nonstop \
+DEMO_OUT=$out DEMO_LOAD_SECONDS=60 NONSTOP=/usr/bin/nonstop DEMO_INSTALLED=1 \
 	bash "$ROOT/examples/demo/demo.sh" >demo.log 2>&1 || {
 	tail -n 30 demo.log
 	fail "the demo failed with the installed nonstop"
 }
 grep -q 'OK: 0 failed requests' demo.log || fail "the demo did not end with 0 failed requests"
+grep -q 'per-thread mode' demo.log || fail "the demo's server did not run the installed libnonstop"
+ldd "$out/v1/server" | grep -qE '=> (/usr)?/lib/x86_64-linux-gnu/libnonstop.so.0 ' ||
+	fail "the demo's server does not load the installed libnonstop: $(ldd "$out/v1/server")"
 note "$(grep -E '^(load client|apply|revert):' demo.log)"

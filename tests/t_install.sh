@@ -48,7 +48,7 @@ sed 's/\\-/-/g' "$D/usr/share/man/man1/nonstop.1" >nonstop.1.txt
 for cmd in cflags build show apply revert status version; do
 	"$NONSTOP" $cmd --help >help.txt || fail "$cmd --help"
 	for opt in $(grep -oE -- '--[a-z][a-z-]+' help.txt | sort -u); do
-		grep -q -- "$opt" nonstop.1.txt || fail "nonstop.1 lacks $cmd's $opt"
+		grep -qE -- "$opt([^a-z-]|\$)" nonstop.1.txt || fail "nonstop.1 lacks $cmd's $opt"
 	done
 	grep -q "^\.B $cmd\b\|^\.B nonstop $cmd\b" nonstop.1.txt || fail "nonstop.1 lacks $cmd"
 done

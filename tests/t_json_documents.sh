@@ -1,7 +1,8 @@
 # --json is one JSON document on stdout, whatever happens: a success, a
 # refusal, a process that does not exist, a patch file that is not one, a
-# usage error (exit 2), and revert --all, whatever number of patches it
-# reverts (an array "reverted" in the one document).
+# usage error (exit 2), a command ended by its deadline (SIGALRM), and
+# revert --all, whatever number of patches it reverts (an array
+# "reverted" in the one document), also when it fails.
 . "$TEST_LIB"
 build_case host
 expect_exit 0 "$NONSTOP" build --name "j1-$$" -o fix.nsp --new-binary v2/prog \
@@ -33,8 +34,20 @@ one_doc '.ok == false and .usage'
 expect_exit 2 "$NONSTOP" show fix.nsp --json extra
 one_doc '.usage'
 
+expect_exit 1 "$NONSTOP" revert --all --json 999999999
+one_doc '.ok == false and (.error | length > 0)'
 expect_exit 0 "$NONSTOP" revert --all --json "$HPID"
 one_doc ".ok and .pid == $HPID and (.reverted | length) == 0"
+
+# The deadline (SIGALRM) ends an apply that waits at its first step.
+NONSTOP_FAULT_AT=1 NONSTOP_FAULT_SLEEP_MS=5000 "$NONSTOP" apply --json "$HPID" fix.nsp \
+	>last.out 2>last.err &
+apid=$!
+sleep 0.5
+kill -ALRM "$apid"
+wait "$apid" && fail "apply ended by its deadline exited 0"
+one_doc '.ok == false and .exit == 1 and (.error | test("not done within"))'
+host_wait out/a 1
 expect_exit 0 "$NONSTOP" apply --json "$HPID" fix.nsp
 one_doc '.ok'
 host_wait out/a 2
@@ -44,4 +57,4 @@ expect_exit 0 "$NONSTOP" revert --all --json "$HPID"
 one_doc ".ok and (.reverted | length) == 2 and .reverted[0].patch == \"j2-$$\" and .reverted[1].patch == \"j1-$$\""
 host_wait out/a 1
 expect_exit 0 "$NONSTOP" status --json "$HPID"
-one_doc '.ok // true'
+one_doc ".pid == $HPID and (.patches | length) == 0"

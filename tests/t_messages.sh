@@ -1,7 +1,8 @@
 # The words of the messages: a single thread is "1 thread", not "1
 # threads" (apply's pause, status's count); a refused ptrace names its
-# real cause: a process of another user says whose it is, and Yama is
-# named only when the kernel has it and it is what forbids.
+# real cause: a process of another user says whose it is, one that made
+# itself not dumpable says so, and Yama is named only when the kernel has
+# it and it is what forbids.
 . "$TEST_LIB"
 build_case host
 expect_exit 0 "$NONSTOP" build --name "msg-$$" -o fix.nsp --binary v1/prog v1 v2
@@ -29,6 +30,29 @@ for cmd in "apply $HPID fix.nsp" "status $HPID"; do
 		grep -q yama last.err && fail "names Yama, which this kernel does not have: $(cat last.err)"
 	fi
 done
+
+# A process of that user that made itself not dumpable: only root may.
+cat >nodump.c <<'C'
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	FILE *f;
+
+	prctl(PR_SET_DUMPABLE, 0);
+	f = fopen(argv[1], "w");
+	fputs("1\n", f);
+	fclose(f);
+	for (;;)
+		pause();
+}
+C
+gcc -o nodump nodump.c || fail "cannot build nodump"
+host_start out/nodump "${AS_USER[@]}" ./nodump "$PWD/out/nodump"
+nodump=$(pgrep -f "nodump $PWD/out/nodump") || fail "no nodump process"
+expect_exit 1 "${AS_USER[@]}" "$NONSTOP" status "$nodump"
+expect_stderr_match "it is not dumpable, being setuid or by prctl\(PR_SET_DUMPABLE, 0\): only root may patch it"
 
 # A process of that user, patched by it, where Yama says ancestors only:
 # Yama is the cause.

@@ -10,6 +10,8 @@
 # Exit 0 on success, 1 if any step fails or any request failed.
 # The load runs from before the apply until a second after the revert, when
 # the demo stops it; DEMO_LOAD_SECONDS (default 60) bounds it in any case.
+# NONSTOP: the nonstop to run (default build/nonstop); DEMO_INSTALLED=1
+# builds the server with the installed nonstop.h and libnonstop.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -32,9 +34,17 @@ ask() {
 }
 
 [ -x "$NONSTOP" ] || die "$NONSTOP not found: run make first"
-CFLAGS="$($NONSTOP cflags) -O2 -std=gnu11 -Wall -Wextra -pthread -I$ROOT/include"
 # The server links libnonstop: its loops pass update points (per-thread mode).
-LIBNONSTOP="-L$ROOT/build -lnonstop -Wl,-rpath,$ROOT/build"
+# DEMO_INSTALLED=1: nonstop.h and libnonstop as installed (pkg-config's
+# nonstop.pc: make install, or the libnonstop-dev package), not this tree's.
+if [ "${DEMO_INSTALLED:-0}" = 1 ]; then
+	INCLUDE=$(pkg-config --cflags nonstop) || die "pkg-config knows no nonstop: install it first"
+	LIBNONSTOP=$(pkg-config --libs nonstop)
+else
+	INCLUDE="-I$ROOT/include"
+	LIBNONSTOP="-L$ROOT/build -lnonstop -Wl,-rpath,$ROOT/build"
+fi
+CFLAGS="$($NONSTOP cflags) -O2 -std=gnu11 -Wall -Wextra -pthread $INCLUDE"
 # DEMO_AS_SHIPPED=1: the server as a program ships, without one update point
 # (compiled out) and without libnonstop linked; it is started with
 # LD_PRELOAD=libnonstop.so and NONSTOP_UPDATE_POINTS=waits, and its threads

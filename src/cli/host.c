@@ -107,6 +107,9 @@ static void run_one(size_t i, void *recp, void *arg)
 	op.timeout = h->o->timeout;
 	op.mode = h->o->mode;
 	ns_fault_restart();
+	/* A job that misses its deadline ends its worker, not the command:
+	 * stdout is the parent's document (cli/json_doc.h), never the job's. */
+	ns_guard_last_words(NULL);
 	ns_guard_target_command(h->apply ? "apply" : "revert", op.timeout);
 	if (h->apply) {
 		struct ns_patch p;

@@ -278,10 +278,10 @@ int ns_host_fail(const struct ns_cli_opts *o, const char *cmd, const char *msg)
 {
 	char line[NS_ESC_SIZE(NS_ERR_MAX)];
 
-	if (o->json) {
+	if (o->json && !ns_json_doc_done()) {
 		printf("{\"ok\":false,\"command\":\"%s\",\"error\":", cmd);
 		ns_json_str(msg);
-		printf("}\n");
+		printf(",\"exit\":1}\n");
 		ns_json_doc_printed();
 	}
 	return ns_fail(cmd, "%s", ns_esc(msg, line, sizeof(line)));

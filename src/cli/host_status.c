@@ -24,20 +24,23 @@ int ns_host_status(const struct ns_cli_opts *o)
 	if (ns_host_scan(&f, &l, &err) < 0)
 		return ns_host_fail(o, "status", ns_err_msg(&err));
 	if (o->json) {
-		printf("{\"ok\":true,\"processes\":[");
-		ns_json_doc_printed();   /* what follows is inside it */
+		printf("{\"processes\":[");
+		/* Elements one by one: a deadline that ends the command closes
+		 * the array after the last whole one. */
+		ns_json_doc_open_array();
 	}
 	for (size_t i = 0; i < l.n; i++) {
 		const struct ns_host_proc *p = &l.v[i];
 		char why[512], esc[NS_ESC_SIZE(sizeof(why))];
 		char comm[NS_ESC_SIZE(sizeof(p->comm))];
 
-		if (o->json)
-			printf("%s", i ? "," : "");
 		/* Each process its own deadline, and what was printed out
-		 * before the next: a slow one costs only its own line. */
+		 * before the next (an element whole, with the comma before
+		 * it): a slow one costs only its own line. */
 		fflush(stdout);
 		alarm(ns_guard_deadline(NS_STATUS_TIMEOUT));
+		if (o->json)
+			printf("%s", i ? "," : "");
 		if (ns_status_pid(p->pid, o->json, why, sizeof(why)) == 0)
 			continue;
 		failed++;
@@ -53,9 +56,11 @@ int ns_host_status(const struct ns_cli_opts *o)
 			       ns_esc(why, esc, sizeof(esc)));
 		}
 	}
-	if (o->json)
-		printf("],\"unreadable\":%zu,\"failed\":%zu}\n", l.unreadable,
-		       failed);
+	if (o->json) {
+		printf("],\"unreadable\":%zu,\"failed\":%zu,\"ok\":true}\n",
+		       l.unreadable, failed);
+		ns_json_doc_printed();
+	}
 	else if (!l.n)
 		printf("no process on this host has nonstop in it\n");
 	if (!o->json && l.unreadable)

@@ -9,6 +9,13 @@
 void ns_json_doc_want(void);
 /* A command printed its document: no other follows. */
 void ns_json_doc_printed(void);
+/* The document is printed up to an array still open (its elements are
+ * printed and flushed one by one): a command that dies before it ends
+ * closes it (ns_json_doc_printed ends that). */
+void ns_json_doc_open_array(void);
+/* Whether a document was printed (a failure that knows more prints its
+ * own only if not). */
+bool ns_json_doc_done(void);
 /* With --json and no document printed yet, prints
  * {"ok":false,"error":MSG,"exit":CODE} (with "usage":true for CODE 2). */
 void ns_json_doc_fail(const char *msg, int code);

@@ -202,10 +202,10 @@ int ns_cli_op_failed(const char *cmd, const struct ns_cli_opts *o, int pid,
 {
 	char line[NS_ESC_SIZE(NS_ERR_MAX)];
 
-	if (o->json) {
+	if (o->json && !ns_json_doc_done()) {
 		printf("{\"ok\":false,\"pid\":%d,\"error\":", pid);
 		ns_json_str(err);
-		printf("}\n");
+		printf(",\"exit\":1}\n");
 		ns_json_doc_printed();
 	}
 	/* The reason names what it is about: a patch, a function, a thread

@@ -185,10 +185,9 @@ int ns_status_pid(int pid, bool json, char *err, size_t errlen)
 	out = (struct ns_status){ .pid = pid, .mem_fd = fd, .reg = &reg,
 				  .threads = count_threads(pid),
 				  .t = pt ? &t : NULL, .disp = disp };
-	if (json) {
+	if (json)
 		ns_status_json(&out);
-		ns_json_doc_printed();
-	} else
+	else
 		ns_status_text(&out);
 	free(disp);
 	close(fd);
@@ -229,5 +228,7 @@ int cmd_status(int argc, char **argv)
 	ns_guard_target_command("status", NS_STATUS_TIMEOUT);
 	if (ns_status_pid(pid, o.json, err, sizeof(err)) < 0)
 		return ns_fail("status", "%s", err);
+	if (o.json)
+		ns_json_doc_printed();
 	return NS_EXIT_OK;
 }

@@ -509,11 +509,20 @@ static int apply(struct ns_apply_op *a, int loaded)
 {
 	int rc = 1;
 
-	if (loaded < 0 || ns_session_lock(&a->s) < 0 ||
-	    ns_mode_choose_apply(&a->s) < 0 || ns_session_hold(&a->s) < 0 ||
-	    prepare(a) < 0 || a->s.mode->prepare_unwind(&a->s) < 0 ||
-	    map(a) < 0 || pre_apply(a) < 0 || a->s.mode->apply_switch(a) < 0)
+	if (loaded < 0 || ns_session_lock(&a->s) < 0)
 		goto out;
+	/* The preparation and the mapping read the maps once (proc/maps.h:
+	 * the code the target runs for nonstop makes the next read fresh);
+	 * the switch reads them itself once the threads are stopped. */
+	ns_maps_memo_begin(a->s.o->pid);
+	rc = ns_mode_choose_apply(&a->s) < 0 || ns_session_hold(&a->s) < 0 ||
+	     prepare(a) < 0 || a->s.mode->prepare_unwind(&a->s) < 0 ||
+	     map(a) < 0;
+	ns_maps_memo_end();
+	if (rc || pre_apply(a) < 0 || a->s.mode->apply_switch(a) < 0) {
+		rc = 1;
+		goto out;
+	}
 	applied(a);
 	rc = post_apply(a) < 0 ? 1 : 0;
 out:

@@ -1,12 +1,14 @@
 /* maps.c — reading /proc/PID/maps into a list of mappings (maps.h);
  * searching that list is maps_list.c's. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "proc/maps.h"
 
@@ -60,35 +62,156 @@ static int parse_line(char *line, struct ns_map *m)
 	return m->path ? 0 : -1;
 }
 
-int ns_maps_read(pid_t pid, struct ns_maps *out)
+/* The memo of one operation's preparation (ns_maps_memo_begin): the
+ * first maps of PID read since, kept for the readers after it. Process-
+ * wide, as the readers are many and far apart (the registry, the linker,
+ * the stack check, the module files), and one operation runs at a time in
+ * a process of nonstop's. */
+static struct {
+	bool on, have;
+	pid_t pid;
+	struct ns_maps m;
+} memo;
+
+static int copy_maps(const struct ns_maps *from, struct ns_maps *to)
 {
-	char fn[64], *line = NULL;
-	size_t cap = 0, alloc = 0;
-	FILE *f;
-	int rc = -1;
+	memset(to, 0, sizeof(*to));
+	to->v = calloc(from->n ? from->n : 1, sizeof(*to->v));
+	if (!to->v)
+		return -1;
+	for (; to->n < from->n; to->n++) {
+		to->v[to->n] = from->v[to->n];
+		to->v[to->n].path = strdup(from->v[to->n].path);
+		if (!to->v[to->n].path) {
+			ns_maps_free(to);
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void ns_maps_memo_begin(pid_t pid)
+{
+	ns_maps_memo_end();
+	memo.on = true;
+	memo.pid = pid;
+}
+
+void ns_maps_memo_forget(void)
+{
+	if (memo.have)
+		ns_maps_free(&memo.m);
+	memo.have = false;
+}
+
+void ns_maps_memo_end(void)
+{
+	if (memo.have)
+		ns_maps_free(&memo.m);
+	memset(&memo, 0, sizeof(memo));
+}
+
+/* Reads /proc/PID/maps whole, with read(2) into one buffer (stdio read
+ * it 1 KiB at a time), then parses it line by line. At most MAPS_MAX
+ * bytes: the kernel allows 65530 mappings of a process, each line at
+ * most a few hundred bytes but for its path; a target cannot make us
+ * hold more. */
+#define MAPS_MAX (64u << 20)
+
+static int read_text(pid_t pid, char **text, size_t *len)
+{
+	char fn[64];
+	size_t cap = 16384;
+	char *buf = malloc(cap + 1);
+	int fd, e;
+
+	*len = 0;
+	if (!buf)
+		return -1;
+	snprintf(fn, sizeof(fn), "/proc/%d/maps", (int)pid);
+	fd = open(fn, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	for (;;) {
+		ssize_t r;
+
+		if (*len == cap) {
+			char *nb;
+
+			if (cap >= MAPS_MAX) {
+				errno = EFBIG;
+				goto fail;
+			}
+			nb = realloc(buf, cap * 2 + 1);
+			if (!nb)
+				goto fail;
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fd, buf + *len, cap - *len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		*len += (size_t)r;
+	}
+	close(fd);
+	buf[*len] = 0;
+	*text = buf;
+	return 0;
+fail:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	errno = e;
+	return -1;
+}
+
+static int read_fresh(pid_t pid, struct ns_maps *out)
+{
+	char *text, *line, *next;
+	size_t len, alloc = 0;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(fn, sizeof(fn), "/proc/%d/maps", (int)pid);
-	f = fopen(fn, "re");
-	if (!f)
+	if (read_text(pid, &text, &len) < 0)
 		return -1;
-	while (getline(&line, &cap, f) > 0) {
+	for (line = text; line < text + len; line = next) {
+		next = strchr(line, '\n');
+		next = next ? next + 1 : text + len;
+		if (next > line && next[-1] == '\n')
+			next[-1] = 0;
 		if (out->n == alloc) {
 			size_t na = alloc ? alloc * 2 : 64;
 			struct ns_map *nv = realloc(out->v, na * sizeof(*nv));
-			if (!nv)
-				goto out;
+
+			if (!nv) {
+				free(text);
+				ns_maps_free(out);
+				errno = ENOMEM;
+				return -1;
+			}
 			out->v = nv;
 			alloc = na;
 		}
 		if (parse_line(line, &out->v[out->n]) == 0)
 			out->n++;
 	}
-	rc = 0;
-out:
-	free(line);
-	fclose(f);
-	if (rc)
-		ns_maps_free(out);
-	return rc;
+	free(text);
+	return 0;
+}
+
+int ns_maps_read(pid_t pid, struct ns_maps *out)
+{
+	if (memo.on && memo.have && memo.pid == pid)
+		return copy_maps(&memo.m, out);
+	if (read_fresh(pid, out) < 0)
+		return -1;
+	if (memo.on && !memo.have && memo.pid == pid &&
+	    copy_maps(out, &memo.m) == 0)
+		memo.have = true;
+	return 0;
 }

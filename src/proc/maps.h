@@ -20,8 +20,25 @@ struct ns_maps {
 	size_t n;
 };
 
-/* Reads /proc/PID/maps. 0, or -1 with errno set. */
+/* Reads /proc/PID/maps. 0, or -1 with errno set. Between
+ * ns_maps_memo_begin(PID) and ns_maps_memo_end, a copy of the first maps
+ * of PID read since. */
 int ns_maps_read(pid_t pid, struct ns_maps *out);
+
+/* The preparation of an operation on PID and the mapping of its patch
+ * (core/apply.c): what is read of the maps there (the registry, the
+ * linker, the stack check's modules, the code nonstop borrows, the stack
+ * of the thread it borrows) comes from one read, the first. Its threads
+ * run meanwhile, so each reader's own read was already a moment's
+ * picture; one moment for all of them is no less true. Code the target
+ * runs for nonstop (its system calls: the mapping) makes the next read
+ * fresh (ns_maps_memo_forget), and the switch reads them after
+ * ns_maps_memo_end, once every thread is stopped. */
+void ns_maps_memo_begin(pid_t pid);
+void ns_maps_memo_end(void);
+/* The target ran code of nonstop's (proc/run.h), which may have changed
+ * its maps: the next read is fresh, and the memo from then on. */
+void ns_maps_memo_forget(void);
 void ns_maps_free(struct ns_maps *maps);
 
 /* The mapping containing ADDR, or NULL (MAPS in address order, as the

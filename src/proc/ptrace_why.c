@@ -8,7 +8,8 @@
  * passed (ptrace_scope 1: only ancestors; 2: only CAP_SYS_PTRACE; 3: no
  * one). What we can see of each: our capabilities, the target's ids in
  * /proc/PID/status (the kernel writes them), its dumpability in the owner
- * of /proc/PID (root when it is not dumpable), and
+ * of /proc/PID/mem (root when it is not dumpable; /proc/PID itself keeps
+ * the process's owner), and
  * /proc/sys/kernel/yama/ptrace_scope. The first rule that explains the
  * refusal is named; none that is not there (a kernel without Yama is
  * never told to look at it). */
@@ -57,9 +58,9 @@ static int yama_scope(void)
 	return v;
 }
 
-/* The real, effective and saved uids of PID from /proc/PID/status: 0, or
- * -1 when it cannot be read. */
-static int uids_of(pid_t pid, uid_t uid[3])
+/* The real, effective and saved ids of PID from the line KEY ("Uid:" or
+ * "Gid:") of /proc/PID/status: 0, or -1 when it cannot be read. */
+static int ids_of(pid_t pid, const char *key, unsigned id[3])
 {
 	char fn[64], line[256];
 	int rc = -1;
@@ -70,20 +71,23 @@ static int uids_of(pid_t pid, uid_t uid[3])
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned r, e, s;
-
-		if (strncmp(line, "Uid:", 4))
+		if (strncmp(line, key, 4))
 			continue;
-		if (sscanf(line + 4, "%u %u %u", &r, &e, &s) == 3) {
-			uid[0] = r;
-			uid[1] = e;
-			uid[2] = s;
+		if (sscanf(line + 4, "%u %u %u", &id[0], &id[1], &id[2]) == 3)
 			rc = 0;
-		}
 		break;
 	}
 	fclose(f);
 	return rc;
+}
+
+/* The first of ID[3] that is not MINE, or -1 when all are. */
+static long other_id(const unsigned id[3], unsigned mine)
+{
+	for (int i = 0; i < 3; i++)
+		if (id[i] != mine)
+			return id[i];
+	return -1;
 }
 
 /* "uid N (NAME)" for UID, into BUF. */
@@ -101,7 +105,11 @@ static void user_name(uid_t uid, char *buf, size_t len)
 void ns_ptrace_why(pid_t pid, char *buf, size_t len)
 {
 	int cap = has_cap_ptrace(), scope = yama_scope();
-	uid_t me = geteuid(), uid[3];
+	/* The kernel compares the tracer's real ids (PTRACE_SEIZE; the
+	 * memory file, its file-system ids: the same for nonstop, which is
+	 * not set-id). */
+	unsigned id[3];
+	long other;
 	char fn[64], who[160];
 	struct stat st;
 
@@ -110,16 +118,21 @@ void ns_ptrace_why(pid_t pid, char *buf, size_t len)
 			 "/proc/sys/kernel/yama/ptrace_scope is 3)");
 		return;
 	}
-	if (!cap && uids_of(pid, uid) == 0 &&
-	    (uid[0] != me || uid[1] != me || uid[2] != me)) {
-		user_name(uid[0] != me ? uid[0] : uid[1] != me ? uid[1] : uid[2],
-			  who, sizeof(who));
+	if (!cap && ids_of(pid, "Uid:", id) == 0 &&
+	    (other = other_id(id, getuid())) >= 0) {
+		user_name((uid_t)other, who, sizeof(who));
 		snprintf(buf, len, " (it runs as another user, %s: only that "
 			 "user or root may patch it)", who);
 		return;
 	}
-	snprintf(fn, sizeof(fn), "/proc/%d", (int)pid);
-	if (!cap && stat(fn, &st) == 0 && st.st_uid != me) {
+	if (!cap && ids_of(pid, "Gid:", id) == 0 &&
+	    (other = other_id(id, getgid())) >= 0) {
+		snprintf(buf, len, " (it runs with another group, gid %ld: only "
+			 "root may patch it)", other);
+		return;
+	}
+	snprintf(fn, sizeof(fn), "/proc/%d/mem", (int)pid);
+	if (!cap && stat(fn, &st) == 0 && st.st_uid != getuid()) {
 		snprintf(buf, len, " (it is not dumpable, being setuid or by "
 			 "prctl(PR_SET_DUMPABLE, 0): only root may patch it)");
 		return;

@@ -7,10 +7,11 @@
 
 /* Writes into BUF (LEN bytes, NUL-terminated) the likely cause of an
  * EPERM or EACCES on process PID, as " (CAUSE)": Yama's ptrace_scope
- * when it forbids it; another user's process; a process that made itself
+ * when it forbids it; another user's process, or another group's; a
+ * process that made itself
  * not dumpable (setuid, prctl); else a security module. Looked at by the
  * kernel's own rules, from what it shows of PID (its credentials in
- * /proc/PID/status, the owner of /proc/PID), never from what the process
+ * /proc/PID/status, the owner of /proc/PID/mem), never from what the process
  * wrote. */
 void ns_ptrace_why(pid_t pid, char *buf, size_t len);
 #endif

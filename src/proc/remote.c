@@ -107,7 +107,7 @@ static struct ns_thread *pick_thread(struct ns_tracee *tr)
 				continue;
 			rc = try_thread(tr, th, mark, &spare);
 			if (rc < 0)
-				return NULL;
+				goto fail;
 			if (!rc)
 				continue;
 			if (spare && ns_tracee_resume_one(tr, spare) < 0)
@@ -122,6 +122,12 @@ static struct ns_thread *pick_thread(struct ns_tracee *tr)
 		return NULL;
 	}
 	return first;
+fail:
+	/* Not left stopped for nothing (its failure does not replace the
+	 * cause, set already). */
+	if (spare && !spare->gone)
+		ns_tracee_resume_one(tr, spare);
+	return NULL;
 }
 
 /* Pushes the frame that brings the borrowed thread back if nonstop dies

@@ -15,6 +15,7 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 
+#include "proc/maps.h"
 #include "proc/run.h"
 #include "proc/seccomp.h"
 #include "util/clock.h"
@@ -232,6 +233,7 @@ enum ns_run_result ns_remote_run(struct ns_remote *rs,
 				 const char *what,
 				 struct __ptrace_syscall_info *info)
 {
+	ns_maps_memo_forget();   /* the code it runs may map or unmap */
 	if (regs && ns_remote_set_regs(rs, regs) < 0)
 		return NS_RUN_FAILED;
 	for (unsigned n = 0; !trap->stops || n < trap->stops; n++) {

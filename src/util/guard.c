@@ -11,10 +11,20 @@
 /* What the signal handlers print: made before they can run (a handler may
  * only write(2) and _exit). Global because a handler has no argument. */
 static char deadline_msg[256], bus_msg[256];
+static void (*last_words)(const char *line);
+
+void ns_guard_last_words(void (*fn)(const char *line))
+{
+	last_words = fn;
+}
 
 static void say_and_exit(const char *msg)
 {
-	ssize_t rc = write(STDERR_FILENO, msg, strlen(msg));
+	ssize_t rc;
+
+	if (last_words)
+		last_words(msg);
+	rc = write(STDERR_FILENO, msg, strlen(msg));
 
 	(void)rc;
 	_exit(1);

@@ -32,6 +32,12 @@ void ns_guard_target_command(const char *cmd, double timeout);
  * of a host-wide command, whose jobs have the whole guard). */
 void ns_guard_cap_data(void);
 
+/* FN is called, from the signal handler, with the line the command is
+ * about to end on (the deadline, or SIGBUS), before it writes it to
+ * stderr and exits: the last words for stdout (cli/json_doc.h). FN must
+ * be async-signal-safe. NULL: none. */
+void ns_guard_last_words(void (*fn)(const char *line));
+
 /* The deadline, in seconds, that ns_guard_target_command sets for a
  * command whose waits are bounded by TIMEOUT. */
 unsigned ns_guard_deadline(double timeout);
