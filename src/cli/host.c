@@ -30,6 +30,7 @@
 #include "util/clock.h"
 #include "util/fault.h"
 #include "util/guard.h"
+#include "util/sched.h"
 
 /* A job's own deadline (its alarm, util/guard.h) ends it first; the
  * parent stops one that outlives it by this much (a wait the alarm does
@@ -96,6 +97,7 @@ static void run_one(size_t i, void *recp, void *arg)
 	/* This job's worker reads each module file once, whichever processes
 	 * map it (link/modcache.h). */
 	ns_modcache_enable();
+	ns_sched_never_raise();   /* util/sched.h: throughput, here */
 	op.pid = h->procs.v[h->idx[i]].pid;
 	if (ns_host_start_time(op.pid) != h->procs.v[h->idx[i]].start) {
 		/* The process scanned is gone; its PID may name another now,

@@ -6,13 +6,13 @@
 #include "util/sched.h"
 
 /* The policy is the process's: one flag for it, set once. */
-static bool background;
+static bool background, never;
 
 bool ns_sched_raise(void)
 {
 	struct sched_param sp = { .sched_priority = 1 };
 
-	if (background)
+	if (background || never)
 		return false;
 	return sched_setscheduler(0, SCHED_FIFO, &sp) == 0;
 }
@@ -21,6 +21,11 @@ void ns_sched_background(void)
 {
 	background = true;
 	setpriority(PRIO_PROCESS, 0, 10);
+}
+
+void ns_sched_never_raise(void)
+{
+	never = true;
 }
 
 void ns_sched_restore(bool raised)
