@@ -24,6 +24,7 @@
 #include "proc/mapfile.h"
 #include "proc/maps.h"
 #include "proc/pidstat.h"
+#include "proc/pidstatus.h"
 #include "util/guard.h"
 
 #define CACHE_BUCKETS 1024
@@ -300,30 +301,16 @@ uint64_t ns_host_start_time(pid_t pid)
 	return ns_pidstat_read(pid, 0, &st) == 0 ? st.start : 0;
 }
 
-/* The effective uid (Uid: line of /proc/PID/status) and name of PID. */
+/* The effective uid and the name of PID. */
 static int read_ids(pid_t pid, struct ns_host_proc *p)
 {
-	char fn[64], line[256];
-	unsigned long ruid, euid;
-	bool found = false;
-	FILE *f;
+	struct ns_pidstatus st;
 
-	snprintf(fn, sizeof(fn), "/proc/%d/status", (int)pid);
-	f = fopen(fn, "re");
-	if (!f)
+	if (ns_pidstatus_read(pid, &st) < 0)
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "Name:\t", 6)) {
-			line[strcspn(line, "\n")] = 0;
-			snprintf(p->comm, sizeof(p->comm), "%.16s", line + 6);
-		} else if (sscanf(line, "Uid: %lu %lu", &ruid, &euid) == 2) {
-			p->uid = (uid_t)euid;
-			found = true;
-			break;
-		}
-	}
-	fclose(f);
-	return found ? 0 : -1;
+	p->uid = (uid_t)st.uid[1];
+	memcpy(p->comm, st.name, sizeof(p->comm));
+	return 0;
 }
 
 /* Whether PID runs the same program as this nonstop: another nonstop

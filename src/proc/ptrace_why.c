@@ -15,6 +15,7 @@
  * never told to look at it). */
 #include <errno.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
+#include "proc/pidstatus.h"
 #include "proc/ptrace_why.h"
 
 /* Whether this process has CAP_SYS_PTRACE in its effective set. */
@@ -58,29 +60,6 @@ static int yama_scope(void)
 	return v;
 }
 
-/* The real, effective and saved ids of PID from the line KEY ("Uid:" or
- * "Gid:") of /proc/PID/status: 0, or -1 when it cannot be read. */
-static int ids_of(pid_t pid, const char *key, unsigned id[3])
-{
-	char fn[64], line[256];
-	int rc = -1;
-	FILE *f;
-
-	snprintf(fn, sizeof(fn), "/proc/%d/status", (int)pid);
-	f = fopen(fn, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, key, 4))
-			continue;
-		if (sscanf(line + 4, "%u %u %u", &id[0], &id[1], &id[2]) == 3)
-			rc = 0;
-		break;
-	}
-	fclose(f);
-	return rc;
-}
-
 /* The first of ID[3] that is not MINE, or -1 when all are. */
 static long other_id(const unsigned id[3], unsigned mine)
 {
@@ -108,31 +87,30 @@ void ns_ptrace_why(pid_t pid, char *buf, size_t len)
 	/* The kernel compares the tracer's real ids (PTRACE_SEIZE; the
 	 * memory file, its file-system ids: the same for nonstop, which is
 	 * not set-id). */
-	unsigned id[3];
+	struct ns_pidstatus st;
+	bool ids = ns_pidstatus_read(pid, &st) == 0;
 	long other;
 	char fn[64], who[160];
-	struct stat st;
+	struct stat mem;
 
 	if (scope == 3) {
 		snprintf(buf, len, " (Yama forbids every ptrace: "
 			 "/proc/sys/kernel/yama/ptrace_scope is 3)");
 		return;
 	}
-	if (!cap && ids_of(pid, "Uid:", id) == 0 &&
-	    (other = other_id(id, getuid())) >= 0) {
+	if (!cap && ids && (other = other_id(st.uid, getuid())) >= 0) {
 		user_name((uid_t)other, who, sizeof(who));
 		snprintf(buf, len, " (it runs as another user, %s: only that "
 			 "user or root may patch it)", who);
 		return;
 	}
-	if (!cap && ids_of(pid, "Gid:", id) == 0 &&
-	    (other = other_id(id, getgid())) >= 0) {
+	if (!cap && ids && (other = other_id(st.gid, getgid())) >= 0) {
 		snprintf(buf, len, " (it runs with another group, gid %ld: only "
 			 "root may patch it)", other);
 		return;
 	}
 	snprintf(fn, sizeof(fn), "/proc/%d/mem", (int)pid);
-	if (!cap && stat(fn, &st) == 0 && st.st_uid != getuid()) {
+	if (!cap && stat(fn, &mem) == 0 && mem.st_uid != getuid()) {
 		snprintf(buf, len, " (it is not dumpable, being setuid or by "
 			 "prctl(PR_SET_DUMPABLE, 0): only root may patch it)");
 		return;
