@@ -164,10 +164,9 @@ int ns_status_pid(int pid, bool json, char *err, size_t errlen)
 	fd = ns_mem_open(pid);
 	if (fd < 0) {
 		int e = errno;
-		char why[256] = "";
+		char why[256];
 
-		if (e == EACCES || e == EPERM)
-			ns_ptrace_why(pid, why, sizeof(why));
+		ns_ptrace_why(pid, e, why, sizeof(why));
 		snprintf(err, errlen, "cannot read process %d: %s%s", pid,
 			 strerror(e), why);
 		return -1;

@@ -40,10 +40,9 @@ int ns_op_mem_open(pid_t pid, struct ns_op_result *res)
 		res->why = NS_WHY_GONE;
 	if (fd < 0) {
 		int e = errno;
-		char why[256] = "";
+		char why[256];
 
-		if (e == EACCES || e == EPERM)
-			ns_ptrace_why(pid, why, sizeof(why));
+		ns_ptrace_why(pid, e, why, sizeof(why));
 		ns_op_fail(res, "cannot open the memory of process %d: %s%s",
 			   (int)pid, strerror(e), why);
 		errno = e;

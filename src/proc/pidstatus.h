@@ -10,9 +10,10 @@ struct ns_pidstatus {
 				after it can be forged */
 	unsigned uid[3];     /* Uid: real, effective, saved */
 	unsigned gid[3];     /* Gid: the same */
+	unsigned long long cap_eff;   /* CapEff: its effective capabilities */
 };
 
 /* Reads /proc/PID/status into OUT. 0; -1 with errno: ENOENT, no such
- * process; EINVAL, no Uid: or Gid: line understood. */
+ * process; EINVAL, no Uid:, Gid: or CapEff: line understood. */
 int ns_pidstatus_read(pid_t pid, struct ns_pidstatus *out);
 #endif

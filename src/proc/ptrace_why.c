@@ -17,7 +17,6 @@
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,23 +26,12 @@
 #include "proc/ptrace_why.h"
 
 /* Whether this process has CAP_SYS_PTRACE in its effective set. */
-static int has_cap_ptrace(void)
+static bool has_cap_ptrace(void)
 {
-	char line[256];
-	int yes = 0;
-	FILE *f = fopen("/proc/self/status", "re");
+	struct ns_pidstatus me;
 
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "CapEff:", 7)) {
-			unsigned long long caps = strtoull(line + 7, NULL, 16);
-
-			yes = (caps >> CAP_SYS_PTRACE) & 1;
-			break;
-		}
-	fclose(f);
-	return yes;
+	return ns_pidstatus_read(getpid(), &me) == 0 &&
+	       ((me.cap_eff >> CAP_SYS_PTRACE) & 1);
 }
 
 /* Yama's ptrace_scope, or -1 when the kernel has no Yama. */
@@ -81,18 +69,24 @@ static void user_name(uid_t uid, char *buf, size_t len)
 		snprintf(buf, len, "uid %u", (unsigned)uid);
 }
 
-void ns_ptrace_why(pid_t pid, char *buf, size_t len)
+void ns_ptrace_why(pid_t pid, int err, char *buf, size_t len)
 {
-	int cap = has_cap_ptrace(), scope = yama_scope();
+	int cap, scope;
 	/* The kernel compares the tracer's real ids (PTRACE_SEIZE; the
 	 * memory file, its file-system ids: the same for nonstop, which is
 	 * not set-id). */
 	struct ns_pidstatus st;
-	bool ids = ns_pidstatus_read(pid, &st) == 0;
+	bool ids;
 	long other;
 	char fn[64], who[160];
 	struct stat mem;
 
+	buf[0] = 0;
+	if (err != EPERM && err != EACCES)
+		return;   /* not a refusal: nothing to explain */
+	cap = has_cap_ptrace();
+	scope = yama_scope();
+	ids = ns_pidstatus_read(pid, &st) == 0;
 	if (scope == 3) {
 		snprintf(buf, len, " (Yama forbids every ptrace: "
 			 "/proc/sys/kernel/yama/ptrace_scope is 3)");

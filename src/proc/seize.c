@@ -104,10 +104,9 @@ static int seize_new_threads(struct ns_tracee *tr, int *added)
 			}
 			{
 				int e = errno;
-				char why[256] = "";
+				char why[256];
 
-				if (e == EPERM)
-					ns_ptrace_why(tr->pid, why, sizeof(why));
+				ns_ptrace_why(tr->pid, e, why, sizeof(why));
 				attach_err(tr, tid, e, why);
 			}
 			closedir(d);
