@@ -59,7 +59,7 @@ int ns_host_status(const struct ns_cli_opts *o)
 	if (o->json) {
 		printf("],\"unreadable\":%zu,\"failed\":%zu,\"ok\":true}\n",
 		       l.unreadable, failed);
-		ns_json_doc_printed();
+		ns_json_doc_end();
 	}
 	else if (!l.n)
 		printf("no process on this host has nonstop in it\n");

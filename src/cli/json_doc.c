@@ -65,19 +65,23 @@ void ns_json_doc_want(void)
 	ns_guard_last_words(last_words);
 }
 
+/* Out now: a deadline that ends the command later loses nothing. */
 void ns_json_doc_printed(void)
 {
-	/* Out now: a deadline that ends the command later loses nothing. */
 	fflush(stdout);
 	printed = true;
-	open_array = false;
 }
 
 void ns_json_doc_open_array(void)
 {
-	fflush(stdout);
-	printed = true;
+	ns_json_doc_printed();
 	open_array = true;
+}
+
+void ns_json_doc_end(void)
+{
+	ns_json_doc_printed();
+	open_array = false;
 }
 
 void ns_json_doc_fail(const char *msg, int code)

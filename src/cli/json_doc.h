@@ -7,12 +7,14 @@
 /* The command runs with --json (set once its arguments are read, or when
  * they are seen to contain --json before they are understood). */
 void ns_json_doc_want(void);
-/* A command printed its document: no other follows. */
+/* A command printed its document, or a whole element of the array left
+ * open: no other document follows. */
 void ns_json_doc_printed(void);
 /* The document is printed up to an array still open (its elements are
  * printed and flushed one by one): a command that dies before it ends
- * closes it (ns_json_doc_printed ends that). */
+ * closes it. ns_json_doc_end: the document is whole. */
 void ns_json_doc_open_array(void);
+void ns_json_doc_end(void);
 /* Whether a document was printed (a failure that knows more prints its
  * own only if not). */
 bool ns_json_doc_done(void);

@@ -68,9 +68,12 @@ static void report(const struct ns_op_result *res, void *arg)
 	if (r->o->json) {
 		/* With --all, each patch is an element of "reverted" in the
 		 * one document (all_end closes it). */
-		if (r->o->all)
-			printf(r->count == 1 ? "{\"pid\":%d,\"reverted\":[" : ",",
-			       r->pid);
+		if (r->o->all && r->count == 1) {
+			printf("{\"pid\":%d,\"reverted\":[", r->pid);
+			ns_json_doc_open_array();
+		} else if (r->o->all) {
+			printf(",");
+		}
 		printf("{\"ok\":true,\"patch\":");
 		ns_json_str(res->name);
 		printf(",\"pid\":%d,", r->pid);
@@ -105,7 +108,7 @@ static void all_end(const struct report *r, const char *err)
 		ns_json_str(err);
 	}
 	printf("}\n");
-	ns_json_doc_printed();
+	ns_json_doc_end();
 }
 
 int cmd_revert(int argc, char **argv)
