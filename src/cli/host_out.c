@@ -276,13 +276,10 @@ int ns_host_print(const struct ns_cli_opts *o, const char *cmd,
 
 int ns_host_fail(const struct ns_cli_opts *o, const char *cmd, const char *msg)
 {
-	char line[NS_ESC_SIZE(NS_ERR_MAX)];
+	char line[NS_ESC_SIZE(NS_ERR_MAX)], fields[64];
 
-	if (o->json && !ns_json_doc_done()) {
-		printf("{\"ok\":false,\"command\":\"%s\",\"error\":", cmd);
-		ns_json_str(msg);
-		printf(",\"exit\":1}\n");
-		ns_json_doc_printed();
-	}
+	snprintf(fields, sizeof(fields), "\"command\":\"%s\",", cmd);
+	if (o->json)
+		ns_json_doc_fail_at(fields, msg, NS_EXIT_FAIL);
 	return ns_fail(cmd, "%s", ns_esc(msg, line, sizeof(line)));
 }

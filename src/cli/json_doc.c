@@ -84,18 +84,18 @@ void ns_json_doc_end(void)
 	open_array = false;
 }
 
-void ns_json_doc_fail(const char *msg, int code)
+void ns_json_doc_fail_at(const char *fields, const char *msg, int code)
 {
 	if (!wanted || printed)
 		return;
 	printed = true;
-	printf("{\"ok\":false,\"error\":");
+	printf("{\"ok\":false,%s\"error\":", fields);
 	ns_json_str(msg);
 	printf(",\"exit\":%d%s}\n", code, code == 2 ? ",\"usage\":true" : "");
 	fflush(stdout);
 }
 
-bool ns_json_doc_done(void)
+void ns_json_doc_fail(const char *msg, int code)
 {
-	return printed;
+	ns_json_doc_fail_at("", msg, code);
 }

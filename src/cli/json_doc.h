@@ -15,10 +15,10 @@ void ns_json_doc_printed(void);
  * closes it. ns_json_doc_end: the document is whole. */
 void ns_json_doc_open_array(void);
 void ns_json_doc_end(void);
-/* Whether a document was printed (a failure that knows more prints its
- * own only if not). */
-bool ns_json_doc_done(void);
 /* With --json and no document printed yet, prints
  * {"ok":false,"error":MSG,"exit":CODE} (with "usage":true for CODE 2). */
 void ns_json_doc_fail(const char *msg, int code);
+/* The same with FIELDS (JSON members, each followed by a comma, e.g.
+ * "\"pid\":12,") after "ok": a failure that knows what it is about. */
+void ns_json_doc_fail_at(const char *fields, const char *msg, int code);
 #endif

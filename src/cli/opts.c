@@ -200,14 +200,11 @@ int ns_cli_op_setup(const char *cmd, const struct ns_cli_opts *o,
 int ns_cli_op_failed(const char *cmd, const struct ns_cli_opts *o, int pid,
 		     const char *err)
 {
-	char line[NS_ESC_SIZE(NS_ERR_MAX)];
+	char line[NS_ESC_SIZE(NS_ERR_MAX)], fields[32];
 
-	if (o->json && !ns_json_doc_done()) {
-		printf("{\"ok\":false,\"pid\":%d,\"error\":", pid);
-		ns_json_str(err);
-		printf(",\"exit\":1}\n");
-		ns_json_doc_printed();
-	}
+	snprintf(fields, sizeof(fields), "\"pid\":%d,", pid);
+	if (o->json)
+		ns_json_doc_fail_at(fields, err, NS_EXIT_FAIL);
 	/* The reason names what it is about: a patch, a function, a thread
 	 * of the target, by the names the target or the patch gave them. */
 	return ns_fail(cmd, "%s", ns_esc(err, line, sizeof(line)));
